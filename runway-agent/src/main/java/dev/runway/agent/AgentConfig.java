@@ -1,0 +1,42 @@
+package dev.runway.agent;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything the runner agent can be told at start. Only the CLI reads files, flags and environment
+ * variables; it builds one of these (see docs/configuration.md).
+ *
+ * @param serverUrl control plane base URL, e.g. {@code http://127.0.0.1:8420}
+ * @param registrationToken used only when {@code credentialFile} does not hold a credential yet (may be null then)
+ * @param name runner name shown in {@code runway runners}; null means the host name
+ * @param labels labels this runner offers; a job runs here only if all its labels are among them
+ * @param workDir parent of the per-job workspaces
+ * @param credentialFile where the runner credential is kept (created mode 0600) and reused after restarts
+ * @param slots how many jobs run at once
+ * @param ephemeral run exactly one job, then deregister and exit
+ * @param shutdownGrace on SIGTERM, how long a running job may go on before it is cancelled
+ * @param pollWait how long one long-poll may be held by the server
+ */
+public record AgentConfig(
+    URI serverUrl,
+    String registrationToken,
+    String name,
+    List<String> labels,
+    Path workDir,
+    Path credentialFile,
+    int slots,
+    boolean ephemeral,
+    Duration shutdownGrace,
+    Duration pollWait) {
+
+  public static final int DEFAULT_SLOTS = 1;
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_POLL_WAIT = Duration.ofSeconds(30);
+
+  public AgentConfig {
+    labels = labels == null ? List.of() : List.copyOf(labels);
+  }
+}

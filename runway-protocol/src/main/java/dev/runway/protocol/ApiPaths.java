@@ -1,0 +1,37 @@
+package dev.runway.protocol;
+
+/**
+ * Every HTTP path of the versioned API. {@code {id}} is a path parameter. Documented in docs/api.md.
+ *
+ * <p>Authentication: user endpoints take {@code Authorization: Bearer <api token>}; {@link #RUNNER_JOBS_NEXT}
+ * and {@link #RUNNER_SELF} take the runner credential; the per-job runner endpoints take the attempt's job
+ * token; {@link #RUNNERS_REGISTER} takes a registration token in its body.
+ */
+public final class ApiPaths {
+  public static final String PREFIX = "/api/v1";
+
+  // user API
+  public static final String HEALTH = "/healthz";
+  public static final String JOBS = PREFIX + "/jobs"; // POST submit, GET list
+  public static final String JOB = PREFIX + "/jobs/{id}"; // GET
+  public static final String JOB_CANCEL = PREFIX + "/jobs/{id}/cancel"; // POST
+  public static final String JOB_LOGS = PREFIX + "/jobs/{id}/logs"; // GET ?offset=&wait=
+  public static final String RUNNERS = PREFIX + "/runners"; // GET list
+  public static final String RUNNER = PREFIX + "/runners/{id}"; // DELETE
+  public static final String REGISTRATION_TOKENS = PREFIX + "/tokens/registration"; // POST create, GET list
+
+  // runner protocol
+  public static final String RUNNERS_REGISTER = PREFIX + "/runners/register"; // POST
+  public static final String RUNNER_SELF = PREFIX + "/runner"; // DELETE deregister (ephemeral)
+  public static final String RUNNER_JOBS_NEXT = PREFIX + "/runner/jobs/next"; // POST long-poll
+  public static final String RUNNER_JOB_HEARTBEAT = PREFIX + "/runner/jobs/{id}/heartbeat"; // POST
+  public static final String RUNNER_JOB_LOGS = PREFIX + "/runner/jobs/{id}/logs"; // POST ?offset=
+  public static final String RUNNER_JOB_COMPLETE = PREFIX + "/runner/jobs/{id}/complete"; // POST
+
+  /** Replaces {@code {id}} in one of the constants above. */
+  public static String withId(String path, String id) {
+    return path.replace("{id}", id);
+  }
+
+  private ApiPaths() {}
+}

@@ -1,0 +1,28 @@
+package dev.runway.protocol;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A job as the API shows it. {@code queueWaitMs} is enqueue → start of the current attempt; {@code
+ * durationMs} is start → finish (or → now while running). {@code reason} explains a non-success outcome
+ * (e.g. {@code "step 'build' exited with 2"}, {@code "runner lost"}).
+ */
+public record JobView(
+    String id,
+    String name,
+    JobState state,
+    List<String> labels,
+    int attempt,
+    int maxAttempts,
+    String runnerId,
+    String runnerName,
+    Instant createdAt,
+    Instant startedAt,
+    Instant finishedAt,
+    Long queueWaitMs,
+    Long durationMs,
+    String reason,
+    boolean cancelRequested,
+    long logBytes,
+    List<StepResult> steps) {}

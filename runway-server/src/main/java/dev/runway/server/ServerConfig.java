@@ -1,0 +1,63 @@
+package dev.runway.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything the control plane can be told at start. Only the CLI reads files, flags and environment
+ * variables; it builds one of these (see docs/configuration.md for names and precedence).
+ *
+ * @param host address to bind
+ * @param port TCP port; 0 picks a free one ({@link RunwayServer#port()} tells which)
+ * @param dataDir data directory: the SQLite database, the bootstrap admin token file
+ * @param databaseUrl JDBC URL; null means SQLite at {@code dataDir/runway.db}; {@code jdbc:postgresql://...} for PostgreSQL
+ * @param databaseUser user for a PostgreSQL URL (may be null)
+ * @param databasePassword password for a PostgreSQL URL (may be null)
+ * @param leaseTimeout a running attempt without a heartbeat for this long is lost
+ * @param heartbeatInterval how often agents are told to heartbeat (well below leaseTimeout)
+ * @param longPollMax the longest a runner poll is held
+ * @param defaultJobTimeout job timeout when the spec gives none
+ * @param defaultMaxAttempts attempts per job when the spec gives none (1 = never requeue a lost job)
+ * @param maxLogBytes per-job log limit; later bytes are dropped and a marker is written
+ * @param maxBodyBytes largest accepted request body
+ * @param adminToken bootstrap admin API token; null means generate one on first start and keep it in
+ *     {@code dataDir/admin-token} (mode 0600)
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    Path dataDir,
+    String databaseUrl,
+    String databaseUser,
+    String databasePassword,
+    Duration leaseTimeout,
+    Duration heartbeatInterval,
+    Duration longPollMax,
+    Duration defaultJobTimeout,
+    int defaultMaxAttempts,
+    long maxLogBytes,
+    long maxBodyBytes,
+    String adminToken) {
+
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8420;
+  public static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_LONG_POLL_MAX = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_JOB_TIMEOUT = Duration.ofHours(6);
+  public static final int DEFAULT_MAX_ATTEMPTS = 2;
+  public static final long DEFAULT_MAX_LOG_BYTES = 100L * 1024 * 1024;
+  public static final long DEFAULT_MAX_BODY_BYTES = 8L * 1024 * 1024;
+
+  public static ServerConfig defaults(Path dataDir) {
+    return new ServerConfig(
+        DEFAULT_HOST, DEFAULT_PORT, dataDir, null, null, null,
+        DEFAULT_LEASE_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_LONG_POLL_MAX, DEFAULT_JOB_TIMEOUT,
+        DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_BODY_BYTES, null);
+  }
+
+  public ServerConfig withPort(int p) {
+    return new ServerConfig(host, p, dataDir, databaseUrl, databaseUser, databasePassword, leaseTimeout,
+        heartbeatInterval, longPollMax, defaultJobTimeout, defaultMaxAttempts, maxLogBytes, maxBodyBytes, adminToken);
+  }
+}
