@@ -38,5 +38,8 @@ public record AgentConfig(
 
   public AgentConfig {
     labels = labels == null ? List.of() : List.copyOf(labels);
+    // steps run in other directories: every path the agent hands to them must be absolute
+    workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
+    credentialFile = credentialFile == null ? null : credentialFile.toAbsolutePath().normalize();
   }
 }

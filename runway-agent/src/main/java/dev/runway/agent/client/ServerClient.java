@@ -1,0 +1,29 @@
+package dev.runway.agent.client;
+
+import dev.runway.protocol.Assignment;
+import dev.runway.protocol.CompleteRequest;
+import dev.runway.protocol.HeartbeatResponse;
+import dev.runway.protocol.LogAppendResponse;
+import dev.runway.protocol.RegisterRequest;
+import dev.runway.protocol.RegisterResponse;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * Everything the agent asks of the control plane, one call per method. Failures: {@link ServerException} for an
+ * answer that is not 2xx (it carries status and error code), {@link IOException} when the server is unreachable.
+ */
+public interface ServerClient {
+  RegisterResponse register(RegisterRequest request) throws IOException, InterruptedException;
+
+  /** Long-polls for one job; empty when the server held the poll and nothing came. */
+  Optional<Assignment> poll(String credential, int waitSeconds) throws IOException, InterruptedException;
+
+  HeartbeatResponse heartbeat(String jobId, String jobToken) throws IOException, InterruptedException;
+
+  LogAppendResponse appendLog(String jobId, String jobToken, long offset, byte[] chunk) throws IOException, InterruptedException;
+
+  void complete(String jobId, String jobToken, CompleteRequest request) throws IOException, InterruptedException;
+
+  void deregister(String credential) throws IOException, InterruptedException;
+}

@@ -1,0 +1,54 @@
+package dev.runway.server.dispatch;
+
+import dev.runway.protocol.JobState;
+import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.JobStore;
+import dev.runway.server.store.Labels;
+import java.time.InstantSource;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lease loop: attempts whose runner stopped heartbeating are lost; their jobs are requeued (and a waiting
+ * runner woken) or finished. {@link #runOnce()} is one pass, so tests can step it.
+ */
+public final class LeaseReaper implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(LeaseReaper.class);
+
+  private final JobStore jobs;
+  private final Dispatcher dispatcher;
+  private final Wakeups jobEvents;
+  private final InstantSource clock;
+  private final long leaseMillis;
+
+  public LeaseReaper(JobStore jobs, Dispatcher dispatcher, Wakeups jobEvents, InstantSource clock, long leaseMillis) {
+    this.jobs = jobs;
+    this.dispatcher = dispatcher;
+    this.jobEvents = jobEvents;
+    this.clock = clock;
+    this.leaseMillis = leaseMillis;
+  }
+
+  public List<JobStore.Expired> runOnce() {
+    List<JobStore.Expired> expired = jobs.expireLeases(clock.millis(), leaseMillis);
+    for (JobStore.Expired e : expired) {
+      log.warn("job {}: lease expired, now {}", e.jobId(), e.newState().wireName());
+      if (e.newState() == JobState.QUEUED) {
+        JobRecord j = jobs.get(e.jobId());
+        dispatcher.jobQueued(Labels.normalise(j.labels()));
+      }
+      jobEvents.signal(e.jobId());
+    }
+    return expired;
+  }
+
+  @Override
+  public void run() {
+    try {
+      runOnce();
+    } catch (RuntimeException e) {
+      log.error("lease loop failed; will retry", e); // never let one failure stop the loop
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package dev.runway.server.http;
+
+import dev.runway.protocol.ApiError;
+import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.Json;
+import dev.runway.server.ServerConfig;
+import dev.runway.server.dispatch.Dispatcher;
+import dev.runway.server.dispatch.Wakeups;
+import dev.runway.server.store.ApiTokenStore;
+import dev.runway.server.store.JobStore;
+import dev.runway.server.store.LogStore;
+import dev.runway.server.store.RunnerStore;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import java.time.InstantSource;
+import java.util.Map;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The HTTP server: routes of the versioned API and one error shape for everything that goes wrong. */
+public final class HttpApi {
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+  private static final String ERROR_SENT = "runway.errorSent";
+
+  private HttpApi() {}
+
+  public static Javalin create(ServerConfig config, ApiTokenStore apiTokens, RunnerStore runners, JobStore jobs,
+      LogStore logs, Dispatcher dispatcher, Wakeups jobEvents, InstantSource clock) {
+    Auth auth = new Auth(apiTokens, runners, jobs, clock);
+    Javalin app = Javalin.create(cfg -> {
+      cfg.useVirtualThreads = true; // long-polls park cheaply
+      cfg.showJavalinBanner = false;
+      cfg.startupWatcherEnabled = false;
+      cfg.http.maxRequestSize = config.maxBodyBytes();
+      cfg.jsonMapper(new JavalinJackson(Json.lenient(), false));
+      cfg.jetty.addConnector((server, httpConfig) -> {
+        ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+        c.setHost(config.host());
+        c.setPort(config.port());
+        // a held long-poll must never be cut by the idle timeout
+        c.setIdleTimeout(config.longPollMax().toMillis() + 30_000);
+        return c;
+      });
+    });
+    app.get(ApiPaths.HEALTH, ctx -> ctx.json(Map.of("status", "ok")));
+    new JobRoutes(config, auth, jobs, logs, dispatcher, jobEvents, clock).register(app);
+    new RunnerRoutes(config, auth, runners, jobs, clock).register(app);
+    new RunnerProtocolRoutes(config, auth, runners, jobs, logs, dispatcher, jobEvents, clock).register(app);
+
+    app.exception(ApiException.class, (e, ctx) -> {
+      ctx.attribute(ERROR_SENT, true);
+      ctx.status(e.status()).json(e.body() != null ? e.body() : new ApiError(e.code(), e.getMessage()));
+    });
+    app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), codeFor(e.getStatus()), e.getMessage()));
+    app.exception(Exception.class, (e, ctx) -> {
+      log.error("{} {} failed", ctx.method(), ctx.path(), e);
+      error(ctx, 500, "internal", "internal error; the control plane's log has the details");
+    });
+    app.error(404, ctx -> {
+      if (ctx.attribute(ERROR_SENT) == null) error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path());
+    });
+    app.error(405, ctx -> {
+      if (ctx.attribute(ERROR_SENT) == null) error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
+    });
+    app.error(413, ctx -> {
+      if (ctx.attribute(ERROR_SENT) == null) error(ctx, 413, "payload_too_large", "request body exceeds the limit of " + config.maxBodyBytes() + " bytes");
+    });
+    return app;
+  }
+
+  private static void error(Context ctx, int status, String code, String message) {
+    ctx.attribute(ERROR_SENT, true);
+    ctx.status(status).json(new ApiError(code, message));
+  }
+
+  private static String codeFor(int status) {
+    return switch (status) {
+      case 400 -> "bad_request";
+      case 401 -> "unauthorized";
+      case 403 -> "forbidden";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 409 -> "conflict";
+      case 413 -> "payload_too_large";
+      default -> status >= 500 ? "internal" : "error";
+    };
+  }
+}
