@@ -14,8 +14,11 @@ import java.util.List;
 /** Store records to API views. */
 final class Views {
   static JobView job(JobRecord j, long logBytes, long now) {
-    Long wait = j.startedAt() == null ? (j.state().isTerminal() ? null : now - j.queuedAt()) : j.startedAt() - j.queuedAt();
-    Long duration = j.startedAt() == null ? null : (j.finishedAt() == null ? now : j.finishedAt()) - j.startedAt();
+    Long wait = null;
+    if (j.startedAt() != null) wait = j.startedAt() - j.queuedAt();
+    else if (!j.state().isTerminal()) wait = now - j.queuedAt();
+    Long duration = null;
+    if (j.startedAt() != null) duration = (j.finishedAt() == null ? now : j.finishedAt()) - j.startedAt();
     return new JobView(j.id(), j.name(), j.state(), j.labels(), j.attempt(), j.maxAttempts(), j.runnerId(), j.runnerName(),
         Instant.ofEpochMilli(j.createdAt()), at(j.startedAt()), at(j.finishedAt()), wait, duration, j.reason(),
         j.cancelRequested(), logBytes, steps(j.stepsJson()));
