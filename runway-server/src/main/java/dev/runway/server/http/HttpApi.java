@@ -55,7 +55,8 @@ public final class HttpApi {
       ctx.attribute(ERROR_SENT, true);
       ctx.status(e.status()).json(e.body() != null ? e.body() : new ApiError(e.code(), e.getMessage()));
     });
-    app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), codeFor(e.getStatus()), e.getMessage()));
+    app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), codeFor(e.getStatus()),
+        e.getStatus() == 404 ? "no such endpoint: " + ctx.method() + " " + ctx.path() : e.getMessage()));
     app.exception(Exception.class, (e, ctx) -> {
       log.error("{} {} failed", ctx.method(), ctx.path(), e);
       error(ctx, 500, "internal", "internal error; the control plane's log has the details");
