@@ -54,7 +54,7 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     for (Map.Entry<String, Entry> e : file.entrySet()) {
       boolean known = spec.options().stream().anyMatch(o -> key(o).equals(e.getKey()));
       if (!known) {
-        throw new CommandLine.ParameterException(new CommandLine(spec), e.getValue().where() + ": unknown key '"
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getValue().where() + ": unknown key '"
             + e.getKey() + "' for `runway " + spec.name() + "` (known: "
             + String.join(", ", spec.options().stream().map(ConfigDefaults::key)
                 .filter(k -> !k.equals("help") && !k.equals("version") && !k.equals("config")).toList()) + ")");

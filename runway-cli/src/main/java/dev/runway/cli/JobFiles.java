@@ -53,12 +53,14 @@ final class JobFiles {
     try {
       f = (camel ? CAMEL : KEBAB).readValue(text, FileJob.class);
     } catch (UnrecognizedPropertyException e) {
-      throw new CliException(where(file, e.getLocation()) + "unknown key '" + e.getPropertyName() + "' (known: "
+      throw new CliException(keyLocation(file, text, e.getPropertyName(), e.getLocation()) + "unknown key '" + e.getPropertyName() + "' (known: "
           + String.join(", ", e.getKnownPropertyIds().stream().map(Object::toString).sorted().toList()) + ")");
     } catch (JsonMappingException e) {
+      if (yamlError(e) != null) throw new CliException(file + ":" + yamlError(e));
       throw new CliException(where(file, e.getLocation()) + e.getOriginalMessage().replaceAll("`java\\.lang\\.(\\w+)`", "$1")
           .replaceAll("`[\\w.$]+\\$(\\w+)`", "$1"));
     } catch (JsonProcessingException e) {
+      if (yamlError(e) != null) throw new CliException(file + ":" + yamlError(e));
       throw new CliException(where(file, e.getLocation()) + "invalid YAML: " + e.getOriginalMessage());
     }
     if (f == null) throw new CliException(file + ": empty job file; expected name and steps");
@@ -71,6 +73,29 @@ final class JobFiles {
     return new JobSpec(f.name(), f.labels(), f.env(),
         f.steps().stream().map(s -> new StepSpec(s.name(), s.run(), s.env(), s.workingDirectory(), s.timeoutSeconds(), s.shell())).toList(),
         f.timeoutSeconds(), f.maxAttempts());
+  }
+
+  /** The YAML parser reports the position after a key; point at the key itself (searching back from there). */
+  private static String keyLocation(Path file, String text, String key, JsonLocation loc) {
+    String[] lines = text.split("\n", -1);
+    int from = loc == null ? lines.length : Math.min(lines.length, loc.getLineNr());
+    java.util.regex.Pattern p = java.util.regex.Pattern.compile("^(\\s*(?:-\\s+)?)" + java.util.regex.Pattern.quote(key) + "\\s*:");
+    for (int i = from - 1; i >= 0; i--) {
+      java.util.regex.Matcher m = p.matcher(lines[i]);
+      if (m.find()) return file + ":" + (i + 1) + ":" + (m.group(1).length() + 1) + ": ";
+    }
+    return where(file, loc);
+  }
+
+  /** "line:column: invalid YAML: problem" when the YAML parser itself failed, else null. */
+  private static String yamlError(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null) {
+        return (m.getProblemMark().getLine() + 1) + ":" + (m.getProblemMark().getColumn() + 1) + ": invalid YAML: " + m.getProblem()
+            + (m.getContext() == null ? "" : " (" + m.getContext() + ")");
+      }
+    }
+    return null;
   }
 
   private static String where(Path file, JsonLocation loc) {

@@ -35,6 +35,7 @@ class ResilienceE2ETest {
           .step("work", "echo attempt $RUNWAY_ATTEMPT; if [ \"$RUNWAY_ATTEMPT\" = 1 ]; then sleep 300; fi; echo finished")
           .build());
       c.awaitState(job.id(), JobState.RUNNING, Duration.ofSeconds(30));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !victim.descendants().isEmpty());
       List<ProcessHandle> orphans = victim.descendants();
 
       victim.kill();
@@ -54,6 +55,7 @@ class ResilienceE2ETest {
       RunwayProcess victim = c.startAgent("victim", "linux");
       JobView job = c.api().submit(aJob("lost").maxAttempts(1).step("work", "sleep 300").build());
       c.awaitState(job.id(), JobState.RUNNING, Duration.ofSeconds(30));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !victim.descendants().isEmpty());
       List<ProcessHandle> orphans = victim.descendants();
       long killedAt = System.nanoTime();
 
@@ -122,8 +124,10 @@ class ResilienceE2ETest {
       RunwayProcess first = c.startAgent("phoenix", "linux");
       JobView job = c.api().submit(aJob("interrupted").maxAttempts(1).step("s", "sleep 300").build());
       c.awaitState(job.id(), JobState.RUNNING, Duration.ofSeconds(30));
+      // "running" is set at the claim; the step's process starts a moment later
+      await().atMost(Duration.ofSeconds(10)).until(() -> first.descendants().stream().anyMatch(p ->
+          p.info().commandLine().orElse("").contains("sleep 300") || p.info().command().orElse("").endsWith("sleep")));
       List<ProcessHandle> leftovers = first.descendants();
-      assertThat(leftovers).isNotEmpty();
       assertThat(JobLifecycleE2ETest.workspaces(c.workDir("phoenix"))).isEqualTo(1);
 
       first.kill();

@@ -48,9 +48,9 @@ public final class ShellExecutor implements Executor {
       switch (run.state()) {
         case SUCCEEDED -> out.line("\u2714 " + name + " (" + ms + " ms)");
         case FAILED -> {
-          out.line("\u2718 " + name + " exited with " + run.exitCode());
           result = JobState.FAILED;
-          reason = "step '" + name + "' exited with " + run.exitCode();
+          reason = run.exitCode() != null ? "step '" + name + "' exited with " + run.exitCode() : "step '" + name + "': " + run.detail();
+          out.line("\u2718 " + reason);
         }
         case TIMED_OUT -> {
           result = JobState.TIMED_OUT;
