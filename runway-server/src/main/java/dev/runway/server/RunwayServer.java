@@ -82,6 +82,11 @@ public final class RunwayServer implements AutoCloseable {
     return adminToken;
   }
 
+  /** Runner polls currently held open waiting for work (for metrics and benchmarks). */
+  public int waitingPolls() {
+    return dispatcher.waiting();
+  }
+
   /** One pass of the lease loop (tests step it instead of waiting for the schedule). */
   public void expireLeasesNow() {
     reaper.runOnce();
