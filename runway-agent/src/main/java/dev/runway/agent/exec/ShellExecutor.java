@@ -106,13 +106,19 @@ public final class ShellExecutor implements Executor {
       if (!exited) {
         killedFor.compareAndSet(null, stepDeadline <= jobDeadline ? "step" : "job");
         killTree(proc);
-      } else {
-        // the script is done; anything it left running in its session goes too (as GitHub's runner does)
-        ProcessGroups.signal(proc.pid(), "KILL");
       }
       proc.waitFor();
+      if (exited) {
+        // the script is done; anything it left running in its session goes too (as GitHub's runner does). Off the
+        // critical path: spawning `kill` costs about as much as a trivial step.
+        Thread.ofVirtual().start(() -> {
+          ProcessGroups.signal(proc.pid(), "KILL");
+          tracker.finished(proc.pid());
+        });
+      } else {
+        tracker.finished(proc.pid());
+      }
       pump.join(TimeUnit.SECONDS.toMillis(5));
-      tracker.finished(proc.pid());
       Files.deleteIfExists(script);
       String why = killedFor.get();
       if (why == null) {

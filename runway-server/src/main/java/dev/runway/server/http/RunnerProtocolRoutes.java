@@ -35,6 +35,8 @@ final class RunnerProtocolRoutes {
   private final Dispatcher dispatcher;
   private final Wakeups jobEvents;
   private final InstantSource clock;
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> lastTouch = new java.util.concurrent.ConcurrentHashMap<>();
+  static final long TOUCH_EVERY_MILLIS = 1000;
 
   RunnerProtocolRoutes(ServerConfig config, Auth auth, RunnerStore runners, JobStore jobs, LogStore logs,
       Dispatcher dispatcher, Wakeups jobEvents, InstantSource clock) {
@@ -65,9 +67,9 @@ final class RunnerProtocolRoutes {
     byte[] raw = Bodies.bytes(ctx, config.maxBodyBytes());
     int wait = raw.length == 0 ? 0 : Bodies.json(ctx, Json.lenient(), PollRequest.class, config.maxBodyBytes()).waitSeconds();
     long waitMs = Math.max(0, Math.min(wait * 1000L, config.longPollMax().toMillis()));
-    runners.touch(runner.id(), clock.millis());
+    touch(runner.id());
     JobStore.Claim claim = dispatcher.next(runner, waitMs);
-    runners.touch(runner.id(), clock.millis());
+    touch(runner.id());
     if (claim == null) {
       ctx.status(204);
       return;
@@ -82,13 +84,22 @@ final class RunnerProtocolRoutes {
         (int) config.leaseTimeout().toSeconds(), (int) Math.max(1, config.heartbeatInterval().toSeconds())));
   }
 
+  /** Records contact with a runner, at most once a second per runner: "last seen" needs no more, the database less. */
+  private void touch(String runnerId) {
+    long now = clock.millis();
+    Long before = lastTouch.get(runnerId);
+    if (before != null && now - before < TOUCH_EVERY_MILLIS) return;
+    lastTouch.put(runnerId, now);
+    runners.touch(runnerId, now);
+  }
+
   private void heartbeat(Context ctx) {
     String jobId = ctx.pathParam("id");
     AttemptRecord a = auth.attempt(ctx, jobId);
     long now = clock.millis();
     JobRecord j = jobs.heartbeat(jobId, a.attempt(), now, config.leaseTimeout().toMillis());
     if (j == null) throw ApiException.staleAttempt();
-    runners.touch(a.runnerId(), now);
+    touch(a.runnerId());
     if (j.cancelRequested()) {
       ctx.json(new HeartbeatResponse(true, "cancelled by a user"));
     } else if (j.startedAt() != null && now > j.startedAt() + j.timeoutMs()) {
