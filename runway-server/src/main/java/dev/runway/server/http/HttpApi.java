@@ -47,9 +47,10 @@ public final class HttpApi {
       });
     });
     app.get(ApiPaths.HEALTH, ctx -> ctx.json(Map.of("status", "ok")));
-    new JobRoutes(config, auth, jobs, logs, dispatcher, jobEvents, clock).register(app);
-    new RunnerRoutes(config, auth, runners, jobs, clock).register(app);
-    new RunnerProtocolRoutes(config, auth, runners, jobs, logs, dispatcher, jobEvents, clock).register(app);
+    Services services = new Services(config, auth, jobs, logs, runners, dispatcher, jobEvents, clock);
+    new JobRoutes(services).register(app);
+    new RunnerRoutes(services).register(app);
+    new RunnerProtocolRoutes(services).register(app);
 
     app.exception(ApiException.class, (e, ctx) -> {
       ctx.attribute(ERROR_SENT, true);

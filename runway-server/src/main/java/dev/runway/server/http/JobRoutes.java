@@ -20,33 +20,22 @@ import java.time.InstantSource;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-/** The user API for jobs: submit, list, show, cancel, read and follow logs. */
+/** The user API for jobs: submit, list, show, cancel, read and follow s.logs(). */
 final class JobRoutes {
   static final int MAX_LOG_WAIT_SECONDS = 30;
 
-  private final ServerConfig config;
-  private final Auth auth;
-  private final JobStore jobs;
-  private final LogStore logs;
-  private final Dispatcher dispatcher;
-  private final Wakeups jobEvents;
-  private final InstantSource clock;
 
-  JobRoutes(ServerConfig config, Auth auth, JobStore jobs, LogStore logs, Dispatcher dispatcher, Wakeups jobEvents, InstantSource clock) {
-    this.config = config;
-    this.auth = auth;
-    this.jobs = jobs;
-    this.logs = logs;
-    this.dispatcher = dispatcher;
-    this.jobEvents = jobEvents;
-    this.clock = clock;
+  private final Services s;
+
+  JobRoutes(Services s) {
+    this.s = s;
   }
 
   void register(Javalin app) {
     app.post(ApiPaths.JOBS, this::submit);
     app.get(ApiPaths.JOBS, this::list);
     app.get(ApiPaths.JOB, ctx -> {
-      auth.user(ctx);
+      s.auth().user(ctx);
       ctx.json(view(find(ctx.pathParam("id"))));
     });
     app.post(ApiPaths.JOB_CANCEL, this::cancel);
@@ -54,14 +43,14 @@ final class JobRoutes {
   }
 
   private void submit(Context ctx) throws JsonProcessingException {
-    auth.user(ctx);
-    JobSpec spec = Bodies.json(ctx, Json.strict(), JobSpec.class, config.maxBodyBytes());
+    s.auth().user(ctx);
+    JobSpec spec = Bodies.json(ctx, Json.strict(), JobSpec.class, s.config().maxBodyBytes());
     validate(spec);
     Set<String> labels = Labels.normalise(spec.labels());
-    long timeoutMs = spec.timeoutSeconds() == null ? config.defaultJobTimeout().toMillis() : spec.timeoutSeconds() * 1000L;
-    int maxAttempts = spec.maxAttempts() == null ? config.defaultMaxAttempts() : spec.maxAttempts();
-    JobRecord j = jobs.insert(spec.name().strip(), Json.lenient().writeValueAsString(spec), labels, maxAttempts, timeoutMs, clock.millis());
-    dispatcher.jobQueued(labels);
+    long timeoutMs = spec.timeoutSeconds() == null ? s.config().defaultJobTimeout().toMillis() : spec.timeoutSeconds() * 1000L;
+    int maxAttempts = spec.maxAttempts() == null ? s.config().defaultMaxAttempts() : spec.maxAttempts();
+    JobRecord j = s.jobs().insert(spec.name().strip(), Json.lenient().writeValueAsString(spec), labels, maxAttempts, timeoutMs, s.clock().millis());
+    s.dispatcher().jobQueued(labels);
     ctx.status(201).json(view(j));
   }
 
@@ -87,32 +76,32 @@ final class JobRoutes {
   }
 
   private void list(Context ctx) {
-    auth.user(ctx);
+    s.auth().user(ctx);
     String state = ctx.queryParam("state");
-    JobState s;
+    JobState filter;
     try {
-      s = state == null || state.isBlank() ? null : JobState.fromWire(state);
+      filter = state == null || state.isBlank() ? null : JobState.fromWire(state);
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest("state: " + e.getMessage());
     }
     int limit = intParam(ctx, "limit", 50, 1, 1000);
-    ctx.json(new JobList(jobs.list(s, limit).stream().map(this::view).toList()));
+    ctx.json(new JobList(s.jobs().list(filter, limit).stream().map(this::view).toList()));
   }
 
   private void cancel(Context ctx) {
-    auth.user(ctx);
+    s.auth().user(ctx);
     String id = ctx.pathParam("id");
-    switch (jobs.cancel(id, clock.millis())) {
+    switch (s.jobs().cancel(id, s.clock().millis())) {
       case NOT_FOUND -> throw ApiException.notFound("no job with id '" + id + "'");
-      case ALREADY_FINISHED -> throw new ApiException(409, "conflict", "job " + id + " already finished (" + jobs.get(id).state().wireName() + ")");
-      case CANCELLED -> jobEvents.signal(id);
+      case ALREADY_FINISHED -> throw new ApiException(409, "conflict", "job " + id + " already finished (" + s.jobs().get(id).state().wireName() + ")");
+      case CANCELLED -> s.jobEvents().signal(id);
       case REQUESTED -> { }
     }
-    ctx.status(202).json(view(jobs.get(id)));
+    ctx.status(202).json(view(s.jobs().get(id)));
   }
 
   private void logs(Context ctx) {
-    auth.user(ctx);
+    s.auth().user(ctx);
     String id = ctx.pathParam("id");
     JobRecord job = find(id);
     long offset = longParam(ctx, "offset", 0);
@@ -121,11 +110,11 @@ final class JobRoutes {
     waitMs = Math.min(waitMs, MAX_LOG_WAIT_SECONDS * 1000L);
     long deadline = System.nanoTime() + waitMs * 1_000_000;
     while (true) {
-      CompletableFuture<Void> ticket = jobEvents.ticket(id);
-      job = jobs.get(id);
+      CompletableFuture<Void> ticket = s.jobEvents().ticket(id);
+      job = s.jobs().get(id);
       boolean finished = job.state().isTerminal() || job.attempt() != attempt;
-      LogStore.Slice slice = attempt == 0 ? new LogStore.Slice(new byte[0], offset) : logs.read(id, attempt, offset);
-      boolean complete = finished && slice.nextOffset() >= logs.size(id, attempt);
+      LogStore.Slice slice = attempt == 0 ? new LogStore.Slice(new byte[0], offset) : s.logs().read(id, attempt, offset);
+      boolean complete = finished && slice.nextOffset() >= s.logs().size(id, attempt);
       long remaining = (deadline - System.nanoTime()) / 1_000_000;
       if (slice.bytes().length > 0 || complete || remaining <= 0) {
         ctx.header("Runway-Log-Offset", Long.toString(Math.max(offset, slice.nextOffset())));
@@ -139,13 +128,13 @@ final class JobRoutes {
   }
 
   private JobRecord find(String id) {
-    JobRecord j = jobs.get(id);
+    JobRecord j = s.jobs().get(id);
     if (j == null) throw ApiException.notFound("no job with id '" + id + "'");
     return j;
   }
 
   private dev.runway.protocol.JobView view(JobRecord j) {
-    return Views.job(j, j.attempt() == 0 ? 0 : logs.size(j.id(), j.attempt()), clock.millis());
+    return Views.job(j, j.attempt() == 0 ? 0 : s.logs().size(j.id(), j.attempt()), s.clock().millis());
   }
 
   static int intParam(Context ctx, String name, int dflt, int min, int max) {

@@ -25,51 +25,44 @@ import java.util.Set;
 final class RunnerRoutes {
   static final Duration MAX_REGISTRATION_TOKEN_LIFETIME = Duration.ofDays(30);
 
-  private final ServerConfig config;
-  private final Auth auth;
-  private final RunnerStore runners;
-  private final JobStore jobs;
-  private final InstantSource clock;
 
-  RunnerRoutes(ServerConfig config, Auth auth, RunnerStore runners, JobStore jobs, InstantSource clock) {
-    this.config = config;
-    this.auth = auth;
-    this.runners = runners;
-    this.jobs = jobs;
-    this.clock = clock;
+  private final Services s;
+
+  RunnerRoutes(Services s) {
+    this.s = s;
   }
 
   void register(Javalin app) {
     app.post(ApiPaths.REGISTRATION_TOKENS, this::createRegistrationToken);
     app.get(ApiPaths.REGISTRATION_TOKENS, ctx -> {
-      auth.admin(ctx);
-      ctx.json(runners.registrationTokens().stream()
+      s.auth().admin(ctx);
+      ctx.json(s.runners().registrationTokens().stream()
           .map(t -> new RegistrationTokenView(t.id(), null, Instant.ofEpochMilli(t.createdAt()),
               Instant.ofEpochMilli(t.expiresAt()), t.maxUses(), t.uses(), t.revoked()))
           .toList());
     });
     app.post(ApiPaths.RUNNERS_REGISTER, this::registerRunner);
     app.get(ApiPaths.RUNNERS, ctx -> {
-      auth.user(ctx);
-      long now = clock.millis();
-      long offlineAfter = Math.max(config.leaseTimeout().toMillis(), config.longPollMax().toMillis()) + 5000;
-      ctx.json(new RunnerList(runners.list().stream()
-          .map(r -> Views.runner(r, jobs.runningJobs(r.id()), now, offlineAfter)).toList()));
+      s.auth().user(ctx);
+      long now = s.clock().millis();
+      long offlineAfter = Math.max(s.config().leaseTimeout().toMillis(), s.config().longPollMax().toMillis()) + 5000;
+      ctx.json(new RunnerList(s.runners().list().stream()
+          .map(r -> Views.runner(r, s.jobs().runningJobs(r.id()), now, offlineAfter)).toList()));
     });
     app.delete(ApiPaths.RUNNER, ctx -> {
-      auth.admin(ctx);
+      s.auth().admin(ctx);
       String id = ctx.pathParam("id");
-      if (!runners.delete(id)) throw ApiException.notFound("no runner with id '" + id + "'");
+      if (!s.runners().delete(id)) throw ApiException.notFound("no runner with id '" + id + "'");
       ctx.status(204);
     });
   }
 
   private void createRegistrationToken(Context ctx) {
-    auth.admin(ctx);
-    byte[] raw = Bodies.bytes(ctx, config.maxBodyBytes());
+    s.auth().admin(ctx);
+    byte[] raw = Bodies.bytes(ctx, s.config().maxBodyBytes());
     RegistrationTokenRequest req = raw.length == 0
         ? new RegistrationTokenRequest(null, null)
-        : Bodies.json(ctx, Json.strict(), RegistrationTokenRequest.class, config.maxBodyBytes());
+        : Bodies.json(ctx, Json.strict(), RegistrationTokenRequest.class, s.config().maxBodyBytes());
     Duration ttl;
     try {
       ttl = req.expiresIn() == null ? Duration.ofHours(1) : Durations.parse(req.expiresIn());
@@ -81,15 +74,15 @@ final class RunnerRoutes {
     }
     int maxUses = req.maxUses() == null ? 1 : req.maxUses();
     if (maxUses < 1 || maxUses > 10_000) throw ApiException.badRequest("maxUses: must be between 1 and 10000");
-    long now = clock.millis();
+    long now = s.clock().millis();
     String[] id = new String[1];
-    String token = runners.createRegistrationToken(now, now + ttl.toMillis(), maxUses, id);
+    String token = s.runners().createRegistrationToken(now, now + ttl.toMillis(), maxUses, id);
     ctx.status(201).json(new RegistrationTokenView(id[0], token, Instant.ofEpochMilli(now),
         Instant.ofEpochMilli(now + ttl.toMillis()), maxUses, 0, false));
   }
 
   private void registerRunner(Context ctx) {
-    RegisterRequest req = Bodies.json(ctx, Json.lenient(), RegisterRequest.class, config.maxBodyBytes());
+    RegisterRequest req = Bodies.json(ctx, Json.lenient(), RegisterRequest.class, s.config().maxBodyBytes());
     if (req.token() == null || req.token().isBlank()) throw ApiException.badRequest("token: required, a registration token");
     String name = req.name() == null || req.name().isBlank() ? "runner" : req.name().strip();
     if (name.length() > 200) throw ApiException.badRequest("name: at most 200 characters");
@@ -101,7 +94,7 @@ final class RunnerRoutes {
     int slots = req.slots() <= 0 ? 1 : req.slots();
     if (slots > 1000) throw ApiException.badRequest("slots: at most 1000");
     try {
-      RunnerStore.Registered r = runners.register(req.token().strip(), name, labels, slots, req.version(), clock.millis());
+      RunnerStore.Registered r = s.runners().register(req.token().strip(), name, labels, slots, req.version(), s.clock().millis());
       RunnerRecord rr = r.runner();
       ctx.status(201).json(new RegisterResponse(rr.id(), rr.name(), List.copyOf(rr.labels()), r.credential()));
     } catch (RunnerStore.RegistrationRefused e) {

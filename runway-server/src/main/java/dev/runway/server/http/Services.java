@@ -1,0 +1,20 @@
+package dev.runway.server.http;
+
+import dev.runway.server.ServerConfig;
+import dev.runway.server.dispatch.Dispatcher;
+import dev.runway.server.dispatch.Wakeups;
+import dev.runway.server.store.JobStore;
+import dev.runway.server.store.LogStore;
+import dev.runway.server.store.RunnerStore;
+import java.time.InstantSource;
+
+/** What the route groups work with: configuration, caller identification, stores, dispatch, events and time. */
+record Services(
+    ServerConfig config,
+    Auth auth,
+    JobStore jobs,
+    LogStore logs,
+    RunnerStore runners,
+    Dispatcher dispatcher,
+    Wakeups jobEvents,
+    InstantSource clock) {}
