@@ -128,6 +128,6 @@ final class RunnerProtocolRoutes {
     JobStore.CompleteOutcome outcome = s.jobs().complete(jobId, a.attempt(), req.result(), req.reason(), steps, s.clock().millis());
     if (outcome == JobStore.CompleteOutcome.STALE) throw ApiException.staleAttempt();
     s.jobEvents().signal(jobId);
-    ctx.json(Map.of("state", s.jobs().get(jobId).state()));
+    ctx.json(Map.of("state", req.result()));
   }
 }

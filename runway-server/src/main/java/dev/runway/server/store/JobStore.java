@@ -29,7 +29,8 @@ public final class JobStore {
         "INSERT INTO jobs (id, name, spec, labels, state, attempt, max_attempts, timeout_ms, created_at, queued_at)"
             + " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)",
         id, name, specJson, String.join(",", labels), maxAttempts, timeoutMs, now, now));
-    return get(id);
+    return new JobRecord(id, name, specJson, List.copyOf(labels), JobState.QUEUED, 0, maxAttempts, timeoutMs, null, null,
+        now, now, null, null, null, false, null);
   }
 
   public JobRecord get(String id) {
@@ -59,6 +60,11 @@ public final class JobStore {
           rs -> new String[] {rs.getString(1), rs.getString(2)}, CLAIM_WINDOW);
       for (String[] cand : candidates) {
         if (!runnerLabels.containsAll(Labels.decode(cand[1]))) continue;
+        // PostgreSQL: skip a job another claimer is taking right now instead of queueing behind its row lock
+        if (db.dialect() == Database.Dialect.POSTGRESQL && Sql.one(c,
+            "SELECT id FROM jobs WHERE id = ? AND state = 'queued' FOR UPDATE SKIP LOCKED", rs -> rs.getString(1), cand[0]) == null) {
+          continue;
+        }
         int won = Sql.update(c,
             "UPDATE jobs SET state = 'running', attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = ?,"
                 + " finished_at = NULL, reason = NULL, steps = NULL WHERE id = ? AND state = 'queued'",
