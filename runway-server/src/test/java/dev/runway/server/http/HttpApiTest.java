@@ -155,7 +155,7 @@ class HttpApiTest {
         throw new RuntimeException(e);
       }
     });
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> pollHeld(poll));
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.waitingPolls() > 0);
     long t0 = System.nanoTime();
     JobView job = call("POST", ApiPaths.JOBS, admin(), json(new JobSpec("woken", List.of("wake-test"), null,
         List.of(StepSpec.of("s", "true")), null, null))).as(JobView.class);
@@ -164,12 +164,6 @@ class HttpApiTest {
     assertThat(a.status()).isEqualTo(200);
     assertThat(a.as(Assignment.class).jobId()).isEqualTo(job.id());
     assertThat(ms).as("enqueue → delivered").isLessThan(500); // far below the 1 s re-check: the enqueue woke it
-  }
-
-  /** The poll is being held by the server (not answered yet), as seen from outside. */
-  private static boolean pollHeld(CompletableFuture<Answer> poll) throws InterruptedException {
-    Thread.sleep(300); // give the request time to reach the server; this is the condition polled, not synchronisation
-    return !poll.isDone();
   }
 
   @Test
