@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     description = "Self-hosted CI runner platform: control plane, runner agent and client in one command.",
     subcommands = {
       ServerCommand.class, AgentCommand.class, UpCommand.class, SubmitCommand.class, LogsCommand.class,
-      JobsCommand.class, RunnersCommand.class, TokenCommand.class, CommandLine.HelpCommand.class
+      JobsCommand.class, RunnersCommand.class, TokenCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

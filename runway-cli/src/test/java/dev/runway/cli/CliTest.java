@@ -48,7 +48,7 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"server", "agent", "up", "submit", "logs", "jobs", "jobs show", "jobs cancel", "runners", "runners rm", "token", "token create", "token ls"})
+  @ValueSource(strings = {"server", "agent", "up", "submit", "logs", "jobs", "jobs show", "jobs cancel", "runners", "runners rm", "token", "token create", "token ls", "validate"})
   void everyCommandHasHelp(String command) {
     String[] args = (command + " --help").split(" ");
     Run r = run(Map.of(), args);
@@ -182,6 +182,18 @@ class CliTest {
     Run r = run(Map.of("RUNWAY_DATA_DIR", dir.toString()), "jobs");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("no API token");
+  }
+
+  @Test
+  void validateReportsWorkflowProblemsWithPositionsAndExitCode() throws Exception {
+    Path good = dir.resolve("good.yml");
+    Files.writeString(good, "on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: echo}]\n");
+    Path bad = dir.resolve("bad.yml");
+    Files.writeString(bad, "on: push\njobs:\n  a:\n    needs: nope\n    runs-on: x\n    steps: [{run: echo}]\n");
+    assertThat(run(Map.of(), "validate", good.toString()).code()).isZero();
+    Run r = run(Map.of(), "validate", good.toString(), bad.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out()).contains(bad + ":4:12: error: Job 'a' depends on unknown job 'nope'.");
   }
 
   @Test
