@@ -13,7 +13,7 @@ public final class ApiTokenStore {
   }
 
   public ApiToken byToken(String token) {
-    return db.tx(c -> Sql.one(c, "SELECT id, role, expires_at, revoked FROM api_tokens WHERE token_hash = ?",
+    return db.read(c -> Sql.one(c, "SELECT id, role, expires_at, revoked FROM api_tokens WHERE token_hash = ?",
         rs -> new ApiToken(rs.getString(1), rs.getString(2), Sql.nullableLong(rs, "expires_at"), rs.getInt(4) != 0),
         Tokens.hash(token)));
   }

@@ -99,6 +99,18 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a read in autocommit mode: one statement needs no BEGIN/COMMIT round trips (on PostgreSQL that saves two per
+   * read; the hot paths are token lookups on every request).
+   */
+  public <T> T read(SqlWork<T> work) {
+    try (Connection c = pool.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw new StoreException(e);
+    }
+  }
+
   @FunctionalInterface
   public interface SqlWork<T> {
     T run(Connection c) throws SQLException;

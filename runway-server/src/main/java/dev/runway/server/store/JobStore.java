@@ -34,11 +34,11 @@ public final class JobStore {
   }
 
   public JobRecord get(String id) {
-    return db.tx(c -> get(c, id));
+    return db.read(c -> get(c, id));
   }
 
   public List<JobRecord> list(JobState state, int limit) {
-    return db.tx(c -> state == null
+    return db.read(c -> state == null
         ? Sql.query(c, "SELECT * FROM jobs ORDER BY seq DESC LIMIT ?", JobStore::job, limit)
         : Sql.query(c, "SELECT * FROM jobs WHERE state = ? ORDER BY seq DESC LIMIT ?", JobStore::job, state.wireName(), limit));
   }
@@ -83,11 +83,11 @@ public final class JobStore {
   }
 
   public AttemptRecord attemptByToken(String token) {
-    return db.tx(c -> Sql.one(c, "SELECT * FROM attempts WHERE token_hash = ?", JobStore::attempt, Tokens.hash(token)));
+    return db.read(c -> Sql.one(c, "SELECT * FROM attempts WHERE token_hash = ?", JobStore::attempt, Tokens.hash(token)));
   }
 
   public AttemptRecord attempt(String jobId, int attempt) {
-    return db.tx(c -> Sql.one(c, "SELECT * FROM attempts WHERE job_id = ? AND attempt = ?", JobStore::attempt, jobId, attempt));
+    return db.read(c -> Sql.one(c, "SELECT * FROM attempts WHERE job_id = ? AND attempt = ?", JobStore::attempt, jobId, attempt));
   }
 
   /** Extends the lease of a running attempt; null if the attempt is no longer running (stale). */
@@ -183,7 +183,7 @@ public final class JobStore {
   }
 
   public int runningJobs(String runnerId) {
-    return db.tx(c -> Sql.one(c, "SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running'",
+    return db.read(c -> Sql.one(c, "SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running'",
         rs -> rs.getInt(1), runnerId));
   }
 

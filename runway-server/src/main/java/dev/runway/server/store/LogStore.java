@@ -69,7 +69,7 @@ public final class LogStore {
 
   /** Stored bytes of the attempt from {@code offset} (at most about 1 MiB per call). */
   public Slice read(String jobId, int attempt, long offset) {
-    return db.tx(c -> {
+    return db.read(c -> {
       List<Object[]> chunks = Sql.query(c,
           "SELECT start_offset, data FROM log_chunks WHERE job_id = ? AND attempt = ? AND start_offset + length(data) > ?"
               + " ORDER BY start_offset",
@@ -90,7 +90,7 @@ public final class LogStore {
 
   /** Stored log length of an attempt (0 if it has none). */
   public long size(String jobId, int attempt) {
-    Long n = db.tx(c -> Sql.one(c, "SELECT log_stored FROM attempts WHERE job_id = ? AND attempt = ?",
+    Long n = db.read(c -> Sql.one(c, "SELECT log_stored FROM attempts WHERE job_id = ? AND attempt = ?",
         rs -> rs.getLong(1), jobId, attempt));
     return n == null ? 0 : n;
   }

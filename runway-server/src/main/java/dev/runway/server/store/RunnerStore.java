@@ -54,7 +54,7 @@ public final class RunnerStore {
 
   /** The runner owning this credential (deleted ones included, so callers can say so), or null. */
   public RunnerRecord byCredential(String credential) {
-    return db.tx(c -> Sql.one(c, "SELECT * FROM runners WHERE credential_hash = ?", RunnerStore::runner, Tokens.hash(credential)));
+    return db.read(c -> Sql.one(c, "SELECT * FROM runners WHERE credential_hash = ?", RunnerStore::runner, Tokens.hash(credential)));
   }
 
   public void touch(String runnerId, long now) {
@@ -62,7 +62,7 @@ public final class RunnerStore {
   }
 
   public List<RunnerRecord> list() {
-    return db.tx(c -> Sql.query(c, "SELECT * FROM runners WHERE deleted = 0 ORDER BY created_at", RunnerStore::runner));
+    return db.read(c -> Sql.query(c, "SELECT * FROM runners WHERE deleted = 0 ORDER BY created_at", RunnerStore::runner));
   }
 
   public boolean delete(String runnerId) {
@@ -82,7 +82,7 @@ public final class RunnerStore {
   public record RegistrationTokenRecord(String id, long createdAt, long expiresAt, int maxUses, int uses, boolean revoked) {}
 
   public List<RegistrationTokenRecord> registrationTokens() {
-    return db.tx(c -> Sql.query(c, "SELECT * FROM registration_tokens ORDER BY created_at DESC",
+    return db.read(c -> Sql.query(c, "SELECT * FROM registration_tokens ORDER BY created_at DESC",
         rs -> new RegistrationTokenRecord(rs.getString("id"), rs.getLong("created_at"), rs.getLong("expires_at"),
             rs.getInt("max_uses"), rs.getInt("uses"), rs.getInt("revoked") != 0)));
   }
