@@ -11,33 +11,49 @@ import java.util.List;
 
 /** Fresh stores per measurement: a SQLite file in a temp dir, or a new PostgreSQL database (dropped at exit). */
 final class Stores {
-  static final String PG_ADMIN = System.getenv().getOrDefault("RUNWAY_BENCH_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
-  static final List<String> created = new ArrayList<>();
+    static final String PG_ADMIN =
+            System.getenv().getOrDefault("RUNWAY_BENCH_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+    static final List<String> created = new ArrayList<>();
 
-  static ServerConfig config(String store, Path dir) throws Exception {
-    String url = null;
-    if (store.equals("postgresql")) {
-      String name = "runway_bench_" + Long.toHexString(System.nanoTime());
-      try (Connection c = DriverManager.getConnection(PG_ADMIN); Statement s = c.createStatement()) {
-        s.execute("CREATE DATABASE " + name);
-      }
-      created.add(name);
-      url = PG_ADMIN.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1");
+    static ServerConfig config(String store, Path dir) throws Exception {
+        String url = null;
+        if (store.equals("postgresql")) {
+            String name = "runway_bench_" + Long.toHexString(System.nanoTime());
+            try (Connection c = DriverManager.getConnection(PG_ADMIN);
+                    Statement s = c.createStatement()) {
+                s.execute("CREATE DATABASE " + name);
+            }
+            created.add(name);
+            url = PG_ADMIN.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1");
+        }
+        ServerConfig d = ServerConfig.defaults(dir);
+        return new ServerConfig(
+                "127.0.0.1",
+                0,
+                dir,
+                url,
+                null,
+                null,
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(30),
+                d.defaultJobTimeout(),
+                2,
+                d.maxLogBytes(),
+                d.maxBodyBytes(),
+                null);
     }
-    ServerConfig d = ServerConfig.defaults(dir);
-    return new ServerConfig("127.0.0.1", 0, dir, url, null, null, Duration.ofSeconds(30), Duration.ofSeconds(5),
-        Duration.ofSeconds(30), d.defaultJobTimeout(), 2, d.maxLogBytes(), d.maxBodyBytes(), null);
-  }
 
-  static void dropAll() {
-    for (String name : created) {
-      try (Connection c = DriverManager.getConnection(PG_ADMIN); Statement s = c.createStatement()) {
-        s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-      } catch (Exception e) {
-        System.err.println("could not drop " + name + ": " + e.getMessage());
-      }
+    static void dropAll() {
+        for (String name : created) {
+            try (Connection c = DriverManager.getConnection(PG_ADMIN);
+                    Statement s = c.createStatement()) {
+                s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            } catch (Exception e) {
+                System.err.println("could not drop " + name + ": " + e.getMessage());
+            }
+        }
     }
-  }
 
-  private Stores() {}
+    private Stores() {}
 }

@@ -21,25 +21,26 @@ import java.util.List;
  * @param pollWait how long one long-poll may be held by the server
  */
 public record AgentConfig(
-    URI serverUrl,
-    String registrationToken,
-    String name,
-    List<String> labels,
-    Path workDir,
-    Path credentialFile,
-    int slots,
-    boolean ephemeral,
-    Duration shutdownGrace,
-    Duration pollWait) {
+        URI serverUrl,
+        String registrationToken,
+        String name,
+        List<String> labels,
+        Path workDir,
+        Path credentialFile,
+        int slots,
+        boolean ephemeral,
+        Duration shutdownGrace,
+        Duration pollWait) {
 
-  public static final int DEFAULT_SLOTS = 1;
-  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
-  public static final Duration DEFAULT_POLL_WAIT = Duration.ofSeconds(30);
+    public static final int DEFAULT_SLOTS = 1;
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_POLL_WAIT = Duration.ofSeconds(30);
 
-  public AgentConfig {
-    labels = labels == null ? List.of() : List.copyOf(labels);
-    // steps run in other directories: every path the agent hands to them must be absolute
-    workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
-    credentialFile = credentialFile == null ? null : credentialFile.toAbsolutePath().normalize();
-  }
+    public AgentConfig {
+        labels = labels == null ? List.of() : List.copyOf(labels);
+        // steps run in other directories: every path the agent hands to them must be absolute
+        workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
+        credentialFile =
+                credentialFile == null ? null : credentialFile.toAbsolutePath().normalize();
+    }
 }

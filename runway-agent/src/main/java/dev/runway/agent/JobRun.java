@@ -24,111 +24,126 @@ import org.slf4j.LoggerFactory;
  * cleanup. Stale answers (409) from the server mean the attempt was fenced off: stop and report nothing.
  */
 final class JobRun {
-  private static final Logger log = LoggerFactory.getLogger(JobRun.class);
-  static final Duration LOG_FLUSH_TIMEOUT = Duration.ofMinutes(10);
-  static final Duration COMPLETE_TIMEOUT = Duration.ofMinutes(30);
+    private static final Logger log = LoggerFactory.getLogger(JobRun.class);
+    static final Duration LOG_FLUSH_TIMEOUT = Duration.ofMinutes(10);
+    static final Duration COMPLETE_TIMEOUT = Duration.ofMinutes(30);
 
-  private final Assignment a;
-  private final ServerClient client;
-  private final Executor executor;
-  private final Path workDir;
-  private final Map<String, String> baseEnv;
-  final JobControl control = new JobControl();
+    private final Assignment a;
+    private final ServerClient client;
+    private final Executor executor;
+    private final Path workDir;
+    private final Map<String, String> baseEnv;
+    final JobControl control = new JobControl();
 
-  JobRun(Assignment a, ServerClient client, Executor executor, Path workDir, Map<String, String> baseEnv) {
-    this.a = a;
-    this.client = client;
-    this.executor = executor;
-    this.workDir = workDir;
-    this.baseEnv = baseEnv;
-  }
-
-  String jobId() {
-    return a.jobId();
-  }
-
-  void run() {
-    String key = a.jobId() + "-" + a.attempt();
-    Path workspace = workDir.resolve(key);
-    log.info("job {} attempt {}: starting '{}'", a.jobId(), a.attempt(), a.spec().name());
-    Thread heartbeats = Thread.ofVirtual().name("heartbeat-" + key).start(this::heartbeatLoop);
-    try (LogSpool spool = new LogSpool(workDir.resolve(".spool").resolve(key + ".log"), client, a.jobId(), a.jobToken(), Backoff.standard())) {
-      Workspaces.deleteRecursively(workspace);
-      Files.createDirectories(workspace, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      Map<String, String> env = new HashMap<>(baseEnv);
-      env.put("CI", "true");
-      env.put("RUNWAY_JOB_ID", a.jobId());
-      env.put("RUNWAY_JOB_NAME", a.spec().name());
-      env.put("RUNWAY_ATTEMPT", Integer.toString(a.attempt()));
-      env.put("RUNWAY_WORKSPACE", workspace.toString());
-      env.putAll(a.spec().env());
-      Executor.Outcome outcome = executor.run(a.spec(), workspace, env, spool, control);
-      JobControl.Stop stop = control.stopped();
-      if (stop != null && stop.abandon()) {
-        spool.abandon();
-        log.warn("job {} attempt {}: abandoned ({})", a.jobId(), a.attempt(), stop.reason());
-        return;
-      }
-      spool.line("[runway] job " + outcome.result().wireName() + (outcome.reason() == null ? "" : ": " + outcome.reason()));
-      if (!spool.finish(LOG_FLUSH_TIMEOUT)) log.warn("job {}: not all log bytes were acknowledged", a.jobId());
-      complete(new CompleteRequest(outcome.result(), outcome.reason(), outcome.steps()));
-      log.info("job {} attempt {}: {}", a.jobId(), a.attempt(), outcome.result().wireName());
-    } catch (IOException e) {
-      log.error("job {}: cannot prepare the job: {}", a.jobId(), e.toString());
-      complete(new CompleteRequest(JobState.FAILED, "runner could not prepare the job: " + e.getMessage(), java.util.List.of()));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      heartbeats.interrupt();
-      Workspaces.deleteRecursively(workspace);
+    JobRun(Assignment a, ServerClient client, Executor executor, Path workDir, Map<String, String> baseEnv) {
+        this.a = a;
+        this.client = client;
+        this.executor = executor;
+        this.workDir = workDir;
+        this.baseEnv = baseEnv;
     }
-  }
 
-  private void complete(CompleteRequest req) {
-    Backoff backoff = Backoff.standard();
-    long deadline = System.nanoTime() + COMPLETE_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      try {
-        client.complete(a.jobId(), a.jobToken(), req);
-        return;
-      } catch (ServerException e) {
-        if (!e.transientFailure()) {
-          log.warn("job {}: completion refused: {}", a.jobId(), e.getMessage());
-          return;
+    String jobId() {
+        return a.jobId();
+    }
+
+    void run() {
+        String key = a.jobId() + "-" + a.attempt();
+        Path workspace = workDir.resolve(key);
+        log.info(
+                "job {} attempt {}: starting '{}'",
+                a.jobId(),
+                a.attempt(),
+                a.spec().name());
+        Thread heartbeats = Thread.ofVirtual().name("heartbeat-" + key).start(this::heartbeatLoop);
+        try (LogSpool spool = new LogSpool(
+                workDir.resolve(".spool").resolve(key + ".log"), client, a.jobId(), a.jobToken(), Backoff.standard())) {
+            Workspaces.deleteRecursively(workspace);
+            Files.createDirectories(
+                    workspace, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Map<String, String> env = new HashMap<>(baseEnv);
+            env.put("CI", "true");
+            env.put("RUNWAY_JOB_ID", a.jobId());
+            env.put("RUNWAY_JOB_NAME", a.spec().name());
+            env.put("RUNWAY_ATTEMPT", Integer.toString(a.attempt()));
+            env.put("RUNWAY_WORKSPACE", workspace.toString());
+            env.putAll(a.spec().env());
+            Executor.Outcome outcome = executor.run(a.spec(), workspace, env, spool, control);
+            JobControl.Stop stop = control.stopped();
+            if (stop != null && stop.abandon()) {
+                spool.abandon();
+                log.warn("job {} attempt {}: abandoned ({})", a.jobId(), a.attempt(), stop.reason());
+                return;
+            }
+            spool.line("[runway] job " + outcome.result().wireName()
+                    + (outcome.reason() == null ? "" : ": " + outcome.reason()));
+            if (!spool.finish(LOG_FLUSH_TIMEOUT)) log.warn("job {}: not all log bytes were acknowledged", a.jobId());
+            complete(new CompleteRequest(outcome.result(), outcome.reason(), outcome.steps()));
+            log.info(
+                    "job {} attempt {}: {}",
+                    a.jobId(),
+                    a.attempt(),
+                    outcome.result().wireName());
+        } catch (IOException e) {
+            log.error("job {}: cannot prepare the job: {}", a.jobId(), e.toString());
+            complete(new CompleteRequest(
+                    JobState.FAILED, "runner could not prepare the job: " + e.getMessage(), java.util.List.of()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            heartbeats.interrupt();
+            Workspaces.deleteRecursively(workspace);
         }
-      } catch (IOException e) {
-        log.warn("job {}: cannot report completion ({}); retrying", a.jobId(), e.toString());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      try {
-        backoff.pause();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
     }
-  }
 
-  private void heartbeatLoop() {
-    Duration every = Duration.ofSeconds(Math.max(1, a.heartbeatSeconds()));
-    while (!Thread.currentThread().isInterrupted()) {
-      try {
-        Thread.sleep(every);
-        HeartbeatResponse r = client.heartbeat(a.jobId(), a.jobToken());
-        if (r.cancel()) control.cancel(r.reason() == null ? "cancelled" : r.reason());
-      } catch (InterruptedException e) {
-        return;
-      } catch (ServerException e) {
-        if (e.stale() || e.unauthorized()) {
-          control.abandon("the control plane no longer knows this attempt (" + e.getMessage() + ")");
-          return;
+    private void complete(CompleteRequest req) {
+        Backoff backoff = Backoff.standard();
+        long deadline = System.nanoTime() + COMPLETE_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                client.complete(a.jobId(), a.jobToken(), req);
+                return;
+            } catch (ServerException e) {
+                if (!e.transientFailure()) {
+                    log.warn("job {}: completion refused: {}", a.jobId(), e.getMessage());
+                    return;
+                }
+            } catch (IOException e) {
+                log.warn("job {}: cannot report completion ({}); retrying", a.jobId(), e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            try {
+                backoff.pause();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
-        log.warn("job {}: heartbeat failed: {}", a.jobId(), e.getMessage());
-      } catch (IOException e) {
-        log.warn("job {}: heartbeat failed: {}", a.jobId(), e.toString()); // keep running; the lease may still hold
-      }
     }
-  }
+
+    private void heartbeatLoop() {
+        Duration every = Duration.ofSeconds(Math.max(1, a.heartbeatSeconds()));
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(every);
+                HeartbeatResponse r = client.heartbeat(a.jobId(), a.jobToken());
+                if (r.cancel()) control.cancel(r.reason() == null ? "cancelled" : r.reason());
+            } catch (InterruptedException e) {
+                return;
+            } catch (ServerException e) {
+                if (e.stale() || e.unauthorized()) {
+                    control.abandon("the control plane no longer knows this attempt (" + e.getMessage() + ")");
+                    return;
+                }
+                log.warn("job {}: heartbeat failed: {}", a.jobId(), e.getMessage());
+            } catch (IOException e) {
+                log.warn(
+                        "job {}: heartbeat failed: {}",
+                        a.jobId(),
+                        e.toString()); // keep running; the lease may still hold
+            }
+        }
+    }
 }

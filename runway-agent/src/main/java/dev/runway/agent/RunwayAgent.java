@@ -30,215 +30,235 @@ import org.slf4j.LoggerFactory;
  * running jobs finish within the grace period and cancels the rest.
  */
 public final class RunwayAgent {
-  private static final Logger log = LoggerFactory.getLogger(RunwayAgent.class);
-  public static final String VERSION = "0.1.0";
+    private static final Logger log = LoggerFactory.getLogger(RunwayAgent.class);
+    public static final String VERSION = "0.1.0";
 
-  /** Exit codes of {@link #run()}. */
-  public static final int EXIT_OK = 0;
-  public static final int EXIT_REGISTRATION_FAILED = 1;
-  public static final int EXIT_CREDENTIAL_REJECTED = 2;
+    /** Exit codes of {@link #run()}. */
+    public static final int EXIT_OK = 0;
 
-  private final AgentConfig config;
-  private final ServerClient client;
-  private final Map<String, String> environment;
-  private final CountDownLatch stopped = new CountDownLatch(1);
-  private final Set<Thread> polling = ConcurrentHashMap.newKeySet();
-  private final Set<JobRun> running = ConcurrentHashMap.newKeySet();
-  private volatile boolean stopping;
-  private volatile int exitCode = EXIT_OK;
-  private volatile Credentials credentials;
+    public static final int EXIT_REGISTRATION_FAILED = 1;
+    public static final int EXIT_CREDENTIAL_REJECTED = 2;
 
-  public RunwayAgent(AgentConfig config) {
-    this(config, new HttpServerClient(config.serverUrl()), System.getenv());
-  }
+    private final AgentConfig config;
+    private final ServerClient client;
+    private final Map<String, String> environment;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Set<Thread> polling = ConcurrentHashMap.newKeySet();
+    private final Set<JobRun> running = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
+    private volatile int exitCode = EXIT_OK;
+    private volatile Credentials credentials;
 
-  public RunwayAgent(AgentConfig config, ServerClient client, Map<String, String> environment) {
-    this.config = config;
-    this.client = client;
-    this.environment = environment;
-  }
-
-  /**
-   * Registers (or reuses the saved credential), then polls and runs jobs until {@link #shutdown()} is called
-   * or, with {@code ephemeral}, one job has run. Returns the process exit code (0 on a clean stop).
-   */
-  public int run() {
-    try {
-      Files.createDirectories(config.workDir());
-      int reaped = new StepTracker(config.workDir()).reapLeftovers();
-      int removed = Workspaces.removeLeftovers(config.workDir());
-      if (reaped + removed > 0) log.info("cleaned up after a previous run: {} process group(s), {} workspace(s)", reaped, removed);
-      credentials = credentials();
-    } catch (RegistrationFailed e) {
-      log.error("{}", e.getMessage());
-      return EXIT_REGISTRATION_FAILED;
-    } catch (IOException e) {
-      log.error("cannot prepare the agent: {}", e.toString());
-      return EXIT_REGISTRATION_FAILED;
+    public RunwayAgent(AgentConfig config) {
+        this(config, new HttpServerClient(config.serverUrl()), System.getenv());
     }
-    int slots = config.ephemeral() ? 1 : Math.max(1, config.slots());
-    log.info("runner '{}' ({}) ready: labels {}, {} slot(s){}", credentials.name(), credentials.runnerId(), config.labels(),
-        slots, config.ephemeral() ? ", ephemeral" : "");
-    Executor executor = new ShellExecutor(new StepTracker(config.workDir()));
-    Map<String, String> baseEnv = ShellExecutor.baseEnvironment(environment);
-    List<Thread> loops = new ArrayList<>();
-    for (int i = 0; i < slots; i++) {
-      loops.add(Thread.ofVirtual().name("slot-" + i).start(() -> slotLoop(executor, baseEnv)));
-    }
-    for (Thread t : loops) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    if (config.ephemeral() && exitCode == EXIT_OK) deregister();
-    stopped.countDown();
-    return exitCode;
-  }
 
-  private void slotLoop(Executor executor, Map<String, String> baseEnv) {
-    Backoff backoff = Backoff.standard();
-    while (!stopping) {
-      Optional<Assignment> next;
-      polling.add(Thread.currentThread());
-      try {
-        if (stopping) break;
-        next = client.poll(credentials.credential(), (int) config.pollWait().toSeconds());
-        backoff.reset();
-      } catch (ServerException e) {
-        if (e.unauthorized()) {
-          log.error("the control plane rejected this runner's credential ({}). The runner was deleted or its credential"
-              + " revoked: delete {} and register again with a new registration token.", e.getMessage(), config.credentialFile());
-          exitCode = EXIT_CREDENTIAL_REJECTED;
-          stopping = true;
-          polling.forEach(Thread::interrupt);
-          return;
+    public RunwayAgent(AgentConfig config, ServerClient client, Map<String, String> environment) {
+        this.config = config;
+        this.client = client;
+        this.environment = environment;
+    }
+
+    /**
+     * Registers (or reuses the saved credential), then polls and runs jobs until {@link #shutdown()} is called
+     * or, with {@code ephemeral}, one job has run. Returns the process exit code (0 on a clean stop).
+     */
+    public int run() {
+        try {
+            Files.createDirectories(config.workDir());
+            int reaped = new StepTracker(config.workDir()).reapLeftovers();
+            int removed = Workspaces.removeLeftovers(config.workDir());
+            if (reaped + removed > 0)
+                log.info("cleaned up after a previous run: {} process group(s), {} workspace(s)", reaped, removed);
+            credentials = credentials();
+        } catch (RegistrationFailed e) {
+            log.error("{}", e.getMessage());
+            return EXIT_REGISTRATION_FAILED;
+        } catch (IOException e) {
+            log.error("cannot prepare the agent: {}", e.toString());
+            return EXIT_REGISTRATION_FAILED;
         }
-        next = Optional.empty();
-        if (!pause(backoff, e)) return;
-        continue;
-      } catch (IOException e) {
-        next = Optional.empty();
-        if (!pause(backoff, e)) return;
-        continue;
-      } catch (InterruptedException e) {
-        if (stopping) return;
-        continue;
-      } catch (RuntimeException e) {
-        log.error("unexpected error while polling", e);
-        if (!pause(backoff, e)) return;
-        continue;
-      } finally {
-        polling.remove(Thread.currentThread());
-        Thread.interrupted(); // a shutdown interrupt meant for the poll must not hit the job
-      }
-      if (next.isEmpty()) continue;
-      JobRun job = new JobRun(next.get(), client, executor, config.workDir(), baseEnv);
-      running.add(job);
-      try {
-        job.run();
-      } catch (RuntimeException e) {
-        log.error("job {} crashed the runner loop; continuing", job.jobId(), e);
-      } finally {
-        running.remove(job);
-      }
-      if (config.ephemeral()) {
+        int slots = config.ephemeral() ? 1 : Math.max(1, config.slots());
+        log.info(
+                "runner '{}' ({}) ready: labels {}, {} slot(s){}",
+                credentials.name(),
+                credentials.runnerId(),
+                config.labels(),
+                slots,
+                config.ephemeral() ? ", ephemeral" : "");
+        Executor executor = new ShellExecutor(new StepTracker(config.workDir()));
+        Map<String, String> baseEnv = ShellExecutor.baseEnvironment(environment);
+        List<Thread> loops = new ArrayList<>();
+        for (int i = 0; i < slots; i++) {
+            loops.add(Thread.ofVirtual().name("slot-" + i).start(() -> slotLoop(executor, baseEnv)));
+        }
+        for (Thread t : loops) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (config.ephemeral() && exitCode == EXIT_OK) deregister();
+        stopped.countDown();
+        return exitCode;
+    }
+
+    private void slotLoop(Executor executor, Map<String, String> baseEnv) {
+        Backoff backoff = Backoff.standard();
+        while (!stopping) {
+            Optional<Assignment> next;
+            polling.add(Thread.currentThread());
+            try {
+                if (stopping) break;
+                next = client.poll(
+                        credentials.credential(), (int) config.pollWait().toSeconds());
+                backoff.reset();
+            } catch (ServerException e) {
+                if (e.unauthorized()) {
+                    log.error(
+                            "the control plane rejected this runner's credential ({}). The runner was deleted or its credential"
+                                    + " revoked: delete {} and register again with a new registration token.",
+                            e.getMessage(),
+                            config.credentialFile());
+                    exitCode = EXIT_CREDENTIAL_REJECTED;
+                    stopping = true;
+                    polling.forEach(Thread::interrupt);
+                    return;
+                }
+                next = Optional.empty();
+                if (!pause(backoff, e)) return;
+                continue;
+            } catch (IOException e) {
+                next = Optional.empty();
+                if (!pause(backoff, e)) return;
+                continue;
+            } catch (InterruptedException e) {
+                if (stopping) return;
+                continue;
+            } catch (RuntimeException e) {
+                log.error("unexpected error while polling", e);
+                if (!pause(backoff, e)) return;
+                continue;
+            } finally {
+                polling.remove(Thread.currentThread());
+                Thread.interrupted(); // a shutdown interrupt meant for the poll must not hit the job
+            }
+            if (next.isEmpty()) continue;
+            JobRun job = new JobRun(next.get(), client, executor, config.workDir(), baseEnv);
+            running.add(job);
+            try {
+                job.run();
+            } catch (RuntimeException e) {
+                log.error("job {} crashed the runner loop; continuing", job.jobId(), e);
+            } finally {
+                running.remove(job);
+            }
+            if (config.ephemeral()) {
+                stopping = true;
+                return;
+            }
+        }
+    }
+
+    private boolean pause(Backoff backoff, Exception e) {
+        if (stopping) return false;
+        log.warn("cannot reach the control plane at {} ({}); retrying", config.serverUrl(), e.toString());
+        try {
+            backoff.pause();
+            return true;
+        } catch (InterruptedException ie) {
+            return !stopping;
+        }
+    }
+
+    private Credentials credentials() throws IOException, RegistrationFailed {
+        Credentials saved = Credentials.load(config.credentialFile());
+        if (saved != null) return saved;
+        String token = config.registrationToken();
+        if (token == null || token.isBlank()) {
+            throw new RegistrationFailed(
+                    "no runner credential in " + config.credentialFile()
+                            + " and no registration token given: pass --token (or RUNWAY_REGISTRATION_TOKEN) from `runway token create --registration`");
+        }
+        String name = config.name() != null && !config.name().isBlank() ? config.name() : hostName();
+        Backoff backoff = Backoff.standard();
+        while (true) {
+            try {
+                RegisterResponse r = client.register(
+                        new RegisterRequest(token, name, config.labels(), Math.max(1, config.slots()), VERSION));
+                Credentials c = new Credentials(config.serverUrl().toString(), r.runnerId(), r.name(), r.credential());
+                c.save(config.credentialFile());
+                log.info(
+                        "registered as runner {} ('{}'); credential saved in {}",
+                        r.runnerId(),
+                        r.name(),
+                        config.credentialFile());
+                return c;
+            } catch (ServerException e) {
+                if (!e.transientFailure()) throw new RegistrationFailed("registration refused: " + e.getMessage());
+            } catch (IOException e) {
+                log.warn(
+                        "cannot reach the control plane at {} to register ({}); retrying",
+                        config.serverUrl(),
+                        e.toString());
+            } catch (InterruptedException e) {
+                throw new RegistrationFailed("interrupted while registering");
+            }
+            try {
+                if (stopping) throw new RegistrationFailed("stopped before registration completed");
+                backoff.pause();
+            } catch (InterruptedException e) {
+                throw new RegistrationFailed("interrupted while registering");
+            }
+        }
+    }
+
+    private void deregister() {
+        try {
+            client.deregister(credentials.credential());
+            Files.deleteIfExists(config.credentialFile());
+            log.info("ephemeral runner deregistered");
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not deregister: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Graceful stop (SIGTERM): take no new jobs, let running ones finish within the grace period, then cancel them. */
+    public void shutdown() {
+        if (stopping && stopped.getCount() == 0) return;
         stopping = true;
-        return;
-      }
+        polling.forEach(Thread::interrupt);
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (!running.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                if (stopped.await(100, TimeUnit.MILLISECONDS)) return;
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        for (JobRun j : running) j.control.cancel("agent shutting down");
     }
-  }
 
-  private boolean pause(Backoff backoff, Exception e) {
-    if (stopping) return false;
-    log.warn("cannot reach the control plane at {} ({}); retrying", config.serverUrl(), e.toString());
-    try {
-      backoff.pause();
-      return true;
-    } catch (InterruptedException ie) {
-      return !stopping;
+    /** Waits until {@link #run()} has returned. */
+    public boolean awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
+        return stopped.await(timeout, unit);
     }
-  }
 
-  private Credentials credentials() throws IOException, RegistrationFailed {
-    Credentials saved = Credentials.load(config.credentialFile());
-    if (saved != null) return saved;
-    String token = config.registrationToken();
-    if (token == null || token.isBlank()) {
-      throw new RegistrationFailed("no runner credential in " + config.credentialFile()
-          + " and no registration token given: pass --token (or RUNWAY_REGISTRATION_TOKEN) from `runway token create --registration`");
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "runner";
+        }
     }
-    String name = config.name() != null && !config.name().isBlank() ? config.name() : hostName();
-    Backoff backoff = Backoff.standard();
-    while (true) {
-      try {
-        RegisterResponse r = client.register(new RegisterRequest(token, name, config.labels(), Math.max(1, config.slots()), VERSION));
-        Credentials c = new Credentials(config.serverUrl().toString(), r.runnerId(), r.name(), r.credential());
-        c.save(config.credentialFile());
-        log.info("registered as runner {} ('{}'); credential saved in {}", r.runnerId(), r.name(), config.credentialFile());
-        return c;
-      } catch (ServerException e) {
-        if (!e.transientFailure()) throw new RegistrationFailed("registration refused: " + e.getMessage());
-      } catch (IOException e) {
-        log.warn("cannot reach the control plane at {} to register ({}); retrying", config.serverUrl(), e.toString());
-      } catch (InterruptedException e) {
-        throw new RegistrationFailed("interrupted while registering");
-      }
-      try {
-        if (stopping) throw new RegistrationFailed("stopped before registration completed");
-        backoff.pause();
-      } catch (InterruptedException e) {
-        throw new RegistrationFailed("interrupted while registering");
-      }
-    }
-  }
 
-  private void deregister() {
-    try {
-      client.deregister(credentials.credential());
-      Files.deleteIfExists(config.credentialFile());
-      log.info("ephemeral runner deregistered");
-    } catch (IOException | RuntimeException e) {
-      log.warn("could not deregister: {}", e.toString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    private static final class RegistrationFailed extends Exception {
+        RegistrationFailed(String m) {
+            super(m);
+        }
     }
-  }
-
-  /** Graceful stop (SIGTERM): take no new jobs, let running ones finish within the grace period, then cancel them. */
-  public void shutdown() {
-    if (stopping && stopped.getCount() == 0) return;
-    stopping = true;
-    polling.forEach(Thread::interrupt);
-    long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-    while (!running.isEmpty() && System.nanoTime() < deadline) {
-      try {
-        if (stopped.await(100, TimeUnit.MILLISECONDS)) return;
-      } catch (InterruptedException e) {
-        break;
-      }
-    }
-    for (JobRun j : running) j.control.cancel("agent shutting down");
-  }
-
-  /** Waits until {@link #run()} has returned. */
-  public boolean awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
-    return stopped.await(timeout, unit);
-  }
-
-  private static String hostName() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "runner";
-    }
-  }
-
-  private static final class RegistrationFailed extends Exception {
-    RegistrationFailed(String m) {
-      super(m);
-    }
-  }
 }

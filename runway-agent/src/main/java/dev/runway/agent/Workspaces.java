@@ -12,51 +12,51 @@ import org.slf4j.LoggerFactory;
 
 /** Job workspaces under the work directory: removal after each job, and of leftovers after a crash. */
 final class Workspaces {
-  private static final Logger log = LoggerFactory.getLogger(Workspaces.class);
+    private static final Logger log = LoggerFactory.getLogger(Workspaces.class);
 
-  static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) return;
-    try {
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-          d.toFile().setWritable(true, true); // a job may have made its files read-only
-          return FileVisitResult.CONTINUE;
-        }
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) return;
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                    d.toFile().setWritable(true, true); // a job may have made its files read-only
+                    return FileVisitResult.CONTINUE;
+                }
 
-        @Override
-        public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-          Files.deleteIfExists(f);
-          return FileVisitResult.CONTINUE;
-        }
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(f);
+                    return FileVisitResult.CONTINUE;
+                }
 
-        @Override
-        public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-          Files.deleteIfExists(d);
-          return FileVisitResult.CONTINUE;
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", dir, e.toString());
         }
-      });
-    } catch (IOException e) {
-      log.warn("cannot remove {}: {}", dir, e.toString());
     }
-  }
 
-  /** Removes every workspace and spool file a previous run left behind; returns how many entries were removed. */
-  static int removeLeftovers(Path workDir) {
-    int n = 0;
-    if (!Files.isDirectory(workDir)) return 0;
-    try (Stream<Path> s = Files.list(workDir)) {
-      for (Path p : s.toList()) {
-        String name = p.getFileName().toString();
-        if (name.equals(".steps")) continue;
-        deleteRecursively(p);
-        n++;
-      }
-    } catch (IOException e) {
-      log.warn("cannot clean {}: {}", workDir, e.toString());
+    /** Removes every workspace and spool file a previous run left behind; returns how many entries were removed. */
+    static int removeLeftovers(Path workDir) {
+        int n = 0;
+        if (!Files.isDirectory(workDir)) return 0;
+        try (Stream<Path> s = Files.list(workDir)) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if (name.equals(".steps")) continue;
+                deleteRecursively(p);
+                n++;
+            }
+        } catch (IOException e) {
+            log.warn("cannot clean {}: {}", workDir, e.toString());
+        }
+        return n;
     }
-    return n;
-  }
 
-  private Workspaces() {}
+    private Workspaces() {}
 }

@@ -12,53 +12,118 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run a runner agent: register once, then take jobs whose labels it has.",
-        "SIGTERM: take no new jobs, let running ones finish within --shutdown-grace, cancel the rest, exit 0.",
-        "Options also come from RUNWAY_<OPTION> environment variables or --config FILE (YAML)."})
+@Command(
+        name = "agent",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Run a runner agent: register once, then take jobs whose labels it has.",
+            "SIGTERM: take no new jobs, let running ones finish within --shutdown-grace, cancel the rest, exit 0.",
+            "Options also come from RUNWAY_<OPTION> environment variables or --config FILE (YAML)."
+        })
 final class AgentCommand implements Callable<Integer> {
-  @Option(names = "--config", description = "YAML config file (env RUNWAY_CONFIG).") Path config;
-  @Option(names = "--url", defaultValue = "http://127.0.0.1:8420", description = "Control plane URL (default ${DEFAULT-VALUE}).") String url;
-  @Option(names = {"--token", "--registration-token"}, description = "Registration token from `runway token create --registration` (env RUNWAY_REGISTRATION_TOKEN); only needed the first time.") String token;
-  @Option(names = "--labels", defaultValue = "", description = "Comma-separated labels this runner offers, e.g. linux,x64,gpu.") String labels;
-  @Option(names = "--name", description = "Runner name (default: the host name).") String name;
-  @Option(names = "--data-dir", defaultValue = ".runway", description = "Base of the default work dir and credential file (default ${DEFAULT-VALUE}).") Path dataDir;
-  @Option(names = "--work-dir", description = "Where job workspaces are created (default <data-dir>/work).") Path workDir;
-  @Option(names = "--credential-file", description = "Where the runner credential is kept, mode 0600 (default <data-dir>/runner-credential.json).") Path credentialFile;
-  @Option(names = "--slots", defaultValue = "1", description = "Jobs run at once (default ${DEFAULT-VALUE}).") int slots;
-  @Option(names = "--ephemeral", description = "Run exactly one job, then deregister and exit.") boolean ephemeral;
-  @Option(names = "--shutdown-grace", defaultValue = "30s", converter = DurationConverter.class, description = "On SIGTERM, how long running jobs may finish (default ${DEFAULT-VALUE}).") Duration shutdownGrace;
-  @Option(names = "--poll-wait", defaultValue = "30s", converter = DurationConverter.class, description = "Longest a poll is held by the server (default ${DEFAULT-VALUE}).") Duration pollWait;
+    @Option(names = "--config", description = "YAML config file (env RUNWAY_CONFIG).")
+    Path config;
 
-  @Override
-  public Integer call() {
-    AgentConfig cfg = toConfig();
-    RunwayAgent agent = new RunwayAgent(cfg);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      agent.shutdown();
-      try {
-        agent.awaitStopped(cfg.shutdownGrace().toSeconds() + 15, TimeUnit.SECONDS);
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
-      Runtime.getRuntime().halt(0); // a graceful stop is a success, not "killed by SIGTERM"
-    }, "runway-agent-shutdown"));
-    return agent.run();
-  }
+    @Option(
+            names = "--url",
+            defaultValue = "http://127.0.0.1:8420",
+            description = "Control plane URL (default ${DEFAULT-VALUE}).")
+    String url;
 
-  AgentConfig toConfig() {
-    if (slots < 1 || slots > 1000) throw new CliException("--slots: must be between 1 and 1000");
-    URI u;
-    try {
-      u = URI.create(url);
-      if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))) throw new IllegalArgumentException("not http(s)");
-    } catch (IllegalArgumentException e) {
-      throw new CliException("--url: '" + url + "' is not an http(s) URL");
+    @Option(
+            names = {"--token", "--registration-token"},
+            description =
+                    "Registration token from `runway token create --registration` (env RUNWAY_REGISTRATION_TOKEN); only needed the first time.")
+    String token;
+
+    @Option(
+            names = "--labels",
+            defaultValue = "",
+            description = "Comma-separated labels this runner offers, e.g. linux,x64,gpu.")
+    String labels;
+
+    @Option(names = "--name", description = "Runner name (default: the host name).")
+    String name;
+
+    @Option(
+            names = "--data-dir",
+            defaultValue = ".runway",
+            description = "Base of the default work dir and credential file (default ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--work-dir", description = "Where job workspaces are created (default <data-dir>/work).")
+    Path workDir;
+
+    @Option(
+            names = "--credential-file",
+            description = "Where the runner credential is kept, mode 0600 (default <data-dir>/runner-credential.json).")
+    Path credentialFile;
+
+    @Option(names = "--slots", defaultValue = "1", description = "Jobs run at once (default ${DEFAULT-VALUE}).")
+    int slots;
+
+    @Option(names = "--ephemeral", description = "Run exactly one job, then deregister and exit.")
+    boolean ephemeral;
+
+    @Option(
+            names = "--shutdown-grace",
+            defaultValue = "30s",
+            converter = DurationConverter.class,
+            description = "On SIGTERM, how long running jobs may finish (default ${DEFAULT-VALUE}).")
+    Duration shutdownGrace;
+
+    @Option(
+            names = "--poll-wait",
+            defaultValue = "30s",
+            converter = DurationConverter.class,
+            description = "Longest a poll is held by the server (default ${DEFAULT-VALUE}).")
+    Duration pollWait;
+
+    @Override
+    public Integer call() {
+        AgentConfig cfg = toConfig();
+        RunwayAgent agent = new RunwayAgent(cfg);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            agent.shutdown();
+                            try {
+                                agent.awaitStopped(cfg.shutdownGrace().toSeconds() + 15, TimeUnit.SECONDS);
+                            } catch (InterruptedException ignored) {
+                                Thread.currentThread().interrupt();
+                            }
+                            Runtime.getRuntime().halt(0); // a graceful stop is a success, not "killed by SIGTERM"
+                        },
+                        "runway-agent-shutdown"));
+        return agent.run();
     }
-    List<String> l = Arrays.stream(labels.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-    return new AgentConfig(u, ServerCommand.blankToNull(token), ServerCommand.blankToNull(name), l,
-        workDir != null ? workDir : dataDir.resolve("work"),
-        credentialFile != null ? credentialFile : dataDir.resolve("runner-credential.json"),
-        slots, ephemeral, shutdownGrace, pollWait);
-  }
+
+    AgentConfig toConfig() {
+        if (slots < 1 || slots > 1000) throw new CliException("--slots: must be between 1 and 1000");
+        URI u;
+        try {
+            u = URI.create(url);
+            if (u.getScheme() == null
+                    || !(u.getScheme().equals("http") || u.getScheme().equals("https")))
+                throw new IllegalArgumentException("not http(s)");
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--url: '" + url + "' is not an http(s) URL");
+        }
+        List<String> l = Arrays.stream(labels.split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
+        return new AgentConfig(
+                u,
+                ServerCommand.blankToNull(token),
+                ServerCommand.blankToNull(name),
+                l,
+                workDir != null ? workDir : dataDir.resolve("work"),
+                credentialFile != null ? credentialFile : dataDir.resolve("runner-credential.json"),
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait);
+    }
 }

@@ -7,32 +7,43 @@ import picocli.CommandLine.Option;
 
 /** --url and --token of every command that talks to a control plane. */
 final class ClientOptions {
-  @Option(names = "--url", description = "Control plane URL (env RUNWAY_URL; default ${DEFAULT-VALUE}).", defaultValue = "http://127.0.0.1:8420")
-  String url;
+    @Option(
+            names = "--url",
+            description = "Control plane URL (env RUNWAY_URL; default ${DEFAULT-VALUE}).",
+            defaultValue = "http://127.0.0.1:8420")
+    String url;
 
-  @Option(names = "--token", description = "API token (env RUNWAY_TOKEN; default: the admin token in the data directory, ./.runway/admin-token).")
-  String token;
+    @Option(
+            names = "--token",
+            description =
+                    "API token (env RUNWAY_TOKEN; default: the admin token in the data directory, ./.runway/admin-token).")
+    String token;
 
-  @Option(names = "--data-dir", description = "Data directory whose admin-token is used when no token is given (env RUNWAY_DATA_DIR; default ${DEFAULT-VALUE}).", defaultValue = ".runway")
-  Path dataDir;
+    @Option(
+            names = "--data-dir",
+            description =
+                    "Data directory whose admin-token is used when no token is given (env RUNWAY_DATA_DIR; default ${DEFAULT-VALUE}).",
+            defaultValue = ".runway")
+    Path dataDir;
 
-  ApiClient client() {
-    String t = token;
-    if (t == null || t.isBlank()) {
-      Path f = dataDir.resolve("admin-token");
-      try {
-        if (Files.isReadable(f)) t = Files.readString(f).strip();
-      } catch (IOException ignored) {
-        // no token: the server will say so
-      }
+    ApiClient client() {
+        String t = token;
+        if (t == null || t.isBlank()) {
+            Path f = dataDir.resolve("admin-token");
+            try {
+                if (Files.isReadable(f)) t = Files.readString(f).strip();
+            } catch (IOException ignored) {
+                // no token: the server will say so
+            }
+        }
+        if (t == null || t.isBlank()) {
+            throw new CliException(
+                    "no API token: pass --token, set RUNWAY_TOKEN, or run where " + f(dataDir) + " exists");
+        }
+        return new ApiClient(url, t);
     }
-    if (t == null || t.isBlank()) {
-      throw new CliException("no API token: pass --token, set RUNWAY_TOKEN, or run where " + f(dataDir) + " exists");
-    }
-    return new ApiClient(url, t);
-  }
 
-  private static String f(Path dir) {
-    return dir.resolve("admin-token").toString();
-  }
+    private static String f(Path dir) {
+        return dir.resolve("admin-token").toString();
+    }
 }

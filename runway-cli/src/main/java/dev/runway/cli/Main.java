@@ -7,73 +7,75 @@ import picocli.CommandLine.Command;
 
 /** The `runway` command. */
 @Command(
-    name = "runway",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    description = "Self-hosted CI runner platform: control plane, runner agent and client in one command.",
-    subcommands = {
-      ServerCommand.class, AgentCommand.class, UpCommand.class, SubmitCommand.class, LogsCommand.class,
-      JobsCommand.class, RunnersCommand.class, TokenCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class
-    })
+        name = "runway",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Self-hosted CI runner platform: control plane, runner agent and client in one command.",
+        subcommands = {
+            ServerCommand.class, AgentCommand.class, UpCommand.class, SubmitCommand.class, LogsCommand.class,
+            JobsCommand.class, RunnersCommand.class, TokenCommand.class, ValidateCommand.class,
+                    CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
-
-  public static void main(String[] args) {
-    System.exit(execute(args, System.getenv()));
-  }
-
-  static int execute(String[] args, Map<String, String> env) {
-    ConfigDefaults defaults;
-    try {
-      defaults = new ConfigDefaults(env, configPath(args, env));
-    } catch (ConfigDefaults.ConfigError e) {
-      System.err.println("runway: " + e.getMessage());
-      return 2;
-    }
-    CommandLine cl = commandLine(defaults);
-    return cl.execute(args);
-  }
-
-  static CommandLine commandLine(ConfigDefaults defaults) {
-    CommandLine cl = new CommandLine(new Main());
-    cl.setDefaultValueProvider(defaults);
-    cl.setExecutionStrategy(parseResult -> {
-      CommandLine.ParseResult leaf = parseResult;
-      while (leaf.hasSubcommand()) leaf = leaf.subcommand();
-      if (defaults.configPath() != null) defaults.checkKeys(leaf.commandSpec());
-      return new CommandLine.RunLast().execute(parseResult);
-    });
-    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof CliException || e instanceof ConfigDefaults.ConfigError) {
-        commandLine.getErr().println("runway: " + e.getMessage());
-        return 1;
-      }
-      commandLine.getErr().println("runway: unexpected error: " + e);
-      return 1;
-    });
-    return cl;
-  }
-
-  /** {@code --config FILE} may be anywhere on the line; it must be known before the other options are resolved. */
-  static Path configPath(String[] args, Map<String, String> env) {
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--config") && i + 1 < args.length) return Path.of(args[i + 1]);
-      if (args[i].startsWith("--config=")) return Path.of(args[i].substring("--config=".length()));
-    }
-    String e = env.get("RUNWAY_CONFIG");
-    return e == null || e.isBlank() ? null : Path.of(e);
-  }
-
-  static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"runway " + (v == null ? "0.1.0-SNAPSHOT" : v) + " (Java " + Runtime.version() + ")"};
+    public void run() {
+        spec.commandLine().usage(System.out);
     }
-  }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, System.getenv()));
+    }
+
+    static int execute(String[] args, Map<String, String> env) {
+        ConfigDefaults defaults;
+        try {
+            defaults = new ConfigDefaults(env, configPath(args, env));
+        } catch (ConfigDefaults.ConfigError e) {
+            System.err.println("runway: " + e.getMessage());
+            return 2;
+        }
+        CommandLine cl = commandLine(defaults);
+        return cl.execute(args);
+    }
+
+    static CommandLine commandLine(ConfigDefaults defaults) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setDefaultValueProvider(defaults);
+        cl.setExecutionStrategy(parseResult -> {
+            CommandLine.ParseResult leaf = parseResult;
+            while (leaf.hasSubcommand()) leaf = leaf.subcommand();
+            if (defaults.configPath() != null) defaults.checkKeys(leaf.commandSpec());
+            return new CommandLine.RunLast().execute(parseResult);
+        });
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof CliException || e instanceof ConfigDefaults.ConfigError) {
+                commandLine.getErr().println("runway: " + e.getMessage());
+                return 1;
+            }
+            commandLine.getErr().println("runway: unexpected error: " + e);
+            return 1;
+        });
+        return cl;
+    }
+
+    /** {@code --config FILE} may be anywhere on the line; it must be known before the other options are resolved. */
+    static Path configPath(String[] args, Map<String, String> env) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) return Path.of(args[i + 1]);
+            if (args[i].startsWith("--config=")) return Path.of(args[i].substring("--config=".length()));
+        }
+        String e = env.get("RUNWAY_CONFIG");
+        return e == null || e.isBlank() ? null : Path.of(e);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"runway " + (v == null ? "0.1.0-SNAPSHOT" : v) + " (Java " + Runtime.version() + ")"};
+        }
+    }
 }

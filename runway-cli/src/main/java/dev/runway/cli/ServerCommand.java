@@ -11,67 +11,157 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run the control plane: HTTP API, job queue, dispatch, logs.",
-        "Every option can also come from the environment (RUNWAY_<OPTION>, e.g. RUNWAY_PORT) or from --config FILE (YAML, e.g. 'port: 8420'); flags win, then environment, then file."})
+@Command(
+        name = "server",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Run the control plane: HTTP API, job queue, dispatch, logs.",
+            "Every option can also come from the environment (RUNWAY_<OPTION>, e.g. RUNWAY_PORT) or from --config FILE (YAML, e.g. 'port: 8420'); flags win, then environment, then file."
+        })
 final class ServerCommand implements Callable<Integer> {
-  @Option(names = "--config", description = "YAML config file (env RUNWAY_CONFIG).") Path config;
-  @Option(names = "--host", defaultValue = ServerConfig.DEFAULT_HOST, description = "Address to bind (default ${DEFAULT-VALUE}; 0.0.0.0 for all).") String host;
-  @Option(names = "--port", defaultValue = "" + ServerConfig.DEFAULT_PORT, description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).") int port;
-  @Option(names = "--data-dir", defaultValue = ".runway", description = "Data directory: SQLite database, admin token (default ${DEFAULT-VALUE}).") Path dataDir;
-  @Option(names = "--database-url", description = "JDBC URL; default SQLite in the data directory. e.g. jdbc:postgresql://db/runway") String databaseUrl;
-  @Option(names = "--database-user", description = "Database user (PostgreSQL).") String databaseUser;
-  @Option(names = "--database-password", description = "Database password (prefer the env RUNWAY_DATABASE_PASSWORD).") String databasePassword;
-  @Option(names = "--lease-timeout", defaultValue = "30s", converter = DurationConverter.class, description = "A running job without heartbeat for this long is lost (default ${DEFAULT-VALUE}).") Duration leaseTimeout;
-  @Option(names = "--heartbeat-interval", defaultValue = "5s", converter = DurationConverter.class, description = "How often runners heartbeat (default ${DEFAULT-VALUE}).") Duration heartbeatInterval;
-  @Option(names = "--long-poll-max", defaultValue = "30s", converter = DurationConverter.class, description = "Longest a runner poll is held (default ${DEFAULT-VALUE}).") Duration longPollMax;
-  @Option(names = "--job-timeout", defaultValue = "6h", converter = DurationConverter.class, description = "Job timeout when a job sets none (default ${DEFAULT-VALUE}).") Duration jobTimeout;
-  @Option(names = "--max-attempts", defaultValue = "" + ServerConfig.DEFAULT_MAX_ATTEMPTS, description = "Attempts per job when runners are lost (default ${DEFAULT-VALUE}).") int maxAttempts;
-  @Option(names = "--max-log-size", defaultValue = "100MiB", converter = Sizes.class, description = "Per-job log limit (default ${DEFAULT-VALUE}).") long maxLogSize;
-  @Option(names = "--max-body-size", defaultValue = "8MiB", converter = Sizes.class, description = "Largest request body (default ${DEFAULT-VALUE}).") long maxBodySize;
-  @Option(names = "--admin-token", description = "Bootstrap admin API token (rwa_...); default: generated once into <data-dir>/admin-token.") String adminToken;
+    @Option(names = "--config", description = "YAML config file (env RUNWAY_CONFIG).")
+    Path config;
 
-  @Override
-  public Integer call() throws Exception {
-    ServerConfig cfg = toConfig();
-    RunwayServer server;
-    try {
-      server = RunwayServer.start(cfg);
-    } catch (RuntimeException e) {
-      throw new CliException("cannot start the control plane: " + rootMessage(e));
+    @Option(
+            names = "--host",
+            defaultValue = ServerConfig.DEFAULT_HOST,
+            description = "Address to bind (default ${DEFAULT-VALUE}; 0.0.0.0 for all).")
+    String host;
+
+    @Option(
+            names = "--port",
+            defaultValue = "" + ServerConfig.DEFAULT_PORT,
+            description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(
+            names = "--data-dir",
+            defaultValue = ".runway",
+            description = "Data directory: SQLite database, admin token (default ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(
+            names = "--database-url",
+            description = "JDBC URL; default SQLite in the data directory. e.g. jdbc:postgresql://db/runway")
+    String databaseUrl;
+
+    @Option(names = "--database-user", description = "Database user (PostgreSQL).")
+    String databaseUser;
+
+    @Option(names = "--database-password", description = "Database password (prefer the env RUNWAY_DATABASE_PASSWORD).")
+    String databasePassword;
+
+    @Option(
+            names = "--lease-timeout",
+            defaultValue = "30s",
+            converter = DurationConverter.class,
+            description = "A running job without heartbeat for this long is lost (default ${DEFAULT-VALUE}).")
+    Duration leaseTimeout;
+
+    @Option(
+            names = "--heartbeat-interval",
+            defaultValue = "5s",
+            converter = DurationConverter.class,
+            description = "How often runners heartbeat (default ${DEFAULT-VALUE}).")
+    Duration heartbeatInterval;
+
+    @Option(
+            names = "--long-poll-max",
+            defaultValue = "30s",
+            converter = DurationConverter.class,
+            description = "Longest a runner poll is held (default ${DEFAULT-VALUE}).")
+    Duration longPollMax;
+
+    @Option(
+            names = "--job-timeout",
+            defaultValue = "6h",
+            converter = DurationConverter.class,
+            description = "Job timeout when a job sets none (default ${DEFAULT-VALUE}).")
+    Duration jobTimeout;
+
+    @Option(
+            names = "--max-attempts",
+            defaultValue = "" + ServerConfig.DEFAULT_MAX_ATTEMPTS,
+            description = "Attempts per job when runners are lost (default ${DEFAULT-VALUE}).")
+    int maxAttempts;
+
+    @Option(
+            names = "--max-log-size",
+            defaultValue = "100MiB",
+            converter = Sizes.class,
+            description = "Per-job log limit (default ${DEFAULT-VALUE}).")
+    long maxLogSize;
+
+    @Option(
+            names = "--max-body-size",
+            defaultValue = "8MiB",
+            converter = Sizes.class,
+            description = "Largest request body (default ${DEFAULT-VALUE}).")
+    long maxBodySize;
+
+    @Option(
+            names = "--admin-token",
+            description = "Bootstrap admin API token (rwa_...); default: generated once into <data-dir>/admin-token.")
+    String adminToken;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig cfg = toConfig();
+        RunwayServer server;
+        try {
+            server = RunwayServer.start(cfg);
+        } catch (RuntimeException e) {
+            throw new CliException("cannot start the control plane: " + rootMessage(e));
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            done.countDown();
+                        },
+                        "runway-shutdown"));
+        Files.writeString(dataDir.resolve("server.url"), server.url() + "\n");
+        System.out.println("runway server listening on " + server.url());
+        System.out.flush();
+        done.await();
+        return 0;
     }
-    CountDownLatch done = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      done.countDown();
-    }, "runway-shutdown"));
-    Files.writeString(dataDir.resolve("server.url"), server.url() + "\n");
-    System.out.println("runway server listening on " + server.url());
-    System.out.flush();
-    done.await();
-    return 0;
-  }
 
-  ServerConfig toConfig() {
-    if (port < 0 || port > 65535) throw new CliException("--port: must be between 0 and 65535");
-    if (maxAttempts < 1) throw new CliException("--max-attempts: must be at least 1");
-    if (heartbeatInterval.compareTo(leaseTimeout) >= 0) {
-      throw new CliException("--heartbeat-interval (" + heartbeatInterval.toSeconds() + "s) must be shorter than --lease-timeout ("
-          + leaseTimeout.toSeconds() + "s)");
+    ServerConfig toConfig() {
+        if (port < 0 || port > 65535) throw new CliException("--port: must be between 0 and 65535");
+        if (maxAttempts < 1) throw new CliException("--max-attempts: must be at least 1");
+        if (heartbeatInterval.compareTo(leaseTimeout) >= 0) {
+            throw new CliException("--heartbeat-interval (" + heartbeatInterval.toSeconds()
+                    + "s) must be shorter than --lease-timeout (" + leaseTimeout.toSeconds() + "s)");
+        }
+        return new ServerConfig(
+                host,
+                port,
+                dataDir,
+                blankToNull(databaseUrl),
+                databaseUser,
+                databasePassword,
+                leaseTimeout,
+                heartbeatInterval,
+                longPollMax,
+                jobTimeout,
+                maxAttempts,
+                maxLogSize,
+                maxBodySize,
+                blankToNull(adminToken));
     }
-    return new ServerConfig(host, port, dataDir, blankToNull(databaseUrl), databaseUser, databasePassword, leaseTimeout,
-        heartbeatInterval, longPollMax, jobTimeout, maxAttempts, maxLogSize, maxBodySize, blankToNull(adminToken));
-  }
 
-  static String blankToNull(String s) {
-    return s == null || s.isBlank() ? null : s;
-  }
+    static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
 
-  static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
-  }
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+    }
 
-  static void ignore(IOException e) {}
+    static void ignore(IOException e) {}
 }

@@ -25,89 +25,142 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "up", mixinStandardHelpOptions = true,
-    description = {"Start a control plane (embedded SQLite) and one local runner in this process, print the URL and the",
-        "admin token, and run an example job so you see output at once. Ctrl-C stops both."})
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Start a control plane (embedded SQLite) and one local runner in this process, print the URL and the",
+            "admin token, and run an example job so you see output at once. Ctrl-C stops both."
+        })
 final class UpCommand implements Callable<Integer> {
-  @Option(names = "--data-dir", defaultValue = ".runway", description = "Data directory (default ${DEFAULT-VALUE}).") Path dataDir;
-  @Option(names = "--port", defaultValue = "" + ServerConfig.DEFAULT_PORT, description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).") int port;
-  @Option(names = "--slots", defaultValue = "2", description = "Jobs the local runner runs at once (default ${DEFAULT-VALUE}).") int slots;
-  @Option(names = "--no-example", description = "Do not run the example job.") boolean noExample;
-  @Option(names = "--exit-after-example", description = "Stop after the example job; exit 0 only if it succeeded.") boolean exitAfterExample;
+    @Option(names = "--data-dir", defaultValue = ".runway", description = "Data directory (default ${DEFAULT-VALUE}).")
+    Path dataDir;
 
-  @Override
-  public Integer call() throws Exception {
-    RunwayServer server;
-    try {
-      server = RunwayServer.start(ServerConfig.defaults(dataDir).withPort(port));
-    } catch (RuntimeException e) {
-      throw new CliException("cannot start the control plane: " + ServerCommand.rootMessage(e)
-          + (port != 0 ? " (is port " + port + " in use? try --port 0)" : ""));
+    @Option(
+            names = "--port",
+            defaultValue = "" + ServerConfig.DEFAULT_PORT,
+            description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(
+            names = "--slots",
+            defaultValue = "2",
+            description = "Jobs the local runner runs at once (default ${DEFAULT-VALUE}).")
+    int slots;
+
+    @Option(names = "--no-example", description = "Do not run the example job.")
+    boolean noExample;
+
+    @Option(names = "--exit-after-example", description = "Stop after the example job; exit 0 only if it succeeded.")
+    boolean exitAfterExample;
+
+    @Override
+    public Integer call() throws Exception {
+        RunwayServer server;
+        try {
+            server = RunwayServer.start(ServerConfig.defaults(dataDir).withPort(port));
+        } catch (RuntimeException e) {
+            throw new CliException("cannot start the control plane: " + ServerCommand.rootMessage(e)
+                    + (port != 0 ? " (is port " + port + " in use? try --port 0)" : ""));
+        }
+        ApiClient api = new ApiClient(server.url(), server.adminToken());
+        Path credential = dataDir.resolve("runner-credential.json");
+        String registration = Files.exists(credential)
+                ? null
+                : api.post(
+                                ApiPaths.REGISTRATION_TOKENS,
+                                new RegistrationTokenRequest("10m", 1),
+                                RegistrationTokenView.class)
+                        .token();
+        AgentConfig agentConfig = new AgentConfig(
+                URI.create(server.url()),
+                registration,
+                "local",
+                localLabels(),
+                dataDir.resolve("work"),
+                credential,
+                slots,
+                false,
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(30));
+        RunwayAgent agent = new RunwayAgent(agentConfig);
+        Thread agentThread = Thread.ofPlatform().name("runway-agent").start(agent::run);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            agent.shutdown();
+                            server.close();
+                            stopped.countDown();
+                        },
+                        "runway-up-shutdown"));
+
+        System.out.println("Runway is up.");
+        System.out.println("  control plane  " + server.url());
+        System.out.println(
+                "  admin token    " + server.adminToken() + "   (also in " + dataDir.resolve("admin-token") + ")");
+        System.out.println(
+                "  runner         local, labels " + String.join(",", localLabels()) + ", " + slots + " slot(s)");
+        System.out.println();
+        System.out.println(
+                "  export RUNWAY_URL=" + server.url() + " RUNWAY_TOKEN=$(cat " + dataDir.resolve("admin-token") + ")");
+        System.out.println("  bin/runway jobs    bin/runway runners    bin/runway submit job.yaml --follow");
+        System.out.println();
+        System.out.flush();
+
+        int code = 0;
+        if (!noExample) {
+            JobView job = api.post(ApiPaths.JOBS, exampleJob(), JobView.class);
+            System.out.println("example job " + job.id() + ":");
+            LogsCommand.follow(api, job.id(), System.out);
+            JobView done = api.get(ApiPaths.withId(ApiPaths.JOB, job.id()), JobView.class);
+            System.out.println("example job " + done.state().wireName() + " in " + Format.duration(done.durationMs())
+                    + " (queue wait " + Format.duration(done.queueWaitMs()) + ")");
+            code = done.state() == JobState.SUCCEEDED ? 0 : 1;
+        }
+        if (exitAfterExample || noExample && exitAfterExample) {
+            agent.shutdown();
+            agentThread.join(TimeUnit.SECONDS.toMillis(15));
+            server.close();
+            return code;
+        }
+        System.out.println("Press Ctrl-C to stop.");
+        stopped.await();
+        return 0;
     }
-    ApiClient api = new ApiClient(server.url(), server.adminToken());
-    Path credential = dataDir.resolve("runner-credential.json");
-    String registration = Files.exists(credential) ? null
-        : api.post(ApiPaths.REGISTRATION_TOKENS, new RegistrationTokenRequest("10m", 1), RegistrationTokenView.class).token();
-    AgentConfig agentConfig = new AgentConfig(URI.create(server.url()), registration, "local", localLabels(),
-        dataDir.resolve("work"), credential, slots, false, Duration.ofSeconds(10), Duration.ofSeconds(30));
-    RunwayAgent agent = new RunwayAgent(agentConfig);
-    Thread agentThread = Thread.ofPlatform().name("runway-agent").start(agent::run);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      agent.shutdown();
-      server.close();
-      stopped.countDown();
-    }, "runway-up-shutdown"));
 
-    System.out.println("Runway is up.");
-    System.out.println("  control plane  " + server.url());
-    System.out.println("  admin token    " + server.adminToken() + "   (also in " + dataDir.resolve("admin-token") + ")");
-    System.out.println("  runner         local, labels " + String.join(",", localLabels()) + ", " + slots + " slot(s)");
-    System.out.println();
-    System.out.println("  export RUNWAY_URL=" + server.url() + " RUNWAY_TOKEN=$(cat " + dataDir.resolve("admin-token") + ")");
-    System.out.println("  bin/runway jobs    bin/runway runners    bin/runway submit job.yaml --follow");
-    System.out.println();
-    System.out.flush();
-
-    int code = 0;
-    if (!noExample) {
-      JobView job = api.post(ApiPaths.JOBS, exampleJob(), JobView.class);
-      System.out.println("example job " + job.id() + ":");
-      LogsCommand.follow(api, job.id(), System.out);
-      JobView done = api.get(ApiPaths.withId(ApiPaths.JOB, job.id()), JobView.class);
-      System.out.println("example job " + done.state().wireName() + " in " + Format.duration(done.durationMs())
-          + " (queue wait " + Format.duration(done.queueWaitMs()) + ")");
-      code = done.state() == JobState.SUCCEEDED ? 0 : 1;
+    static List<String> localLabels() {
+        List<String> l = new ArrayList<>();
+        l.add(System.getProperty("os.name").toLowerCase(Locale.ROOT).replace(' ', '-'));
+        String arch = System.getProperty("os.arch");
+        l.add(
+                switch (arch) {
+                    case "amd64", "x86_64" -> "x64";
+                    case "aarch64" -> "arm64";
+                    default -> arch;
+                });
+        l.add("local");
+        return l;
     }
-    if (exitAfterExample || noExample && exitAfterExample) {
-      agent.shutdown();
-      agentThread.join(TimeUnit.SECONDS.toMillis(15));
-      server.close();
-      return code;
+
+    static JobSpec exampleJob() {
+        return new JobSpec(
+                "hello-runway",
+                List.of("local"),
+                Map.of("GREETING", "Hello from Runway"),
+                List.of(
+                        StepSpec.of(
+                                "say hello",
+                                "echo \"$GREETING\"; echo \"running as $(id -un) on $(uname -sm) in $PWD\""),
+                        StepSpec.of("count", "for i in 1 2 3; do echo \"step output line $i\"; sleep 0.2; done"),
+                        new StepSpec(
+                                "write and read a file",
+                                "echo 'workspace files are private to this job' > note.txt\ncat note.txt",
+                                Map.of(),
+                                null,
+                                30,
+                                null)),
+                300,
+                1);
     }
-    System.out.println("Press Ctrl-C to stop.");
-    stopped.await();
-    return 0;
-  }
-
-  static List<String> localLabels() {
-    List<String> l = new ArrayList<>();
-    l.add(System.getProperty("os.name").toLowerCase(Locale.ROOT).replace(' ', '-'));
-    String arch = System.getProperty("os.arch");
-    l.add(switch (arch) {
-      case "amd64", "x86_64" -> "x64";
-      case "aarch64" -> "arm64";
-      default -> arch;
-    });
-    l.add("local");
-    return l;
-  }
-
-  static JobSpec exampleJob() {
-    return new JobSpec("hello-runway", List.of("local"), Map.of("GREETING", "Hello from Runway"), List.of(
-        StepSpec.of("say hello", "echo \"$GREETING\"; echo \"running as $(id -un) on $(uname -sm) in $PWD\""),
-        StepSpec.of("count", "for i in 1 2 3; do echo \"step output line $i\"; sleep 0.2; done"),
-        new StepSpec("write and read a file", "echo 'workspace files are private to this job' > note.txt\ncat note.txt",
-            Map.of(), null, 30, null)), 300, 1);
-  }
 }

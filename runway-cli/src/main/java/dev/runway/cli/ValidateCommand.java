@@ -13,43 +13,55 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "validate", mixinStandardHelpOptions = true,
-    description = {"Check GitHub Actions workflow files without running them: YAML, keys, needs, matrix, expressions.",
-        "Prints FILE:LINE:COLUMN: error|warning: message; exit code 1 if any file has errors.",
-        "With no FILE, checks .github/workflows/*.yml and *.yaml of the current directory."})
+@Command(
+        name = "validate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Check GitHub Actions workflow files without running them: YAML, keys, needs, matrix, expressions.",
+            "Prints FILE:LINE:COLUMN: error|warning: message; exit code 1 if any file has errors.",
+            "With no FILE, checks .github/workflows/*.yml and *.yaml of the current directory."
+        })
 final class ValidateCommand implements Callable<Integer> {
-  @Parameters(arity = "0..*", paramLabel = "FILE", description = "Workflow files.") List<Path> files = new ArrayList<>();
-  @Option(names = {"-q", "--quiet"}, description = "Print errors only, not warnings.") boolean quiet;
+    @Parameters(arity = "0..*", paramLabel = "FILE", description = "Workflow files.")
+    List<Path> files = new ArrayList<>();
 
-  @Override
-  public Integer call() throws IOException {
-    List<Path> targets = new ArrayList<>(files);
-    if (targets.isEmpty()) {
-      Path dir = Path.of(".github", "workflows");
-      if (!Files.isDirectory(dir)) throw new CliException("no FILE given and no .github/workflows directory here");
-      try (Stream<Path> s = Files.list(dir)) {
-        s.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml")).sorted().forEach(targets::add);
-      }
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "Print errors only, not warnings.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        List<Path> targets = new ArrayList<>(files);
+        if (targets.isEmpty()) {
+            Path dir = Path.of(".github", "workflows");
+            if (!Files.isDirectory(dir))
+                throw new CliException("no FILE given and no .github/workflows directory here");
+            try (Stream<Path> s = Files.list(dir)) {
+                s.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml"))
+                        .sorted()
+                        .forEach(targets::add);
+            }
+        }
+        int errors = 0;
+        int warnings = 0;
+        for (Path f : targets) {
+            String text;
+            try {
+                text = Files.readString(f);
+            } catch (IOException e) {
+                System.out.println(f + ": error: cannot read: " + e.getMessage());
+                errors++;
+                continue;
+            }
+            WorkflowParser.Result r = WorkflowParser.parse(f.toString(), text);
+            for (Diagnostic d : r.diagnostics()) {
+                if (d.severity() == Diagnostic.Severity.ERROR) errors++;
+                else warnings++;
+                if (!quiet || d.severity() == Diagnostic.Severity.ERROR) System.out.println(d);
+            }
+        }
+        System.err.println(targets.size() + " file(s): " + errors + " error(s), " + warnings + " warning(s)");
+        return errors > 0 ? 1 : 0;
     }
-    int errors = 0;
-    int warnings = 0;
-    for (Path f : targets) {
-      String text;
-      try {
-        text = Files.readString(f);
-      } catch (IOException e) {
-        System.out.println(f + ": error: cannot read: " + e.getMessage());
-        errors++;
-        continue;
-      }
-      WorkflowParser.Result r = WorkflowParser.parse(f.toString(), text);
-      for (Diagnostic d : r.diagnostics()) {
-        if (d.severity() == Diagnostic.Severity.ERROR) errors++;
-        else warnings++;
-        if (!quiet || d.severity() == Diagnostic.Severity.ERROR) System.out.println(d);
-      }
-    }
-    System.err.println(targets.size() + " file(s): " + errors + " error(s), " + warnings + " warning(s)");
-    return errors > 0 ? 1 : 0;
-  }
 }

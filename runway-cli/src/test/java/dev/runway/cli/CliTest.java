@@ -13,115 +13,132 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 class CliTest {
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  record Run(int code, String out, String err) {}
+    record Run(int code, String out, String err) {}
 
-  static Run run(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    PrintStream oldOut = System.out;
-    ByteArrayOutputStream sysOut = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(sysOut, true, StandardCharsets.UTF_8));
-    try {
-      ConfigDefaults defaults;
-      try {
-        defaults = new ConfigDefaults(env, Main.configPath(args, env));
-      } catch (ConfigDefaults.ConfigError e) {
-        return new Run(2, "", "runway: " + e.getMessage());
-      }
-      CommandLine cl = Main.commandLine(defaults);
-      cl.setOut(new PrintWriter(out, true));
-      cl.setErr(new PrintWriter(err, true));
-      int code = cl.execute(args);
-      return new Run(code, out + sysOut.toString(StandardCharsets.UTF_8), err.toString());
-    } finally {
-      System.setOut(oldOut);
+    static Run run(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream sysOut = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(sysOut, true, StandardCharsets.UTF_8));
+        try {
+            ConfigDefaults defaults;
+            try {
+                defaults = new ConfigDefaults(env, Main.configPath(args, env));
+            } catch (ConfigDefaults.ConfigError e) {
+                return new Run(2, "", "runway: " + e.getMessage());
+            }
+            CommandLine cl = Main.commandLine(defaults);
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(err, true));
+            int code = cl.execute(args);
+            return new Run(code, out + sysOut.toString(StandardCharsets.UTF_8), err.toString());
+        } finally {
+            System.setOut(oldOut);
+        }
     }
-  }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"server", "agent", "up", "submit", "logs", "jobs", "jobs show", "jobs cancel", "runners", "runners rm", "token", "token create", "token ls", "validate"})
-  void everyCommandHasHelp(String command) {
-    String[] args = (command + " --help").split(" ");
-    Run r = run(Map.of(), args);
-    assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("Usage: runway " + command);
-  }
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "server",
+                "agent",
+                "up",
+                "submit",
+                "logs",
+                "jobs",
+                "jobs show",
+                "jobs cancel",
+                "runners",
+                "runners rm",
+                "token",
+                "token create",
+                "token ls",
+                "validate"
+            })
+    void everyCommandHasHelp(String command) {
+        String[] args = (command + " --help").split(" ");
+        Run r = run(Map.of(), args);
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("Usage: runway " + command);
+    }
 
-  ServerCommand parseServer(Map<String, String> env, String... args) {
-    ConfigDefaults d = new ConfigDefaults(env, Main.configPath(args, env));
-    CommandLine cl = Main.commandLine(d);
-    CommandLine.ParseResult pr = cl.parseArgs(args);
-    return (ServerCommand) pr.subcommand().commandSpec().userObject();
-  }
+    ServerCommand parseServer(Map<String, String> env, String... args) {
+        ConfigDefaults d = new ConfigDefaults(env, Main.configPath(args, env));
+        CommandLine cl = Main.commandLine(d);
+        CommandLine.ParseResult pr = cl.parseArgs(args);
+        return (ServerCommand) pr.subcommand().commandSpec().userObject();
+    }
 
-  @Test
-  void flagsBeatEnvironmentWhichBeatsTheConfigFileWhichBeatsDefaults() throws Exception {
-    Path cfg = dir.resolve("runway.yaml");
-    Files.writeString(cfg, "port: 9001\nlease-timeout: 45s\nmax-attempts: 5\nhost: 0.0.0.0\n");
-    Map<String, String> env = Map.of("RUNWAY_PORT", "9002", "RUNWAY_LEASE_TIMEOUT", "50s");
+    @Test
+    void flagsBeatEnvironmentWhichBeatsTheConfigFileWhichBeatsDefaults() throws Exception {
+        Path cfg = dir.resolve("runway.yaml");
+        Files.writeString(cfg, "port: 9001\nlease-timeout: 45s\nmax-attempts: 5\nhost: 0.0.0.0\n");
+        Map<String, String> env = Map.of("RUNWAY_PORT", "9002", "RUNWAY_LEASE_TIMEOUT", "50s");
 
-    ServerCommand s = parseServer(env, "server", "--config", cfg.toString(), "--port", "9003");
-    assertThat(s.port).isEqualTo(9003); // flag
-    assertThat(s.leaseTimeout).isEqualTo(Duration.ofSeconds(50)); // env over file
-    assertThat(s.maxAttempts).isEqualTo(5); // file over default
-    assertThat(s.host).isEqualTo("0.0.0.0");
-    assertThat(s.jobTimeout).isEqualTo(Duration.ofHours(6)); // default
-    assertThat(s.maxLogSize).isEqualTo(100L * 1024 * 1024);
+        ServerCommand s = parseServer(env, "server", "--config", cfg.toString(), "--port", "9003");
+        assertThat(s.port).isEqualTo(9003); // flag
+        assertThat(s.leaseTimeout).isEqualTo(Duration.ofSeconds(50)); // env over file
+        assertThat(s.maxAttempts).isEqualTo(5); // file over default
+        assertThat(s.host).isEqualTo("0.0.0.0");
+        assertThat(s.jobTimeout).isEqualTo(Duration.ofHours(6)); // default
+        assertThat(s.maxLogSize).isEqualTo(100L * 1024 * 1024);
 
-    ServerCommand plain = parseServer(Map.of(), "server");
-    assertThat(plain.port).isEqualTo(8420);
-    assertThat(plain.leaseTimeout).isEqualTo(Duration.ofSeconds(30));
-  }
+        ServerCommand plain = parseServer(Map.of(), "server");
+        assertThat(plain.port).isEqualTo(8420);
+        assertThat(plain.leaseTimeout).isEqualTo(Duration.ofSeconds(30));
+    }
 
-  @Test
-  void anUnknownConfigKeyIsAnErrorWithItsLine() throws Exception {
-    Path cfg = dir.resolve("bad.yaml");
-    Files.writeString(cfg, "port: 9001\nleese-timeout: 30s\n");
-    Run r = run(Map.of(), "server", "--config", cfg.toString());
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains(cfg + ":2:1: unknown key 'leese-timeout'");
-  }
+    @Test
+    void anUnknownConfigKeyIsAnErrorWithItsLine() throws Exception {
+        Path cfg = dir.resolve("bad.yaml");
+        Files.writeString(cfg, "port: 9001\nleese-timeout: 30s\n");
+        Run r = run(Map.of(), "server", "--config", cfg.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(cfg + ":2:1: unknown key 'leese-timeout'");
+    }
 
-  @Test
-  void invalidYamlInTheConfigFileNamesLineAndColumn() throws Exception {
-    Path cfg = dir.resolve("broken.yaml");
-    Files.writeString(cfg, "port: 9001\n  lease: [\n");
-    Run r = run(Map.of(), "server", "--config", cfg.toString());
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains(cfg.toString() + ":").contains("invalid YAML");
-  }
+    @Test
+    void invalidYamlInTheConfigFileNamesLineAndColumn() throws Exception {
+        Path cfg = dir.resolve("broken.yaml");
+        Files.writeString(cfg, "port: 9001\n  lease: [\n");
+        Run r = run(Map.of(), "server", "--config", cfg.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(cfg.toString() + ":").contains("invalid YAML");
+    }
 
-  @Test
-  void invalidOptionValuesNameTheOption() {
-    Run r = run(Map.of(), "server", "--lease-timeout", "soon");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("--lease-timeout").contains("invalid duration 'soon'");
-    Run size = run(Map.of(), "server", "--max-log-size", "lots");
-    assertThat(size.err()).contains("--max-log-size").contains("invalid size");
-  }
+    @Test
+    void invalidOptionValuesNameTheOption() {
+        Run r = run(Map.of(), "server", "--lease-timeout", "soon");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--lease-timeout").contains("invalid duration 'soon'");
+        Run size = run(Map.of(), "server", "--max-log-size", "lots");
+        assertThat(size.err()).contains("--max-log-size").contains("invalid size");
+    }
 
-  @Test
-  void sizesAndDurationsParse() {
-    assertThat(Sizes.parse("100MiB")).isEqualTo(100L * 1024 * 1024);
-    assertThat(Sizes.parse("512KiB")).isEqualTo(512L * 1024);
-    assertThat(Sizes.parse("2GB")).isEqualTo(2_000_000_000L);
-    assertThat(Sizes.parse("17")).isEqualTo(17);
-    assertThat(new DurationConverter().convert("1h")).isEqualTo(Duration.ofHours(1));
-  }
+    @Test
+    void sizesAndDurationsParse() {
+        assertThat(Sizes.parse("100MiB")).isEqualTo(100L * 1024 * 1024);
+        assertThat(Sizes.parse("512KiB")).isEqualTo(512L * 1024);
+        assertThat(Sizes.parse("2GB")).isEqualTo(2_000_000_000L);
+        assertThat(Sizes.parse("17")).isEqualTo(17);
+        assertThat(new DurationConverter().convert("1h")).isEqualTo(Duration.ofHours(1));
+    }
 
-  @Test
-  void jobFilesMapToTheSpecInKebabOrCamelCase() throws Exception {
-    Path f = dir.resolve("job.yaml");
-    Files.writeString(f, """
+    @Test
+    void jobFilesMapToTheSpecInKebabOrCamelCase() throws Exception {
+        Path f = dir.resolve("job.yaml");
+        Files.writeString(f, """
         name: build
         labels: [linux]
         timeout-seconds: 600
@@ -135,71 +152,77 @@ class CliTest {
           - run: make test
             shell: sh
         """);
-    JobSpec s = JobFiles.read(f);
-    assertThat(s.name()).isEqualTo("build");
-    assertThat(s.timeoutSeconds()).isEqualTo(600);
-    assertThat(s.maxAttempts()).isEqualTo(3);
-    assertThat(s.steps().get(0).workingDirectory()).isEqualTo("src");
-    assertThat(s.steps().get(0).timeoutSeconds()).isEqualTo(60);
-    assertThat(s.steps().get(1).shell()).isEqualTo("sh");
+        JobSpec s = JobFiles.read(f);
+        assertThat(s.name()).isEqualTo("build");
+        assertThat(s.timeoutSeconds()).isEqualTo(600);
+        assertThat(s.maxAttempts()).isEqualTo(3);
+        assertThat(s.steps().get(0).workingDirectory()).isEqualTo("src");
+        assertThat(s.steps().get(0).timeoutSeconds()).isEqualTo(60);
+        assertThat(s.steps().get(1).shell()).isEqualTo("sh");
 
-    Path json = dir.resolve("job.json");
-    Files.writeString(json, "{\"name\":\"j\",\"steps\":[{\"run\":\"true\",\"timeoutSeconds\":5}]}");
-    assertThat(JobFiles.read(json).steps().get(0).timeoutSeconds()).isEqualTo(5);
-  }
+        Path json = dir.resolve("job.json");
+        Files.writeString(json, "{\"name\":\"j\",\"steps\":[{\"run\":\"true\",\"timeoutSeconds\":5}]}");
+        assertThat(JobFiles.read(json).steps().get(0).timeoutSeconds()).isEqualTo(5);
+    }
 
-  @Test
-  void jobFileErrorsCarryFileLineAndColumn() throws Exception {
-    Path typo = dir.resolve("typo.yaml");
-    Files.writeString(typo, "name: x\nsteps:\n  - name: a\n    rnu: make\n");
-    assertThatThrownBy(() -> JobFiles.read(typo)).isInstanceOf(CliException.class)
-        .hasMessageStartingWith(typo + ":4:").hasMessageContaining("unknown key 'rnu'");
+    @Test
+    void jobFileErrorsCarryFileLineAndColumn() throws Exception {
+        Path typo = dir.resolve("typo.yaml");
+        Files.writeString(typo, "name: x\nsteps:\n  - name: a\n    rnu: make\n");
+        assertThatThrownBy(() -> JobFiles.read(typo))
+                .isInstanceOf(CliException.class)
+                .hasMessageStartingWith(typo + ":4:")
+                .hasMessageContaining("unknown key 'rnu'");
 
-    Path badType = dir.resolve("type.yaml");
-    Files.writeString(badType, "name: x\nsteps:\n  - run: make\n    timeout-seconds: soon\n");
-    assertThatThrownBy(() -> JobFiles.read(badType)).hasMessageStartingWith(badType + ":4:");
+        Path badType = dir.resolve("type.yaml");
+        Files.writeString(badType, "name: x\nsteps:\n  - run: make\n    timeout-seconds: soon\n");
+        assertThatThrownBy(() -> JobFiles.read(badType)).hasMessageStartingWith(badType + ":4:");
 
-    Path broken = dir.resolve("broken.yaml");
-    Files.writeString(broken, "name: x\nsteps: [\n");
-    assertThatThrownBy(() -> JobFiles.read(broken)).hasMessageStartingWith(broken + ":").hasMessageContaining("invalid YAML");
+        Path broken = dir.resolve("broken.yaml");
+        Files.writeString(broken, "name: x\nsteps: [\n");
+        assertThatThrownBy(() -> JobFiles.read(broken))
+                .hasMessageStartingWith(broken + ":")
+                .hasMessageContaining("invalid YAML");
 
-    Path noRun = dir.resolve("norun.yaml");
-    Files.writeString(noRun, "name: x\nsteps:\n  - name: a\n");
-    assertThatThrownBy(() -> JobFiles.read(noRun)).hasMessageContaining("steps[0] needs 'run'");
+        Path noRun = dir.resolve("norun.yaml");
+        Files.writeString(noRun, "name: x\nsteps:\n  - name: a\n");
+        assertThatThrownBy(() -> JobFiles.read(noRun)).hasMessageContaining("steps[0] needs 'run'");
 
-    assertThatThrownBy(() -> JobFiles.read(dir.resolve("missing.yaml"))).hasMessageContaining("no such file");
-  }
+        assertThatThrownBy(() -> JobFiles.read(dir.resolve("missing.yaml"))).hasMessageContaining("no such file");
+    }
 
-  @Test
-  void anUnreachableControlPlaneIsOneClearLine() {
-    Run r = run(Map.of("RUNWAY_TOKEN", "rwa_x"), "jobs", "--url", "http://127.0.0.1:1");
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("runway: cannot reach the control plane at http://127.0.0.1:1").doesNotContain("Exception");
-  }
+    @Test
+    void anUnreachableControlPlaneIsOneClearLine() {
+        Run r = run(Map.of("RUNWAY_TOKEN", "rwa_x"), "jobs", "--url", "http://127.0.0.1:1");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err())
+                .contains("runway: cannot reach the control plane at http://127.0.0.1:1")
+                .doesNotContain("Exception");
+    }
 
-  @Test
-  void withoutATokenTheCliSaysHowToGetOne() {
-    Run r = run(Map.of("RUNWAY_DATA_DIR", dir.toString()), "jobs");
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("no API token");
-  }
+    @Test
+    void withoutATokenTheCliSaysHowToGetOne() {
+        Run r = run(Map.of("RUNWAY_DATA_DIR", dir.toString()), "jobs");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("no API token");
+    }
 
-  @Test
-  void validateReportsWorkflowProblemsWithPositionsAndExitCode() throws Exception {
-    Path good = dir.resolve("good.yml");
-    Files.writeString(good, "on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: echo}]\n");
-    Path bad = dir.resolve("bad.yml");
-    Files.writeString(bad, "on: push\njobs:\n  a:\n    needs: nope\n    runs-on: x\n    steps: [{run: echo}]\n");
-    assertThat(run(Map.of(), "validate", good.toString()).code()).isZero();
-    Run r = run(Map.of(), "validate", good.toString(), bad.toString());
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.out()).contains(bad + ":4:12: error: Job 'a' depends on unknown job 'nope'.");
-  }
+    @Test
+    void validateReportsWorkflowProblemsWithPositionsAndExitCode() throws Exception {
+        Path good = dir.resolve("good.yml");
+        Files.writeString(good, "on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: echo}]\n");
+        Path bad = dir.resolve("bad.yml");
+        Files.writeString(bad, "on: push\njobs:\n  a:\n    needs: nope\n    runs-on: x\n    steps: [{run: echo}]\n");
+        assertThat(run(Map.of(), "validate", good.toString()).code()).isZero();
+        Run r = run(Map.of(), "validate", good.toString(), bad.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).contains(bad + ":4:12: error: Job 'a' depends on unknown job 'nope'.");
+    }
 
-  @Test
-  void anAgentNeedsAnHttpUrl() {
-    Run r = run(Map.of(), "agent", "--url", "ftp://x", "--data-dir", dir.toString());
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("--url: 'ftp://x' is not an http(s) URL");
-  }
+    @Test
+    void anAgentNeedsAnHttpUrl() {
+        Run r = run(Map.of(), "agent", "--url", "ftp://x", "--data-dir", dir.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("--url: 'ftp://x' is not an http(s) URL");
+    }
 }

@@ -18,117 +18,139 @@ import java.util.Map;
  * a user would: through the HTTP API and the CLI.
  */
 final class Cluster implements AutoCloseable {
-  static final Duration START = Duration.ofSeconds(30);
+    static final Duration START = Duration.ofSeconds(30);
 
-  private final Path root;
-  private final Path logDir;
-  private final int port;
-  private final List<String> serverArgs;
-  private final List<RunwayProcess> processes = new ArrayList<>();
-  private RunwayProcess server;
-  private Api api;
+    private final Path root;
+    private final Path logDir;
+    private final int port;
+    private final List<String> serverArgs;
+    private final List<RunwayProcess> processes = new ArrayList<>();
+    private RunwayProcess server;
+    private Api api;
 
-  Cluster(Path root, String... serverArgs) {
-    this.root = root;
-    this.logDir = root.resolve("process-logs");
-    this.port = RunwayProcess.freePort();
-    this.serverArgs = List.of(serverArgs);
-  }
-
-  Cluster start() {
-    startServer();
-    return this;
-  }
-
-  /** Starts (or restarts, on the same port and data directory) the control plane. */
-  void startServer() {
-    List<String> args = new ArrayList<>(List.of(
-        "server", "--host", "127.0.0.1", "--port", Integer.toString(port), "--data-dir", dataDir().toString()));
-    args.addAll(serverArgs);
-    server = track(RunwayProcess.start(logDir, "server", Map.of(), args));
-    server.awaitOutput("listening on", START);
-    api = new Api(url(), adminToken());
-  }
-
-  RunwayProcess server() {
-    return server;
-  }
-
-  Path dataDir() {
-    return root.resolve("data");
-  }
-
-  String url() {
-    return "http://127.0.0.1:" + port;
-  }
-
-  String adminToken() {
-    try {
-      return Files.readString(dataDir().resolve("admin-token")).strip();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    Cluster(Path root, String... serverArgs) {
+        this.root = root;
+        this.logDir = root.resolve("process-logs");
+        this.port = RunwayProcess.freePort();
+        this.serverArgs = List.of(serverArgs);
     }
-  }
 
-  Api api() {
-    return api;
-  }
+    Cluster start() {
+        startServer();
+        return this;
+    }
 
-  Path workDir(String agentName) {
-    return root.resolve("agents").resolve(agentName).resolve("work");
-  }
+    /** Starts (or restarts, on the same port and data directory) the control plane. */
+    void startServer() {
+        List<String> args = new ArrayList<>(List.of(
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--data-dir",
+                dataDir().toString()));
+        args.addAll(serverArgs);
+        server = track(RunwayProcess.start(logDir, "server", Map.of(), args));
+        server.awaitOutput("listening on", START);
+        api = new Api(url(), adminToken());
+    }
 
-  /** Starts an agent process with its own work dir and credential file; waits until it is registered. */
-  RunwayProcess startAgent(String name, String labels, String... extraArgs) {
-    Path home = root.resolve("agents").resolve(name);
-    List<String> args = new ArrayList<>(List.of(
-        "agent", "--url", url(), "--name", name, "--labels", labels,
-        "--work-dir", home.resolve("work").toString(),
-        "--credential-file", home.resolve("credential.json").toString()));
-    args.addAll(List.of(extraArgs));
-    Map<String, String> env = Files.exists(home.resolve("credential.json"))
-        ? Map.of()
-        : Map.of("RUNWAY_REGISTRATION_TOKEN", api.registrationToken(1));
-    RunwayProcess agent = track(RunwayProcess.start(logDir, "agent-" + name, env, args));
-    await("agent " + name + " registered").atMost(START).pollInterval(Duration.ofMillis(50)).until(() -> {
-      if (!agent.isAlive()) throw new AssertionError("agent exited:\n" + agent.output());
-      return api.runners().runners().stream().anyMatch(r -> r.name().equals(name));
-    });
-    return agent;
-  }
+    RunwayProcess server() {
+        return server;
+    }
 
-  /** Runs the CLI as its own process against this control plane. */
-  RunwayProcess cli(String... args) {
-    Map<String, String> env = Map.of("RUNWAY_URL", url(), "RUNWAY_TOKEN", adminToken());
-    return track(RunwayProcess.start(logDir, "cli", env, List.of(args)));
-  }
+    Path dataDir() {
+        return root.resolve("data");
+    }
 
-  JobView awaitState(String jobId, JobState state, Duration timeout) {
-    await("job " + jobId + " reaches " + state).atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
-      JobView j = api.job(jobId);
-      if (j.state().isTerminal() && j.state() != state) {
-        throw new AssertionError("job ended " + j.state() + " (" + j.reason() + ") instead of " + state
-            + "; log:\n" + api.logs(jobId) + "\nserver:\n" + server.output());
-      }
-      return j.state() == state;
-    });
-    return api.job(jobId);
-  }
+    String url() {
+        return "http://127.0.0.1:" + port;
+    }
 
-  private RunwayProcess track(RunwayProcess p) {
-    processes.add(p);
-    return p;
-  }
+    String adminToken() {
+        try {
+            return Files.readString(dataDir().resolve("admin-token")).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
-  /** Everything the processes printed, for failure messages. */
-  String outputs() {
-    StringBuilder sb = new StringBuilder();
-    for (RunwayProcess p : processes) sb.append("==== ").append(p.label()).append('\n').append(p.output()).append('\n');
-    return sb.toString();
-  }
+    Api api() {
+        return api;
+    }
 
-  @Override
-  public void close() {
-    for (RunwayProcess p : processes) p.close();
-  }
+    Path workDir(String agentName) {
+        return root.resolve("agents").resolve(agentName).resolve("work");
+    }
+
+    /** Starts an agent process with its own work dir and credential file; waits until it is registered. */
+    RunwayProcess startAgent(String name, String labels, String... extraArgs) {
+        Path home = root.resolve("agents").resolve(name);
+        List<String> args = new ArrayList<>(List.of(
+                "agent",
+                "--url",
+                url(),
+                "--name",
+                name,
+                "--labels",
+                labels,
+                "--work-dir",
+                home.resolve("work").toString(),
+                "--credential-file",
+                home.resolve("credential.json").toString()));
+        args.addAll(List.of(extraArgs));
+        Map<String, String> env = Files.exists(home.resolve("credential.json"))
+                ? Map.of()
+                : Map.of("RUNWAY_REGISTRATION_TOKEN", api.registrationToken(1));
+        RunwayProcess agent = track(RunwayProcess.start(logDir, "agent-" + name, env, args));
+        await("agent " + name + " registered")
+                .atMost(START)
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    if (!agent.isAlive()) throw new AssertionError("agent exited:\n" + agent.output());
+                    return api.runners().runners().stream()
+                            .anyMatch(r -> r.name().equals(name));
+                });
+        return agent;
+    }
+
+    /** Runs the CLI as its own process against this control plane. */
+    RunwayProcess cli(String... args) {
+        Map<String, String> env = Map.of("RUNWAY_URL", url(), "RUNWAY_TOKEN", adminToken());
+        return track(RunwayProcess.start(logDir, "cli", env, List.of(args)));
+    }
+
+    JobView awaitState(String jobId, JobState state, Duration timeout) {
+        await("job " + jobId + " reaches " + state)
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    JobView j = api.job(jobId);
+                    if (j.state().isTerminal() && j.state() != state) {
+                        throw new AssertionError("job ended " + j.state() + " (" + j.reason() + ") instead of " + state
+                                + "; log:\n" + api.logs(jobId) + "\nserver:\n" + server.output());
+                    }
+                    return j.state() == state;
+                });
+        return api.job(jobId);
+    }
+
+    private RunwayProcess track(RunwayProcess p) {
+        processes.add(p);
+        return p;
+    }
+
+    /** Everything the processes printed, for failure messages. */
+    String outputs() {
+        StringBuilder sb = new StringBuilder();
+        for (RunwayProcess p : processes)
+            sb.append("==== ").append(p.label()).append('\n').append(p.output()).append('\n');
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        for (RunwayProcess p : processes) p.close();
+    }
 }

@@ -9,52 +9,52 @@ import java.util.Map;
 
 /** Test-data builder for job specs: {@code aJob("x").step("a", "echo hi").labels("linux").build()}. */
 final class Jobs {
-  private final String name;
-  private final List<StepSpec> steps = new ArrayList<>();
-  private final Map<String, String> env = new LinkedHashMap<>();
-  private List<String> labels = List.of();
-  private Integer timeoutSeconds;
-  private Integer maxAttempts;
+    private final String name;
+    private final List<StepSpec> steps = new ArrayList<>();
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private List<String> labels = List.of();
+    private Integer timeoutSeconds;
+    private Integer maxAttempts;
 
-  private Jobs(String name) {
-    this.name = name;
-  }
+    private Jobs(String name) {
+        this.name = name;
+    }
 
-  static Jobs aJob(String name) {
-    return new Jobs(name);
-  }
+    static Jobs aJob(String name) {
+        return new Jobs(name);
+    }
 
-  Jobs step(String stepName, String run) {
-    steps.add(StepSpec.of(stepName, run));
-    return this;
-  }
+    Jobs step(String stepName, String run) {
+        steps.add(StepSpec.of(stepName, run));
+        return this;
+    }
 
-  Jobs step(String stepName, String run, int timeoutSeconds) {
-    steps.add(new StepSpec(stepName, run, Map.of(), null, timeoutSeconds, null));
-    return this;
-  }
+    Jobs step(String stepName, String run, int timeoutSeconds) {
+        steps.add(new StepSpec(stepName, run, Map.of(), null, timeoutSeconds, null));
+        return this;
+    }
 
-  Jobs labels(String... l) {
-    labels = List.of(l);
-    return this;
-  }
+    Jobs labels(String... l) {
+        labels = List.of(l);
+        return this;
+    }
 
-  Jobs env(String k, String v) {
-    env.put(k, v);
-    return this;
-  }
+    Jobs env(String k, String v) {
+        env.put(k, v);
+        return this;
+    }
 
-  Jobs timeoutSeconds(int t) {
-    timeoutSeconds = t;
-    return this;
-  }
+    Jobs timeoutSeconds(int t) {
+        timeoutSeconds = t;
+        return this;
+    }
 
-  Jobs maxAttempts(int n) {
-    maxAttempts = n;
-    return this;
-  }
+    Jobs maxAttempts(int n) {
+        maxAttempts = n;
+        return this;
+    }
 
-  JobSpec build() {
-    return new JobSpec(name, labels, env, steps, timeoutSeconds, maxAttempts);
-  }
+    JobSpec build() {
+        return new JobSpec(name, labels, env, steps, timeoutSeconds, maxAttempts);
+    }
 }

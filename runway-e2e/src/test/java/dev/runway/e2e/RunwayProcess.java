@@ -17,105 +17,106 @@ import java.util.Map;
  * the fat jar holds). Its stdout and stderr go to a file so a failing test can show them.
  */
 final class RunwayProcess implements AutoCloseable {
-  private final Process process;
-  private final Path output;
-  private final String label;
+    private final Process process;
+    private final Path output;
+    private final String label;
 
-  private RunwayProcess(Process process, Path output, String label) {
-    this.process = process;
-    this.output = output;
-    this.label = label;
-  }
-
-  static RunwayProcess start(Path logDir, String label, Map<String, String> env, List<String> args) {
-    try {
-      Files.createDirectories(logDir);
-      Path out = Files.createTempFile(logDir, label + "-", ".log");
-      List<String> cmd = new ArrayList<>();
-      cmd.add(ProcessHandle.current().info().command().orElse("java"));
-      cmd.add("-Xmx256m");
-      cmd.add("-XX:TieredStopAtLevel=1");
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add("dev.runway.cli.Main");
-      cmd.addAll(args);
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
-      pb.environment().keySet().removeIf(k -> k.startsWith("RUNWAY_"));
-      pb.environment().putAll(env);
-      return new RunwayProcess(pb.start(), out, label);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    private RunwayProcess(Process process, Path output, String label) {
+        this.process = process;
+        this.output = output;
+        this.label = label;
     }
-  }
 
-  String output() {
-    try {
-      return Files.readString(output);
-    } catch (IOException e) {
-      return "<cannot read " + output + ": " + e + ">";
+    static RunwayProcess start(Path logDir, String label, Map<String, String> env, List<String> args) {
+        try {
+            Files.createDirectories(logDir);
+            Path out = Files.createTempFile(logDir, label + "-", ".log");
+            List<String> cmd = new ArrayList<>();
+            cmd.add(ProcessHandle.current().info().command().orElse("java"));
+            cmd.add("-Xmx256m");
+            cmd.add("-XX:TieredStopAtLevel=1");
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add("dev.runway.cli.Main");
+            cmd.addAll(args);
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+            pb.environment().keySet().removeIf(k -> k.startsWith("RUNWAY_"));
+            pb.environment().putAll(env);
+            return new RunwayProcess(pb.start(), out, label);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-  }
 
-  /** Waits until the process printed {@code text} (or fails with its output). */
-  RunwayProcess awaitOutput(String text, Duration timeout) {
-    await(label + " prints '" + text + "'")
-        .atMost(timeout)
-        .pollInterval(Duration.ofMillis(20))
-        .until(() -> {
-          if (!process.isAlive() && !output().contains(text)) {
-            throw new AssertionError(label + " exited with " + process.exitValue() + ":\n" + output());
-          }
-          return output().contains(text);
-        });
-    return this;
-  }
-
-  long pid() {
-    return process.pid();
-  }
-
-  /** The process's children and their children (e.g. the step a killed agent was running). */
-  java.util.List<ProcessHandle> descendants() {
-    return process.descendants().toList();
-  }
-
-  boolean isAlive() {
-    return process.isAlive();
-  }
-
-  int awaitExit(Duration timeout) {
-    await(label + " exits").atMost(timeout).until(() -> !process.isAlive());
-    return process.exitValue();
-  }
-
-  /** SIGKILL: the process gets no chance to clean up (a crash). */
-  void kill() {
-    process.destroyForcibly();
-    awaitExit(Duration.ofSeconds(10));
-  }
-
-  /** SIGTERM: a graceful stop. */
-  void terminate() {
-    process.destroy();
-  }
-
-  String label() {
-    return label;
-  }
-
-  @Override
-  public void close() {
-    if (process.isAlive()) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
+    String output() {
+        try {
+            return Files.readString(output);
+        } catch (IOException e) {
+            return "<cannot read " + output + ": " + e + ">";
+        }
     }
-  }
 
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /** Waits until the process printed {@code text} (or fails with its output). */
+    RunwayProcess awaitOutput(String text, Duration timeout) {
+        await(label + " prints '" + text + "'")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> {
+                    if (!process.isAlive() && !output().contains(text)) {
+                        throw new AssertionError(label + " exited with " + process.exitValue() + ":\n" + output());
+                    }
+                    return output().contains(text);
+                });
+        return this;
     }
-  }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** The process's children and their children (e.g. the step a killed agent was running). */
+    java.util.List<ProcessHandle> descendants() {
+        return process.descendants().toList();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    int awaitExit(Duration timeout) {
+        await(label + " exits").atMost(timeout).until(() -> !process.isAlive());
+        return process.exitValue();
+    }
+
+    /** SIGKILL: the process gets no chance to clean up (a crash). */
+    void kill() {
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(10));
+    }
+
+    /** SIGTERM: a graceful stop. */
+    void terminate() {
+        process.destroy();
+    }
+
+    String label() {
+        return label;
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

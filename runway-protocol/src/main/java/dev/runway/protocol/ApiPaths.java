@@ -8,30 +8,30 @@ package dev.runway.protocol;
  * token; {@link #RUNNERS_REGISTER} takes a registration token in its body.
  */
 public final class ApiPaths {
-  public static final String PREFIX = "/api/v1";
+    public static final String PREFIX = "/api/v1";
 
-  // user API
-  public static final String HEALTH = "/healthz";
-  public static final String JOBS = PREFIX + "/jobs"; // POST submit, GET list
-  public static final String JOB = PREFIX + "/jobs/{id}"; // GET
-  public static final String JOB_CANCEL = PREFIX + "/jobs/{id}/cancel"; // POST
-  public static final String JOB_LOGS = PREFIX + "/jobs/{id}/logs"; // GET ?offset=&wait=
-  public static final String RUNNERS = PREFIX + "/runners"; // GET list
-  public static final String RUNNER = PREFIX + "/runners/{id}"; // DELETE
-  public static final String REGISTRATION_TOKENS = PREFIX + "/tokens/registration"; // POST create, GET list
+    // user API
+    public static final String HEALTH = "/healthz";
+    public static final String JOBS = PREFIX + "/jobs"; // POST submit, GET list
+    public static final String JOB = PREFIX + "/jobs/{id}"; // GET
+    public static final String JOB_CANCEL = PREFIX + "/jobs/{id}/cancel"; // POST
+    public static final String JOB_LOGS = PREFIX + "/jobs/{id}/logs"; // GET ?offset=&wait=
+    public static final String RUNNERS = PREFIX + "/runners"; // GET list
+    public static final String RUNNER = PREFIX + "/runners/{id}"; // DELETE
+    public static final String REGISTRATION_TOKENS = PREFIX + "/tokens/registration"; // POST create, GET list
 
-  // runner protocol
-  public static final String RUNNERS_REGISTER = PREFIX + "/runners/register"; // POST
-  public static final String RUNNER_SELF = PREFIX + "/runner"; // DELETE deregister (ephemeral)
-  public static final String RUNNER_JOBS_NEXT = PREFIX + "/runner/jobs/next"; // POST long-poll
-  public static final String RUNNER_JOB_HEARTBEAT = PREFIX + "/runner/jobs/{id}/heartbeat"; // POST
-  public static final String RUNNER_JOB_LOGS = PREFIX + "/runner/jobs/{id}/logs"; // POST ?offset=
-  public static final String RUNNER_JOB_COMPLETE = PREFIX + "/runner/jobs/{id}/complete"; // POST
+    // runner protocol
+    public static final String RUNNERS_REGISTER = PREFIX + "/runners/register"; // POST
+    public static final String RUNNER_SELF = PREFIX + "/runner"; // DELETE deregister (ephemeral)
+    public static final String RUNNER_JOBS_NEXT = PREFIX + "/runner/jobs/next"; // POST long-poll
+    public static final String RUNNER_JOB_HEARTBEAT = PREFIX + "/runner/jobs/{id}/heartbeat"; // POST
+    public static final String RUNNER_JOB_LOGS = PREFIX + "/runner/jobs/{id}/logs"; // POST ?offset=
+    public static final String RUNNER_JOB_COMPLETE = PREFIX + "/runner/jobs/{id}/complete"; // POST
 
-  /** Replaces {@code {id}} in one of the constants above. */
-  public static String withId(String path, String id) {
-    return path.replace("{id}", id);
-  }
+    /** Replaces {@code {id}} in one of the constants above. */
+    public static String withId(String path, String id) {
+        return path.replace("{id}", id);
+    }
 
-  private ApiPaths() {}
+    private ApiPaths() {}
 }

@@ -6,4 +6,4 @@ package dev.runway.protocol;
  * The agent must heartbeat at least every {@code heartbeatSeconds}; the lease lasts {@code leaseSeconds}.
  */
 public record Assignment(
-    String jobId, int attempt, String jobToken, JobSpec spec, int leaseSeconds, int heartbeatSeconds) {}
+        String jobId, int attempt, String jobToken, JobSpec spec, int leaseSeconds, int heartbeatSeconds) {}

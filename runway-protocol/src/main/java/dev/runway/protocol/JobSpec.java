@@ -12,15 +12,15 @@ import java.util.Map;
  * @param maxAttempts how many times the job may be started when runners are lost; null means server default
  */
 public record JobSpec(
-    String name,
-    List<String> labels,
-    Map<String, String> env,
-    List<StepSpec> steps,
-    Integer timeoutSeconds,
-    Integer maxAttempts) {
-  public JobSpec {
-    labels = labels == null ? List.of() : List.copyOf(labels);
-    env = env == null ? Map.of() : Map.copyOf(env);
-    steps = steps == null ? List.of() : List.copyOf(steps);
-  }
+        String name,
+        List<String> labels,
+        Map<String, String> env,
+        List<StepSpec> steps,
+        Integer timeoutSeconds,
+        Integer maxAttempts) {
+    public JobSpec {
+        labels = labels == null ? List.of() : List.copyOf(labels);
+        env = env == null ? Map.of() : Map.copyOf(env);
+        steps = steps == null ? List.of() : List.copyOf(steps);
+    }
 }

@@ -5,12 +5,12 @@ import java.util.List;
 
 /** A registered runner. {@code state} is {@code idle}, {@code busy} or {@code offline} (no recent contact). */
 public record RunnerView(
-    String id,
-    String name,
-    List<String> labels,
-    String state,
-    int slots,
-    int runningJobs,
-    String version,
-    Instant createdAt,
-    Instant lastSeenAt) {}
+        String id,
+        String name,
+        List<String> labels,
+        String state,
+        int slots,
+        int runningJobs,
+        String version,
+        Instant createdAt,
+        Instant lastSeenAt) {}

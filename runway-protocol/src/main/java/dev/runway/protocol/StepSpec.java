@@ -8,17 +8,17 @@ import java.util.Map;
  * {@code timeoutSeconds} null means no step timeout (the job timeout still applies).
  */
 public record StepSpec(
-    String name,
-    String run,
-    Map<String, String> env,
-    String workingDirectory,
-    Integer timeoutSeconds,
-    String shell) {
-  public StepSpec {
-    env = env == null ? Map.of() : Map.copyOf(env);
-  }
+        String name,
+        String run,
+        Map<String, String> env,
+        String workingDirectory,
+        Integer timeoutSeconds,
+        String shell) {
+    public StepSpec {
+        env = env == null ? Map.of() : Map.copyOf(env);
+    }
 
-  public static StepSpec of(String name, String run) {
-    return new StepSpec(name, run, Map.of(), null, null, null);
-  }
+    public static StepSpec of(String name, String run) {
+        return new StepSpec(name, run, Map.of(), null, null, null);
+    }
 }

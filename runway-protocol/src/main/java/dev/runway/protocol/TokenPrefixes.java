@@ -7,11 +7,11 @@ import java.util.List;
  * secret scanners) and a token of the wrong kind is refused with a clear message.
  */
 public final class TokenPrefixes {
-  public static final String API = "rwa_";
-  public static final String REGISTRATION = "rwr_";
-  public static final String RUNNER = "rwc_";
-  public static final String JOB = "rwj_";
-  public static final List<String> ALL = List.of(API, REGISTRATION, RUNNER, JOB);
+    public static final String API = "rwa_";
+    public static final String REGISTRATION = "rwr_";
+    public static final String RUNNER = "rwc_";
+    public static final String JOB = "rwj_";
+    public static final List<String> ALL = List.of(API, REGISTRATION, RUNNER, JOB);
 
-  private TokenPrefixes() {}
+    private TokenPrefixes() {}
 }

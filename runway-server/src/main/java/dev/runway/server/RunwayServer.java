@@ -20,84 +20,88 @@ import org.slf4j.LoggerFactory;
 
 /** The control plane, started and stopped as one object: store, dispatch, lease loop and HTTP API. */
 public final class RunwayServer implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(RunwayServer.class);
+    private static final Logger log = LoggerFactory.getLogger(RunwayServer.class);
 
-  private final ServerConfig config;
-  private final Database db;
-  private final Dispatcher dispatcher;
-  private final ScheduledExecutorService loops;
-  private final Javalin http;
-  private final String adminToken;
-  private final LeaseReaper reaper;
+    private final ServerConfig config;
+    private final Database db;
+    private final Dispatcher dispatcher;
+    private final ScheduledExecutorService loops;
+    private final Javalin http;
+    private final String adminToken;
+    private final LeaseReaper reaper;
 
-  private RunwayServer(ServerConfig config, InstantSource clock) {
-    this.config = config;
-    this.db = Database.open(config);
-    try {
-      JobStore jobs = new JobStore(db);
-      LogStore logs = new LogStore(db);
-      RunnerStore runners = new RunnerStore(db);
-      ApiTokenStore apiTokens = new ApiTokenStore(db);
-      this.adminToken = AdminToken.resolve(config.adminToken(), config.dataDir());
-      apiTokens.ensure(adminToken, "admin", clock.millis());
-      Wakeups jobEvents = new Wakeups();
-      long leaseMs = config.leaseTimeout().toMillis();
-      this.dispatcher = new Dispatcher(jobs, clock, leaseMs);
-      this.reaper = new LeaseReaper(jobs, dispatcher, jobEvents, clock, leaseMs);
-      this.loops = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("runway-lease-loop").daemon().factory());
-      long period = Math.max(100, Math.min(1000, leaseMs / 3));
-      loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
-      this.http = HttpApi.create(config, apiTokens, runners, jobs, logs, dispatcher, jobEvents, clock);
-      http.start();
-    } catch (RuntimeException e) {
-      db.close();
-      throw e;
+    private RunwayServer(ServerConfig config, InstantSource clock) {
+        this.config = config;
+        this.db = Database.open(config);
+        try {
+            JobStore jobs = new JobStore(db);
+            LogStore logs = new LogStore(db);
+            RunnerStore runners = new RunnerStore(db);
+            ApiTokenStore apiTokens = new ApiTokenStore(db);
+            this.adminToken = AdminToken.resolve(config.adminToken(), config.dataDir());
+            apiTokens.ensure(adminToken, "admin", clock.millis());
+            Wakeups jobEvents = new Wakeups();
+            long leaseMs = config.leaseTimeout().toMillis();
+            this.dispatcher = new Dispatcher(jobs, clock, leaseMs);
+            this.reaper = new LeaseReaper(jobs, dispatcher, jobEvents, clock, leaseMs);
+            this.loops = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("runway-lease-loop").daemon().factory());
+            long period = Math.max(100, Math.min(1000, leaseMs / 3));
+            loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
+            this.http = HttpApi.create(config, apiTokens, runners, jobs, logs, dispatcher, jobEvents, clock);
+            http.start();
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        log.info(
+                "control plane listening on {} ({} store)",
+                url(),
+                db.dialect().name().toLowerCase());
     }
-    log.info("control plane listening on {} ({} store)", url(), db.dialect().name().toLowerCase());
-  }
 
-  /** Opens the store (migrating it), binds HTTP and starts background loops; returns when ready to serve. */
-  public static RunwayServer start(ServerConfig config) {
-    return start(config, InstantSource.system());
-  }
+    /** Opens the store (migrating it), binds HTTP and starts background loops; returns when ready to serve. */
+    public static RunwayServer start(ServerConfig config) {
+        return start(config, InstantSource.system());
+    }
 
-  public static RunwayServer start(ServerConfig config, InstantSource clock) {
-    return new RunwayServer(config, clock);
-  }
+    public static RunwayServer start(ServerConfig config, InstantSource clock) {
+        return new RunwayServer(config, clock);
+    }
 
-  /** The bound port (useful with port 0). */
-  public int port() {
-    return http.port();
-  }
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return http.port();
+    }
 
-  /** Base URL, e.g. http://127.0.0.1:8420 */
-  public String url() {
-    String host = config.host();
-    if (host == null || host.equals("0.0.0.0") || host.equals("::")) host = "127.0.0.1";
-    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
-  }
+    /** Base URL, e.g. http://127.0.0.1:8420 */
+    public String url() {
+        String host = config.host();
+        if (host == null || host.equals("0.0.0.0") || host.equals("::")) host = "127.0.0.1";
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+    }
 
-  /** The bootstrap admin API token (from config, or generated on first start and kept in dataDir/admin-token). */
-  public String adminToken() {
-    return adminToken;
-  }
+    /** The bootstrap admin API token (from config, or generated on first start and kept in dataDir/admin-token). */
+    public String adminToken() {
+        return adminToken;
+    }
 
-  /** Runner polls currently held open waiting for work (for metrics and benchmarks). */
-  public int waitingPolls() {
-    return dispatcher.waiting();
-  }
+    /** Runner polls currently held open waiting for work (for metrics and benchmarks). */
+    public int waitingPolls() {
+        return dispatcher.waiting();
+    }
 
-  /** One pass of the lease loop (tests step it instead of waiting for the schedule). */
-  public void expireLeasesNow() {
-    reaper.runOnce();
-  }
+    /** One pass of the lease loop (tests step it instead of waiting for the schedule). */
+    public void expireLeasesNow() {
+        reaper.runOnce();
+    }
 
-  /** Stops accepting, releases held polls, closes the store. */
-  @Override
-  public void close() {
-    dispatcher.close();
-    loops.shutdownNow();
-    http.stop();
-    db.close();
-  }
+    /** Stops accepting, releases held polls, closes the store. */
+    @Override
+    public void close() {
+        dispatcher.close();
+        loops.shutdownNow();
+        http.stop();
+        db.close();
+    }
 }

@@ -24,40 +24,64 @@ import java.time.Duration;
  *     {@code dataDir/admin-token} (mode 0600)
  */
 public record ServerConfig(
-    String host,
-    int port,
-    Path dataDir,
-    String databaseUrl,
-    String databaseUser,
-    String databasePassword,
-    Duration leaseTimeout,
-    Duration heartbeatInterval,
-    Duration longPollMax,
-    Duration defaultJobTimeout,
-    int defaultMaxAttempts,
-    long maxLogBytes,
-    long maxBodyBytes,
-    String adminToken) {
+        String host,
+        int port,
+        Path dataDir,
+        String databaseUrl,
+        String databaseUser,
+        String databasePassword,
+        Duration leaseTimeout,
+        Duration heartbeatInterval,
+        Duration longPollMax,
+        Duration defaultJobTimeout,
+        int defaultMaxAttempts,
+        long maxLogBytes,
+        long maxBodyBytes,
+        String adminToken) {
 
-  public static final String DEFAULT_HOST = "127.0.0.1";
-  public static final int DEFAULT_PORT = 8420;
-  public static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(30);
-  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
-  public static final Duration DEFAULT_LONG_POLL_MAX = Duration.ofSeconds(30);
-  public static final Duration DEFAULT_JOB_TIMEOUT = Duration.ofHours(6);
-  public static final int DEFAULT_MAX_ATTEMPTS = 2;
-  public static final long DEFAULT_MAX_LOG_BYTES = 100L * 1024 * 1024;
-  public static final long DEFAULT_MAX_BODY_BYTES = 8L * 1024 * 1024;
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8420;
+    public static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_LONG_POLL_MAX = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_JOB_TIMEOUT = Duration.ofHours(6);
+    public static final int DEFAULT_MAX_ATTEMPTS = 2;
+    public static final long DEFAULT_MAX_LOG_BYTES = 100L * 1024 * 1024;
+    public static final long DEFAULT_MAX_BODY_BYTES = 8L * 1024 * 1024;
 
-  public static ServerConfig defaults(Path dataDir) {
-    return new ServerConfig(
-        DEFAULT_HOST, DEFAULT_PORT, dataDir, null, null, null,
-        DEFAULT_LEASE_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_LONG_POLL_MAX, DEFAULT_JOB_TIMEOUT,
-        DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_BODY_BYTES, null);
-  }
+    public static ServerConfig defaults(Path dataDir) {
+        return new ServerConfig(
+                DEFAULT_HOST,
+                DEFAULT_PORT,
+                dataDir,
+                null,
+                null,
+                null,
+                DEFAULT_LEASE_TIMEOUT,
+                DEFAULT_HEARTBEAT_INTERVAL,
+                DEFAULT_LONG_POLL_MAX,
+                DEFAULT_JOB_TIMEOUT,
+                DEFAULT_MAX_ATTEMPTS,
+                DEFAULT_MAX_LOG_BYTES,
+                DEFAULT_MAX_BODY_BYTES,
+                null);
+    }
 
-  public ServerConfig withPort(int p) {
-    return new ServerConfig(host, p, dataDir, databaseUrl, databaseUser, databasePassword, leaseTimeout,
-        heartbeatInterval, longPollMax, defaultJobTimeout, defaultMaxAttempts, maxLogBytes, maxBodyBytes, adminToken);
-  }
+    public ServerConfig withPort(int p) {
+        return new ServerConfig(
+                host,
+                p,
+                dataDir,
+                databaseUrl,
+                databaseUser,
+                databasePassword,
+                leaseTimeout,
+                heartbeatInterval,
+                longPollMax,
+                defaultJobTimeout,
+                defaultMaxAttempts,
+                maxLogBytes,
+                maxBodyBytes,
+                adminToken);
+    }
 }

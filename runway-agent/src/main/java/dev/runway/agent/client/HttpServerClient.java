@@ -21,87 +21,97 @@ import java.util.Optional;
 
 /** {@link ServerClient} over HTTP with the JDK client. */
 public final class HttpServerClient implements ServerClient {
-  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
-  private final HttpClient http;
-  private final String base;
+    private final HttpClient http;
+    private final String base;
 
-  public HttpServerClient(URI serverUrl) {
-    this.base = serverUrl.toString().replaceAll("/+$", "");
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
-  }
-
-  @Override
-  public RegisterResponse register(RegisterRequest request) throws IOException, InterruptedException {
-    return read(send(json(ApiPaths.RUNNERS_REGISTER, null, request), CALL_TIMEOUT), RegisterResponse.class);
-  }
-
-  @Override
-  public Optional<Assignment> poll(String credential, int waitSeconds) throws IOException, InterruptedException {
-    HttpResponse<byte[]> r = send(json(ApiPaths.RUNNER_JOBS_NEXT, credential, new PollRequest(waitSeconds)),
-        Duration.ofSeconds(waitSeconds + 30L));
-    if (r.statusCode() == 204) return Optional.empty();
-    return Optional.of(read(r, Assignment.class));
-  }
-
-  @Override
-  public HeartbeatResponse heartbeat(String jobId, String jobToken) throws IOException, InterruptedException {
-    return read(send(json(ApiPaths.withId(ApiPaths.RUNNER_JOB_HEARTBEAT, jobId), jobToken, null), CALL_TIMEOUT),
-        HeartbeatResponse.class);
-  }
-
-  @Override
-  public LogAppendResponse appendLog(String jobId, String jobToken, long offset, byte[] chunk)
-      throws IOException, InterruptedException {
-    HttpRequest.Builder b = request(ApiPaths.withId(ApiPaths.RUNNER_JOB_LOGS, jobId) + "?offset=" + offset, jobToken)
-        .header("Content-Type", "application/octet-stream")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(chunk));
-    return read(send(b, CALL_TIMEOUT), LogAppendResponse.class);
-  }
-
-  @Override
-  public void complete(String jobId, String jobToken, CompleteRequest request) throws IOException, InterruptedException {
-    check(send(json(ApiPaths.withId(ApiPaths.RUNNER_JOB_COMPLETE, jobId), jobToken, request), CALL_TIMEOUT));
-  }
-
-  @Override
-  public void deregister(String credential) throws IOException, InterruptedException {
-    check(send(request(ApiPaths.RUNNER_SELF, credential).DELETE(), CALL_TIMEOUT));
-  }
-
-  private HttpRequest.Builder request(String path, String bearer) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-        .header(ProtocolVersion.HEADER, Integer.toString(ProtocolVersion.CURRENT));
-    if (bearer != null) b.header("Authorization", "Bearer " + bearer);
-    return b;
-  }
-
-  private HttpRequest.Builder json(String path, String bearer, Object body) throws IOException {
-    byte[] bytes = body == null ? new byte[0] : Json.lenient().writeValueAsBytes(body);
-    return request(path, bearer).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
-  }
-
-  private HttpResponse<byte[]> send(HttpRequest.Builder b, Duration timeout) throws IOException, InterruptedException {
-    return http.send(b.timeout(timeout).build(), HttpResponse.BodyHandlers.ofByteArray());
-  }
-
-  private static <T> T read(HttpResponse<byte[]> r, Class<T> type) throws IOException {
-    check(r);
-    return Json.lenient().readValue(r.body(), type);
-  }
-
-  private static void check(HttpResponse<byte[]> r) {
-    if (r.statusCode() / 100 == 2) return;
-    String body = new String(r.body(), java.nio.charset.StandardCharsets.UTF_8);
-    String code = null;
-    String message = body;
-    try {
-      JsonNode n = Json.lenient().readTree(body);
-      if (n != null && n.hasNonNull("error")) code = n.get("error").asText();
-      if (n != null && n.hasNonNull("message")) message = n.get("message").asText();
-    } catch (IOException ignored) {
-      // not JSON (a proxy's error page): keep the raw text
+    public HttpServerClient(URI serverUrl) {
+        this.base = serverUrl.toString().replaceAll("/+$", "");
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
     }
-    throw new ServerException(r.statusCode(), code, message, body);
-  }
+
+    @Override
+    public RegisterResponse register(RegisterRequest request) throws IOException, InterruptedException {
+        return read(send(json(ApiPaths.RUNNERS_REGISTER, null, request), CALL_TIMEOUT), RegisterResponse.class);
+    }
+
+    @Override
+    public Optional<Assignment> poll(String credential, int waitSeconds) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = send(
+                json(ApiPaths.RUNNER_JOBS_NEXT, credential, new PollRequest(waitSeconds)),
+                Duration.ofSeconds(waitSeconds + 30L));
+        if (r.statusCode() == 204) return Optional.empty();
+        return Optional.of(read(r, Assignment.class));
+    }
+
+    @Override
+    public HeartbeatResponse heartbeat(String jobId, String jobToken) throws IOException, InterruptedException {
+        return read(
+                send(json(ApiPaths.withId(ApiPaths.RUNNER_JOB_HEARTBEAT, jobId), jobToken, null), CALL_TIMEOUT),
+                HeartbeatResponse.class);
+    }
+
+    @Override
+    public LogAppendResponse appendLog(String jobId, String jobToken, long offset, byte[] chunk)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = request(
+                        ApiPaths.withId(ApiPaths.RUNNER_JOB_LOGS, jobId) + "?offset=" + offset, jobToken)
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(chunk));
+        return read(send(b, CALL_TIMEOUT), LogAppendResponse.class);
+    }
+
+    @Override
+    public void complete(String jobId, String jobToken, CompleteRequest request)
+            throws IOException, InterruptedException {
+        check(send(json(ApiPaths.withId(ApiPaths.RUNNER_JOB_COMPLETE, jobId), jobToken, request), CALL_TIMEOUT));
+    }
+
+    @Override
+    public void deregister(String credential) throws IOException, InterruptedException {
+        check(send(request(ApiPaths.RUNNER_SELF, credential).DELETE(), CALL_TIMEOUT));
+    }
+
+    private HttpRequest.Builder request(String path, String bearer) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .header(ProtocolVersion.HEADER, Integer.toString(ProtocolVersion.CURRENT));
+        if (bearer != null) b.header("Authorization", "Bearer " + bearer);
+        return b;
+    }
+
+    private HttpRequest.Builder json(String path, String bearer, Object body) throws IOException {
+        byte[] bytes = body == null ? new byte[0] : Json.lenient().writeValueAsBytes(body);
+        return request(path, bearer)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+    }
+
+    private HttpResponse<byte[]> send(HttpRequest.Builder b, Duration timeout)
+            throws IOException, InterruptedException {
+        return http.send(b.timeout(timeout).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static <T> T read(HttpResponse<byte[]> r, Class<T> type) throws IOException {
+        check(r);
+        return Json.lenient().readValue(r.body(), type);
+    }
+
+    private static void check(HttpResponse<byte[]> r) {
+        if (r.statusCode() / 100 == 2) return;
+        String body = new String(r.body(), java.nio.charset.StandardCharsets.UTF_8);
+        String code = null;
+        String message = body;
+        try {
+            JsonNode n = Json.lenient().readTree(body);
+            if (n != null && n.hasNonNull("error")) code = n.get("error").asText();
+            if (n != null && n.hasNonNull("message")) message = n.get("message").asText();
+        } catch (IOException ignored) {
+            // not JSON (a proxy's error page): keep the raw text
+        }
+        throw new ServerException(r.statusCode(), code, message, body);
+    }
 }

@@ -14,16 +14,17 @@ import java.util.Optional;
  * answer that is not 2xx (it carries status and error code), {@link IOException} when the server is unreachable.
  */
 public interface ServerClient {
-  RegisterResponse register(RegisterRequest request) throws IOException, InterruptedException;
+    RegisterResponse register(RegisterRequest request) throws IOException, InterruptedException;
 
-  /** Long-polls for one job; empty when the server held the poll and nothing came. */
-  Optional<Assignment> poll(String credential, int waitSeconds) throws IOException, InterruptedException;
+    /** Long-polls for one job; empty when the server held the poll and nothing came. */
+    Optional<Assignment> poll(String credential, int waitSeconds) throws IOException, InterruptedException;
 
-  HeartbeatResponse heartbeat(String jobId, String jobToken) throws IOException, InterruptedException;
+    HeartbeatResponse heartbeat(String jobId, String jobToken) throws IOException, InterruptedException;
 
-  LogAppendResponse appendLog(String jobId, String jobToken, long offset, byte[] chunk) throws IOException, InterruptedException;
+    LogAppendResponse appendLog(String jobId, String jobToken, long offset, byte[] chunk)
+            throws IOException, InterruptedException;
 
-  void complete(String jobId, String jobToken, CompleteRequest request) throws IOException, InterruptedException;
+    void complete(String jobId, String jobToken, CompleteRequest request) throws IOException, InterruptedException;
 
-  void deregister(String credential) throws IOException, InterruptedException;
+    void deregister(String credential) throws IOException, InterruptedException;
 }

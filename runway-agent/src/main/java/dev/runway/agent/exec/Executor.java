@@ -11,18 +11,18 @@ import java.util.Map;
  * the same interface).
  */
 public interface Executor {
-  /** The outcome of a job as the executor saw it. */
-  record Outcome(dev.runway.protocol.JobState result, String reason, List<StepResult> steps) {}
+    /** The outcome of a job as the executor saw it. */
+    record Outcome(dev.runway.protocol.JobState result, String reason, List<StepResult> steps) {}
 
-  /** Where step output goes (the log spool). */
-  interface Output {
-    void write(byte[] b, int off, int len);
+    /** Where step output goes (the log spool). */
+    interface Output {
+        void write(byte[] b, int off, int len);
 
-    default void line(String s) {
-      byte[] b = (s + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      write(b, 0, b.length);
+        default void line(String s) {
+            byte[] b = (s + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            write(b, 0, b.length);
+        }
     }
-  }
 
-  Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output out, JobControl control);
+    Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output out, JobControl control);
 }

@@ -20,167 +20,184 @@ import java.util.concurrent.atomic.AtomicReference;
  * its own session, in the job's workspace. The first failing step ends the job; later steps are skipped.
  */
 public final class ShellExecutor implements Executor {
-  private final StepTracker tracker;
+    private final StepTracker tracker;
 
-  public ShellExecutor(StepTracker tracker) {
-    this.tracker = tracker;
-  }
-
-  @Override
-  public Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output out, JobControl control) {
-    long jobDeadline = spec.timeoutSeconds() == null ? Long.MAX_VALUE
-        : System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.timeoutSeconds());
-    List<StepResult> results = new ArrayList<>();
-    JobState result = JobState.SUCCEEDED;
-    String reason = null;
-    for (int i = 0; i < spec.steps().size(); i++) {
-      StepSpec step = spec.steps().get(i);
-      String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : step.name();
-      if (result != JobState.SUCCEEDED || control.stopped() != null) {
-        results.add(new StepResult(name, null, null, null));
-        continue;
-      }
-      out.line("\u25b6 " + name);
-      long start = System.nanoTime();
-      StepRun run = runStep(i, step, workspace, env, out, control, jobDeadline);
-      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      results.add(new StepResult(name, run.state(), run.exitCode(), ms));
-      switch (run.state()) {
-        case SUCCEEDED -> out.line("\u2714 " + name + " (" + ms + " ms)");
-        case FAILED -> {
-          result = JobState.FAILED;
-          reason = run.exitCode() != null ? "step '" + name + "' exited with " + run.exitCode() : "step '" + name + "': " + run.detail();
-          out.line("\u2718 " + reason);
-        }
-        case TIMED_OUT -> {
-          result = JobState.TIMED_OUT;
-          reason = run.detail();
-          out.line("\u2718 " + reason);
-        }
-        default -> {
-          result = run.state();
-          reason = run.detail();
-          out.line("\u2718 " + name + ": " + reason);
-        }
-      }
+    public ShellExecutor(StepTracker tracker) {
+        this.tracker = tracker;
     }
-    return new Outcome(result, reason, results);
-  }
 
-  private record StepRun(JobState state, Integer exitCode, String detail) {}
-
-  private StepRun runStep(int index, StepSpec step, Path workspace, Map<String, String> env, Output out,
-      JobControl control, long jobDeadline) {
-    Process p = null;
-    try {
-      Path cwd = workingDirectory(workspace, step.workingDirectory());
-      Path script = Files.createTempFile(workspace.getParent(), ".step-" + index + "-", ".sh");
-      Files.writeString(script, step.run() + "\n");
-      List<String> cmd = new ArrayList<>(List.of("setsid"));
-      String shell = step.shell() == null ? "bash" : step.shell();
-      switch (shell) {
-        case "bash" -> cmd.addAll(List.of("bash", "--noprofile", "--norc", "-eo", "pipefail", script.toString()));
-        case "sh" -> cmd.addAll(List.of("sh", "-e", script.toString()));
-        default -> {
-          return new StepRun(JobState.FAILED, null, "shell '" + shell + "' is not supported (use bash or sh)");
+    @Override
+    public Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output out, JobControl control) {
+        long jobDeadline = spec.timeoutSeconds() == null
+                ? Long.MAX_VALUE
+                : System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.timeoutSeconds());
+        List<StepResult> results = new ArrayList<>();
+        JobState result = JobState.SUCCEEDED;
+        String reason = null;
+        for (int i = 0; i < spec.steps().size(); i++) {
+            StepSpec step = spec.steps().get(i);
+            String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : step.name();
+            if (result != JobState.SUCCEEDED || control.stopped() != null) {
+                results.add(new StepResult(name, null, null, null));
+                continue;
+            }
+            out.line("\u25b6 " + name);
+            long start = System.nanoTime();
+            StepRun run = runStep(i, step, workspace, env, out, control, jobDeadline);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            results.add(new StepResult(name, run.state(), run.exitCode(), ms));
+            switch (run.state()) {
+                case SUCCEEDED -> out.line("\u2714 " + name + " (" + ms + " ms)");
+                case FAILED -> {
+                    result = JobState.FAILED;
+                    reason = run.exitCode() != null
+                            ? "step '" + name + "' exited with " + run.exitCode()
+                            : "step '" + name + "': " + run.detail();
+                    out.line("\u2718 " + reason);
+                }
+                case TIMED_OUT -> {
+                    result = JobState.TIMED_OUT;
+                    reason = run.detail();
+                    out.line("\u2718 " + reason);
+                }
+                default -> {
+                    result = run.state();
+                    reason = run.detail();
+                    out.line("\u2718 " + name + ": " + reason);
+                }
+            }
         }
-      }
-      ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
-      Map<String, String> penv = pb.environment();
-      penv.clear();
-      penv.putAll(env);
-      penv.putAll(step.env());
-      p = pb.start();
-      final Process proc = p;
-      tracker.started(proc.pid());
-      AtomicReference<String> killedFor = new AtomicReference<>();
-      control.onStop(() -> {
-        killedFor.compareAndSet(null, "stop");
-        killTree(proc);
-      });
-      Thread pump = Thread.ofVirtual().start(() -> pump(proc.getInputStream(), out));
-      long stepDeadline = step.timeoutSeconds() == null ? Long.MAX_VALUE
-          : System.nanoTime() + TimeUnit.SECONDS.toNanos(step.timeoutSeconds());
-      long deadline = Math.min(stepDeadline, jobDeadline);
-      boolean exited = deadline == Long.MAX_VALUE ? waitFor(proc, Long.MAX_VALUE) : waitFor(proc, deadline - System.nanoTime());
-      if (!exited) {
-        killedFor.compareAndSet(null, stepDeadline <= jobDeadline ? "step" : "job");
-        killTree(proc);
-      }
-      proc.waitFor();
-      if (exited) {
-        // the script is done; anything it left running in its session goes too (as GitHub's runner does). Off the
-        // critical path: spawning `kill` costs about as much as a trivial step.
-        Thread.ofVirtual().start(() -> {
-          ProcessGroups.signal(proc.pid(), "KILL");
-          tracker.finished(proc.pid());
+        return new Outcome(result, reason, results);
+    }
+
+    private record StepRun(JobState state, Integer exitCode, String detail) {}
+
+    private StepRun runStep(
+            int index,
+            StepSpec step,
+            Path workspace,
+            Map<String, String> env,
+            Output out,
+            JobControl control,
+            long jobDeadline) {
+        Process p = null;
+        try {
+            Path cwd = workingDirectory(workspace, step.workingDirectory());
+            Path script = Files.createTempFile(workspace.getParent(), ".step-" + index + "-", ".sh");
+            Files.writeString(script, step.run() + "\n");
+            List<String> cmd = new ArrayList<>(List.of("setsid"));
+            String shell = step.shell() == null ? "bash" : step.shell();
+            switch (shell) {
+                case "bash" ->
+                    cmd.addAll(List.of("bash", "--noprofile", "--norc", "-eo", "pipefail", script.toString()));
+                case "sh" -> cmd.addAll(List.of("sh", "-e", script.toString()));
+                default -> {
+                    return new StepRun(
+                            JobState.FAILED, null, "shell '" + shell + "' is not supported (use bash or sh)");
+                }
+            }
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+            Map<String, String> penv = pb.environment();
+            penv.clear();
+            penv.putAll(env);
+            penv.putAll(step.env());
+            p = pb.start();
+            final Process proc = p;
+            tracker.started(proc.pid());
+            AtomicReference<String> killedFor = new AtomicReference<>();
+            control.onStop(() -> {
+                killedFor.compareAndSet(null, "stop");
+                killTree(proc);
+            });
+            Thread pump = Thread.ofVirtual().start(() -> pump(proc.getInputStream(), out));
+            long stepDeadline = step.timeoutSeconds() == null
+                    ? Long.MAX_VALUE
+                    : System.nanoTime() + TimeUnit.SECONDS.toNanos(step.timeoutSeconds());
+            long deadline = Math.min(stepDeadline, jobDeadline);
+            boolean exited = deadline == Long.MAX_VALUE
+                    ? waitFor(proc, Long.MAX_VALUE)
+                    : waitFor(proc, deadline - System.nanoTime());
+            if (!exited) {
+                killedFor.compareAndSet(null, stepDeadline <= jobDeadline ? "step" : "job");
+                killTree(proc);
+            }
+            proc.waitFor();
+            if (exited) {
+                // the script is done; anything it left running in its session goes too (as GitHub's runner does). Off
+                // the
+                // critical path: spawning `kill` costs about as much as a trivial step.
+                Thread.ofVirtual().start(() -> {
+                    ProcessGroups.signal(proc.pid(), "KILL");
+                    tracker.finished(proc.pid());
+                });
+            } else {
+                tracker.finished(proc.pid());
+            }
+            pump.join(TimeUnit.SECONDS.toMillis(5));
+            Files.deleteIfExists(script);
+            String why = killedFor.get();
+            if (why == null) {
+                int code = proc.exitValue();
+                return new StepRun(code == 0 ? JobState.SUCCEEDED : JobState.FAILED, code, null);
+            }
+            return switch (why) {
+                case "step" ->
+                    new StepRun(JobState.TIMED_OUT, null, "step timed out after " + step.timeoutSeconds() + " s");
+                case "job" -> new StepRun(JobState.TIMED_OUT, null, "job timed out after the job timeout");
+                default -> {
+                    JobControl.Stop s = control.stopped();
+                    yield new StepRun(
+                            s == null ? JobState.CANCELLED : s.result(), null, s == null ? "cancelled" : s.reason());
+                }
+            };
+        } catch (IOException e) {
+            return new StepRun(JobState.FAILED, null, "cannot start step: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (p != null) killTree(p);
+            return new StepRun(JobState.CANCELLED, null, "agent interrupted");
+        } finally {
+            control.onStop(() -> {});
+        }
+    }
+
+    static Path workingDirectory(Path workspace, String wd) throws IOException {
+        if (wd == null || wd.isBlank()) return workspace;
+        Path p = workspace.resolve(wd).normalize();
+        if (!p.startsWith(workspace)) throw new IOException("working directory '" + wd + "' is outside the workspace");
+        Files.createDirectories(p);
+        return p;
+    }
+
+    private static boolean waitFor(Process p, long nanos) throws InterruptedException {
+        if (nanos == Long.MAX_VALUE) {
+            p.waitFor();
+            return true;
+        }
+        return p.waitFor(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    private static void killTree(Process p) {
+        List<ProcessHandle> known = p.descendants().toList();
+        ProcessGroups.kill(p.pid(), known);
+    }
+
+    private static void pump(InputStream in, Output out) {
+        byte[] buf = new byte[8192];
+        try (in) {
+            int n;
+            while ((n = in.read(buf)) > 0) out.write(buf, 0, n);
+        } catch (IOException ignored) {
+            // the step's pipe closed (it was killed): nothing more to read
+        }
+    }
+
+    /** The environment of a step: the agent's own, minus Runway's settings (the job must never see the credential). */
+    public static Map<String, String> baseEnvironment(Map<String, String> agentEnv) {
+        Map<String, String> env = new HashMap<>();
+        agentEnv.forEach((k, v) -> {
+            if (!k.startsWith("RUNWAY_")) env.put(k, v);
         });
-      } else {
-        tracker.finished(proc.pid());
-      }
-      pump.join(TimeUnit.SECONDS.toMillis(5));
-      Files.deleteIfExists(script);
-      String why = killedFor.get();
-      if (why == null) {
-        int code = proc.exitValue();
-        return new StepRun(code == 0 ? JobState.SUCCEEDED : JobState.FAILED, code, null);
-      }
-      return switch (why) {
-        case "step" -> new StepRun(JobState.TIMED_OUT, null, "step timed out after " + step.timeoutSeconds() + " s");
-        case "job" -> new StepRun(JobState.TIMED_OUT, null, "job timed out after the job timeout");
-        default -> {
-          JobControl.Stop s = control.stopped();
-          yield new StepRun(s == null ? JobState.CANCELLED : s.result(), null, s == null ? "cancelled" : s.reason());
-        }
-      };
-    } catch (IOException e) {
-      return new StepRun(JobState.FAILED, null, "cannot start step: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      if (p != null) killTree(p);
-      return new StepRun(JobState.CANCELLED, null, "agent interrupted");
-    } finally {
-      control.onStop(() -> {});
+        return env;
     }
-  }
-
-  static Path workingDirectory(Path workspace, String wd) throws IOException {
-    if (wd == null || wd.isBlank()) return workspace;
-    Path p = workspace.resolve(wd).normalize();
-    if (!p.startsWith(workspace)) throw new IOException("working directory '" + wd + "' is outside the workspace");
-    Files.createDirectories(p);
-    return p;
-  }
-
-  private static boolean waitFor(Process p, long nanos) throws InterruptedException {
-    if (nanos == Long.MAX_VALUE) {
-      p.waitFor();
-      return true;
-    }
-    return p.waitFor(Math.max(0, nanos), TimeUnit.NANOSECONDS);
-  }
-
-  private static void killTree(Process p) {
-    List<ProcessHandle> known = p.descendants().toList();
-    ProcessGroups.kill(p.pid(), known);
-  }
-
-  private static void pump(InputStream in, Output out) {
-    byte[] buf = new byte[8192];
-    try (in) {
-      int n;
-      while ((n = in.read(buf)) > 0) out.write(buf, 0, n);
-    } catch (IOException ignored) {
-      // the step's pipe closed (it was killed): nothing more to read
-    }
-  }
-
-  /** The environment of a step: the agent's own, minus Runway's settings (the job must never see the credential). */
-  public static Map<String, String> baseEnvironment(Map<String, String> agentEnv) {
-    Map<String, String> env = new HashMap<>();
-    agentEnv.forEach((k, v) -> {
-      if (!k.startsWith("RUNWAY_")) env.put(k, v);
-    });
-    return env;
-  }
 }

@@ -12,25 +12,29 @@ import java.nio.file.attribute.PosixFilePermissions;
  * and reused after restarts so a runner registers once.
  */
 public record Credentials(String serverUrl, String runnerId, String name, String credential) {
-  public static Credentials load(Path file) throws IOException {
-    if (!Files.exists(file)) return null;
-    Credentials c = Json.lenient().readValue(file.toFile(), Credentials.class);
-    if (c == null || c.credential() == null || c.credential().isBlank()) {
-      throw new IOException(file + " holds no runner credential; delete it and register again with a registration token");
+    public static Credentials load(Path file) throws IOException {
+        if (!Files.exists(file)) return null;
+        Credentials c = Json.lenient().readValue(file.toFile(), Credentials.class);
+        if (c == null || c.credential() == null || c.credential().isBlank()) {
+            throw new IOException(
+                    file + " holds no runner credential; delete it and register again with a registration token");
+        }
+        return c;
     }
-    return c;
-  }
 
-  public void save(Path file) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, ".credential-", ".tmp",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    try {
-      Files.write(tmp, Json.lenient().writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
+    public void save(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(
+                dir,
+                ".credential-",
+                ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.write(tmp, Json.lenient().writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
-  }
 }

@@ -21,111 +21,158 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real bash processes on this machine. */
 class ShellExecutorTest {
-  @TempDir Path work;
-  Path workspace;
-  final ByteArrayOutputStream log = new ByteArrayOutputStream();
-  final Executor.Output out = (b, off, len) -> {
-    synchronized (log) {
-      log.write(b, off, len);
+    @TempDir
+    Path work;
+
+    Path workspace;
+    final ByteArrayOutputStream log = new ByteArrayOutputStream();
+    final Executor.Output out = (b, off, len) -> {
+        synchronized (log) {
+            log.write(b, off, len);
+        }
+    };
+    ShellExecutor executor;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        workspace = Files.createDirectories(work.resolve("job-1"));
+        executor = new ShellExecutor(new StepTracker(work));
     }
-  };
-  ShellExecutor executor;
 
-  @BeforeEach
-  void setUp() throws Exception {
-    workspace = Files.createDirectories(work.resolve("job-1"));
-    executor = new ShellExecutor(new StepTracker(work));
-  }
-
-  String log() {
-    synchronized (log) {
-      return log.toString(StandardCharsets.UTF_8);
+    String log() {
+        synchronized (log) {
+            return log.toString(StandardCharsets.UTF_8);
+        }
     }
-  }
 
-  Executor.Outcome run(JobControl control, Integer jobTimeout, StepSpec... steps) {
-    Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(Map.of("PATH", System.getenv("PATH"),
-        "RUNWAY_REGISTRATION_TOKEN", "rwr_secret", "HOME", System.getProperty("user.home"))));
-    env.put("JOB_VAR", "from-job");
-    return executor.run(new JobSpec("t", List.of(), Map.of(), List.of(steps), jobTimeout, 1), workspace, env, out, control);
-  }
+    Executor.Outcome run(JobControl control, Integer jobTimeout, StepSpec... steps) {
+        Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(Map.of(
+                "PATH",
+                System.getenv("PATH"),
+                "RUNWAY_REGISTRATION_TOKEN",
+                "rwr_secret",
+                "HOME",
+                System.getProperty("user.home"))));
+        env.put("JOB_VAR", "from-job");
+        return executor.run(
+                new JobSpec("t", List.of(), Map.of(), List.of(steps), jobTimeout, 1), workspace, env, out, control);
+    }
 
-  @Test
-  void stepsRunInOrderWithTheirEnvironmentAndWorkingDirectory() {
-    Executor.Outcome o = run(new JobControl(), null,
-        new StepSpec("one", "echo \"$JOB_VAR $STEP_VAR\"; echo \"token=${RUNWAY_REGISTRATION_TOKEN:-none}\"", Map.of("STEP_VAR", "from-step"), null, null, null),
-        new StepSpec("two", "pwd", Map.of(), "sub/dir", null, null),
-        new StepSpec("three", "echo posix sh", Map.of(), null, null, "sh"));
-    assertThat(o.result()).isEqualTo(JobState.SUCCEEDED);
-    assertThat(log()).contains("from-job from-step").contains("token=none").contains(workspace.resolve("sub/dir").toString()).contains("posix sh");
-    assertThat(o.steps()).extracting(s -> s.exitCode()).containsExactly(0, 0, 0);
-  }
+    @Test
+    void stepsRunInOrderWithTheirEnvironmentAndWorkingDirectory() {
+        Executor.Outcome o = run(
+                new JobControl(),
+                null,
+                new StepSpec(
+                        "one",
+                        "echo \"$JOB_VAR $STEP_VAR\"; echo \"token=${RUNWAY_REGISTRATION_TOKEN:-none}\"",
+                        Map.of("STEP_VAR", "from-step"),
+                        null,
+                        null,
+                        null),
+                new StepSpec("two", "pwd", Map.of(), "sub/dir", null, null),
+                new StepSpec("three", "echo posix sh", Map.of(), null, null, "sh"));
+        assertThat(o.result()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log())
+                .contains("from-job from-step")
+                .contains("token=none")
+                .contains(workspace.resolve("sub/dir").toString())
+                .contains("posix sh");
+        assertThat(o.steps()).extracting(s -> s.exitCode()).containsExactly(0, 0, 0);
+    }
 
-  @Test
-  void theFirstFailingStepFailsTheJobWithItsExitCodeAndSkipsTheRest() {
-    Executor.Outcome o = run(new JobControl(), null, StepSpec.of("ok", "true"), StepSpec.of("bad", "exit 3"), StepSpec.of("skipped", "echo never"));
-    assertThat(o.result()).isEqualTo(JobState.FAILED);
-    assertThat(o.reason()).isEqualTo("step 'bad' exited with 3");
-    assertThat(o.steps().get(1).exitCode()).isEqualTo(3);
-    assertThat(o.steps().get(2).result()).isNull();
-    assertThat(log()).doesNotContain("never");
-  }
+    @Test
+    void theFirstFailingStepFailsTheJobWithItsExitCodeAndSkipsTheRest() {
+        Executor.Outcome o = run(
+                new JobControl(),
+                null,
+                StepSpec.of("ok", "true"),
+                StepSpec.of("bad", "exit 3"),
+                StepSpec.of("skipped", "echo never"));
+        assertThat(o.result()).isEqualTo(JobState.FAILED);
+        assertThat(o.reason()).isEqualTo("step 'bad' exited with 3");
+        assertThat(o.steps().get(1).exitCode()).isEqualTo(3);
+        assertThat(o.steps().get(2).result()).isNull();
+        assertThat(log()).doesNotContain("never");
+    }
 
-  @Test
-  void errexitAndPipefailAreOn() {
-    assertThat(run(new JobControl(), null, StepSpec.of("errexit", "false; echo after")).result()).isEqualTo(JobState.FAILED);
-    assertThat(run(new JobControl(), null, StepSpec.of("pipefail", "false | true")).result()).isEqualTo(JobState.FAILED);
-    assertThat(log()).doesNotContain("after");
-  }
+    @Test
+    void errexitAndPipefailAreOn() {
+        assertThat(run(new JobControl(), null, StepSpec.of("errexit", "false; echo after"))
+                        .result())
+                .isEqualTo(JobState.FAILED);
+        assertThat(run(new JobControl(), null, StepSpec.of("pipefail", "false | true"))
+                        .result())
+                .isEqualTo(JobState.FAILED);
+        assertThat(log()).doesNotContain("after");
+    }
 
-  @Test
-  void aWorkingDirectoryOutsideTheWorkspaceIsRefused() {
-    Executor.Outcome o = run(new JobControl(), null, new StepSpec("escape", "true", Map.of(), "../../etc", null, null));
-    assertThat(o.result()).isEqualTo(JobState.FAILED);
-    assertThat(o.reason()).contains("outside the workspace");
-  }
+    @Test
+    void aWorkingDirectoryOutsideTheWorkspaceIsRefused() {
+        Executor.Outcome o =
+                run(new JobControl(), null, new StepSpec("escape", "true", Map.of(), "../../etc", null, null));
+        assertThat(o.result()).isEqualTo(JobState.FAILED);
+        assertThat(o.reason()).contains("outside the workspace");
+    }
 
-  @Test
-  void aStepTimeoutKillsTheWholeTreeEvenChildrenThatIgnoreTerm() throws Exception {
-    Path pid = work.resolve("child.pid");
-    long t0 = System.nanoTime();
-    Executor.Outcome o = run(new JobControl(), null,
-        new StepSpec("slow", "(trap '' TERM; exec sleep 300) & echo $! > " + pid + "; wait", Map.of(), null, 1, null));
-    assertThat(o.result()).isEqualTo(JobState.TIMED_OUT);
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8));
-    long child = Long.parseLong(Files.readString(pid).strip());
-    await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(child).map(p -> !p.isAlive()).orElse(true));
-  }
+    @Test
+    void aStepTimeoutKillsTheWholeTreeEvenChildrenThatIgnoreTerm() throws Exception {
+        Path pid = work.resolve("child.pid");
+        long t0 = System.nanoTime();
+        Executor.Outcome o = run(
+                new JobControl(),
+                null,
+                new StepSpec(
+                        "slow",
+                        "(trap '' TERM; exec sleep 300) & echo $! > " + pid + "; wait",
+                        Map.of(),
+                        null,
+                        1,
+                        null));
+        assertThat(o.result()).isEqualTo(JobState.TIMED_OUT);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8));
+        long child = Long.parseLong(Files.readString(pid).strip());
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> ProcessHandle.of(child).map(p -> !p.isAlive()).orElse(true));
+    }
 
-  @Test
-  void theJobTimeoutAppliesAcrossSteps() {
-    Executor.Outcome o = run(new JobControl(), 1, StepSpec.of("slow", "sleep 60"), StepSpec.of("after", "echo never"));
-    assertThat(o.result()).isEqualTo(JobState.TIMED_OUT);
-    assertThat(o.steps().get(1).result()).isNull();
-  }
+    @Test
+    void theJobTimeoutAppliesAcrossSteps() {
+        Executor.Outcome o =
+                run(new JobControl(), 1, StepSpec.of("slow", "sleep 60"), StepSpec.of("after", "echo never"));
+        assertThat(o.result()).isEqualTo(JobState.TIMED_OUT);
+        assertThat(o.steps().get(1).result()).isNull();
+    }
 
-  @Test
-  void cancelStopsTheRunningStepAtOnce() throws Exception {
-    JobControl control = new JobControl();
-    Path started = work.resolve("started");
-    CompletableFuture<Executor.Outcome> running = CompletableFuture.supplyAsync(() ->
-        run(control, null, StepSpec.of("long", "touch " + started + "; sleep 300"), StepSpec.of("after", "echo never")));
-    await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(started));
-    long t0 = System.nanoTime();
-    control.cancel("cancelled by a user");
-    Executor.Outcome o = running.get();
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
-    assertThat(o.result()).isEqualTo(JobState.CANCELLED);
-    assertThat(o.reason()).isEqualTo("cancelled by a user");
-    assertThat(log()).doesNotContain("never");
-  }
+    @Test
+    void cancelStopsTheRunningStepAtOnce() throws Exception {
+        JobControl control = new JobControl();
+        Path started = work.resolve("started");
+        CompletableFuture<Executor.Outcome> running = CompletableFuture.supplyAsync(() -> run(
+                control,
+                null,
+                StepSpec.of("long", "touch " + started + "; sleep 300"),
+                StepSpec.of("after", "echo never")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(started));
+        long t0 = System.nanoTime();
+        control.cancel("cancelled by a user");
+        Executor.Outcome o = running.get();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        assertThat(o.result()).isEqualTo(JobState.CANCELLED);
+        assertThat(o.reason()).isEqualTo("cancelled by a user");
+        assertThat(log()).doesNotContain("never");
+    }
 
-  @Test
-  void backgroundProcessesAStepLeavesBehindAreKilledWhenItEnds() throws Exception {
-    Path pid = work.resolve("bg.pid");
-    Executor.Outcome o = run(new JobControl(), null, StepSpec.of("leaves a daemon", "nohup sleep 300 >/dev/null 2>&1 & echo $! > " + pid));
-    assertThat(o.result()).isEqualTo(JobState.SUCCEEDED);
-    long bg = Long.parseLong(Files.readString(pid).strip());
-    await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(bg).map(p -> !p.isAlive()).orElse(true));
-  }
+    @Test
+    void backgroundProcessesAStepLeavesBehindAreKilledWhenItEnds() throws Exception {
+        Path pid = work.resolve("bg.pid");
+        Executor.Outcome o = run(
+                new JobControl(),
+                null,
+                StepSpec.of("leaves a daemon", "nohup sleep 300 >/dev/null 2>&1 & echo $! > " + pid));
+        assertThat(o.result()).isEqualTo(JobState.SUCCEEDED);
+        long bg = Long.parseLong(Files.readString(pid).strip());
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> ProcessHandle.of(bg).map(p -> !p.isAlive()).orElse(true));
+    }
 }

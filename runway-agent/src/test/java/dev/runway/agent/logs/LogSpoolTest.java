@@ -29,84 +29,110 @@ import org.junit.jupiter.api.io.TempDir;
  * one, which the end-to-end suite exercises across a real control-plane crash).
  */
 class LogSpoolTest {
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  /** Offset-idempotent log sink that can be "down" for a number of calls. */
-  static final class InMemoryLogServer implements ServerClient {
-    final ByteArrayOutputStream stored = new ByteArrayOutputStream();
-    final AtomicInteger downFor = new AtomicInteger();
-    final AtomicInteger calls = new AtomicInteger();
-    volatile boolean replyLost;
+    /** Offset-idempotent log sink that can be "down" for a number of calls. */
+    static final class InMemoryLogServer implements ServerClient {
+        final ByteArrayOutputStream stored = new ByteArrayOutputStream();
+        final AtomicInteger downFor = new AtomicInteger();
+        final AtomicInteger calls = new AtomicInteger();
+        volatile boolean replyLost;
 
-    @Override
-    public synchronized LogAppendResponse appendLog(String jobId, String token, long offset, byte[] chunk) throws IOException {
-      calls.incrementAndGet();
-      if (downFor.getAndDecrement() > 0) throw new ConnectException("connection refused");
-      long committed = stored.size();
-      if (offset > committed) {
-        throw new ServerException(409, "conflict", "gap", Json.lenient().writeValueAsString(new LogAppendResponse(committed, false)));
-      }
-      int skip = (int) (committed - offset);
-      if (skip < chunk.length) stored.write(chunk, skip, chunk.length - skip);
-      if (replyLost) {
-        replyLost = false;
-        throw new IOException("answer lost after the server committed");
-      }
-      return new LogAppendResponse(stored.size(), false);
+        @Override
+        public synchronized LogAppendResponse appendLog(String jobId, String token, long offset, byte[] chunk)
+                throws IOException {
+            calls.incrementAndGet();
+            if (downFor.getAndDecrement() > 0) throw new ConnectException("connection refused");
+            long committed = stored.size();
+            if (offset > committed) {
+                throw new ServerException(
+                        409,
+                        "conflict",
+                        "gap",
+                        Json.lenient().writeValueAsString(new LogAppendResponse(committed, false)));
+            }
+            int skip = (int) (committed - offset);
+            if (skip < chunk.length) stored.write(chunk, skip, chunk.length - skip);
+            if (replyLost) {
+                replyLost = false;
+                throw new IOException("answer lost after the server committed");
+            }
+            return new LogAppendResponse(stored.size(), false);
+        }
+
+        synchronized String text() {
+            return stored.toString(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public RegisterResponse register(RegisterRequest r) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Optional<Assignment> poll(String c, int w) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public HeartbeatResponse heartbeat(String j, String t) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void complete(String j, String t, CompleteRequest r) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void deregister(String c) {
+            throw new UnsupportedOperationException();
+        }
     }
 
-    synchronized String text() {
-      return stored.toString(StandardCharsets.UTF_8);
+    static Backoff fastBackoff() {
+        return new Backoff(
+                Duration.ofMillis(1), Duration.ofMillis(20), RandomGenerator.getDefault(), Backoff.Sleeper.REAL);
     }
 
-    @Override public RegisterResponse register(RegisterRequest r) { throw new UnsupportedOperationException(); }
-    @Override public Optional<Assignment> poll(String c, int w) { throw new UnsupportedOperationException(); }
-    @Override public HeartbeatResponse heartbeat(String j, String t) { throw new UnsupportedOperationException(); }
-    @Override public void complete(String j, String t, CompleteRequest r) { throw new UnsupportedOperationException(); }
-    @Override public void deregister(String c) { throw new UnsupportedOperationException(); }
-  }
-
-  static Backoff fastBackoff() {
-    return new Backoff(Duration.ofMillis(1), Duration.ofMillis(20), RandomGenerator.getDefault(), Backoff.Sleeper.REAL);
-  }
-
-  @Test
-  void everyByteArrivesExactlyOnceAcrossOutagesAndLostAnswers() throws Exception {
-    InMemoryLogServer server = new InMemoryLogServer();
-    StringBuilder expected = new StringBuilder();
-    try (LogSpool spool = new LogSpool(dir.resolve("spool/j.log"), server, "j", "rwj_t", fastBackoff())) {
-      for (int i = 0; i < 2000; i++) {
-        if (i == 500) server.downFor.set(5);
-        if (i == 1200) server.replyLost = true;
-        String line = "line " + i + "\n";
-        expected.append(line);
-        spool.line(line.strip());
-      }
-      assertThat(spool.finish(Duration.ofSeconds(30))).isTrue();
+    @Test
+    void everyByteArrivesExactlyOnceAcrossOutagesAndLostAnswers() throws Exception {
+        InMemoryLogServer server = new InMemoryLogServer();
+        StringBuilder expected = new StringBuilder();
+        try (LogSpool spool = new LogSpool(dir.resolve("spool/j.log"), server, "j", "rwj_t", fastBackoff())) {
+            for (int i = 0; i < 2000; i++) {
+                if (i == 500) server.downFor.set(5);
+                if (i == 1200) server.replyLost = true;
+                String line = "line " + i + "\n";
+                expected.append(line);
+                spool.line(line.strip());
+            }
+            assertThat(spool.finish(Duration.ofSeconds(30))).isTrue();
+        }
+        assertThat(server.text()).isEqualTo(expected.toString());
     }
-    assertThat(server.text()).isEqualTo(expected.toString());
-  }
 
-  @Test
-  void largeOutputIsSentInChunks() throws Exception {
-    InMemoryLogServer server = new InMemoryLogServer();
-    byte[] big = new byte[LogSpool.CHUNK * 3 + 17];
-    java.util.Arrays.fill(big, (byte) 'x');
-    try (LogSpool spool = new LogSpool(dir.resolve("spool/big.log"), server, "j", "rwj_t", fastBackoff())) {
-      spool.write(big, 0, big.length);
-      assertThat(spool.finish(Duration.ofSeconds(30))).isTrue();
+    @Test
+    void largeOutputIsSentInChunks() throws Exception {
+        InMemoryLogServer server = new InMemoryLogServer();
+        byte[] big = new byte[LogSpool.CHUNK * 3 + 17];
+        java.util.Arrays.fill(big, (byte) 'x');
+        try (LogSpool spool = new LogSpool(dir.resolve("spool/big.log"), server, "j", "rwj_t", fastBackoff())) {
+            spool.write(big, 0, big.length);
+            assertThat(spool.finish(Duration.ofSeconds(30))).isTrue();
+        }
+        assertThat(server.stored.size()).isEqualTo(big.length);
+        assertThat(server.calls.get()).isGreaterThanOrEqualTo(4);
     }
-    assertThat(server.stored.size()).isEqualTo(big.length);
-    assertThat(server.calls.get()).isGreaterThanOrEqualTo(4);
-  }
 
-  @Test
-  void theSpoolFileIsRemovedWhenClosed() throws Exception {
-    Path f = dir.resolve("spool/gone.log");
-    try (LogSpool spool = new LogSpool(f, new InMemoryLogServer(), "j", "rwj_t", fastBackoff())) {
-      spool.line("x");
-      spool.finish(Duration.ofSeconds(10));
+    @Test
+    void theSpoolFileIsRemovedWhenClosed() throws Exception {
+        Path f = dir.resolve("spool/gone.log");
+        try (LogSpool spool = new LogSpool(f, new InMemoryLogServer(), "j", "rwj_t", fastBackoff())) {
+            spool.line("x");
+            spool.finish(Duration.ofSeconds(10));
+        }
+        assertThat(f).doesNotExist();
     }
-    assertThat(f).doesNotExist();
-  }
 }

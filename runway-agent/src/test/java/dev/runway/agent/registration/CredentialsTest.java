@@ -11,25 +11,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CredentialsTest {
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  @Test
-  void savedOnlyReadableByTheOwnerAndReloaded() throws Exception {
-    Path f = dir.resolve("sub/credential.json");
-    Credentials c = new Credentials("http://x", "r1", "runner", "rwc_secret");
-    c.save(f);
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
-    assertThat(Credentials.load(f)).isEqualTo(c);
-    try (var s = Files.list(f.getParent())) {
-      assertThat(s.toList()).containsExactly(f); // no temp file left behind
+    @Test
+    void savedOnlyReadableByTheOwnerAndReloaded() throws Exception {
+        Path f = dir.resolve("sub/credential.json");
+        Credentials c = new Credentials("http://x", "r1", "runner", "rwc_secret");
+        c.save(f);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                .isEqualTo("rw-------");
+        assertThat(Credentials.load(f)).isEqualTo(c);
+        try (var s = Files.list(f.getParent())) {
+            assertThat(s.toList()).containsExactly(f); // no temp file left behind
+        }
     }
-  }
 
-  @Test
-  void missingFileMeansNotRegisteredAndAnEmptyOneIsAClearError() throws Exception {
-    assertThat(Credentials.load(dir.resolve("none.json"))).isNull();
-    Path f = dir.resolve("bad.json");
-    Files.writeString(f, "{}");
-    assertThatThrownBy(() -> Credentials.load(f)).isInstanceOf(IOException.class).hasMessageContaining("register again");
-  }
+    @Test
+    void missingFileMeansNotRegisteredAndAnEmptyOneIsAClearError() throws Exception {
+        assertThat(Credentials.load(dir.resolve("none.json"))).isNull();
+        Path f = dir.resolve("bad.json");
+        Files.writeString(f, "{}");
+        assertThatThrownBy(() -> Credentials.load(f))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("register again");
+    }
 }

@@ -13,55 +13,56 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * replica, until {@link #RECHECK_MILLIS} pass, and tries again. The claim itself is atomic in the store.
  */
 public final class Dispatcher {
-  static final long RECHECK_MILLIS = 1000;
+    static final long RECHECK_MILLIS = 1000;
 
-  private record Waiter(Set<String> labels, CompletableFuture<Void> wake) {}
+    private record Waiter(Set<String> labels, CompletableFuture<Void> wake) {}
 
-  private final JobStore jobs;
-  private final InstantSource clock;
-  private final long leaseMillis;
-  private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
-  private volatile boolean closed;
+    private final JobStore jobs;
+    private final InstantSource clock;
+    private final long leaseMillis;
+    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private volatile boolean closed;
 
-  public Dispatcher(JobStore jobs, InstantSource clock, long leaseMillis) {
-    this.jobs = jobs;
-    this.clock = clock;
-    this.leaseMillis = leaseMillis;
-  }
-
-  /** Claims a job for {@code runner}, waiting up to {@code waitMillis}; null if none came. */
-  public JobStore.Claim next(RunnerRecord runner, long waitMillis) {
-    long deadline = System.nanoTime() + waitMillis * 1_000_000;
-    while (!closed) {
-      Waiter w = new Waiter(runner.labels(), new CompletableFuture<>());
-      waiters.add(w); // before the claim, so an enqueue in between still wakes us
-      try {
-        JobStore.Claim claim = jobs.claim(runner.id(), runner.name(), runner.labels(), runner.slots(), clock.millis(), leaseMillis);
-        if (claim != null) return claim;
-        long remaining = (deadline - System.nanoTime()) / 1_000_000;
-        if (remaining <= 0) return null;
-        Wakeups.await(w.wake(), Math.min(remaining, RECHECK_MILLIS));
-      } finally {
-        waiters.remove(w);
-      }
+    public Dispatcher(JobStore jobs, InstantSource clock, long leaseMillis) {
+        this.jobs = jobs;
+        this.clock = clock;
+        this.leaseMillis = leaseMillis;
     }
-    return null;
-  }
 
-  /** A job with these labels was queued (or requeued): wake one waiting runner that can take it. */
-  public void jobQueued(Set<String> jobLabels) {
-    for (Waiter w : waiters) {
-      if (w.labels().containsAll(jobLabels) && w.wake().complete(null)) return;
+    /** Claims a job for {@code runner}, waiting up to {@code waitMillis}; null if none came. */
+    public JobStore.Claim next(RunnerRecord runner, long waitMillis) {
+        long deadline = System.nanoTime() + waitMillis * 1_000_000;
+        while (!closed) {
+            Waiter w = new Waiter(runner.labels(), new CompletableFuture<>());
+            waiters.add(w); // before the claim, so an enqueue in between still wakes us
+            try {
+                JobStore.Claim claim = jobs.claim(
+                        runner.id(), runner.name(), runner.labels(), runner.slots(), clock.millis(), leaseMillis);
+                if (claim != null) return claim;
+                long remaining = (deadline - System.nanoTime()) / 1_000_000;
+                if (remaining <= 0) return null;
+                Wakeups.await(w.wake(), Math.min(remaining, RECHECK_MILLIS));
+            } finally {
+                waiters.remove(w);
+            }
+        }
+        return null;
     }
-  }
 
-  public int waiting() {
-    return waiters.size();
-  }
+    /** A job with these labels was queued (or requeued): wake one waiting runner that can take it. */
+    public void jobQueued(Set<String> jobLabels) {
+        for (Waiter w : waiters) {
+            if (w.labels().containsAll(jobLabels) && w.wake().complete(null)) return;
+        }
+    }
 
-  /** Releases every held poll (they answer "nothing"). */
-  public void close() {
-    closed = true;
-    waiters.forEach(w -> w.wake().complete(null));
-  }
+    public int waiting() {
+        return waiters.size();
+    }
+
+    /** Releases every held poll (they answer "nothing"). */
+    public void close() {
+        closed = true;
+        waiters.forEach(w -> w.wake().complete(null));
+    }
 }

@@ -14,41 +14,41 @@ import org.slf4j.LoggerFactory;
  * runner woken) or finished. {@link #runOnce()} is one pass, so tests can step it.
  */
 public final class LeaseReaper implements Runnable {
-  private static final Logger log = LoggerFactory.getLogger(LeaseReaper.class);
+    private static final Logger log = LoggerFactory.getLogger(LeaseReaper.class);
 
-  private final JobStore jobs;
-  private final Dispatcher dispatcher;
-  private final Wakeups jobEvents;
-  private final InstantSource clock;
-  private final long leaseMillis;
+    private final JobStore jobs;
+    private final Dispatcher dispatcher;
+    private final Wakeups jobEvents;
+    private final InstantSource clock;
+    private final long leaseMillis;
 
-  public LeaseReaper(JobStore jobs, Dispatcher dispatcher, Wakeups jobEvents, InstantSource clock, long leaseMillis) {
-    this.jobs = jobs;
-    this.dispatcher = dispatcher;
-    this.jobEvents = jobEvents;
-    this.clock = clock;
-    this.leaseMillis = leaseMillis;
-  }
-
-  public List<JobStore.Expired> runOnce() {
-    List<JobStore.Expired> expired = jobs.expireLeases(clock.millis(), leaseMillis);
-    for (JobStore.Expired e : expired) {
-      log.warn("job {}: lease expired, now {}", e.jobId(), e.newState().wireName());
-      if (e.newState() == JobState.QUEUED) {
-        JobRecord j = jobs.get(e.jobId());
-        dispatcher.jobQueued(Labels.normalise(j.labels()));
-      }
-      jobEvents.signal(e.jobId());
+    public LeaseReaper(JobStore jobs, Dispatcher dispatcher, Wakeups jobEvents, InstantSource clock, long leaseMillis) {
+        this.jobs = jobs;
+        this.dispatcher = dispatcher;
+        this.jobEvents = jobEvents;
+        this.clock = clock;
+        this.leaseMillis = leaseMillis;
     }
-    return expired;
-  }
 
-  @Override
-  public void run() {
-    try {
-      runOnce();
-    } catch (RuntimeException e) {
-      log.error("lease loop failed; will retry", e); // never let one failure stop the loop
+    public List<JobStore.Expired> runOnce() {
+        List<JobStore.Expired> expired = jobs.expireLeases(clock.millis(), leaseMillis);
+        for (JobStore.Expired e : expired) {
+            log.warn("job {}: lease expired, now {}", e.jobId(), e.newState().wireName());
+            if (e.newState() == JobState.QUEUED) {
+                JobRecord j = jobs.get(e.jobId());
+                dispatcher.jobQueued(Labels.normalise(j.labels()));
+            }
+            jobEvents.signal(e.jobId());
+        }
+        return expired;
     }
-  }
+
+    @Override
+    public void run() {
+        try {
+            runOnce();
+        } catch (RuntimeException e) {
+            log.error("lease loop failed; will retry", e); // never let one failure stop the loop
+        }
+    }
 }

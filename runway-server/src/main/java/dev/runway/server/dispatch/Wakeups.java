@@ -11,34 +11,34 @@ import java.util.concurrent.TimeoutException;
  * ticket before checking the condition, then wait on it: a signal in between is never lost.
  */
 public final class Wakeups {
-  private final ConcurrentHashMap<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
 
-  public CompletableFuture<Void> ticket(String key) {
-    return waiting.computeIfAbsent(key, k -> new CompletableFuture<>());
-  }
-
-  public void signal(String key) {
-    CompletableFuture<Void> f = waiting.remove(key);
-    if (f != null) f.complete(null);
-  }
-
-  public void signalAll() {
-    waiting.keySet().forEach(this::signal);
-  }
-
-  /** Waits for the ticket or the timeout; true if signalled. */
-  public static boolean await(CompletableFuture<Void> ticket, long millis) {
-    if (millis <= 0) return ticket.isDone();
-    try {
-      ticket.get(millis, TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } catch (ExecutionException e) {
-      return true;
+    public CompletableFuture<Void> ticket(String key) {
+        return waiting.computeIfAbsent(key, k -> new CompletableFuture<>());
     }
-  }
+
+    public void signal(String key) {
+        CompletableFuture<Void> f = waiting.remove(key);
+        if (f != null) f.complete(null);
+    }
+
+    public void signalAll() {
+        waiting.keySet().forEach(this::signal);
+    }
+
+    /** Waits for the ticket or the timeout; true if signalled. */
+    public static boolean await(CompletableFuture<Void> ticket, long millis) {
+        if (millis <= 0) return ticket.isDone();
+        try {
+            ticket.get(millis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        }
+    }
 }

@@ -11,61 +11,68 @@ import java.time.InstantSource;
 
 /** Who is calling: an API token (users), a runner credential, or an attempt's job token. */
 final class Auth {
-  private final ApiTokenStore apiTokens;
-  private final RunnerStore runners;
-  private final JobStore jobs;
-  private final InstantSource clock;
+    private final ApiTokenStore apiTokens;
+    private final RunnerStore runners;
+    private final JobStore jobs;
+    private final InstantSource clock;
 
-  Auth(ApiTokenStore apiTokens, RunnerStore runners, JobStore jobs, InstantSource clock) {
-    this.apiTokens = apiTokens;
-    this.runners = runners;
-    this.jobs = jobs;
-    this.clock = clock;
-  }
-
-  ApiTokenStore.ApiToken user(Context ctx) {
-    String t = bearer(ctx, TokenPrefixes.API, "an API token");
-    ApiTokenStore.ApiToken token = apiTokens.byToken(t);
-    if (token == null) throw ApiException.unauthorized("API token not recognised");
-    if (token.revoked()) throw ApiException.unauthorized("API token was revoked");
-    if (token.expiresAt() != null && token.expiresAt() <= clock.millis()) throw ApiException.unauthorized("API token expired");
-    return token;
-  }
-
-  void admin(Context ctx) {
-    if (!"admin".equals(user(ctx).role())) throw new ApiException(403, "forbidden", "this call needs the admin role");
-  }
-
-  RunnerRecord runner(Context ctx) {
-    String t = bearer(ctx, TokenPrefixes.RUNNER, "a runner credential");
-    RunnerRecord r = runners.byCredential(t);
-    if (r == null) throw ApiException.unauthorized("runner credential not recognised");
-    if (r.deleted()) throw ApiException.unauthorized("runner was deleted; register it again with a new registration token");
-    return r;
-  }
-
-  /** The running attempt of {@code jobId} this job token belongs to; 409 once it is no longer current. */
-  AttemptRecord attempt(Context ctx, String jobId) {
-    return attempt(ctx, jobId, false);
-  }
-
-  /** As {@link #attempt(Context, String)}, but with {@code allowFinished} a finished attempt passes too (idempotent completion). */
-  AttemptRecord attempt(Context ctx, String jobId, boolean allowFinished) {
-    String t = bearer(ctx, TokenPrefixes.JOB, "a job token");
-    AttemptRecord a = jobs.attemptByToken(t);
-    if (a == null || !a.jobId().equals(jobId)) throw ApiException.unauthorized("job token not recognised for job " + jobId);
-    if (!a.running() && !(allowFinished && "finished".equals(a.state()))) throw ApiException.staleAttempt();
-    return a;
-  }
-
-  private static String bearer(Context ctx, String prefix, String what) {
-    String h = ctx.header("Authorization");
-    if (h == null || h.isBlank()) throw ApiException.unauthorized("missing Authorization header; send 'Bearer <" + what.replace("a ", "").replace("an ", "") + ">'");
-    if (!h.regionMatches(true, 0, "Bearer ", 0, 7)) throw ApiException.unauthorized("Authorization header must be 'Bearer <token>'");
-    String t = h.substring(7).strip();
-    if (!t.startsWith(prefix)) {
-      throw ApiException.unauthorized("this call needs " + what + " (starting with '" + prefix + "')");
+    Auth(ApiTokenStore apiTokens, RunnerStore runners, JobStore jobs, InstantSource clock) {
+        this.apiTokens = apiTokens;
+        this.runners = runners;
+        this.jobs = jobs;
+        this.clock = clock;
     }
-    return t;
-  }
+
+    ApiTokenStore.ApiToken user(Context ctx) {
+        String t = bearer(ctx, TokenPrefixes.API, "an API token");
+        ApiTokenStore.ApiToken token = apiTokens.byToken(t);
+        if (token == null) throw ApiException.unauthorized("API token not recognised");
+        if (token.revoked()) throw ApiException.unauthorized("API token was revoked");
+        if (token.expiresAt() != null && token.expiresAt() <= clock.millis())
+            throw ApiException.unauthorized("API token expired");
+        return token;
+    }
+
+    void admin(Context ctx) {
+        if (!"admin".equals(user(ctx).role()))
+            throw new ApiException(403, "forbidden", "this call needs the admin role");
+    }
+
+    RunnerRecord runner(Context ctx) {
+        String t = bearer(ctx, TokenPrefixes.RUNNER, "a runner credential");
+        RunnerRecord r = runners.byCredential(t);
+        if (r == null) throw ApiException.unauthorized("runner credential not recognised");
+        if (r.deleted())
+            throw ApiException.unauthorized("runner was deleted; register it again with a new registration token");
+        return r;
+    }
+
+    /** The running attempt of {@code jobId} this job token belongs to; 409 once it is no longer current. */
+    AttemptRecord attempt(Context ctx, String jobId) {
+        return attempt(ctx, jobId, false);
+    }
+
+    /** As {@link #attempt(Context, String)}, but with {@code allowFinished} a finished attempt passes too (idempotent completion). */
+    AttemptRecord attempt(Context ctx, String jobId, boolean allowFinished) {
+        String t = bearer(ctx, TokenPrefixes.JOB, "a job token");
+        AttemptRecord a = jobs.attemptByToken(t);
+        if (a == null || !a.jobId().equals(jobId))
+            throw ApiException.unauthorized("job token not recognised for job " + jobId);
+        if (!a.running() && !(allowFinished && "finished".equals(a.state()))) throw ApiException.staleAttempt();
+        return a;
+    }
+
+    private static String bearer(Context ctx, String prefix, String what) {
+        String h = ctx.header("Authorization");
+        if (h == null || h.isBlank())
+            throw ApiException.unauthorized("missing Authorization header; send 'Bearer <"
+                    + what.replace("a ", "").replace("an ", "") + ">'");
+        if (!h.regionMatches(true, 0, "Bearer ", 0, 7))
+            throw ApiException.unauthorized("Authorization header must be 'Bearer <token>'");
+        String t = h.substring(7).strip();
+        if (!t.startsWith(prefix)) {
+            throw ApiException.unauthorized("this call needs " + what + " (starting with '" + prefix + "')");
+        }
+        return t;
+    }
 }

@@ -23,72 +23,93 @@ import org.slf4j.LoggerFactory;
 
 /** The HTTP server: routes of the versioned API and one error shape for everything that goes wrong. */
 public final class HttpApi {
-  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-  private static final String ERROR_SENT = "runway.errorSent";
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private static final String ERROR_SENT = "runway.errorSent";
 
-  private HttpApi() {}
+    private HttpApi() {}
 
-  public static Javalin create(ServerConfig config, ApiTokenStore apiTokens, RunnerStore runners, JobStore jobs,
-      LogStore logs, Dispatcher dispatcher, Wakeups jobEvents, InstantSource clock) {
-    Auth auth = new Auth(apiTokens, runners, jobs, clock);
-    Javalin app = Javalin.create(cfg -> {
-      cfg.useVirtualThreads = true; // long-polls park cheaply
-      cfg.showJavalinBanner = false;
-      cfg.startupWatcherEnabled = false;
-      cfg.http.maxRequestSize = config.maxBodyBytes();
-      cfg.jsonMapper(new JavalinJackson(Json.lenient(), false));
-      cfg.jetty.addConnector((server, httpConfig) -> {
-        ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
-        c.setHost(config.host());
-        c.setPort(config.port());
-        // a held long-poll must never be cut by the idle timeout
-        c.setIdleTimeout(config.longPollMax().toMillis() + 30_000);
-        return c;
-      });
-    });
-    app.get(ApiPaths.HEALTH, ctx -> ctx.json(Map.of("status", "ok")));
-    Services services = new Services(config, auth, jobs, logs, runners, dispatcher, jobEvents, clock);
-    new JobRoutes(services).register(app);
-    new RunnerRoutes(services).register(app);
-    new RunnerProtocolRoutes(services).register(app);
+    public static Javalin create(
+            ServerConfig config,
+            ApiTokenStore apiTokens,
+            RunnerStore runners,
+            JobStore jobs,
+            LogStore logs,
+            Dispatcher dispatcher,
+            Wakeups jobEvents,
+            InstantSource clock) {
+        Auth auth = new Auth(apiTokens, runners, jobs, clock);
+        Javalin app = Javalin.create(cfg -> {
+            cfg.useVirtualThreads = true; // long-polls park cheaply
+            cfg.showJavalinBanner = false;
+            cfg.startupWatcherEnabled = false;
+            cfg.http.maxRequestSize = config.maxBodyBytes();
+            cfg.jsonMapper(new JavalinJackson(Json.lenient(), false));
+            cfg.jetty.addConnector((server, httpConfig) -> {
+                ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+                c.setHost(config.host());
+                c.setPort(config.port());
+                // a held long-poll must never be cut by the idle timeout
+                c.setIdleTimeout(config.longPollMax().toMillis() + 30_000);
+                return c;
+            });
+        });
+        app.get(ApiPaths.HEALTH, ctx -> ctx.json(Map.of("status", "ok")));
+        Services services = new Services(config, auth, jobs, logs, runners, dispatcher, jobEvents, clock);
+        new JobRoutes(services).register(app);
+        new RunnerRoutes(services).register(app);
+        new RunnerProtocolRoutes(services).register(app);
 
-    app.exception(ApiException.class, (e, ctx) -> {
-      ctx.attribute(ERROR_SENT, true);
-      ctx.status(e.status()).json(e.body() != null ? e.body() : new ApiError(e.code(), e.getMessage()));
-    });
-    app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), codeFor(e.getStatus()),
-        e.getStatus() == 404 ? "no such endpoint: " + ctx.method() + " " + ctx.path() : e.getMessage()));
-    app.exception(Exception.class, (e, ctx) -> {
-      log.error("{} {} failed", ctx.method(), ctx.path(), e);
-      error(ctx, 500, "internal", "internal error; the control plane's log has the details");
-    });
-    app.error(404, ctx -> {
-      if (ctx.attribute(ERROR_SENT) == null) error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path());
-    });
-    app.error(405, ctx -> {
-      if (ctx.attribute(ERROR_SENT) == null) error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
-    });
-    app.error(413, ctx -> {
-      if (ctx.attribute(ERROR_SENT) == null) error(ctx, 413, "payload_too_large", "request body exceeds the limit of " + config.maxBodyBytes() + " bytes");
-    });
-    return app;
-  }
+        app.exception(ApiException.class, (e, ctx) -> {
+            ctx.attribute(ERROR_SENT, true);
+            ctx.status(e.status()).json(e.body() != null ? e.body() : new ApiError(e.code(), e.getMessage()));
+        });
+        app.exception(
+                HttpResponseException.class,
+                (e, ctx) -> error(
+                        ctx,
+                        e.getStatus(),
+                        codeFor(e.getStatus()),
+                        e.getStatus() == 404
+                                ? "no such endpoint: " + ctx.method() + " " + ctx.path()
+                                : e.getMessage()));
+        app.exception(Exception.class, (e, ctx) -> {
+            log.error("{} {} failed", ctx.method(), ctx.path(), e);
+            error(ctx, 500, "internal", "internal error; the control plane's log has the details");
+        });
+        app.error(404, ctx -> {
+            if (ctx.attribute(ERROR_SENT) == null)
+                error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path());
+        });
+        app.error(405, ctx -> {
+            if (ctx.attribute(ERROR_SENT) == null)
+                error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
+        });
+        app.error(413, ctx -> {
+            if (ctx.attribute(ERROR_SENT) == null)
+                error(
+                        ctx,
+                        413,
+                        "payload_too_large",
+                        "request body exceeds the limit of " + config.maxBodyBytes() + " bytes");
+        });
+        return app;
+    }
 
-  private static void error(Context ctx, int status, String code, String message) {
-    ctx.attribute(ERROR_SENT, true);
-    ctx.status(status).json(new ApiError(code, message));
-  }
+    private static void error(Context ctx, int status, String code, String message) {
+        ctx.attribute(ERROR_SENT, true);
+        ctx.status(status).json(new ApiError(code, message));
+    }
 
-  private static String codeFor(int status) {
-    return switch (status) {
-      case 400 -> "bad_request";
-      case 401 -> "unauthorized";
-      case 403 -> "forbidden";
-      case 404 -> "not_found";
-      case 405 -> "method_not_allowed";
-      case 409 -> "conflict";
-      case 413 -> "payload_too_large";
-      default -> status >= 500 ? "internal" : "error";
-    };
-  }
+    private static String codeFor(int status) {
+        return switch (status) {
+            case 400 -> "bad_request";
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 409 -> "conflict";
+            case 413 -> "payload_too_large";
+            default -> status >= 500 ? "internal" : "error";
+        };
+    }
 }

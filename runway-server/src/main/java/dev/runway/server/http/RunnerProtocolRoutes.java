@@ -9,125 +9,150 @@ import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.LogAppendResponse;
 import dev.runway.protocol.PollRequest;
-import dev.runway.server.ServerConfig;
-import dev.runway.server.dispatch.Dispatcher;
-import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.store.AttemptRecord;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
 import dev.runway.server.store.RunnerRecord;
-import dev.runway.server.store.RunnerStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 
 /** What runners call: long-poll for work, then heartbeat, stream logs and complete with the attempt's job token. */
 final class RunnerProtocolRoutes {
-  private final java.util.concurrent.ConcurrentHashMap<String, Long> lastTouch = new java.util.concurrent.ConcurrentHashMap<>();
-  static final long TOUCH_EVERY_MILLIS = 1000;
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> lastTouch =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    static final long TOUCH_EVERY_MILLIS = 1000;
 
-  private final Services s;
+    private final Services s;
 
-  RunnerProtocolRoutes(Services s) {
-    this.s = s;
-  }
-
-  void register(Javalin app) {
-    app.post(ApiPaths.RUNNER_JOBS_NEXT, this::next);
-    app.delete(ApiPaths.RUNNER_SELF, ctx -> {
-      RunnerRecord r = s.auth().runner(ctx);
-      s.runners().delete(r.id());
-      ctx.status(204);
-    });
-    app.post(ApiPaths.RUNNER_JOB_HEARTBEAT, this::heartbeat);
-    app.post(ApiPaths.RUNNER_JOB_LOGS, this::appendLog);
-    app.post(ApiPaths.RUNNER_JOB_COMPLETE, this::complete);
-  }
-
-  private void next(Context ctx) throws IOException {
-    RunnerRecord runner = s.auth().runner(ctx);
-    byte[] raw = Bodies.bytes(ctx, s.config().maxBodyBytes());
-    int wait = raw.length == 0 ? 0 : Bodies.json(ctx, Json.lenient(), PollRequest.class, s.config().maxBodyBytes()).waitSeconds();
-    long waitMs = Math.max(0, Math.min(wait * 1000L, s.config().longPollMax().toMillis()));
-    touch(runner.id());
-    JobStore.Claim claim = s.dispatcher().next(runner, waitMs);
-    touch(runner.id());
-    if (claim == null) {
-      ctx.status(204);
-      return;
+    RunnerProtocolRoutes(Services s) {
+        this.s = s;
     }
-    JobRecord job = claim.job();
-    JobSpec spec = Json.lenient().readValue(job.specJson(), JobSpec.class);
-    // the job runs with the timeout the server decided, whatever the submitted spec said
-    JobSpec effective = new JobSpec(spec.name(), spec.labels(), spec.env(), spec.steps(),
-        (int) Math.max(1, job.timeoutMs() / 1000), job.maxAttempts());
-    s.jobEvents().signal(job.id());
-    ctx.json(new Assignment(job.id(), job.attempt(), claim.jobToken(), effective,
-        (int) s.config().leaseTimeout().toSeconds(), (int) Math.max(1, s.config().heartbeatInterval().toSeconds())));
-  }
 
-  /** Records contact with a runner, at most once a second per runner: "last seen" needs no more, the database less. */
-  private void touch(String runnerId) {
-    long now = s.clock().millis();
-    Long before = lastTouch.get(runnerId);
-    if (before != null && now - before < TOUCH_EVERY_MILLIS) return;
-    lastTouch.put(runnerId, now);
-    s.runners().touch(runnerId, now);
-  }
+    void register(Javalin app) {
+        app.post(ApiPaths.RUNNER_JOBS_NEXT, this::next);
+        app.delete(ApiPaths.RUNNER_SELF, ctx -> {
+            RunnerRecord r = s.auth().runner(ctx);
+            s.runners().delete(r.id());
+            ctx.status(204);
+        });
+        app.post(ApiPaths.RUNNER_JOB_HEARTBEAT, this::heartbeat);
+        app.post(ApiPaths.RUNNER_JOB_LOGS, this::appendLog);
+        app.post(ApiPaths.RUNNER_JOB_COMPLETE, this::complete);
+    }
 
-  private void heartbeat(Context ctx) {
-    String jobId = ctx.pathParam("id");
-    AttemptRecord a = s.auth().attempt(ctx, jobId);
-    long now = s.clock().millis();
-    JobRecord j = s.jobs().heartbeat(jobId, a.attempt(), now, s.config().leaseTimeout().toMillis());
-    if (j == null) throw ApiException.staleAttempt();
-    touch(a.runnerId());
-    if (j.cancelRequested()) {
-      ctx.json(new HeartbeatResponse(true, "cancelled by a user"));
-    } else if (j.startedAt() != null && now > j.startedAt() + j.timeoutMs()) {
-      ctx.json(new HeartbeatResponse(true, "job timeout reached"));
-    } else {
-      ctx.json(new HeartbeatResponse(false, null));
+    private void next(Context ctx) throws IOException {
+        RunnerRecord runner = s.auth().runner(ctx);
+        byte[] raw = Bodies.bytes(ctx, s.config().maxBodyBytes());
+        int wait = raw.length == 0
+                ? 0
+                : Bodies.json(ctx, Json.lenient(), PollRequest.class, s.config().maxBodyBytes())
+                        .waitSeconds();
+        long waitMs =
+                Math.max(0, Math.min(wait * 1000L, s.config().longPollMax().toMillis()));
+        touch(runner.id());
+        JobStore.Claim claim = s.dispatcher().next(runner, waitMs);
+        touch(runner.id());
+        if (claim == null) {
+            ctx.status(204);
+            return;
+        }
+        JobRecord job = claim.job();
+        JobSpec spec = Json.lenient().readValue(job.specJson(), JobSpec.class);
+        // the job runs with the timeout the server decided, whatever the submitted spec said
+        JobSpec effective = new JobSpec(
+                spec.name(),
+                spec.labels(),
+                spec.env(),
+                spec.steps(),
+                (int) Math.max(1, job.timeoutMs() / 1000),
+                job.maxAttempts());
+        s.jobEvents().signal(job.id());
+        ctx.json(new Assignment(
+                job.id(),
+                job.attempt(),
+                claim.jobToken(),
+                effective,
+                (int) s.config().leaseTimeout().toSeconds(),
+                (int) Math.max(1, s.config().heartbeatInterval().toSeconds())));
     }
-  }
 
-  private void appendLog(Context ctx) {
-    String jobId = ctx.pathParam("id");
-    AttemptRecord a = s.auth().attempt(ctx, jobId);
-    long offset = JobRoutes.longParam(ctx, "offset", -1);
-    if (offset < 0) throw ApiException.badRequest("offset: required, the byte offset of this chunk in the job's log");
-    byte[] data = Bodies.bytes(ctx, s.config().maxBodyBytes());
-    LogStore.Append r = s.logs().append(jobId, a.attempt(), offset, data, s.config().maxLogBytes());
-    switch (r.outcome()) {
-      case STALE -> throw ApiException.staleAttempt();
-      case GAP -> throw new ApiException(409, "conflict", "offset " + offset + " is beyond the committed length " + r.committed(),
-          new LogAppendResponse(r.committed(), r.truncated()));
-      case APPENDED -> {
-        if (data.length > 0) s.jobEvents().signal(jobId);
-        ctx.json(new LogAppendResponse(r.committed(), r.truncated()));
-      }
+    /** Records contact with a runner, at most once a second per runner: "last seen" needs no more, the database less. */
+    private void touch(String runnerId) {
+        long now = s.clock().millis();
+        Long before = lastTouch.get(runnerId);
+        if (before != null && now - before < TOUCH_EVERY_MILLIS) return;
+        lastTouch.put(runnerId, now);
+        s.runners().touch(runnerId, now);
     }
-  }
 
-  private void complete(Context ctx) throws JsonProcessingException {
-    String jobId = ctx.pathParam("id");
-    AttemptRecord a = s.auth().attempt(ctx, jobId, true);
-    if (!a.running()) { // a retry after a lost answer: completion is idempotent
-      ctx.json(Map.of("state", s.jobs().get(jobId).state()));
-      return;
+    private void heartbeat(Context ctx) {
+        String jobId = ctx.pathParam("id");
+        AttemptRecord a = s.auth().attempt(ctx, jobId);
+        long now = s.clock().millis();
+        JobRecord j = s.jobs()
+                .heartbeat(jobId, a.attempt(), now, s.config().leaseTimeout().toMillis());
+        if (j == null) throw ApiException.staleAttempt();
+        touch(a.runnerId());
+        if (j.cancelRequested()) {
+            ctx.json(new HeartbeatResponse(true, "cancelled by a user"));
+        } else if (j.startedAt() != null && now > j.startedAt() + j.timeoutMs()) {
+            ctx.json(new HeartbeatResponse(true, "job timeout reached"));
+        } else {
+            ctx.json(new HeartbeatResponse(false, null));
+        }
     }
-    CompleteRequest req = Bodies.json(ctx, Json.lenient(), CompleteRequest.class, s.config().maxBodyBytes());
-    if (req.result() == null || !req.result().isTerminal()) {
-      throw ApiException.badRequest("result: required, one of succeeded, failed, cancelled, timed_out");
+
+    private void appendLog(Context ctx) {
+        String jobId = ctx.pathParam("id");
+        AttemptRecord a = s.auth().attempt(ctx, jobId);
+        long offset = JobRoutes.longParam(ctx, "offset", -1);
+        if (offset < 0)
+            throw ApiException.badRequest("offset: required, the byte offset of this chunk in the job's log");
+        byte[] data = Bodies.bytes(ctx, s.config().maxBodyBytes());
+        LogStore.Append r =
+                s.logs().append(jobId, a.attempt(), offset, data, s.config().maxLogBytes());
+        switch (r.outcome()) {
+            case STALE -> throw ApiException.staleAttempt();
+            case GAP ->
+                throw new ApiException(
+                        409,
+                        "conflict",
+                        "offset " + offset + " is beyond the committed length " + r.committed(),
+                        new LogAppendResponse(r.committed(), r.truncated()));
+            case APPENDED -> {
+                if (data.length > 0) s.jobEvents().signal(jobId);
+                ctx.json(new LogAppendResponse(r.committed(), r.truncated()));
+            }
+        }
     }
-    String steps = Json.lenient().writeValueAsString(req.steps() == null ? List.of() : req.steps());
-    JobStore.CompleteOutcome outcome = s.jobs().complete(jobId, a.attempt(), req.result(), req.reason(), steps, s.clock().millis());
-    if (outcome == JobStore.CompleteOutcome.STALE) throw ApiException.staleAttempt();
-    s.jobEvents().signal(jobId);
-    ctx.json(Map.of("state", req.result()));
-  }
+
+    private void complete(Context ctx) throws JsonProcessingException {
+        String jobId = ctx.pathParam("id");
+        AttemptRecord a = s.auth().attempt(ctx, jobId, true);
+        if (!a.running()) { // a retry after a lost answer: completion is idempotent
+            ctx.json(Map.of("state", s.jobs().get(jobId).state()));
+            return;
+        }
+        CompleteRequest req = Bodies.json(
+                ctx, Json.lenient(), CompleteRequest.class, s.config().maxBodyBytes());
+        if (req.result() == null || !req.result().isTerminal()) {
+            throw ApiException.badRequest("result: required, one of succeeded, failed, cancelled, timed_out");
+        }
+        String steps = Json.lenient().writeValueAsString(req.steps() == null ? List.of() : req.steps());
+        JobStore.CompleteOutcome outcome = s.jobs()
+                .complete(
+                        jobId,
+                        a.attempt(),
+                        req.result(),
+                        req.reason(),
+                        steps,
+                        s.clock().millis());
+        if (outcome == JobStore.CompleteOutcome.STALE) throw ApiException.staleAttempt();
+        s.jobEvents().signal(jobId);
+        ctx.json(Map.of("state", req.result()));
+    }
 }

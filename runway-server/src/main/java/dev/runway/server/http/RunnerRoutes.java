@@ -8,8 +8,6 @@ import dev.runway.protocol.RegisterResponse;
 import dev.runway.protocol.RegistrationTokenRequest;
 import dev.runway.protocol.RegistrationTokenView;
 import dev.runway.protocol.RunnerList;
-import dev.runway.server.ServerConfig;
-import dev.runway.server.store.JobStore;
 import dev.runway.server.store.Labels;
 import dev.runway.server.store.RunnerRecord;
 import dev.runway.server.store.RunnerStore;
@@ -17,88 +15,120 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.List;
 import java.util.Set;
 
 /** Registration tokens, runner registration and the runner list (user side of runners). */
 final class RunnerRoutes {
-  static final Duration MAX_REGISTRATION_TOKEN_LIFETIME = Duration.ofDays(30);
+    static final Duration MAX_REGISTRATION_TOKEN_LIFETIME = Duration.ofDays(30);
 
+    private final Services s;
 
-  private final Services s;
-
-  RunnerRoutes(Services s) {
-    this.s = s;
-  }
-
-  void register(Javalin app) {
-    app.post(ApiPaths.REGISTRATION_TOKENS, this::createRegistrationToken);
-    app.get(ApiPaths.REGISTRATION_TOKENS, ctx -> {
-      s.auth().admin(ctx);
-      ctx.json(s.runners().registrationTokens().stream()
-          .map(t -> new RegistrationTokenView(t.id(), null, Instant.ofEpochMilli(t.createdAt()),
-              Instant.ofEpochMilli(t.expiresAt()), t.maxUses(), t.uses(), t.revoked()))
-          .toList());
-    });
-    app.post(ApiPaths.RUNNERS_REGISTER, this::registerRunner);
-    app.get(ApiPaths.RUNNERS, ctx -> {
-      s.auth().user(ctx);
-      long now = s.clock().millis();
-      long offlineAfter = Math.max(s.config().leaseTimeout().toMillis(), s.config().longPollMax().toMillis()) + 5000;
-      ctx.json(new RunnerList(s.runners().list().stream()
-          .map(r -> Views.runner(r, s.jobs().runningJobs(r.id()), now, offlineAfter)).toList()));
-    });
-    app.delete(ApiPaths.RUNNER, ctx -> {
-      s.auth().admin(ctx);
-      String id = ctx.pathParam("id");
-      if (!s.runners().delete(id)) throw ApiException.notFound("no runner with id '" + id + "'");
-      ctx.status(204);
-    });
-  }
-
-  private void createRegistrationToken(Context ctx) {
-    s.auth().admin(ctx);
-    byte[] raw = Bodies.bytes(ctx, s.config().maxBodyBytes());
-    RegistrationTokenRequest req = raw.length == 0
-        ? new RegistrationTokenRequest(null, null)
-        : Bodies.json(ctx, Json.strict(), RegistrationTokenRequest.class, s.config().maxBodyBytes());
-    Duration ttl;
-    try {
-      ttl = req.expiresIn() == null ? Duration.ofHours(1) : Durations.parse(req.expiresIn());
-    } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("expiresIn: " + e.getMessage());
+    RunnerRoutes(Services s) {
+        this.s = s;
     }
-    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_REGISTRATION_TOKEN_LIFETIME) > 0) {
-      throw ApiException.badRequest("expiresIn: must be positive and at most 30d (registration tokens are short-lived)");
-    }
-    int maxUses = req.maxUses() == null ? 1 : req.maxUses();
-    if (maxUses < 1 || maxUses > 10_000) throw ApiException.badRequest("maxUses: must be between 1 and 10000");
-    long now = s.clock().millis();
-    String[] id = new String[1];
-    String token = s.runners().createRegistrationToken(now, now + ttl.toMillis(), maxUses, id);
-    ctx.status(201).json(new RegistrationTokenView(id[0], token, Instant.ofEpochMilli(now),
-        Instant.ofEpochMilli(now + ttl.toMillis()), maxUses, 0, false));
-  }
 
-  private void registerRunner(Context ctx) {
-    RegisterRequest req = Bodies.json(ctx, Json.lenient(), RegisterRequest.class, s.config().maxBodyBytes());
-    if (req.token() == null || req.token().isBlank()) throw ApiException.badRequest("token: required, a registration token");
-    String name = req.name() == null || req.name().isBlank() ? "runner" : req.name().strip();
-    if (name.length() > 200) throw ApiException.badRequest("name: at most 200 characters");
-    List<String> rawLabels = req.labels() == null ? List.of() : req.labels();
-    for (String l : rawLabels) {
-      if (l == null || l.isBlank() || l.contains(",")) throw ApiException.badRequest("labels: each label must be a non-empty string without commas");
+    void register(Javalin app) {
+        app.post(ApiPaths.REGISTRATION_TOKENS, this::createRegistrationToken);
+        app.get(ApiPaths.REGISTRATION_TOKENS, ctx -> {
+            s.auth().admin(ctx);
+            ctx.json(s.runners().registrationTokens().stream()
+                    .map(t -> new RegistrationTokenView(
+                            t.id(),
+                            null,
+                            Instant.ofEpochMilli(t.createdAt()),
+                            Instant.ofEpochMilli(t.expiresAt()),
+                            t.maxUses(),
+                            t.uses(),
+                            t.revoked()))
+                    .toList());
+        });
+        app.post(ApiPaths.RUNNERS_REGISTER, this::registerRunner);
+        app.get(ApiPaths.RUNNERS, ctx -> {
+            s.auth().user(ctx);
+            long now = s.clock().millis();
+            long offlineAfter = Math.max(
+                            s.config().leaseTimeout().toMillis(),
+                            s.config().longPollMax().toMillis())
+                    + 5000;
+            ctx.json(new RunnerList(s.runners().list().stream()
+                    .map(r -> Views.runner(r, s.jobs().runningJobs(r.id()), now, offlineAfter))
+                    .toList()));
+        });
+        app.delete(ApiPaths.RUNNER, ctx -> {
+            s.auth().admin(ctx);
+            String id = ctx.pathParam("id");
+            if (!s.runners().delete(id)) throw ApiException.notFound("no runner with id '" + id + "'");
+            ctx.status(204);
+        });
     }
-    Set<String> labels = Labels.normalise(rawLabels);
-    int slots = req.slots() <= 0 ? 1 : req.slots();
-    if (slots > 1000) throw ApiException.badRequest("slots: at most 1000");
-    try {
-      RunnerStore.Registered r = s.runners().register(req.token().strip(), name, labels, slots, req.version(), s.clock().millis());
-      RunnerRecord rr = r.runner();
-      ctx.status(201).json(new RegisterResponse(rr.id(), rr.name(), List.copyOf(rr.labels()), r.credential()));
-    } catch (RunnerStore.RegistrationRefused e) {
-      throw ApiException.unauthorized(e.getMessage());
+
+    private void createRegistrationToken(Context ctx) {
+        s.auth().admin(ctx);
+        byte[] raw = Bodies.bytes(ctx, s.config().maxBodyBytes());
+        RegistrationTokenRequest req = raw.length == 0
+                ? new RegistrationTokenRequest(null, null)
+                : Bodies.json(
+                        ctx,
+                        Json.strict(),
+                        RegistrationTokenRequest.class,
+                        s.config().maxBodyBytes());
+        Duration ttl;
+        try {
+            ttl = req.expiresIn() == null ? Duration.ofHours(1) : Durations.parse(req.expiresIn());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("expiresIn: " + e.getMessage());
+        }
+        if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_REGISTRATION_TOKEN_LIFETIME) > 0) {
+            throw ApiException.badRequest(
+                    "expiresIn: must be positive and at most 30d (registration tokens are short-lived)");
+        }
+        int maxUses = req.maxUses() == null ? 1 : req.maxUses();
+        if (maxUses < 1 || maxUses > 10_000) throw ApiException.badRequest("maxUses: must be between 1 and 10000");
+        long now = s.clock().millis();
+        String[] id = new String[1];
+        String token = s.runners().createRegistrationToken(now, now + ttl.toMillis(), maxUses, id);
+        ctx.status(201)
+                .json(new RegistrationTokenView(
+                        id[0],
+                        token,
+                        Instant.ofEpochMilli(now),
+                        Instant.ofEpochMilli(now + ttl.toMillis()),
+                        maxUses,
+                        0,
+                        false));
     }
-  }
+
+    private void registerRunner(Context ctx) {
+        RegisterRequest req = Bodies.json(
+                ctx, Json.lenient(), RegisterRequest.class, s.config().maxBodyBytes());
+        if (req.token() == null || req.token().isBlank())
+            throw ApiException.badRequest("token: required, a registration token");
+        String name = req.name() == null || req.name().isBlank()
+                ? "runner"
+                : req.name().strip();
+        if (name.length() > 200) throw ApiException.badRequest("name: at most 200 characters");
+        List<String> rawLabels = req.labels() == null ? List.of() : req.labels();
+        for (String l : rawLabels) {
+            if (l == null || l.isBlank() || l.contains(","))
+                throw ApiException.badRequest("labels: each label must be a non-empty string without commas");
+        }
+        Set<String> labels = Labels.normalise(rawLabels);
+        int slots = req.slots() <= 0 ? 1 : req.slots();
+        if (slots > 1000) throw ApiException.badRequest("slots: at most 1000");
+        try {
+            RunnerStore.Registered r = s.runners()
+                    .register(
+                            req.token().strip(),
+                            name,
+                            labels,
+                            slots,
+                            req.version(),
+                            s.clock().millis());
+            RunnerRecord rr = r.runner();
+            ctx.status(201).json(new RegisterResponse(rr.id(), rr.name(), List.copyOf(rr.labels()), r.credential()));
+        } catch (RunnerStore.RegistrationRefused e) {
+            throw ApiException.unauthorized(e.getMessage());
+        }
+    }
 }

@@ -10,11 +10,11 @@ import java.time.InstantSource;
 
 /** What the route groups work with: configuration, caller identification, stores, dispatch, events and time. */
 record Services(
-    ServerConfig config,
-    Auth auth,
-    JobStore jobs,
-    LogStore logs,
-    RunnerStore runners,
-    Dispatcher dispatcher,
-    Wakeups jobEvents,
-    InstantSource clock) {}
+        ServerConfig config,
+        Auth auth,
+        JobStore jobs,
+        LogStore logs,
+        RunnerStore runners,
+        Dispatcher dispatcher,
+        Wakeups jobEvents,
+        InstantSource clock) {}

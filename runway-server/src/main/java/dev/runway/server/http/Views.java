@@ -1,8 +1,8 @@
 package dev.runway.server.http;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.runway.protocol.Json;
 import dev.runway.protocol.JobView;
+import dev.runway.protocol.Json;
 import dev.runway.protocol.RunnerView;
 import dev.runway.protocol.StepResult;
 import dev.runway.server.store.JobRecord;
@@ -13,35 +13,58 @@ import java.util.List;
 
 /** Store records to API views. */
 final class Views {
-  static JobView job(JobRecord j, long logBytes, long now) {
-    Long wait = null;
-    if (j.startedAt() != null) wait = j.startedAt() - j.queuedAt();
-    else if (!j.state().isTerminal()) wait = now - j.queuedAt();
-    Long duration = null;
-    if (j.startedAt() != null) duration = (j.finishedAt() == null ? now : j.finishedAt()) - j.startedAt();
-    return new JobView(j.id(), j.name(), j.state(), j.labels(), j.attempt(), j.maxAttempts(), j.runnerId(), j.runnerName(),
-        Instant.ofEpochMilli(j.createdAt()), at(j.startedAt()), at(j.finishedAt()), wait, duration, j.reason(),
-        j.cancelRequested(), logBytes, steps(j.stepsJson()));
-  }
-
-  static RunnerView runner(RunnerRecord r, int running, long now, long offlineAfterMillis) {
-    String state = now - r.lastSeenAt() > offlineAfterMillis ? "offline" : running > 0 ? "busy" : "idle";
-    return new RunnerView(r.id(), r.name(), List.copyOf(r.labels()), state, r.slots(), running, r.version(),
-        Instant.ofEpochMilli(r.createdAt()), Instant.ofEpochMilli(r.lastSeenAt()));
-  }
-
-  private static List<StepResult> steps(String json) {
-    if (json == null) return List.of();
-    try {
-      return Json.lenient().readValue(json, new TypeReference<List<StepResult>>() {});
-    } catch (IOException e) {
-      return List.of();
+    static JobView job(JobRecord j, long logBytes, long now) {
+        Long wait = null;
+        if (j.startedAt() != null) wait = j.startedAt() - j.queuedAt();
+        else if (!j.state().isTerminal()) wait = now - j.queuedAt();
+        Long duration = null;
+        if (j.startedAt() != null) duration = (j.finishedAt() == null ? now : j.finishedAt()) - j.startedAt();
+        return new JobView(
+                j.id(),
+                j.name(),
+                j.state(),
+                j.labels(),
+                j.attempt(),
+                j.maxAttempts(),
+                j.runnerId(),
+                j.runnerName(),
+                Instant.ofEpochMilli(j.createdAt()),
+                at(j.startedAt()),
+                at(j.finishedAt()),
+                wait,
+                duration,
+                j.reason(),
+                j.cancelRequested(),
+                logBytes,
+                steps(j.stepsJson()));
     }
-  }
 
-  private static Instant at(Long millis) {
-    return millis == null ? null : Instant.ofEpochMilli(millis);
-  }
+    static RunnerView runner(RunnerRecord r, int running, long now, long offlineAfterMillis) {
+        String state = now - r.lastSeenAt() > offlineAfterMillis ? "offline" : running > 0 ? "busy" : "idle";
+        return new RunnerView(
+                r.id(),
+                r.name(),
+                List.copyOf(r.labels()),
+                state,
+                r.slots(),
+                running,
+                r.version(),
+                Instant.ofEpochMilli(r.createdAt()),
+                Instant.ofEpochMilli(r.lastSeenAt()));
+    }
 
-  private Views() {}
+    private static List<StepResult> steps(String json) {
+        if (json == null) return List.of();
+        try {
+            return Json.lenient().readValue(json, new TypeReference<List<StepResult>>() {});
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static Instant at(Long millis) {
+        return millis == null ? null : Instant.ofEpochMilli(millis);
+    }
+
+    private Views() {}
 }

@@ -16,108 +16,112 @@ import org.flywaydb.core.Flyway;
  * Migrations run at open; Flyway's lock makes concurrent starts of several replicas safe.
  */
 public final class Database implements AutoCloseable {
-  public enum Dialect { SQLITE, POSTGRESQL }
-
-  private final HikariDataSource pool;
-  private final Dialect dialect;
-
-  private Database(HikariDataSource pool, Dialect dialect) {
-    this.pool = pool;
-    this.dialect = dialect;
-  }
-
-  public static Database open(ServerConfig config) {
-    String url = config.databaseUrl();
-    HikariConfig hc = new HikariConfig();
-    Dialect dialect;
-    if (url == null || url.isBlank()) {
-      try {
-        Files.createDirectories(config.dataDir());
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create data directory " + config.dataDir(), e);
-      }
-      url = "jdbc:sqlite:" + config.dataDir().resolve("runway.db").toAbsolutePath();
+    public enum Dialect {
+        SQLITE,
+        POSTGRESQL
     }
-    if (url.startsWith("jdbc:sqlite:")) {
-      dialect = Dialect.SQLITE;
-      hc.setJdbcUrl(url);
-      // One connection: SQLite has one writer anyway, and a single connection never sees SQLITE_BUSY.
-      hc.setMaximumPoolSize(1);
-      hc.setConnectionInitSql("PRAGMA busy_timeout=5000");
-      hc.addDataSourceProperty("journal_mode", "WAL");
-      hc.addDataSourceProperty("synchronous", "NORMAL");
-      hc.addDataSourceProperty("foreign_keys", "true");
-    } else if (url.startsWith("jdbc:postgresql:")) {
-      dialect = Dialect.POSTGRESQL;
-      hc.setJdbcUrl(url);
-      hc.setMaximumPoolSize(16);
-      if (config.databaseUser() != null) hc.setUsername(config.databaseUser());
-      if (config.databasePassword() != null) hc.setPassword(config.databasePassword());
-    } else {
-      throw new IllegalArgumentException(
-          "unsupported database URL '" + url + "' (expected jdbc:sqlite:FILE or jdbc:postgresql://HOST/DB)");
+
+    private final HikariDataSource pool;
+    private final Dialect dialect;
+
+    private Database(HikariDataSource pool, Dialect dialect) {
+        this.pool = pool;
+        this.dialect = dialect;
     }
-    hc.setPoolName("runway-db");
-    hc.setAutoCommit(true);
-    HikariDataSource ds = new HikariDataSource(hc);
-    try {
-      Flyway.configure()
-          .dataSource(ds)
-          .locations("classpath:db/migration")
-          .placeholders(dialect == Dialect.SQLITE
-              ? Map.of("seq_pk", "INTEGER PRIMARY KEY AUTOINCREMENT", "blob", "BLOB")
-              : Map.of("seq_pk", "BIGSERIAL PRIMARY KEY", "blob", "BYTEA"))
-          .load()
-          .migrate();
-    } catch (RuntimeException e) {
-      ds.close();
-      throw e;
+
+    public static Database open(ServerConfig config) {
+        String url = config.databaseUrl();
+        HikariConfig hc = new HikariConfig();
+        Dialect dialect;
+        if (url == null || url.isBlank()) {
+            try {
+                Files.createDirectories(config.dataDir());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create data directory " + config.dataDir(), e);
+            }
+            url = "jdbc:sqlite:" + config.dataDir().resolve("runway.db").toAbsolutePath();
+        }
+        if (url.startsWith("jdbc:sqlite:")) {
+            dialect = Dialect.SQLITE;
+            hc.setJdbcUrl(url);
+            // One connection: SQLite has one writer anyway, and a single connection never sees SQLITE_BUSY.
+            hc.setMaximumPoolSize(1);
+            hc.setConnectionInitSql("PRAGMA busy_timeout=5000");
+            hc.addDataSourceProperty("journal_mode", "WAL");
+            hc.addDataSourceProperty("synchronous", "NORMAL");
+            hc.addDataSourceProperty("foreign_keys", "true");
+        } else if (url.startsWith("jdbc:postgresql:")) {
+            dialect = Dialect.POSTGRESQL;
+            hc.setJdbcUrl(url);
+            hc.setMaximumPoolSize(16);
+            if (config.databaseUser() != null) hc.setUsername(config.databaseUser());
+            if (config.databasePassword() != null) hc.setPassword(config.databasePassword());
+        } else {
+            throw new IllegalArgumentException(
+                    "unsupported database URL '" + url + "' (expected jdbc:sqlite:FILE or jdbc:postgresql://HOST/DB)");
+        }
+        hc.setPoolName("runway-db");
+        hc.setAutoCommit(true);
+        HikariDataSource ds = new HikariDataSource(hc);
+        try {
+            Flyway.configure()
+                    .dataSource(ds)
+                    .locations("classpath:db/migration")
+                    .placeholders(
+                            dialect == Dialect.SQLITE
+                                    ? Map.of("seq_pk", "INTEGER PRIMARY KEY AUTOINCREMENT", "blob", "BLOB")
+                                    : Map.of("seq_pk", "BIGSERIAL PRIMARY KEY", "blob", "BYTEA"))
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            ds.close();
+            throw e;
+        }
+        return new Database(ds, dialect);
     }
-    return new Database(ds, dialect);
-  }
 
-  public Dialect dialect() {
-    return dialect;
-  }
-
-  /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
-  public <T> T tx(SqlWork<T> work) {
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw new StoreException(e);
+    public Dialect dialect() {
+        return dialect;
     }
-  }
 
-  /**
-   * Runs a read in autocommit mode: one statement needs no BEGIN/COMMIT round trips (on PostgreSQL that saves two per
-   * read; the hot paths are token lookups on every request).
-   */
-  public <T> T read(SqlWork<T> work) {
-    try (Connection c = pool.getConnection()) {
-      return work.run(c);
-    } catch (SQLException e) {
-      throw new StoreException(e);
+    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+    public <T> T tx(SqlWork<T> work) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
     }
-  }
 
-  @FunctionalInterface
-  public interface SqlWork<T> {
-    T run(Connection c) throws SQLException;
-  }
+    /**
+     * Runs a read in autocommit mode: one statement needs no BEGIN/COMMIT round trips (on PostgreSQL that saves two per
+     * read; the hot paths are token lookups on every request).
+     */
+    public <T> T read(SqlWork<T> work) {
+        try (Connection c = pool.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
 
-  @Override
-  public void close() {
-    pool.close();
-  }
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
 }

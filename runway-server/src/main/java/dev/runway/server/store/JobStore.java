@@ -14,194 +14,321 @@ import java.util.Set;
  * for an attempt is fenced: it applies only while that attempt is the job's current running attempt.
  */
 public final class JobStore {
-  /** How many queued jobs a claim looks at for one whose labels the runner has (FIFO among them). */
-  static final int CLAIM_WINDOW = 200;
+    /** How many queued jobs a claim looks at for one whose labels the runner has (FIFO among them). */
+    static final int CLAIM_WINDOW = 200;
 
-  private final Database db;
+    private final Database db;
 
-  public JobStore(Database db) {
-    this.db = db;
-  }
+    public JobStore(Database db) {
+        this.db = db;
+    }
 
-  public JobRecord insert(String name, String specJson, Set<String> labels, int maxAttempts, long timeoutMs, long now) {
-    String id = Tokens.id("j");
-    db.tx(c -> Sql.update(c,
-        "INSERT INTO jobs (id, name, spec, labels, state, attempt, max_attempts, timeout_ms, created_at, queued_at)"
-            + " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)",
-        id, name, specJson, String.join(",", labels), maxAttempts, timeoutMs, now, now));
-    return new JobRecord(id, name, specJson, List.copyOf(labels), JobState.QUEUED, 0, maxAttempts, timeoutMs, null, null,
-        now, now, null, null, null, false, null);
-  }
+    public JobRecord insert(
+            String name, String specJson, Set<String> labels, int maxAttempts, long timeoutMs, long now) {
+        String id = Tokens.id("j");
+        db.tx(c -> Sql.update(
+                c,
+                "INSERT INTO jobs (id, name, spec, labels, state, attempt, max_attempts, timeout_ms, created_at, queued_at)"
+                        + " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)",
+                id,
+                name,
+                specJson,
+                String.join(",", labels),
+                maxAttempts,
+                timeoutMs,
+                now,
+                now));
+        return new JobRecord(
+                id,
+                name,
+                specJson,
+                List.copyOf(labels),
+                JobState.QUEUED,
+                0,
+                maxAttempts,
+                timeoutMs,
+                null,
+                null,
+                now,
+                now,
+                null,
+                null,
+                null,
+                false,
+                null);
+    }
 
-  public JobRecord get(String id) {
-    return db.read(c -> get(c, id));
-  }
+    public JobRecord get(String id) {
+        return db.read(c -> get(c, id));
+    }
 
-  public List<JobRecord> list(JobState state, int limit) {
-    return db.read(c -> state == null
-        ? Sql.query(c, "SELECT * FROM jobs ORDER BY seq DESC LIMIT ?", JobStore::job, limit)
-        : Sql.query(c, "SELECT * FROM jobs WHERE state = ? ORDER BY seq DESC LIMIT ?", JobStore::job, state.wireName(), limit));
-  }
+    public List<JobRecord> list(JobState state, int limit) {
+        return db.read(c -> state == null
+                ? Sql.query(c, "SELECT * FROM jobs ORDER BY seq DESC LIMIT ?", JobStore::job, limit)
+                : Sql.query(
+                        c,
+                        "SELECT * FROM jobs WHERE state = ? ORDER BY seq DESC LIMIT ?",
+                        JobStore::job,
+                        state.wireName(),
+                        limit));
+    }
 
-  /** A successful claim: the job as it is now running, and the attempt's plain token. */
-  public record Claim(JobRecord job, String jobToken) {}
+    /** A successful claim: the job as it is now running, and the attempt's plain token. */
+    public record Claim(JobRecord job, String jobToken) {}
 
-  /**
-   * Claims the oldest queued job whose labels the runner has, or returns null. One conditional UPDATE decides:
-   * 0 rows means another runner (or replica) won that job, and the next candidate is tried.
-   */
-  public Claim claim(String runnerId, String runnerName, Set<String> runnerLabels, int slots, long now, long leaseMs) {
-    return db.tx(c -> {
-      Integer running = Sql.one(c, "SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running'",
-          rs -> rs.getInt(1), runnerId);
-      if (running != null && running >= slots) return null;
-      List<String[]> candidates = Sql.query(c,
-          "SELECT id, labels FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT ?",
-          rs -> new String[] {rs.getString(1), rs.getString(2)}, CLAIM_WINDOW);
-      for (String[] cand : candidates) {
-        if (!runnerLabels.containsAll(Labels.decode(cand[1]))) continue;
-        // PostgreSQL: skip a job another claimer is taking right now instead of queueing behind its row lock
-        if (db.dialect() == Database.Dialect.POSTGRESQL && Sql.one(c,
-            "SELECT id FROM jobs WHERE id = ? AND state = 'queued' FOR UPDATE SKIP LOCKED", rs -> rs.getString(1), cand[0]) == null) {
-          continue;
-        }
-        int won = Sql.update(c,
-            "UPDATE jobs SET state = 'running', attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = ?,"
-                + " finished_at = NULL, reason = NULL, steps = NULL WHERE id = ? AND state = 'queued'",
-            runnerId, runnerName, now, cand[0]);
-        if (won == 0) continue;
-        JobRecord job = get(c, cand[0]);
-        String token = Tokens.generate(dev.runway.protocol.TokenPrefixes.JOB);
-        Sql.update(c,
-            "INSERT INTO attempts (job_id, attempt, runner_id, token_hash, state, lease_expires_at, started_at)"
-                + " VALUES (?, ?, ?, ?, 'running', ?, ?)",
-            job.id(), job.attempt(), runnerId, Tokens.hash(token), now + leaseMs, now);
-        return new Claim(job, token);
-      }
-      return null;
-    });
-  }
+    /**
+     * Claims the oldest queued job whose labels the runner has, or returns null. One conditional UPDATE decides:
+     * 0 rows means another runner (or replica) won that job, and the next candidate is tried.
+     */
+    public Claim claim(
+            String runnerId, String runnerName, Set<String> runnerLabels, int slots, long now, long leaseMs) {
+        return db.tx(c -> {
+            Integer running = Sql.one(
+                    c,
+                    "SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running'",
+                    rs -> rs.getInt(1),
+                    runnerId);
+            if (running != null && running >= slots) return null;
+            List<String[]> candidates = Sql.query(
+                    c,
+                    "SELECT id, labels FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT ?",
+                    rs -> new String[] {rs.getString(1), rs.getString(2)},
+                    CLAIM_WINDOW);
+            for (String[] cand : candidates) {
+                if (!runnerLabels.containsAll(Labels.decode(cand[1]))) continue;
+                // PostgreSQL: skip a job another claimer is taking right now instead of queueing behind its row lock
+                if (db.dialect() == Database.Dialect.POSTGRESQL
+                        && Sql.one(
+                                        c,
+                                        "SELECT id FROM jobs WHERE id = ? AND state = 'queued' FOR UPDATE SKIP LOCKED",
+                                        rs -> rs.getString(1),
+                                        cand[0])
+                                == null) {
+                    continue;
+                }
+                int won = Sql.update(
+                        c,
+                        "UPDATE jobs SET state = 'running', attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = ?,"
+                                + " finished_at = NULL, reason = NULL, steps = NULL WHERE id = ? AND state = 'queued'",
+                        runnerId,
+                        runnerName,
+                        now,
+                        cand[0]);
+                if (won == 0) continue;
+                JobRecord job = get(c, cand[0]);
+                String token = Tokens.generate(dev.runway.protocol.TokenPrefixes.JOB);
+                Sql.update(
+                        c,
+                        "INSERT INTO attempts (job_id, attempt, runner_id, token_hash, state, lease_expires_at, started_at)"
+                                + " VALUES (?, ?, ?, ?, 'running', ?, ?)",
+                        job.id(),
+                        job.attempt(),
+                        runnerId,
+                        Tokens.hash(token),
+                        now + leaseMs,
+                        now);
+                return new Claim(job, token);
+            }
+            return null;
+        });
+    }
 
-  public AttemptRecord attemptByToken(String token) {
-    return db.read(c -> Sql.one(c, "SELECT * FROM attempts WHERE token_hash = ?", JobStore::attempt, Tokens.hash(token)));
-  }
+    public AttemptRecord attemptByToken(String token) {
+        return db.read(
+                c -> Sql.one(c, "SELECT * FROM attempts WHERE token_hash = ?", JobStore::attempt, Tokens.hash(token)));
+    }
 
-  public AttemptRecord attempt(String jobId, int attempt) {
-    return db.read(c -> Sql.one(c, "SELECT * FROM attempts WHERE job_id = ? AND attempt = ?", JobStore::attempt, jobId, attempt));
-  }
+    public AttemptRecord attempt(String jobId, int attempt) {
+        return db.read(c -> Sql.one(
+                c, "SELECT * FROM attempts WHERE job_id = ? AND attempt = ?", JobStore::attempt, jobId, attempt));
+    }
 
-  /** Extends the lease of a running attempt; null if the attempt is no longer running (stale). */
-  public JobRecord heartbeat(String jobId, int attempt, long now, long leaseMs) {
-    return db.tx(c -> {
-      int n = Sql.update(c,
-          "UPDATE attempts SET lease_expires_at = ? WHERE job_id = ? AND attempt = ? AND state = 'running'",
-          now + leaseMs, jobId, attempt);
-      return n == 0 ? null : get(c, jobId);
-    });
-  }
+    /** Extends the lease of a running attempt; null if the attempt is no longer running (stale). */
+    public JobRecord heartbeat(String jobId, int attempt, long now, long leaseMs) {
+        return db.tx(c -> {
+            int n = Sql.update(
+                    c,
+                    "UPDATE attempts SET lease_expires_at = ? WHERE job_id = ? AND attempt = ? AND state = 'running'",
+                    now + leaseMs,
+                    jobId,
+                    attempt);
+            return n == 0 ? null : get(c, jobId);
+        });
+    }
 
-  public enum CompleteOutcome { COMPLETED, ALREADY_COMPLETED, STALE }
+    public enum CompleteOutcome {
+        COMPLETED,
+        ALREADY_COMPLETED,
+        STALE
+    }
 
-  public CompleteOutcome complete(String jobId, int attempt, JobState result, String reason, String stepsJson, long now) {
-    return db.tx(c -> {
-      String state = Sql.one(c, "SELECT state FROM attempts WHERE job_id = ? AND attempt = ?",
-          rs -> rs.getString(1), jobId, attempt);
-      if ("finished".equals(state)) return CompleteOutcome.ALREADY_COMPLETED;
-      if (!"running".equals(state)) return CompleteOutcome.STALE;
-      int n = Sql.update(c,
-          "UPDATE jobs SET state = ?, reason = ?, steps = ?, finished_at = ? WHERE id = ? AND attempt = ? AND state = 'running'",
-          result.wireName(), reason, stepsJson, now, jobId, attempt);
-      if (n == 0) return CompleteOutcome.STALE;
-      Sql.update(c, "UPDATE attempts SET state = 'finished', ended_at = ? WHERE job_id = ? AND attempt = ?", now, jobId, attempt);
-      return CompleteOutcome.COMPLETED;
-    });
-  }
+    public CompleteOutcome complete(
+            String jobId, int attempt, JobState result, String reason, String stepsJson, long now) {
+        return db.tx(c -> {
+            String state = Sql.one(
+                    c,
+                    "SELECT state FROM attempts WHERE job_id = ? AND attempt = ?",
+                    rs -> rs.getString(1),
+                    jobId,
+                    attempt);
+            if ("finished".equals(state)) return CompleteOutcome.ALREADY_COMPLETED;
+            if (!"running".equals(state)) return CompleteOutcome.STALE;
+            int n = Sql.update(
+                    c,
+                    "UPDATE jobs SET state = ?, reason = ?, steps = ?, finished_at = ? WHERE id = ? AND attempt = ? AND state = 'running'",
+                    result.wireName(),
+                    reason,
+                    stepsJson,
+                    now,
+                    jobId,
+                    attempt);
+            if (n == 0) return CompleteOutcome.STALE;
+            Sql.update(
+                    c,
+                    "UPDATE attempts SET state = 'finished', ended_at = ? WHERE job_id = ? AND attempt = ?",
+                    now,
+                    jobId,
+                    attempt);
+            return CompleteOutcome.COMPLETED;
+        });
+    }
 
-  public enum CancelOutcome { CANCELLED, REQUESTED, ALREADY_FINISHED, NOT_FOUND }
+    public enum CancelOutcome {
+        CANCELLED,
+        REQUESTED,
+        ALREADY_FINISHED,
+        NOT_FOUND
+    }
 
-  public CancelOutcome cancel(String jobId, long now) {
-    return db.tx(c -> {
-      JobRecord j = get(c, jobId);
-      if (j == null) return CancelOutcome.NOT_FOUND;
-      if (j.state().isTerminal()) return CancelOutcome.ALREADY_FINISHED;
-      if (Sql.update(c, "UPDATE jobs SET state = 'cancelled', finished_at = ?, reason = 'cancelled before it started'"
-          + " WHERE id = ? AND state = 'queued'", now, jobId) == 1) {
-        return CancelOutcome.CANCELLED;
-      }
-      Sql.update(c, "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'", jobId);
-      return CancelOutcome.REQUESTED;
-    });
-  }
+    public CancelOutcome cancel(String jobId, long now) {
+        return db.tx(c -> {
+            JobRecord j = get(c, jobId);
+            if (j == null) return CancelOutcome.NOT_FOUND;
+            if (j.state().isTerminal()) return CancelOutcome.ALREADY_FINISHED;
+            if (Sql.update(
+                            c,
+                            "UPDATE jobs SET state = 'cancelled', finished_at = ?, reason = 'cancelled before it started'"
+                                    + " WHERE id = ? AND state = 'queued'",
+                            now,
+                            jobId)
+                    == 1) {
+                return CancelOutcome.CANCELLED;
+            }
+            Sql.update(c, "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'", jobId);
+            return CancelOutcome.REQUESTED;
+        });
+    }
 
-  /** What the lease loop did to one job. */
-  public record Expired(String jobId, JobState newState) {}
+    /** What the lease loop did to one job. */
+    public record Expired(String jobId, JobState newState) {}
 
-  /**
-   * Running attempts whose lease ran out are lost: the job is requeued as a new attempt if it has attempts left,
-   * cancelled if a cancel was pending, failed with "runner lost" otherwise. Running jobs far past their timeout
-   * (the agent should have stopped them) are timed out the same way.
-   */
-  public List<Expired> expireLeases(long now, long leaseMs) {
-    return db.tx(c -> {
-      List<String[]> lost = Sql.query(c,
-          "SELECT a.job_id, a.attempt FROM attempts a JOIN jobs j ON j.id = a.job_id AND j.attempt = a.attempt"
-              + " WHERE a.state = 'running' AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)",
-          rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2))}, now, leaseMs, now);
-      List<Expired> out = new ArrayList<>();
-      for (String[] l : lost) {
-        String jobId = l[0];
-        int attempt = Integer.parseInt(l[1]);
-        if (Sql.update(c, "UPDATE attempts SET state = 'lost', ended_at = ? WHERE job_id = ? AND attempt = ? AND state = 'running'",
-            now, jobId, attempt) == 0) continue;
-        JobRecord j = get(c, jobId);
-        JobState next;
-        String reason;
-        if (j.startedAt() != null && j.startedAt() + j.timeoutMs() + leaseMs < now) {
-          next = JobState.TIMED_OUT;
-          reason = "timed out (the runner did not stop it)";
-        } else if (j.cancelRequested()) {
-          next = JobState.CANCELLED;
-          reason = "cancelled (runner lost)";
-        } else if (j.attempt() < j.maxAttempts()) {
-          next = JobState.QUEUED;
-          reason = "runner lost on attempt " + attempt + "; requeued";
-        } else {
-          next = JobState.FAILED;
-          reason = "runner lost (no heartbeat for " + leaseMs / 1000 + " s, attempt " + attempt + " of " + j.maxAttempts() + ")";
-        }
-        if (next == JobState.QUEUED) {
-          Sql.update(c, "UPDATE jobs SET state = 'queued', queued_at = ?, runner_id = NULL, runner_name = NULL,"
-              + " started_at = NULL, reason = ? WHERE id = ? AND attempt = ?", now, reason, jobId, attempt);
-        } else {
-          Sql.update(c, "UPDATE jobs SET state = ?, finished_at = ?, reason = ? WHERE id = ? AND attempt = ?",
-              next.wireName(), now, reason, jobId, attempt);
-        }
-        out.add(new Expired(jobId, next));
-      }
-      return out;
-    });
-  }
+    /**
+     * Running attempts whose lease ran out are lost: the job is requeued as a new attempt if it has attempts left,
+     * cancelled if a cancel was pending, failed with "runner lost" otherwise. Running jobs far past their timeout
+     * (the agent should have stopped them) are timed out the same way.
+     */
+    public List<Expired> expireLeases(long now, long leaseMs) {
+        return db.tx(c -> {
+            List<String[]> lost = Sql.query(
+                    c,
+                    "SELECT a.job_id, a.attempt FROM attempts a JOIN jobs j ON j.id = a.job_id AND j.attempt = a.attempt"
+                            + " WHERE a.state = 'running' AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)",
+                    rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2))},
+                    now,
+                    leaseMs,
+                    now);
+            List<Expired> out = new ArrayList<>();
+            for (String[] l : lost) {
+                String jobId = l[0];
+                int attempt = Integer.parseInt(l[1]);
+                if (Sql.update(
+                                c,
+                                "UPDATE attempts SET state = 'lost', ended_at = ? WHERE job_id = ? AND attempt = ? AND state = 'running'",
+                                now,
+                                jobId,
+                                attempt)
+                        == 0) continue;
+                JobRecord j = get(c, jobId);
+                JobState next;
+                String reason;
+                if (j.startedAt() != null && j.startedAt() + j.timeoutMs() + leaseMs < now) {
+                    next = JobState.TIMED_OUT;
+                    reason = "timed out (the runner did not stop it)";
+                } else if (j.cancelRequested()) {
+                    next = JobState.CANCELLED;
+                    reason = "cancelled (runner lost)";
+                } else if (j.attempt() < j.maxAttempts()) {
+                    next = JobState.QUEUED;
+                    reason = "runner lost on attempt " + attempt + "; requeued";
+                } else {
+                    next = JobState.FAILED;
+                    reason = "runner lost (no heartbeat for " + leaseMs / 1000 + " s, attempt " + attempt + " of "
+                            + j.maxAttempts() + ")";
+                }
+                if (next == JobState.QUEUED) {
+                    Sql.update(
+                            c,
+                            "UPDATE jobs SET state = 'queued', queued_at = ?, runner_id = NULL, runner_name = NULL,"
+                                    + " started_at = NULL, reason = ? WHERE id = ? AND attempt = ?",
+                            now,
+                            reason,
+                            jobId,
+                            attempt);
+                } else {
+                    Sql.update(
+                            c,
+                            "UPDATE jobs SET state = ?, finished_at = ?, reason = ? WHERE id = ? AND attempt = ?",
+                            next.wireName(),
+                            now,
+                            reason,
+                            jobId,
+                            attempt);
+                }
+                out.add(new Expired(jobId, next));
+            }
+            return out;
+        });
+    }
 
-  public int runningJobs(String runnerId) {
-    return db.read(c -> Sql.one(c, "SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running'",
-        rs -> rs.getInt(1), runnerId));
-  }
+    public int runningJobs(String runnerId) {
+        return db.read(c -> Sql.one(
+                c,
+                "SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running'",
+                rs -> rs.getInt(1),
+                runnerId));
+    }
 
-  static JobRecord get(Connection c, String id) throws SQLException {
-    return Sql.one(c, "SELECT * FROM jobs WHERE id = ?", JobStore::job, id);
-  }
+    static JobRecord get(Connection c, String id) throws SQLException {
+        return Sql.one(c, "SELECT * FROM jobs WHERE id = ?", JobStore::job, id);
+    }
 
-  static JobRecord job(ResultSet rs) throws SQLException {
-    return new JobRecord(
-        rs.getString("id"), rs.getString("name"), rs.getString("spec"), Labels.decodeList(rs.getString("labels")),
-        JobState.fromWire(rs.getString("state")), rs.getInt("attempt"), rs.getInt("max_attempts"),
-        rs.getLong("timeout_ms"), rs.getString("runner_id"), rs.getString("runner_name"), rs.getLong("created_at"),
-        rs.getLong("queued_at"), Sql.nullableLong(rs, "started_at"), Sql.nullableLong(rs, "finished_at"),
-        rs.getString("reason"), rs.getInt("cancel_requested") != 0, rs.getString("steps"));
-  }
+    static JobRecord job(ResultSet rs) throws SQLException {
+        return new JobRecord(
+                rs.getString("id"),
+                rs.getString("name"),
+                rs.getString("spec"),
+                Labels.decodeList(rs.getString("labels")),
+                JobState.fromWire(rs.getString("state")),
+                rs.getInt("attempt"),
+                rs.getInt("max_attempts"),
+                rs.getLong("timeout_ms"),
+                rs.getString("runner_id"),
+                rs.getString("runner_name"),
+                rs.getLong("created_at"),
+                rs.getLong("queued_at"),
+                Sql.nullableLong(rs, "started_at"),
+                Sql.nullableLong(rs, "finished_at"),
+                rs.getString("reason"),
+                rs.getInt("cancel_requested") != 0,
+                rs.getString("steps"));
+    }
 
-  static AttemptRecord attempt(ResultSet rs) throws SQLException {
-    return new AttemptRecord(rs.getString("job_id"), rs.getInt("attempt"), rs.getString("runner_id"),
-        rs.getString("state"), rs.getLong("lease_expires_at"));
-  }
+    static AttemptRecord attempt(ResultSet rs) throws SQLException {
+        return new AttemptRecord(
+                rs.getString("job_id"),
+                rs.getInt("attempt"),
+                rs.getString("runner_id"),
+                rs.getString("state"),
+                rs.getLong("lease_expires_at"));
+    }
 }

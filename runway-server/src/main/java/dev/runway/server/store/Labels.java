@@ -9,25 +9,25 @@ import java.util.TreeSet;
 
 /** Labels are compared case-insensitively and stored sorted, comma-separated. */
 public final class Labels {
-  public static Set<String> normalise(Collection<String> labels) {
-    TreeSet<String> out = new TreeSet<>();
-    for (String l : labels) {
-      if (l != null && !l.isBlank()) out.add(l.strip().toLowerCase(Locale.ROOT));
+    public static Set<String> normalise(Collection<String> labels) {
+        TreeSet<String> out = new TreeSet<>();
+        for (String l : labels) {
+            if (l != null && !l.isBlank()) out.add(l.strip().toLowerCase(Locale.ROOT));
+        }
+        return out;
     }
-    return out;
-  }
 
-  public static String encode(Collection<String> labels) {
-    return String.join(",", normalise(labels));
-  }
+    public static String encode(Collection<String> labels) {
+        return String.join(",", normalise(labels));
+    }
 
-  public static Set<String> decode(String s) {
-    return s == null || s.isEmpty() ? Set.of() : new TreeSet<>(Arrays.asList(s.split(",")));
-  }
+    public static Set<String> decode(String s) {
+        return s == null || s.isEmpty() ? Set.of() : new TreeSet<>(Arrays.asList(s.split(",")));
+    }
 
-  public static List<String> decodeList(String s) {
-    return List.copyOf(decode(s));
-  }
+    public static List<String> decodeList(String s) {
+        return List.copyOf(decode(s));
+    }
 
-  private Labels() {}
+    private Labels() {}
 }

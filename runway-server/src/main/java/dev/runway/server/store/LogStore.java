@@ -11,87 +11,116 @@ import java.util.List;
  * {@code log_stored} counts what readers see (the stream up to the limit, plus the truncation marker).
  */
 public final class LogStore {
-  /** Result of an append: the agent-stream length now committed, whether the limit was hit, and the outcome. */
-  public record Append(Outcome outcome, long committed, boolean truncated) {}
+    /** Result of an append: the agent-stream length now committed, whether the limit was hit, and the outcome. */
+    public record Append(Outcome outcome, long committed, boolean truncated) {}
 
-  public enum Outcome { APPENDED, GAP, STALE }
+    public enum Outcome {
+        APPENDED,
+        GAP,
+        STALE
+    }
 
-  /** Bytes of one read and the stored length they reach. */
-  public record Slice(byte[] bytes, long nextOffset) {}
+    /** Bytes of one read and the stored length they reach. */
+    public record Slice(byte[] bytes, long nextOffset) {}
 
-  static final int MAX_READ = 1 << 20;
+    static final int MAX_READ = 1 << 20;
 
-  private final Database db;
+    private final Database db;
 
-  public LogStore(Database db) {
-    this.db = db;
-  }
+    public LogStore(Database db) {
+        this.db = db;
+    }
 
-  public Append append(String jobId, int attempt, long offset, byte[] data, long maxBytes) {
-    return db.tx(c -> {
-      long[] a = Sql.one(c,
-          "SELECT log_received, log_stored, log_truncated, CASE WHEN state = 'running' THEN 1 ELSE 0 END"
-              + " FROM attempts WHERE job_id = ? AND attempt = ?",
-          rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)}, jobId, attempt);
-      if (a == null || a[3] == 0) return new Append(Outcome.STALE, a == null ? 0 : a[0], false);
-      long received = a[0];
-      long stored = a[1];
-      boolean truncated = a[2] != 0;
-      if (offset > received) return new Append(Outcome.GAP, received, truncated);
-      long skip = received - offset;
-      if (skip >= data.length) return new Append(Outcome.APPENDED, received, truncated);
-      byte[] fresh = Arrays.copyOfRange(data, (int) skip, data.length);
-      if (!truncated) {
-        long room = Math.max(0, maxBytes - stored);
-        if (fresh.length <= room) {
-          insertChunk(c, jobId, attempt, stored, fresh);
-          stored += fresh.length;
-        } else {
-          ByteArrayOutputStream chunk = new ByteArrayOutputStream();
-          chunk.write(fresh, 0, (int) room);
-          chunk.writeBytes(("\n[runway] log truncated: limit of " + maxBytes + " bytes reached\n").getBytes(StandardCharsets.UTF_8));
-          byte[] b = chunk.toByteArray();
-          insertChunk(c, jobId, attempt, stored, b);
-          stored += b.length;
-          truncated = true;
-        }
-      }
-      received += fresh.length;
-      Sql.update(c, "UPDATE attempts SET log_received = ?, log_stored = ?, log_truncated = ? WHERE job_id = ? AND attempt = ?",
-          received, stored, truncated ? 1 : 0, jobId, attempt);
-      return new Append(Outcome.APPENDED, received, truncated);
-    });
-  }
+    public Append append(String jobId, int attempt, long offset, byte[] data, long maxBytes) {
+        return db.tx(c -> {
+            long[] a = Sql.one(
+                    c,
+                    "SELECT log_received, log_stored, log_truncated, CASE WHEN state = 'running' THEN 1 ELSE 0 END"
+                            + " FROM attempts WHERE job_id = ? AND attempt = ?",
+                    rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)},
+                    jobId,
+                    attempt);
+            if (a == null || a[3] == 0) return new Append(Outcome.STALE, a == null ? 0 : a[0], false);
+            long received = a[0];
+            long stored = a[1];
+            boolean truncated = a[2] != 0;
+            if (offset > received) return new Append(Outcome.GAP, received, truncated);
+            long skip = received - offset;
+            if (skip >= data.length) return new Append(Outcome.APPENDED, received, truncated);
+            byte[] fresh = Arrays.copyOfRange(data, (int) skip, data.length);
+            if (!truncated) {
+                long room = Math.max(0, maxBytes - stored);
+                if (fresh.length <= room) {
+                    insertChunk(c, jobId, attempt, stored, fresh);
+                    stored += fresh.length;
+                } else {
+                    ByteArrayOutputStream chunk = new ByteArrayOutputStream();
+                    chunk.write(fresh, 0, (int) room);
+                    chunk.writeBytes(("\n[runway] log truncated: limit of " + maxBytes + " bytes reached\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                    byte[] b = chunk.toByteArray();
+                    insertChunk(c, jobId, attempt, stored, b);
+                    stored += b.length;
+                    truncated = true;
+                }
+            }
+            received += fresh.length;
+            Sql.update(
+                    c,
+                    "UPDATE attempts SET log_received = ?, log_stored = ?, log_truncated = ? WHERE job_id = ? AND attempt = ?",
+                    received,
+                    stored,
+                    truncated ? 1 : 0,
+                    jobId,
+                    attempt);
+            return new Append(Outcome.APPENDED, received, truncated);
+        });
+    }
 
-  private static void insertChunk(java.sql.Connection c, String jobId, int attempt, long at, byte[] b) throws java.sql.SQLException {
-    Sql.update(c, "INSERT INTO log_chunks (job_id, attempt, start_offset, data) VALUES (?, ?, ?, ?)", jobId, attempt, at, b);
-  }
+    private static void insertChunk(java.sql.Connection c, String jobId, int attempt, long at, byte[] b)
+            throws java.sql.SQLException {
+        Sql.update(
+                c,
+                "INSERT INTO log_chunks (job_id, attempt, start_offset, data) VALUES (?, ?, ?, ?)",
+                jobId,
+                attempt,
+                at,
+                b);
+    }
 
-  /** Stored bytes of the attempt from {@code offset} (at most about 1 MiB per call). */
-  public Slice read(String jobId, int attempt, long offset) {
-    return db.read(c -> {
-      List<Object[]> chunks = Sql.query(c,
-          "SELECT start_offset, data FROM log_chunks WHERE job_id = ? AND attempt = ? AND start_offset + length(data) > ?"
-              + " ORDER BY start_offset",
-          rs -> new Object[] {rs.getLong(1), rs.getBytes(2)}, jobId, attempt, offset);
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      long next = offset;
-      for (Object[] ch : chunks) {
-        long start = (Long) ch[0];
-        byte[] b = (byte[]) ch[1];
-        int from = (int) Math.max(0, next - start);
-        out.write(b, from, b.length - from);
-        next = start + b.length;
-        if (out.size() >= MAX_READ) break;
-      }
-      return new Slice(out.toByteArray(), next);
-    });
-  }
+    /** Stored bytes of the attempt from {@code offset} (at most about 1 MiB per call). */
+    public Slice read(String jobId, int attempt, long offset) {
+        return db.read(c -> {
+            List<Object[]> chunks = Sql.query(
+                    c,
+                    "SELECT start_offset, data FROM log_chunks WHERE job_id = ? AND attempt = ? AND start_offset + length(data) > ?"
+                            + " ORDER BY start_offset",
+                    rs -> new Object[] {rs.getLong(1), rs.getBytes(2)},
+                    jobId,
+                    attempt,
+                    offset);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            long next = offset;
+            for (Object[] ch : chunks) {
+                long start = (Long) ch[0];
+                byte[] b = (byte[]) ch[1];
+                int from = (int) Math.max(0, next - start);
+                out.write(b, from, b.length - from);
+                next = start + b.length;
+                if (out.size() >= MAX_READ) break;
+            }
+            return new Slice(out.toByteArray(), next);
+        });
+    }
 
-  /** Stored log length of an attempt (0 if it has none). */
-  public long size(String jobId, int attempt) {
-    Long n = db.read(c -> Sql.one(c, "SELECT log_stored FROM attempts WHERE job_id = ? AND attempt = ?",
-        rs -> rs.getLong(1), jobId, attempt));
-    return n == null ? 0 : n;
-  }
+    /** Stored log length of an attempt (0 if it has none). */
+    public long size(String jobId, int attempt) {
+        Long n = db.read(c -> Sql.one(
+                c,
+                "SELECT log_stored FROM attempts WHERE job_id = ? AND attempt = ?",
+                rs -> rs.getLong(1),
+                jobId,
+                attempt));
+        return n == null ? 0 : n;
+    }
 }

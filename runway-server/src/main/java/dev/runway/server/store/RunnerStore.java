@@ -9,87 +9,131 @@ import java.util.Set;
 
 /** Registered runners, their credentials (hashes) and the registration tokens that admit them. */
 public final class RunnerStore {
-  private final Database db;
+    private final Database db;
 
-  public RunnerStore(Database db) {
-    this.db = db;
-  }
-
-  public record Registered(RunnerRecord runner, String credential) {}
-
-  public enum RegistrationProblem { UNKNOWN, EXPIRED, USED_UP, REVOKED }
-
-  /** Thrown when a registration token cannot be used; the message says why. */
-  public static final class RegistrationRefused extends RuntimeException {
-    public RegistrationRefused(String message) {
-      super(message);
+    public RunnerStore(Database db) {
+        this.db = db;
     }
-  }
 
-  /**
-   * Uses one registration token (one atomic conditional UPDATE, so max_uses holds under concurrency) and creates
-   * the runner with a fresh credential.
-   */
-  public Registered register(String registrationToken, String name, Set<String> labels, int slots, String version, long now) {
-    return db.tx(c -> {
-      String hash = Tokens.hash(registrationToken);
-      Object[] t = Sql.one(c, "SELECT expires_at, uses, max_uses, revoked FROM registration_tokens WHERE token_hash = ?",
-          rs -> new Object[] {rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)}, hash);
-      if (t == null) throw new RegistrationRefused("registration token not recognised");
-      if ((int) t[3] != 0) throw new RegistrationRefused("registration token was revoked");
-      if ((long) t[0] <= now) throw new RegistrationRefused("registration token expired; create a new one with `runway token create --registration`");
-      int used = Sql.update(c,
-          "UPDATE registration_tokens SET uses = uses + 1 WHERE token_hash = ? AND uses < max_uses AND revoked = 0 AND expires_at > ?",
-          hash, now);
-      if (used == 0) throw new RegistrationRefused("registration token already used " + t[2] + " time(s), its maximum");
-      String id = Tokens.id("r");
-      String credential = Tokens.generate(TokenPrefixes.RUNNER);
-      Sql.update(c,
-          "INSERT INTO runners (id, name, labels, slots, version, credential_hash, created_at, last_seen_at)"
-              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          id, name, String.join(",", labels), slots, version, Tokens.hash(credential), now, now);
-      return new Registered(Sql.one(c, "SELECT * FROM runners WHERE id = ?", RunnerStore::runner, id), credential);
-    });
-  }
+    public record Registered(RunnerRecord runner, String credential) {}
 
-  /** The runner owning this credential (deleted ones included, so callers can say so), or null. */
-  public RunnerRecord byCredential(String credential) {
-    return db.read(c -> Sql.one(c, "SELECT * FROM runners WHERE credential_hash = ?", RunnerStore::runner, Tokens.hash(credential)));
-  }
+    public enum RegistrationProblem {
+        UNKNOWN,
+        EXPIRED,
+        USED_UP,
+        REVOKED
+    }
 
-  public void touch(String runnerId, long now) {
-    db.tx(c -> Sql.update(c, "UPDATE runners SET last_seen_at = ? WHERE id = ?", now, runnerId));
-  }
+    /** Thrown when a registration token cannot be used; the message says why. */
+    public static final class RegistrationRefused extends RuntimeException {
+        public RegistrationRefused(String message) {
+            super(message);
+        }
+    }
 
-  public List<RunnerRecord> list() {
-    return db.read(c -> Sql.query(c, "SELECT * FROM runners WHERE deleted = 0 ORDER BY created_at", RunnerStore::runner));
-  }
+    /**
+     * Uses one registration token (one atomic conditional UPDATE, so max_uses holds under concurrency) and creates
+     * the runner with a fresh credential.
+     */
+    public Registered register(
+            String registrationToken, String name, Set<String> labels, int slots, String version, long now) {
+        return db.tx(c -> {
+            String hash = Tokens.hash(registrationToken);
+            Object[] t = Sql.one(
+                    c,
+                    "SELECT expires_at, uses, max_uses, revoked FROM registration_tokens WHERE token_hash = ?",
+                    rs -> new Object[] {rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)},
+                    hash);
+            if (t == null) throw new RegistrationRefused("registration token not recognised");
+            if ((int) t[3] != 0) throw new RegistrationRefused("registration token was revoked");
+            if ((long) t[0] <= now)
+                throw new RegistrationRefused(
+                        "registration token expired; create a new one with `runway token create --registration`");
+            int used = Sql.update(
+                    c,
+                    "UPDATE registration_tokens SET uses = uses + 1 WHERE token_hash = ? AND uses < max_uses AND revoked = 0 AND expires_at > ?",
+                    hash,
+                    now);
+            if (used == 0)
+                throw new RegistrationRefused("registration token already used " + t[2] + " time(s), its maximum");
+            String id = Tokens.id("r");
+            String credential = Tokens.generate(TokenPrefixes.RUNNER);
+            Sql.update(
+                    c,
+                    "INSERT INTO runners (id, name, labels, slots, version, credential_hash, created_at, last_seen_at)"
+                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    id,
+                    name,
+                    String.join(",", labels),
+                    slots,
+                    version,
+                    Tokens.hash(credential),
+                    now,
+                    now);
+            return new Registered(
+                    Sql.one(c, "SELECT * FROM runners WHERE id = ?", RunnerStore::runner, id), credential);
+        });
+    }
 
-  public boolean delete(String runnerId) {
-    return db.tx(c -> Sql.update(c, "UPDATE runners SET deleted = 1 WHERE id = ? AND deleted = 0", runnerId)) == 1;
-  }
+    /** The runner owning this credential (deleted ones included, so callers can say so), or null. */
+    public RunnerRecord byCredential(String credential) {
+        return db.read(c -> Sql.one(
+                c, "SELECT * FROM runners WHERE credential_hash = ?", RunnerStore::runner, Tokens.hash(credential)));
+    }
 
-  public String createRegistrationToken(long now, long expiresAt, int maxUses, String[] idOut) {
-    String token = Tokens.generate(TokenPrefixes.REGISTRATION);
-    String id = Tokens.id("rt");
-    db.tx(c -> Sql.update(c,
-        "INSERT INTO registration_tokens (id, token_hash, created_at, expires_at, max_uses) VALUES (?, ?, ?, ?, ?)",
-        id, Tokens.hash(token), now, expiresAt, maxUses));
-    idOut[0] = id;
-    return token;
-  }
+    public void touch(String runnerId, long now) {
+        db.tx(c -> Sql.update(c, "UPDATE runners SET last_seen_at = ? WHERE id = ?", now, runnerId));
+    }
 
-  public record RegistrationTokenRecord(String id, long createdAt, long expiresAt, int maxUses, int uses, boolean revoked) {}
+    public List<RunnerRecord> list() {
+        return db.read(
+                c -> Sql.query(c, "SELECT * FROM runners WHERE deleted = 0 ORDER BY created_at", RunnerStore::runner));
+    }
 
-  public List<RegistrationTokenRecord> registrationTokens() {
-    return db.read(c -> Sql.query(c, "SELECT * FROM registration_tokens ORDER BY created_at DESC",
-        rs -> new RegistrationTokenRecord(rs.getString("id"), rs.getLong("created_at"), rs.getLong("expires_at"),
-            rs.getInt("max_uses"), rs.getInt("uses"), rs.getInt("revoked") != 0)));
-  }
+    public boolean delete(String runnerId) {
+        return db.tx(c -> Sql.update(c, "UPDATE runners SET deleted = 1 WHERE id = ? AND deleted = 0", runnerId)) == 1;
+    }
 
-  static RunnerRecord runner(ResultSet rs) throws SQLException {
-    return new RunnerRecord(rs.getString("id"), rs.getString("name"), Labels.decode(rs.getString("labels")),
-        rs.getInt("slots"), rs.getString("version"), rs.getLong("created_at"), rs.getLong("last_seen_at"),
-        rs.getInt("deleted") != 0);
-  }
+    public String createRegistrationToken(long now, long expiresAt, int maxUses, String[] idOut) {
+        String token = Tokens.generate(TokenPrefixes.REGISTRATION);
+        String id = Tokens.id("rt");
+        db.tx(c -> Sql.update(
+                c,
+                "INSERT INTO registration_tokens (id, token_hash, created_at, expires_at, max_uses) VALUES (?, ?, ?, ?, ?)",
+                id,
+                Tokens.hash(token),
+                now,
+                expiresAt,
+                maxUses));
+        idOut[0] = id;
+        return token;
+    }
+
+    public record RegistrationTokenRecord(
+            String id, long createdAt, long expiresAt, int maxUses, int uses, boolean revoked) {}
+
+    public List<RegistrationTokenRecord> registrationTokens() {
+        return db.read(c -> Sql.query(
+                c,
+                "SELECT * FROM registration_tokens ORDER BY created_at DESC",
+                rs -> new RegistrationTokenRecord(
+                        rs.getString("id"),
+                        rs.getLong("created_at"),
+                        rs.getLong("expires_at"),
+                        rs.getInt("max_uses"),
+                        rs.getInt("uses"),
+                        rs.getInt("revoked") != 0)));
+    }
+
+    static RunnerRecord runner(ResultSet rs) throws SQLException {
+        return new RunnerRecord(
+                rs.getString("id"),
+                rs.getString("name"),
+                Labels.decode(rs.getString("labels")),
+                rs.getInt("slots"),
+                rs.getString("version"),
+                rs.getLong("created_at"),
+                rs.getLong("last_seen_at"),
+                rs.getInt("deleted") != 0);
+    }
 }

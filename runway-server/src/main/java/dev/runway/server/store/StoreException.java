@@ -4,7 +4,7 @@ import java.sql.SQLException;
 
 /** A database failure the caller cannot fix (answered as 500 internal, logged with its cause). */
 public final class StoreException extends RuntimeException {
-  public StoreException(SQLException cause) {
-    super(cause.getMessage(), cause);
-  }
+    public StoreException(SQLException cause) {
+        super(cause.getMessage(), cause);
+    }
 }

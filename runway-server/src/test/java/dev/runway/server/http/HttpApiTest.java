@@ -33,174 +33,284 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The production routes on a real port with a real HTTP client. */
 class HttpApiTest {
-  @TempDir static Path dir;
-  static RunwayServer server;
-  static final HttpClient http = HttpClient.newHttpClient();
+    @TempDir
+    static Path dir;
 
-  record Answer(int status, String body) {
-    <T> T as(Class<T> t) throws IOException {
-      return Json.lenient().readValue(body, t);
+    static RunwayServer server;
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    record Answer(int status, String body) {
+        <T> T as(Class<T> t) throws IOException {
+            return Json.lenient().readValue(body, t);
+        }
     }
-  }
 
-  @BeforeAll
-  static void start() {
-    ServerConfig d = ServerConfig.defaults(dir);
-    server = RunwayServer.start(new ServerConfig("127.0.0.1", 0, dir, null, null, null, d.leaseTimeout(),
-        d.heartbeatInterval(), d.longPollMax(), d.defaultJobTimeout(), 2, 1000, 4096, null));
-  }
+    @BeforeAll
+    static void start() {
+        ServerConfig d = ServerConfig.defaults(dir);
+        server = RunwayServer.start(new ServerConfig(
+                "127.0.0.1",
+                0,
+                dir,
+                null,
+                null,
+                null,
+                d.leaseTimeout(),
+                d.heartbeatInterval(),
+                d.longPollMax(),
+                d.defaultJobTimeout(),
+                2,
+                1000,
+                4096,
+                null));
+    }
 
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
 
-  static Answer call(String method, String path, String token, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(Duration.ofSeconds(40));
-    if (token != null) b.header("Authorization", "Bearer " + token);
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    return new Answer(r.statusCode(), r.body());
-  }
+    static Answer call(String method, String path, String token, String body) throws Exception {
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(Duration.ofSeconds(40));
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        b.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(r.statusCode(), r.body());
+    }
 
-  static String json(Object o) throws IOException {
-    return Json.lenient().writeValueAsString(o);
-  }
+    static String json(Object o) throws IOException {
+        return Json.lenient().writeValueAsString(o);
+    }
 
-  static String admin() {
-    return server.adminToken();
-  }
+    static String admin() {
+        return server.adminToken();
+    }
 
-  static RegisterResponse registerRunner(String name, List<String> labels) throws Exception {
-    String token = call("POST", ApiPaths.REGISTRATION_TOKENS, admin(), json(new RegistrationTokenRequest("5m", 1)))
-        .as(RegistrationTokenView.class).token();
-    Answer a = call("POST", ApiPaths.RUNNERS_REGISTER, null, json(new RegisterRequest(token, name, labels, 1, "test")));
-    assertThat(a.status()).isEqualTo(201);
-    return a.as(RegisterResponse.class);
-  }
+    static RegisterResponse registerRunner(String name, List<String> labels) throws Exception {
+        String token = call("POST", ApiPaths.REGISTRATION_TOKENS, admin(), json(new RegistrationTokenRequest("5m", 1)))
+                .as(RegistrationTokenView.class)
+                .token();
+        Answer a = call(
+                "POST", ApiPaths.RUNNERS_REGISTER, null, json(new RegisterRequest(token, name, labels, 1, "test")));
+        assertThat(a.status()).isEqualTo(201);
+        return a.as(RegisterResponse.class);
+    }
 
-  static void assertError(Answer a, int status, String code, String messagePart) throws IOException {
-    assertThat(a.status()).as(a.body()).isEqualTo(status);
-    ApiError e = a.as(ApiError.class);
-    assertThat(e.error()).isEqualTo(code);
-    assertThat(e.message()).contains(messagePart).doesNotContain("Exception").doesNotContain("\tat ");
-  }
+    static void assertError(Answer a, int status, String code, String messagePart) throws IOException {
+        assertThat(a.status()).as(a.body()).isEqualTo(status);
+        ApiError e = a.as(ApiError.class);
+        assertThat(e.error()).isEqualTo(code);
+        assertThat(e.message())
+                .contains(messagePart)
+                .doesNotContain("Exception")
+                .doesNotContain("\tat ");
+    }
 
-  @Test
-  void malformedInputGetsA400ThatSaysWhatIsWrong() throws Exception {
-    assertError(call("POST", ApiPaths.JOBS, admin(), "{\"name\": "), 400, "bad_request", "malformed JSON");
-    assertError(call("POST", ApiPaths.JOBS, admin(), "{\"name\": \"x\", \"steps\": \"run this\"}"), 400, "bad_request", "steps");
-    assertError(call("POST", ApiPaths.JOBS, admin(), "{\"name\": \"x\", \"stepz\": []}"), 400, "bad_request", "unknown field 'stepz'");
-    assertError(call("POST", ApiPaths.JOBS, admin(), "{\"name\": \"x\", \"steps\": [{\"name\": \"no run\"}]}"), 400, "bad_request", "steps[0].run");
-    assertError(call("POST", ApiPaths.JOBS, admin(), "{\"name\": \"x\", \"steps\": [{\"run\": \"true\", \"timeoutSeconds\": \"soon\"}]}"),
-        400, "bad_request", "timeoutSeconds");
-    assertError(call("POST", ApiPaths.JOBS, admin(), ""), 400, "bad_request", "empty");
-    assertError(call("POST", ApiPaths.JOBS, admin(), "[1,2]"), 400, "bad_request", "");
-    assertError(call("GET", ApiPaths.JOBS + "?limit=lots", admin(), null), 400, "bad_request", "limit");
-    assertError(call("GET", ApiPaths.JOBS + "?state=sleeping", admin(), null), 400, "bad_request", "unknown job state");
-  }
+    @Test
+    void malformedInputGetsA400ThatSaysWhatIsWrong() throws Exception {
+        assertError(call("POST", ApiPaths.JOBS, admin(), "{\"name\": "), 400, "bad_request", "malformed JSON");
+        assertError(
+                call("POST", ApiPaths.JOBS, admin(), "{\"name\": \"x\", \"steps\": \"run this\"}"),
+                400,
+                "bad_request",
+                "steps");
+        assertError(
+                call("POST", ApiPaths.JOBS, admin(), "{\"name\": \"x\", \"stepz\": []}"),
+                400,
+                "bad_request",
+                "unknown field 'stepz'");
+        assertError(
+                call("POST", ApiPaths.JOBS, admin(), "{\"name\": \"x\", \"steps\": [{\"name\": \"no run\"}]}"),
+                400,
+                "bad_request",
+                "steps[0].run");
+        assertError(
+                call(
+                        "POST",
+                        ApiPaths.JOBS,
+                        admin(),
+                        "{\"name\": \"x\", \"steps\": [{\"run\": \"true\", \"timeoutSeconds\": \"soon\"}]}"),
+                400,
+                "bad_request",
+                "timeoutSeconds");
+        assertError(call("POST", ApiPaths.JOBS, admin(), ""), 400, "bad_request", "empty");
+        assertError(call("POST", ApiPaths.JOBS, admin(), "[1,2]"), 400, "bad_request", "");
+        assertError(call("GET", ApiPaths.JOBS + "?limit=lots", admin(), null), 400, "bad_request", "limit");
+        assertError(
+                call("GET", ApiPaths.JOBS + "?state=sleeping", admin(), null), 400, "bad_request", "unknown job state");
+    }
 
-  @Test
-  void oversizedBodiesAre413() throws Exception {
-    String big = "{\"name\":\"" + "x".repeat(10_000) + "\",\"steps\":[{\"run\":\"true\"}]}";
-    assertError(call("POST", ApiPaths.JOBS, admin(), big), 413, "payload_too_large", "limit");
-  }
+    @Test
+    void oversizedBodiesAre413() throws Exception {
+        String big = "{\"name\":\"" + "x".repeat(10_000) + "\",\"steps\":[{\"run\":\"true\"}]}";
+        assertError(call("POST", ApiPaths.JOBS, admin(), big), 413, "payload_too_large", "limit");
+    }
 
-  @Test
-  void unknownThingsAre404() throws Exception {
-    assertError(call("GET", ApiPaths.withId(ApiPaths.JOB, "nope"), admin(), null), 404, "not_found", "no job with id 'nope'");
-    assertError(call("POST", ApiPaths.withId(ApiPaths.JOB_CANCEL, "nope"), admin(), null), 404, "not_found", "nope");
-    assertError(call("GET", "/api/v1/nothing-here", admin(), null), 404, "not_found", "no such endpoint");
-    assertError(call("DELETE", ApiPaths.withId(ApiPaths.RUNNER, "nope"), admin(), null), 404, "not_found", "nope");
-  }
+    @Test
+    void unknownThingsAre404() throws Exception {
+        assertError(
+                call("GET", ApiPaths.withId(ApiPaths.JOB, "nope"), admin(), null),
+                404,
+                "not_found",
+                "no job with id 'nope'");
+        assertError(
+                call("POST", ApiPaths.withId(ApiPaths.JOB_CANCEL, "nope"), admin(), null), 404, "not_found", "nope");
+        assertError(call("GET", "/api/v1/nothing-here", admin(), null), 404, "not_found", "no such endpoint");
+        assertError(call("DELETE", ApiPaths.withId(ApiPaths.RUNNER, "nope"), admin(), null), 404, "not_found", "nope");
+    }
 
-  @Test
-  void missingOrWrongTokensAre401() throws Exception {
-    assertError(call("GET", ApiPaths.JOBS, null, null), 401, "unauthorized", "missing Authorization");
-    assertError(call("GET", ApiPaths.JOBS, "rwa_forged", null), 401, "unauthorized", "not recognised");
-    assertError(call("GET", ApiPaths.JOBS, "rwc_runner-credential", null), 401, "unauthorized", "API token");
-    assertError(call("POST", ApiPaths.RUNNER_JOBS_NEXT, admin(), "{}"), 401, "unauthorized", "runner credential");
-    assertError(call("POST", ApiPaths.RUNNERS_REGISTER, null, json(new RegisterRequest("rwr_nope", "x", List.of(), 1, "t"))),
-        401, "unauthorized", "not recognised");
-    assertThat(call("GET", ApiPaths.HEALTH, null, null).status()).isEqualTo(200);
-  }
+    @Test
+    void missingOrWrongTokensAre401() throws Exception {
+        assertError(call("GET", ApiPaths.JOBS, null, null), 401, "unauthorized", "missing Authorization");
+        assertError(call("GET", ApiPaths.JOBS, "rwa_forged", null), 401, "unauthorized", "not recognised");
+        assertError(call("GET", ApiPaths.JOBS, "rwc_runner-credential", null), 401, "unauthorized", "API token");
+        assertError(call("POST", ApiPaths.RUNNER_JOBS_NEXT, admin(), "{}"), 401, "unauthorized", "runner credential");
+        assertError(
+                call(
+                        "POST",
+                        ApiPaths.RUNNERS_REGISTER,
+                        null,
+                        json(new RegisterRequest("rwr_nope", "x", List.of(), 1, "t"))),
+                401,
+                "unauthorized",
+                "not recognised");
+        assertThat(call("GET", ApiPaths.HEALTH, null, null).status()).isEqualTo(200);
+    }
 
-  @Test
-  void aRegistrationTokenWorksOnlyAsOftenAsAllowed() throws Exception {
-    String token = call("POST", ApiPaths.REGISTRATION_TOKENS, admin(), json(new RegistrationTokenRequest("5m", 1)))
-        .as(RegistrationTokenView.class).token();
-    assertThat(token).startsWith("rwr_");
-    assertThat(call("POST", ApiPaths.RUNNERS_REGISTER, null, json(new RegisterRequest(token, "a", List.of(), 1, "t"))).status()).isEqualTo(201);
-    assertError(call("POST", ApiPaths.RUNNERS_REGISTER, null, json(new RegisterRequest(token, "b", List.of(), 1, "t"))),
-        401, "unauthorized", "maximum");
-    assertError(call("POST", ApiPaths.REGISTRATION_TOKENS, admin(), json(new RegistrationTokenRequest("forever", 1))),
-        400, "bad_request", "expiresIn");
-  }
+    @Test
+    void aRegistrationTokenWorksOnlyAsOftenAsAllowed() throws Exception {
+        String token = call("POST", ApiPaths.REGISTRATION_TOKENS, admin(), json(new RegistrationTokenRequest("5m", 1)))
+                .as(RegistrationTokenView.class)
+                .token();
+        assertThat(token).startsWith("rwr_");
+        assertThat(call(
+                                "POST",
+                                ApiPaths.RUNNERS_REGISTER,
+                                null,
+                                json(new RegisterRequest(token, "a", List.of(), 1, "t")))
+                        .status())
+                .isEqualTo(201);
+        assertError(
+                call("POST", ApiPaths.RUNNERS_REGISTER, null, json(new RegisterRequest(token, "b", List.of(), 1, "t"))),
+                401,
+                "unauthorized",
+                "maximum");
+        assertError(
+                call("POST", ApiPaths.REGISTRATION_TOKENS, admin(), json(new RegistrationTokenRequest("forever", 1))),
+                400,
+                "bad_request",
+                "expiresIn");
+    }
 
-  @Test
-  void aDeletedRunnerIsRefusedOnItsNextRequest() throws Exception {
-    RegisterResponse r = registerRunner("doomed", List.of("doomed"));
-    assertThat(call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(0))).status()).isEqualTo(204);
-    assertThat(call("DELETE", ApiPaths.withId(ApiPaths.RUNNER, r.runnerId()), admin(), null).status()).isEqualTo(204);
-    assertError(call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(0))), 401, "unauthorized", "deleted");
-  }
+    @Test
+    void aDeletedRunnerIsRefusedOnItsNextRequest() throws Exception {
+        RegisterResponse r = registerRunner("doomed", List.of("doomed"));
+        assertThat(call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(0)))
+                        .status())
+                .isEqualTo(204);
+        assertThat(call("DELETE", ApiPaths.withId(ApiPaths.RUNNER, r.runnerId()), admin(), null)
+                        .status())
+                .isEqualTo(204);
+        assertError(
+                call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(0))),
+                401,
+                "unauthorized",
+                "deleted");
+    }
 
-  @Test
-  void anEnqueueWakesAWaitingPollAtOnce() throws Exception {
-    RegisterResponse r = registerRunner("waiter", List.of("wake-test"));
-    CompletableFuture<Answer> poll = CompletableFuture.supplyAsync(() -> {
-      try {
-        return call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(20)));
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    });
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.waitingPolls() > 0);
-    long t0 = System.nanoTime();
-    JobView job = call("POST", ApiPaths.JOBS, admin(), json(new JobSpec("woken", List.of("wake-test"), null,
-        List.of(StepSpec.of("s", "true")), null, null))).as(JobView.class);
-    Answer a = poll.get();
-    long ms = (System.nanoTime() - t0) / 1_000_000;
-    assertThat(a.status()).isEqualTo(200);
-    assertThat(a.as(Assignment.class).jobId()).isEqualTo(job.id());
-    assertThat(ms).as("enqueue → delivered").isLessThan(500); // far below the 1 s re-check: the enqueue woke it
-  }
+    @Test
+    void anEnqueueWakesAWaitingPollAtOnce() throws Exception {
+        RegisterResponse r = registerRunner("waiter", List.of("wake-test"));
+        CompletableFuture<Answer> poll = CompletableFuture.supplyAsync(() -> {
+            try {
+                return call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(20)));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.waitingPolls() > 0);
+        long t0 = System.nanoTime();
+        JobView job = call(
+                        "POST",
+                        ApiPaths.JOBS,
+                        admin(),
+                        json(new JobSpec(
+                                "woken", List.of("wake-test"), null, List.of(StepSpec.of("s", "true")), null, null)))
+                .as(JobView.class);
+        Answer a = poll.get();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(a.status()).isEqualTo(200);
+        assertThat(a.as(Assignment.class).jobId()).isEqualTo(job.id());
+        assertThat(ms).as("enqueue → delivered").isLessThan(500); // far below the 1 s re-check: the enqueue woke it
+    }
 
-  @Test
-  void anEmptyPollAnswers204AfterTheWait() throws Exception {
-    RegisterResponse r = registerRunner("idle", List.of("never-matches"));
-    long t0 = System.nanoTime();
-    assertThat(call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(1))).status()).isEqualTo(204);
-    assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(900L, 5000L);
-  }
+    @Test
+    void anEmptyPollAnswers204AfterTheWait() throws Exception {
+        RegisterResponse r = registerRunner("idle", List.of("never-matches"));
+        long t0 = System.nanoTime();
+        assertThat(call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(1)))
+                        .status())
+                .isEqualTo(204);
+        assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(900L, 5000L);
+    }
 
-  @Test
-  void logsFollowWaitsForBytesAndReportsCompletion() throws Exception {
-    RegisterResponse r = registerRunner("logger", List.of("log-test"));
-    JobView job = call("POST", ApiPaths.JOBS, admin(), json(new JobSpec("logs", List.of("log-test"), null,
-        List.of(StepSpec.of("s", "true")), null, null))).as(JobView.class);
-    Assignment a = call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(5))).as(Assignment.class);
-    String logs = ApiPaths.withId(ApiPaths.JOB_LOGS, job.id());
-    CompletableFuture<HttpResponse<String>> follow = http.sendAsync(
-        HttpRequest.newBuilder(URI.create(server.url() + logs + "?offset=0&wait=10")).header("Authorization", "Bearer " + admin()).build(),
-        HttpResponse.BodyHandlers.ofString());
-    Answer append = call("POST", ApiPaths.withId(ApiPaths.RUNNER_JOB_LOGS, job.id()) + "?offset=0", a.jobToken(), "first line\n");
-    assertThat(append.status()).isEqualTo(200);
-    HttpResponse<String> got = follow.get();
-    assertThat(got.body()).isEqualTo("first line\n");
-    assertThat(got.headers().firstValue("Runway-Log-Offset")).contains("11");
-    assertThat(got.headers().firstValue("Runway-Log-Complete")).contains("false");
+    @Test
+    void logsFollowWaitsForBytesAndReportsCompletion() throws Exception {
+        RegisterResponse r = registerRunner("logger", List.of("log-test"));
+        JobView job = call(
+                        "POST",
+                        ApiPaths.JOBS,
+                        admin(),
+                        json(new JobSpec(
+                                "logs", List.of("log-test"), null, List.of(StepSpec.of("s", "true")), null, null)))
+                .as(JobView.class);
+        Assignment a = call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(5)))
+                .as(Assignment.class);
+        String logs = ApiPaths.withId(ApiPaths.JOB_LOGS, job.id());
+        CompletableFuture<HttpResponse<String>> follow = http.sendAsync(
+                HttpRequest.newBuilder(URI.create(server.url() + logs + "?offset=0&wait=10"))
+                        .header("Authorization", "Bearer " + admin())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        Answer append = call(
+                "POST",
+                ApiPaths.withId(ApiPaths.RUNNER_JOB_LOGS, job.id()) + "?offset=0",
+                a.jobToken(),
+                "first line\n");
+        assertThat(append.status()).isEqualTo(200);
+        HttpResponse<String> got = follow.get();
+        assertThat(got.body()).isEqualTo("first line\n");
+        assertThat(got.headers().firstValue("Runway-Log-Offset")).contains("11");
+        assertThat(got.headers().firstValue("Runway-Log-Complete")).contains("false");
 
-    assertThat(call("POST", ApiPaths.withId(ApiPaths.RUNNER_JOB_COMPLETE, job.id()), a.jobToken(),
-        "{\"result\":\"succeeded\",\"steps\":[]}").status()).isEqualTo(200);
-    HttpResponse<String> end = http.send(HttpRequest.newBuilder(URI.create(server.url() + logs + "?offset=11&wait=10"))
-        .header("Authorization", "Bearer " + admin()).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    assertThat(end.body()).isEmpty();
-    assertThat(end.headers().firstValue("Runway-Log-Complete")).contains("true");
-    // a retried completion is fine; a log write after it is stale
-    assertThat(call("POST", ApiPaths.withId(ApiPaths.RUNNER_JOB_COMPLETE, job.id()), a.jobToken(),
-        "{\"result\":\"succeeded\",\"steps\":[]}").status()).isEqualTo(200);
-    assertError(call("POST", ApiPaths.withId(ApiPaths.RUNNER_JOB_LOGS, job.id()) + "?offset=11", a.jobToken(), "late"),
-        409, "stale_attempt", "no longer current");
-  }
+        assertThat(call(
+                                "POST",
+                                ApiPaths.withId(ApiPaths.RUNNER_JOB_COMPLETE, job.id()),
+                                a.jobToken(),
+                                "{\"result\":\"succeeded\",\"steps\":[]}")
+                        .status())
+                .isEqualTo(200);
+        HttpResponse<String> end = http.send(
+                HttpRequest.newBuilder(URI.create(server.url() + logs + "?offset=11&wait=10"))
+                        .header("Authorization", "Bearer " + admin())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        assertThat(end.body()).isEmpty();
+        assertThat(end.headers().firstValue("Runway-Log-Complete")).contains("true");
+        // a retried completion is fine; a log write after it is stale
+        assertThat(call(
+                                "POST",
+                                ApiPaths.withId(ApiPaths.RUNNER_JOB_COMPLETE, job.id()),
+                                a.jobToken(),
+                                "{\"result\":\"succeeded\",\"steps\":[]}")
+                        .status())
+                .isEqualTo(200);
+        assertError(
+                call("POST", ApiPaths.withId(ApiPaths.RUNNER_JOB_LOGS, job.id()) + "?offset=11", a.jobToken(), "late"),
+                409,
+                "stale_attempt",
+                "no longer current");
+    }
 }

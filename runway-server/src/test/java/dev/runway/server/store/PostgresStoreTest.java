@@ -8,23 +8,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The store contract against the real PostgreSQL (a fresh database for this class). */
 class PostgresStoreTest extends StoreContractTest {
-  static final String[] NAME = new String[1];
-  static ServerConfig config;
-  @TempDir static Path dir;
+    static final String[] NAME = new String[1];
+    static ServerConfig config;
 
-  @Override
-  ServerConfig config() {
-    if (config == null) config = TestDatabases.postgres(dir, NAME);
-    return config;
-  }
+    @TempDir
+    static Path dir;
 
-  @Override
-  void reset() {
-    db.tx(c -> Sql.update(c, "TRUNCATE api_tokens, registration_tokens, runners, jobs, attempts, log_chunks"));
-  }
+    @Override
+    ServerConfig config() {
+        if (config == null) config = TestDatabases.postgres(dir, NAME);
+        return config;
+    }
 
-  @AfterAll
-  static void drop() {
-    TestDatabases.dropPostgres(NAME[0]);
-  }
+    @Override
+    void reset() {
+        db.tx(c -> Sql.update(c, "TRUNCATE api_tokens, registration_tokens, runners, jobs, attempts, log_chunks"));
+    }
+
+    @AfterAll
+    static void drop() {
+        TestDatabases.dropPostgres(NAME[0]);
+    }
 }

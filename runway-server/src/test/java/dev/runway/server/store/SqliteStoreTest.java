@@ -6,10 +6,11 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
 class SqliteStoreTest extends StoreContractTest {
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  @Override
-  ServerConfig config() {
-    return TestDatabases.sqlite(dir);
-  }
+    @Override
+    ServerConfig config() {
+        return TestDatabases.sqlite(dir);
+    }
 }

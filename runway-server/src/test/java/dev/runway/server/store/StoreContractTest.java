@@ -21,222 +21,237 @@ import org.junit.jupiter.api.Test;
 
 /** The store's contract; every store (SQLite, PostgreSQL) runs it through a subclass. */
 abstract class StoreContractTest {
-  static final long LEASE = 10_000;
-  Database db;
-  JobStore jobs;
-  LogStore logs;
-  RunnerStore runners;
-  long now = 1_700_000_000_000L;
+    static final long LEASE = 10_000;
+    Database db;
+    JobStore jobs;
+    LogStore logs;
+    RunnerStore runners;
+    long now = 1_700_000_000_000L;
 
-  abstract ServerConfig config();
+    abstract ServerConfig config();
 
-  @BeforeEach
-  void open() {
-    db = Database.open(config());
-    jobs = new JobStore(db);
-    logs = new LogStore(db);
-    runners = new RunnerStore(db);
-    reset();
-  }
-
-  /** Stores that outlive one test (a shared database) empty themselves here. */
-  void reset() {}
-
-  @AfterEach
-  void close() {
-    if (db != null) db.close();
-  }
-
-  JobRecord enqueue(String name, String... labels) {
-    return jobs.insert(name, "{\"name\":\"" + name + "\"}", Labels.normalise(List.of(labels)), 2, 60_000, now++);
-  }
-
-  RunnerRecord runner(String name, String... labels) {
-    String[] id = new String[1];
-    String token = runners.createRegistrationToken(now, now + 3_600_000, 1, id);
-    return runners.register(token, name, Labels.normalise(List.of(labels)), 100, "test", now).runner();
-  }
-
-  JobStore.Claim claim(RunnerRecord r) {
-    return jobs.claim(r.id(), r.name(), r.labels(), r.slots(), now, LEASE);
-  }
-
-  @Test
-  void claimsAreFifoAmongJobsTheRunnerCanTake() {
-    RunnerRecord linux = runner("linux-runner", "linux");
-    JobRecord a = enqueue("a", "linux");
-    enqueue("gpu-only", "linux", "gpu");
-    JobRecord c = enqueue("c");
-
-    assertThat(claim(linux).job().id()).isEqualTo(a.id());
-    assertThat(claim(linux).job().id()).isEqualTo(c.id());
-    assertThat(claim(linux)).isNull();
-
-    RunnerRecord gpu = runner("gpu-runner", "gpu", "linux", "x64");
-    JobStore.Claim g = claim(gpu);
-    assertThat(g.job().name()).isEqualTo("gpu-only");
-    assertThat(g.job().state()).isEqualTo(JobState.RUNNING);
-    assertThat(g.job().attempt()).isEqualTo(1);
-    assertThat(g.jobToken()).startsWith("rwj_");
-  }
-
-  @Test
-  void aRunnerNeverHoldsMoreJobsThanItsSlots() {
-    String[] id = new String[1];
-    String token = runners.createRegistrationToken(now, now + 60_000, 1, id);
-    RunnerRecord one = runners.register(token, "one-slot", Set.of(), 1, "test", now).runner();
-    enqueue("a");
-    enqueue("b");
-    assertThat(claim(one)).isNotNull();
-    assertThat(claim(one)).isNull();
-  }
-
-  @Test
-  void manyConcurrentClaimersNeverShareAJob() throws Exception {
-    int jobCount = 1000;
-    for (int i = 0; i < jobCount; i++) enqueue("j" + i);
-    List<RunnerRecord> rs = new ArrayList<>();
-    for (int i = 0; i < 16; i++) rs.add(runner("r" + i));
-    ConcurrentHashMap<String, String> owner = new ConcurrentHashMap<>();
-    AtomicInteger duplicates = new AtomicInteger();
-    CountDownLatch go = new CountDownLatch(1);
-    ExecutorService pool = Executors.newFixedThreadPool(32);
-    List<Future<?>> fs = new ArrayList<>();
-    for (int t = 0; t < 32; t++) {
-      RunnerRecord r = rs.get(t % rs.size());
-      fs.add(pool.submit(() -> {
-        go.await();
-        JobStore.Claim c;
-        while ((c = jobs.claim(r.id(), r.name(), r.labels(), Integer.MAX_VALUE, now, LEASE)) != null) {
-          if (owner.putIfAbsent(c.job().id(), r.id()) != null) duplicates.incrementAndGet();
-        }
-        return null;
-      }));
+    @BeforeEach
+    void open() {
+        db = Database.open(config());
+        jobs = new JobStore(db);
+        logs = new LogStore(db);
+        runners = new RunnerStore(db);
+        reset();
     }
-    go.countDown();
-    for (Future<?> f : fs) f.get();
-    pool.shutdown();
-    assertThat(duplicates.get()).isZero();
-    assertThat(owner).hasSize(jobCount);
-    assertThat(jobs.list(JobState.QUEUED, 10)).isEmpty();
-  }
 
-  @Test
-  void anExpiredLeaseRequeuesAsANewAttemptThenFailsAsRunnerLost() {
-    RunnerRecord r = runner("r");
-    JobRecord j = enqueue("j");
-    JobStore.Claim first = claim(r);
-    now += LEASE + 1;
-    assertThat(jobs.expireLeases(now, LEASE)).containsExactly(new JobStore.Expired(j.id(), JobState.QUEUED));
-    assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.QUEUED);
+    /** Stores that outlive one test (a shared database) empty themselves here. */
+    void reset() {}
 
-    // the first attempt is fenced off
-    assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNull();
-    assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", now)).isEqualTo(JobStore.CompleteOutcome.STALE);
-    assertThat(logs.append(j.id(), 1, 0, bytes("late"), 1000).outcome()).isEqualTo(LogStore.Outcome.STALE);
-    assertThat(jobs.attemptByToken(first.jobToken()).running()).isFalse();
+    @AfterEach
+    void close() {
+        if (db != null) db.close();
+    }
 
-    JobStore.Claim second = claim(r);
-    assertThat(second.job().attempt()).isEqualTo(2);
-    now += LEASE + 1;
-    jobs.expireLeases(now, LEASE);
-    JobRecord lost = jobs.get(j.id());
-    assertThat(lost.state()).isEqualTo(JobState.FAILED);
-    assertThat(lost.reason()).contains("runner lost");
-  }
+    JobRecord enqueue(String name, String... labels) {
+        return jobs.insert(name, "{\"name\":\"" + name + "\"}", Labels.normalise(List.of(labels)), 2, 60_000, now++);
+    }
 
-  @Test
-  void heartbeatsKeepTheLeaseAndCompletionIsIdempotent() {
-    RunnerRecord r = runner("r");
-    JobRecord j = enqueue("j");
-    claim(r);
-    now += LEASE - 1;
-    assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNotNull();
-    now += LEASE - 1;
-    assertThat(jobs.expireLeases(now, LEASE)).isEmpty();
-    assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", now)).isEqualTo(JobStore.CompleteOutcome.COMPLETED);
-    assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", now)).isEqualTo(JobStore.CompleteOutcome.ALREADY_COMPLETED);
-    assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.SUCCEEDED);
-  }
+    RunnerRecord runner(String name, String... labels) {
+        String[] id = new String[1];
+        String token = runners.createRegistrationToken(now, now + 3_600_000, 1, id);
+        return runners.register(token, name, Labels.normalise(List.of(labels)), 100, "test", now)
+                .runner();
+    }
 
-  @Test
-  void cancelFinishesAQueuedJobAndFlagsARunningOne() {
-    RunnerRecord r = runner("r");
-    JobRecord running = enqueue("running");
-    claim(r);
-    JobRecord queued = enqueue("queued");
-    assertThat(jobs.cancel(queued.id(), now)).isEqualTo(JobStore.CancelOutcome.CANCELLED);
-    assertThat(jobs.get(queued.id()).state()).isEqualTo(JobState.CANCELLED);
-    assertThat(jobs.cancel(running.id(), now)).isEqualTo(JobStore.CancelOutcome.REQUESTED);
-    assertThat(jobs.get(running.id()).cancelRequested()).isTrue();
-    assertThat(jobs.cancel(queued.id(), now)).isEqualTo(JobStore.CancelOutcome.ALREADY_FINISHED);
-    assertThat(jobs.cancel("nope", now)).isEqualTo(JobStore.CancelOutcome.NOT_FOUND);
-  }
+    JobStore.Claim claim(RunnerRecord r) {
+        return jobs.claim(r.id(), r.name(), r.labels(), r.slots(), now, LEASE);
+    }
 
-  @Test
-  void logAppendsAreIdempotentByOffsetAndRefuseGaps() {
-    runner("r");
-    JobRecord j = enqueue("j");
-    claim(runners.list().get(0));
-    assertThat(logs.append(j.id(), 1, 0, bytes("hello "), 1000).committed()).isEqualTo(6);
-    assertThat(logs.append(j.id(), 1, 0, bytes("hello "), 1000).committed()).isEqualTo(6); // retry: no-op
-    assertThat(logs.append(j.id(), 1, 3, bytes("lo world"), 1000).committed()).isEqualTo(11); // overlap: only new bytes
-    LogStore.Append gap = logs.append(j.id(), 1, 20, bytes("x"), 1000);
-    assertThat(gap.outcome()).isEqualTo(LogStore.Outcome.GAP);
-    assertThat(gap.committed()).isEqualTo(11);
-    assertThat(new String(logs.read(j.id(), 1, 0).bytes(), StandardCharsets.UTF_8)).isEqualTo("hello world");
-    assertThat(new String(logs.read(j.id(), 1, 6).bytes(), StandardCharsets.UTF_8)).isEqualTo("world");
-  }
+    @Test
+    void claimsAreFifoAmongJobsTheRunnerCanTake() {
+        RunnerRecord linux = runner("linux-runner", "linux");
+        JobRecord a = enqueue("a", "linux");
+        enqueue("gpu-only", "linux", "gpu");
+        JobRecord c = enqueue("c");
 
-  @Test
-  void logsBeyondTheLimitAreTruncatedWithAVisibleMarker() {
-    runner("r");
-    JobRecord j = enqueue("j");
-    claim(runners.list().get(0));
-    logs.append(j.id(), 1, 0, bytes("0123456789"), 8);
-    LogStore.Append more = logs.append(j.id(), 1, 10, bytes("abc"), 8);
-    assertThat(more.truncated()).isTrue();
-    assertThat(more.committed()).isEqualTo(13);
-    String text = new String(logs.read(j.id(), 1, 0).bytes(), StandardCharsets.UTF_8);
-    assertThat(text).startsWith("01234567").contains("log truncated").doesNotContain("89").doesNotContain("abc");
-  }
+        assertThat(claim(linux).job().id()).isEqualTo(a.id());
+        assertThat(claim(linux).job().id()).isEqualTo(c.id());
+        assertThat(claim(linux)).isNull();
 
-  @Test
-  void registrationTokensExpireAndHaveAMaximumOfUses() {
-    String[] id = new String[1];
-    String twice = runners.createRegistrationToken(now, now + 1000, 2, id);
-    runners.register(twice, "a", Set.of(), 1, "t", now);
-    runners.register(twice, "b", Set.of(), 1, "t", now);
-    assertThatThrownBy(() -> runners.register(twice, "c", Set.of(), 1, "t", now))
-        .isInstanceOf(RunnerStore.RegistrationRefused.class).hasMessageContaining("maximum");
-    String soon = runners.createRegistrationToken(now, now + 1000, 5, id);
-    assertThatThrownBy(() -> runners.register(soon, "d", Set.of(), 1, "t", now + 1000))
-        .isInstanceOf(RunnerStore.RegistrationRefused.class).hasMessageContaining("expired");
-    assertThatThrownBy(() -> runners.register("rwr_unknown", "e", Set.of(), 1, "t", now))
-        .isInstanceOf(RunnerStore.RegistrationRefused.class).hasMessageContaining("not recognised");
-  }
+        RunnerRecord gpu = runner("gpu-runner", "gpu", "linux", "x64");
+        JobStore.Claim g = claim(gpu);
+        assertThat(g.job().name()).isEqualTo("gpu-only");
+        assertThat(g.job().state()).isEqualTo(JobState.RUNNING);
+        assertThat(g.job().attempt()).isEqualTo(1);
+        assertThat(g.jobToken()).startsWith("rwj_");
+    }
 
-  @Test
-  void aDeletedRunnersCredentialIsRecognisedAsDeleted() {
-    String[] id = new String[1];
-    String token = runners.createRegistrationToken(now, now + 1000, 1, id);
-    RunnerStore.Registered reg = runners.register(token, "gone", Set.of(), 1, "t", now);
-    assertThat(runners.byCredential(reg.credential()).deleted()).isFalse();
-    assertThat(runners.delete(reg.runner().id())).isTrue();
-    assertThat(runners.byCredential(reg.credential()).deleted()).isTrue();
-    assertThat(runners.list()).extracting(RunnerRecord::name).doesNotContain("gone");
-  }
+    @Test
+    void aRunnerNeverHoldsMoreJobsThanItsSlots() {
+        String[] id = new String[1];
+        String token = runners.createRegistrationToken(now, now + 60_000, 1, id);
+        RunnerRecord one =
+                runners.register(token, "one-slot", Set.of(), 1, "test", now).runner();
+        enqueue("a");
+        enqueue("b");
+        assertThat(claim(one)).isNotNull();
+        assertThat(claim(one)).isNull();
+    }
 
-  @Test
-  void dataSurvivesAReopen() {
-    JobRecord j = enqueue("durable");
-    db.close();
-    db = Database.open(config());
-    jobs = new JobStore(db);
-    assertThat(jobs.get(j.id()).name()).isEqualTo("durable");
-  }
+    @Test
+    void manyConcurrentClaimersNeverShareAJob() throws Exception {
+        int jobCount = 1000;
+        for (int i = 0; i < jobCount; i++) enqueue("j" + i);
+        List<RunnerRecord> rs = new ArrayList<>();
+        for (int i = 0; i < 16; i++) rs.add(runner("r" + i));
+        ConcurrentHashMap<String, String> owner = new ConcurrentHashMap<>();
+        AtomicInteger duplicates = new AtomicInteger();
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 32; t++) {
+            RunnerRecord r = rs.get(t % rs.size());
+            fs.add(pool.submit(() -> {
+                go.await();
+                JobStore.Claim c;
+                while ((c = jobs.claim(r.id(), r.name(), r.labels(), Integer.MAX_VALUE, now, LEASE)) != null) {
+                    if (owner.putIfAbsent(c.job().id(), r.id()) != null) duplicates.incrementAndGet();
+                }
+                return null;
+            }));
+        }
+        go.countDown();
+        for (Future<?> f : fs) f.get();
+        pool.shutdown();
+        assertThat(duplicates.get()).isZero();
+        assertThat(owner).hasSize(jobCount);
+        assertThat(jobs.list(JobState.QUEUED, 10)).isEmpty();
+    }
 
-  static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
+    @Test
+    void anExpiredLeaseRequeuesAsANewAttemptThenFailsAsRunnerLost() {
+        RunnerRecord r = runner("r");
+        JobRecord j = enqueue("j");
+        JobStore.Claim first = claim(r);
+        now += LEASE + 1;
+        assertThat(jobs.expireLeases(now, LEASE)).containsExactly(new JobStore.Expired(j.id(), JobState.QUEUED));
+        assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.QUEUED);
+
+        // the first attempt is fenced off
+        assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNull();
+        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", now))
+                .isEqualTo(JobStore.CompleteOutcome.STALE);
+        assertThat(logs.append(j.id(), 1, 0, bytes("late"), 1000).outcome()).isEqualTo(LogStore.Outcome.STALE);
+        assertThat(jobs.attemptByToken(first.jobToken()).running()).isFalse();
+
+        JobStore.Claim second = claim(r);
+        assertThat(second.job().attempt()).isEqualTo(2);
+        now += LEASE + 1;
+        jobs.expireLeases(now, LEASE);
+        JobRecord lost = jobs.get(j.id());
+        assertThat(lost.state()).isEqualTo(JobState.FAILED);
+        assertThat(lost.reason()).contains("runner lost");
+    }
+
+    @Test
+    void heartbeatsKeepTheLeaseAndCompletionIsIdempotent() {
+        RunnerRecord r = runner("r");
+        JobRecord j = enqueue("j");
+        claim(r);
+        now += LEASE - 1;
+        assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNotNull();
+        now += LEASE - 1;
+        assertThat(jobs.expireLeases(now, LEASE)).isEmpty();
+        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", now))
+                .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
+        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", now))
+                .isEqualTo(JobStore.CompleteOutcome.ALREADY_COMPLETED);
+        assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void cancelFinishesAQueuedJobAndFlagsARunningOne() {
+        RunnerRecord r = runner("r");
+        JobRecord running = enqueue("running");
+        claim(r);
+        JobRecord queued = enqueue("queued");
+        assertThat(jobs.cancel(queued.id(), now)).isEqualTo(JobStore.CancelOutcome.CANCELLED);
+        assertThat(jobs.get(queued.id()).state()).isEqualTo(JobState.CANCELLED);
+        assertThat(jobs.cancel(running.id(), now)).isEqualTo(JobStore.CancelOutcome.REQUESTED);
+        assertThat(jobs.get(running.id()).cancelRequested()).isTrue();
+        assertThat(jobs.cancel(queued.id(), now)).isEqualTo(JobStore.CancelOutcome.ALREADY_FINISHED);
+        assertThat(jobs.cancel("nope", now)).isEqualTo(JobStore.CancelOutcome.NOT_FOUND);
+    }
+
+    @Test
+    void logAppendsAreIdempotentByOffsetAndRefuseGaps() {
+        runner("r");
+        JobRecord j = enqueue("j");
+        claim(runners.list().get(0));
+        assertThat(logs.append(j.id(), 1, 0, bytes("hello "), 1000).committed()).isEqualTo(6);
+        assertThat(logs.append(j.id(), 1, 0, bytes("hello "), 1000).committed()).isEqualTo(6); // retry: no-op
+        assertThat(logs.append(j.id(), 1, 3, bytes("lo world"), 1000).committed())
+                .isEqualTo(11); // overlap: only new bytes
+        LogStore.Append gap = logs.append(j.id(), 1, 20, bytes("x"), 1000);
+        assertThat(gap.outcome()).isEqualTo(LogStore.Outcome.GAP);
+        assertThat(gap.committed()).isEqualTo(11);
+        assertThat(new String(logs.read(j.id(), 1, 0).bytes(), StandardCharsets.UTF_8))
+                .isEqualTo("hello world");
+        assertThat(new String(logs.read(j.id(), 1, 6).bytes(), StandardCharsets.UTF_8))
+                .isEqualTo("world");
+    }
+
+    @Test
+    void logsBeyondTheLimitAreTruncatedWithAVisibleMarker() {
+        runner("r");
+        JobRecord j = enqueue("j");
+        claim(runners.list().get(0));
+        logs.append(j.id(), 1, 0, bytes("0123456789"), 8);
+        LogStore.Append more = logs.append(j.id(), 1, 10, bytes("abc"), 8);
+        assertThat(more.truncated()).isTrue();
+        assertThat(more.committed()).isEqualTo(13);
+        String text = new String(logs.read(j.id(), 1, 0).bytes(), StandardCharsets.UTF_8);
+        assertThat(text)
+                .startsWith("01234567")
+                .contains("log truncated")
+                .doesNotContain("89")
+                .doesNotContain("abc");
+    }
+
+    @Test
+    void registrationTokensExpireAndHaveAMaximumOfUses() {
+        String[] id = new String[1];
+        String twice = runners.createRegistrationToken(now, now + 1000, 2, id);
+        runners.register(twice, "a", Set.of(), 1, "t", now);
+        runners.register(twice, "b", Set.of(), 1, "t", now);
+        assertThatThrownBy(() -> runners.register(twice, "c", Set.of(), 1, "t", now))
+                .isInstanceOf(RunnerStore.RegistrationRefused.class)
+                .hasMessageContaining("maximum");
+        String soon = runners.createRegistrationToken(now, now + 1000, 5, id);
+        assertThatThrownBy(() -> runners.register(soon, "d", Set.of(), 1, "t", now + 1000))
+                .isInstanceOf(RunnerStore.RegistrationRefused.class)
+                .hasMessageContaining("expired");
+        assertThatThrownBy(() -> runners.register("rwr_unknown", "e", Set.of(), 1, "t", now))
+                .isInstanceOf(RunnerStore.RegistrationRefused.class)
+                .hasMessageContaining("not recognised");
+    }
+
+    @Test
+    void aDeletedRunnersCredentialIsRecognisedAsDeleted() {
+        String[] id = new String[1];
+        String token = runners.createRegistrationToken(now, now + 1000, 1, id);
+        RunnerStore.Registered reg = runners.register(token, "gone", Set.of(), 1, "t", now);
+        assertThat(runners.byCredential(reg.credential()).deleted()).isFalse();
+        assertThat(runners.delete(reg.runner().id())).isTrue();
+        assertThat(runners.byCredential(reg.credential()).deleted()).isTrue();
+        assertThat(runners.list()).extracting(RunnerRecord::name).doesNotContain("gone");
+    }
+
+    @Test
+    void dataSurvivesAReopen() {
+        JobRecord j = enqueue("durable");
+        db.close();
+        db = Database.open(config());
+        jobs = new JobStore(db);
+        assertThat(jobs.get(j.id()).name()).isEqualTo("durable");
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 }

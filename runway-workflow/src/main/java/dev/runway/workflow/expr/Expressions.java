@@ -11,55 +11,71 @@ import java.util.Set;
  * rules are what users' workflows depend on, and no library implements them.
  */
 public final class Expressions {
-  /** The contexts a workflow may name (GitHub's list); others are parse errors. */
-  public static final Set<String> WORKFLOW_CONTEXTS =
-      Set.of("github", "env", "vars", "secrets", "inputs", "matrix", "strategy", "needs", "steps", "job", "jobs", "runner");
+    /** The contexts a workflow may name (GitHub's list); others are parse errors. */
+    public static final Set<String> WORKFLOW_CONTEXTS = Set.of(
+            "github",
+            "env",
+            "vars",
+            "secrets",
+            "inputs",
+            "matrix",
+            "strategy",
+            "needs",
+            "steps",
+            "job",
+            "jobs",
+            "runner");
 
-  /** A parsed expression, ready to evaluate any number of times. */
-  public record Compiled(String source, Object tree) {
-    public Value evaluate(Value.Obj contexts) {
-      return evaluate(contexts, Status.SUCCESS, patterns -> "");
+    /** A parsed expression, ready to evaluate any number of times. */
+    public record Compiled(String source, Object tree) {
+        public Value evaluate(Value.Obj contexts) {
+            return evaluate(contexts, Status.SUCCESS, patterns -> "");
+        }
+
+        public Value evaluate(Value.Obj contexts, Status status, FileHasher hasher) {
+            try {
+                return new Evaluator(contexts, new Evaluator.Environment() {
+                            @Override
+                            public Evaluator.Status status() {
+                                return Evaluator.Status.valueOf(status.name());
+                            }
+
+                            @Override
+                            public String hashFiles(List<String> patterns) {
+                                return hasher.hash(patterns);
+                            }
+                        })
+                        .eval((Expr) tree);
+            } catch (StackOverflowError e) {
+                throw new ExpressionException(ExpressionException.Stage.EVALUATION, "expression too deeply nested", 0);
+            }
+        }
     }
 
-    public Value evaluate(Value.Obj contexts, Status status, FileHasher hasher) {
-      try {
-        return new Evaluator(contexts, new Evaluator.Environment() {
-          @Override
-          public Evaluator.Status status() {
-            return Evaluator.Status.valueOf(status.name());
-          }
-
-          @Override
-          public String hashFiles(List<String> patterns) {
-            return hasher.hash(patterns);
-          }
-        }).eval((Expr) tree);
-      } catch (StackOverflowError e) {
-        throw new ExpressionException(ExpressionException.Stage.EVALUATION, "expression too deeply nested", 0);
-      }
+    /** The job's status so far, for {@code success()}, {@code failure()}, {@code cancelled()}. */
+    public enum Status {
+        SUCCESS,
+        FAILURE,
+        CANCELLED
     }
-  }
 
-  /** The job's status so far, for {@code success()}, {@code failure()}, {@code cancelled()}. */
-  public enum Status { SUCCESS, FAILURE, CANCELLED }
+    /** Computes {@code hashFiles(...)} for the workspace. */
+    @FunctionalInterface
+    public interface FileHasher {
+        String hash(List<String> patterns);
+    }
 
-  /** Computes {@code hashFiles(...)} for the workspace. */
-  @FunctionalInterface
-  public interface FileHasher {
-    String hash(List<String> patterns);
-  }
+    /** Parses {@code expression}, allowing the given context names. Throws {@link ExpressionException}. */
+    public static Compiled parse(String expression, Set<String> contexts) {
+        Set<String> lower = new HashSet<>();
+        for (String c : contexts) lower.add(c.toLowerCase(Locale.ROOT));
+        List<Token> tokens = new Lexer(expression).lex();
+        return new Compiled(expression, new Parser(tokens, lower, Functions.STANDARD).parse());
+    }
 
-  /** Parses {@code expression}, allowing the given context names. Throws {@link ExpressionException}. */
-  public static Compiled parse(String expression, Set<String> contexts) {
-    Set<String> lower = new HashSet<>();
-    for (String c : contexts) lower.add(c.toLowerCase(Locale.ROOT));
-    List<Token> tokens = new Lexer(expression).lex();
-    return new Compiled(expression, new Parser(tokens, lower, Functions.STANDARD).parse());
-  }
+    public static Compiled parse(String expression) {
+        return parse(expression, WORKFLOW_CONTEXTS);
+    }
 
-  public static Compiled parse(String expression) {
-    return parse(expression, WORKFLOW_CONTEXTS);
-  }
-
-  private Expressions() {}
+    private Expressions() {}
 }

@@ -8,4 +8,4 @@ import java.util.Map;
  * {@code combinations} is the expansion when the matrix is static.
  */
 public record Strategy(
-    List<Map<String, Object>> combinations, String matrixExpression, boolean failFast, Integer maxParallel) {}
+        List<Map<String, Object>> combinations, String matrixExpression, boolean failFast, Integer maxParallel) {}

@@ -5,13 +5,13 @@ import java.util.Map;
 
 /** A parsed, validated workflow file. {@code on} keeps the triggers as parsed (event name → its filters/inputs). */
 public record Workflow(
-    String file,
-    String name,
-    String runName,
-    Map<String, Object> on,
-    Map<String, String> env,
-    Map<String, String> defaultsRun,
-    Object concurrency,
-    Object permissions,
-    Map<String, Job> jobs,
-    List<String> jobOrder) {}
+        String file,
+        String name,
+        String runName,
+        Map<String, Object> on,
+        Map<String, String> env,
+        Map<String, String> defaultsRun,
+        Object concurrency,
+        Object permissions,
+        Map<String, Job> jobs,
+        List<String> jobOrder) {}

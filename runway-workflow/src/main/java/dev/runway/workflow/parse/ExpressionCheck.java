@@ -6,53 +6,55 @@ import org.snakeyaml.engine.v2.nodes.Node;
 
 /** Checks every {@code ${{ }}} in a value (and whole {@code if:} conditions) before anything runs. */
 final class ExpressionCheck {
-  static void template(Node at, String value, Session s) {
-    if (value == null) return;
-    int from = 0;
-    while (true) {
-      int open = value.indexOf("${{", from);
-      if (open < 0) return;
-      int close = closing(value, open + 3);
-      if (close < 0) {
-        s.error(at, "The expression is not closed. An unescaped ${{ sequence was found, but the closing }} sequence was not found.");
-        return;
-      }
-      expression(at, value.substring(open + 3, close).strip(), s);
-      from = close + 2;
+    static void template(Node at, String value, Session s) {
+        if (value == null) return;
+        int from = 0;
+        while (true) {
+            int open = value.indexOf("${{", from);
+            if (open < 0) return;
+            int close = closing(value, open + 3);
+            if (close < 0) {
+                s.error(
+                        at,
+                        "The expression is not closed. An unescaped ${{ sequence was found, but the closing }} sequence was not found.");
+                return;
+            }
+            expression(at, value.substring(open + 3, close).strip(), s);
+            from = close + 2;
+        }
     }
-  }
 
-  /** {@code if:} may be written with or without {@code ${{ }}}. */
-  static void condition(Node at, String value, Session s) {
-    if (value == null || value.isBlank()) return;
-    String v = value.strip();
-    if (v.startsWith("${{") && v.endsWith("}}") && v.indexOf("${{", 3) < 0) {
-      expression(at, v.substring(3, v.length() - 2).strip(), s);
-    } else if (v.contains("${{")) {
-      template(at, v, s);
-    } else {
-      expression(at, v, s);
+    /** {@code if:} may be written with or without {@code ${{ }}}. */
+    static void condition(Node at, String value, Session s) {
+        if (value == null || value.isBlank()) return;
+        String v = value.strip();
+        if (v.startsWith("${{") && v.endsWith("}}") && v.indexOf("${{", 3) < 0) {
+            expression(at, v.substring(3, v.length() - 2).strip(), s);
+        } else if (v.contains("${{")) {
+            template(at, v, s);
+        } else {
+            expression(at, v, s);
+        }
     }
-  }
 
-  static void expression(Node at, String expr, Session s) {
-    try {
-      Expressions.parse(expr);
-    } catch (ExpressionException e) {
-      s.error(at, e.describe(expr));
+    static void expression(Node at, String expr, Session s) {
+        try {
+            Expressions.parse(expr);
+        } catch (ExpressionException e) {
+            s.error(at, e.describe(expr));
+        }
     }
-  }
 
-  /** Index of the {@code }}} that closes an expression, skipping quoted strings; -1 if none. */
-  static int closing(String v, int from) {
-    boolean inString = false;
-    for (int i = from; i < v.length() - 1; i++) {
-      char c = v.charAt(i);
-      if (c == '\'') inString = !inString;
-      else if (!inString && c == '}' && v.charAt(i + 1) == '}') return i;
+    /** Index of the {@code }}} that closes an expression, skipping quoted strings; -1 if none. */
+    static int closing(String v, int from) {
+        boolean inString = false;
+        for (int i = from; i < v.length() - 1; i++) {
+            char c = v.charAt(i);
+            if (c == '\'') inString = !inString;
+            else if (!inString && c == '}' && v.charAt(i + 1) == '}') return i;
+        }
+        return -1;
     }
-    return -1;
-  }
 
-  private ExpressionCheck() {}
+    private ExpressionCheck() {}
 }

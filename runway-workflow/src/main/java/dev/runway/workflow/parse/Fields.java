@@ -11,92 +11,98 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
 /** Reading typed fields out of YAML nodes, reporting every problem to the session. Shared by the readers. */
 final class Fields {
-  final Session s;
+    final Session s;
 
-  Fields(Session s) {
-    this.s = s;
-  }
+    Fields(Session s) {
+        this.s = s;
+    }
 
-  /** Keys of a mapping; unknown ones are warnings ({@code closed} false) or errors ({@code closed} true). */
-  Map<String, Node> mapping(Node n, Set<String> known, boolean closed, String what) {
-    Map<String, Node> out = new HashMap<>();
-    if (!(n instanceof MappingNode)) {
-      s.error(n, what + " must be a mapping");
-      return out;
+    /** Keys of a mapping; unknown ones are warnings ({@code closed} false) or errors ({@code closed} true). */
+    Map<String, Node> mapping(Node n, Set<String> known, boolean closed, String what) {
+        Map<String, Node> out = new HashMap<>();
+        if (!(n instanceof MappingNode)) {
+            s.error(n, what + " must be a mapping");
+            return out;
+        }
+        for (NodeTuple t : Yaml.entries(n)) {
+            String key = Yaml.isNull(t.getKeyNode()) ? "" : Yaml.scalar(t.getKeyNode());
+            if (key == null || key.isEmpty()) {
+                s.error(
+                        t.getKeyNode(),
+                        "Unexpected value '" + (key == null ? "" : key) + "' (a key must be a non-empty string)");
+                continue;
+            }
+            if (out.containsKey(key)) {
+                s.error(t.getKeyNode(), "'" + key + "' is already defined");
+                continue;
+            }
+            if (!known.contains(key)) {
+                if (closed) s.error(t.getKeyNode(), "Unexpected value '" + key + "'");
+                else
+                    s.warning(
+                            t.getKeyNode(),
+                            "unknown key '" + key + "' in " + what + " is ignored (expected one of "
+                                    + String.join(", ", known.stream().sorted().toList()) + ")");
+                continue;
+            }
+            out.put(key, t.getValueNode());
+        }
+        return out;
     }
-    for (NodeTuple t : Yaml.entries(n)) {
-      String key = Yaml.isNull(t.getKeyNode()) ? "" : Yaml.scalar(t.getKeyNode());
-      if (key == null || key.isEmpty()) {
-        s.error(t.getKeyNode(), "Unexpected value '" + (key == null ? "" : key) + "' (a key must be a non-empty string)");
-        continue;
-      }
-      if (out.containsKey(key)) {
-        s.error(t.getKeyNode(), "'" + key + "' is already defined");
-        continue;
-      }
-      if (!known.contains(key)) {
-        if (closed) s.error(t.getKeyNode(), "Unexpected value '" + key + "'");
-        else s.warning(t.getKeyNode(), "unknown key '" + key + "' in " + what + " is ignored (expected one of " + String.join(", ", known.stream().sorted().toList()) + ")");
-        continue;
-      }
-      out.put(key, t.getValueNode());
-    }
-    return out;
-  }
 
-  Map<String, String> stringMap(Node n) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (n == null) return out;
-    if (n instanceof ScalarNode sc && sc.getValue().contains("${{")) {
-      checkTemplate(n);
-      return out;
+    Map<String, String> stringMap(Node n) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (n == null) return out;
+        if (n instanceof ScalarNode sc && sc.getValue().contains("${{")) {
+            checkTemplate(n);
+            return out;
+        }
+        if (!(n instanceof MappingNode)) {
+            s.error(n, "expected a mapping of names to values");
+            return out;
+        }
+        for (NodeTuple t : Yaml.entries(n)) {
+            String key = Yaml.scalar(t.getKeyNode());
+            Node v = t.getValueNode();
+            if (!(v instanceof ScalarNode)) {
+                s.error(v, "the value of '" + key + "' must be a string, number or boolean");
+                continue;
+            }
+            checkTemplate(v);
+            out.put(key, Yaml.isNull(v) ? "" : Yaml.scalar(v));
+        }
+        return out;
     }
-    if (!(n instanceof MappingNode)) {
-      s.error(n, "expected a mapping of names to values");
-      return out;
-    }
-    for (NodeTuple t : Yaml.entries(n)) {
-      String key = Yaml.scalar(t.getKeyNode());
-      Node v = t.getValueNode();
-      if (!(v instanceof ScalarNode)) {
-        s.error(v, "the value of '" + key + "' must be a string, number or boolean");
-        continue;
-      }
-      checkTemplate(v);
-      out.put(key, Yaml.isNull(v) ? "" : Yaml.scalar(v));
-    }
-    return out;
-  }
 
-  Integer minutes(Node n) {
-    String v = string(n);
-    if (v == null || v.contains("${{")) {
-      checkTemplate(n);
-      return null;
+    Integer minutes(Node n) {
+        String v = string(n);
+        if (v == null || v.contains("${{")) {
+            checkTemplate(n);
+            return null;
+        }
+        try {
+            double d = Double.parseDouble(v);
+            if (d <= 0) s.warning(n, "timeout-minutes " + v + " is not positive; the default timeout applies");
+            return d <= 0 ? null : (int) Math.min(Integer.MAX_VALUE, Math.ceil(d));
+        } catch (NumberFormatException e) {
+            s.error(n, "timeout-minutes must be a positive number, not '" + v + "'");
+            return null;
+        }
     }
-    try {
-      double d = Double.parseDouble(v);
-      if (d <= 0) s.warning(n, "timeout-minutes " + v + " is not positive; the default timeout applies");
-      return d <= 0 ? null : (int) Math.min(Integer.MAX_VALUE, Math.ceil(d));
-    } catch (NumberFormatException e) {
-      s.error(n, "timeout-minutes must be a positive number, not '" + v + "'");
-      return null;
+
+    void checkTemplate(Node n) {
+        if (n instanceof ScalarNode sc) ExpressionCheck.template(n, sc.getValue(), s);
     }
-  }
 
-  void checkTemplate(Node n) {
-    if (n instanceof ScalarNode sc) ExpressionCheck.template(n, sc.getValue(), s);
-  }
+    void checkTemplates(Node n) {
+        if (n == null) return;
+        if (n instanceof ScalarNode) checkTemplate(n);
+        for (Node i : Yaml.items(n)) checkTemplates(i);
+        for (NodeTuple t : Yaml.entries(n)) checkTemplates(t.getValueNode());
+    }
 
-  void checkTemplates(Node n) {
-    if (n == null) return;
-    if (n instanceof ScalarNode) checkTemplate(n);
-    for (Node i : Yaml.items(n)) checkTemplates(i);
-    for (NodeTuple t : Yaml.entries(n)) checkTemplates(t.getValueNode());
-  }
-
-  static String string(Node n) {
-    if (n == null || Yaml.isNull(n)) return null;
-    return Yaml.scalar(n);
-  }
+    static String string(Node n) {
+        if (n == null || Yaml.isNull(n)) return null;
+        return Yaml.scalar(n);
+    }
 }

@@ -6,30 +6,30 @@ import org.snakeyaml.engine.v2.nodes.Node;
 
 /** Collects the diagnostics of one file. */
 final class Session {
-  private final String file;
-  final List<Diagnostic> diagnostics = new ArrayList<>();
+    private final String file;
+    final List<Diagnostic> diagnostics = new ArrayList<>();
 
-  Session(String file) {
-    this.file = file;
-  }
+    Session(String file) {
+        this.file = file;
+    }
 
-  String file() {
-    return file;
-  }
+    String file() {
+        return file;
+    }
 
-  void error(int line, int col, String message) {
-    diagnostics.add(new Diagnostic(Diagnostic.Severity.ERROR, file, line, col, message));
-  }
+    void error(int line, int col, String message) {
+        diagnostics.add(new Diagnostic(Diagnostic.Severity.ERROR, file, line, col, message));
+    }
 
-  void error(Node at, String message) {
-    error(Yaml.line(at), Yaml.col(at), message);
-  }
+    void error(Node at, String message) {
+        error(Yaml.line(at), Yaml.col(at), message);
+    }
 
-  void warning(Node at, String message) {
-    diagnostics.add(new Diagnostic(Diagnostic.Severity.WARNING, file, Yaml.line(at), Yaml.col(at), message));
-  }
+    void warning(Node at, String message) {
+        diagnostics.add(new Diagnostic(Diagnostic.Severity.WARNING, file, Yaml.line(at), Yaml.col(at), message));
+    }
 
-  boolean hasErrors() {
-    return diagnostics.stream().anyMatch(d -> d.severity() == Diagnostic.Severity.ERROR);
-  }
+    boolean hasErrors() {
+        return diagnostics.stream().anyMatch(d -> d.severity() == Diagnostic.Severity.ERROR);
+    }
 }

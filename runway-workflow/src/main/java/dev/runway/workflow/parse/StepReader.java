@@ -3,78 +3,112 @@ package dev.runway.workflow.parse;
 import dev.runway.workflow.model.Step;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.NodeTuple;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /** {@code steps}: ids, run/uses, shell and the expressions in them. */
 final class StepReader {
-  static final Set<String> STEP_KEYS = Set.of("id", "name", "if", "run", "shell", "working-directory", "env", "continue-on-error",
-      "timeout-minutes", "uses", "with");
-  static final Set<String> SHELLS = Set.of("bash", "sh", "python");
+    static final Set<String> STEP_KEYS = Set.of(
+            "id",
+            "name",
+            "if",
+            "run",
+            "shell",
+            "working-directory",
+            "env",
+            "continue-on-error",
+            "timeout-minutes",
+            "uses",
+            "with");
+    static final Set<String> SHELLS = Set.of("bash", "sh", "python");
 
-  private final Fields f;
-  private final Session s;
+    private final Fields f;
+    private final Session s;
 
-  StepReader(Fields f) {
-    this.f = f;
-    this.s = f.s;
-  }
-
-  List<Step> steps(String jobId, Node n) {
-    List<Step> out = new ArrayList<>();
-    if (n == null) return out;
-    if (!(n instanceof SequenceNode) || Yaml.items(n).isEmpty()) {
-      s.error(n, "'steps' of job '" + jobId + "' must be a list with at least one step");
-      return out;
+    StepReader(Fields f) {
+        this.f = f;
+        this.s = f.s;
     }
-    Set<String> ids = new HashSet<>();
-    int index = 0;
-    for (Node sn : Yaml.items(n)) {
-      index++;
-      if (!(sn instanceof MappingNode)) {
-        s.error(sn, "step " + index + " of job '" + jobId + "' must be a mapping with 'run' or 'uses'");
-        continue;
-      }
-      Map<String, Node> k = f.mapping(sn, STEP_KEYS, false, "step");
-      String id = Fields.string(k.get("id"));
-      if (id != null) {
-        if (id.startsWith("__")) {
-          s.error(k.get("id"), "The identifier '" + id + "' is invalid. IDs starting with '__' are reserved.");
-        } else if (!WorkflowParser.ID.matcher(id).matches()) {
-          s.error(k.get("id"), "The identifier '" + id + "' is invalid. IDs may only contain alphanumeric characters, '_', and '-'."
-              + " IDs must start with a letter or '_' and and must be less than 100 characters.");
-        } else if (!ids.add(id.toLowerCase(Locale.ROOT))) {
-          s.error(k.get("id"), "The identifier '" + id + "' may not be used more than once within the same scope.");
+
+    List<Step> steps(String jobId, Node n) {
+        List<Step> out = new ArrayList<>();
+        if (n == null) return out;
+        if (!(n instanceof SequenceNode) || Yaml.items(n).isEmpty()) {
+            s.error(n, "'steps' of job '" + jobId + "' must be a list with at least one step");
+            return out;
         }
-      }
-      String run = Fields.string(k.get("run"));
-      String uses = Fields.string(k.get("uses"));
-      if (run != null && uses != null) s.error(sn, "a step has either 'run' or 'uses', not both");
-      if (run == null && uses == null) {
-        List<String> other = Yaml.entries(sn).stream().map(t -> Yaml.scalar(t.getKeyNode())).filter(x -> x != null && !STEP_KEYS.contains(x)).toList();
-        s.error(sn, other.isEmpty() ? "a step needs 'run' (a script) or 'uses' (an action)"
-            : "not supported by Runway: steps with " + other + " (Runway runs steps with 'run' or 'uses')");
-      }
-      String shell = Fields.string(k.get("shell"));
-      if (shell != null && !SHELLS.contains(shell) && !shell.contains("{0}")) {
-        s.error(k.get("shell"), "not supported by Runway: shell '" + shell + "' (supported: bash, sh, python, or a command with {0})");
-      }
-      f.checkTemplate(k.get("run"));
-      f.checkTemplate(k.get("name"));
-      f.checkTemplate(k.get("working-directory"));
-      if (k.containsKey("if")) ExpressionCheck.condition(k.get("if"), Fields.string(k.get("if")), s);
-      out.add(new Step(id, Fields.string(k.get("name")), Fields.string(k.get("if")), run, shell, Fields.string(k.get("working-directory")),
-          f.stringMap(k.get("env")), Fields.string(k.get("continue-on-error")), f.minutes(k.get("timeout-minutes")), uses,
-          f.stringMap(k.get("with")), Yaml.line(sn)));
+        Set<String> ids = new HashSet<>();
+        int index = 0;
+        for (Node sn : Yaml.items(n)) {
+            index++;
+            if (!(sn instanceof MappingNode)) {
+                s.error(sn, "step " + index + " of job '" + jobId + "' must be a mapping with 'run' or 'uses'");
+                continue;
+            }
+            Map<String, Node> k = f.mapping(sn, STEP_KEYS, false, "step");
+            String id = Fields.string(k.get("id"));
+            if (id != null) {
+                if (id.startsWith("__")) {
+                    s.error(
+                            k.get("id"),
+                            "The identifier '" + id + "' is invalid. IDs starting with '__' are reserved.");
+                } else if (!WorkflowParser.ID.matcher(id).matches()) {
+                    s.error(
+                            k.get("id"),
+                            "The identifier '" + id
+                                    + "' is invalid. IDs may only contain alphanumeric characters, '_', and '-'."
+                                    + " IDs must start with a letter or '_' and and must be less than 100 characters.");
+                } else if (!ids.add(id.toLowerCase(Locale.ROOT))) {
+                    s.error(
+                            k.get("id"),
+                            "The identifier '" + id + "' may not be used more than once within the same scope.");
+                }
+            }
+            String run = Fields.string(k.get("run"));
+            String uses = Fields.string(k.get("uses"));
+            if (run != null && uses != null) s.error(sn, "a step has either 'run' or 'uses', not both");
+            if (run == null && uses == null) {
+                List<String> other = Yaml.entries(sn).stream()
+                        .map(t -> Yaml.scalar(t.getKeyNode()))
+                        .filter(x -> x != null && !STEP_KEYS.contains(x))
+                        .toList();
+                s.error(
+                        sn,
+                        other.isEmpty()
+                                ? "a step needs 'run' (a script) or 'uses' (an action)"
+                                : "not supported by Runway: steps with " + other
+                                        + " (Runway runs steps with 'run' or 'uses')");
+            }
+            String shell = Fields.string(k.get("shell"));
+            if (shell != null && !SHELLS.contains(shell) && !shell.contains("{0}")) {
+                s.error(
+                        k.get("shell"),
+                        "not supported by Runway: shell '" + shell
+                                + "' (supported: bash, sh, python, or a command with {0})");
+            }
+            f.checkTemplate(k.get("run"));
+            f.checkTemplate(k.get("name"));
+            f.checkTemplate(k.get("working-directory"));
+            if (k.containsKey("if")) ExpressionCheck.condition(k.get("if"), Fields.string(k.get("if")), s);
+            out.add(new Step(
+                    id,
+                    Fields.string(k.get("name")),
+                    Fields.string(k.get("if")),
+                    run,
+                    shell,
+                    Fields.string(k.get("working-directory")),
+                    f.stringMap(k.get("env")),
+                    Fields.string(k.get("continue-on-error")),
+                    f.minutes(k.get("timeout-minutes")),
+                    uses,
+                    f.stringMap(k.get("with")),
+                    Yaml.line(sn)));
+        }
+        return out;
     }
-    return out;
-  }
 }

@@ -2,10 +2,8 @@ package dev.runway.workflow.parse;
 
 import dev.runway.workflow.model.Strategy;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -16,77 +14,79 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /** {@code strategy}: the matrix (expanded when static), fail-fast and max-parallel. */
 final class StrategyReader {
-  private final Fields f;
-  private final Session s;
+    private final Fields f;
+    private final Session s;
 
-  StrategyReader(Fields f) {
-    this.f = f;
-    this.s = f.s;
-  }
+    StrategyReader(Fields f) {
+        this.f = f;
+        this.s = f.s;
+    }
 
-  Strategy strategy(Node n) {
-    if (n == null) return null;
-    Map<String, Node> k = f.mapping(n, Set.of("matrix", "fail-fast", "max-parallel"), true, "strategy");
-    boolean failFast = !"false".equals(Fields.string(k.get("fail-fast")));
-    Integer maxParallel = null;
-    String mp = Fields.string(k.get("max-parallel"));
-    if (mp != null && !mp.contains("${{")) {
-      try {
-        maxParallel = Integer.parseInt(mp);
-        if (maxParallel < 1) throw new NumberFormatException();
-      } catch (NumberFormatException e) {
-        s.error(k.get("max-parallel"), "max-parallel must be a positive whole number, not '" + mp + "'");
-      }
-    }
-    Node m = k.get("matrix");
-    if (m == null) return new Strategy(List.of(Map.of()), null, failFast, maxParallel);
-    if (m instanceof ScalarNode sc) {
-      ExpressionCheck.template(m, sc.getValue(), s);
-      if (!sc.getValue().contains("${{")) s.error(m, "a matrix must be a mapping of names to lists, or an expression");
-      return new Strategy(null, sc.getValue(), failFast, maxParallel);
-    }
-    Map<String, List<Object>> axes = new LinkedHashMap<>();
-    List<Map<String, Object>> include = new ArrayList<>();
-    List<Map<String, Object>> exclude = new ArrayList<>();
-    boolean dynamic = false;
-    for (NodeTuple t : Yaml.entries(m)) {
-      String key = Yaml.scalar(t.getKeyNode());
-      Node v = t.getValueNode();
-      if ("include".equals(key) || "exclude".equals(key)) {
-        if (v instanceof ScalarNode sv && sv.getValue().contains("${{")) {
-          dynamic = true;
-          ExpressionCheck.template(v, sv.getValue(), s);
-          continue;
+    Strategy strategy(Node n) {
+        if (n == null) return null;
+        Map<String, Node> k = f.mapping(n, Set.of("matrix", "fail-fast", "max-parallel"), true, "strategy");
+        boolean failFast = !"false".equals(Fields.string(k.get("fail-fast")));
+        Integer maxParallel = null;
+        String mp = Fields.string(k.get("max-parallel"));
+        if (mp != null && !mp.contains("${{")) {
+            try {
+                maxParallel = Integer.parseInt(mp);
+                if (maxParallel < 1) throw new NumberFormatException();
+            } catch (NumberFormatException e) {
+                s.error(k.get("max-parallel"), "max-parallel must be a positive whole number, not '" + mp + "'");
+            }
         }
-        if (!(v instanceof SequenceNode)) {
-          s.error(v, "matrix '" + key + "' must be a list of mappings");
-          continue;
+        Node m = k.get("matrix");
+        if (m == null) return new Strategy(List.of(Map.of()), null, failFast, maxParallel);
+        if (m instanceof ScalarNode sc) {
+            ExpressionCheck.template(m, sc.getValue(), s);
+            if (!sc.getValue().contains("${{"))
+                s.error(m, "a matrix must be a mapping of names to lists, or an expression");
+            return new Strategy(null, sc.getValue(), failFast, maxParallel);
         }
-        for (Node i : Yaml.items(v)) {
-          if (!(i instanceof MappingNode)) {
-            s.error(i, "each matrix '" + key + "' entry must be a mapping");
-            continue;
-          }
-          @SuppressWarnings("unchecked")
-          Map<String, Object> entry = (Map<String, Object>) Yaml.toData(i);
-          ("include".equals(key) ? include : exclude).add(entry);
+        Map<String, List<Object>> axes = new LinkedHashMap<>();
+        List<Map<String, Object>> include = new ArrayList<>();
+        List<Map<String, Object>> exclude = new ArrayList<>();
+        boolean dynamic = false;
+        for (NodeTuple t : Yaml.entries(m)) {
+            String key = Yaml.scalar(t.getKeyNode());
+            Node v = t.getValueNode();
+            if ("include".equals(key) || "exclude".equals(key)) {
+                if (v instanceof ScalarNode sv && sv.getValue().contains("${{")) {
+                    dynamic = true;
+                    ExpressionCheck.template(v, sv.getValue(), s);
+                    continue;
+                }
+                if (!(v instanceof SequenceNode)) {
+                    s.error(v, "matrix '" + key + "' must be a list of mappings");
+                    continue;
+                }
+                for (Node i : Yaml.items(v)) {
+                    if (!(i instanceof MappingNode)) {
+                        s.error(i, "each matrix '" + key + "' entry must be a mapping");
+                        continue;
+                    }
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> entry = (Map<String, Object>) Yaml.toData(i);
+                    ("include".equals(key) ? include : exclude).add(entry);
+                }
+            } else if (v instanceof SequenceNode) {
+                List<Object> values = new ArrayList<>();
+                for (Node i : Yaml.items(v)) values.add(Yaml.toData(i));
+                if (values.isEmpty()) s.error(v, "matrix '" + key + "' has no values");
+                axes.put(key, values);
+            } else if (v instanceof ScalarNode sv && sv.getValue().contains("${{")) {
+                dynamic = true;
+                ExpressionCheck.template(v, sv.getValue(), s);
+            } else {
+                s.error(v, "matrix '" + key + "' must be a list of values (or an expression)");
+            }
         }
-      } else if (v instanceof SequenceNode) {
-        List<Object> values = new ArrayList<>();
-        for (Node i : Yaml.items(v)) values.add(Yaml.toData(i));
-        if (values.isEmpty()) s.error(v, "matrix '" + key + "' has no values");
-        axes.put(key, values);
-      } else if (v instanceof ScalarNode sv && sv.getValue().contains("${{")) {
-        dynamic = true;
-        ExpressionCheck.template(v, sv.getValue(), s);
-      } else {
-        s.error(v, "matrix '" + key + "' must be a list of values (or an expression)");
-      }
+        if (dynamic) return new Strategy(null, "dynamic", failFast, maxParallel);
+        List<Map<String, Object>> combos = MatrixExpander.expand(axes, include, exclude);
+        if (combos.isEmpty()) s.error(m, "the matrix expands to no combinations (every combination is excluded)");
+        if (combos.size() > 256)
+            s.error(m, "the matrix expands to " + combos.size() + " combinations; at most 256 are allowed");
+        return new Strategy(combos, null, failFast, maxParallel);
     }
-    if (dynamic) return new Strategy(null, "dynamic", failFast, maxParallel);
-    List<Map<String, Object>> combos = MatrixExpander.expand(axes, include, exclude);
-    if (combos.isEmpty()) s.error(m, "the matrix expands to no combinations (every combination is excluded)");
-    if (combos.size() > 256) s.error(m, "the matrix expands to " + combos.size() + " combinations; at most 256 are allowed");
-    return new Strategy(combos, null, failFast, maxParallel);
-  }
 }

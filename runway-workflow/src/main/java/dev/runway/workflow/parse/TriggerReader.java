@@ -1,13 +1,8 @@
 package dev.runway.workflow.parse;
 
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -15,53 +10,95 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /** {@code on}: the events (GitHub's names), schedules and their filters kept as data. */
 final class TriggerReader {
-  static final Set<String> EVENTS = Set.of("branch_protection_rule", "check_run", "check_suite", "create", "delete", "deployment",
-      "deployment_status", "discussion", "discussion_comment", "fork", "gollum", "issue_comment", "issues", "label", "merge_group",
-      "milestone", "page_build", "project", "project_card", "project_column", "public", "pull_request", "pull_request_review",
-      "pull_request_review_comment", "pull_request_target", "push", "registry_package", "release", "repository_dispatch",
-      "schedule", "status", "watch", "workflow_call", "workflow_dispatch", "workflow_run", "image_version");
+    static final Set<String> EVENTS = Set.of(
+            "branch_protection_rule",
+            "check_run",
+            "check_suite",
+            "create",
+            "delete",
+            "deployment",
+            "deployment_status",
+            "discussion",
+            "discussion_comment",
+            "fork",
+            "gollum",
+            "issue_comment",
+            "issues",
+            "label",
+            "merge_group",
+            "milestone",
+            "page_build",
+            "project",
+            "project_card",
+            "project_column",
+            "public",
+            "pull_request",
+            "pull_request_review",
+            "pull_request_review_comment",
+            "pull_request_target",
+            "push",
+            "registry_package",
+            "release",
+            "repository_dispatch",
+            "schedule",
+            "status",
+            "watch",
+            "workflow_call",
+            "workflow_dispatch",
+            "workflow_run",
+            "image_version");
 
-  private final Fields f;
-  private final Session s;
+    private final Fields f;
+    private final Session s;
 
-  TriggerReader(Fields f) {
-    this.f = f;
-    this.s = f.s;
-  }
-
-  Map<String, Object> triggers(Node n) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    if (n == null) return out;
-    if (n instanceof ScalarNode sc) {
-      event(n, sc.getValue());
-      out.put(sc.getValue(), null);
-    } else if (n instanceof SequenceNode) {
-      for (Node i : Yaml.items(n)) {
-        String e = Yaml.scalar(i);
-        event(i, e);
-        out.put(e, null);
-      }
-    } else {
-      for (NodeTuple t : Yaml.entries(n)) {
-        String e = Yaml.scalar(t.getKeyNode());
-        event(t.getKeyNode(), e);
-        if ("workflow_call".equals(e)) {
-          s.warning(t.getKeyNode(), "not supported by Runway: 'workflow_call' (this workflow cannot be called as a reusable workflow)");
-        }
-        if ("schedule".equals(e)) {
-          for (Node c : Yaml.items(t.getValueNode())) {
-            String cron = Fields.string(Yaml.entries(c).stream().filter(x -> "cron".equals(Yaml.scalar(x.getKeyNode())))
-                .map(NodeTuple::getValueNode).findFirst().orElse(null));
-            if (cron == null || cron.trim().split("\\s+").length != 5) s.error(c, "a schedule needs 'cron' with five fields, e.g. '0 3 * * 1'");
-          }
-        }
-        out.put(e, Yaml.toData(t.getValueNode()));
-      }
+    TriggerReader(Fields f) {
+        this.f = f;
+        this.s = f.s;
     }
-    return out;
-  }
 
-  void event(Node at, String e) {
-    if (e == null || !EVENTS.contains(e)) s.warning(at, "unknown event '" + e + "' (Runway knows GitHub's events, e.g. push, pull_request, workflow_dispatch, schedule)");
-  }
+    Map<String, Object> triggers(Node n) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (n == null) return out;
+        if (n instanceof ScalarNode sc) {
+            event(n, sc.getValue());
+            out.put(sc.getValue(), null);
+        } else if (n instanceof SequenceNode) {
+            for (Node i : Yaml.items(n)) {
+                String e = Yaml.scalar(i);
+                event(i, e);
+                out.put(e, null);
+            }
+        } else {
+            for (NodeTuple t : Yaml.entries(n)) {
+                String e = Yaml.scalar(t.getKeyNode());
+                event(t.getKeyNode(), e);
+                if ("workflow_call".equals(e)) {
+                    s.warning(
+                            t.getKeyNode(),
+                            "not supported by Runway: 'workflow_call' (this workflow cannot be called as a reusable workflow)");
+                }
+                if ("schedule".equals(e)) {
+                    for (Node c : Yaml.items(t.getValueNode())) {
+                        String cron = Fields.string(Yaml.entries(c).stream()
+                                .filter(x -> "cron".equals(Yaml.scalar(x.getKeyNode())))
+                                .map(NodeTuple::getValueNode)
+                                .findFirst()
+                                .orElse(null));
+                        if (cron == null || cron.trim().split("\\s+").length != 5)
+                            s.error(c, "a schedule needs 'cron' with five fields, e.g. '0 3 * * 1'");
+                    }
+                }
+                out.put(e, Yaml.toData(t.getValueNode()));
+            }
+        }
+        return out;
+    }
+
+    void event(Node at, String e) {
+        if (e == null || !EVENTS.contains(e))
+            s.warning(
+                    at,
+                    "unknown event '" + e
+                            + "' (Runway knows GitHub's events, e.g. push, pull_request, workflow_dispatch, schedule)");
+    }
 }

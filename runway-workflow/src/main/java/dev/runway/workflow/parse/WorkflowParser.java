@@ -5,7 +5,6 @@ import dev.runway.workflow.model.Step;
 import dev.runway.workflow.model.Strategy;
 import dev.runway.workflow.model.Workflow;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,196 +24,260 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * warnings for keys it does not know. Never throws on bad input.
  */
 public final class WorkflowParser {
-  /** The workflow (null if it has errors) and every diagnostic. */
-  public record Result(Workflow workflow, List<Diagnostic> diagnostics) {
-    public List<Diagnostic> errors() {
-      return diagnostics.stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).toList();
+    /** The workflow (null if it has errors) and every diagnostic. */
+    public record Result(Workflow workflow, List<Diagnostic> diagnostics) {
+        public List<Diagnostic> errors() {
+            return diagnostics.stream()
+                    .filter(d -> d.severity() == Diagnostic.Severity.ERROR)
+                    .toList();
+        }
+
+        public boolean ok() {
+            return errors().isEmpty();
+        }
     }
 
-    public boolean ok() {
-      return errors().isEmpty();
+    static final Set<String> TOP_KEYS =
+            Set.of("name", "run-name", "on", "env", "defaults", "jobs", "concurrency", "permissions");
+    static final Set<String> JOB_KEYS = Set.of(
+            "name",
+            "needs",
+            "runs-on",
+            "if",
+            "strategy",
+            "timeout-minutes",
+            "continue-on-error",
+            "env",
+            "outputs",
+            "container",
+            "services",
+            "concurrency",
+            "permissions",
+            "defaults",
+            "steps",
+            "environment",
+            "uses",
+            "with",
+            "secrets");
+    static final Pattern ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,99}");
+
+    public static Result parse(String file, String text) {
+        Session s = new Session(file);
+        Workflow w = null;
+        try {
+            Node root = Yaml.compose(text, s);
+            if (root == null && !s.hasErrors())
+                s.error(1, 1, "the file is empty; expected a mapping with 'on' and 'jobs'");
+            if (root != null) w = new WorkflowParser(s).workflow(root);
+        } catch (RuntimeException e) {
+            // a bug must still not become a stack trace for the user
+            s.error(1, 1, "internal error while reading the workflow: " + e);
+            if (Boolean.getBoolean("runway.debug")) e.printStackTrace();
+        }
+        return new Result(s.hasErrors() ? null : w, List.copyOf(s.diagnostics));
     }
-  }
 
-  static final Set<String> TOP_KEYS = Set.of("name", "run-name", "on", "env", "defaults", "jobs", "concurrency", "permissions");
-  static final Set<String> JOB_KEYS = Set.of("name", "needs", "runs-on", "if", "strategy", "timeout-minutes", "continue-on-error",
-      "env", "outputs", "container", "services", "concurrency", "permissions", "defaults", "steps", "environment", "uses", "with", "secrets");
-  static final Pattern ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,99}");
+    private final Session s;
+    private final Fields f;
 
-  public static Result parse(String file, String text) {
-    Session s = new Session(file);
-    Workflow w = null;
-    try {
-      Node root = Yaml.compose(text, s);
-      if (root == null && !s.hasErrors()) s.error(1, 1, "the file is empty; expected a mapping with 'on' and 'jobs'");
-      if (root != null) w = new WorkflowParser(s).workflow(root);
-    } catch (RuntimeException e) {
-      // a bug must still not become a stack trace for the user
-      s.error(1, 1, "internal error while reading the workflow: " + e);
-      if (Boolean.getBoolean("runway.debug")) e.printStackTrace();
+    private WorkflowParser(Session s) {
+        this.s = s;
+        this.f = new Fields(s);
     }
-    return new Result(s.hasErrors() ? null : w, List.copyOf(s.diagnostics));
-  }
 
-  private final Session s;
-  private final Fields f;
+    private Workflow workflow(Node root) {
+        // anchors and aliases are accepted: GitHub supports them, and real workflows use them
+        if (!(root instanceof MappingNode)) {
+            s.error(root, "a workflow must be a mapping with 'on' and 'jobs'");
+            return null;
+        }
+        Map<String, Node> top = f.mapping(root, TOP_KEYS, false, "workflow");
+        if (!top.containsKey("on")) s.error(root, "Required property is missing: on");
+        Node jobsNode = top.get("jobs");
+        if (jobsNode == null) {
+            s.error(root, "Required property is missing: jobs");
+            return null;
+        }
+        String name = Fields.string(top.get("name"));
+        if (top.containsKey("run-name"))
+            ExpressionCheck.template(top.get("run-name"), Fields.string(top.get("run-name")), s);
+        Map<String, Object> on = new TriggerReader(f).triggers(top.get("on"));
+        Map<String, String> env = f.stringMap(top.get("env"));
+        Map<String, String> defaultsRun = defaults(top.get("defaults"));
+        Object concurrency = concurrency(top.get("concurrency"));
+        Object permissions = top.containsKey("permissions") ? Yaml.toData(top.get("permissions")) : null;
 
-  private WorkflowParser(Session s) {
-    this.s = s;
-    this.f = new Fields(s);
-  }
-
-  private Workflow workflow(Node root) {
-    // anchors and aliases are accepted: GitHub supports them, and real workflows use them
-    if (!(root instanceof MappingNode)) {
-      s.error(root, "a workflow must be a mapping with 'on' and 'jobs'");
-      return null;
+        Map<String, Job> jobs = new LinkedHashMap<>();
+        Map<String, Node> jobNodes = new LinkedHashMap<>();
+        if (!(jobsNode instanceof MappingNode) || Yaml.entries(jobsNode).isEmpty()) {
+            s.error(jobsNode, "'jobs' must be a mapping of job ids to jobs, with at least one job");
+            return null;
+        }
+        Set<String> seen = new HashSet<>();
+        for (NodeTuple t : Yaml.entries(jobsNode)) {
+            String id = Yaml.scalar(t.getKeyNode());
+            if (id == null || id.isEmpty()) {
+                s.error(t.getKeyNode(), "a job id must be a non-empty string");
+                continue;
+            }
+            if (!seen.add(id.toLowerCase(Locale.ROOT))) {
+                s.error(t.getKeyNode(), "'" + id + "' is already defined");
+                continue;
+            }
+            if (id.startsWith("__")) {
+                s.error(t.getKeyNode(), "The identifier '" + id + "' is invalid. IDs starting with '__' are reserved.");
+                continue;
+            }
+            if (!ID.matcher(id).matches()) {
+                s.error(
+                        t.getKeyNode(),
+                        "The identifier '" + id
+                                + "' is invalid. IDs may only contain alphanumeric characters, '_', and '-'."
+                                + " IDs must start with a letter or '_' and and must be less than 100 characters.");
+                continue;
+            }
+            Job j = job(id, t.getValueNode());
+            if (j != null) {
+                jobs.put(id, j);
+                jobNodes.put(id, t.getValueNode());
+            }
+        }
+        List<String> order = JobGraph.order(jobs, jobNodes, s);
+        return new Workflow(
+                s.file(),
+                name,
+                Fields.string(top.get("run-name")),
+                on,
+                env,
+                defaultsRun,
+                concurrency,
+                permissions,
+                jobs,
+                order);
     }
-    Map<String, Node> top = f.mapping(root, TOP_KEYS, false, "workflow");
-    if (!top.containsKey("on")) s.error(root, "Required property is missing: on");
-    Node jobsNode = top.get("jobs");
-    if (jobsNode == null) {
-      s.error(root, "Required property is missing: jobs");
-      return null;
-    }
-    String name = Fields.string(top.get("name"));
-    if (top.containsKey("run-name")) ExpressionCheck.template(top.get("run-name"), Fields.string(top.get("run-name")), s);
-    Map<String, Object> on = new TriggerReader(f).triggers(top.get("on"));
-    Map<String, String> env = f.stringMap(top.get("env"));
-    Map<String, String> defaultsRun = defaults(top.get("defaults"));
-    Object concurrency = concurrency(top.get("concurrency"));
-    Object permissions = top.containsKey("permissions") ? Yaml.toData(top.get("permissions")) : null;
 
-    Map<String, Job> jobs = new LinkedHashMap<>();
-    Map<String, Node> jobNodes = new LinkedHashMap<>();
-    if (!(jobsNode instanceof MappingNode) || Yaml.entries(jobsNode).isEmpty()) {
-      s.error(jobsNode, "'jobs' must be a mapping of job ids to jobs, with at least one job");
-      return null;
+    private Job job(String id, Node n) {
+        if (!(n instanceof MappingNode)) {
+            s.error(n, "job '" + id + "' must be a mapping with 'runs-on' and 'steps'");
+            return null;
+        }
+        Map<String, Node> k = f.mapping(n, JOB_KEYS, false, "job '" + id + "'");
+        if (k.containsKey("uses")) {
+            s.error(
+                    k.get("uses"),
+                    "not supported by Runway: calling a reusable workflow (jobs." + id
+                            + ".uses); inline its jobs instead");
+            return null;
+        }
+        if (!k.containsKey("runs-on")) s.error(n, "Required property is missing: runs-on");
+        if (!k.containsKey("steps"))
+            s.warning(n, "job '" + id + "' has no steps; it will succeed without doing anything");
+        List<String> needs = new ArrayList<>();
+        Node needsNode = k.get("needs");
+        if (needsNode instanceof ScalarNode sc) needs.add(sc.getValue());
+        else for (Node i : Yaml.items(needsNode)) needs.add(Yaml.scalar(i));
+        List<String> runsOn = runsOn(k.get("runs-on"));
+        String ifc = Fields.string(k.get("if"));
+        if (k.containsKey("if")) ExpressionCheck.condition(k.get("if"), ifc, s);
+        Strategy strategy = new StrategyReader(f).strategy(k.get("strategy"));
+        Integer timeout = f.minutes(k.get("timeout-minutes"));
+        String coe = Fields.string(k.get("continue-on-error"));
+        f.checkTemplate(k.get("continue-on-error"));
+        Map<String, String> env = f.stringMap(k.get("env"));
+        Map<String, String> outputs = f.stringMap(k.get("outputs"));
+        Object container = container(k.get("container"));
+        f.checkTemplates(k.get("container"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> services = k.containsKey("services") && k.get("services") instanceof MappingNode
+                ? (Map<String, Object>) Yaml.toData(k.get("services"))
+                : Map.of();
+        for (NodeTuple t : Yaml.entries(k.get("services"))) container(t.getValueNode());
+        f.checkTemplates(k.get("services"));
+        Object concurrency = concurrency(k.get("concurrency"));
+        Object permissions = k.containsKey("permissions") ? Yaml.toData(k.get("permissions")) : null;
+        if (k.containsKey("environment"))
+            s.warning(
+                    k.get("environment"),
+                    "'environment' is parsed but not acted on by Runway (no deployment protection rules)");
+        List<Step> steps = new StepReader(f).steps(id, k.get("steps"));
+        return new Job(
+                id,
+                Fields.string(k.get("name")),
+                needs,
+                runsOn,
+                ifc,
+                strategy,
+                timeout,
+                coe,
+                env,
+                outputs,
+                container,
+                services,
+                concurrency,
+                permissions,
+                defaults(k.get("defaults")),
+                steps,
+                Yaml.line(n));
     }
-    Set<String> seen = new HashSet<>();
-    for (NodeTuple t : Yaml.entries(jobsNode)) {
-      String id = Yaml.scalar(t.getKeyNode());
-      if (id == null || id.isEmpty()) {
-        s.error(t.getKeyNode(), "a job id must be a non-empty string");
-        continue;
-      }
-      if (!seen.add(id.toLowerCase(Locale.ROOT))) {
-        s.error(t.getKeyNode(), "'" + id + "' is already defined");
-        continue;
-      }
-      if (id.startsWith("__")) {
-        s.error(t.getKeyNode(), "The identifier '" + id + "' is invalid. IDs starting with '__' are reserved.");
-        continue;
-      }
-      if (!ID.matcher(id).matches()) {
-        s.error(t.getKeyNode(), "The identifier '" + id + "' is invalid. IDs may only contain alphanumeric characters, '_', and '-'."
-            + " IDs must start with a letter or '_' and and must be less than 100 characters.");
-        continue;
-      }
-      Job j = job(id, t.getValueNode());
-      if (j != null) {
-        jobs.put(id, j);
-        jobNodes.put(id, t.getValueNode());
-      }
+
+    static final Set<String> CONTAINER_KEYS = Set.of("image", "credentials", "env", "ports", "volumes", "options");
+
+    /** {@code container:} is an image name or a mapping; the same shape serves each entry of {@code services:}. */
+    private Object container(Node n) {
+        if (n == null) return null;
+        if (n instanceof ScalarNode sc) {
+            if (!sc.getValue().contains("${{") && sc.getValue().isBlank())
+                s.error(n, "Container image cannot be empty");
+            return sc.getValue();
+        }
+        Map<String, Node> k = f.mapping(n, CONTAINER_KEYS, true, "container");
+        String image = Fields.string(k.get("image"));
+        if (image == null || image.isBlank()) s.error(k.getOrDefault("image", n), "Container image cannot be empty");
+        if (k.get("env") != null) f.stringMap(k.get("env"));
+        if (k.get("credentials") != null)
+            f.mapping(k.get("credentials"), Set.of("username", "password"), true, "credentials");
+        return Yaml.toData(n);
     }
-    List<String> order = JobGraph.order(jobs, jobNodes, s);
-    return new Workflow(s.file(), name, Fields.string(top.get("run-name")), on, env, defaultsRun, concurrency, permissions, jobs, order);
-  }
 
-  private Job job(String id, Node n) {
-    if (!(n instanceof MappingNode)) {
-      s.error(n, "job '" + id + "' must be a mapping with 'runs-on' and 'steps'");
-      return null;
+    private List<String> runsOn(Node n) {
+        List<String> out = new ArrayList<>();
+        if (n == null) return out;
+        if (n instanceof ScalarNode sc) {
+            f.checkTemplate(n);
+            out.add(sc.getValue());
+        } else if (n instanceof SequenceNode) {
+            for (Node i : Yaml.items(n)) out.add(Yaml.scalar(i));
+        } else {
+            Map<String, Node> k = f.mapping(n, Set.of("group", "labels"), true, "runs-on");
+            if (k.containsKey("group"))
+                s.warning(k.get("group"), "runner groups are not used by Runway; only 'labels' select runners");
+            Node labels = k.get("labels");
+            if (labels instanceof ScalarNode sc) out.add(sc.getValue());
+            else for (Node i : Yaml.items(labels)) out.add(Yaml.scalar(i));
+        }
+        return out;
     }
-    Map<String, Node> k = f.mapping(n, JOB_KEYS, false, "job '" + id + "'");
-    if (k.containsKey("uses")) {
-      s.error(k.get("uses"), "not supported by Runway: calling a reusable workflow (jobs." + id + ".uses); inline its jobs instead");
-      return null;
+
+    private Map<String, String> defaults(Node n) {
+        if (n == null) return Map.of();
+        Map<String, Node> k = f.mapping(n, Set.of("run"), true, "defaults");
+        Map<String, Node> run = k.get("run") == null
+                ? Map.of()
+                : f.mapping(k.get("run"), Set.of("shell", "working-directory"), true, "defaults.run");
+        Map<String, String> out = new LinkedHashMap<>();
+        run.forEach((key, v) -> out.put(key, Fields.string(v)));
+        return out;
     }
-    if (!k.containsKey("runs-on")) s.error(n, "Required property is missing: runs-on");
-    if (!k.containsKey("steps")) s.warning(n, "job '" + id + "' has no steps; it will succeed without doing anything");
-    List<String> needs = new ArrayList<>();
-    Node needsNode = k.get("needs");
-    if (needsNode instanceof ScalarNode sc) needs.add(sc.getValue());
-    else for (Node i : Yaml.items(needsNode)) needs.add(Yaml.scalar(i));
-    List<String> runsOn = runsOn(k.get("runs-on"));
-    String ifc = Fields.string(k.get("if"));
-    if (k.containsKey("if")) ExpressionCheck.condition(k.get("if"), ifc, s);
-    Strategy strategy = new StrategyReader(f).strategy(k.get("strategy"));
-    Integer timeout = f.minutes(k.get("timeout-minutes"));
-    String coe = Fields.string(k.get("continue-on-error"));
-    f.checkTemplate(k.get("continue-on-error"));
-    Map<String, String> env = f.stringMap(k.get("env"));
-    Map<String, String> outputs = f.stringMap(k.get("outputs"));
-    Object container = container(k.get("container"));
-    f.checkTemplates(k.get("container"));
-    @SuppressWarnings("unchecked")
-    Map<String, Object> services = k.containsKey("services") && k.get("services") instanceof MappingNode
-        ? (Map<String, Object>) Yaml.toData(k.get("services")) : Map.of();
-    for (NodeTuple t : Yaml.entries(k.get("services"))) container(t.getValueNode());
-    f.checkTemplates(k.get("services"));
-    Object concurrency = concurrency(k.get("concurrency"));
-    Object permissions = k.containsKey("permissions") ? Yaml.toData(k.get("permissions")) : null;
-    if (k.containsKey("environment")) s.warning(k.get("environment"), "'environment' is parsed but not acted on by Runway (no deployment protection rules)");
-    List<Step> steps = new StepReader(f).steps(id, k.get("steps"));
-    return new Job(id, Fields.string(k.get("name")), needs, runsOn, ifc, strategy, timeout, coe, env, outputs, container, services,
-        concurrency, permissions, defaults(k.get("defaults")), steps, Yaml.line(n));
-  }
 
-  static final Set<String> CONTAINER_KEYS = Set.of("image", "credentials", "env", "ports", "volumes", "options");
-
-  /** {@code container:} is an image name or a mapping; the same shape serves each entry of {@code services:}. */
-  private Object container(Node n) {
-    if (n == null) return null;
-    if (n instanceof ScalarNode sc) {
-      if (!sc.getValue().contains("${{") && sc.getValue().isBlank()) s.error(n, "Container image cannot be empty");
-      return sc.getValue();
+    private Object concurrency(Node n) {
+        if (n == null) return null;
+        if (n instanceof ScalarNode) {
+            f.checkTemplate(n);
+            return Yaml.toData(n);
+        }
+        Map<String, Node> k = f.mapping(n, Set.of("group", "cancel-in-progress"), true, "concurrency");
+        if (!k.containsKey("group")) s.error(n, "Required property is missing: group");
+        f.checkTemplates(n);
+        return Yaml.toData(n);
     }
-    Map<String, Node> k = f.mapping(n, CONTAINER_KEYS, true, "container");
-    String image = Fields.string(k.get("image"));
-    if (image == null || image.isBlank()) s.error(k.getOrDefault("image", n), "Container image cannot be empty");
-    if (k.get("env") != null) f.stringMap(k.get("env"));
-    if (k.get("credentials") != null) f.mapping(k.get("credentials"), Set.of("username", "password"), true, "credentials");
-    return Yaml.toData(n);
-  }
-
-  private List<String> runsOn(Node n) {
-    List<String> out = new ArrayList<>();
-    if (n == null) return out;
-    if (n instanceof ScalarNode sc) {
-      f.checkTemplate(n);
-      out.add(sc.getValue());
-    } else if (n instanceof SequenceNode) {
-      for (Node i : Yaml.items(n)) out.add(Yaml.scalar(i));
-    } else {
-      Map<String, Node> k = f.mapping(n, Set.of("group", "labels"), true, "runs-on");
-      if (k.containsKey("group")) s.warning(k.get("group"), "runner groups are not used by Runway; only 'labels' select runners");
-      Node labels = k.get("labels");
-      if (labels instanceof ScalarNode sc) out.add(sc.getValue());
-      else for (Node i : Yaml.items(labels)) out.add(Yaml.scalar(i));
-    }
-    return out;
-  }
-
-  private Map<String, String> defaults(Node n) {
-    if (n == null) return Map.of();
-    Map<String, Node> k = f.mapping(n, Set.of("run"), true, "defaults");
-    Map<String, Node> run = k.get("run") == null ? Map.of() : f.mapping(k.get("run"), Set.of("shell", "working-directory"), true, "defaults.run");
-    Map<String, String> out = new LinkedHashMap<>();
-    run.forEach((key, v) -> out.put(key, Fields.string(v)));
-    return out;
-  }
-
-  private Object concurrency(Node n) {
-    if (n == null) return null;
-    if (n instanceof ScalarNode) {
-      f.checkTemplate(n);
-      return Yaml.toData(n);
-    }
-    Map<String, Node> k = f.mapping(n, Set.of("group", "cancel-in-progress"), true, "concurrency");
-    if (!k.containsKey("group")) s.error(n, "Required property is missing: group");
-    f.checkTemplates(n);
-    return Yaml.toData(n);
-  }
-
 }

@@ -17,77 +17,83 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 
 /** YAML 1.2 node trees with positions (snakeyaml-engine), and small helpers to read them. */
 final class Yaml {
-  /** The composed document, or null after reporting why it could not be read. */
-  static Node compose(String text, Session s) {
-    try {
-      Optional<Node> n = new Compose(LoadSettings.builder().setLabel(s.file()).setAllowDuplicateKeys(true).build()).composeString(text);
-      return n.orElse(null);
-    } catch (MarkedYamlEngineException e) {
-      Mark m = e.getProblemMark().or(e::getContextMark).orElse(null);
-      s.error(m == null ? 1 : m.getLine() + 1, m == null ? 1 : m.getColumn() + 1,
-          "invalid YAML: " + e.getProblem() + (e.getContext() == null ? "" : " (" + e.getContext() + ")"));
-      return null;
-    } catch (YamlEngineException e) {
-      s.error(1, 1, "invalid YAML: " + e.getMessage());
-      return null;
-    }
-  }
-
-  static int line(Node n) {
-    return n.getStartMark().map(m -> m.getLine() + 1).orElse(1);
-  }
-
-  static int col(Node n) {
-    return n.getStartMark().map(m -> m.getColumn() + 1).orElse(1);
-  }
-
-  static String scalar(Node n) {
-    return n instanceof ScalarNode s ? s.getValue() : null;
-  }
-
-  static boolean isNull(Node n) {
-    return n instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
-  }
-
-  static List<NodeTuple> entries(Node n) {
-    return n instanceof MappingNode m ? m.getValue() : List.of();
-  }
-
-  static List<Node> items(Node n) {
-    return n instanceof SequenceNode s ? s.getValue() : List.of();
-  }
-
-  /** Plain Java values (String, Boolean, Long/Double, null, List, Map) of a node, for parts kept as data. */
-  static Object toData(Node n) {
-    if (n instanceof ScalarNode s) {
-      Tag t = s.getTag();
-      if (t.equals(Tag.NULL)) return null;
-      if (t.equals(Tag.BOOL)) return Boolean.parseBoolean(s.getValue().toLowerCase());
-      if (t.equals(Tag.INT)) {
+    /** The composed document, or null after reporting why it could not be read. */
+    static Node compose(String text, Session s) {
         try {
-          return Long.parseLong(s.getValue());
-        } catch (NumberFormatException e) {
-          return s.getValue();
+            Optional<Node> n = new Compose(LoadSettings.builder()
+                            .setLabel(s.file())
+                            .setAllowDuplicateKeys(true)
+                            .build())
+                    .composeString(text);
+            return n.orElse(null);
+        } catch (MarkedYamlEngineException e) {
+            Mark m = e.getProblemMark().or(e::getContextMark).orElse(null);
+            s.error(
+                    m == null ? 1 : m.getLine() + 1,
+                    m == null ? 1 : m.getColumn() + 1,
+                    "invalid YAML: " + e.getProblem() + (e.getContext() == null ? "" : " (" + e.getContext() + ")"));
+            return null;
+        } catch (YamlEngineException e) {
+            s.error(1, 1, "invalid YAML: " + e.getMessage());
+            return null;
         }
-      }
-      if (t.equals(Tag.FLOAT)) {
-        try {
-          return Double.parseDouble(s.getValue());
-        } catch (NumberFormatException e) {
-          return s.getValue();
-        }
-      }
-      return s.getValue();
     }
-    if (n instanceof SequenceNode seq) {
-      List<Object> out = new ArrayList<>();
-      for (Node i : seq.getValue()) out.add(toData(i));
-      return out;
-    }
-    java.util.LinkedHashMap<String, Object> out = new java.util.LinkedHashMap<>();
-    for (NodeTuple t : entries(n)) out.put(String.valueOf(scalar(t.getKeyNode())), toData(t.getValueNode()));
-    return out;
-  }
 
-  private Yaml() {}
+    static int line(Node n) {
+        return n.getStartMark().map(m -> m.getLine() + 1).orElse(1);
+    }
+
+    static int col(Node n) {
+        return n.getStartMark().map(m -> m.getColumn() + 1).orElse(1);
+    }
+
+    static String scalar(Node n) {
+        return n instanceof ScalarNode s ? s.getValue() : null;
+    }
+
+    static boolean isNull(Node n) {
+        return n instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
+    }
+
+    static List<NodeTuple> entries(Node n) {
+        return n instanceof MappingNode m ? m.getValue() : List.of();
+    }
+
+    static List<Node> items(Node n) {
+        return n instanceof SequenceNode s ? s.getValue() : List.of();
+    }
+
+    /** Plain Java values (String, Boolean, Long/Double, null, List, Map) of a node, for parts kept as data. */
+    static Object toData(Node n) {
+        if (n instanceof ScalarNode s) {
+            Tag t = s.getTag();
+            if (t.equals(Tag.NULL)) return null;
+            if (t.equals(Tag.BOOL)) return Boolean.parseBoolean(s.getValue().toLowerCase());
+            if (t.equals(Tag.INT)) {
+                try {
+                    return Long.parseLong(s.getValue());
+                } catch (NumberFormatException e) {
+                    return s.getValue();
+                }
+            }
+            if (t.equals(Tag.FLOAT)) {
+                try {
+                    return Double.parseDouble(s.getValue());
+                } catch (NumberFormatException e) {
+                    return s.getValue();
+                }
+            }
+            return s.getValue();
+        }
+        if (n instanceof SequenceNode seq) {
+            List<Object> out = new ArrayList<>();
+            for (Node i : seq.getValue()) out.add(toData(i));
+            return out;
+        }
+        java.util.LinkedHashMap<String, Object> out = new java.util.LinkedHashMap<>();
+        for (NodeTuple t : entries(n)) out.put(String.valueOf(scalar(t.getKeyNode())), toData(t.getValueNode()));
+        return out;
+    }
+
+    private Yaml() {}
 }

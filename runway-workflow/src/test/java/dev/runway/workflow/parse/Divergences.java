@@ -7,35 +7,59 @@ import java.util.Map;
  * read without an exception; the list is part of issue 3's open work, see docs/workflows.md.
  */
 final class Divergences {
-  /** Whole families: Runway does not implement the feature, so GitHub's detailed checks of it do not apply. */
-  static final Map<String, String> PREFIXES = Map.of(
-      "errors-reusable-workflow-", "reusable workflows are not supported: a job with 'uses' is rejected as such",
-      "errors-on-workflow_call-", "reusable workflows are not supported: 'on.workflow_call' is only warned about",
-      "errors-max-job-limit-with-reusable-workflow", "reusable workflows are not supported");
+    /** Whole families: Runway does not implement the feature, so GitHub's detailed checks of it do not apply. */
+    static final Map<String, String> PREFIXES = Map.of(
+            "errors-reusable-workflow-", "reusable workflows are not supported: a job with 'uses' is rejected as such",
+            "errors-on-workflow_call-", "reusable workflows are not supported: 'on.workflow_call' is only warned about",
+            "errors-max-job-limit-with-reusable-workflow", "reusable workflows are not supported");
 
-  static final Map<String, String> CASES = Map.ofEntries(
-      Map.entry("errors-anchor-tag.yml", "deliberate: GitHub accepts YAML anchors since 2025 and real workflows use them"
-          + " (../shared/workflows/brianc__node-postgres__ci.yml); this older case still rejects them"),
-      Map.entry("errors-expression-not-allowed.yml", "not yet: which keys may hold ${{ }} is not checked per key"),
-      Map.entry("errors-job-concurrency.yml", "not yet: the contexts available to an expression are not narrowed per key"),
-      Map.entry("errors-job-needs-no-start-node.yml", "reported on the needs entry that closes the cycle, not on the first job"),
-      Map.entry("errors-job-runs-on-group-invalid-prefix.yml", "runner groups are ignored by Runway (warning), so their names are not checked"),
-      Map.entry("errors-matrix-max-depth.yml", "not yet: no limit on nesting depth"),
-      Map.entry("errors-max-depth.yml", "not yet: no limit on nesting depth"),
-      Map.entry("errors-max-result-size.yml", "not yet: no limit on the size of the parsed document"),
-      Map.entry("errors-parse-float.yml", "not yet: values with explicit YAML tags are not checked against the tag"),
-      Map.entry("errors-parse-integer.yml", "not yet: values with explicit YAML tags are not checked against the tag"),
-      Map.entry("errors-yaml-tags-explicit-unsupported.yml", "not yet: explicit YAML tags are not restricted"),
-      Map.entry("errors-step-run-exceeds-length.yml", "not yet: the length of a whole 'run' value is not limited"),
-      Map.entry("errors-step-uses-syntax.yml", "not yet: 'uses' references are validated when actions are resolved (issue 8)"),
-      Map.entry("errors-unexpected-sequence.yml", "not yet: this value shape is only warned about"),
-      Map.entry("events-single-invalid-config.yml", "not yet: event filters are kept as data, their keys are not checked"),
-      Map.entry("events-single-invalid.yml", "not yet: event filters are kept as data, their keys are not checked"));
+    static final Map<String, String> CASES = Map.ofEntries(
+            Map.entry(
+                    "errors-anchor-tag.yml",
+                    "deliberate: GitHub accepts YAML anchors since 2025 and real workflows use them"
+                            + " (../shared/workflows/brianc__node-postgres__ci.yml); this older case still rejects them"),
+            Map.entry(
+                    "errors-expression-not-allowed.yml", "not yet: which keys may hold ${{ }} is not checked per key"),
+            Map.entry(
+                    "errors-job-concurrency.yml",
+                    "not yet: the contexts available to an expression are not narrowed per key"),
+            Map.entry(
+                    "errors-job-needs-no-start-node.yml",
+                    "reported on the needs entry that closes the cycle, not on the first job"),
+            Map.entry(
+                    "errors-job-runs-on-group-invalid-prefix.yml",
+                    "runner groups are ignored by Runway (warning), so their names are not checked"),
+            Map.entry("errors-matrix-max-depth.yml", "not yet: no limit on nesting depth"),
+            Map.entry("errors-max-depth.yml", "not yet: no limit on nesting depth"),
+            Map.entry("errors-max-result-size.yml", "not yet: no limit on the size of the parsed document"),
+            Map.entry(
+                    "errors-parse-float.yml",
+                    "not yet: values with explicit YAML tags are not checked against the tag"),
+            Map.entry(
+                    "errors-parse-integer.yml",
+                    "not yet: values with explicit YAML tags are not checked against the tag"),
+            Map.entry("errors-yaml-tags-explicit-unsupported.yml", "not yet: explicit YAML tags are not restricted"),
+            Map.entry(
+                    "errors-step-run-exceeds-length.yml", "not yet: the length of a whole 'run' value is not limited"),
+            Map.entry(
+                    "errors-step-uses-syntax.yml",
+                    "not yet: 'uses' references are validated when actions are resolved (issue 8)"),
+            Map.entry("errors-unexpected-sequence.yml", "not yet: this value shape is only warned about"),
+            Map.entry(
+                    "events-single-invalid-config.yml",
+                    "not yet: event filters are kept as data, their keys are not checked"),
+            Map.entry(
+                    "events-single-invalid.yml",
+                    "not yet: event filters are kept as data, their keys are not checked"));
 
-  static String reason(String file) {
-    if (CASES.containsKey(file)) return CASES.get(file);
-    return PREFIXES.entrySet().stream().filter(e -> file.startsWith(e.getKey())).map(Map.Entry::getValue).findFirst().orElse(null);
-  }
+    static String reason(String file) {
+        if (CASES.containsKey(file)) return CASES.get(file);
+        return PREFIXES.entrySet().stream()
+                .filter(e -> file.startsWith(e.getKey()))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElse(null);
+    }
 
-  private Divergences() {}
+    private Divergences() {}
 }

@@ -18,39 +18,43 @@ import org.junit.jupiter.params.provider.MethodSource;
  * error on each expected line; a case that expects none must parse, or name the unsupported feature precisely.
  */
 class ParserConformanceTest {
-  static final Pattern LINE = Pattern.compile("\\(Line: (\\d+), Col: (\\d+)\\)");
+    static final Pattern LINE = Pattern.compile("\\(Line: (\\d+), Col: (\\d+)\\)");
 
-  static Stream<Path> cases() {
-    return Resources.files("conformance/workflow-parser", ".yml");
-  }
+    static Stream<Path> cases() {
+        return Resources.files("conformance/workflow-parser", ".yml");
+    }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("cases")
-  void followsGitHub(Path file) throws Exception {
-    String[] docs = Resources.read(file).split("(?m)^---\\s*$\\n?");
-    String workflow = docs[docs.length - 2];
-    JsonNode expected = new ObjectMapper().readTree(docs[docs.length - 1]);
-    String name = file.getFileName().toString();
-    WorkflowParser.Result r = WorkflowParser.parse(name, workflow);
-    if (Divergences.reason(name) != null) {
-      // all we claim for a listed divergence: it is read without an internal error
-      assertThat(r.diagnostics()).noneMatch(d -> d.message().startsWith("internal error"));
-      return;
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void followsGitHub(Path file) throws Exception {
+        String[] docs = Resources.read(file).split("(?m)^---\\s*$\\n?");
+        String workflow = docs[docs.length - 2];
+        JsonNode expected = new ObjectMapper().readTree(docs[docs.length - 1]);
+        String name = file.getFileName().toString();
+        WorkflowParser.Result r = WorkflowParser.parse(name, workflow);
+        if (Divergences.reason(name) != null) {
+            // all we claim for a listed divergence: it is read without an internal error
+            assertThat(r.diagnostics()).noneMatch(d -> d.message().startsWith("internal error"));
+            return;
+        }
+        List<Integer> expectedLines = new ArrayList<>();
+        for (JsonNode e : expected.path("errors")) {
+            Matcher m = LINE.matcher(e.path("Message").asText());
+            if (m.find()) expectedLines.add(Integer.parseInt(m.group(1)));
+        }
+        if (expected.path("errors").isEmpty()) {
+            assertThat(r.errors())
+                    .as(r.diagnostics().toString())
+                    .allSatisfy(d -> assertThat(d.message()).startsWith("not supported by Runway"));
+        } else {
+            assertThat(r.errors())
+                    .as("expected errors: %s", expected.path("errors"))
+                    .isNotEmpty();
+            for (int line : expectedLines) {
+                assertThat(r.errors())
+                        .as("an error on line %d; expected %s; got %s", line, expected.path("errors"), r.diagnostics())
+                        .anyMatch(d -> d.line() == line);
+            }
+        }
     }
-    List<Integer> expectedLines = new ArrayList<>();
-    for (JsonNode e : expected.path("errors")) {
-      Matcher m = LINE.matcher(e.path("Message").asText());
-      if (m.find()) expectedLines.add(Integer.parseInt(m.group(1)));
-    }
-    if (expected.path("errors").isEmpty()) {
-      assertThat(r.errors()).as(r.diagnostics().toString())
-          .allSatisfy(d -> assertThat(d.message()).startsWith("not supported by Runway"));
-    } else {
-      assertThat(r.errors()).as("expected errors: %s", expected.path("errors")).isNotEmpty();
-      for (int line : expectedLines) {
-        assertThat(r.errors()).as("an error on line %d; expected %s; got %s", line, expected.path("errors"), r.diagnostics())
-            .anyMatch(d -> d.line() == line);
-      }
-    }
-  }
 }

@@ -12,19 +12,21 @@ import org.junit.jupiter.params.provider.MethodSource;
  * allowed are precise "not supported by Runway" messages, never an exception or a complaint about valid YAML.
  */
 class RealWorkflowsTest {
-  static Stream<Path> files() {
-    return Resources.files("workflows", ".yml");
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("files")
-  void parses(Path file) {
-    WorkflowParser.Result r = WorkflowParser.parse(file.getFileName().toString(), Resources.read(file));
-    assertThat(r.errors()).as(r.diagnostics().toString())
-        .allSatisfy(d -> assertThat(d.message()).startsWith("not supported by Runway"));
-    if (r.ok()) {
-      assertThat(r.workflow().jobs()).isNotEmpty();
-      assertThat(r.workflow().jobOrder()).containsExactlyInAnyOrderElementsOf(r.workflow().jobs().keySet());
+    static Stream<Path> files() {
+        return Resources.files("workflows", ".yml");
     }
-  }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("files")
+    void parses(Path file) {
+        WorkflowParser.Result r = WorkflowParser.parse(file.getFileName().toString(), Resources.read(file));
+        assertThat(r.errors())
+                .as(r.diagnostics().toString())
+                .allSatisfy(d -> assertThat(d.message()).startsWith("not supported by Runway"));
+        if (r.ok()) {
+            assertThat(r.workflow().jobs()).isNotEmpty();
+            assertThat(r.workflow().jobOrder())
+                    .containsExactlyInAnyOrderElementsOf(r.workflow().jobs().keySet());
+        }
+    }
 }

@@ -9,17 +9,17 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class WorkflowParserTest {
-  static WorkflowParser.Result parse(String yaml) {
-    return WorkflowParser.parse("ci.yml", yaml);
-  }
+    static WorkflowParser.Result parse(String yaml) {
+        return WorkflowParser.parse("ci.yml", yaml);
+    }
 
-  static List<String> errors(String yaml) {
-    return parse(yaml).errors().stream().map(Diagnostic::toString).toList();
-  }
+    static List<String> errors(String yaml) {
+        return parse(yaml).errors().stream().map(Diagnostic::toString).toList();
+    }
 
-  @Test
-  void aValidWorkflowBecomesAModelWithJobsInNeedsOrder() {
-    WorkflowParser.Result r = parse("""
+    @Test
+    void aValidWorkflowBecomesAModelWithJobsInNeedsOrder() {
+        WorkflowParser.Result r = parse("""
         name: CI
         on:
           push:
@@ -43,20 +43,20 @@ class WorkflowParserTest {
                 run: make
                 shell: bash
         """);
-    assertThat(r.diagnostics()).isEmpty();
-    Workflow w = r.workflow();
-    assertThat(w.on()).containsKeys("push", "workflow_dispatch"); // YAML 1.2: 'on' is a key, not true
-    assertThat(w.jobOrder()).containsExactly("build", "test");
-    Job test = w.jobs().get("test");
-    assertThat(test.runsOn()).containsExactly("self-hosted", "linux");
-    assertThat(test.needs()).containsExactly("build");
-    assertThat(w.jobs().get("build").timeoutMinutes()).isEqualTo(10);
-    assertThat(w.env()).containsEntry("GLOBAL", "1");
-  }
+        assertThat(r.diagnostics()).isEmpty();
+        Workflow w = r.workflow();
+        assertThat(w.on()).containsKeys("push", "workflow_dispatch"); // YAML 1.2: 'on' is a key, not true
+        assertThat(w.jobOrder()).containsExactly("build", "test");
+        Job test = w.jobs().get("test");
+        assertThat(test.runsOn()).containsExactly("self-hosted", "linux");
+        assertThat(test.needs()).containsExactly("build");
+        assertThat(w.jobs().get("build").timeoutMinutes()).isEqualTo(10);
+        assertThat(w.env()).containsEntry("GLOBAL", "1");
+    }
 
-  @Test
-  void problemsAreReportedWithFileLineAndColumn() {
-    List<String> e = errors("""
+    @Test
+    void problemsAreReportedWithFileLineAndColumn() {
+        List<String> e = errors("""
         on: push
         jobs:
           a:
@@ -79,27 +79,32 @@ class WorkflowParserTest {
               - uses: actions/checkout@v4
                 run: echo both
         """);
-    assertThat(e).anyMatch(s -> s.startsWith("ci.yml:8:14: error: The expression is not closed"));
-    assertThat(e).anyMatch(s -> s.startsWith("ci.yml:9:13: error: The identifier 's1' may not be used more than once"));
-    assertThat(e).anyMatch(s -> s.contains("which creates a cycle"));
-    assertThat(e).anyMatch(s -> s.startsWith("ci.yml:15:14: error: Unrecognized named-value: 'nope'"));
-    assertThat(e).anyMatch(s -> s.startsWith("ci.yml:17:12: error: Job 'c' depends on unknown job 'ghost'."));
-    assertThat(e).anyMatch(s -> s.startsWith("ci.yml:20:9: error: a step has either 'run' or 'uses', not both"));
-    assertThat(parse("on: push\njobs: {a: {runs-on: x, steps: [{run: echo}]}}\n").workflow()).isNotNull();
-  }
+        assertThat(e).anyMatch(s -> s.startsWith("ci.yml:8:14: error: The expression is not closed"));
+        assertThat(e)
+                .anyMatch(s -> s.startsWith("ci.yml:9:13: error: The identifier 's1' may not be used more than once"));
+        assertThat(e).anyMatch(s -> s.contains("which creates a cycle"));
+        assertThat(e).anyMatch(s -> s.startsWith("ci.yml:15:14: error: Unrecognized named-value: 'nope'"));
+        assertThat(e).anyMatch(s -> s.startsWith("ci.yml:17:12: error: Job 'c' depends on unknown job 'ghost'."));
+        assertThat(e).anyMatch(s -> s.startsWith("ci.yml:20:9: error: a step has either 'run' or 'uses', not both"));
+        assertThat(parse("on: push\njobs: {a: {runs-on: x, steps: [{run: echo}]}}\n")
+                        .workflow())
+                .isNotNull();
+    }
 
-  @Test
-  void unknownKeysAreWarningsNotErrors() {
-    WorkflowParser.Result r = parse("on: push\nfoo: bar\njobs:\n  a:\n    runs-on: x\n    colour: blue\n    steps: [{run: echo}]\n");
-    assertThat(r.ok()).isTrue();
-    assertThat(r.diagnostics()).extracting(Diagnostic::toString)
-        .anyMatch(s -> s.startsWith("ci.yml:2:1: warning: unknown key 'foo'"))
-        .anyMatch(s -> s.startsWith("ci.yml:6:5: warning: unknown key 'colour'"));
-  }
+    @Test
+    void unknownKeysAreWarningsNotErrors() {
+        WorkflowParser.Result r =
+                parse("on: push\nfoo: bar\njobs:\n  a:\n    runs-on: x\n    colour: blue\n    steps: [{run: echo}]\n");
+        assertThat(r.ok()).isTrue();
+        assertThat(r.diagnostics())
+                .extracting(Diagnostic::toString)
+                .anyMatch(s -> s.startsWith("ci.yml:2:1: warning: unknown key 'foo'"))
+                .anyMatch(s -> s.startsWith("ci.yml:6:5: warning: unknown key 'colour'"));
+    }
 
-  @Test
-  void matricesExpandWithExcludeAndInclude() {
-    WorkflowParser.Result r = parse("""
+    @Test
+    void matricesExpandWithExcludeAndInclude() {
+        WorkflowParser.Result r = parse("""
         on: push
         jobs:
           t:
@@ -116,34 +121,42 @@ class WorkflowParserTest {
                   - {os: windows, java: 21}
             steps: [{run: echo}]
         """);
-    assertThat(r.diagnostics()).isEmpty();
-    List<Map<String, Object>> combos = r.workflow().jobs().get("t").strategy().combinations();
-    assertThat(combos).containsExactly(
-        Map.of("os", "linux", "java", 17L, "experimental", true),
-        Map.of("os", "linux", "java", 21L, "experimental", true),
-        Map.of("os", "mac", "java", 21L),
-        Map.of("os", "windows", "java", 21L));
-    assertThat(r.workflow().jobs().get("t").strategy().maxParallel()).isEqualTo(2);
-  }
+        assertThat(r.diagnostics()).isEmpty();
+        List<Map<String, Object>> combos =
+                r.workflow().jobs().get("t").strategy().combinations();
+        assertThat(combos)
+                .containsExactly(
+                        Map.of("os", "linux", "java", 17L, "experimental", true),
+                        Map.of("os", "linux", "java", 21L, "experimental", true),
+                        Map.of("os", "mac", "java", 21L),
+                        Map.of("os", "windows", "java", 21L));
+        assertThat(r.workflow().jobs().get("t").strategy().maxParallel()).isEqualTo(2);
+    }
 
-  @Test
-  void aMatrixThatExpandsToNothingIsAnError() {
-    assertThat(errors("on: push\njobs:\n  t:\n    runs-on: x\n    strategy:\n      matrix:\n        os: [a]\n        exclude: [{os: a}]\n    steps: [{run: echo}]\n"))
-        .anyMatch(s -> s.contains("expands to no combinations"));
-  }
+    @Test
+    void aMatrixThatExpandsToNothingIsAnError() {
+        assertThat(
+                        errors(
+                                "on: push\njobs:\n  t:\n    runs-on: x\n    strategy:\n      matrix:\n        os: [a]\n        exclude: [{os: a}]\n    steps: [{run: echo}]\n"))
+                .anyMatch(s -> s.contains("expands to no combinations"));
+    }
 
-  @Test
-  void unsupportedFeaturesAreNamedPrecisely() {
-    assertThat(errors("on: push\njobs:\n  call:\n    uses: org/repo/.github/workflows/x.yml@v1\n"))
-        .anyMatch(s -> s.startsWith("ci.yml:4:11: error: not supported by Runway: calling a reusable workflow"));
-    assertThat(errors("on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: echo, shell: pwsh}]\n"))
-        .anyMatch(s -> s.contains("not supported by Runway: shell 'pwsh'"));
-  }
+    @Test
+    void unsupportedFeaturesAreNamedPrecisely() {
+        assertThat(errors("on: push\njobs:\n  call:\n    uses: org/repo/.github/workflows/x.yml@v1\n"))
+                .anyMatch(
+                        s -> s.startsWith("ci.yml:4:11: error: not supported by Runway: calling a reusable workflow"));
+        assertThat(errors("on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: echo, shell: pwsh}]\n"))
+                .anyMatch(s -> s.contains("not supported by Runway: shell 'pwsh'"));
+    }
 
-  @Test
-  void brokenYamlIsOneClearError() {
-    assertThat(errors("on: push\njobs:\n  a: [\n")).singleElement().satisfies(s -> assertThat(s).startsWith("ci.yml:4:1: error: invalid YAML"));
-    assertThat(errors("")).containsExactly("ci.yml:1:1: error: the file is empty; expected a mapping with 'on' and 'jobs'");
-    assertThat(errors("on: push\n")).containsExactly("ci.yml:1:1: error: Required property is missing: jobs");
-  }
+    @Test
+    void brokenYamlIsOneClearError() {
+        assertThat(errors("on: push\njobs:\n  a: [\n"))
+                .singleElement()
+                .satisfies(s -> assertThat(s).startsWith("ci.yml:4:1: error: invalid YAML"));
+        assertThat(errors(""))
+                .containsExactly("ci.yml:1:1: error: the file is empty; expected a mapping with 'on' and 'jobs'");
+        assertThat(errors("on: push\n")).containsExactly("ci.yml:1:1: error: Required property is missing: jobs");
+    }
 }
