@@ -91,9 +91,16 @@ public final class ShellExecutor implements Executor {
                 case "bash" ->
                     cmd.addAll(List.of("bash", "--noprofile", "--norc", "-eo", "pipefail", script.toString()));
                 case "sh" -> cmd.addAll(List.of("sh", "-e", script.toString()));
+                case "python" -> cmd.addAll(List.of("python3", script.toString()));
                 default -> {
-                    return new StepRun(
-                            JobState.FAILED, null, "shell '" + shell + "' is not supported (use bash or sh)");
+                    if (!shell.contains("{0}")) {
+                        return new StepRun(
+                                JobState.FAILED,
+                                null,
+                                "shell '" + shell + "' is not supported (use bash, sh, python or a command with {0})");
+                    }
+                    // GitHub's custom shell: the command with {0} replaced by the script file
+                    for (String part : shell.strip().split("\\s+")) cmd.add(part.replace("{0}", script.toString()));
                 }
             }
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);

@@ -82,6 +82,19 @@ class ShellExecutorTest {
     }
 
     @Test
+    void pythonAndCustomShellsRunTheScriptFile() {
+        Executor.Outcome o = run(
+                new JobControl(),
+                null,
+                new StepSpec("py", "import os\nprint('py', os.environ['JOB_VAR'])", Map.of(), null, null, "python"),
+                new StepSpec("custom", "echo custom $0", Map.of(), null, null, "bash -e {0}"),
+                new StepSpec("py-fails", "raise SystemExit(4)", Map.of(), null, null, "python"));
+        assertThat(log()).contains("py from-job").contains("custom ");
+        assertThat(o.result()).isEqualTo(JobState.FAILED);
+        assertThat(o.reason()).isEqualTo("step 'py-fails' exited with 4");
+    }
+
+    @Test
     void theFirstFailingStepFailsTheJobWithItsExitCodeAndSkipsTheRest() {
         Executor.Outcome o = run(
                 new JobControl(),

@@ -69,9 +69,11 @@ final class JobRoutes {
                 throw ApiException.badRequest("steps[" + i + "].run: required, the script to run");
             if (s.timeoutSeconds() != null && s.timeoutSeconds() <= 0)
                 throw ApiException.badRequest("steps[" + i + "].timeoutSeconds: must be positive");
-            if (s.shell() != null && !Set.of("bash", "sh").contains(s.shell())) {
-                throw ApiException.badRequest(
-                        "steps[" + i + "].shell: '" + s.shell() + "' is not supported (use bash or sh)");
+            if (s.shell() != null
+                    && !Set.of("bash", "sh", "python").contains(s.shell())
+                    && !s.shell().contains("{0}")) {
+                throw ApiException.badRequest("steps[" + i + "].shell: '" + s.shell()
+                        + "' is not supported (use bash, sh, python, or a command with {0} for the script file)");
             }
         }
         for (String l : spec.labels()) {
