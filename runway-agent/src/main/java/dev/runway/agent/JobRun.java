@@ -67,6 +67,7 @@ final class JobRun {
             env.put("RUNWAY_JOB_NAME", a.spec().name());
             env.put("RUNWAY_ATTEMPT", Integer.toString(a.attempt()));
             env.put("RUNWAY_WORKSPACE", workspace.toString());
+            env.put("GITHUB_WORKSPACE", workspace.toString());
             env.putAll(a.spec().env());
             Executor.Outcome outcome = executor.run(a.spec(), workspace, env, spool, control);
             JobControl.Stop stop = control.stopped();

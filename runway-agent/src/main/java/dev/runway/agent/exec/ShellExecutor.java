@@ -34,40 +34,73 @@ public final class ShellExecutor implements Executor {
         List<StepResult> results = new ArrayList<>();
         JobState result = JobState.SUCCEEDED;
         String reason = null;
-        for (int i = 0; i < spec.steps().size(); i++) {
-            StepSpec step = spec.steps().get(i);
-            String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : step.name();
-            if (result != JobState.SUCCEEDED || control.stopped() != null) {
-                results.add(new StepResult(name, null, null, null));
-                continue;
-            }
-            out.line("\u25b6 " + name);
-            long start = System.nanoTime();
-            StepRun run = runStep(i, step, workspace, env, out, control, jobDeadline);
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            results.add(new StepResult(name, run.state(), run.exitCode(), ms));
-            switch (run.state()) {
-                case SUCCEEDED -> out.line("\u2714 " + name + " (" + ms + " ms)");
-                case FAILED -> {
-                    result = JobState.FAILED;
-                    reason = run.exitCode() != null
-                            ? "step '" + name + "' exited with " + run.exitCode()
-                            : "step '" + name + "': " + run.detail();
-                    out.line("\u2718 " + reason);
-                }
-                case TIMED_OUT -> {
-                    result = JobState.TIMED_OUT;
-                    reason = run.detail();
-                    out.line("\u2718 " + reason);
-                }
-                default -> {
-                    result = run.state();
-                    reason = run.detail();
-                    out.line("\u2718 " + name + ": " + reason);
-                }
-            }
+        Path filesDir = workspace.resolveSibling("." + workspace.getFileName() + "-files");
+        FileCommands files;
+        try {
+            files = new FileCommands(filesDir);
+        } catch (IOException e) {
+            return new Outcome(JobState.FAILED, "runner could not create the step files: " + e.getMessage(), List.of());
         }
-        return new Outcome(result, reason, results);
+        try {
+            for (int i = 0; i < spec.steps().size(); i++) {
+                StepSpec step = spec.steps().get(i);
+                String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : step.name();
+                if (result != JobState.SUCCEEDED || control.stopped() != null) {
+                    results.add(new StepResult(name, null, null, null));
+                    continue;
+                }
+                out.line("\u25b6 " + name);
+                long start = System.nanoTime();
+                StepRun run;
+                Map<String, String> outputs = Map.of();
+                try {
+                    FileCommands.StepFiles stepFiles = files.prepare(i);
+                    run = runStep(i, step, workspace, files.environment(env, stepFiles), out, control, jobDeadline);
+                    FileCommands.Collected collected = files.collect(stepFiles);
+                    outputs = collected.outputs();
+                    if (!collected.summary().isBlank()) {
+                        out.line("[runway] summary of step '" + name + "':");
+                        out.line(collected.summary().stripTrailing());
+                    }
+                } catch (IOException e) {
+                    run = new StepRun(JobState.FAILED, null, e.getMessage());
+                }
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                results.add(new StepResult(name, run.state(), run.exitCode(), ms, outputs));
+                switch (run.state()) {
+                    case SUCCEEDED -> out.line("\u2714 " + name + " (" + ms + " ms)");
+                    case FAILED -> {
+                        result = JobState.FAILED;
+                        reason = run.exitCode() != null
+                                ? "step '" + name + "' exited with " + run.exitCode()
+                                : "step '" + name + "': " + run.detail();
+                        out.line("\u2718 " + reason);
+                    }
+                    case TIMED_OUT -> {
+                        result = JobState.TIMED_OUT;
+                        reason = run.detail();
+                        out.line("\u2718 " + reason);
+                    }
+                    default -> {
+                        result = run.state();
+                        reason = run.detail();
+                        out.line("\u2718 " + name + ": " + reason);
+                    }
+                }
+            }
+            return new Outcome(result, reason, results);
+        } finally {
+            deleteQuietly(filesDir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // the agent removes leftovers at its next start
+        }
     }
 
     private record StepRun(JobState state, Integer exitCode, String detail) {}

@@ -82,6 +82,44 @@ class ShellExecutorTest {
     }
 
     @Test
+    void fileCommandsCarryEnvironmentPathOutputsAndSummariesBetweenSteps() throws Exception {
+        Path bin = Files.createDirectories(work.resolve("tools"));
+        Files.writeString(bin.resolve("mytool"), "#!/bin/sh\necho tool ran\n");
+        bin.resolve("mytool").toFile().setExecutable(true);
+        Executor.Outcome o = run(
+                new JobControl(),
+                null,
+                new StepSpec(
+                        "produce",
+                        String.join(
+                                "\n",
+                                "echo \"GREETING=hello there\" >> \"$GITHUB_ENV\"",
+                                "{ echo 'NOTES<<EOF'; echo line one; echo line two; echo EOF; } >> \"$GITHUB_ENV\"",
+                                "echo " + bin + " >> \"$GITHUB_PATH\"",
+                                "echo version=1.2.3 >> \"$GITHUB_OUTPUT\"",
+                                "echo '### Built' >> \"$GITHUB_STEP_SUMMARY\""),
+                        Map.of(),
+                        null,
+                        null,
+                        null),
+                StepSpec.of("consume", "echo \"[$GREETING]\"; echo \"$NOTES\" | wc -l; mytool"));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(o.steps().get(0).outputs()).containsEntry("version", "1.2.3");
+        assertThat(log()).contains("[hello there]").contains("tool ran").contains("### Built");
+        assertThat(log().lines().map(String::strip)).contains("2");
+    }
+
+    @Test
+    void aMalformedEnvFileFailsTheStepWithTheReason() {
+        Executor.Outcome o = run(
+                new JobControl(),
+                null,
+                StepSpec.of("bad", "echo 'X<<END' >> \"$GITHUB_ENV\"; echo never closed >> \"$GITHUB_ENV\""));
+        assertThat(o.result()).isEqualTo(JobState.FAILED);
+        assertThat(o.reason()).contains("matching delimiter not found 'END'");
+    }
+
+    @Test
     void pythonAndCustomShellsRunTheScriptFile() {
         Executor.Outcome o = run(
                 new JobControl(),

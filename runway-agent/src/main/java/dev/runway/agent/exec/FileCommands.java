@@ -1,0 +1,110 @@
+package dev.runway.agent.exec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GitHub's file commands: each step gets fresh {@code GITHUB_ENV}, {@code GITHUB_OUTPUT}, {@code GITHUB_PATH} and
+ * {@code GITHUB_STEP_SUMMARY} files; what a step writes to them is read after it and applies to the later steps
+ * (environment, PATH) or is reported (outputs, summary). Values use {@code NAME=value} or the multi-line form
+ * {@code NAME<<DELIMITER ... DELIMITER}.
+ */
+final class FileCommands {
+    /** The files of one step. */
+    record StepFiles(Path env, Path output, Path path, Path summary) {}
+
+    /** What one step left in its files. */
+    record Collected(Map<String, String> outputs, String summary) {}
+
+    private final Path dir;
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private final List<String> paths = new ArrayList<>(); // newest first, as GitHub prepends
+
+    FileCommands(Path dir) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        Files.createDirectories(dir.resolve("tmp"));
+    }
+
+    StepFiles prepare(int step) throws IOException {
+        Path d = Files.createDirectories(dir.resolve("step-" + step));
+        return new StepFiles(
+                empty(d.resolve("env")),
+                empty(d.resolve("output")),
+                empty(d.resolve("path")),
+                empty(d.resolve("summary")));
+    }
+
+    /** The environment of the next step: the job's, what earlier steps added, PATH additions and the file paths. */
+    Map<String, String> environment(Map<String, String> base, StepFiles f) {
+        Map<String, String> e = new LinkedHashMap<>(base);
+        e.putAll(env);
+        if (!paths.isEmpty()) {
+            String path = e.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+            e.put("PATH", String.join(":", paths) + ":" + path);
+        }
+        e.put("GITHUB_ENV", f.env().toString());
+        e.put("GITHUB_OUTPUT", f.output().toString());
+        e.put("GITHUB_PATH", f.path().toString());
+        e.put("GITHUB_STEP_SUMMARY", f.summary().toString());
+        e.put("RUNNER_TEMP", dir.resolve("tmp").toString());
+        return e;
+    }
+
+    /** Reads what the step wrote; a malformed file is an error that fails the step with its message. */
+    Collected collect(StepFiles f) throws IOException {
+        env.putAll(parse(Files.readString(f.env(), StandardCharsets.UTF_8), "GITHUB_ENV"));
+        for (String line : Files.readAllLines(f.path(), StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) paths.add(0, line.strip());
+        }
+        Map<String, String> outputs = parse(Files.readString(f.output(), StandardCharsets.UTF_8), "GITHUB_OUTPUT");
+        return new Collected(outputs, Files.readString(f.summary(), StandardCharsets.UTF_8));
+    }
+
+    static Map<String, String> parse(String content, String file) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
+        String[] lines = content.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+            if (line.isBlank()) continue;
+            int heredoc = line.indexOf("<<");
+            int eq = line.indexOf('=');
+            if (heredoc > 0 && (eq < 0 || heredoc < eq)) {
+                String name = line.substring(0, heredoc);
+                String delimiter = line.substring(heredoc + 2);
+                StringBuilder value = new StringBuilder();
+                int j = i + 1;
+                while (j < lines.length && !stripCr(lines[j]).equals(delimiter)) {
+                    if (j > i + 1) value.append('\n');
+                    value.append(stripCr(lines[j]));
+                    j++;
+                }
+                if (j >= lines.length) {
+                    throw new IOException(
+                            file + ": matching delimiter not found '" + delimiter + "' for '" + name + "'");
+                }
+                out.put(name, value.toString());
+                i = j;
+            } else if (eq > 0) {
+                out.put(line.substring(0, eq), line.substring(eq + 1));
+            } else {
+                throw new IOException(file + ": invalid line '" + line + "' (expected NAME=value or NAME<<DELIMITER)");
+            }
+        }
+        return out;
+    }
+
+    private static String stripCr(String s) {
+        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private static Path empty(Path p) throws IOException {
+        Files.write(p, new byte[0]);
+        return p;
+    }
+}
