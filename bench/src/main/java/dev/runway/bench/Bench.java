@@ -117,6 +117,16 @@ public final class Bench {
                 .as(RegisterResponse.class);
     }
 
+    /** One long-poll of a simulated runner; null once the server is gone (the benchmark is over). */
+    static Http.Answer poll(Env env, RegisterResponse r, int waitSeconds) {
+        try {
+            return Http.send(
+                    env.url(), "POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), new PollRequest(waitSeconds), null);
+        } catch (IllegalStateException e) {
+            return null;
+        }
+    }
+
     static JobSpec job(String label, String run) {
         return new JobSpec("bench", List.of(label), Map.of(), List.of(StepSpec.of("s", run)), 600, 1);
     }
@@ -169,18 +179,8 @@ public final class Bench {
                 BlockingQueue<Long> delivered = new ArrayBlockingQueue<>(1);
                 Thread runner = Thread.ofVirtual().start(() -> {
                     while (!Thread.currentThread().isInterrupted()) {
-                        Http.Answer a;
-                        try {
-                            a = Http.send(
-                                    env.url(),
-                                    "POST",
-                                    ApiPaths.RUNNER_JOBS_NEXT,
-                                    r.credential(),
-                                    new PollRequest(30),
-                                    null);
-                        } catch (IllegalStateException e) {
-                            return;
-                        }
+                        Http.Answer a = poll(env, r, 30);
+                        if (a == null) return;
                         long at = System.nanoTime();
                         if (a.status() != 200) continue;
                         Assignment as = a.as(Assignment.class);
@@ -301,18 +301,8 @@ public final class Bench {
                     for (RegisterResponse r : rs) {
                         threads.add(Thread.ofVirtual().start(() -> {
                             while (all.getCount() > 0) {
-                                Http.Answer a;
-                                try {
-                                    a = Http.send(
-                                            env.url(),
-                                            "POST",
-                                            ApiPaths.RUNNER_JOBS_NEXT,
-                                            r.credential(),
-                                            new PollRequest(2),
-                                            null);
-                                } catch (IllegalStateException e) {
-                                    return;
-                                }
+                                Http.Answer a = poll(env, r, 2);
+                                if (a == null) return;
                                 if (a.status() != 200) continue;
                                 finish(env, a.as(Assignment.class));
                                 done.incrementAndGet();
