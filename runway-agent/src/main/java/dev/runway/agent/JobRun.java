@@ -68,6 +68,7 @@ final class JobRun {
             env.put("RUNWAY_ATTEMPT", Integer.toString(a.attempt()));
             env.put("RUNWAY_WORKSPACE", workspace.toString());
             env.put("GITHUB_WORKSPACE", workspace.toString());
+            if (a.spec().workflow()) env.putAll(githubEnvironment(a.spec().contexts()));
             env.putAll(a.spec().env());
             Executor.Outcome outcome = executor.run(a.spec(), workspace, env, spool, control);
             JobControl.Stop stop = control.stopped();
@@ -79,7 +80,7 @@ final class JobRun {
             spool.line("[runway] job " + outcome.result().wireName()
                     + (outcome.reason() == null ? "" : ": " + outcome.reason()));
             if (!spool.finish(LOG_FLUSH_TIMEOUT)) log.warn("job {}: not all log bytes were acknowledged", a.jobId());
-            complete(new CompleteRequest(outcome.result(), outcome.reason(), outcome.steps()));
+            complete(new CompleteRequest(outcome.result(), outcome.reason(), outcome.steps(), outcome.outputs()));
             log.info(
                     "job {} attempt {}: {}",
                     a.jobId(),
@@ -95,6 +96,38 @@ final class JobRun {
             heartbeats.interrupt();
             Workspaces.deleteRecursively(workspace);
         }
+    }
+
+    /** The {@code GITHUB_*} and {@code RUNNER_*} variables GitHub's runner sets, from the run's github context. */
+    static Map<String, String> githubEnvironment(Map<String, Object> contexts) {
+        Map<String, String> env = new HashMap<>();
+        Object g = contexts.get("github");
+        Map<?, ?> github = g instanceof Map<?, ?> m ? m : Map.of();
+        java.util.function.Function<String, String> get =
+                k -> github.get(k) == null ? "" : String.valueOf(github.get(k));
+        env.put("GITHUB_ACTIONS", "true");
+        env.put("GITHUB_SHA", get.apply("sha"));
+        env.put("GITHUB_REF", get.apply("ref"));
+        env.put("GITHUB_REF_NAME", get.apply("ref_name"));
+        env.put("GITHUB_REF_TYPE", get.apply("ref_type"));
+        env.put("GITHUB_REPOSITORY", get.apply("repository"));
+        env.put("GITHUB_REPOSITORY_OWNER", get.apply("repository_owner"));
+        env.put("GITHUB_EVENT_NAME", get.apply("event_name"));
+        env.put("GITHUB_RUN_ID", get.apply("run_id"));
+        env.put("GITHUB_RUN_NUMBER", get.apply("run_number"));
+        env.put("GITHUB_RUN_ATTEMPT", get.apply("run_attempt"));
+        env.put("GITHUB_WORKFLOW", get.apply("workflow"));
+        env.put("GITHUB_WORKFLOW_REF", get.apply("workflow_ref"));
+        env.put("GITHUB_JOB", get.apply("job"));
+        env.put("GITHUB_ACTOR", get.apply("actor"));
+        env.put("GITHUB_SERVER_URL", get.apply("server_url"));
+        env.put("GITHUB_HEAD_REF", get.apply("head_ref"));
+        env.put("GITHUB_BASE_REF", get.apply("base_ref"));
+        env.put("RUNNER_OS", "Linux");
+        String arch = System.getProperty("os.arch", "");
+        env.put("RUNNER_ARCH", arch.equals("amd64") ? "X64" : arch.equals("aarch64") ? "ARM64" : arch.toUpperCase());
+        env.put("RUNNER_ENVIRONMENT", "self-hosted");
+        return env;
     }
 
     private void complete(CompleteRequest req) {

@@ -24,7 +24,7 @@ final class JobsCommand implements Callable<Integer> {
 
     @Option(
             names = "--state",
-            description = "Only jobs in this state: queued, running, succeeded, failed, cancelled, timed_out.")
+            description = "Only jobs in this state: queued, running, succeeded, failed, cancelled, timed_out, skipped.")
     String state;
 
     @Option(names = "--limit", defaultValue = "50", description = "At most this many (default ${DEFAULT-VALUE}).")
@@ -89,6 +89,10 @@ final class JobsCommand implements Callable<Integer> {
             System.out.printf("queued    %s, waited %s%n", j.createdAt(), Format.duration(j.queueWaitMs()));
             System.out.printf("duration  %s%n", Format.duration(j.durationMs()));
             System.out.printf("log       %d bytes%n", j.logBytes());
+            if (j.runId() != null) System.out.printf("run       %s%n", j.runId());
+            if (j.outputs() != null && !j.outputs().isEmpty()) {
+                j.outputs().forEach((k, v) -> System.out.printf("output    %s=%s%n", k, v));
+            }
             if (!j.steps().isEmpty()) {
                 System.out.println();
                 System.out.print(Format.table(

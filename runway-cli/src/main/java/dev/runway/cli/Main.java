@@ -12,9 +12,17 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Self-hosted CI runner platform: control plane, runner agent and client in one command.",
         subcommands = {
-            ServerCommand.class, AgentCommand.class, UpCommand.class, SubmitCommand.class, LogsCommand.class,
-            JobsCommand.class, RunnersCommand.class, TokenCommand.class, ValidateCommand.class,
-                    CommandLine.HelpCommand.class
+            ServerCommand.class,
+            AgentCommand.class,
+            UpCommand.class,
+            SubmitCommand.class,
+            LogsCommand.class,
+            JobsCommand.class,
+            RunsCommand.class,
+            RunnersCommand.class,
+            TokenCommand.class,
+            ValidateCommand.class,
+            CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

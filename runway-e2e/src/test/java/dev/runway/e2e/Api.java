@@ -7,6 +7,8 @@ import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.RegistrationTokenRequest;
 import dev.runway.protocol.RegistrationTokenView;
+import dev.runway.protocol.RunRequest;
+import dev.runway.protocol.RunView;
 import dev.runway.protocol.RunnerList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -104,6 +106,18 @@ final class Api {
                         0,
                         RegistrationTokenView.class)
                 .token();
+    }
+
+    RunView startRun(RunRequest req) {
+        return read(json("POST", ApiPaths.RUNS, token, req), 201, RunView.class);
+    }
+
+    RunView run(String id) {
+        return read(json("GET", ApiPaths.withId(ApiPaths.RUN, id), token, null), 200, RunView.class);
+    }
+
+    RunView cancelRun(String id) {
+        return read(json("POST", ApiPaths.withId(ApiPaths.RUN_CANCEL, id), token, null), 202, RunView.class);
     }
 
     RunnerList runners() {

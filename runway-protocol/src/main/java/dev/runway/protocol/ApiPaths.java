@@ -16,6 +16,9 @@ public final class ApiPaths {
     public static final String JOB = PREFIX + "/jobs/{id}"; // GET
     public static final String JOB_CANCEL = PREFIX + "/jobs/{id}/cancel"; // POST
     public static final String JOB_LOGS = PREFIX + "/jobs/{id}/logs"; // GET ?offset=&wait=
+    public static final String RUNS = PREFIX + "/runs"; // POST start a workflow, GET list
+    public static final String RUN = PREFIX + "/runs/{id}"; // GET with its jobs
+    public static final String RUN_CANCEL = PREFIX + "/runs/{id}/cancel"; // POST
     public static final String RUNNERS = PREFIX + "/runners"; // GET list
     public static final String RUNNER = PREFIX + "/runners/{id}"; // DELETE
     public static final String REGISTRATION_TOKENS = PREFIX + "/tokens/registration"; // POST create, GET list

@@ -11,7 +11,9 @@ public enum JobState {
     SUCCEEDED,
     FAILED,
     CANCELLED,
-    TIMED_OUT;
+    TIMED_OUT,
+    /** A workflow job that did not run: its {@code if:} was false or a job it needs did not succeed. */
+    SKIPPED;
 
     public boolean isTerminal() {
         return this != QUEUED && this != RUNNING;
@@ -28,6 +30,6 @@ public enum JobState {
             if (v.wireName().equals(s)) return v;
         }
         throw new IllegalArgumentException("unknown job state '" + s
-                + "' (expected one of queued, running, succeeded, failed, cancelled, timed_out)");
+                + "' (expected one of queued, running, succeeded, failed, cancelled, timed_out, skipped)");
     }
 }

@@ -2,11 +2,13 @@ package dev.runway.protocol;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A job as the API shows it. {@code queueWaitMs} is enqueue → start of the current attempt; {@code
  * durationMs} is start → finish (or → now while running). {@code reason} explains a non-success outcome
- * (e.g. {@code "step 'build' exited with 2"}, {@code "runner lost"}).
+ * (e.g. {@code "step 'build' exited with 2"}, {@code "runner lost"}). {@code runId} is
+ * set for a job of a workflow run, with the job's {@code outputs}.
  */
 public record JobView(
         String id,
@@ -25,4 +27,6 @@ public record JobView(
         String reason,
         boolean cancelRequested,
         long logBytes,
-        List<StepResult> steps) {}
+        List<StepResult> steps,
+        String runId,
+        Map<String, String> outputs) {}

@@ -4,10 +4,14 @@ import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.LeaseReaper;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.http.HttpApi;
+import dev.runway.server.runs.GitSource;
+import dev.runway.server.runs.RunPlanner;
+import dev.runway.server.runs.RunScheduler;
 import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.Database;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
+import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
 import dev.runway.server.tokens.AdminToken;
 import io.javalin.Javalin;
@@ -29,6 +33,8 @@ public final class RunwayServer implements AutoCloseable {
     private final Javalin http;
     private final String adminToken;
     private final LeaseReaper reaper;
+    private final RunScheduler scheduler;
+    static final long SWEEP_SECONDS = 5;
 
     private RunwayServer(ServerConfig config, InstantSource clock) {
         this.config = config;
@@ -48,7 +54,31 @@ public final class RunwayServer implements AutoCloseable {
                     Thread.ofPlatform().name("runway-lease-loop").daemon().factory());
             long period = Math.max(100, Math.min(1000, leaseMs / 3));
             loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
-            this.http = HttpApi.create(config, apiTokens, runners, jobs, logs, dispatcher, jobEvents, clock);
+            RunStore runs = new RunStore(db);
+            this.scheduler = new RunScheduler(
+                    runs,
+                    new RunPlanner(new RunPlanner.Defaults(
+                            config.defaultJobTimeout().toMillis(), config.defaultMaxAttempts())),
+                    dispatcher,
+                    new Wakeups(),
+                    clock);
+            reaper.onFinished(j -> {
+                if (j.runId() != null) scheduler.advance(j.runId());
+            });
+            // a run whose job finished while this replica was down (or on another replica that died) moves on
+            loops.scheduleWithFixedDelay(this::sweepRuns, 1, SWEEP_SECONDS, TimeUnit.SECONDS);
+            this.http = HttpApi.create(
+                    config,
+                    apiTokens,
+                    runners,
+                    jobs,
+                    runs,
+                    scheduler,
+                    new GitSource(config.dataDir().resolve("git")),
+                    logs,
+                    dispatcher,
+                    jobEvents,
+                    clock);
             http.start();
         } catch (RuntimeException e) {
             db.close();
@@ -94,6 +124,14 @@ public final class RunwayServer implements AutoCloseable {
     /** One pass of the lease loop (tests step it instead of waiting for the schedule). */
     public void expireLeasesNow() {
         reaper.runOnce();
+    }
+
+    private void sweepRuns() {
+        try {
+            scheduler.sweep();
+        } catch (RuntimeException e) {
+            log.error("run sweep failed; will retry", e);
+        }
     }
 
     /** Stops accepting, releases held polls, closes the store. */

@@ -12,7 +12,12 @@ import java.util.Map;
  */
 public interface Executor {
     /** The outcome of a job as the executor saw it. */
-    record Outcome(dev.runway.protocol.JobState result, String reason, List<StepResult> steps) {}
+    record Outcome(
+            dev.runway.protocol.JobState result, String reason, List<StepResult> steps, Map<String, String> outputs) {
+        public Outcome(dev.runway.protocol.JobState result, String reason, List<StepResult> steps) {
+            this(result, reason, steps, Map.of());
+        }
+    }
 
     /** Where step output goes (the log spool). */
     interface Output {

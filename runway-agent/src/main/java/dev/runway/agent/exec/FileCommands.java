@@ -56,6 +56,11 @@ final class FileCommands {
         return e;
     }
 
+    /** What earlier steps added to the environment through GITHUB_ENV (part of the {@code env} context). */
+    Map<String, String> addedEnv() {
+        return java.util.Collections.unmodifiableMap(env);
+    }
+
     /** Reads what the step wrote; a malformed file is an error that fails the step with its message. */
     Collected collect(StepFiles f) throws IOException {
         env.putAll(parse(Files.readString(f.env(), StandardCharsets.UTF_8), "GITHUB_ENV"));

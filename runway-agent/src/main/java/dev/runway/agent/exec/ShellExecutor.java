@@ -4,6 +4,7 @@ import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepResult;
 import dev.runway.protocol.StepSpec;
+import dev.runway.workflow.expr.Expressions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -41,40 +42,89 @@ public final class ShellExecutor implements Executor {
         } catch (IOException e) {
             return new Outcome(JobState.FAILED, "runner could not create the step files: " + e.getMessage(), List.of());
         }
+        StepExpressions expressions = spec.workflow() ? new StepExpressions(spec, workspace, runnerContext(env)) : null;
+        Map<String, String> outputs = Map.of();
         try {
             for (int i = 0; i < spec.steps().size(); i++) {
                 StepSpec step = spec.steps().get(i);
                 String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : step.name();
-                if (result != JobState.SUCCEEDED || control.stopped() != null) {
+                Expressions.Status status = status(result);
+                Map<String, String> envContext = new java.util.LinkedHashMap<>(env);
+                envContext.putAll(files.addedEnv());
+                boolean runIt;
+                String problem = null;
+                if (control.stopped() != null) {
+                    runIt = false; // a cancelled or timed-out job stops at once, always() steps included
+                } else if (expressions == null) {
+                    runIt = result == JobState.SUCCEEDED;
+                } else {
+                    try {
+                        runIt = expressions.condition(step, envContext, status);
+                        if (runIt) step = expressions.resolve(step, envContext, status);
+                        name = step.name() == null || step.name().isBlank() ? name : step.name();
+                    } catch (RuntimeException e) {
+                        runIt = true;
+                        problem = e.getMessage();
+                    }
+                }
+                if (!runIt) {
                     results.add(new StepResult(name, null, null, null));
+                    if (expressions != null) expressions.record(step.id(), "skipped", "skipped", Map.of());
                     continue;
                 }
                 out.line("\u25b6 " + name);
                 long start = System.nanoTime();
                 StepRun run;
-                Map<String, String> outputs = Map.of();
-                try {
-                    FileCommands.StepFiles stepFiles = files.prepare(i);
-                    run = runStep(i, step, workspace, files.environment(env, stepFiles), out, control, jobDeadline);
-                    FileCommands.Collected collected = files.collect(stepFiles);
-                    outputs = collected.outputs();
-                    if (!collected.summary().isBlank()) {
-                        out.line("[runway] summary of step '" + name + "':");
-                        out.line(collected.summary().stripTrailing());
+                Map<String, String> stepOutputs = Map.of();
+                if (problem != null) {
+                    run = new StepRun(JobState.FAILED, null, problem);
+                } else if (step.uses() != null) {
+                    run = new StepRun(
+                            JobState.FAILED,
+                            null,
+                            "uses: '" + step.uses()
+                                    + "' is not supported by this runner yet; run steps work today, and the built-in"
+                                    + " actions/checkout, upload-artifact, download-artifact, cache and local composite actions"
+                                    + " are being added");
+                } else {
+                    try {
+                        FileCommands.StepFiles stepFiles = files.prepare(i);
+                        run = runStep(i, step, workspace, files.environment(env, stepFiles), out, control, jobDeadline);
+                        FileCommands.Collected collected = files.collect(stepFiles);
+                        stepOutputs = collected.outputs();
+                        if (!collected.summary().isBlank()) {
+                            out.line("[runway] summary of step '" + name + "':");
+                            out.line(collected.summary().stripTrailing());
+                        }
+                    } catch (IOException e) {
+                        run = new StepRun(JobState.FAILED, null, e.getMessage());
                     }
-                } catch (IOException e) {
-                    run = new StepRun(JobState.FAILED, null, e.getMessage());
                 }
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                results.add(new StepResult(name, run.state(), run.exitCode(), ms, outputs));
+                results.add(new StepResult(name, run.state(), run.exitCode(), ms, stepOutputs));
+                boolean continueOnError = false;
+                if (run.state() == JobState.FAILED && expressions != null) {
+                    try {
+                        continueOnError = expressions.continueOnError(step, envContext, status);
+                    } catch (RuntimeException e) {
+                        out.line("[runway] continue-on-error: " + e.getMessage());
+                    }
+                }
+                if (expressions != null) {
+                    String outcome = outcome(run.state());
+                    expressions.record(step.id(), outcome, continueOnError ? "success" : outcome, stepOutputs);
+                }
+                String failure = run.exitCode() != null
+                        ? "step '" + name + "' exited with " + run.exitCode()
+                        : "step '" + name + "': " + run.detail();
                 switch (run.state()) {
                     case SUCCEEDED -> out.line("\u2714 " + name + " (" + ms + " ms)");
                     case FAILED -> {
-                        result = JobState.FAILED;
-                        reason = run.exitCode() != null
-                                ? "step '" + name + "' exited with " + run.exitCode()
-                                : "step '" + name + "': " + run.detail();
-                        out.line("\u2718 " + reason);
+                        out.line("\u2718 " + failure + (continueOnError ? " (continue-on-error)" : ""));
+                        if (!continueOnError && result == JobState.SUCCEEDED) {
+                            result = JobState.FAILED;
+                            reason = failure;
+                        }
                     }
                     case TIMED_OUT -> {
                         result = JobState.TIMED_OUT;
@@ -88,10 +138,44 @@ public final class ShellExecutor implements Executor {
                     }
                 }
             }
-            return new Outcome(result, reason, results);
+            if (expressions != null && !spec.outputs().isEmpty()) {
+                Map<String, String> envContext = new java.util.LinkedHashMap<>(env);
+                envContext.putAll(files.addedEnv());
+                outputs = expressions.outputs(spec.outputs(), envContext, status(result));
+            }
+            return new Outcome(result, reason, results, outputs);
         } finally {
             deleteQuietly(filesDir);
         }
+    }
+
+    private static Expressions.Status status(JobState result) {
+        return switch (result) {
+            case SUCCEEDED -> Expressions.Status.SUCCESS;
+            case CANCELLED -> Expressions.Status.CANCELLED;
+            default -> Expressions.Status.FAILURE;
+        };
+    }
+
+    private static String outcome(JobState s) {
+        return switch (s) {
+            case SUCCEEDED -> "success";
+            case CANCELLED -> "cancelled";
+            default -> "failure";
+        };
+    }
+
+    /** GitHub's {@code runner} context for this host. */
+    private static Map<String, Object> runnerContext(Map<String, String> env) {
+        String arch = System.getProperty("os.arch", "");
+        Map<String, Object> r = new java.util.LinkedHashMap<>();
+        r.put("os", "Linux");
+        r.put("arch", arch.equals("amd64") || arch.equals("x86_64") ? "X64" : arch.equals("aarch64") ? "ARM64" : arch);
+        r.put("name", env.getOrDefault("RUNNER_NAME", ""));
+        r.put("temp", env.getOrDefault("RUNNER_TEMP", ""));
+        r.put("workspace", env.getOrDefault("GITHUB_WORKSPACE", ""));
+        r.put("environment", "self-hosted");
+        return r;
     }
 
     private static void deleteQuietly(Path dir) {

@@ -21,6 +21,7 @@ public final class LeaseReaper implements Runnable {
     private final Wakeups jobEvents;
     private final InstantSource clock;
     private final long leaseMillis;
+    private volatile java.util.function.Consumer<JobRecord> onFinished = j -> {};
 
     public LeaseReaper(JobStore jobs, Dispatcher dispatcher, Wakeups jobEvents, InstantSource clock, long leaseMillis) {
         this.jobs = jobs;
@@ -28,6 +29,11 @@ public final class LeaseReaper implements Runnable {
         this.jobEvents = jobEvents;
         this.clock = clock;
         this.leaseMillis = leaseMillis;
+    }
+
+    /** Called with each job the loop finished (failed, timed out, cancelled), e.g. to advance its workflow run. */
+    public void onFinished(java.util.function.Consumer<JobRecord> listener) {
+        this.onFinished = listener;
     }
 
     public List<JobStore.Expired> runOnce() {
@@ -39,6 +45,7 @@ public final class LeaseReaper implements Runnable {
                 dispatcher.jobQueued(Labels.normalise(j.labels()));
             }
             jobEvents.signal(e.jobId());
+            if (e.newState().isTerminal()) onFinished.accept(jobs.get(e.jobId()));
         }
         return expired;
     }

@@ -6,9 +6,12 @@ import dev.runway.protocol.Json;
 import dev.runway.server.ServerConfig;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.Wakeups;
+import dev.runway.server.runs.GitSource;
+import dev.runway.server.runs.RunScheduler;
 import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
+import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -33,6 +36,9 @@ public final class HttpApi {
             ApiTokenStore apiTokens,
             RunnerStore runners,
             JobStore jobs,
+            RunStore runs,
+            RunScheduler scheduler,
+            GitSource git,
             LogStore logs,
             Dispatcher dispatcher,
             Wakeups jobEvents,
@@ -54,8 +60,10 @@ public final class HttpApi {
             });
         });
         app.get(ApiPaths.HEALTH, ctx -> ctx.json(Map.of("status", "ok")));
-        Services services = new Services(config, auth, jobs, logs, runners, dispatcher, jobEvents, clock);
+        Services services =
+                new Services(config, auth, jobs, runs, scheduler, git, logs, runners, dispatcher, jobEvents, clock);
         new JobRoutes(services).register(app);
+        new RunRoutes(services).register(app);
         new RunnerRoutes(services).register(app);
         new RunnerProtocolRoutes(services).register(app);
 

@@ -112,7 +112,11 @@ final class JobRoutes {
                         "conflict",
                         "job " + id + " already finished ("
                                 + s.jobs().get(id).state().wireName() + ")");
-            case CANCELLED -> s.jobEvents().signal(id);
+            case CANCELLED -> {
+                s.jobEvents().signal(id);
+                String runId = s.jobs().get(id).runId();
+                if (runId != null) s.scheduler().advance(runId);
+            }
             case REQUESTED -> {}
         }
         ctx.status(202).json(view(s.jobs().get(id)));

@@ -63,13 +63,7 @@ final class RunnerProtocolRoutes {
         JobRecord job = claim.job();
         JobSpec spec = Json.lenient().readValue(job.specJson(), JobSpec.class);
         // the job runs with the timeout the server decided, whatever the submitted spec said
-        JobSpec effective = new JobSpec(
-                spec.name(),
-                spec.labels(),
-                spec.env(),
-                spec.steps(),
-                (int) Math.max(1, job.timeoutMs() / 1000),
-                job.maxAttempts());
+        JobSpec effective = spec.withLimits((int) Math.max(1, job.timeoutMs() / 1000), job.maxAttempts());
         s.jobEvents().signal(job.id());
         ctx.json(new Assignment(
                 job.id(),
@@ -143,6 +137,7 @@ final class RunnerProtocolRoutes {
             throw ApiException.badRequest("result: required, one of succeeded, failed, cancelled, timed_out");
         }
         String steps = Json.lenient().writeValueAsString(req.steps() == null ? List.of() : req.steps());
+        String outputs = Json.lenient().writeValueAsString(req.outputs());
         JobStore.CompleteOutcome outcome = s.jobs()
                 .complete(
                         jobId,
@@ -150,9 +145,12 @@ final class RunnerProtocolRoutes {
                         req.result(),
                         req.reason(),
                         steps,
+                        outputs,
                         s.clock().millis());
         if (outcome == JobStore.CompleteOutcome.STALE) throw ApiException.staleAttempt();
         s.jobEvents().signal(jobId);
+        String runId = s.jobs().get(jobId).runId();
+        if (runId != null) s.scheduler().advance(runId);
         ctx.json(Map.of("state", req.result()));
     }
 }

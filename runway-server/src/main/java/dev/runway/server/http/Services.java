@@ -3,8 +3,11 @@ package dev.runway.server.http;
 import dev.runway.server.ServerConfig;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.Wakeups;
+import dev.runway.server.runs.GitSource;
+import dev.runway.server.runs.RunScheduler;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
+import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
 import java.time.InstantSource;
 
@@ -13,6 +16,9 @@ record Services(
         ServerConfig config,
         Auth auth,
         JobStore jobs,
+        RunStore runs,
+        RunScheduler scheduler,
+        GitSource git,
         LogStore logs,
         RunnerStore runners,
         Dispatcher dispatcher,

@@ -1,15 +1,19 @@
 package dev.runway.server.http;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.runway.protocol.JobState;
 import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
+import dev.runway.protocol.RunView;
 import dev.runway.protocol.RunnerView;
 import dev.runway.protocol.StepResult;
 import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunnerRecord;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /** Store records to API views. */
 final class Views {
@@ -36,7 +40,45 @@ final class Views {
                 j.reason(),
                 j.cancelRequested(),
                 logBytes,
-                steps(j.stepsJson()));
+                steps(j.stepsJson()),
+                j.runId(),
+                j.runId() == null ? null : stringMap(j.outputsJson()));
+    }
+
+    static RunView run(RunRecord r, List<JobView> jobs, long now) {
+        Map<String, Object> inputs;
+        try {
+            inputs = Json.lenient().readValue(r.inputsJson(), new TypeReference<Map<String, Object>>() {});
+        } catch (IOException e) {
+            inputs = Map.of();
+        }
+        Long duration =
+                r.state() == JobState.QUEUED ? null : (r.finishedAt() == null ? now : r.finishedAt()) - r.createdAt();
+        return new RunView(
+                r.id(),
+                r.number(),
+                r.name(),
+                r.workflowPath(),
+                r.repo(),
+                r.ref(),
+                r.sha(),
+                r.event(),
+                inputs,
+                r.state(),
+                r.reason(),
+                Instant.ofEpochMilli(r.createdAt()),
+                at(r.finishedAt()),
+                duration,
+                jobs);
+    }
+
+    private static Map<String, String> stringMap(String json) {
+        if (json == null) return Map.of();
+        try {
+            return Json.lenient().readValue(json, new TypeReference<Map<String, String>>() {});
+        } catch (IOException e) {
+            return Map.of();
+        }
     }
 
     static RunnerView runner(RunnerRecord r, int running, long now, long offlineAfterMillis) {

@@ -3,7 +3,10 @@ package dev.runway.server.store;
 import dev.runway.protocol.JobState;
 import java.util.List;
 
-/** A row of {@code jobs}. Times are epoch millis; null when not reached yet. */
+/**
+ * A row of {@code jobs}. Times are epoch millis; null when not reached yet. A job of a workflow run has {@code
+ * runId}, its workflow job id ({@code jobKey}) and its matrix leg ({@code matrixIndex} of {@code matrixTotal}).
+ */
 public record JobRecord(
         String id,
         String name,
@@ -21,4 +24,10 @@ public record JobRecord(
         Long finishedAt,
         String reason,
         boolean cancelRequested,
-        String stepsJson) {}
+        String stepsJson,
+        String runId,
+        String jobKey,
+        Integer matrixIndex,
+        Integer matrixTotal,
+        boolean continueOnError,
+        String outputsJson) {}

@@ -23,39 +23,76 @@ public final class JobStore {
         this.db = db;
     }
 
+    /** A job to create; the run fields are null for a job submitted on its own. */
+    public record NewJob(
+            String name,
+            String specJson,
+            Set<String> labels,
+            int maxAttempts,
+            long timeoutMs,
+            JobState state,
+            String reason,
+            String runId,
+            String jobKey,
+            Integer matrixIndex,
+            Integer matrixTotal,
+            boolean continueOnError) {
+        public static NewJob queued(String name, String specJson, Set<String> labels, int maxAttempts, long timeoutMs) {
+            return new NewJob(
+                    name,
+                    specJson,
+                    labels,
+                    maxAttempts,
+                    timeoutMs,
+                    JobState.QUEUED,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    false);
+        }
+    }
+
     public JobRecord insert(
             String name, String specJson, Set<String> labels, int maxAttempts, long timeoutMs, long now) {
+        return db.tx(c -> insert(c, NewJob.queued(name, specJson, labels, maxAttempts, timeoutMs), now));
+    }
+
+    /** Inserts in the caller's transaction; a job created in a terminal state (skipped) is finished at once. */
+    public static JobRecord insert(Connection c, NewJob j, long now) throws SQLException {
         String id = Tokens.id("j");
-        db.tx(c -> Sql.update(
+        Sql.update(
                 c,
-                "INSERT INTO jobs (id, name, spec, labels, state, attempt, max_attempts, timeout_ms, created_at, queued_at)"
-                        + " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)",
+                "INSERT INTO jobs (id, name, spec, labels, state, attempt, max_attempts, timeout_ms, created_at, queued_at,"
+                        + " finished_at, reason, run_id, job_key, matrix_index, matrix_total, continue_on_error)"
+                        + " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 id,
-                name,
-                specJson,
-                String.join(",", labels),
-                maxAttempts,
-                timeoutMs,
-                now,
-                now));
-        return new JobRecord(
-                id,
-                name,
-                specJson,
-                List.copyOf(labels),
-                JobState.QUEUED,
-                0,
-                maxAttempts,
-                timeoutMs,
-                null,
-                null,
+                j.name(),
+                j.specJson(),
+                String.join(",", j.labels()),
+                j.state().wireName(),
+                j.maxAttempts(),
+                j.timeoutMs(),
                 now,
                 now,
-                null,
-                null,
-                null,
-                false,
-                null);
+                j.state().isTerminal() ? now : null,
+                j.reason(),
+                j.runId(),
+                j.jobKey(),
+                j.matrixIndex(),
+                j.matrixTotal(),
+                j.continueOnError() ? 1 : 0);
+        return get(c, id);
+    }
+
+    /** The jobs of a workflow run, in creation order. */
+    public List<JobRecord> ofRun(String runId) {
+        return db.read(c -> ofRun(c, runId));
+    }
+
+    public static List<JobRecord> ofRun(Connection c, String runId) throws SQLException {
+        return Sql.query(c, "SELECT * FROM jobs WHERE run_id = ? ORDER BY seq", JobStore::job, runId);
     }
 
     public JobRecord get(String id) {
@@ -163,7 +200,7 @@ public final class JobStore {
     }
 
     public CompleteOutcome complete(
-            String jobId, int attempt, JobState result, String reason, String stepsJson, long now) {
+            String jobId, int attempt, JobState result, String reason, String stepsJson, String outputsJson, long now) {
         return db.tx(c -> {
             String state = Sql.one(
                     c,
@@ -175,10 +212,12 @@ public final class JobStore {
             if (!"running".equals(state)) return CompleteOutcome.STALE;
             int n = Sql.update(
                     c,
-                    "UPDATE jobs SET state = ?, reason = ?, steps = ?, finished_at = ? WHERE id = ? AND attempt = ? AND state = 'running'",
+                    "UPDATE jobs SET state = ?, reason = ?, steps = ?, outputs = ?, finished_at = ? WHERE id = ? AND attempt = ?"
+                            + " AND state = 'running'",
                     result.wireName(),
                     reason,
                     stepsJson,
+                    outputsJson,
                     now,
                     jobId,
                     attempt);
@@ -201,22 +240,25 @@ public final class JobStore {
     }
 
     public CancelOutcome cancel(String jobId, long now) {
-        return db.tx(c -> {
-            JobRecord j = get(c, jobId);
-            if (j == null) return CancelOutcome.NOT_FOUND;
-            if (j.state().isTerminal()) return CancelOutcome.ALREADY_FINISHED;
-            if (Sql.update(
-                            c,
-                            "UPDATE jobs SET state = 'cancelled', finished_at = ?, reason = 'cancelled before it started'"
-                                    + " WHERE id = ? AND state = 'queued'",
-                            now,
-                            jobId)
-                    == 1) {
-                return CancelOutcome.CANCELLED;
-            }
-            Sql.update(c, "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'", jobId);
-            return CancelOutcome.REQUESTED;
-        });
+        return db.tx(c -> cancel(c, jobId, now, "cancelled before it started"));
+    }
+
+    /** Cancels in the caller's transaction: a queued job at once (with {@code reason}), a running one by request. */
+    public static CancelOutcome cancel(Connection c, String jobId, long now, String reason) throws SQLException {
+        JobRecord j = get(c, jobId);
+        if (j == null) return CancelOutcome.NOT_FOUND;
+        if (j.state().isTerminal()) return CancelOutcome.ALREADY_FINISHED;
+        if (Sql.update(
+                        c,
+                        "UPDATE jobs SET state = 'cancelled', finished_at = ?, reason = ? WHERE id = ? AND state = 'queued'",
+                        now,
+                        reason,
+                        jobId)
+                == 1) {
+            return CancelOutcome.CANCELLED;
+        }
+        Sql.update(c, "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'", jobId);
+        return CancelOutcome.REQUESTED;
     }
 
     /** What the lease loop did to one job. */
@@ -320,7 +362,13 @@ public final class JobStore {
                 Sql.nullableLong(rs, "finished_at"),
                 rs.getString("reason"),
                 rs.getInt("cancel_requested") != 0,
-                rs.getString("steps"));
+                rs.getString("steps"),
+                rs.getString("run_id"),
+                rs.getString("job_key"),
+                rs.getObject("matrix_index") == null ? null : rs.getInt("matrix_index"),
+                rs.getObject("matrix_total") == null ? null : rs.getInt("matrix_total"),
+                rs.getInt("continue_on_error") != 0,
+                rs.getString("outputs"));
     }
 
     static AttemptRecord attempt(ResultSet rs) throws SQLException {

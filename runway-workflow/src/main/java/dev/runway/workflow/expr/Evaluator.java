@@ -10,7 +10,8 @@ final class Evaluator {
     enum Status {
         SUCCESS,
         FAILURE,
-        CANCELLED
+        CANCELLED,
+        DEPENDENCY_SKIPPED
     }
 
     /** What functions need from outside the expression. */

@@ -28,6 +28,27 @@ public final class Expressions {
 
     /** A parsed expression, ready to evaluate any number of times. */
     public record Compiled(String source, Object tree) {
+        /** Whether the expression calls success(), failure(), cancelled() or always() (else {@code if:} implies success()). */
+        public boolean checksStatus() {
+            return checksStatus((Expr) tree);
+        }
+
+        private static boolean checksStatus(Expr e) {
+            return switch (e) {
+                case null -> false;
+                case Expr.Call c ->
+                    Set.of("success", "failure", "cancelled", "always")
+                                    .contains(c.name().toLowerCase(Locale.ROOT))
+                            || c.args().stream().anyMatch(Compiled::checksStatus);
+                case Expr.IndexAccess i -> checksStatus(i.target()) || checksStatus(i.index());
+                case Expr.Not n -> checksStatus(n.operand());
+                case Expr.Binary b -> checksStatus(b.left()) || checksStatus(b.right());
+                case Expr.Logical l -> l.args().stream().anyMatch(Compiled::checksStatus);
+                case Expr.Grouping g -> checksStatus(g.inner());
+                default -> false;
+            };
+        }
+
         public Value evaluate(Value.Obj contexts) {
             return evaluate(contexts, Status.SUCCESS, patterns -> "");
         }
@@ -56,7 +77,9 @@ public final class Expressions {
     public enum Status {
         SUCCESS,
         FAILURE,
-        CANCELLED
+        CANCELLED,
+        /** A job whose needed job was skipped: neither success() nor failure() holds (only always()). */
+        DEPENDENCY_SKIPPED
     }
 
     /** Computes {@code hashFiles(...)} for the workspace. */

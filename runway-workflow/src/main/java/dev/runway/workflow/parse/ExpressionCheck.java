@@ -2,6 +2,7 @@ package dev.runway.workflow.parse;
 
 import dev.runway.workflow.expr.ExpressionException;
 import dev.runway.workflow.expr.Expressions;
+import dev.runway.workflow.expr.Templates;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 /** Checks every {@code ${{ }}} in a value (and whole {@code if:} conditions) before anything runs. */
@@ -12,7 +13,7 @@ final class ExpressionCheck {
         while (true) {
             int open = value.indexOf("${{", from);
             if (open < 0) return;
-            int close = closing(value, open + 3);
+            int close = Templates.closing(value, open + 3);
             if (close < 0) {
                 s.error(
                         at,
@@ -43,17 +44,6 @@ final class ExpressionCheck {
         } catch (ExpressionException e) {
             s.error(at, e.describe(expr));
         }
-    }
-
-    /** Index of the {@code }}} that closes an expression, skipping quoted strings; -1 if none. */
-    static int closing(String v, int from) {
-        boolean inString = false;
-        for (int i = from; i < v.length() - 1; i++) {
-            char c = v.charAt(i);
-            if (c == '\'') inString = !inString;
-            else if (!inString && c == '}' && v.charAt(i + 1) == '}') return i;
-        }
-        return -1;
     }
 
     private ExpressionCheck() {}

@@ -1,5 +1,6 @@
 package dev.runway.workflow.parse;
 
+import dev.runway.workflow.expr.Templates;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +13,72 @@ import java.util.Objects;
  * values it does not change, or added as a new combination if it fits none.
  */
 public final class MatrixExpander {
+    /** The most combinations one matrix may have (GitHub's limit). */
+    public static final int MAX_COMBINATIONS = 256;
+
+    /**
+     * Expands a matrix known only at run time ({@link dev.runway.workflow.model.Strategy#matrixTemplate()}): the
+     * whole matrix as one expression, or a mapping whose axes, {@code include} or {@code exclude} are expressions.
+     *
+     * @throws IllegalArgumentException with a message for the user when the result is not a valid matrix
+     */
+    public static List<Map<String, Object>> expandAtRunTime(Object template, Templates.Scope scope) {
+        Object matrix = template instanceof String expr
+                ? Templates.toJava(Templates.value(expr, scope))
+                : evaluateValues(template, scope);
+        if (!(matrix instanceof Map<?, ?> m))
+            throw new IllegalArgumentException("the matrix expression must produce an object, not " + describe(matrix));
+        Map<String, List<Object>> axes = new LinkedHashMap<>();
+        List<Map<String, Object>> include = new ArrayList<>();
+        List<Map<String, Object>> exclude = new ArrayList<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            String key = String.valueOf(e.getKey());
+            Object v = e.getValue();
+            if (key.equals("include") || key.equals("exclude")) {
+                if (!(v instanceof List<?> l))
+                    throw new IllegalArgumentException("matrix '" + key + "' must be a list, not " + describe(v));
+                for (Object i : l) {
+                    if (!(i instanceof Map<?, ?> im))
+                        throw new IllegalArgumentException("each matrix '" + key + "' entry must be an object");
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    im.forEach((a, b) -> entry.put(String.valueOf(a), b));
+                    (key.equals("include") ? include : exclude).add(entry);
+                }
+            } else if (v instanceof List<?> l) {
+                if (l.isEmpty()) throw new IllegalArgumentException("matrix '" + key + "' has no values");
+                axes.put(key, new ArrayList<>(l));
+            } else {
+                throw new IllegalArgumentException("matrix '" + key + "' must be a list, not " + describe(v));
+            }
+        }
+        List<Map<String, Object>> combos = expand(axes, include, exclude);
+        if (combos.isEmpty()) throw new IllegalArgumentException("the matrix expands to no combinations");
+        if (combos.size() > MAX_COMBINATIONS)
+            throw new IllegalArgumentException("the matrix expands to " + combos.size() + " combinations; at most "
+                    + MAX_COMBINATIONS + " are allowed");
+        return combos;
+    }
+
+    private static Object evaluateValues(Object o, Templates.Scope scope) {
+        if (o instanceof String s) return Templates.toJava(Templates.value(s, scope));
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(String.valueOf(k), evaluateValues(v, scope)));
+            return out;
+        }
+        if (o instanceof List<?> l)
+            return l.stream().map(i -> evaluateValues(i, scope)).toList();
+        return o;
+    }
+
+    private static String describe(Object o) {
+        return o == null
+                ? "null"
+                : o instanceof String s
+                        ? "the string '" + s + "'"
+                        : o.getClass().getSimpleName();
+    }
+
     public static List<Map<String, Object>> expand(
             Map<String, List<Object>> axes, List<Map<String, Object>> include, List<Map<String, Object>> exclude) {
         List<Map<String, Object>> combos = new ArrayList<>();

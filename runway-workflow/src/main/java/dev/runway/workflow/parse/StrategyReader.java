@@ -82,7 +82,7 @@ final class StrategyReader {
                 s.error(v, "matrix '" + key + "' must be a list of values (or an expression)");
             }
         }
-        if (dynamic) return new Strategy(null, "dynamic", failFast, maxParallel);
+        if (dynamic) return new Strategy(null, Yaml.toData(m), failFast, maxParallel);
         List<Map<String, Object>> combos = MatrixExpander.expand(axes, include, exclude);
         if (combos.isEmpty()) s.error(m, "the matrix expands to no combinations (every combination is excluded)");
         if (combos.size() > 256)

@@ -1,0 +1,148 @@
+package dev.runway.cli;
+
+import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.JobView;
+import dev.runway.protocol.Json;
+import dev.runway.protocol.RunList;
+import dev.runway.protocol.RunView;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "runs",
+        mixinStandardHelpOptions = true,
+        description = "List workflow runs (newest first), show one with its jobs, or cancel one.",
+        subcommands = {RunsCommand.Show.class, RunsCommand.Cancel.class})
+final class RunsCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = "--limit", defaultValue = "50", description = "At most this many (default ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        RunList runs = client.client().get(ApiPaths.RUNS + "?limit=" + limit, RunList.class);
+        if (json) {
+            System.out.println(Json.lenient().writerWithDefaultPrettyPrinter().writeValueAsString(runs));
+            return 0;
+        }
+        Instant now = Instant.now();
+        System.out.print(Format.table(
+                List.of("ID", "#", "WORKFLOW", "EVENT", "REF", "STATE", "DURATION", "AGE"),
+                runs.runs().stream()
+                        .map(r -> List.of(
+                                r.id(),
+                                Long.toString(r.number()),
+                                r.name(),
+                                r.event(),
+                                r.ref() == null ? "-" : r.ref(),
+                                r.state().wireName(),
+                                Format.duration(r.durationMs()),
+                                Format.age(r.createdAt(), now)))
+                        .toList()));
+        return 0;
+    }
+
+    /** Prints each job's state as it changes until the run ends; returns the finished run. */
+    static RunView follow(ApiClient api, String id, PrintStream out) {
+        Map<String, String> seen = new HashMap<>();
+        Duration pause = Duration.ofMillis(200);
+        while (true) {
+            RunView r = api.get(Ids.path(ApiPaths.RUN, id, "run"), RunView.class);
+            for (JobView j : r.jobs()) {
+                String state = j.state().wireName() + (j.reason() == null ? "" : " (" + j.reason() + ")");
+                if (!state.equals(seen.put(j.id(), state))) out.println("  " + j.name() + ": " + state);
+            }
+            if (r.state().isTerminal()) {
+                out.println(
+                        "run " + r.id() + " " + r.state().wireName() + (r.reason() == null ? "" : ": " + r.reason()));
+                return r;
+            }
+            try {
+                Thread.sleep(pause); // a CLI polling a server, not test synchronisation
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted");
+            }
+            pause = Duration.ofMillis(Math.min(1000, pause.toMillis() * 2));
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one run with its jobs.")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @Parameters(index = "0", paramLabel = "RUN")
+        String id;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            RunView r = client.client().get(Ids.path(ApiPaths.RUN, id, "run"), RunView.class);
+            if (json) {
+                System.out.println(
+                        Json.lenient().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+                return 0;
+            }
+            System.out.printf("run       %s  #%d  %s%n", r.id(), r.number(), r.name());
+            System.out.printf(
+                    "state     %s%s%n", r.state().wireName(), r.reason() == null ? "" : " (" + r.reason() + ")");
+            System.out.printf("workflow  %s%n", r.workflow());
+            System.out.printf("repo      %s%n", r.repo() == null ? "-" : r.repo());
+            System.out.printf(
+                    "commit    %s%s%n", r.sha() == null ? "-" : r.sha(), r.ref() == null ? "" : " (" + r.ref() + ")");
+            System.out.printf("event     %s%n", r.event());
+            if (!r.inputs().isEmpty()) System.out.printf("inputs    %s%n", r.inputs());
+            System.out.printf("duration  %s%n", Format.duration(r.durationMs()));
+            System.out.println();
+            System.out.print(Format.table(
+                    List.of("JOB", "NAME", "STATE", "RUNNER", "DURATION", "REASON"),
+                    r.jobs().stream()
+                            .map(j -> List.of(
+                                    j.id(),
+                                    j.name(),
+                                    j.state().wireName(),
+                                    j.runnerName() == null ? "-" : j.runnerName(),
+                                    Format.duration(j.durationMs()),
+                                    j.reason() == null ? "" : j.reason()))
+                            .toList()));
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "cancel",
+            mixinStandardHelpOptions = true,
+            description = "Cancel a run: jobs not started are cancelled, running ones are stopped.")
+    static final class Cancel implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @Parameters(index = "0", paramLabel = "RUN")
+        String id;
+
+        @Override
+        public Integer call() {
+            RunView r = client.client().post(Ids.path(ApiPaths.RUN_CANCEL, id, "run"), null, RunView.class);
+            System.out.println(
+                    r.id() + " " + (r.state().isTerminal() ? r.state().wireName() : "cancel requested"));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package dev.runway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.runway.protocol.JobState;
+import dev.runway.protocol.JobView;
+import dev.runway.protocol.RunRequest;
+import dev.runway.protocol.RunView;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Workflow runs through a real control plane, real agents and a real git repository made by the test: the control
+ * plane reads the workflow at the commit, schedules jobs by needs, expands matrices, passes outputs, and decides
+ * if:, failure() and always() paths; the CLI starts and follows runs.
+ */
+class WorkflowRunsE2ETest {
+    static final String CI = """
+            name: CI
+            on:
+              push:
+              workflow_dispatch:
+                inputs:
+                  greeting:
+                    default: hello
+            env:
+              WF: wf-level
+            jobs:
+              build:
+                runs-on: linux
+                outputs:
+                  version: ${{ steps.v.outputs.version }}
+                steps:
+                  - id: v
+                    run: echo "version=1.2.${{ github.run_number }}" >> "$GITHUB_OUTPUT"
+                  - run: echo "greeting ${{ inputs.greeting }} sha $GITHUB_SHA ref $GITHUB_REF wf $WF"
+              test:
+                needs: build
+                runs-on: linux
+                strategy:
+                  fail-fast: false
+                  matrix:
+                    n: [1, 2, 3]
+                steps:
+                  - run: echo "leg ${{ matrix.n }} of ${{ strategy.job-total }} got ${{ needs.build.outputs.version }}"
+                  - if: matrix.n == 2
+                    run: exit 3
+                  - if: failure()
+                    run: echo "cleanup after failure in leg ${{ matrix.n }}"
+                  - run: echo "not reached in leg ${{ matrix.n }} unless it passed"
+              report:
+                needs: test
+                if: always()
+                runs-on: linux
+                steps:
+                  - run: echo "test result ${{ needs.test.result }}"
+              deploy:
+                needs: test
+                runs-on: linux
+                steps:
+                  - run: echo should not run
+            """;
+
+    static final String OK = """
+            name: OK
+            on: push
+            jobs:
+              a:
+                runs-on: linux
+                outputs:
+                  flag: ${{ steps.f.outputs.flag }}
+                steps:
+                  - id: f
+                    run: echo "flag=yes" >> "$GITHUB_OUTPUT"
+                  - id: soft
+                    continue-on-error: true
+                    run: exit 1
+                  - run: echo "soft ${{ steps.soft.outcome }}/${{ steps.soft.conclusion }}"
+              b:
+                needs: a
+                if: needs.a.outputs.flag == 'yes'
+                runs-on: linux
+                steps:
+                  - run: echo "b saw ${{ needs.a.outputs.flag }} on ${{ github.ref_name }}"
+              c:
+                needs: a
+                if: ${{ false }}
+                runs-on: linux
+                steps:
+                  - run: echo never
+            """;
+
+    static final String SLOW = """
+            on: workflow_dispatch
+            jobs:
+              slow:
+                runs-on: linux
+                steps:
+                  - run: sleep 300
+              after:
+                needs: slow
+                runs-on: linux
+                steps:
+                  - run: echo never
+            """;
+
+    @TempDir
+    Path root;
+
+    @Test
+    void multiJobWorkflowFollowsNeedsMatrixOutputsAndFailurePaths() throws Exception {
+        Path repo = repo(Map.of(".github/workflows/ci.yml", CI));
+        try (Cluster c = new Cluster(root).start()) {
+            c.startAgent("w1", "linux", "--slots", "3");
+
+            RunwayProcess cli = c.cli(
+                    "submit",
+                    "--workflow",
+                    ".github/workflows/ci.yml",
+                    "--repo",
+                    repo.toString(),
+                    "-i",
+                    "greeting=hey",
+                    "--follow");
+            assertThat(cli.awaitExit(Duration.ofSeconds(60))).as(cli.output()).isEqualTo(1);
+            String runId = cli.output().lines().findFirst().orElseThrow().strip();
+
+            RunView run = c.api().run(runId);
+            assertThat(run.state()).isEqualTo(JobState.FAILED);
+            assertThat(run.reason()).isEqualTo("job 'test (2)' failed");
+            assertThat(run.sha()).isEqualTo(git(repo, "rev-parse", "HEAD"));
+            assertThat(run.ref()).isEqualTo("refs/heads/main");
+            assertThat(run.inputs()).containsEntry("greeting", "hey");
+            Map<String, JobView> jobs = byName(run);
+            assertThat(jobs.keySet()).containsExactly("build", "test (1)", "test (2)", "test (3)", "report", "deploy");
+            assertThat(jobs.get("build").state()).isEqualTo(JobState.SUCCEEDED);
+            String version = "1.2." + run.number();
+            assertThat(jobs.get("build").outputs()).containsEntry("version", version);
+            assertThat(c.api().logs(jobs.get("build").id()))
+                    .contains("greeting hey sha " + run.sha() + " ref refs/heads/main wf wf-level");
+            for (int n = 1; n <= 3; n++) {
+                JobView leg = jobs.get("test (" + n + ")");
+                String log = c.api().logs(leg.id());
+                assertThat(log).contains("leg " + n + " of 3 got " + version);
+                if (n == 2) {
+                    assertThat(leg.state()).isEqualTo(JobState.FAILED);
+                    assertThat(log).contains("cleanup after failure in leg 2").doesNotContain("not reached in leg 2");
+                } else {
+                    assertThat(leg.state()).isEqualTo(JobState.SUCCEEDED);
+                    assertThat(log).doesNotContain("cleanup").contains("not reached in leg " + n);
+                }
+            }
+            assertThat(jobs.get("report").state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(c.api().logs(jobs.get("report").id())).contains("test result failure");
+            assertThat(jobs.get("deploy").state()).isEqualTo(JobState.SKIPPED);
+            assertThat(jobs.get("deploy").runnerId()).isNull();
+
+            RunwayProcess show = c.cli("runs", "show", runId);
+            assertThat(show.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(show.output()).contains("test (2)", "skipped", "failed (job 'test (2)' failed)");
+        }
+    }
+
+    @Test
+    void outputsDecideConditionsAndASuccessfulRunExitsZero() throws Exception {
+        Path repo = repo(Map.of(".github/workflows/ok.yml", OK));
+        try (Cluster c = new Cluster(root).start()) {
+            c.startAgent("w1", "linux");
+            RunwayProcess cli = c.cli("submit", "-w", ".github/workflows/ok.yml", "--repo", repo.toString(), "-f");
+            assertThat(cli.awaitExit(Duration.ofSeconds(60))).as(cli.output()).isZero();
+            RunView run =
+                    c.api().run(cli.output().lines().findFirst().orElseThrow().strip());
+            assertThat(run.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(run.event()).isEqualTo("push");
+            Map<String, JobView> jobs = byName(run);
+            assertThat(jobs.get("a").state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(c.api().logs(jobs.get("a").id())).contains("soft failure/success");
+            assertThat(c.api().logs(jobs.get("b").id())).contains("b saw yes on main");
+            assertThat(jobs.get("c").state()).isEqualTo(JobState.SKIPPED);
+            assertThat(jobs.get("c").reason()).contains("if: condition was false");
+        }
+    }
+
+    @Test
+    void badRequestsNameTheProblem() throws Exception {
+        Path repo = repo(Map.of(".github/workflows/ci.yml", CI, ".github/workflows/broken.yml", """
+                on: push
+                jobs:
+                  a:
+                    runs-on: linux
+                    needs: nowhere
+                    steps:
+                      - run: true
+                """));
+        try (Cluster c = new Cluster(root).start()) {
+            assertThat(fails(c, "submit", "-w", ".github/workflows/ci.yml", "--repo", repo.toString(), "-i", "nope=1"))
+                    .contains("'nope' is not an input of this workflow (its inputs: greeting)");
+            assertThat(fails(c, "submit", "-w", ".github/workflows/ci.yml", "--repo", repo.toString(), "--ref", "v9"))
+                    .contains("'v9' is not a branch, tag or commit");
+            assertThat(fails(c, "submit", "-w", ".github/workflows/none.yml", "--repo", repo.toString()))
+                    .contains("no file '.github/workflows/none.yml'");
+            assertThat(fails(c, "submit", "-w", ".github/workflows/broken.yml", "--repo", repo.toString()))
+                    .contains(".github/workflows/broken.yml:5:");
+            assertThat(fails(
+                            c,
+                            "submit",
+                            "-w",
+                            ".github/workflows/ci.yml",
+                            "--repo",
+                            repo.toString(),
+                            "--event",
+                            "schedule"))
+                    .contains("not triggered by 'schedule'");
+            assertThat(c.api().jobs().jobs()).isEmpty();
+        }
+    }
+
+    @Test
+    void cancellingARunStopsItsRunningJobAndNeverStartsTheRest() throws Exception {
+        Path repo = repo(Map.of(".github/workflows/slow.yml", SLOW));
+        try (Cluster c = new Cluster(root).start()) {
+            c.startAgent("w1", "linux");
+            RunView run = c.api()
+                    .startRun(
+                            new RunRequest(repo.toString(), null, ".github/workflows/slow.yml", null, null, Map.of()));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> byName(c.api().run(run.id())).get("slow").state() == JobState.RUNNING);
+
+            c.api().cancelRun(run.id());
+
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> c.api().run(run.id()).state().isTerminal());
+            RunView done = c.api().run(run.id());
+            assertThat(done.state()).isEqualTo(JobState.CANCELLED);
+            assertThat(byName(done).get("slow").state()).isEqualTo(JobState.CANCELLED);
+            assertThat(byName(done).get("after").state()).isEqualTo(JobState.CANCELLED);
+        }
+    }
+
+    private String fails(Cluster c, String... args) {
+        RunwayProcess p = c.cli(args);
+        assertThat(p.awaitExit(Duration.ofSeconds(30))).as(p.output()).isNotZero();
+        assertThat(p.output()).doesNotContain("Exception");
+        return p.output();
+    }
+
+    private static Map<String, JobView> byName(RunView run) {
+        return run.jobs().stream()
+                .collect(Collectors.toMap(JobView::name, j -> j, (a, b) -> b, java.util.LinkedHashMap::new));
+    }
+
+    private Path repo(Map<String, String> files) throws Exception {
+        Path repo = Files.createDirectories(root.resolve("repo"));
+        git(repo, "init", "-q", "-b", "main");
+        for (var f : files.entrySet()) {
+            Path p = repo.resolve(f.getKey());
+            Files.createDirectories(p.getParent());
+            Files.writeString(p, f.getValue());
+        }
+        git(repo, "add", "-A");
+        git(repo, "-c", "user.email=test@runway.dev", "-c", "user.name=test", "commit", "-q", "-m", "workflows");
+        return repo;
+    }
+
+    static String git(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("git"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue())
+                .as("git " + String.join(" ", args) + ": " + out)
+                .isZero();
+        return out;
+    }
+}

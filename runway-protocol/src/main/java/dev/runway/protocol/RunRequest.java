@@ -1,0 +1,18 @@
+package dev.runway.protocol;
+
+import java.util.Map;
+
+/**
+ * Body of {@code POST /api/v1/runs}: start a workflow. The control plane reads {@code workflow} (a path in the
+ * repository) from {@code repo} (a git URL or a path the control plane can read) at {@code ref} (branch, tag or
+ * commit; default {@code HEAD}). Alternatively {@code source} carries the workflow file's text itself (then {@code
+ * workflow} only names it in messages, and {@code repo}/{@code ref} are optional). {@code event} defaults to {@code
+ * workflow_dispatch} when the workflow has that trigger, else to its first trigger; {@code inputs} are checked
+ * against {@code on.workflow_dispatch.inputs}.
+ */
+public record RunRequest(
+        String repo, String ref, String workflow, String source, String event, Map<String, String> inputs) {
+    public RunRequest {
+        inputs = inputs == null ? Map.of() : Map.copyOf(inputs);
+    }
+}

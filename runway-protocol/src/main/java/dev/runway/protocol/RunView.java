@@ -1,0 +1,27 @@
+package dev.runway.protocol;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A workflow run as the API shows it. {@code state} is {@code queued}, {@code running}, {@code succeeded}, {@code
+ * failed} or {@code cancelled}; {@code reason} says why a run did not succeed. {@code jobs} (one per matrix leg, in
+ * creation order) is filled when one run is shown, null in lists.
+ */
+public record RunView(
+        String id,
+        long number,
+        String name,
+        String workflow,
+        String repo,
+        String ref,
+        String sha,
+        String event,
+        Map<String, Object> inputs,
+        JobState state,
+        String reason,
+        Instant createdAt,
+        Instant finishedAt,
+        Long durationMs,
+        List<JobView> jobs) {}

@@ -1,0 +1,122 @@
+package dev.runway.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.Json;
+import dev.runway.protocol.RunList;
+import dev.runway.protocol.RunRequest;
+import dev.runway.protocol.RunView;
+import dev.runway.server.runs.GitSource;
+import dev.runway.server.runs.RunInputs;
+import dev.runway.server.store.RunRecord;
+import dev.runway.server.store.RunStore;
+import dev.runway.workflow.parse.Diagnostic;
+import dev.runway.workflow.parse.WorkflowParser;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.util.List;
+
+/** The user API for workflow runs: start one from a repository (or a file's text), list, show, cancel. */
+final class RunRoutes {
+    /** Largest workflow file accepted (GitHub's limit is 512 KiB too). */
+    static final int MAX_WORKFLOW_BYTES = 512 * 1024;
+
+    private final Services s;
+
+    RunRoutes(Services s) {
+        this.s = s;
+    }
+
+    void register(Javalin app) {
+        app.post(ApiPaths.RUNS, this::start);
+        app.get(ApiPaths.RUNS, ctx -> {
+            s.auth().user(ctx);
+            int limit = JobRoutes.intParam(ctx, "limit", 50, 1, 1000);
+            ctx.json(new RunList(s.runs().list(limit).stream()
+                    .map(r -> Views.run(r, null, s.clock().millis()))
+                    .toList()));
+        });
+        app.get(ApiPaths.RUN, ctx -> {
+            s.auth().user(ctx);
+            ctx.json(view(find(ctx.pathParam("id"))));
+        });
+        app.post(ApiPaths.RUN_CANCEL, ctx -> {
+            s.auth().user(ctx);
+            RunRecord r = find(ctx.pathParam("id"));
+            if (r.state().isTerminal())
+                throw new ApiException(
+                        409,
+                        "conflict",
+                        "run " + r.id() + " already finished (" + r.state().wireName() + ")");
+            ctx.status(202).json(view(s.scheduler().cancel(r.id())));
+        });
+    }
+
+    private void start(Context ctx) throws JsonProcessingException {
+        s.auth().user(ctx);
+        RunRequest req =
+                Bodies.json(ctx, Json.strict(), RunRequest.class, s.config().maxBodyBytes());
+        if (req.workflow() == null || req.workflow().isBlank())
+            throw ApiException.badRequest("workflow: required, the workflow file's path in the repository");
+        String text;
+        String sha = null;
+        String ref = req.ref();
+        if (req.source() != null) {
+            text = req.source();
+        } else {
+            try {
+                GitSource.Read read = s.git().read(req.repo(), req.ref(), req.workflow());
+                text = read.text();
+                sha = read.sha();
+                ref = read.ref() != null ? read.ref() : req.ref();
+            } catch (GitSource.GitException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
+        }
+        if (text.length() > MAX_WORKFLOW_BYTES)
+            throw ApiException.badRequest("workflow: larger than " + MAX_WORKFLOW_BYTES / 1024 + " KiB");
+        WorkflowParser.Result parsed = WorkflowParser.parse(req.workflow(), text);
+        if (!parsed.ok()) {
+            List<String> errors =
+                    parsed.errors().stream().map(Diagnostic::toString).toList();
+            throw ApiException.badRequest("the workflow has errors:\n  " + String.join("\n  ", errors));
+        }
+        RunInputs inputs;
+        try {
+            inputs = RunInputs.resolve(parsed.workflow(), req.event(), req.inputs());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        String name = parsed.workflow().name() != null ? parsed.workflow().name() : req.workflow();
+        RunRecord run = s.runs()
+                .insert(
+                        new RunStore.NewRun(
+                                name,
+                                req.workflow(),
+                                text,
+                                req.repo(),
+                                ref,
+                                sha,
+                                inputs.event(),
+                                Json.lenient().writeValueAsString(inputs.inputs())),
+                        s.clock().millis());
+        run = s.scheduler().advance(run.id());
+        ctx.status(201).json(view(run));
+    }
+
+    private RunRecord find(String id) {
+        RunRecord r = s.runs().get(id);
+        if (r == null) throw ApiException.notFound("no run with id '" + id + "'");
+        return r;
+    }
+
+    private RunView view(RunRecord r) {
+        long now = s.clock().millis();
+        return Views.run(
+                r,
+                s.jobs().ofRun(r.id()).stream()
+                        .map(j -> Views.job(j, j.attempt() == 0 ? 0 : s.logs().size(j.id(), j.attempt()), now))
+                        .toList(),
+                now);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.runway.server.runs;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads a workflow file from a git repository at a ref, with the git command line (the same git users have, with
+ * their credential helpers and SSH config). A local repository is read in place; any other URL is mirrored into
+ * the data directory once and fetched on each use. Only the file, http(s), ssh and git transports are allowed, so a
+ * URL like {@code ext::cmd} cannot run commands.
+ */
+public final class GitSource {
+    /** A problem the user can act on (bad URL, unknown ref, missing file). */
+    public static final class GitException extends Exception {
+        public GitException(String message) {
+            super(message);
+        }
+    }
+
+    /** The file at a commit: {@code ref} is the full ref name when the ref named a branch or tag, else null. */
+    public record Read(String sha, String ref, String text) {}
+
+    static final long TIMEOUT_SECONDS = 120;
+
+    private final Path cacheDir;
+
+    public GitSource(Path cacheDir) {
+        this.cacheDir = cacheDir;
+    }
+
+    public Read read(String repo, String ref, String path) throws GitException {
+        if (repo == null || repo.isBlank()) throw new GitException("repo: required, a git URL or a local path");
+        String r = ref == null || ref.isBlank() ? "HEAD" : ref.strip();
+        if (r.startsWith("-") || r.contains("..") || r.chars().anyMatch(ch -> ch < 0x20 || ch == ' '))
+            throw new GitException("ref: '" + r + "' is not a valid git ref");
+        if (path == null || path.isBlank() || path.startsWith("/") || path.contains(".."))
+            throw new GitException("workflow: required, a path inside the repository such as .github/workflows/ci.yml");
+        Path gitDir = local(repo);
+        if (gitDir == null) gitDir = mirror(repo);
+        String sha =
+                git(gitDir, "rev-parse", "--verify", "--quiet", r + "^{commit}").strip();
+        if (sha.isEmpty()) throw new GitException("ref: '" + r + "' is not a branch, tag or commit of " + repo);
+        String full = r.equals("HEAD")
+                ? git(gitDir, "symbolic-ref", "--quiet", "HEAD").strip()
+                : git(gitDir, "rev-parse", "--symbolic-full-name", r).strip();
+        String text;
+        try {
+            text = run(gitDir, List.of("show", sha + ":" + path));
+        } catch (GitException e) {
+            throw new GitException(
+                    "workflow: no file '" + path + "' in " + repo + " at " + r + " (" + sha.substring(0, 12) + ")");
+        }
+        return new Read(sha, full.isEmpty() ? null : full, text);
+    }
+
+    /** A local repository (work tree or bare) read in place, or null for a URL. */
+    private static Path local(String repo) throws GitException {
+        if (repo.contains("://") || repo.matches("^[\\w.-]+@[\\w.-]+:.*")) return null;
+        Path p = Path.of(repo.startsWith("file:") ? repo.substring(5) : repo).toAbsolutePath();
+        if (!Files.isDirectory(p)) throw new GitException("repo: no directory " + p);
+        return p;
+    }
+
+    private Path mirror(String url) throws GitException {
+        Path dir = cacheDir.resolve(hash(url));
+        try {
+            Files.createDirectories(cacheDir);
+        } catch (IOException e) {
+            throw new GitException("cannot create " + cacheDir + ": " + e.getMessage());
+        }
+        if (!Files.isDirectory(dir)) {
+            run(cacheDir, List.of("clone", "--mirror", "--quiet", "--", url, dir.toString()));
+        } else {
+            run(dir, List.of("fetch", "--quiet", "--prune", "origin"));
+        }
+        return dir;
+    }
+
+    /** Runs git and returns stdout, or "" when git exits non-zero with nothing on stderr (e.g. --quiet lookups). */
+    private static String git(Path dir, String... args) throws GitException {
+        try {
+            return run(dir, List.of(args));
+        } catch (GitException e) {
+            if (e.getMessage().isEmpty()) return "";
+            throw e;
+        }
+    }
+
+    private static String run(Path dir, List<String> args) throws GitException {
+        List<String> cmd = new ArrayList<>(List.of("git", "-c", "core.quotePath=false"));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().put("GIT_ALLOW_PROTOCOL", "file:git:http:https:ssh");
+        pb.environment().put("GIT_TERMINAL_PROMPT", "0");
+        try {
+            Path err = Files.createTempFile("runway-git", ".err");
+            try {
+                pb.redirectError(err.toFile());
+                Process p = pb.start();
+                p.getOutputStream().close();
+                byte[] out = p.getInputStream().readAllBytes();
+                if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new GitException("git " + args.get(0) + " took longer than " + TIMEOUT_SECONDS + " s");
+                }
+                if (p.exitValue() != 0)
+                    throw new GitException(Files.readString(err).strip());
+                return new String(out, StandardCharsets.UTF_8);
+            } finally {
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new GitException("cannot run git (is it installed?): " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GitException("interrupted");
+        }
+    }
+
+    private static String hash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

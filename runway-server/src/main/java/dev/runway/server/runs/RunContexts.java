@@ -1,0 +1,96 @@
+package dev.runway.server.runs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.runway.protocol.Json;
+import dev.runway.server.store.RunRecord;
+import dev.runway.workflow.expr.Templates;
+import dev.runway.workflow.expr.Value;
+import dev.runway.workflow.model.Workflow;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The expression contexts the control plane knows for a run's jobs: github, inputs, vars, needs, matrix, strategy. */
+final class RunContexts {
+    /** GitHub's {@code github} context, as far as a run on Runway has the data. */
+    static Value.Obj github(RunRecord run, Workflow wf) {
+        Map<String, Object> g = new LinkedHashMap<>();
+        String ref = run.ref() == null ? "" : run.ref();
+        g.put("event_name", run.event());
+        g.put("sha", run.sha() == null ? "" : run.sha());
+        g.put("ref", ref);
+        g.put("ref_name", refName(ref));
+        g.put("ref_type", ref.startsWith("refs/tags/") ? "tag" : "branch");
+        g.put("repository", repositoryName(run.repo()));
+        g.put("repositoryUrl", run.repo() == null ? "" : run.repo());
+        g.put("repository_owner", owner(repositoryName(run.repo())));
+        g.put("run_id", run.id());
+        g.put("run_number", Long.toString(run.number()));
+        g.put("run_attempt", "1");
+        g.put("workflow", run.name());
+        g.put("workflow_ref", run.workflowPath());
+        g.put("actor", "runway");
+        g.put("triggering_actor", "runway");
+        g.put("server_url", "");
+        g.put("api_url", "");
+        g.put("head_ref", "");
+        g.put("base_ref", "");
+        g.put("action", "");
+        Map<String, Object> event = new LinkedHashMap<>();
+        if (run.event().equals("workflow_dispatch")) event.put("inputs", inputs(run));
+        if (!ref.isEmpty()) event.put("ref", ref);
+        if (run.sha() != null) event.put("after", run.sha());
+        g.put("event", event);
+        return Templates.object(g);
+    }
+
+    /** The contexts at job level (matrix and strategy null before the matrix is expanded). */
+    static Value.Obj jobLevel(
+            RunRecord run,
+            Value.Obj github,
+            Value.Obj needs,
+            Map<String, Object> matrix,
+            Map<String, Object> strategy) {
+        Value.Obj c = new Value.Obj();
+        c.put("github", github);
+        c.put("inputs", Templates.object(inputs(run)));
+        c.put("vars", new Value.Obj());
+        c.put("secrets", new Value.Obj());
+        c.put("needs", needs);
+        if (matrix != null) c.put("matrix", Templates.object(matrix));
+        if (strategy != null) c.put("strategy", Templates.object(strategy));
+        return c;
+    }
+
+    static Map<String, Object> inputs(RunRecord run) {
+        try {
+            Map<String, Object> m = Json.lenient().readValue(run.inputsJson(), new TypeReference<>() {});
+            return m == null ? Map.of() : m;
+        } catch (JsonProcessingException e) {
+            return Map.of();
+        }
+    }
+
+    static String refName(String ref) {
+        for (String p : new String[] {"refs/heads/", "refs/tags/"}) {
+            if (ref.startsWith(p)) return ref.substring(p.length());
+        }
+        return ref;
+    }
+
+    /** {@code owner/name} from a git URL or path: its last two segments, without {@code .git}. */
+    static String repositoryName(String repo) {
+        if (repo == null || repo.isBlank()) return "local/workflow";
+        String r = repo.strip().replaceAll("/+$", "").replaceAll("\\.git$", "");
+        String[] parts = r.split("[/:]");
+        if (parts.length >= 2) return parts[parts.length - 2] + "/" + parts[parts.length - 1];
+        return "local/" + parts[parts.length - 1];
+    }
+
+    private static String owner(String repository) {
+        int slash = repository.indexOf('/');
+        return slash < 0 ? repository : repository.substring(0, slash);
+    }
+
+    private RunContexts() {}
+}

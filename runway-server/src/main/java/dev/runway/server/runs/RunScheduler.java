@@ -1,0 +1,185 @@
+package dev.runway.server.runs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.runway.protocol.JobState;
+import dev.runway.protocol.Json;
+import dev.runway.server.dispatch.Dispatcher;
+import dev.runway.server.dispatch.Wakeups;
+import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.JobStore;
+import dev.runway.server.store.Labels;
+import dev.runway.server.store.RunRecord;
+import dev.runway.server.store.RunStore;
+import dev.runway.workflow.model.Workflow;
+import dev.runway.workflow.parse.WorkflowParser;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves runs forward: after a run is created and whenever one of its jobs finishes, {@link #advance} plans the
+ * next step ({@link RunPlanner}) and applies it in one transaction that holds the run's row, so replicas sharing a
+ * database never start a job twice (a unique index on run, job and matrix leg backs that up). A periodic {@link
+ * #sweep} catches runs whose event was lost to a crash between a job's completion and its run's advance.
+ */
+public final class RunScheduler {
+    private static final Logger log = LoggerFactory.getLogger(RunScheduler.class);
+    /** Planning passes in one advance: skipped jobs can unblock their dependents at once. */
+    static final int MAX_PASSES = 1000;
+
+    private final RunStore runs;
+    private final RunPlanner planner;
+    private final Dispatcher dispatcher;
+    private final Wakeups events;
+    private final InstantSource clock;
+
+    public RunScheduler(RunStore runs, RunPlanner planner, Dispatcher dispatcher, Wakeups events, InstantSource clock) {
+        this.runs = runs;
+        this.planner = planner;
+        this.dispatcher = dispatcher;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /** Plans and applies what the run does next; returns the run as it is afterwards. */
+    public RunRecord advance(String runId) {
+        List<Set<String>> queued = new ArrayList<>();
+        RunRecord after = runs.database().tx(c -> {
+            queued.clear();
+            RunRecord run = runs.lock(c, runId);
+            if (run == null || run.state().isTerminal()) return run;
+            WorkflowParser.Result parsed = WorkflowParser.parse(run.workflowPath(), run.workflowText());
+            if (!parsed.ok()) { // only if a newer Runway reads an old run's file differently
+                RunStore.setState(
+                        c,
+                        runId,
+                        JobState.FAILED,
+                        "the workflow no longer parses: " + parsed.errors().get(0),
+                        clock.millis());
+                return runs.lock(c, runId);
+            }
+            Workflow wf = parsed.workflow();
+            long now = clock.millis();
+            for (int pass = 0; pass < MAX_PASSES; pass++) {
+                List<JobRecord> jobs = JobStore.ofRun(c, runId);
+                List<RunPlanner.Action> actions = planner.plan(run, wf, jobs);
+                boolean again = false;
+                for (RunPlanner.Action a : actions) {
+                    again |= apply(c, run, jobs, a, now, queued);
+                }
+                if (run.state() == JobState.QUEUED
+                        && !actions.isEmpty()
+                        && actions.stream().noneMatch(x -> x instanceof RunPlanner.Complete)) {
+                    RunStore.setState(c, runId, JobState.RUNNING, null, null);
+                    run = runs.lock(c, runId);
+                }
+                if (!again) break;
+            }
+            return runs.lock(c, runId);
+        });
+        for (Set<String> labels : queued) dispatcher.jobQueued(labels);
+        events.signal(runId);
+        return after;
+    }
+
+    /** Applies one action; true if it finished something, so planning again may find more to do. */
+    private boolean apply(
+            Connection c, RunRecord run, List<JobRecord> jobs, RunPlanner.Action a, long now, List<Set<String>> queued)
+            throws SQLException {
+        switch (a) {
+            case RunPlanner.Start s -> {
+                Set<String> labels = Labels.normalise(s.labels());
+                JobRecord j = JobStore.insert(
+                        c,
+                        new JobStore.NewJob(
+                                s.name(),
+                                json(s.spec()),
+                                labels,
+                                s.spec().maxAttempts(),
+                                s.timeoutMs(),
+                                JobState.QUEUED,
+                                null,
+                                run.id(),
+                                s.jobKey(),
+                                s.matrixIndex(),
+                                s.matrixTotal(),
+                                s.continueOnError()),
+                        now);
+                log.info("run {}: job '{}' queued as {}", run.id(), s.name(), j.id());
+                queued.add(labels);
+                return false;
+            }
+            case RunPlanner.Finish f -> {
+                JobStore.insert(
+                        c,
+                        new JobStore.NewJob(
+                                f.name(),
+                                "{}",
+                                Set.of(),
+                                1,
+                                0,
+                                f.state(),
+                                f.reason(),
+                                run.id(),
+                                f.jobKey(),
+                                f.matrixIndex(),
+                                f.matrixTotal(),
+                                false),
+                        now);
+                return true;
+            }
+            case RunPlanner.CancelLegs cl -> {
+                boolean finished = false;
+                for (JobRecord j : jobs) {
+                    if (cl.jobKey().equals(j.jobKey()) && !j.state().isTerminal() && !j.cancelRequested()) {
+                        finished |= JobStore.cancel(c, j.id(), now, cl.reason()) == JobStore.CancelOutcome.CANCELLED;
+                    }
+                }
+                return finished;
+            }
+            case RunPlanner.Complete done -> {
+                RunStore.setState(c, run.id(), done.state(), done.reason(), now);
+                log.info("run {} {}", run.id(), done.state().wireName());
+                return false;
+            }
+        }
+    }
+
+    /** Cancels a run: jobs not started are cancelled, running ones asked to stop; the run ends when they have. */
+    public RunRecord cancel(String runId) {
+        runs.database().tx(c -> {
+            RunStore.requestCancel(c, runId);
+            long now = clock.millis();
+            for (JobRecord j : JobStore.ofRun(c, runId)) {
+                if (!j.state().isTerminal()) JobStore.cancel(c, j.id(), now, "run cancelled");
+            }
+            return null;
+        });
+        return advance(runId);
+    }
+
+    /** Advances every unfinished run; for the background loop. */
+    public void sweep() {
+        for (String id : runs.active()) {
+            try {
+                advance(id);
+            } catch (RuntimeException e) {
+                log.error("run {}: cannot advance; will retry", id, e);
+            }
+        }
+    }
+
+    private static String json(Object o) {
+        try {
+            return Json.lenient().writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

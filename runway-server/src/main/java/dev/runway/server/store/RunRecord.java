@@ -1,0 +1,24 @@
+package dev.runway.server.store;
+
+import dev.runway.protocol.JobState;
+
+/**
+ * A row of {@code runs}: a workflow file (its text as read at {@code sha}) started for an event with inputs.
+ * {@code number} is the run's sequence number ({@code github.run_number}).
+ */
+public record RunRecord(
+        String id,
+        long number,
+        String name,
+        String workflowPath,
+        String workflowText,
+        String repo,
+        String ref,
+        String sha,
+        String event,
+        String inputsJson,
+        JobState state,
+        String reason,
+        boolean cancelRequested,
+        long createdAt,
+        Long finishedAt) {}

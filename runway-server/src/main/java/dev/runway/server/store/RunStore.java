@@ -1,0 +1,115 @@
+package dev.runway.server.store;
+
+import dev.runway.protocol.JobState;
+import dev.runway.server.tokens.Tokens;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+
+/** Workflow runs. Their jobs live in {@link JobStore}; {@code RunScheduler} moves a run forward. */
+public final class RunStore {
+    private final Database db;
+
+    public RunStore(Database db) {
+        this.db = db;
+    }
+
+    public Database database() {
+        return db;
+    }
+
+    public record NewRun(
+            String name,
+            String workflowPath,
+            String workflowText,
+            String repo,
+            String ref,
+            String sha,
+            String event,
+            String inputsJson) {}
+
+    public RunRecord insert(NewRun r, long now) {
+        String id = Tokens.id("r");
+        return db.tx(c -> {
+            Sql.update(
+                    c,
+                    "INSERT INTO runs (id, name, workflow_path, workflow, repo, ref, sha, event, inputs, state, created_at)"
+                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                    id,
+                    r.name(),
+                    r.workflowPath(),
+                    r.workflowText(),
+                    r.repo(),
+                    r.ref(),
+                    r.sha(),
+                    r.event(),
+                    r.inputsJson(),
+                    now);
+            return get(c, id);
+        });
+    }
+
+    public RunRecord get(String id) {
+        return db.read(c -> get(c, id));
+    }
+
+    public List<RunRecord> list(int limit) {
+        return db.read(c -> Sql.query(c, "SELECT * FROM runs ORDER BY seq DESC LIMIT ?", RunStore::run, limit));
+    }
+
+    /** Runs not finished yet (the scheduler's sweep looks at them after a crash or a missed event). */
+    public List<String> active() {
+        return db.read(c -> Sql.query(
+                c, "SELECT id FROM runs WHERE state IN ('queued', 'running') ORDER BY seq", rs -> rs.getString(1)));
+    }
+
+    /** Reads the run for an update: on PostgreSQL the row is locked, so replicas advance one run one at a time. */
+    public RunRecord lock(Connection c, String id) throws SQLException {
+        return Sql.one(
+                c,
+                db.dialect() == Database.Dialect.POSTGRESQL
+                        ? "SELECT * FROM runs WHERE id = ? FOR UPDATE"
+                        : "SELECT * FROM runs WHERE id = ?",
+                RunStore::run,
+                id);
+    }
+
+    public static void setState(Connection c, String id, JobState state, String reason, Long finishedAt)
+            throws SQLException {
+        Sql.update(
+                c,
+                "UPDATE runs SET state = ?, reason = ?, finished_at = ? WHERE id = ?",
+                state.wireName(),
+                reason,
+                finishedAt,
+                id);
+    }
+
+    public static void requestCancel(Connection c, String id) throws SQLException {
+        Sql.update(c, "UPDATE runs SET cancel_requested = 1 WHERE id = ?", id);
+    }
+
+    static RunRecord get(Connection c, String id) throws SQLException {
+        return Sql.one(c, "SELECT * FROM runs WHERE id = ?", RunStore::run, id);
+    }
+
+    static RunRecord run(ResultSet rs) throws SQLException {
+        return new RunRecord(
+                rs.getString("id"),
+                rs.getLong("seq"),
+                rs.getString("name"),
+                rs.getString("workflow_path"),
+                rs.getString("workflow"),
+                rs.getString("repo"),
+                rs.getString("ref"),
+                rs.getString("sha"),
+                rs.getString("event"),
+                rs.getString("inputs"),
+                JobState.fromWire(rs.getString("state")),
+                rs.getString("reason"),
+                rs.getInt("cancel_requested") != 0,
+                rs.getLong("created_at"),
+                Sql.nullableLong(rs, "finished_at"));
+    }
+}
