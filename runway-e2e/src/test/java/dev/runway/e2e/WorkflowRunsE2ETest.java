@@ -79,6 +79,15 @@ class WorkflowRunsE2ETest {
                 outputs:
                   flag: ${{ steps.f.outputs.flag }}
                 steps:
+                  - uses: actions/checkout@v4
+                  - run: echo "checked out $(cat hello.txt) at $(git rev-parse HEAD)"
+                  - uses: actions/checkout@v4
+                    with:
+                      path: sub
+                      fetch-depth: 0
+                  - run: echo "history $(git -C sub rev-list --count HEAD)"
+                  - uses: acme/setup-thing@v2
+                    continue-on-error: true
                   - id: f
                     run: echo "flag=yes" >> "$GITHUB_OUTPUT"
                   - id: soft
@@ -172,7 +181,9 @@ class WorkflowRunsE2ETest {
 
     @Test
     void outputsDecideConditionsAndASuccessfulRunExitsZero() throws Exception {
-        Path repo = repo(Map.of(".github/workflows/ok.yml", OK));
+        Path repo = repo(Map.of(".github/workflows/ok.yml", OK, "hello.txt", "hello from git"));
+        Files.writeString(repo.resolve("hello.txt"), "second commit");
+        git(repo, "-c", "user.email=test@runway.dev", "-c", "user.name=test", "commit", "-qam", "second");
         try (Cluster c = new Cluster(root).start()) {
             c.startAgent("w1", "linux");
             RunwayProcess cli = c.cli("submit", "-w", ".github/workflows/ok.yml", "--repo", repo.toString(), "-f");
@@ -183,7 +194,11 @@ class WorkflowRunsE2ETest {
             assertThat(run.event()).isEqualTo("push");
             Map<String, JobView> jobs = byName(run);
             assertThat(jobs.get("a").state()).isEqualTo(JobState.SUCCEEDED);
-            assertThat(c.api().logs(jobs.get("a").id())).contains("soft failure/success");
+            String log = c.api().logs(jobs.get("a").id());
+            assertThat(log).contains("soft failure/success");
+            assertThat(log).contains("checked out second commit at " + run.sha());
+            assertThat(log).contains("history 2");
+            assertThat(log).contains("uses: 'acme/setup-thing@v2' is not available on Runway");
             assertThat(c.api().logs(jobs.get("b").id())).contains("b saw yes on main");
             assertThat(jobs.get("c").state()).isEqualTo(JobState.SKIPPED);
             assertThat(jobs.get("c").reason()).contains("if: condition was false");

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ShellExecutor implements Executor {
     private final StepTracker tracker;
 
+    private final BuiltinActions actions = new BuiltinActions();
+
     public ShellExecutor(StepTracker tracker) {
         this.tracker = tracker;
     }
@@ -76,16 +78,15 @@ public final class ShellExecutor implements Executor {
                 long start = System.nanoTime();
                 StepRun run;
                 Map<String, String> stepOutputs = Map.of();
+                if (problem == null && step.uses() != null) {
+                    try {
+                        step = actions.resolve(step, spec);
+                    } catch (IllegalArgumentException e) {
+                        problem = e.getMessage();
+                    }
+                }
                 if (problem != null) {
                     run = new StepRun(JobState.FAILED, null, problem);
-                } else if (step.uses() != null) {
-                    run = new StepRun(
-                            JobState.FAILED,
-                            null,
-                            "uses: '" + step.uses()
-                                    + "' is not supported by this runner yet; run steps work today, and the built-in"
-                                    + " actions/checkout, upload-artifact, download-artifact, cache and local composite actions"
-                                    + " are being added");
                 } else {
                     try {
                         FileCommands.StepFiles stepFiles = files.prepare(i);
