@@ -80,7 +80,8 @@ final class JobRun {
             spool.line("[runway] job " + outcome.result().wireName()
                     + (outcome.reason() == null ? "" : ": " + outcome.reason()));
             if (!spool.finish(LOG_FLUSH_TIMEOUT)) log.warn("job {}: not all log bytes were acknowledged", a.jobId());
-            complete(new CompleteRequest(outcome.result(), outcome.reason(), outcome.steps(), outcome.outputs()));
+            complete(new CompleteRequest(
+                    outcome.result(), outcome.reason(), outcome.steps(), outcome.outputs(), outcome.annotations()));
             log.info(
                     "job {} attempt {}: {}",
                     a.jobId(),

@@ -40,4 +40,19 @@ final class Format {
     }
 
     private Format() {}
+
+    /** One annotation as a line: {@code error  step: message (file:line:col)}. */
+    static String annotation(dev.runway.protocol.Annotation a) {
+        String where = a.file() == null
+                ? ""
+                : " (" + a.file() + (a.line() == null ? "" : ":" + a.line())
+                        + (a.column() == null ? "" : ":" + a.column()) + ")";
+        return String.format(
+                "%-8s %s%s%s%s",
+                a.level(),
+                a.step() == null ? "" : a.step() + ": ",
+                a.title() == null ? "" : a.title() + ": ",
+                a.message().replace("\n", "\n         "),
+                where);
+    }
 }

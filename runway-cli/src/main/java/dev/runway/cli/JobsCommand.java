@@ -93,6 +93,10 @@ final class JobsCommand implements Callable<Integer> {
             if (j.outputs() != null && !j.outputs().isEmpty()) {
                 j.outputs().forEach((k, v) -> System.out.printf("output    %s=%s%n", k, v));
             }
+            if (j.annotations() != null && !j.annotations().isEmpty()) {
+                System.out.println();
+                j.annotations().forEach(x -> System.out.println(Format.annotation(x)));
+            }
             if (!j.steps().isEmpty()) {
                 System.out.println();
                 System.out.print(Format.table(

@@ -122,6 +122,12 @@ final class RunsCommand implements Callable<Integer> {
                                     Format.duration(j.durationMs()),
                                     j.reason() == null ? "" : j.reason()))
                             .toList()));
+            for (JobView j : r.jobs()) {
+                if (j.annotations() == null || j.annotations().isEmpty()) continue;
+                System.out.println();
+                System.out.println(j.name() + ":");
+                j.annotations().forEach(x -> System.out.println("  " + Format.annotation(x)));
+            }
             return 0;
         }
     }

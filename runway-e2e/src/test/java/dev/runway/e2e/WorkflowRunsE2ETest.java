@@ -3,6 +3,7 @@ package dev.runway.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.runway.protocol.Annotation;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.JobView;
 import dev.runway.protocol.RunRequest;
@@ -43,6 +44,11 @@ class WorkflowRunsE2ETest {
                   - id: v
                     run: echo "version=1.2.${{ github.run_number }}" >> "$GITHUB_OUTPUT"
                   - run: echo "greeting ${{ inputs.greeting }} sha $GITHUB_SHA ref $GITHUB_REF wf $WF"
+                  - name: lint
+                    run: |
+                      echo "::add-mask::s3cr3t-value"
+                      echo "token is s3cr3t-value"
+                      echo "::warning file=src/app.c,line=12,col=5::unused variable"
               test:
                 needs: build
                 runs-on: linux
@@ -156,6 +162,11 @@ class WorkflowRunsE2ETest {
             assertThat(jobs.get("build").outputs()).containsEntry("version", version);
             assertThat(c.api().logs(jobs.get("build").id()))
                     .contains("greeting hey sha " + run.sha() + " ref refs/heads/main wf wf-level");
+            assertThat(c.api().logs(jobs.get("build").id()))
+                    .contains("token is ***", "Warning (src/app.c:12:5): unused variable")
+                    .doesNotContain("s3cr3t-value");
+            assertThat(jobs.get("build").annotations())
+                    .containsExactly(new Annotation("warning", "unused variable", "lint", null, "src/app.c", 12, 5));
             for (int n = 1; n <= 3; n++) {
                 JobView leg = jobs.get("test (" + n + ")");
                 String log = c.api().logs(leg.id());
@@ -175,7 +186,9 @@ class WorkflowRunsE2ETest {
 
             RunwayProcess show = c.cli("runs", "show", runId);
             assertThat(show.awaitExit(Duration.ofSeconds(30))).isZero();
-            assertThat(show.output()).contains("test (2)", "skipped", "failed (job 'test (2)' failed)");
+            assertThat(show.output())
+                    .contains("test (2)", "skipped", "failed (job 'test (2)' failed)")
+                    .contains("warning  lint: unused variable (src/app.c:12:5)");
         }
     }
 

@@ -5,14 +5,21 @@ import java.util.Map;
 
 /**
  * Body of {@code POST .../complete}: the attempt's outcome. Idempotent for the same attempt. {@code outputs} are
- * the workflow job's evaluated {@code outputs:} (empty for plain jobs).
+ * the workflow job's evaluated {@code outputs:} (empty for plain jobs); {@code
+ * annotations} what its steps raised with {@code ::error::}, {@code ::warning::} and {@code ::notice::}.
  */
-public record CompleteRequest(JobState result, String reason, List<StepResult> steps, Map<String, String> outputs) {
+public record CompleteRequest(
+        JobState result,
+        String reason,
+        List<StepResult> steps,
+        Map<String, String> outputs,
+        List<Annotation> annotations) {
     public CompleteRequest {
         outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
+        annotations = annotations == null ? List.of() : List.copyOf(annotations);
     }
 
     public CompleteRequest(JobState result, String reason, List<StepResult> steps) {
-        this(result, reason, steps, Map.of());
+        this(result, reason, steps, Map.of(), List.of());
     }
 }

@@ -29,4 +29,5 @@ public record JobView(
         long logBytes,
         List<StepResult> steps,
         String runId,
-        Map<String, String> outputs) {}
+        Map<String, String> outputs,
+        List<Annotation> annotations) {}

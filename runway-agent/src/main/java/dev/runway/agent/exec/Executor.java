@@ -13,9 +13,13 @@ import java.util.Map;
 public interface Executor {
     /** The outcome of a job as the executor saw it. */
     record Outcome(
-            dev.runway.protocol.JobState result, String reason, List<StepResult> steps, Map<String, String> outputs) {
+            dev.runway.protocol.JobState result,
+            String reason,
+            List<StepResult> steps,
+            Map<String, String> outputs,
+            List<dev.runway.protocol.Annotation> annotations) {
         public Outcome(dev.runway.protocol.JobState result, String reason, List<StepResult> steps) {
-            this(result, reason, steps, Map.of());
+            this(result, reason, steps, Map.of(), List.of());
         }
     }
 

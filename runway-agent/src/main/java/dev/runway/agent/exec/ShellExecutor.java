@@ -30,7 +30,8 @@ public final class ShellExecutor implements Executor {
     }
 
     @Override
-    public Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output out, JobControl control) {
+    public Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output log, JobControl control) {
+        WorkflowCommands out = new WorkflowCommands(log);
         long jobDeadline = spec.timeoutSeconds() == null
                 ? Long.MAX_VALUE
                 : System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.timeoutSeconds());
@@ -74,6 +75,7 @@ public final class ShellExecutor implements Executor {
                     if (expressions != null) expressions.record(step.id(), "skipped", "skipped", Map.of());
                     continue;
                 }
+                out.step(name);
                 out.line("\u25b6 " + name);
                 long start = System.nanoTime();
                 StepRun run;
@@ -101,6 +103,7 @@ public final class ShellExecutor implements Executor {
                         run = new StepRun(JobState.FAILED, null, e.getMessage());
                     }
                 }
+                out.flush();
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 results.add(new StepResult(name, run.state(), run.exitCode(), ms, stepOutputs));
                 boolean continueOnError = false;
@@ -144,7 +147,8 @@ public final class ShellExecutor implements Executor {
                 envContext.putAll(files.addedEnv());
                 outputs = expressions.outputs(spec.outputs(), envContext, status(result));
             }
-            return new Outcome(result, reason, results, outputs);
+            out.step(null);
+            return new Outcome(result, reason, results, outputs, out.annotations());
         } finally {
             deleteQuietly(filesDir);
         }

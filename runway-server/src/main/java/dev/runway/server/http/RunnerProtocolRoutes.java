@@ -25,6 +25,8 @@ final class RunnerProtocolRoutes {
     private final java.util.concurrent.ConcurrentHashMap<String, Long> lastTouch =
             new java.util.concurrent.ConcurrentHashMap<>();
     static final long TOUCH_EVERY_MILLIS = 1000;
+    /** Annotations kept per job (GitHub keeps 10 of each level per step; a runaway loop must not fill the store). */
+    static final int MAX_ANNOTATIONS = 100;
 
     private final Services s;
 
@@ -138,6 +140,15 @@ final class RunnerProtocolRoutes {
         }
         String steps = Json.lenient().writeValueAsString(req.steps() == null ? List.of() : req.steps());
         String outputs = Json.lenient().writeValueAsString(req.outputs());
+        String annotations = req.annotations().isEmpty()
+                ? null
+                : Json.lenient()
+                        .writeValueAsString(req.annotations()
+                                .subList(
+                                        0,
+                                        Math.min(
+                                                MAX_ANNOTATIONS,
+                                                req.annotations().size())));
         JobStore.CompleteOutcome outcome = s.jobs()
                 .complete(
                         jobId,
@@ -146,6 +157,7 @@ final class RunnerProtocolRoutes {
                         req.reason(),
                         steps,
                         outputs,
+                        annotations,
                         s.clock().millis());
         if (outcome == JobStore.CompleteOutcome.STALE) throw ApiException.staleAttempt();
         s.jobEvents().signal(jobId);

@@ -1,6 +1,7 @@
 package dev.runway.server.http;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.runway.protocol.Annotation;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
@@ -42,7 +43,8 @@ final class Views {
                 logBytes,
                 steps(j.stepsJson()),
                 j.runId(),
-                j.runId() == null ? null : stringMap(j.outputsJson()));
+                j.runId() == null ? null : stringMap(j.outputsJson()),
+                annotations(j.annotationsJson()));
     }
 
     static RunView run(RunRecord r, List<JobView> jobs, long now) {
@@ -70,6 +72,15 @@ final class Views {
                 at(r.finishedAt()),
                 duration,
                 jobs);
+    }
+
+    private static List<Annotation> annotations(String json) {
+        if (json == null) return List.of();
+        try {
+            return Json.lenient().readValue(json, new TypeReference<List<Annotation>>() {});
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private static Map<String, String> stringMap(String json) {

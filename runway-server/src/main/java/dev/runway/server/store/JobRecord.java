@@ -30,4 +30,5 @@ public record JobRecord(
         Integer matrixIndex,
         Integer matrixTotal,
         boolean continueOnError,
-        String outputsJson) {}
+        String outputsJson,
+        String annotationsJson) {}

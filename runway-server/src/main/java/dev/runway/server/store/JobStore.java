@@ -146,7 +146,7 @@ public final class JobStore {
                 int won = Sql.update(
                         c,
                         "UPDATE jobs SET state = 'running', attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = ?,"
-                                + " finished_at = NULL, reason = NULL, steps = NULL WHERE id = ? AND state = 'queued'",
+                                + " finished_at = NULL, reason = NULL, steps = NULL, annotations = NULL, outputs = NULL WHERE id = ? AND state = 'queued'",
                         runnerId,
                         runnerName,
                         now,
@@ -200,7 +200,14 @@ public final class JobStore {
     }
 
     public CompleteOutcome complete(
-            String jobId, int attempt, JobState result, String reason, String stepsJson, String outputsJson, long now) {
+            String jobId,
+            int attempt,
+            JobState result,
+            String reason,
+            String stepsJson,
+            String outputsJson,
+            String annotationsJson,
+            long now) {
         return db.tx(c -> {
             String state = Sql.one(
                     c,
@@ -212,12 +219,14 @@ public final class JobStore {
             if (!"running".equals(state)) return CompleteOutcome.STALE;
             int n = Sql.update(
                     c,
-                    "UPDATE jobs SET state = ?, reason = ?, steps = ?, outputs = ?, finished_at = ? WHERE id = ? AND attempt = ?"
+                    "UPDATE jobs SET state = ?, reason = ?, steps = ?, outputs = ?, annotations = ?, finished_at = ? WHERE id = ?"
+                            + " AND attempt = ?"
                             + " AND state = 'running'",
                     result.wireName(),
                     reason,
                     stepsJson,
                     outputsJson,
+                    annotationsJson,
                     now,
                     jobId,
                     attempt);
@@ -368,7 +377,8 @@ public final class JobStore {
                 rs.getObject("matrix_index") == null ? null : rs.getInt("matrix_index"),
                 rs.getObject("matrix_total") == null ? null : rs.getInt("matrix_total"),
                 rs.getInt("continue_on_error") != 0,
-                rs.getString("outputs"));
+                rs.getString("outputs"),
+                rs.getString("annotations"));
     }
 
     static AttemptRecord attempt(ResultSet rs) throws SQLException {
