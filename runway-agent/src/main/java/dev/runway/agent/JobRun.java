@@ -3,8 +3,10 @@ package dev.runway.agent;
 import dev.runway.agent.client.ServerClient;
 import dev.runway.agent.client.ServerException;
 import dev.runway.agent.exec.Executor;
+import dev.runway.agent.exec.JobApi;
 import dev.runway.agent.exec.JobControl;
 import dev.runway.agent.logs.LogSpool;
+import dev.runway.protocol.ArtifactView;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +73,7 @@ final class JobRun {
             env.put("GITHUB_WORKSPACE", workspace.toString());
             if (a.spec().workflow()) env.putAll(githubEnvironment(a.spec().contexts()));
             env.putAll(a.spec().env());
-            Executor.Outcome outcome = executor.run(a.spec(), workspace, env, spool, control);
+            Executor.Outcome outcome = executor.run(a.spec(), workspace, env, spool, control, jobApi());
             JobControl.Stop stop = control.stopped();
             if (stop != null && stop.abandon()) {
                 spool.abandon();
@@ -97,6 +100,26 @@ final class JobRun {
             heartbeats.interrupt();
             Workspaces.deleteRecursively(workspace);
         }
+    }
+
+    /** The control plane as built-in actions see it: this attempt's calls, with its job token. */
+    private JobApi jobApi() {
+        return new JobApi() {
+            @Override
+            public ArtifactView uploadArtifact(String name, Path zip) throws IOException, InterruptedException {
+                return client.uploadArtifact(a.jobId(), a.jobToken(), name, zip);
+            }
+
+            @Override
+            public List<ArtifactView> artifacts() throws IOException, InterruptedException {
+                return client.artifacts(a.jobId(), a.jobToken());
+            }
+
+            @Override
+            public void downloadArtifact(String name, Path to) throws IOException, InterruptedException {
+                client.downloadArtifact(a.jobId(), a.jobToken(), name, to);
+            }
+        };
     }
 
     /** The {@code GITHUB_*} and {@code RUNNER_*} variables GitHub's runner sets, from the run's github context. */

@@ -10,6 +10,8 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** The user API as the CLI calls it. Every failure becomes a {@link CliException} with a message for people. */
@@ -66,6 +68,39 @@ final class ApiClient {
             throw new CliException("interrupted");
         } catch (IllegalArgumentException e) {
             throw new CliException("invalid control plane URL '" + url + "': " + e.getMessage());
+        }
+    }
+
+    /** GETs {@code path} into the file {@code to} (streamed; for artifacts). */
+    void download(String path, Path to) {
+        try {
+            HttpRequest.Builder b =
+                    HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofMinutes(30));
+            if (token != null) b.header("Authorization", "Bearer " + token);
+            Path part = to.resolveSibling(to.getFileName() + ".part");
+            HttpResponse<Path> r = http.send(b.GET().build(), HttpResponse.BodyHandlers.ofFile(part));
+            if (r.statusCode() / 100 != 2) {
+                byte[] body = Files.readAllBytes(part);
+                Files.deleteIfExists(part);
+                String text = new String(body, StandardCharsets.UTF_8);
+                String message = "the control plane answered HTTP " + r.statusCode();
+                try {
+                    JsonNode n = Json.lenient().readTree(text);
+                    if (n != null && n.hasNonNull("message"))
+                        message = n.get("message").asText();
+                } catch (IOException ignored) {
+                    // not an ApiError: keep the status
+                }
+                throw new CliException(message);
+            }
+            Files.move(part, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw new CliException("cannot reach the control plane at " + url + " (is `runway server` running?)");
+        } catch (IOException e) {
+            throw new CliException("download from " + url + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
         }
     }
 

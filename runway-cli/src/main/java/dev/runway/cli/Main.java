@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             LogsCommand.class,
             JobsCommand.class,
             RunsCommand.class,
+            ArtifactsCommand.class,
             RunnersCommand.class,
             TokenCommand.class,
             ValidateCommand.class,

@@ -128,6 +128,52 @@ class WorkflowRunsE2ETest {
                   - run: echo never
             """;
 
+    static final String ARTIFACTS = """
+            on: push
+            jobs:
+              make:
+                runs-on: linux
+                outputs:
+                  sum: ${{ steps.sum.outputs.sum }}
+                steps:
+                  - run: |
+                      mkdir -p dist/sub
+                      echo alpha > dist/a.txt
+                      echo beta > dist/sub/b.txt
+                      head -c 12582912 /dev/urandom > dist/big.bin
+                  - id: sum
+                    run: echo "sum=$(sha256sum dist/big.bin | cut -d' ' -f1)" >> "$GITHUB_OUTPUT"
+                  - uses: actions/upload-artifact@v4
+                    with:
+                      name: dist
+                      path: dist/
+                  - uses: actions/upload-artifact@v4
+                    with:
+                      name: nothing
+                      path: no-such-dir/
+              use:
+                needs: make
+                runs-on: linux
+                steps:
+                  - uses: actions/download-artifact@v4
+                    with:
+                      name: dist
+                      path: got
+                  - run: |
+                      test "$(sha256sum got/big.bin | cut -d' ' -f1)" = "${{ needs.make.outputs.sum }}"
+                      echo "downloaded $(cat got/a.txt) $(cat got/sub/b.txt)"
+                  - uses: actions/download-artifact@v4
+                    with:
+                      path: all
+                  - run: ls all/dist/sub/b.txt
+                  - id: again
+                    continue-on-error: true
+                    uses: actions/upload-artifact@v4
+                    with:
+                      name: dist
+                      path: got/a.txt
+            """;
+
     @TempDir
     Path root;
 
@@ -271,6 +317,44 @@ class WorkflowRunsE2ETest {
             assertThat(done.state()).isEqualTo(JobState.CANCELLED);
             assertThat(byName(done).get("slow").state()).isEqualTo(JobState.CANCELLED);
             assertThat(byName(done).get("after").state()).isEqualTo(JobState.CANCELLED);
+        }
+    }
+
+    @Test
+    void artifactsPassBetweenJobsAndDownloadWithTheCli() throws Exception {
+        Path repo = repo(Map.of(".github/workflows/artifacts.yml", ARTIFACTS));
+        try (Cluster c = new Cluster(root).start()) {
+            c.startAgent("w1", "linux");
+            RunwayProcess cli =
+                    c.cli("submit", "-w", ".github/workflows/artifacts.yml", "--repo", repo.toString(), "-f");
+            assertThat(cli.awaitExit(Duration.ofSeconds(90)))
+                    .as(cli.output() + c.outputs())
+                    .isZero();
+            RunView run =
+                    c.api().run(cli.output().lines().findFirst().orElseThrow().strip());
+            Map<String, JobView> jobs = byName(run);
+            assertThat(c.api().logs(jobs.get("make").id()))
+                    .contains("Uploading 3 file(s) as artifact 'dist'")
+                    .contains("Warning: No files were found with the provided path: no-such-dir/");
+            assertThat(c.api().logs(jobs.get("use").id()))
+                    .contains("downloaded alpha beta")
+                    .contains("an artifact named 'dist' already exists in this run");
+
+            RunwayProcess list = c.cli("artifacts", run.id());
+            assertThat(list.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(list.output()).contains("dist").doesNotContain("nothing");
+            Path out = root.resolve("downloads");
+            RunwayProcess download = c.cli("artifacts", "download", run.id(), "dist", "-o", out.toString());
+            assertThat(download.awaitExit(Duration.ofSeconds(30)))
+                    .as(download.output())
+                    .isZero();
+            List<String> entries = new java.util.ArrayList<>();
+            try (var z = new java.util.zip.ZipFile(out.resolve("dist.zip").toFile())) {
+                z.stream().forEach(e -> entries.add(e.getName()));
+            }
+            assertThat(entries).containsExactlyInAnyOrder("a.txt", "sub/b.txt", "big.bin");
+            assertThat(fails(c, "artifacts", "download", run.id(), "missing", "-o", out.toString()))
+                    .contains("has no artifact named 'missing'");
         }
     }
 

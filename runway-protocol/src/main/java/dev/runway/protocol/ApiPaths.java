@@ -19,6 +19,8 @@ public final class ApiPaths {
     public static final String RUNS = PREFIX + "/runs"; // POST start a workflow, GET list
     public static final String RUN = PREFIX + "/runs/{id}"; // GET with its jobs
     public static final String RUN_CANCEL = PREFIX + "/runs/{id}/cancel"; // POST
+    public static final String RUN_ARTIFACTS = PREFIX + "/runs/{id}/artifacts"; // GET list
+    public static final String RUN_ARTIFACT = PREFIX + "/runs/{id}/artifacts/{name}"; // GET the zip
     public static final String RUNNERS = PREFIX + "/runners"; // GET list
     public static final String RUNNER = PREFIX + "/runners/{id}"; // DELETE
     public static final String REGISTRATION_TOKENS = PREFIX + "/tokens/registration"; // POST create, GET list
@@ -30,6 +32,17 @@ public final class ApiPaths {
     public static final String RUNNER_JOB_HEARTBEAT = PREFIX + "/runner/jobs/{id}/heartbeat"; // POST
     public static final String RUNNER_JOB_LOGS = PREFIX + "/runner/jobs/{id}/logs"; // POST ?offset=
     public static final String RUNNER_JOB_COMPLETE = PREFIX + "/runner/jobs/{id}/complete"; // POST
+    public static final String RUNNER_JOB_ARTIFACTS = PREFIX + "/runner/jobs/{id}/artifacts"; // GET the run's
+    public static final String RUNNER_JOB_ARTIFACT = PREFIX + "/runner/jobs/{id}/artifacts/{name}"; // PUT zip, GET
+
+    /** Replaces {@code {id}} and {@code {name}} (URL-encoded) in one of the constants above. */
+    public static String withIdAndName(String path, String id, String name) {
+        return withId(path, id)
+                .replace(
+                        "{name}",
+                        java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
+                                .replace("+", "%20"));
+    }
 
     /** Replaces {@code {id}} in one of the constants above. */
     public static String withId(String path, String id) {

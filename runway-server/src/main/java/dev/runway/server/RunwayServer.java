@@ -1,5 +1,6 @@
 package dev.runway.server;
 
+import dev.runway.server.artifacts.ArtifactStore;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.LeaseReaper;
 import dev.runway.server.dispatch.Wakeups;
@@ -35,6 +36,8 @@ public final class RunwayServer implements AutoCloseable {
     private final LeaseReaper reaper;
     private final RunScheduler scheduler;
     static final long SWEEP_SECONDS = 5;
+    /** Largest artifact accepted. */
+    static final long MAX_ARTIFACT_BYTES = 10L * 1024 * 1024 * 1024;
 
     private RunwayServer(ServerConfig config, InstantSource clock) {
         this.config = config;
@@ -75,6 +78,7 @@ public final class RunwayServer implements AutoCloseable {
                     runs,
                     scheduler,
                     new GitSource(config.dataDir().resolve("git")),
+                    new ArtifactStore(db, config.dataDir().resolve("artifacts"), MAX_ARTIFACT_BYTES),
                     logs,
                     dispatcher,
                     jobEvents,

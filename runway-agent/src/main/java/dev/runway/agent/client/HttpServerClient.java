@@ -2,6 +2,8 @@ package dev.runway.agent.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.ArtifactList;
+import dev.runway.protocol.ArtifactView;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
@@ -16,12 +18,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** {@link ServerClient} over HTTP with the JDK client. */
 public final class HttpServerClient implements ServerClient {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TRANSFER_TIMEOUT = Duration.ofMinutes(30);
+
+    /** Status and body of an answer, whichever body handler read it. */
+    private record ByteResponse(int statusCode, byte[] body) {}
 
     private final HttpClient http;
     private final String base;
@@ -76,6 +85,37 @@ public final class HttpServerClient implements ServerClient {
         check(send(request(ApiPaths.RUNNER_SELF, credential).DELETE(), CALL_TIMEOUT));
     }
 
+    @Override
+    public ArtifactView uploadArtifact(String jobId, String jobToken, String name, Path zip)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = request(ApiPaths.withIdAndName(ApiPaths.RUNNER_JOB_ARTIFACT, jobId, name), jobToken)
+                .header("Content-Type", "application/zip")
+                .PUT(HttpRequest.BodyPublishers.ofFile(zip));
+        return read(send(b, TRANSFER_TIMEOUT), ArtifactView.class);
+    }
+
+    @Override
+    public List<ArtifactView> artifacts(String jobId, String jobToken) throws IOException, InterruptedException {
+        HttpRequest.Builder b = request(ApiPaths.withId(ApiPaths.RUNNER_JOB_ARTIFACTS, jobId), jobToken)
+                .GET();
+        return read(send(b, CALL_TIMEOUT), ArtifactList.class).artifacts();
+    }
+
+    @Override
+    public void downloadArtifact(String jobId, String jobToken, String name, Path to)
+            throws IOException, InterruptedException {
+        HttpRequest r = request(ApiPaths.withIdAndName(ApiPaths.RUNNER_JOB_ARTIFACT, jobId, name), jobToken)
+                .GET()
+                .timeout(TRANSFER_TIMEOUT)
+                .build();
+        HttpResponse<Path> resp = http.send(r, HttpResponse.BodyHandlers.ofFile(to));
+        if (resp.statusCode() / 100 != 2) {
+            byte[] body = Files.readAllBytes(to);
+            Files.deleteIfExists(to);
+            check(new ByteResponse(resp.statusCode(), body));
+        }
+    }
+
     private HttpRequest.Builder request(String path, String bearer) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
                 .header(ProtocolVersion.HEADER, Integer.toString(ProtocolVersion.CURRENT));
@@ -101,6 +141,10 @@ public final class HttpServerClient implements ServerClient {
     }
 
     private static void check(HttpResponse<byte[]> r) {
+        check(new ByteResponse(r.statusCode(), r.body()));
+    }
+
+    private static void check(ByteResponse r) {
         if (r.statusCode() / 100 == 2) return;
         String body = new String(r.body(), java.nio.charset.StandardCharsets.UTF_8);
         String code = null;

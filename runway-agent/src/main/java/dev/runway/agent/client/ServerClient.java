@@ -1,5 +1,6 @@
 package dev.runway.agent.client;
 
+import dev.runway.protocol.ArtifactView;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
@@ -7,6 +8,8 @@ import dev.runway.protocol.LogAppendResponse;
 import dev.runway.protocol.RegisterRequest;
 import dev.runway.protocol.RegisterResponse;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,4 +30,13 @@ public interface ServerClient {
     void complete(String jobId, String jobToken, CompleteRequest request) throws IOException, InterruptedException;
 
     void deregister(String credential) throws IOException, InterruptedException;
+
+    /** Uploads a zip as an artifact of the job's run (streamed from the file). */
+    ArtifactView uploadArtifact(String jobId, String jobToken, String name, Path zip)
+            throws IOException, InterruptedException;
+
+    List<ArtifactView> artifacts(String jobId, String jobToken) throws IOException, InterruptedException;
+
+    /** Downloads an artifact of the job's run into {@code to} (a file). */
+    void downloadArtifact(String jobId, String jobToken, String name, Path to) throws IOException, InterruptedException;
 }

@@ -2,6 +2,8 @@ package dev.runway.agent.exec;
 
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.StepSpec;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -9,17 +11,39 @@ import java.util.Map;
  * implemented natively; anything else fails the step with a message naming the action and what is supported.
  */
 final class BuiltinActions {
-    static final String SUPPORTED = "actions/checkout";
+    static final String SUPPORTED = "actions/checkout, actions/upload-artifact, actions/download-artifact";
 
-    /** The step to run instead of the {@code uses:} step; {@link IllegalArgumentException} if it cannot run. */
-    StepSpec resolve(StepSpec step, JobSpec job) {
-        if (Checkout.handles(step.uses())) {
-            Object g = job.contexts() == null ? null : job.contexts().get("github");
-            @SuppressWarnings("unchecked")
-            Map<String, Object> github = g instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-            return Checkout.script(step, github);
-        }
-        throw new IllegalArgumentException("uses: '" + step.uses() + "' is not available on Runway: runners do not"
-                + " download actions; built in are " + SUPPORTED + " (run steps work everywhere)");
+    /** How a {@code uses:} step runs: as a script, or in the runner itself. */
+    sealed interface Resolved {}
+
+    record Script(StepSpec step) implements Resolved {}
+
+    record Native(NativeStep step) implements Resolved {}
+
+    /** A step the runner performs itself; returns the step's outputs. */
+    @FunctionalInterface
+    interface NativeStep {
+        Map<String, String> run(Path workspace, JobApi api, Executor.Output out)
+                throws IOException, InterruptedException;
+    }
+
+    /** How to run the step; {@link IllegalArgumentException} if it cannot run here. */
+    Resolved resolve(StepSpec step, JobSpec job) {
+        String name = Checkout.name(step.uses());
+        return switch (name) {
+            case "actions/checkout" -> {
+                Object g = job.contexts() == null ? null : job.contexts().get("github");
+                @SuppressWarnings("unchecked")
+                Map<String, Object> github = g instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+                yield new Script(Checkout.script(step, github));
+            }
+            case "actions/upload-artifact" ->
+                new Native((ws, api, out) -> ArtifactActions.upload(step.with(), ws, api, out));
+            case "actions/download-artifact" ->
+                new Native((ws, api, out) -> ArtifactActions.download(step.with(), ws, api, out));
+            default ->
+                throw new IllegalArgumentException("uses: '" + step.uses() + "' is not available on Runway: runners"
+                        + " do not download actions; built in are " + SUPPORTED + " (run steps work everywhere)");
+        };
     }
 }

@@ -33,5 +33,10 @@ public interface Executor {
         }
     }
 
-    Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output out, JobControl control);
+    Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output out, JobControl control, JobApi api);
+
+    /** Without a control plane for built-in actions (tests). */
+    default Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output out, JobControl control) {
+        return run(spec, workspace, env, out, control, JobApi.NONE);
+    }
 }

@@ -30,7 +30,8 @@ public final class ShellExecutor implements Executor {
     }
 
     @Override
-    public Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output log, JobControl control) {
+    public Outcome run(
+            JobSpec spec, Path workspace, Map<String, String> env, Output log, JobControl control, JobApi api) {
         WorkflowCommands out = new WorkflowCommands(log);
         long jobDeadline = spec.timeoutSeconds() == null
                 ? Long.MAX_VALUE
@@ -80,15 +81,30 @@ public final class ShellExecutor implements Executor {
                 long start = System.nanoTime();
                 StepRun run;
                 Map<String, String> stepOutputs = Map.of();
+                BuiltinActions.NativeStep nativeStep = null;
                 if (problem == null && step.uses() != null) {
                     try {
-                        step = actions.resolve(step, spec);
+                        switch (actions.resolve(step, spec)) {
+                            case BuiltinActions.Script s -> step = s.step();
+                            case BuiltinActions.Native n -> nativeStep = n.step();
+                        }
                     } catch (IllegalArgumentException e) {
                         problem = e.getMessage();
                     }
                 }
                 if (problem != null) {
                     run = new StepRun(JobState.FAILED, null, problem);
+                } else if (nativeStep != null) {
+                    try {
+                        stepOutputs = nativeStep.run(workspace, api, out);
+                        run = new StepRun(JobState.SUCCEEDED, null, null);
+                    } catch (IOException | RuntimeException e) {
+                        run = new StepRun(
+                                JobState.FAILED, null, e.getMessage() == null ? e.toString() : e.getMessage());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        run = new StepRun(JobState.CANCELLED, null, "agent interrupted");
+                    }
                 } else {
                     try {
                         FileCommands.StepFiles stepFiles = files.prepare(i);

@@ -8,7 +8,6 @@ import dev.runway.workflow.expr.Value;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
@@ -128,10 +127,7 @@ final class StepExpressions {
             String glob = (not ? p.substring(1) : p).strip().replaceFirst("^\\./", "");
             if (glob.startsWith(workspace + "/"))
                 glob = glob.substring(workspace.toString().length() + 1);
-            List<PathMatcher> into = not ? exclude : include;
-            into.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
-            // as in GitHub's globber, a leading **/ also matches no directory at all
-            if (glob.startsWith("**/")) into.add(FileSystems.getDefault().getPathMatcher("glob:" + glob.substring(3)));
+            (not ? exclude : include).add(Globs.matcher(glob));
         }
         try (Stream<Path> walk = Files.walk(workspace)) {
             List<Path> files = walk.filter(Files::isRegularFile)

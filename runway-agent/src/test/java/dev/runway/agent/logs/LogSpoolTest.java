@@ -34,6 +34,21 @@ class LogSpoolTest {
 
     /** Offset-idempotent log sink that can be "down" for a number of calls. */
     static final class InMemoryLogServer implements ServerClient {
+        @Override
+        public dev.runway.protocol.ArtifactView uploadArtifact(String j, String t, String n, java.nio.file.Path z) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
+        public java.util.List<dev.runway.protocol.ArtifactView> artifacts(String j, String t) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
+        public void downloadArtifact(String j, String t, String n, java.nio.file.Path to) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
         final ByteArrayOutputStream stored = new ByteArrayOutputStream();
         final AtomicInteger downFor = new AtomicInteger();
         final AtomicInteger calls = new AtomicInteger();

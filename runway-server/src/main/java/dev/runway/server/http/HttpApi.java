@@ -4,6 +4,7 @@ import dev.runway.protocol.ApiError;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Json;
 import dev.runway.server.ServerConfig;
+import dev.runway.server.artifacts.ArtifactStore;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.runs.GitSource;
@@ -39,6 +40,7 @@ public final class HttpApi {
             RunStore runs,
             RunScheduler scheduler,
             GitSource git,
+            ArtifactStore artifacts,
             LogStore logs,
             Dispatcher dispatcher,
             Wakeups jobEvents,
@@ -60,10 +62,11 @@ public final class HttpApi {
             });
         });
         app.get(ApiPaths.HEALTH, ctx -> ctx.json(Map.of("status", "ok")));
-        Services services =
-                new Services(config, auth, jobs, runs, scheduler, git, logs, runners, dispatcher, jobEvents, clock);
+        Services services = new Services(
+                config, auth, jobs, runs, scheduler, git, artifacts, logs, runners, dispatcher, jobEvents, clock);
         new JobRoutes(services).register(app);
         new RunRoutes(services).register(app);
+        new ArtifactRoutes(services).register(app);
         new RunnerRoutes(services).register(app);
         new RunnerProtocolRoutes(services).register(app);
 

@@ -1,6 +1,7 @@
 package dev.runway.server.http;
 
 import dev.runway.server.ServerConfig;
+import dev.runway.server.artifacts.ArtifactStore;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.runs.GitSource;
@@ -19,6 +20,7 @@ record Services(
         RunStore runs,
         RunScheduler scheduler,
         GitSource git,
+        ArtifactStore artifacts,
         LogStore logs,
         RunnerStore runners,
         Dispatcher dispatcher,

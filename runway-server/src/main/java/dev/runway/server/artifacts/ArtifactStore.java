@@ -1,0 +1,160 @@
+package dev.runway.server.artifacts;
+
+import dev.runway.server.store.Database;
+import dev.runway.server.store.Sql;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A run's artifacts: each zip is a file under the blob directory, written to a temporary file first (counted and
+ * hashed as it streams, never held in memory) and moved into place only once its row is committed, so a reader never
+ * sees half an artifact. Names are unique within a run; only the same attempt of the same job may upload a name again
+ * (a retried upload).
+ */
+public final class ArtifactStore {
+    /** A stored artifact. */
+    public record Artifact(
+            String runId, String name, String jobId, int attempt, long size, String sha256, long createdAt) {}
+
+    /** Why an upload was refused. */
+    public static final class Refused extends Exception {
+        public final int status;
+
+        Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    private final Database db;
+    private final Path dir;
+    private final long maxBytes;
+
+    public ArtifactStore(Database db, Path dir, long maxBytes) {
+        this.db = db;
+        this.dir = dir;
+        this.maxBytes = maxBytes;
+    }
+
+    /** GitHub's rule for artifact names, so workflows behave the same. */
+    public static String checkName(String name) {
+        if (name == null || name.isBlank()) return "artifact name must not be empty";
+        if (name.length() > 200) return "artifact name is longer than 200 characters";
+        for (char c : name.toCharArray()) {
+            if ("\":<>|*?\\/\r\n".indexOf(c) >= 0)
+                return "artifact name '" + name + "' contains '" + c + "' (not allowed: \" : < > | * ? \\ / CR LF)";
+        }
+        return null;
+    }
+
+    public Artifact put(String runId, String name, String jobId, int attempt, InputStream body, long now)
+            throws IOException, Refused {
+        String problem = checkName(name);
+        if (problem != null) throw new Refused(400, problem);
+        Artifact existing = get(runId, name);
+        if (existing != null && !(existing.jobId().equals(jobId) && existing.attempt() == attempt))
+            throw new Refused(
+                    409,
+                    "an artifact named '" + name + "' already exists in this run (uploaded by job " + existing.jobId()
+                            + "); names must be unique within a run");
+        Path runDir = Files.createDirectories(dir.resolve(runId));
+        Path tmp = Files.createTempFile(runDir, ".upload-", ".part");
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            long size = 0;
+            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
+                byte[] buf = new byte[65536];
+                int n;
+                while ((n = body.read(buf)) > 0) {
+                    size += n;
+                    if (size > maxBytes)
+                        throw new Refused(
+                                413, "artifact '" + name + "' is larger than the limit of " + maxBytes + " bytes");
+                    out.write(buf, 0, n);
+                }
+            }
+            Artifact a = new Artifact(
+                    runId, name, jobId, attempt, size, HexFormat.of().formatHex(sha.digest()), now);
+            // each upload has its own file, so a losing concurrent upload of the same name never replaces the winner's
+            Path target = file(a);
+            Files.createDirectories(target.getParent());
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try {
+                insert(a);
+            } catch (dev.runway.server.store.StoreException e) {
+                Files.deleteIfExists(target);
+                throw new Refused(409, "an artifact named '" + name + "' was uploaded by another job at the same time");
+            }
+            return a;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private void insert(Artifact a) {
+        String runId = a.runId();
+        String name = a.name();
+        String jobId = a.jobId();
+        int attempt = a.attempt();
+        long now = a.createdAt();
+        db.tx(c -> {
+            Sql.update(c, "DELETE FROM artifacts WHERE run_id = ? AND name = ? AND job_id = ?", runId, name, jobId);
+            return Sql.update(
+                    c,
+                    "INSERT INTO artifacts (run_id, name, job_id, attempt, size, sha256, created_at)"
+                            + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    runId,
+                    name,
+                    jobId,
+                    attempt,
+                    a.size(),
+                    a.sha256(),
+                    now);
+        });
+    }
+
+    public Artifact get(String runId, String name) {
+        return db.read(c ->
+                Sql.one(c, "SELECT * FROM artifacts WHERE run_id = ? AND name = ?", ArtifactStore::row, runId, name));
+    }
+
+    public List<Artifact> list(String runId) {
+        return db.read(
+                c -> Sql.query(c, "SELECT * FROM artifacts WHERE run_id = ? ORDER BY name", ArtifactStore::row, runId));
+    }
+
+    /** The zip of a stored artifact: per run, per name (hashed: any name is a safe file name), per upload. */
+    public Path file(Artifact a) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(a.name().getBytes(StandardCharsets.UTF_8));
+            return dir.resolve(a.runId())
+                    .resolve(HexFormat.of().formatHex(h, 0, 16))
+                    .resolve(a.jobId() + "-" + a.attempt() + ".zip");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Artifact row(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Artifact(
+                rs.getString("run_id"),
+                rs.getString("name"),
+                rs.getString("job_id"),
+                rs.getInt("attempt"),
+                rs.getLong("size"),
+                rs.getString("sha256"),
+                rs.getLong("created_at"));
+    }
+}

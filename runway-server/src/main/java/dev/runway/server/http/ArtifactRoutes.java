@@ -1,0 +1,102 @@
+package dev.runway.server.http;
+
+import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.ArtifactList;
+import dev.runway.protocol.ArtifactView;
+import dev.runway.server.artifacts.ArtifactStore;
+import dev.runway.server.store.AttemptRecord;
+import dev.runway.server.store.JobRecord;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.time.Instant;
+
+/**
+ * Artifacts: runners upload and download them for their job's run with the attempt's job token (so a fenced-off
+ * attempt cannot write); users list and download them per run. Bodies stream: an artifact may be far larger than the
+ * API's body limit.
+ */
+final class ArtifactRoutes {
+    private final Services s;
+
+    ArtifactRoutes(Services s) {
+        this.s = s;
+    }
+
+    void register(Javalin app) {
+        app.put(ApiPaths.RUNNER_JOB_ARTIFACT, this::upload);
+        app.get(ApiPaths.RUNNER_JOB_ARTIFACT, ctx -> {
+            JobRecord job = runJob(ctx, s.auth().attempt(ctx, ctx.pathParam("id")));
+            send(ctx, job.runId(), ctx.pathParam("name"));
+        });
+        app.get(ApiPaths.RUNNER_JOB_ARTIFACTS, ctx -> {
+            JobRecord job = runJob(ctx, s.auth().attempt(ctx, ctx.pathParam("id")));
+            ctx.json(list(job.runId()));
+        });
+        app.get(ApiPaths.RUN_ARTIFACTS, ctx -> {
+            s.auth().user(ctx);
+            ctx.json(list(run(ctx)));
+        });
+        app.get(ApiPaths.RUN_ARTIFACT, ctx -> {
+            s.auth().user(ctx);
+            send(ctx, run(ctx), ctx.pathParam("name"));
+        });
+    }
+
+    private void upload(Context ctx) throws IOException {
+        AttemptRecord a = s.auth().attempt(ctx, ctx.pathParam("id"));
+        JobRecord job = runJob(ctx, a);
+        try (InputStream body = ctx.req().getInputStream()) {
+            ArtifactStore.Artifact stored = s.artifacts()
+                    .put(
+                            job.runId(),
+                            ctx.pathParam("name"),
+                            job.id(),
+                            a.attempt(),
+                            body,
+                            s.clock().millis());
+            ctx.status(201).json(view(stored));
+        } catch (ArtifactStore.Refused e) {
+            throw new ApiException(
+                    e.status,
+                    e.status == 413 ? "payload_too_large" : e.status == 409 ? "conflict" : "bad_request",
+                    e.getMessage());
+        }
+    }
+
+    private String run(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (s.runs().get(id) == null) throw ApiException.notFound("no run with id '" + id + "'");
+        return id;
+    }
+
+    private JobRecord runJob(Context ctx, AttemptRecord a) {
+        JobRecord job = s.jobs().get(a.jobId());
+        if (job.runId() == null)
+            throw ApiException.badRequest(
+                    "job " + job.id() + " is not part of a workflow run; artifacts belong to runs");
+        return job;
+    }
+
+    private ArtifactList list(String runId) {
+        return new ArtifactList(
+                s.artifacts().list(runId).stream().map(ArtifactRoutes::view).toList());
+    }
+
+    private void send(Context ctx, String runId, String name) throws IOException {
+        ArtifactStore.Artifact a = s.artifacts().get(runId, name);
+        if (a == null) throw ApiException.notFound("run " + runId + " has no artifact named '" + name + "'");
+        ctx.contentType("application/zip");
+        ctx.header("Content-Length", Long.toString(a.size()));
+        ctx.header("Runway-Artifact-Sha256", a.sha256());
+        try (InputStream in = Files.newInputStream(s.artifacts().file(a))) {
+            in.transferTo(ctx.res().getOutputStream());
+        }
+    }
+
+    static ArtifactView view(ArtifactStore.Artifact a) {
+        return new ArtifactView(a.name(), a.size(), a.sha256(), a.jobId(), Instant.ofEpochMilli(a.createdAt()));
+    }
+}
