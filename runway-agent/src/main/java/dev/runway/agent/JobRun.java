@@ -8,6 +8,7 @@ import dev.runway.agent.exec.JobControl;
 import dev.runway.agent.logs.LogSpool;
 import dev.runway.protocol.ArtifactView;
 import dev.runway.protocol.Assignment;
+import dev.runway.protocol.CacheEntry;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
 import dev.runway.protocol.JobState;
@@ -118,6 +119,23 @@ final class JobRun {
             @Override
             public void downloadArtifact(String name, Path to) throws IOException, InterruptedException {
                 client.downloadArtifact(a.jobId(), a.jobToken(), name, to);
+            }
+
+            @Override
+            public java.util.Optional<CacheEntry> cacheLookup(String key, List<String> restoreKeys, String version)
+                    throws IOException, InterruptedException {
+                return client.cacheLookup(a.jobId(), a.jobToken(), key, restoreKeys, version);
+            }
+
+            @Override
+            public void cacheDownload(String key, String version, Path to) throws IOException, InterruptedException {
+                client.cacheDownload(a.jobId(), a.jobToken(), key, version, to);
+            }
+
+            @Override
+            public CacheEntry cacheSave(String key, String version, Path archive)
+                    throws IOException, InterruptedException {
+                return client.cacheSave(a.jobId(), a.jobToken(), key, version, archive);
             }
         };
     }

@@ -231,9 +231,20 @@ public final class RunwayAgent {
     public void shutdown() {
         if (stopping && stopped.getCount() == 0) return;
         stopping = true;
-        polling.forEach(Thread::interrupt);
+        // Ask the control plane to end our held polls: cutting the connection ourselves could drop a job it
+        // claimed for us in that instant (it would come back only when its lease expired). If the control plane
+        // cannot be reached, no claim can be in flight either, and interrupting is safe.
+        try {
+            if (credentials != null) client.release(credentials.credential());
+            else polling.forEach(Thread::interrupt);
+        } catch (IOException | RuntimeException e) {
+            polling.forEach(Thread::interrupt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            polling.forEach(Thread::interrupt);
+        }
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (!running.isEmpty() && System.nanoTime() < deadline) {
+        while ((!running.isEmpty() || !polling.isEmpty()) && System.nanoTime() < deadline) {
             try {
                 if (stopped.await(100, TimeUnit.MILLISECONDS)) return;
             } catch (InterruptedException e) {

@@ -174,6 +174,29 @@ class WorkflowRunsE2ETest {
                       path: got/a.txt
             """;
 
+    static final String CACHE = """
+            on: push
+            jobs:
+              build:
+                runs-on: linux
+                steps:
+                  - uses: actions/checkout@v4
+                  - id: c
+                    uses: actions/cache@v4
+                    with:
+                      path: deps
+                      key: deps-${{ hashFiles('lock.txt') }}
+                      restore-keys: deps-
+                  - if: steps.c.outputs.cache-hit != 'true'
+                    run: |
+                      mkdir -p deps && echo "built at run ${{ github.run_number }}" > deps/x
+                      echo '#!/bin/sh' > deps/tool && echo 'echo tool ran' >> deps/tool && chmod +x deps/tool
+                  - run: |
+                      echo "hit=${{ steps.c.outputs.cache-hit }} matched=${{ steps.c.outputs.cache-matched-key }}"
+                      echo "content: $(cat deps/x)"
+                      deps/tool
+            """;
+
     @TempDir
     Path root;
 
@@ -356,6 +379,46 @@ class WorkflowRunsE2ETest {
             assertThat(fails(c, "artifacts", "download", run.id(), "missing", "-o", out.toString()))
                     .contains("has no artifact named 'missing'");
         }
+    }
+
+    @Test
+    void aCacheSavedByOneRunIsRestoredByTheNext() throws Exception {
+        Path repo = repo(Map.of(".github/workflows/cache.yml", CACHE, "lock.txt", "v1"));
+        try (Cluster c = new Cluster(root).start()) {
+            c.startAgent("w1", "linux");
+            String first = runToSuccess(c, repo, ".github/workflows/cache.yml");
+            assertThat(first)
+                    .contains("Cache not found for input keys: deps-")
+                    .contains("hit=false matched=")
+                    .contains("content: built at run 1", "tool ran")
+                    .contains("Cache saved with key: deps-");
+            String second = runToSuccess(c, repo, ".github/workflows/cache.yml");
+            assertThat(second)
+                    .contains("Cache restored from key: deps-")
+                    .contains("hit=true")
+                    .contains("content: built at run 1", "tool ran")
+                    .contains("not saving cache");
+
+            Files.writeString(repo.resolve("lock.txt"), "v2");
+            git(repo, "-c", "user.email=test@runway.dev", "-c", "user.name=test", "commit", "-qam", "new lock");
+            String third = runToSuccess(c, repo, ".github/workflows/cache.yml");
+            assertThat(third)
+                    .as("a new key falls back to the restore-keys prefix, and saves under the new key")
+                    .contains("Cache restored from key: deps-")
+                    .contains("hit=false matched=deps-")
+                    .contains("content: built at run 3")
+                    .contains("Cache saved with key: deps-");
+        }
+    }
+
+    /** Starts a run of {@code workflow}, waits for success and returns its first job's log. */
+    private String runToSuccess(Cluster c, Path repo, String workflow) {
+        RunwayProcess cli = c.cli("submit", "-w", workflow, "--repo", repo.toString(), "-f");
+        assertThat(cli.awaitExit(Duration.ofSeconds(60)))
+                .as(cli.output() + c.outputs())
+                .isZero();
+        RunView run = c.api().run(cli.output().lines().findFirst().orElseThrow().strip());
+        return c.api().logs(run.jobs().get(0).id());
     }
 
     private String fails(Cluster c, String... args) {

@@ -29,9 +29,13 @@ public final class ApiPaths {
     public static final String RUNNERS_REGISTER = PREFIX + "/runners/register"; // POST
     public static final String RUNNER_SELF = PREFIX + "/runner"; // DELETE deregister (ephemeral)
     public static final String RUNNER_JOBS_NEXT = PREFIX + "/runner/jobs/next"; // POST long-poll
+    public static final String RUNNER_RELEASE = PREFIX + "/runner/release"; // POST end this runner's held polls
     public static final String RUNNER_JOB_HEARTBEAT = PREFIX + "/runner/jobs/{id}/heartbeat"; // POST
     public static final String RUNNER_JOB_LOGS = PREFIX + "/runner/jobs/{id}/logs"; // POST ?offset=
     public static final String RUNNER_JOB_COMPLETE = PREFIX + "/runner/jobs/{id}/complete"; // POST
+    // GET ?key=&restore=&version= lookup (204: miss), PUT ?key=&version= save (409: exists)
+    public static final String RUNNER_JOB_CACHE = PREFIX + "/runner/jobs/{id}/cache";
+    public static final String RUNNER_JOB_CACHE_BLOB = PREFIX + "/runner/jobs/{id}/cache/blob"; // GET ?key=&version=
     public static final String RUNNER_JOB_ARTIFACTS = PREFIX + "/runner/jobs/{id}/artifacts"; // GET the run's
     public static final String RUNNER_JOB_ARTIFACT = PREFIX + "/runner/jobs/{id}/artifacts/{name}"; // PUT zip, GET
 

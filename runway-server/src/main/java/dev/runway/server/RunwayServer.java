@@ -1,6 +1,7 @@
 package dev.runway.server;
 
 import dev.runway.server.artifacts.ArtifactStore;
+import dev.runway.server.artifacts.CacheStore;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.LeaseReaper;
 import dev.runway.server.dispatch.Wakeups;
@@ -38,6 +39,8 @@ public final class RunwayServer implements AutoCloseable {
     static final long SWEEP_SECONDS = 5;
     /** Largest artifact accepted. */
     static final long MAX_ARTIFACT_BYTES = 10L * 1024 * 1024 * 1024;
+    /** Total size of all caches; the least recently used are evicted past it (GitHub's limit per repository). */
+    static final long MAX_CACHE_BYTES = 10L * 1024 * 1024 * 1024;
 
     private RunwayServer(ServerConfig config, InstantSource clock) {
         this.config = config;
@@ -79,6 +82,7 @@ public final class RunwayServer implements AutoCloseable {
                     scheduler,
                     new GitSource(config.dataDir().resolve("git")),
                     new ArtifactStore(db, config.dataDir().resolve("artifacts"), MAX_ARTIFACT_BYTES),
+                    new CacheStore(db, config.dataDir().resolve("caches"), MAX_CACHE_BYTES),
                     logs,
                     dispatcher,
                     jobEvents,

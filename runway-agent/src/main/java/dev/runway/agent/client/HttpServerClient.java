@@ -5,6 +5,7 @@ import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.ArtifactList;
 import dev.runway.protocol.ArtifactView;
 import dev.runway.protocol.Assignment;
+import dev.runway.protocol.CacheEntry;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
 import dev.runway.protocol.Json;
@@ -81,6 +82,11 @@ public final class HttpServerClient implements ServerClient {
     }
 
     @Override
+    public void release(String credential) throws IOException, InterruptedException {
+        check(send(json(ApiPaths.RUNNER_RELEASE, credential, null), Duration.ofSeconds(5)));
+    }
+
+    @Override
     public void deregister(String credential) throws IOException, InterruptedException {
         check(send(request(ApiPaths.RUNNER_SELF, credential).DELETE(), CALL_TIMEOUT));
     }
@@ -102,12 +108,53 @@ public final class HttpServerClient implements ServerClient {
     }
 
     @Override
+    public Optional<CacheEntry> cacheLookup(
+            String jobId, String jobToken, String key, List<String> restoreKeys, String version)
+            throws IOException, InterruptedException {
+        StringBuilder q =
+                new StringBuilder("?key=").append(enc(key)).append("&version=").append(enc(version));
+        for (String r : restoreKeys) q.append("&restore=").append(enc(r));
+        HttpRequest.Builder b = request(ApiPaths.withId(ApiPaths.RUNNER_JOB_CACHE, jobId) + q, jobToken)
+                .GET();
+        HttpResponse<byte[]> r = send(b, CALL_TIMEOUT);
+        if (r.statusCode() == 204) return Optional.empty();
+        return Optional.of(read(r, CacheEntry.class));
+    }
+
+    @Override
+    public void cacheDownload(String jobId, String jobToken, String key, String version, Path to)
+            throws IOException, InterruptedException {
+        download(
+                ApiPaths.withId(ApiPaths.RUNNER_JOB_CACHE_BLOB, jobId) + "?key=" + enc(key) + "&version="
+                        + enc(version),
+                jobToken,
+                to);
+    }
+
+    @Override
+    public CacheEntry cacheSave(String jobId, String jobToken, String key, String version, Path archive)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = request(
+                        ApiPaths.withId(ApiPaths.RUNNER_JOB_CACHE, jobId) + "?key=" + enc(key) + "&version="
+                                + enc(version),
+                        jobToken)
+                .header("Content-Type", "application/gzip")
+                .PUT(HttpRequest.BodyPublishers.ofFile(archive));
+        return read(send(b, TRANSFER_TIMEOUT), CacheEntry.class);
+    }
+
+    private static String enc(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override
     public void downloadArtifact(String jobId, String jobToken, String name, Path to)
             throws IOException, InterruptedException {
-        HttpRequest r = request(ApiPaths.withIdAndName(ApiPaths.RUNNER_JOB_ARTIFACT, jobId, name), jobToken)
-                .GET()
-                .timeout(TRANSFER_TIMEOUT)
-                .build();
+        download(ApiPaths.withIdAndName(ApiPaths.RUNNER_JOB_ARTIFACT, jobId, name), jobToken, to);
+    }
+
+    private void download(String path, String jobToken, Path to) throws IOException, InterruptedException {
+        HttpRequest r = request(path, jobToken).GET().timeout(TRANSFER_TIMEOUT).build();
         HttpResponse<Path> resp = http.send(r, HttpResponse.BodyHandlers.ofFile(to));
         if (resp.statusCode() / 100 != 2) {
             byte[] body = Files.readAllBytes(to);

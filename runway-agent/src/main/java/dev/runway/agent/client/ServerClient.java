@@ -2,6 +2,7 @@ package dev.runway.agent.client;
 
 import dev.runway.protocol.ArtifactView;
 import dev.runway.protocol.Assignment;
+import dev.runway.protocol.CacheEntry;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
 import dev.runway.protocol.LogAppendResponse;
@@ -31,11 +32,26 @@ public interface ServerClient {
 
     void deregister(String credential) throws IOException, InterruptedException;
 
+    /** Asks the control plane to answer this runner's held polls now (graceful stop). */
+    void release(String credential) throws IOException, InterruptedException;
+
     /** Uploads a zip as an artifact of the job's run (streamed from the file). */
     ArtifactView uploadArtifact(String jobId, String jobToken, String name, Path zip)
             throws IOException, InterruptedException;
 
     List<ArtifactView> artifacts(String jobId, String jobToken) throws IOException, InterruptedException;
+
+    /** The cache entry for {@code key} or the newest with one of the {@code restoreKeys} prefixes; empty on a miss. */
+    Optional<CacheEntry> cacheLookup(
+            String jobId, String jobToken, String key, List<String> restoreKeys, String version)
+            throws IOException, InterruptedException;
+
+    void cacheDownload(String jobId, String jobToken, String key, String version, Path to)
+            throws IOException, InterruptedException;
+
+    /** Saves an archive under {@code key}; a {@link ServerException} with status 409 if the key exists already. */
+    CacheEntry cacheSave(String jobId, String jobToken, String key, String version, Path archive)
+            throws IOException, InterruptedException;
 
     /** Downloads an artifact of the job's run into {@code to} (a file). */
     void downloadArtifact(String jobId, String jobToken, String name, Path to) throws IOException, InterruptedException;

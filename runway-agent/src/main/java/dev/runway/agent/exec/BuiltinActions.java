@@ -11,14 +11,21 @@ import java.util.Map;
  * implemented natively; anything else fails the step with a message naming the action and what is supported.
  */
 final class BuiltinActions {
-    static final String SUPPORTED = "actions/checkout, actions/upload-artifact, actions/download-artifact";
+    static final String SUPPORTED =
+            "actions/checkout, actions/upload-artifact, actions/download-artifact, actions/cache (and its restore and"
+                    + " save), local actions (uses: ./path)";
 
     /** How a {@code uses:} step runs: as a script, or in the runner itself. */
     sealed interface Resolved {}
 
     record Script(StepSpec step) implements Resolved {}
 
-    record Native(NativeStep step) implements Resolved {}
+    /** {@code post} (may be null) runs after the job's steps, if the job succeeded or {@code postAlways}. */
+    record Native(NativeStep step, NativeStep post, boolean postAlways) implements Resolved {
+        Native(NativeStep step) {
+            this(step, null, false);
+        }
+    }
 
     /** A step the runner performs itself; returns the step's outputs. */
     @FunctionalInterface
@@ -28,7 +35,7 @@ final class BuiltinActions {
     }
 
     /** How to run the step; {@link IllegalArgumentException} if it cannot run here. */
-    Resolved resolve(StepSpec step, JobSpec job) {
+    Resolved resolve(StepSpec step, JobSpec job, Map<String, String> env) {
         String name = Checkout.name(step.uses());
         return switch (name) {
             case "actions/checkout" -> {
@@ -41,6 +48,12 @@ final class BuiltinActions {
                 new Native((ws, api, out) -> ArtifactActions.upload(step.with(), ws, api, out));
             case "actions/download-artifact" ->
                 new Native((ws, api, out) -> ArtifactActions.download(step.with(), ws, api, out));
+            case "actions/cache" -> {
+                CacheAction c = new CacheAction(step.with(), env);
+                yield new Native(c::restore, c::save, c.saveAlways());
+            }
+            case "actions/cache/restore" -> new Native(new CacheAction(step.with(), env)::restore);
+            case "actions/cache/save" -> new Native(new CacheAction(step.with(), env)::save);
             default ->
                 throw new IllegalArgumentException("uses: '" + step.uses() + "' is not available on Runway: runners"
                         + " do not download actions; built in are " + SUPPORTED + " (run steps work everywhere)");

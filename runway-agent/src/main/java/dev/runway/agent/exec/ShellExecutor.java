@@ -48,6 +48,7 @@ public final class ShellExecutor implements Executor {
         }
         StepExpressions expressions = spec.workflow() ? new StepExpressions(spec, workspace, runnerContext(env)) : null;
         Map<String, String> outputs = Map.of();
+        List<Post> posts = new ArrayList<>();
         try {
             for (int i = 0; i < spec.steps().size(); i++) {
                 StepSpec step = spec.steps().get(i);
@@ -84,9 +85,12 @@ public final class ShellExecutor implements Executor {
                 BuiltinActions.NativeStep nativeStep = null;
                 if (problem == null && step.uses() != null) {
                     try {
-                        switch (actions.resolve(step, spec)) {
+                        switch (actions.resolve(step, spec, envContext)) {
                             case BuiltinActions.Script s -> step = s.step();
-                            case BuiltinActions.Native n -> nativeStep = n.step();
+                            case BuiltinActions.Native n -> {
+                                nativeStep = n.step();
+                                if (n.post() != null) posts.add(new Post(name, n.post(), n.postAlways()));
+                            }
                         }
                     } catch (IllegalArgumentException e) {
                         problem = e.getMessage();
@@ -158,6 +162,37 @@ public final class ShellExecutor implements Executor {
                     }
                 }
             }
+            for (Post post : posts.reversed()) {
+                if (control.stopped() != null || (result != JobState.SUCCEEDED && !post.always())) continue;
+                String name = "Post " + post.name();
+                out.step(name);
+                out.line("\u25b6 " + name);
+                long start = System.nanoTime();
+                JobState state = JobState.SUCCEEDED;
+                String detail = null;
+                try {
+                    post.step().run(workspace, api, out);
+                } catch (IOException | RuntimeException e) {
+                    state = JobState.FAILED;
+                    detail = e.getMessage() == null ? e.toString() : e.getMessage();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    state = JobState.CANCELLED;
+                    detail = "agent interrupted";
+                }
+                out.flush();
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                results.add(new StepResult(name, state, null, ms));
+                if (state == JobState.SUCCEEDED) {
+                    out.line("\u2714 " + name + " (" + ms + " ms)");
+                } else {
+                    out.line("\u2718 " + name + ": " + detail);
+                    if (result == JobState.SUCCEEDED) {
+                        result = state;
+                        reason = "step '" + name + "': " + detail;
+                    }
+                }
+            }
             if (expressions != null && !spec.outputs().isEmpty()) {
                 Map<String, String> envContext = new java.util.LinkedHashMap<>(env);
                 envContext.putAll(files.addedEnv());
@@ -169,6 +204,9 @@ public final class ShellExecutor implements Executor {
             deleteQuietly(filesDir);
         }
     }
+
+    /** A step to run after the job's steps (e.g. saving a cache). */
+    private record Post(String name, BuiltinActions.NativeStep step, boolean always) {}
 
     private static Expressions.Status status(JobState result) {
         return switch (result) {

@@ -49,6 +49,27 @@ class LogSpoolTest {
             throw new UnsupportedOperationException("not used by the log spool");
         }
 
+        @Override
+        public void release(String credential) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
+        public java.util.Optional<dev.runway.protocol.CacheEntry> cacheLookup(
+                String j, String t, String k, java.util.List<String> r, String v) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
+        public void cacheDownload(String j, String t, String k, String v, java.nio.file.Path to) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
+        public dev.runway.protocol.CacheEntry cacheSave(String j, String t, String k, String v, java.nio.file.Path a) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
         final ByteArrayOutputStream stored = new ByteArrayOutputStream();
         final AtomicInteger downFor = new AtomicInteger();
         final AtomicInteger calls = new AtomicInteger();

@@ -15,7 +15,25 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 public final class Dispatcher {
     static final long RECHECK_MILLIS = 1000;
 
-    private record Waiter(Set<String> labels, CompletableFuture<Void> wake) {}
+    private static final class Waiter {
+        final String runnerId;
+        final Set<String> labels;
+        final CompletableFuture<Void> wake = new CompletableFuture<>();
+        volatile boolean released;
+
+        Waiter(String runnerId, Set<String> labels) {
+            this.runnerId = runnerId;
+            this.labels = labels;
+        }
+
+        Set<String> labels() {
+            return labels;
+        }
+
+        CompletableFuture<Void> wake() {
+            return wake;
+        }
+    }
 
     private final JobStore jobs;
     private final InstantSource clock;
@@ -33,15 +51,17 @@ public final class Dispatcher {
     public JobStore.Claim next(RunnerRecord runner, long waitMillis) {
         long deadline = System.nanoTime() + waitMillis * 1_000_000;
         while (!closed) {
-            Waiter w = new Waiter(runner.labels(), new CompletableFuture<>());
+            Waiter w = new Waiter(runner.id(), runner.labels());
             waiters.add(w); // before the claim, so an enqueue in between still wakes us
             try {
                 JobStore.Claim claim = jobs.claim(
                         runner.id(), runner.name(), runner.labels(), runner.slots(), clock.millis(), leaseMillis);
                 if (claim != null) return claim;
+                if (w.released) return null;
                 long remaining = (deadline - System.nanoTime()) / 1_000_000;
                 if (remaining <= 0) return null;
                 Wakeups.await(w.wake(), Math.min(remaining, RECHECK_MILLIS));
+                if (w.released) return null;
             } finally {
                 waiters.remove(w);
             }
@@ -53,6 +73,19 @@ public final class Dispatcher {
     public void jobQueued(Set<String> jobLabels) {
         for (Waiter w : waiters) {
             if (w.labels().containsAll(jobLabels) && w.wake().complete(null)) return;
+        }
+    }
+
+    /**
+     * Ends the polls {@code runnerId} has waiting now (they answer "nothing"), so a stopping agent need not cut its own
+     * connection, which could drop a job claimed in that instant. A poll already claiming still gets its job.
+     */
+    public void release(String runnerId) {
+        for (Waiter w : waiters) {
+            if (w.runnerId.equals(runnerId)) {
+                w.released = true;
+                w.wake().complete(null);
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Json;
 import dev.runway.server.ServerConfig;
 import dev.runway.server.artifacts.ArtifactStore;
+import dev.runway.server.artifacts.CacheStore;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.runs.GitSource;
@@ -41,6 +42,7 @@ public final class HttpApi {
             RunScheduler scheduler,
             GitSource git,
             ArtifactStore artifacts,
+            CacheStore caches,
             LogStore logs,
             Dispatcher dispatcher,
             Wakeups jobEvents,
@@ -63,10 +65,23 @@ public final class HttpApi {
         });
         app.get(ApiPaths.HEALTH, ctx -> ctx.json(Map.of("status", "ok")));
         Services services = new Services(
-                config, auth, jobs, runs, scheduler, git, artifacts, logs, runners, dispatcher, jobEvents, clock);
+                config,
+                auth,
+                jobs,
+                runs,
+                scheduler,
+                git,
+                artifacts,
+                caches,
+                logs,
+                runners,
+                dispatcher,
+                jobEvents,
+                clock);
         new JobRoutes(services).register(app);
         new RunRoutes(services).register(app);
         new ArtifactRoutes(services).register(app);
+        new CacheRoutes(services).register(app);
         new RunnerRoutes(services).register(app);
         new RunnerProtocolRoutes(services).register(app);
 

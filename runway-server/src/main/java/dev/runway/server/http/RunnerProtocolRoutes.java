@@ -41,6 +41,10 @@ final class RunnerProtocolRoutes {
             s.runners().delete(r.id());
             ctx.status(204);
         });
+        app.post(ApiPaths.RUNNER_RELEASE, ctx -> {
+            s.dispatcher().release(s.auth().runner(ctx).id());
+            ctx.status(204);
+        });
         app.post(ApiPaths.RUNNER_JOB_HEARTBEAT, this::heartbeat);
         app.post(ApiPaths.RUNNER_JOB_LOGS, this::appendLog);
         app.post(ApiPaths.RUNNER_JOB_COMPLETE, this::complete);

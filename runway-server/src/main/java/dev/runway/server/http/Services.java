@@ -2,6 +2,7 @@ package dev.runway.server.http;
 
 import dev.runway.server.ServerConfig;
 import dev.runway.server.artifacts.ArtifactStore;
+import dev.runway.server.artifacts.CacheStore;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.runs.GitSource;
@@ -21,6 +22,7 @@ record Services(
         RunScheduler scheduler,
         GitSource git,
         ArtifactStore artifacts,
+        CacheStore caches,
         LogStore logs,
         RunnerStore runners,
         Dispatcher dispatcher,

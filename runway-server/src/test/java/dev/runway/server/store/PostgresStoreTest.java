@@ -22,7 +22,10 @@ class PostgresStoreTest extends StoreContractTest {
 
     @Override
     void reset() {
-        db.tx(c -> Sql.update(c, "TRUNCATE api_tokens, registration_tokens, runners, jobs, attempts, log_chunks"));
+        db.tx(
+                c -> Sql.update(
+                        c,
+                        "TRUNCATE api_tokens, registration_tokens, runners, jobs, attempts, log_chunks, runs, artifacts, caches"));
     }
 
     @AfterAll

@@ -254,4 +254,62 @@ abstract class StoreContractTest {
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
+
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path blobs;
+
+    java.io.InputStream stream(String s) {
+        return new java.io.ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void cacheLookupIsExactKeyThenNewestWithAPrefix() throws Exception {
+        var caches = new dev.runway.server.artifacts.CacheStore(db, blobs, 1 << 20);
+        caches.save("repo", "deps-linux-aaa", "v1", stream("old"), now++);
+        caches.save("repo", "deps-linux-bbb", "v1", stream("new"), now++);
+        caches.save("other", "deps-linux-ccc", "v1", stream("elsewhere"), now++);
+        assertThat(caches.lookup("repo", "v1", List.of("deps-linux-aaa"), now).key())
+                .isEqualTo("deps-linux-aaa");
+        assertThat(caches.lookup("repo", "v1", List.of("deps-linux-zzz", "deps-linux-"), now)
+                        .key())
+                .isEqualTo("deps-linux-bbb");
+        assertThat(caches.lookup("repo", "v2", List.of("deps-linux-aaa", "deps-"), now))
+                .isNull();
+        assertThat(caches.lookup("repo", "v1", List.of("nothing", "deps-mac-"), now))
+                .isNull();
+        var hit = caches.get("repo", "deps-linux-bbb", "v1");
+        assertThat(java.nio.file.Files.readString(caches.file(hit))).isEqualTo("new");
+    }
+
+    @Test
+    void cachesAreImmutableAndTheLeastRecentlyUsedAreEvicted() throws Exception {
+        var caches = new dev.runway.server.artifacts.CacheStore(db, blobs, 10);
+        caches.save("repo", "a", "v", stream("1234"), now++);
+        caches.save("repo", "b", "v", stream("1234"), now++);
+        assertThatThrownBy(() -> caches.save("repo", "a", "v", stream("x"), now++))
+                .hasMessageContaining("already exists");
+        caches.lookup("repo", "v", List.of("a"), now++); // a is now more recently used than b
+        caches.save("repo", "c", "v", stream("1234"), now++);
+        assertThat(caches.all())
+                .extracting(dev.runway.server.artifacts.CacheStore.Entry::key)
+                .containsExactlyInAnyOrder("a", "c");
+        assertThatThrownBy(() -> caches.save("repo", "huge", "v", stream("12345678901"), now++))
+                .hasMessageContaining("larger than the cache limit");
+    }
+
+    @Test
+    void releaseEndsAHeldPollWithoutClaimingAnything() throws Exception {
+        RunnerRecord r = runner("stopping", "linux");
+        var dispatcher = new dev.runway.server.dispatch.Dispatcher(jobs, java.time.InstantSource.system(), LEASE);
+        var poll = java.util.concurrent.CompletableFuture.supplyAsync(() -> dispatcher.next(r, 30_000));
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> dispatcher.waiting() == 1);
+        long start = System.nanoTime();
+        dispatcher.release(r.id());
+        assertThat(poll.get(5, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(2));
+        JobRecord j = enqueue("after", "linux");
+        assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.QUEUED);
+    }
 }

@@ -1,0 +1,181 @@
+package dev.runway.server.artifacts;
+
+import dev.runway.server.store.Database;
+import dev.runway.server.store.Sql;
+import dev.runway.server.store.StoreException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Dependency caches, as {@code actions/cache} uses them: entries are immutable and scoped (to a repository), found
+ * by exact key or, failing that, by the newest entry whose key starts with one of the restore prefixes, in order.
+ * The total size is bounded: saving past the limit evicts the least recently used entries.
+ */
+public final class CacheStore {
+    public record Entry(
+            String scope, String key, String version, long size, String sha256, String file, long createdAt) {}
+
+    private final Database db;
+    private final Path dir;
+    private final long maxTotalBytes;
+
+    public CacheStore(Database db, Path dir, long maxTotalBytes) {
+        this.db = db;
+        this.dir = dir;
+        this.maxTotalBytes = maxTotalBytes;
+    }
+
+    /** The exact key, else the newest entry with one of the prefixes (in the order given); null on a miss. */
+    public Entry lookup(String scope, String version, List<String> keys, long now) {
+        Entry hit = null;
+        for (int i = 0; i < keys.size() && hit == null; i++) {
+            String k = keys.get(i);
+            hit = i == 0
+                    ? db.read(c -> Sql.one(
+                            c,
+                            "SELECT * FROM caches WHERE scope = ? AND version = ? AND cache_key = ?",
+                            CacheStore::row,
+                            scope,
+                            version,
+                            k))
+                    : null;
+            if (hit == null) {
+                hit = db.read(c -> Sql.one(
+                        c,
+                        "SELECT * FROM caches WHERE scope = ? AND version = ? AND substr(cache_key, 1, ?) = ?"
+                                + " ORDER BY created_at DESC LIMIT 1",
+                        CacheStore::row,
+                        scope,
+                        version,
+                        k.length(),
+                        k));
+            }
+        }
+        if (hit != null) {
+            Entry h = hit;
+            db.tx(c -> Sql.update(
+                    c,
+                    "UPDATE caches SET last_used_at = ? WHERE scope = ? AND cache_key = ? AND version = ?",
+                    now,
+                    h.scope(),
+                    h.key(),
+                    h.version()));
+        }
+        return hit;
+    }
+
+    public Entry get(String scope, String key, String version) {
+        return db.read(c -> Sql.one(
+                c,
+                "SELECT * FROM caches WHERE scope = ? AND cache_key = ? AND version = ?",
+                CacheStore::row,
+                scope,
+                key,
+                version));
+    }
+
+    public Path file(Entry e) {
+        return dir.resolve(e.file());
+    }
+
+    /** Saves an archive; {@link ArtifactStore.Refused} 409 if the key exists (entries are immutable), 413 if too big. */
+    public Entry save(String scope, String key, String version, InputStream body, long now)
+            throws IOException, ArtifactStore.Refused {
+        if (key == null || key.isBlank() || key.length() > 512 || key.contains(","))
+            throw new ArtifactStore.Refused(400, "cache key must be 1 to 512 characters without commas");
+        if (get(scope, key, version) != null)
+            throw new ArtifactStore.Refused(
+                    409, "a cache with key '" + key + "' already exists (caches are immutable)");
+        Files.createDirectories(dir);
+        String name = UUID.randomUUID() + ".tgz";
+        Path tmp = Files.createTempFile(dir, ".upload-", ".part");
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            long size = 0;
+            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
+                byte[] buf = new byte[65536];
+                for (int n; (n = body.read(buf)) > 0; ) {
+                    size += n;
+                    if (size > maxTotalBytes)
+                        throw new ArtifactStore.Refused(
+                                413,
+                                "cache '" + key + "' is larger than the cache limit of " + maxTotalBytes + " bytes");
+                    out.write(buf, 0, n);
+                }
+            }
+            Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            Entry e = new Entry(scope, key, version, size, HexFormat.of().formatHex(sha.digest()), name, now);
+            try {
+                db.tx(c -> Sql.update(
+                        c,
+                        "INSERT INTO caches (scope, cache_key, version, size, sha256, file, created_at, last_used_at)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        scope,
+                        key,
+                        version,
+                        e.size(),
+                        e.sha256(),
+                        name,
+                        now,
+                        now));
+            } catch (StoreException ex) {
+                Files.deleteIfExists(dir.resolve(name));
+                throw new ArtifactStore.Refused(
+                        409, "a cache with key '" + key + "' was saved by another job meanwhile");
+            }
+            evict(e);
+            return e;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Removes least recently used entries (never {@code keep}) until the total fits the limit. */
+    private void evict(Entry keep) throws IOException {
+        List<Entry> all =
+                db.read(c -> Sql.query(c, "SELECT * FROM caches ORDER BY last_used_at, created_at", CacheStore::row));
+        long total = all.stream().mapToLong(Entry::size).sum();
+        for (Entry e : all) {
+            if (total <= maxTotalBytes) break;
+            if (e.file().equals(keep.file())) continue;
+            db.tx(c -> Sql.update(
+                    c,
+                    "DELETE FROM caches WHERE scope = ? AND cache_key = ? AND version = ?",
+                    e.scope(),
+                    e.key(),
+                    e.version()));
+            Files.deleteIfExists(dir.resolve(e.file()));
+            total -= e.size();
+        }
+    }
+
+    /** Every entry, for tests and listing. */
+    public List<Entry> all() {
+        return db.read(c -> Sql.query(c, "SELECT * FROM caches ORDER BY created_at", CacheStore::row));
+    }
+
+    private static Entry row(ResultSet rs) throws SQLException {
+        return new Entry(
+                rs.getString("scope"),
+                rs.getString("cache_key"),
+                rs.getString("version"),
+                rs.getLong("size"),
+                rs.getString("sha256"),
+                rs.getString("file"),
+                rs.getLong("created_at"));
+    }
+}
