@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             SubmitCommand.class,
             LogsCommand.class,
             JobsCommand.class,
+            RunCommand.class,
             RunsCommand.class,
             ArtifactsCommand.class,
             RunnersCommand.class,

@@ -28,6 +28,11 @@ final class RunwayProcess implements AutoCloseable {
     }
 
     static RunwayProcess start(Path logDir, String label, Map<String, String> env, List<String> args) {
+        return start(logDir, label, env, args, null);
+    }
+
+    /** As above, in the working directory {@code cwd} (null: this process's). */
+    static RunwayProcess start(Path logDir, String label, Map<String, String> env, List<String> args, Path cwd) {
         try {
             Files.createDirectories(logDir);
             Path out = Files.createTempFile(logDir, label + "-", ".log");
@@ -41,6 +46,7 @@ final class RunwayProcess implements AutoCloseable {
             cmd.addAll(args);
             ProcessBuilder pb =
                     new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+            if (cwd != null) pb.directory(cwd.toFile());
             pb.environment().keySet().removeIf(k -> k.startsWith("RUNWAY_"));
             pb.environment().putAll(env);
             return new RunwayProcess(pb.start(), out, label);

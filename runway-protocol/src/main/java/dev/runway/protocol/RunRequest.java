@@ -1,5 +1,6 @@
 package dev.runway.protocol;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -8,11 +9,28 @@ import java.util.Map;
  * commit; default {@code HEAD}). Alternatively {@code source} carries the workflow file's text itself (then {@code
  * workflow} only names it in messages, and {@code repo}/{@code ref} are optional). {@code event} defaults to {@code
  * workflow_dispatch} when the workflow has that trigger, else to its first trigger; {@code inputs} are checked
- * against {@code on.workflow_dispatch.inputs}.
+ * against {@code on.workflow_dispatch.inputs}. {@code jobs} limits the run to those jobs and what they need;
+ * {@code matrix} keeps only matrix legs with these values; {@code workingTree} (with a local {@code repo}) makes
+ * {@code actions/checkout} copy the repository's working tree, uncommitted changes included (`runway run`).
  */
 public record RunRequest(
-        String repo, String ref, String workflow, String source, String event, Map<String, String> inputs) {
+        String repo,
+        String ref,
+        String workflow,
+        String source,
+        String event,
+        Map<String, String> inputs,
+        List<String> jobs,
+        Map<String, String> matrix,
+        Boolean workingTree) {
     public RunRequest {
         inputs = inputs == null ? Map.of() : Map.copyOf(inputs);
+        jobs = jobs == null ? List.of() : List.copyOf(jobs);
+        matrix = matrix == null ? Map.of() : Map.copyOf(matrix);
+    }
+
+    public RunRequest(
+            String repo, String ref, String workflow, String source, String event, Map<String, String> inputs) {
+        this(repo, ref, workflow, source, event, inputs, null, null, null);
     }
 }

@@ -42,7 +42,11 @@ final class BuiltinActions {
                 Object g = job.contexts() == null ? null : job.contexts().get("github");
                 @SuppressWarnings("unchecked")
                 Map<String, Object> github = g instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-                yield new Script(Checkout.script(step, github));
+                Object r = job.contexts() == null ? null : job.contexts().get("runway");
+                String tree = r instanceof Map<?, ?> m && m.get("workingTree") != null
+                        ? String.valueOf(m.get("workingTree"))
+                        : null;
+                yield new Script(Checkout.script(step, github, tree));
             }
             case "actions/upload-artifact" ->
                 new Native((ws, api, out) -> ArtifactActions.upload(step.with(), ws, api, out));

@@ -31,7 +31,7 @@ final class Checkout {
             Set.of("token", "ssh-key", "persist-credentials", "show-progress", "set-safe-directory");
 
     /** The step as a script, or an {@link IllegalArgumentException} saying what cannot be done. */
-    static StepSpec script(StepSpec step, Map<String, Object> github) {
+    static StepSpec script(StepSpec step, Map<String, Object> github, String workingTree) {
         Map<String, String> with = step.with();
         for (String k : with.keySet()) {
             if (!INPUTS.contains(k)) throw new IllegalArgumentException("actions/checkout: unknown input '" + k + "'");
@@ -78,6 +78,18 @@ final class Checkout {
         if (clean) s.append("git clean -ffdx -q && git reset -q --hard\n");
         s.append("git checkout -q --force FETCH_HEAD\n");
         s.append("git log -1 --format='HEAD is now at %h %s'\n");
+        if (workingTree != null && ref.isEmpty()) {
+            // runway run: the working tree as it is, uncommitted changes included, on top of its HEAD
+            s.append("tree=").append(quote(workingTree)).append('\n');
+            s.append("""
+                    dest=$(pwd)
+                    (cd "$tree" && git ls-files -z --modified --others --exclude-standard) |
+                      while IFS= read -r -d '' f; do
+                        if [ -e "$tree/$f" ] || [ -L "$tree/$f" ]; then (cd "$tree" && cp -a --parents -- "$f" "$dest"); else rm -f -- "$dest/$f"; fi
+                      done
+                    echo "Working tree of $tree copied over (uncommitted changes included)"
+                    """);
+        }
         return new StepSpec(
                 step.name(),
                 s.toString(),

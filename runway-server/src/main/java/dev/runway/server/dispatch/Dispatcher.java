@@ -1,6 +1,7 @@
 package dev.runway.server.dispatch;
 
 import dev.runway.server.store.JobStore;
+import dev.runway.server.store.Labels;
 import dev.runway.server.store.RunnerRecord;
 import java.time.InstantSource;
 import java.util.Set;
@@ -72,7 +73,7 @@ public final class Dispatcher {
     /** A job with these labels was queued (or requeued): wake one waiting runner that can take it. */
     public void jobQueued(Set<String> jobLabels) {
         for (Waiter w : waiters) {
-            if (w.labels().containsAll(jobLabels) && w.wake().complete(null)) return;
+            if (Labels.satisfies(w.labels(), jobLabels) && w.wake().complete(null)) return;
         }
     }
 

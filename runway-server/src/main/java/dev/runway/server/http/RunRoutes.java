@@ -8,6 +8,7 @@ import dev.runway.protocol.RunRequest;
 import dev.runway.protocol.RunView;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunInputs;
+import dev.runway.server.runs.RunOptions;
 import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunStore;
 import dev.runway.workflow.parse.Diagnostic;
@@ -63,6 +64,15 @@ final class RunRoutes {
         String ref = req.ref();
         if (req.source() != null) {
             text = req.source();
+            if (req.repo() != null && !req.repo().isBlank()) {
+                try {
+                    GitSource.Read at = s.git().resolve(req.repo(), req.ref());
+                    sha = at.sha();
+                    ref = at.ref() != null ? at.ref() : req.ref();
+                } catch (GitSource.GitException e) {
+                    throw ApiException.badRequest(e.getMessage());
+                }
+            }
         } else {
             try {
                 GitSource.Read read = s.git().read(req.repo(), req.ref(), req.workflow());
@@ -82,11 +92,15 @@ final class RunRoutes {
             throw ApiException.badRequest("the workflow has errors:\n  " + String.join("\n  ", errors));
         }
         RunInputs inputs;
+        RunOptions options = new RunOptions(req.jobs(), req.matrix(), Boolean.TRUE.equals(req.workingTree()));
         try {
             inputs = RunInputs.resolve(parsed.workflow(), req.event(), req.inputs());
+            options.check(parsed.workflow());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
+        if (options.workingTree() && !GitSource.isLocal(req.repo()))
+            throw ApiException.badRequest("workingTree: needs repo to be a local directory");
         String name = parsed.workflow().name() != null ? parsed.workflow().name() : req.workflow();
         RunRecord run = s.runs()
                 .insert(
@@ -98,7 +112,8 @@ final class RunRoutes {
                                 ref,
                                 sha,
                                 inputs.event(),
-                                Json.lenient().writeValueAsString(inputs.inputs())),
+                                Json.lenient().writeValueAsString(inputs.inputs()),
+                                options.equals(RunOptions.NONE) ? null : options.json()),
                         s.clock().millis());
         run = s.scheduler().advance(run.id());
         ctx.status(201).json(view(run));

@@ -37,12 +37,28 @@ public final class GitSource {
     }
 
     public Read read(String repo, String ref, String path) throws GitException {
+        if (path == null || path.isBlank() || path.startsWith("/") || path.contains(".."))
+            throw new GitException("workflow: required, a path inside the repository such as .github/workflows/ci.yml");
+        Read at = resolve(repo, ref);
+        String r = ref == null || ref.isBlank() ? "HEAD" : ref.strip();
+        Path gitDir = local(repo);
+        if (gitDir == null) gitDir = cacheDir.resolve(hash(repo));
+        String text;
+        try {
+            text = run(gitDir, List.of("show", at.sha() + ":" + path));
+        } catch (GitException e) {
+            throw new GitException("workflow: no file '" + path + "' in " + repo + " at " + r + " ("
+                    + at.sha().substring(0, 12) + ")");
+        }
+        return new Read(at.sha(), at.ref(), text);
+    }
+
+    /** The commit (and full ref name) {@code ref} names in {@code repo}; {@code text} is null. */
+    public Read resolve(String repo, String ref) throws GitException {
         if (repo == null || repo.isBlank()) throw new GitException("repo: required, a git URL or a local path");
         String r = ref == null || ref.isBlank() ? "HEAD" : ref.strip();
         if (r.startsWith("-") || r.contains("..") || r.chars().anyMatch(ch -> ch < 0x20 || ch == ' '))
             throw new GitException("ref: '" + r + "' is not a valid git ref");
-        if (path == null || path.isBlank() || path.startsWith("/") || path.contains(".."))
-            throw new GitException("workflow: required, a path inside the repository such as .github/workflows/ci.yml");
         Path gitDir = local(repo);
         if (gitDir == null) gitDir = mirror(repo);
         String sha =
@@ -51,14 +67,12 @@ public final class GitSource {
         String full = r.equals("HEAD")
                 ? git(gitDir, "symbolic-ref", "--quiet", "HEAD").strip()
                 : git(gitDir, "rev-parse", "--symbolic-full-name", r).strip();
-        String text;
-        try {
-            text = run(gitDir, List.of("show", sha + ":" + path));
-        } catch (GitException e) {
-            throw new GitException(
-                    "workflow: no file '" + path + "' in " + repo + " at " + r + " (" + sha.substring(0, 12) + ")");
-        }
-        return new Read(sha, full.isEmpty() ? null : full, text);
+        return new Read(sha, full.isEmpty() ? null : full, null);
+    }
+
+    /** Whether {@code repo} names a directory on this machine rather than a URL. */
+    public static boolean isLocal(String repo) {
+        return repo != null && !repo.contains("://") && !repo.matches("^[\\w.-]+@[\\w.-]+:.*");
     }
 
     /** A local repository (work tree or bare) read in place, or null for a URL. */

@@ -74,7 +74,8 @@ public final class RunPlanner {
         Value.Obj github = RunContexts.github(run, wf);
         List<Action> actions = new ArrayList<>();
         boolean allDone = true;
-        for (String key : wf.jobOrder()) {
+        Set<String> selected = RunOptions.parse(run.optionsJson()).selected(wf);
+        for (String key : selected) {
             Job job = wf.jobs().get(key);
             List<JobRecord> mine = legs.getOrDefault(key, List.of());
             if (mine.isEmpty()) {
@@ -86,7 +87,7 @@ public final class RunPlanner {
                 actions.addAll(more(run, wf, job, mine, legs, github));
             }
         }
-        if (allDone) actions.add(complete(wf, legs));
+        if (allDone) actions.add(complete(selected, legs));
         return actions;
     }
 
@@ -135,7 +136,7 @@ public final class RunPlanner {
         }
         List<Map<String, Object>> combos;
         try {
-            combos = combinations(job.strategy(), scope);
+            combos = combinations(run, job, scope);
         } catch (IllegalArgumentException | ExpressionException e) {
             return List.of(
                     new Finish(job.id(), 0, 1, plainName, JobState.FAILED, "strategy.matrix: " + e.getMessage()));
@@ -172,7 +173,7 @@ public final class RunPlanner {
         Templates.Scope scope = new Templates.Scope(RunContexts.jobLevel(run, github, needs, null, null));
         List<Map<String, Object>> combos;
         try {
-            combos = combinations(job.strategy(), scope); // the same inputs give the same expansion
+            combos = combinations(run, job, scope); // the same inputs give the same expansion
         } catch (IllegalArgumentException | ExpressionException e) {
             return out; // expanded fine when the job began; nothing new can be started
         }
@@ -223,6 +224,8 @@ public final class RunPlanner {
             ctx.put("needs", Templates.toJava(needs));
             ctx.put("matrix", matrix);
             ctx.put("strategy", strategy);
+            if (RunOptions.parse(run.optionsJson()).workingTree() && run.repo() != null)
+                ctx.put("runway", Map.of("workingTree", run.repo())); // for actions/checkout; not a user context
             JobSpec spec = new JobSpec(
                     name,
                     labels,
@@ -310,10 +313,19 @@ public final class RunPlanner {
         return st == null || st.maxParallel() == null ? total : Math.max(1, st.maxParallel());
     }
 
-    private static List<Map<String, Object>> combinations(Strategy st, Templates.Scope scope) {
-        if (st == null) return List.of(Map.of());
-        if (st.combinations() != null) return st.combinations();
-        return MatrixExpander.expandAtRunTime(st.matrixTemplate(), scope);
+    private static List<Map<String, Object>> combinations(RunRecord run, Job job, Templates.Scope scope) {
+        Strategy st = job.strategy();
+        List<Map<String, Object>> all = st == null
+                ? List.of(Map.of())
+                : st.combinations() != null
+                        ? st.combinations()
+                        : MatrixExpander.expandAtRunTime(st.matrixTemplate(), scope);
+        RunOptions opts = RunOptions.parse(run.optionsJson());
+        if (opts.matrix().isEmpty()) return all;
+        List<Map<String, Object>> kept = all.stream().filter(opts::keeps).toList();
+        if (kept.isEmpty())
+            throw new IllegalArgumentException("no combination of job '" + job.id() + "' has " + opts.matrix());
+        return kept;
     }
 
     private static Value.Obj need(List<JobRecord> legs) {
@@ -352,8 +364,8 @@ public final class RunPlanner {
         return Expressions.Status.SUCCESS;
     }
 
-    private static Complete complete(Workflow wf, Map<String, List<JobRecord>> legs) {
-        for (String key : wf.jobOrder()) {
+    private static Complete complete(Set<String> selected, Map<String, List<JobRecord>> legs) {
+        for (String key : selected) {
             for (JobRecord j : legs.getOrDefault(key, List.of())) {
                 if (failedHard(j))
                     return new Complete(

@@ -132,7 +132,7 @@ public final class JobStore {
                     rs -> new String[] {rs.getString(1), rs.getString(2)},
                     CLAIM_WINDOW);
             for (String[] cand : candidates) {
-                if (!runnerLabels.containsAll(Labels.decode(cand[1]))) continue;
+                if (!Labels.satisfies(runnerLabels, Labels.decode(cand[1]))) continue;
                 // PostgreSQL: skip a job another claimer is taking right now instead of queueing behind its row lock
                 if (db.dialect() == Database.Dialect.POSTGRESQL
                         && Sql.one(

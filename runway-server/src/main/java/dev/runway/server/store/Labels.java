@@ -17,6 +17,14 @@ public final class Labels {
         return out;
     }
 
+    /** A runner with this label takes jobs whatever their labels (the local runner of `runway run`). */
+    public static final String ANY = "*";
+
+    /** Whether a runner with {@code runnerLabels} may take a job with {@code jobLabels}. */
+    public static boolean satisfies(Set<String> runnerLabels, Set<String> jobLabels) {
+        return runnerLabels.contains(ANY) || runnerLabels.containsAll(jobLabels);
+    }
+
     public static String encode(Collection<String> labels) {
         return String.join(",", normalise(labels));
     }

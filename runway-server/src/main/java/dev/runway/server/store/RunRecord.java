@@ -21,4 +21,5 @@ public record RunRecord(
         String reason,
         boolean cancelRequested,
         long createdAt,
-        Long finishedAt) {}
+        Long finishedAt,
+        String optionsJson) {}

@@ -27,15 +27,16 @@ public final class RunStore {
             String ref,
             String sha,
             String event,
-            String inputsJson) {}
+            String inputsJson,
+            String optionsJson) {}
 
     public RunRecord insert(NewRun r, long now) {
         String id = Tokens.id("r");
         return db.tx(c -> {
             Sql.update(
                     c,
-                    "INSERT INTO runs (id, name, workflow_path, workflow, repo, ref, sha, event, inputs, state, created_at)"
-                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                    "INSERT INTO runs (id, name, workflow_path, workflow, repo, ref, sha, event, inputs, options, state,"
+                            + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
                     id,
                     r.name(),
                     r.workflowPath(),
@@ -45,6 +46,7 @@ public final class RunStore {
                     r.sha(),
                     r.event(),
                     r.inputsJson(),
+                    r.optionsJson(),
                     now);
             return get(c, id);
         });
@@ -110,6 +112,7 @@ public final class RunStore {
                 rs.getString("reason"),
                 rs.getInt("cancel_requested") != 0,
                 rs.getLong("created_at"),
-                Sql.nullableLong(rs, "finished_at"));
+                Sql.nullableLong(rs, "finished_at"),
+                rs.getString("options"));
     }
 }
