@@ -74,6 +74,12 @@ class WorkflowRunsE2ETest {
                 runs-on: linux
                 steps:
                   - run: echo should not run
+              containerized:
+                runs-on: linux
+                continue-on-error: true
+                container: alpine:${{ inputs.greeting }}
+                steps:
+                  - run: echo inside
             """;
 
     static final String OK = """
@@ -225,7 +231,12 @@ class WorkflowRunsE2ETest {
             assertThat(run.ref()).isEqualTo("refs/heads/main");
             assertThat(run.inputs()).containsEntry("greeting", "hey");
             Map<String, JobView> jobs = byName(run);
-            assertThat(jobs.keySet()).containsExactly("build", "test (1)", "test (2)", "test (3)", "report", "deploy");
+            assertThat(jobs.keySet())
+                    .containsExactlyInAnyOrder(
+                            "build", "test (1)", "test (2)", "test (3)", "report", "deploy", "containerized");
+            assertThat(jobs.get("containerized").state()).isEqualTo(JobState.FAILED);
+            assertThat(jobs.get("containerized").reason())
+                    .contains("needs a container (container: alpine:hey)", "shell executor");
             assertThat(jobs.get("build").state()).isEqualTo(JobState.SUCCEEDED);
             String version = "1.2." + run.number();
             assertThat(jobs.get("build").outputs()).containsEntry("version", version);

@@ -14,6 +14,9 @@ import java.util.Map;
  *     inputs}, {@code matrix}, {@code strategy}, {@code needs}, {@code vars}); its presence makes the runner evaluate
  *     {@code ${{ }}} in steps and {@code if:} conditions. Null for a plain job: its steps are taken literally.
  * @param outputs the workflow job's {@code outputs:}, evaluated by the runner when the job ends
+ * @param container the workflow job's {@code container:} (an image name, or a mapping with {@code image}, {@code env},
+ *     {@code options}...), expressions evaluated; null to run on the runner's host
+ * @param services the workflow job's {@code services:} by name, in the same form
  */
 public record JobSpec(
         String name,
@@ -23,8 +26,11 @@ public record JobSpec(
         Integer timeoutSeconds,
         Integer maxAttempts,
         Map<String, Object> contexts,
-        Map<String, String> outputs) {
+        Map<String, String> outputs,
+        Object container,
+        Map<String, Object> services) {
     public JobSpec {
+        services = services == null ? Map.of() : services;
         labels = labels == null ? List.of() : List.copyOf(labels);
         env = env == null ? Map.of() : Map.copyOf(env);
         steps = steps == null ? List.of() : List.copyOf(steps);
@@ -39,7 +45,7 @@ public record JobSpec(
             List<StepSpec> steps,
             Integer timeoutSeconds,
             Integer maxAttempts) {
-        this(name, labels, env, steps, timeoutSeconds, maxAttempts, null, null);
+        this(name, labels, env, steps, timeoutSeconds, maxAttempts, null, null, null, null);
     }
 
     /** Whether this job came from a workflow (its steps hold expressions to evaluate). */
@@ -48,6 +54,7 @@ public record JobSpec(
     }
 
     public JobSpec withLimits(int timeoutSeconds, int maxAttempts) {
-        return new JobSpec(name, labels, env, steps, timeoutSeconds, maxAttempts, contexts, outputs);
+        return new JobSpec(
+                name, labels, env, steps, timeoutSeconds, maxAttempts, contexts, outputs, container, services);
     }
 }

@@ -33,6 +33,16 @@ public final class ShellExecutor implements Executor {
     public Outcome run(
             JobSpec spec, Path workspace, Map<String, String> env, Output log, JobControl control, JobApi api) {
         WorkflowCommands out = new WorkflowCommands(log);
+        if (spec.container() != null || !spec.services().isEmpty()) {
+            String what = spec.container() != null
+                    ? "a container (container: " + image(spec.container()) + ")"
+                    : "service containers (services: "
+                            + String.join(", ", spec.services().keySet()) + ")";
+            String reason = "this job needs " + what + ", but this runner runs jobs on its host with the shell"
+                    + " executor; run it on a runner with a container executor";
+            out.line("\u2718 " + reason);
+            return new Outcome(JobState.FAILED, reason, List.of());
+        }
         long jobDeadline = spec.timeoutSeconds() == null
                 ? Long.MAX_VALUE
                 : System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.timeoutSeconds());
@@ -203,6 +213,10 @@ public final class ShellExecutor implements Executor {
         } finally {
             deleteQuietly(filesDir);
         }
+    }
+
+    private static String image(Object container) {
+        return container instanceof Map<?, ?> m ? String.valueOf(m.get("image")) : String.valueOf(container);
     }
 
     /** A step to run after the job's steps (e.g. saving a cache). */

@@ -234,11 +234,31 @@ public final class RunPlanner {
                     (int) (timeoutMs / 1000),
                     defaults.maxAttempts(),
                     ctx,
-                    job.outputs());
+                    job.outputs(),
+                    renderAll(job.container(), scope),
+                    castMap(renderAll(job.services(), scope)));
             return new Start(job.id(), index, combos.size(), name, spec, labels, timeoutMs, continueOnError);
         } catch (ExpressionException | IllegalArgumentException e) {
             return new Finish(job.id(), index, combos.size(), name, JobState.FAILED, e.getMessage());
         }
+    }
+
+    /** Parsed YAML data with every string's expressions evaluated (a container image from the matrix, say). */
+    private static Object renderAll(Object o, Templates.Scope scope) {
+        if (o instanceof String s) return Templates.render(s, scope);
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(String.valueOf(k), renderAll(v, scope)));
+            return out;
+        }
+        if (o instanceof List<?> l)
+            return l.stream().map(i -> renderAll(i, scope)).toList();
+        return o;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object o) {
+        return o == null || (o instanceof Map<?, ?> m && m.isEmpty()) ? null : (Map<String, Object>) o;
     }
 
     private static Value.Obj withJob(Value.Obj github, String jobId) {
