@@ -203,6 +203,60 @@ class WorkflowRunsE2ETest {
                       deps/tool
             """;
 
+    static final String COMPOSITE = """
+            on: push
+            jobs:
+              composite:
+                runs-on: linux
+                steps:
+                  - uses: actions/checkout@v4
+                  - id: hi
+                    uses: ./.github/actions/greet
+                    env:
+                      FROM_STEP: set-on-the-uses-step
+                    with:
+                      who: runway
+                  - run: echo "got ${{ steps.hi.outputs.greeting }}"
+                  - uses: ./.github/actions/missing
+                    continue-on-error: true
+                  - uses: ./.github/actions/node
+                    continue-on-error: true
+            """;
+
+    static final String GREET = """
+            name: Greet
+            inputs:
+              who:
+                required: true
+              punctuation:
+                default: "!"
+            outputs:
+              greeting:
+                value: ${{ steps.g.outputs.text }}
+            runs:
+              using: composite
+              steps:
+                - id: g
+                  shell: bash
+                  run: echo "text=hello ${{ inputs.who }}${{ inputs.punctuation }}" >> "$GITHUB_OUTPUT"
+                - shell: bash
+                  run: echo "inside greet, FROM_STEP=$FROM_STEP, g said ${{ steps.g.outputs.text }}"
+                - uses: ./.github/actions/nested
+                  with:
+                    n: 2
+            """;
+
+    static final String NESTED = """
+            name: Nested
+            inputs:
+              n: {}
+            runs:
+              using: composite
+              steps:
+                - shell: sh
+                  run: echo "nested got ${{ inputs.n }}, who is '${{ inputs.who }}'"
+            """;
+
     @TempDir
     Path root;
 
@@ -419,6 +473,25 @@ class WorkflowRunsE2ETest {
                     .contains("hit=false matched=deps-")
                     .contains("content: built at run 3")
                     .contains("Cache saved with key: deps-");
+        }
+    }
+
+    @Test
+    void localCompositeActionsRunWithTheirOwnInputsAndOutputs() throws Exception {
+        Path repo = repo(Map.of(
+                ".github/workflows/composite.yml", COMPOSITE,
+                ".github/actions/greet/action.yml", GREET,
+                ".github/actions/nested/action.yaml", NESTED,
+                ".github/actions/node/action.yml", "name: n\nruns:\n  using: node20\n  main: index.js\n"));
+        try (Cluster c = new Cluster(root).start()) {
+            c.startAgent("w1", "linux");
+            String log = runToSuccess(c, repo, ".github/workflows/composite.yml");
+            assertThat(log)
+                    .contains("inside greet, FROM_STEP=set-on-the-uses-step, g said hello runway!")
+                    .contains("nested got 2, who is ''")
+                    .contains("got hello runway!")
+                    .contains("uses: './.github/actions/missing': no action.yml or action.yaml")
+                    .contains("not supported by Runway: actions that run with 'node20'");
         }
     }
 

@@ -4,7 +4,6 @@ import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepResult;
 import dev.runway.protocol.StepSpec;
-import dev.runway.workflow.expr.Expressions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,8 +21,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ShellExecutor implements Executor {
     private final StepTracker tracker;
-
-    private final BuiltinActions actions = new BuiltinActions();
 
     public ShellExecutor(StepTracker tracker) {
         this.tracker = tracker;
@@ -58,121 +55,13 @@ public final class ShellExecutor implements Executor {
         }
         StepExpressions expressions = spec.workflow() ? new StepExpressions(spec, workspace, runnerContext(env)) : null;
         Map<String, String> outputs = Map.of();
-        List<Post> posts = new ArrayList<>();
         try {
-            for (int i = 0; i < spec.steps().size(); i++) {
-                StepSpec step = spec.steps().get(i);
-                String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : step.name();
-                Expressions.Status status = status(result);
-                Map<String, String> envContext = new java.util.LinkedHashMap<>(env);
-                envContext.putAll(files.addedEnv());
-                boolean runIt;
-                String problem = null;
-                if (control.stopped() != null) {
-                    runIt = false; // a cancelled or timed-out job stops at once, always() steps included
-                } else if (expressions == null) {
-                    runIt = result == JobState.SUCCEEDED;
-                } else {
-                    try {
-                        runIt = expressions.condition(step, envContext, status);
-                        if (runIt) step = expressions.resolve(step, envContext, status);
-                        name = step.name() == null || step.name().isBlank() ? name : step.name();
-                    } catch (RuntimeException e) {
-                        runIt = true;
-                        problem = e.getMessage();
-                    }
-                }
-                if (!runIt) {
-                    results.add(new StepResult(name, null, null, null));
-                    if (expressions != null) expressions.record(step.id(), "skipped", "skipped", Map.of());
-                    continue;
-                }
-                out.step(name);
-                out.line("\u25b6 " + name);
-                long start = System.nanoTime();
-                StepRun run;
-                Map<String, String> stepOutputs = Map.of();
-                BuiltinActions.NativeStep nativeStep = null;
-                if (problem == null && step.uses() != null) {
-                    try {
-                        switch (actions.resolve(step, spec, envContext)) {
-                            case BuiltinActions.Script s -> step = s.step();
-                            case BuiltinActions.Native n -> {
-                                nativeStep = n.step();
-                                if (n.post() != null) posts.add(new Post(name, n.post(), n.postAlways()));
-                            }
-                        }
-                    } catch (IllegalArgumentException e) {
-                        problem = e.getMessage();
-                    }
-                }
-                if (problem != null) {
-                    run = new StepRun(JobState.FAILED, null, problem);
-                } else if (nativeStep != null) {
-                    try {
-                        stepOutputs = nativeStep.run(workspace, api, out);
-                        run = new StepRun(JobState.SUCCEEDED, null, null);
-                    } catch (IOException | RuntimeException e) {
-                        run = new StepRun(
-                                JobState.FAILED, null, e.getMessage() == null ? e.toString() : e.getMessage());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        run = new StepRun(JobState.CANCELLED, null, "agent interrupted");
-                    }
-                } else {
-                    try {
-                        FileCommands.StepFiles stepFiles = files.prepare(i);
-                        run = runStep(i, step, workspace, files.environment(env, stepFiles), out, control, jobDeadline);
-                        FileCommands.Collected collected = files.collect(stepFiles);
-                        stepOutputs = collected.outputs();
-                        if (!collected.summary().isBlank()) {
-                            out.line("[runway] summary of step '" + name + "':");
-                            out.line(collected.summary().stripTrailing());
-                        }
-                    } catch (IOException e) {
-                        run = new StepRun(JobState.FAILED, null, e.getMessage());
-                    }
-                }
-                out.flush();
-                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                results.add(new StepResult(name, run.state(), run.exitCode(), ms, stepOutputs));
-                boolean continueOnError = false;
-                if (run.state() == JobState.FAILED && expressions != null) {
-                    try {
-                        continueOnError = expressions.continueOnError(step, envContext, status);
-                    } catch (RuntimeException e) {
-                        out.line("[runway] continue-on-error: " + e.getMessage());
-                    }
-                }
-                if (expressions != null) {
-                    String outcome = outcome(run.state());
-                    expressions.record(step.id(), outcome, continueOnError ? "success" : outcome, stepOutputs);
-                }
-                String failure = run.exitCode() != null
-                        ? "step '" + name + "' exited with " + run.exitCode()
-                        : "step '" + name + "': " + run.detail();
-                switch (run.state()) {
-                    case SUCCEEDED -> out.line("\u2714 " + name + " (" + ms + " ms)");
-                    case FAILED -> {
-                        out.line("\u2718 " + failure + (continueOnError ? " (continue-on-error)" : ""));
-                        if (!continueOnError && result == JobState.SUCCEEDED) {
-                            result = JobState.FAILED;
-                            reason = failure;
-                        }
-                    }
-                    case TIMED_OUT -> {
-                        result = JobState.TIMED_OUT;
-                        reason = run.detail();
-                        out.line("\u2718 " + reason);
-                    }
-                    default -> {
-                        result = run.state();
-                        reason = run.detail();
-                        out.line("\u2718 " + name + ": " + reason);
-                    }
-                }
-            }
-            for (Post post : posts.reversed()) {
+            StepLoop loop = new StepLoop(this, spec, workspace, out, control, api, files, jobDeadline);
+            StepLoop.Result r = loop.run(spec.steps(), expressions, env, "", 0);
+            results.addAll(r.steps());
+            result = r.state();
+            reason = r.reason();
+            for (StepLoop.Post post : loop.posts().reversed()) {
                 if (control.stopped() != null || (result != JobState.SUCCEEDED && !post.always())) continue;
                 String name = "Post " + post.name();
                 out.step(name);
@@ -206,7 +95,7 @@ public final class ShellExecutor implements Executor {
             if (expressions != null && !spec.outputs().isEmpty()) {
                 Map<String, String> envContext = new java.util.LinkedHashMap<>(env);
                 envContext.putAll(files.addedEnv());
-                outputs = expressions.outputs(spec.outputs(), envContext, status(result));
+                outputs = expressions.outputs(spec.outputs(), envContext, StepLoop.status(result));
             }
             out.step(null);
             return new Outcome(result, reason, results, outputs, out.annotations());
@@ -217,25 +106,6 @@ public final class ShellExecutor implements Executor {
 
     private static String image(Object container) {
         return container instanceof Map<?, ?> m ? String.valueOf(m.get("image")) : String.valueOf(container);
-    }
-
-    /** A step to run after the job's steps (e.g. saving a cache). */
-    private record Post(String name, BuiltinActions.NativeStep step, boolean always) {}
-
-    private static Expressions.Status status(JobState result) {
-        return switch (result) {
-            case SUCCEEDED -> Expressions.Status.SUCCESS;
-            case CANCELLED -> Expressions.Status.CANCELLED;
-            default -> Expressions.Status.FAILURE;
-        };
-    }
-
-    private static String outcome(JobState s) {
-        return switch (s) {
-            case SUCCEEDED -> "success";
-            case CANCELLED -> "cancelled";
-            default -> "failure";
-        };
     }
 
     /** GitHub's {@code runner} context for this host. */
@@ -260,9 +130,9 @@ public final class ShellExecutor implements Executor {
         }
     }
 
-    private record StepRun(JobState state, Integer exitCode, String detail) {}
+    record StepRun(JobState state, Integer exitCode, String detail) {}
 
-    private StepRun runStep(
+    StepRun runStep(
             int index,
             StepSpec step,
             Path workspace,

@@ -33,9 +33,20 @@ final class StepExpressions {
     private final Path workspace;
 
     StepExpressions(JobSpec spec, Path workspace, Map<String, Object> runner) {
-        this.sent = spec.contexts();
+        this(spec.contexts(), workspace, runner);
+    }
+
+    private StepExpressions(Map<String, Object> sent, Path workspace, Map<String, Object> runner) {
+        this.sent = sent;
         this.runner = runner;
         this.workspace = workspace;
+    }
+
+    /** The contexts inside a composite action: its own {@code inputs} and an empty {@code steps}. */
+    StepExpressions child(Map<String, Object> inputs) {
+        Map<String, Object> s = new LinkedHashMap<>(sent);
+        s.put("inputs", inputs);
+        return new StepExpressions(s, workspace, runner);
     }
 
     Templates.Scope scope(Map<String, String> env, Expressions.Status status) {

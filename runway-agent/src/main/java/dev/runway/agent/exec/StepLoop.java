@@ -1,0 +1,308 @@
+package dev.runway.agent.exec;
+
+import dev.runway.protocol.JobSpec;
+import dev.runway.protocol.JobState;
+import dev.runway.protocol.StepResult;
+import dev.runway.protocol.StepSpec;
+import dev.runway.workflow.expr.Expressions;
+import dev.runway.workflow.expr.Templates;
+import dev.runway.workflow.model.ActionDefinition;
+import dev.runway.workflow.model.Step;
+import dev.runway.workflow.parse.ActionParser;
+import dev.runway.workflow.parse.Diagnostic;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a list of steps in order: decides each step's {@code if:}, evaluates its expressions, runs it (a script, a
+ * built-in action, or a local composite action, whose steps this loop runs in turn), records its outcome for the
+ * {@code steps} context, and applies {@code continue-on-error}. One loop per job; composite actions recurse with
+ * their own {@code inputs} and {@code steps} contexts.
+ */
+final class StepLoop {
+    /** Deepest nesting of composite actions (GitHub allows 10 too). */
+    static final int MAX_DEPTH = 10;
+
+    /** A step to run after the job's steps (e.g. saving a cache). */
+    record Post(String name, BuiltinActions.NativeStep step, boolean always) {}
+
+    /** How a list of steps went. */
+    record Result(JobState state, String reason, List<StepResult> steps) {}
+
+    private final ShellExecutor shell;
+    private final BuiltinActions actions = new BuiltinActions();
+    private final JobSpec spec;
+    private final Path workspace;
+    private final WorkflowCommands out;
+    private final JobControl control;
+    private final JobApi api;
+    private final FileCommands files;
+    private final long jobDeadline;
+    private final List<Post> posts = new ArrayList<>();
+    private int scripts;
+
+    StepLoop(
+            ShellExecutor shell,
+            JobSpec spec,
+            Path workspace,
+            WorkflowCommands out,
+            JobControl control,
+            JobApi api,
+            FileCommands files,
+            long jobDeadline) {
+        this.shell = shell;
+        this.spec = spec;
+        this.workspace = workspace;
+        this.out = out;
+        this.control = control;
+        this.api = api;
+        this.files = files;
+        this.jobDeadline = jobDeadline;
+    }
+
+    List<Post> posts() {
+        return posts;
+    }
+
+    Result run(List<StepSpec> steps, StepExpressions expressions, Map<String, String> env, String indent, int depth) {
+        List<StepResult> results = new ArrayList<>();
+        JobState result = JobState.SUCCEEDED;
+        String reason = null;
+        for (int i = 0; i < steps.size(); i++) {
+            StepSpec step = steps.get(i);
+            String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : step.name();
+            Expressions.Status status = status(result);
+            Map<String, String> envContext = new LinkedHashMap<>(env);
+            envContext.putAll(files.addedEnv());
+            boolean runIt;
+            String problem = null;
+            if (control.stopped() != null) {
+                runIt = false; // a cancelled or timed-out job stops at once, always() steps included
+            } else if (expressions == null) {
+                runIt = result == JobState.SUCCEEDED;
+            } else {
+                try {
+                    runIt = expressions.condition(step, envContext, status);
+                    if (runIt) step = expressions.resolve(step, envContext, status);
+                    name = step.name() == null || step.name().isBlank() ? name : step.name();
+                } catch (RuntimeException e) {
+                    runIt = true;
+                    problem = e.getMessage();
+                }
+            }
+            if (!runIt) {
+                results.add(new StepResult(name, null, null, null));
+                if (expressions != null) expressions.record(step.id(), "skipped", "skipped", Map.of());
+                continue;
+            }
+            out.step(name);
+            out.line(indent + "\u25b6 " + name);
+            long start = System.nanoTime();
+            ShellExecutor.StepRun run;
+            Map<String, String> stepOutputs = Map.of();
+            BuiltinActions.NativeStep nativeStep = null;
+            boolean composite =
+                    problem == null && step.uses() != null && step.uses().startsWith("./");
+            if (problem == null && step.uses() != null && !composite) {
+                try {
+                    switch (actions.resolve(step, spec, envContext)) {
+                        case BuiltinActions.Script s -> step = s.step();
+                        case BuiltinActions.Native n -> {
+                            nativeStep = n.step();
+                            if (n.post() != null) posts.add(new Post(name, n.post(), n.postAlways()));
+                        }
+                    }
+                } catch (IllegalArgumentException e) {
+                    problem = e.getMessage();
+                }
+            }
+            if (problem != null) {
+                run = new ShellExecutor.StepRun(JobState.FAILED, null, problem);
+            } else if (composite) {
+                Composite c = composite(step, expressions, env, envContext, status, indent, depth);
+                run = c.run();
+                stepOutputs = c.outputs();
+            } else if (nativeStep != null) {
+                try {
+                    stepOutputs = nativeStep.run(workspace, api, out);
+                    run = new ShellExecutor.StepRun(JobState.SUCCEEDED, null, null);
+                } catch (IOException | RuntimeException e) {
+                    run = new ShellExecutor.StepRun(
+                            JobState.FAILED, null, e.getMessage() == null ? e.toString() : e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    run = new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted");
+                }
+            } else {
+                try {
+                    FileCommands.StepFiles stepFiles = files.prepare(scripts);
+                    run = shell.runStep(
+                            scripts++, step, workspace, files.environment(env, stepFiles), out, control, jobDeadline);
+                    FileCommands.Collected collected = files.collect(stepFiles);
+                    stepOutputs = collected.outputs();
+                    if (!collected.summary().isBlank()) {
+                        out.line("[runway] summary of step '" + name + "':");
+                        out.line(collected.summary().stripTrailing());
+                    }
+                } catch (IOException e) {
+                    run = new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage());
+                }
+            }
+            out.flush();
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            results.add(new StepResult(name, run.state(), run.exitCode(), ms, stepOutputs));
+            boolean continueOnError = false;
+            if (run.state() == JobState.FAILED && expressions != null) {
+                try {
+                    continueOnError = expressions.continueOnError(step, envContext, status);
+                } catch (RuntimeException e) {
+                    out.line("[runway] continue-on-error: " + e.getMessage());
+                }
+            }
+            if (expressions != null) {
+                String outcome = outcome(run.state());
+                expressions.record(step.id(), outcome, continueOnError ? "success" : outcome, stepOutputs);
+            }
+            String failure = run.exitCode() != null
+                    ? "step '" + name + "' exited with " + run.exitCode()
+                    : "step '" + name + "': " + run.detail();
+            switch (run.state()) {
+                case SUCCEEDED -> out.line(indent + "\u2714 " + name + " (" + ms + " ms)");
+                case FAILED -> {
+                    out.line(indent + "\u2718 " + failure + (continueOnError ? " (continue-on-error)" : ""));
+                    if (!continueOnError && result == JobState.SUCCEEDED) {
+                        result = JobState.FAILED;
+                        reason = failure;
+                    }
+                }
+                case TIMED_OUT -> {
+                    result = JobState.TIMED_OUT;
+                    reason = run.detail();
+                    out.line(indent + "\u2718 " + reason);
+                }
+                default -> {
+                    result = run.state();
+                    reason = run.detail();
+                    out.line(indent + "\u2718 " + name + ": " + reason);
+                }
+            }
+        }
+        return new Result(result, reason, results);
+    }
+
+    private record Composite(ShellExecutor.StepRun run, Map<String, String> outputs) {}
+
+    /** A local action ({@code uses: ./path}): reads its action.yml and runs its steps with their own contexts. */
+    private Composite composite(
+            StepSpec step,
+            StepExpressions parent,
+            Map<String, String> env,
+            Map<String, String> envContext,
+            Expressions.Status status,
+            String indent,
+            int depth) {
+        if (parent == null) return failed("uses: '" + step.uses() + "': local actions run in workflow jobs only");
+        if (depth >= MAX_DEPTH)
+            return failed("uses: '" + step.uses() + "': composite actions nested more than " + MAX_DEPTH + " deep");
+        Path dir;
+        try {
+            dir = ShellExecutor.workingDirectory(workspace, step.uses());
+        } catch (IOException e) {
+            return failed("uses: '" + step.uses() + "': " + e.getMessage());
+        }
+        Path file = dir.resolve("action.yml");
+        if (!Files.isRegularFile(file)) file = dir.resolve("action.yaml");
+        if (!Files.isRegularFile(file))
+            return failed("uses: '" + step.uses() + "': no action.yml or action.yaml in " + step.uses()
+                    + " (local actions are read from the workspace: check the repository out first with"
+                    + " actions/checkout)");
+        ActionParser.Result parsed;
+        try {
+            parsed = ActionParser.parse(workspace.relativize(file).toString(), Files.readString(file));
+        } catch (IOException e) {
+            return failed("uses: '" + step.uses() + "': cannot read " + file + ": " + e.getMessage());
+        }
+        if (parsed.action() == null) {
+            return failed("uses: '" + step.uses() + "': "
+                    + String.join(
+                            "; ",
+                            parsed.errors().stream().map(Diagnostic::toString).toList()));
+        }
+        ActionDefinition def = parsed.action();
+        Templates.Scope outer = parent.scope(envContext, status);
+        Map<String, Object> inputs = new LinkedHashMap<>();
+        for (Map.Entry<String, ActionDefinition.Input> in : def.inputs().entrySet()) {
+            String v = step.with().get(in.getKey());
+            if (v == null && in.getValue().defaultValue() != null) {
+                v = Templates.render(in.getValue().defaultValue(), outer);
+            }
+            if (v == null && in.getValue().required())
+                return failed("uses: '" + step.uses() + "': input '" + in.getKey() + "' is required");
+            inputs.put(in.getKey(), v == null ? "" : v);
+        }
+        for (String k : step.with().keySet()) {
+            if (!def.inputs().containsKey(k))
+                out.line(indent + "Warning: unexpected input '" + k + "' for " + step.uses() + " (its inputs: "
+                        + String.join(", ", def.inputs().keySet()) + ")");
+        }
+        Map<String, String> innerEnv = new LinkedHashMap<>(env);
+        innerEnv.putAll(step.env());
+        StepExpressions child = parent.child(inputs);
+        Result r = run(steps(def), child, innerEnv, indent + "  ", depth + 1);
+        Map<String, String> envAfter = new LinkedHashMap<>(innerEnv);
+        envAfter.putAll(files.addedEnv());
+        Map<String, String> outputs = child.outputs(def.outputs(), envAfter, status(r.state()));
+        return new Composite(new ShellExecutor.StepRun(r.state(), null, r.reason()), outputs);
+    }
+
+    private static Composite failed(String message) {
+        return new Composite(new ShellExecutor.StepRun(JobState.FAILED, null, message), Map.of());
+    }
+
+    private static List<StepSpec> steps(ActionDefinition def) {
+        List<StepSpec> out = new ArrayList<>();
+        for (Step s : def.steps()) {
+            String name = s.name() != null
+                    ? s.name()
+                    : "Run "
+                            + (s.run() != null
+                                    ? s.run().strip().lines().findFirst().orElse("")
+                                    : s.uses());
+            out.add(new StepSpec(
+                    name,
+                    s.run(),
+                    s.env(),
+                    s.workingDirectory(),
+                    s.timeoutMinutes() == null ? null : s.timeoutMinutes() * 60,
+                    s.shell(),
+                    s.id(),
+                    s.ifCondition(),
+                    s.uses(),
+                    s.with(),
+                    s.continueOnError()));
+        }
+        return out;
+    }
+
+    static Expressions.Status status(JobState result) {
+        return switch (result) {
+            case SUCCEEDED -> Expressions.Status.SUCCESS;
+            case CANCELLED -> Expressions.Status.CANCELLED;
+            default -> Expressions.Status.FAILURE;
+        };
+    }
+
+    private static String outcome(JobState s) {
+        return switch (s) {
+            case SUCCEEDED -> "success";
+            case CANCELLED -> "cancelled";
+            default -> "failure";
+        };
+    }
+}
