@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything the runner agent can be told at start. Only the CLI reads files, flags and environment
@@ -19,6 +20,8 @@ import java.util.List;
  * @param ephemeral run exactly one job, then deregister and exit
  * @param shutdownGrace on SIGTERM, how long a running job may go on before it is cancelled
  * @param pollWait how long one long-poll may be held by the server
+ * @param secrets secrets this runner gives every workflow job as {@code secrets.*} (masked in logs); kept in memory
+ *     only (`runway run --secret`)
  */
 public record AgentConfig(
         URI serverUrl,
@@ -30,7 +33,33 @@ public record AgentConfig(
         int slots,
         boolean ephemeral,
         Duration shutdownGrace,
-        Duration pollWait) {
+        Duration pollWait,
+        Map<String, String> secrets) {
+
+    public AgentConfig(
+            URI serverUrl,
+            String registrationToken,
+            String name,
+            List<String> labels,
+            Path workDir,
+            Path credentialFile,
+            int slots,
+            boolean ephemeral,
+            Duration shutdownGrace,
+            Duration pollWait) {
+        this(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                Map.of());
+    }
 
     public static final int DEFAULT_SLOTS = 1;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
@@ -38,6 +67,7 @@ public record AgentConfig(
 
     public AgentConfig {
         labels = labels == null ? List.of() : List.copyOf(labels);
+        secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
         // steps run in other directories: every path the agent hands to them must be absolute
         workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
         credentialFile =

@@ -37,9 +37,17 @@ final class JobRun {
     private final Executor executor;
     private final Path workDir;
     private final Map<String, String> baseEnv;
+    private final Map<String, String> secrets;
     final JobControl control = new JobControl();
 
-    JobRun(Assignment a, ServerClient client, Executor executor, Path workDir, Map<String, String> baseEnv) {
+    JobRun(
+            Assignment a,
+            ServerClient client,
+            Executor executor,
+            Path workDir,
+            Map<String, String> baseEnv,
+            Map<String, String> secrets) {
+        this.secrets = secrets;
         this.a = a;
         this.client = client;
         this.executor = executor;
@@ -74,7 +82,7 @@ final class JobRun {
             env.put("GITHUB_WORKSPACE", workspace.toString());
             if (a.spec().workflow()) env.putAll(githubEnvironment(a.spec().contexts()));
             env.putAll(a.spec().env());
-            Executor.Outcome outcome = executor.run(a.spec(), workspace, env, spool, control, jobApi());
+            Executor.Outcome outcome = executor.run(a.spec(), workspace, env, spool, control, jobApi(), secrets);
             JobControl.Stop stop = control.stopped();
             if (stop != null && stop.abandon()) {
                 spool.abandon();

@@ -146,7 +146,7 @@ public final class RunwayAgent {
                 Thread.interrupted(); // a shutdown interrupt meant for the poll must not hit the job
             }
             if (next.isEmpty()) continue;
-            JobRun job = new JobRun(next.get(), client, executor, config.workDir(), baseEnv);
+            JobRun job = new JobRun(next.get(), client, executor, config.workDir(), baseEnv, config.secrets());
             running.add(job);
             try {
                 job.run();

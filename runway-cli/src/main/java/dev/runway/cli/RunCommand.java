@@ -73,6 +73,19 @@ final class RunCommand implements Callable<Integer> {
             description = "Run only matrix legs with this value (repeatable), e.g. --matrix os:linux.")
     List<String> matrix = new ArrayList<>();
 
+    @Option(
+            names = {"-s", "--secret"},
+            paramLabel = "NAME=VALUE",
+            description = "A secret for secrets.NAME (repeatable); kept in memory only and masked in the output."
+                    + " Prefer --secret-file: command lines are visible to other users of the machine.")
+    Map<String, String> secrets = new LinkedHashMap<>();
+
+    @Option(
+            names = "--secret-file",
+            paramLabel = "FILE",
+            description = "Secrets as NAME=VALUE lines (# comments, blank lines ignored; values may be quoted).")
+    Path secretFile;
+
     @Option(names = "--slots", paramLabel = "N", description = "Jobs run at once (default: the number of processors).")
     Integer slots;
 
@@ -92,6 +105,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         color = !plain && System.console() != null && System.getenv("NO_COLOR") == null;
+        Map<String, String> allSecrets = Secrets.read(secretFile, secrets);
         Path root = gitRoot();
         Path file = workflowFile(root);
         String relative = root.relativize(file.toAbsolutePath().normalize()).toString();
@@ -112,7 +126,7 @@ final class RunCommand implements Callable<Integer> {
                     "cannot start the local control plane in " + data + ": " + ServerCommand.rootMessage(e));
         }
         ApiClient api = new ApiClient(server.url(), server.adminToken());
-        RunwayAgent agent = startAgent(server, api, data);
+        RunwayAgent agent = startAgent(server, api, data, allSecrets);
         String[] runId = new String[1];
         Thread hook = new Thread(
                 () -> {
@@ -166,7 +180,7 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private RunwayAgent startAgent(RunwayServer server, ApiClient api, Path data) {
+    private RunwayAgent startAgent(RunwayServer server, ApiClient api, Path data, Map<String, String> secrets) {
         Path credential = data.resolve("runner-credential.json");
         String registration = Files.exists(credential)
                 ? null
@@ -188,7 +202,8 @@ final class RunCommand implements Callable<Integer> {
                 n,
                 false,
                 Duration.ofSeconds(5),
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30),
+                secrets);
         RunwayAgent agent = new RunwayAgent(config);
         Thread.ofPlatform().name("runway-agent").daemon().start(agent::run);
         return agent;

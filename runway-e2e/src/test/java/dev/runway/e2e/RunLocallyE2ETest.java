@@ -24,6 +24,11 @@ class RunLocallyE2ETest {
                   - uses: actions/checkout@v4
                   - id: n
                     run: echo "note=$(cat notes.txt)" >> "$GITHUB_OUTPUT"
+                  - env:
+                      FROM_ENV: ${{ secrets.API_TOKEN }}
+                    run: |
+                      echo "expression ${{ secrets.API_TOKEN }} env $FROM_ENV other ${{ secrets.OTHER }}"
+                      test -z "$API_TOKEN"
               test:
                 needs: build
                 runs-on: [self-hosted, gpu]
@@ -49,10 +54,22 @@ class RunLocallyE2ETest {
         WorkflowRunsE2ETest.git(repo, "-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-qm", "one");
         Files.writeString(repo.resolve("notes.txt"), "uncommitted"); // the working tree wins
 
-        RunwayProcess all = run(repo, "--data-dir", root.resolve("data").toString());
+        Path secretFile = root.resolve("secrets.env");
+        Files.writeString(secretFile, "# local secrets\nAPI_TOKEN=\"s3cr3t-value\"\n");
+        RunwayProcess all = run(
+                repo,
+                "--data-dir",
+                root.resolve("data").toString(),
+                "--secret-file",
+                secretFile.toString(),
+                "--secret",
+                "OTHER=other-value");
         assertThat(all.awaitExit(Duration.ofSeconds(120))).as(all.output()).isEqualTo(1);
         assertThat(all.output())
                 .contains("[build] \u2714 Run actions/checkout@v4")
+                .contains("expression *** env *** other ***")
+                .doesNotContain("s3cr3t-value")
+                .doesNotContain("other-value")
                 .contains("[test (linux)] testing on linux with uncommitted")
                 .contains("[test (mac)] testing on mac with uncommitted")
                 .contains("\u2718 test (mac) failed")
@@ -77,6 +94,20 @@ class RunLocallyE2ETest {
                 run(repo, "--job", "deploy", "--data-dir", root.resolve("data").toString());
         assertThat(unknown.awaitExit(Duration.ofSeconds(60))).isNotZero();
         assertThat(unknown.output()).contains("the workflow has no job 'deploy' (its jobs: build, test)");
+    }
+
+    @Test
+    void aMalformedSecretFileIsRefusedWithItsLine() throws Exception {
+        Path bad = root.resolve("bad.env");
+        Files.writeString(bad, "OK=1\n9BAD=2\n");
+        RunwayProcess p = run(
+                root,
+                "--secret-file",
+                bad.toString(),
+                "--data-dir",
+                root.resolve("data").toString());
+        assertThat(p.awaitExit(Duration.ofSeconds(60))).isNotZero();
+        assertThat(p.output()).contains(bad + ":2: '9BAD' is not a valid secret name");
     }
 
     @Test

@@ -257,6 +257,22 @@ class WorkflowRunsE2ETest {
                   run: echo "nested got ${{ inputs.n }}, who is '${{ inputs.who }}'"
             """;
 
+    static final String GROUPED = """
+            on:
+              workflow_dispatch:
+                inputs:
+                  flag: {required: true}
+                  cancel: {type: boolean, default: false}
+            concurrency:
+              group: deploy-${{ github.ref_name }}
+              cancel-in-progress: ${{ inputs.cancel }}
+            jobs:
+              deploy:
+                runs-on: linux
+                steps:
+                  - run: while [ ! -f "${{ inputs.flag }}" ]; do sleep 0.05; done; echo "deployed"
+            """;
+
     @TempDir
     Path root;
 
@@ -493,6 +509,82 @@ class WorkflowRunsE2ETest {
                     .contains("uses: './.github/actions/missing': no action.yml or action.yaml")
                     .contains("not supported by Runway: actions that run with 'node20'");
         }
+    }
+
+    @Test
+    void aConcurrencyGroupRunsOneAtATimeKeepsTheNewestPendingAndCancelsInProgressWhenAsked() throws Exception {
+        Path repo = repo(Map.of(".github/workflows/grouped.yml", GROUPED));
+        try (Cluster c = new Cluster(root).start()) {
+            c.startAgent("w1", "linux", "--slots", "3");
+            Path flagA = root.resolve("flag-a");
+            RunView a = start(c, repo, Map.of("flag", flagA.toString()));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> c.api().run(a.id()).state() == JobState.RUNNING);
+            RunView b = start(c, repo, Map.of("flag", root.resolve("flag-b").toString()));
+            RunView d = start(c, repo, Map.of("flag", root.resolve("flag-d").toString()));
+            // b was pending behind a, and the newer d replaced it; d waits while a runs
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> c.api().run(b.id()).state() == JobState.CANCELLED);
+            assertThat(c.api().run(b.id()).reason()).contains("joined concurrency group 'deploy-main'");
+            assertThat(c.api().run(d.id()).state()).isEqualTo(JobState.QUEUED);
+            assertThat(c.api().run(d.id()).jobs()).isEmpty();
+
+            Files.writeString(flagA, "go");
+            Files.writeString(root.resolve("flag-d"), "go");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> c.api().run(d.id()).state() == JobState.SUCCEEDED);
+            assertThat(c.api().run(a.id()).state()).isEqualTo(JobState.SUCCEEDED);
+
+            RunView e = start(c, repo, Map.of("flag", root.resolve("never").toString()));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> c.api().run(e.id()).state() == JobState.RUNNING);
+            Files.writeString(root.resolve("flag-f"), "go");
+            RunView f = start(c, repo, Map.of("flag", root.resolve("flag-f").toString(), "cancel", "true"));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> c.api().run(f.id()).state() == JobState.SUCCEEDED);
+            RunView cancelled = c.api().run(e.id());
+            assertThat(cancelled.state()).isEqualTo(JobState.CANCELLED);
+            assertThat(cancelled.jobs().get(0).reason()).contains("joined concurrency group 'deploy-main'");
+        }
+    }
+
+    @Test
+    void jobsOfOneConcurrencyGroupRunOneAtATime() throws Exception {
+        Path flag = root.resolve("flag");
+        Path repo = repo(Map.of(".github/workflows/jobs.yml", """
+                on: push
+                jobs:
+                  first:
+                    runs-on: linux
+                    concurrency: shared-db
+                    steps:
+                      - run: while [ ! -f "%s" ]; do sleep 0.05; done
+                  second:
+                    runs-on: linux
+                    concurrency: shared-db
+                    steps:
+                      - run: echo second ran
+                """.formatted(flag)));
+        try (Cluster c = new Cluster(root).start()) {
+            c.startAgent("w1", "linux", "--slots", "3");
+            RunView run = c.api()
+                    .startRun(
+                            new RunRequest(repo.toString(), null, ".github/workflows/jobs.yml", null, null, Map.of()));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> byName(c.api().run(run.id())).get("first").state() == JobState.RUNNING);
+            // the runner has free slots, yet the second job of the group waits (the claim skips it)
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> byName(c.api().run(run.id())).get("second").state() == JobState.QUEUED);
+            Files.writeString(flag, "go");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> c.api().run(run.id()).state() == JobState.SUCCEEDED);
+        }
+    }
+
+    private RunView start(Cluster c, Path repo, Map<String, String> inputs) {
+        return c.api()
+                .startRun(new RunRequest(repo.toString(), null, ".github/workflows/grouped.yml", null, null, inputs));
     }
 
     /** Starts a run of {@code workflow}, waits for success and returns its first job's log. */

@@ -33,10 +33,21 @@ public interface Executor {
         }
     }
 
-    Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output out, JobControl control, JobApi api);
+    /**
+     * Runs the job. {@code secrets} become the {@code secrets} context of a workflow job and are masked in its log
+     * from the first byte; they are never put in the environment unless a step asks for them.
+     */
+    Outcome run(
+            JobSpec spec,
+            Path workspace,
+            Map<String, String> env,
+            Output out,
+            JobControl control,
+            JobApi api,
+            Map<String, String> secrets);
 
-    /** Without a control plane for built-in actions (tests). */
+    /** Without a control plane for built-in actions, and without secrets (tests). */
     default Outcome run(JobSpec spec, Path workspace, Map<String, String> env, Output out, JobControl control) {
-        return run(spec, workspace, env, out, control, JobApi.NONE);
+        return run(spec, workspace, env, out, control, JobApi.NONE, Map.of());
     }
 }

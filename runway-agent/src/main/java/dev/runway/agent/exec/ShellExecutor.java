@@ -28,8 +28,15 @@ public final class ShellExecutor implements Executor {
 
     @Override
     public Outcome run(
-            JobSpec spec, Path workspace, Map<String, String> env, Output log, JobControl control, JobApi api) {
+            JobSpec spec,
+            Path workspace,
+            Map<String, String> env,
+            Output log,
+            JobControl control,
+            JobApi api,
+            Map<String, String> secrets) {
         WorkflowCommands out = new WorkflowCommands(log);
+        secrets.values().forEach(out::mask);
         if (spec.container() != null || !spec.services().isEmpty()) {
             String what = spec.container() != null
                     ? "a container (container: " + image(spec.container()) + ")"
@@ -53,7 +60,8 @@ public final class ShellExecutor implements Executor {
         } catch (IOException e) {
             return new Outcome(JobState.FAILED, "runner could not create the step files: " + e.getMessage(), List.of());
         }
-        StepExpressions expressions = spec.workflow() ? new StepExpressions(spec, workspace, runnerContext(env)) : null;
+        StepExpressions expressions =
+                spec.workflow() ? new StepExpressions(spec, workspace, runnerContext(env), secrets) : null;
         Map<String, String> outputs = Map.of();
         try {
             StepLoop loop = new StepLoop(this, spec, workspace, out, control, api, files, jobDeadline);

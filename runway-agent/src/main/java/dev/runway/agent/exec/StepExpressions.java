@@ -31,22 +31,25 @@ final class StepExpressions {
     private final Map<String, Object> runner;
     private final Map<String, Object> steps = new LinkedHashMap<>();
     private final Path workspace;
+    private final Map<String, String> secrets;
 
-    StepExpressions(JobSpec spec, Path workspace, Map<String, Object> runner) {
-        this(spec.contexts(), workspace, runner);
+    StepExpressions(JobSpec spec, Path workspace, Map<String, Object> runner, Map<String, String> secrets) {
+        this(spec.contexts(), workspace, runner, secrets);
     }
 
-    private StepExpressions(Map<String, Object> sent, Path workspace, Map<String, Object> runner) {
+    private StepExpressions(
+            Map<String, Object> sent, Path workspace, Map<String, Object> runner, Map<String, String> secrets) {
         this.sent = sent;
         this.runner = runner;
         this.workspace = workspace;
+        this.secrets = secrets;
     }
 
     /** The contexts inside a composite action: its own {@code inputs} and an empty {@code steps}. */
     StepExpressions child(Map<String, Object> inputs) {
         Map<String, Object> s = new LinkedHashMap<>(sent);
         s.put("inputs", inputs);
-        return new StepExpressions(s, workspace, runner);
+        return new StepExpressions(s, workspace, runner, secrets);
     }
 
     Templates.Scope scope(Map<String, String> env, Expressions.Status status) {
@@ -55,7 +58,7 @@ final class StepExpressions {
         c.put("steps", Templates.object(steps));
         c.put("runner", Templates.object(runner));
         c.put("job", Templates.object(Map.of("status", jobStatus(status))));
-        c.put("secrets", new Value.Obj());
+        c.put("secrets", Templates.object(secrets));
         Templates.object(sent).entries().forEach(c::put);
         return new Templates.Scope(c, status, this::hashFiles);
     }

@@ -98,7 +98,7 @@ final class RunnerProtocolRoutes {
         if (j == null) throw ApiException.staleAttempt();
         touch(a.runnerId());
         if (j.cancelRequested()) {
-            ctx.json(new HeartbeatResponse(true, "cancelled by a user"));
+            ctx.json(new HeartbeatResponse(true, j.reason() != null ? j.reason() : "cancelled by a user"));
         } else if (j.startedAt() != null && now > j.startedAt() + j.timeoutMs()) {
             ctx.json(new HeartbeatResponse(true, "job timeout reached"));
         } else {

@@ -44,7 +44,8 @@ public final class RunPlanner {
             JobSpec spec,
             List<String> labels,
             long timeoutMs,
-            boolean continueOnError)
+            boolean continueOnError,
+            Concurrency concurrency)
             implements Action {}
 
     /** Record a workflow job that will not run (skipped, or failed before it could start) as a finished job. */
@@ -237,7 +238,9 @@ public final class RunPlanner {
                     job.outputs(),
                     renderAll(job.container(), scope),
                     castMap(renderAll(job.services(), scope)));
-            return new Start(job.id(), index, combos.size(), name, spec, labels, timeoutMs, continueOnError);
+            Concurrency concurrency = Concurrency.of(job.concurrency(), RunScheduler.scope(run), jobScope);
+            return new Start(
+                    job.id(), index, combos.size(), name, spec, labels, timeoutMs, continueOnError, concurrency);
         } catch (ExpressionException | IllegalArgumentException e) {
             return new Finish(job.id(), index, combos.size(), name, JobState.FAILED, e.getMessage());
         }

@@ -49,6 +49,18 @@ public final class RunScheduler {
 
     /** Plans and applies what the run does next; returns the run as it is afterwards. */
     public RunRecord advance(String runId) {
+        List<String> others = new ArrayList<>();
+        RunRecord r = advanceOne(runId, others);
+        // runs this one touched through a concurrency group (cancelled, or now free to start) move on too
+        java.util.Set<String> done = new java.util.HashSet<>(List.of(runId));
+        while (!others.isEmpty()) {
+            String next = others.remove(0);
+            if (done.add(next)) advanceOne(next, others);
+        }
+        return r;
+    }
+
+    private RunRecord advanceOne(String runId, List<String> others) {
         List<Set<String>> queued = new ArrayList<>();
         RunRecord after = runs.database().tx(c -> {
             queued.clear();
@@ -66,12 +78,16 @@ public final class RunScheduler {
             }
             Workflow wf = parsed.workflow();
             long now = clock.millis();
+            if (run.state() == JobState.QUEUED && wf.concurrency() != null && !run.cancelRequested()) {
+                if (!admit(c, run, wf, now, others)) return runs.lock(c, runId); // pending behind its group
+                run = runs.lock(c, runId);
+            }
             for (int pass = 0; pass < MAX_PASSES; pass++) {
                 List<JobRecord> jobs = JobStore.ofRun(c, runId);
                 List<RunPlanner.Action> actions = planner.plan(run, wf, jobs);
                 boolean again = false;
                 for (RunPlanner.Action a : actions) {
-                    again |= apply(c, run, jobs, a, now, queued);
+                    again |= apply(c, run, jobs, a, now, queued, others);
                 }
                 if (run.state() == JobState.QUEUED
                         && !actions.isEmpty()
@@ -90,11 +106,18 @@ public final class RunScheduler {
 
     /** Applies one action; true if it finished something, so planning again may find more to do. */
     private boolean apply(
-            Connection c, RunRecord run, List<JobRecord> jobs, RunPlanner.Action a, long now, List<Set<String>> queued)
+            Connection c,
+            RunRecord run,
+            List<JobRecord> jobs,
+            RunPlanner.Action a,
+            long now,
+            List<Set<String>> queued,
+            List<String> others)
             throws SQLException {
         switch (a) {
             case RunPlanner.Start s -> {
                 Set<String> labels = Labels.normalise(s.labels());
+                if (s.concurrency() != null) makeRoom(c, run, s.concurrency(), now, others);
                 JobRecord j = JobStore.insert(
                         c,
                         new JobStore.NewJob(
@@ -109,7 +132,8 @@ public final class RunScheduler {
                                 s.jobKey(),
                                 s.matrixIndex(),
                                 s.matrixTotal(),
-                                s.continueOnError()),
+                                s.continueOnError(),
+                                s.concurrency() == null ? null : s.concurrency().group()),
                         now);
                 log.info("run {}: job '{}' queued as {}", run.id(), s.name(), j.id());
                 queued.add(labels);
@@ -130,7 +154,8 @@ public final class RunScheduler {
                                 f.jobKey(),
                                 f.matrixIndex(),
                                 f.matrixTotal(),
-                                false),
+                                false,
+                                null),
                         now);
                 return true;
             }
@@ -145,10 +170,78 @@ public final class RunScheduler {
             }
             case RunPlanner.Complete done -> {
                 RunStore.setState(c, run.id(), done.state(), done.reason(), now);
+                if (run.concurrencyGroup() != null) { // a pending run of the group may start now
+                    for (String[] o : RunStore.inGroup(c, run.concurrencyGroup(), run.id())) others.add(o[0]);
+                }
                 log.info("run {} {}", run.id(), done.state().wireName());
                 return false;
             }
         }
+    }
+
+    /**
+     * Workflow-level concurrency: on first sight the run joins its group, cancelling the group's pending runs (and,
+     * with cancel-in-progress, its running ones); it starts only when no other run of the group is running.
+     */
+    private boolean admit(Connection c, RunRecord run, Workflow wf, long now, List<String> others) throws SQLException {
+        if (run.concurrencyGroup() == null) {
+            Concurrency g;
+            try {
+                g = Concurrency.of(
+                        wf.concurrency(),
+                        scope(run),
+                        new dev.runway.workflow.expr.Templates.Scope(RunContexts.jobLevel(
+                                run,
+                                RunContexts.github(run, wf),
+                                new dev.runway.workflow.expr.Value.Obj(),
+                                null,
+                                null)));
+            } catch (RuntimeException e) {
+                RunStore.setState(c, run.id(), JobState.FAILED, "concurrency: " + e.getMessage(), now);
+                return false;
+            }
+            if (g == null) return true;
+            RunStore.setGroup(c, run.id(), g.group());
+            for (String[] o : RunStore.inGroup(c, g.group(), run.id())) {
+                boolean running = o[1].equals("running");
+                if (running && !g.cancelInProgress()) continue;
+                String why = "cancelled: run " + run.id() + " joined concurrency group '" + g.shown() + "'";
+                if (running) {
+                    RunStore.requestCancel(c, o[0]);
+                    for (JobRecord j : JobStore.ofRun(c, o[0])) {
+                        if (!j.state().isTerminal()) JobStore.cancel(c, j.id(), now, why);
+                    }
+                } else {
+                    RunStore.setState(c, o[0], JobState.CANCELLED, why, now);
+                }
+                others.add(o[0]);
+            }
+            run = runs.lock(c, run.id());
+        }
+        return RunStore.inGroup(c, run.concurrencyGroup(), run.id()).stream().noneMatch(o -> o[1].equals("running"));
+    }
+
+    /** Job-level concurrency: a new job replaces the group's queued job (and, with cancel-in-progress, its running one). */
+    private static void makeRoom(Connection c, RunRecord run, Concurrency g, long now, List<String> others)
+            throws SQLException {
+        List<String[]> members = JobStore.inGroup(c, g.group());
+        boolean anyRunning = members.stream().anyMatch(j -> j[2].equals("running"));
+        for (int i = 0; i < members.size(); i++) {
+            String[] j = members.get(i);
+            // the oldest queued job of an idle group is about to run: it counts as in progress, not as pending
+            boolean inProgress = j[2].equals("running") || (!anyRunning && i == 0);
+            if (inProgress && !g.cancelInProgress()) continue;
+            JobStore.cancel(
+                    c,
+                    j[0],
+                    now,
+                    "cancelled: a newer job of run " + run.id() + " joined concurrency group '" + g.shown() + "'");
+            if (j[1] != null && !j[1].equals(run.id())) others.add(j[1]);
+        }
+    }
+
+    static String scope(RunRecord run) {
+        return run.repo() != null ? run.repo() : "workflow:" + run.workflowPath();
     }
 
     /** Cancels a run: jobs not started are cancelled, running ones asked to stop; the run ends when they have. */

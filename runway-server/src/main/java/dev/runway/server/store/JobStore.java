@@ -36,7 +36,8 @@ public final class JobStore {
             String jobKey,
             Integer matrixIndex,
             Integer matrixTotal,
-            boolean continueOnError) {
+            boolean continueOnError,
+            String concurrencyGroup) {
         public static NewJob queued(String name, String specJson, Set<String> labels, int maxAttempts, long timeoutMs) {
             return new NewJob(
                     name,
@@ -50,7 +51,8 @@ public final class JobStore {
                     null,
                     null,
                     null,
-                    false);
+                    false,
+                    null);
         }
     }
 
@@ -65,8 +67,8 @@ public final class JobStore {
         Sql.update(
                 c,
                 "INSERT INTO jobs (id, name, spec, labels, state, attempt, max_attempts, timeout_ms, created_at, queued_at,"
-                        + " finished_at, reason, run_id, job_key, matrix_index, matrix_total, continue_on_error)"
-                        + " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        + " finished_at, reason, run_id, job_key, matrix_index, matrix_total, continue_on_error, concurrency_group)"
+                        + " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 id,
                 j.name(),
                 j.specJson(),
@@ -82,8 +84,19 @@ public final class JobStore {
                 j.jobKey(),
                 j.matrixIndex(),
                 j.matrixTotal(),
-                j.continueOnError() ? 1 : 0);
+                j.continueOnError() ? 1 : 0,
+                j.concurrencyGroup());
         return get(c, id);
+    }
+
+    /** Unfinished jobs of a concurrency group, oldest first: id, run id and state. */
+    public static List<String[]> inGroup(Connection c, String group) throws SQLException {
+        return Sql.query(
+                c,
+                "SELECT id, run_id, state FROM jobs WHERE concurrency_group = ? AND state IN ('queued', 'running')"
+                        + " ORDER BY seq",
+                rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)},
+                group);
     }
 
     /** The jobs of a workflow run, in creation order. */
@@ -128,7 +141,9 @@ public final class JobStore {
             if (running != null && running >= slots) return null;
             List<String[]> candidates = Sql.query(
                     c,
-                    "SELECT id, labels FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT ?",
+                    "SELECT id, labels FROM jobs WHERE state = 'queued' AND (concurrency_group IS NULL OR NOT EXISTS"
+                            + " (SELECT 1 FROM jobs r WHERE r.concurrency_group = jobs.concurrency_group"
+                            + " AND r.state = 'running')) ORDER BY seq LIMIT ?",
                     rs -> new String[] {rs.getString(1), rs.getString(2)},
                     CLAIM_WINDOW);
             for (String[] cand : candidates) {
@@ -249,10 +264,13 @@ public final class JobStore {
     }
 
     public CancelOutcome cancel(String jobId, long now) {
-        return db.tx(c -> cancel(c, jobId, now, "cancelled before it started"));
+        return db.tx(c -> cancel(c, jobId, now, null));
     }
 
-    /** Cancels in the caller's transaction: a queued job at once (with {@code reason}), a running one by request. */
+    /**
+     * Cancels in the caller's transaction: a queued job at once, a running one by request (its runner stops it at
+     * the next heartbeat, which carries {@code reason}). A null reason means a user asked.
+     */
     public static CancelOutcome cancel(Connection c, String jobId, long now, String reason) throws SQLException {
         JobRecord j = get(c, jobId);
         if (j == null) return CancelOutcome.NOT_FOUND;
@@ -261,12 +279,16 @@ public final class JobStore {
                         c,
                         "UPDATE jobs SET state = 'cancelled', finished_at = ?, reason = ? WHERE id = ? AND state = 'queued'",
                         now,
-                        reason,
+                        reason == null ? "cancelled before it started" : reason,
                         jobId)
                 == 1) {
             return CancelOutcome.CANCELLED;
         }
-        Sql.update(c, "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'", jobId);
+        Sql.update(
+                c,
+                "UPDATE jobs SET cancel_requested = 1, reason = ? WHERE id = ? AND state = 'running'",
+                reason == null ? "cancelled by a user" : reason,
+                jobId);
         return CancelOutcome.REQUESTED;
     }
 

@@ -22,4 +22,5 @@ public record RunRecord(
         boolean cancelRequested,
         long createdAt,
         Long finishedAt,
-        String optionsJson) {}
+        String optionsJson,
+        String concurrencyGroup) {}

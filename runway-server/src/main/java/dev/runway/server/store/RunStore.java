@@ -88,6 +88,20 @@ public final class RunStore {
                 id);
     }
 
+    public static void setGroup(Connection c, String id, String group) throws SQLException {
+        Sql.update(c, "UPDATE runs SET concurrency_group = ? WHERE id = ?", group, id);
+    }
+
+    /** Unfinished runs of a concurrency group other than {@code except}: id and state. */
+    public static List<String[]> inGroup(Connection c, String group, String except) throws SQLException {
+        return Sql.query(
+                c,
+                "SELECT id, state FROM runs WHERE concurrency_group = ? AND id <> ? AND state IN ('queued', 'running')",
+                rs -> new String[] {rs.getString(1), rs.getString(2)},
+                group,
+                except);
+    }
+
     public static void requestCancel(Connection c, String id) throws SQLException {
         Sql.update(c, "UPDATE runs SET cancel_requested = 1 WHERE id = ?", id);
     }
@@ -113,6 +127,7 @@ public final class RunStore {
                 rs.getInt("cancel_requested") != 0,
                 rs.getLong("created_at"),
                 Sql.nullableLong(rs, "finished_at"),
-                rs.getString("options"));
+                rs.getString("options"),
+                rs.getString("concurrency_group"));
     }
 }
