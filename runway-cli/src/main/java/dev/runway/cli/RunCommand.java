@@ -5,8 +5,6 @@ import dev.runway.agent.RunwayAgent;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.JobView;
-import dev.runway.protocol.RegistrationTokenRequest;
-import dev.runway.protocol.RegistrationTokenView;
 import dev.runway.protocol.RunRequest;
 import dev.runway.protocol.RunView;
 import dev.runway.server.RunwayServer;
@@ -15,7 +13,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -181,29 +178,11 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private RunwayAgent startAgent(RunwayServer server, ApiClient api, Path data, Map<String, String> secrets) {
-        Path credential = data.resolve("runner-credential.json");
-        String registration = Files.exists(credential)
-                ? null
-                : api.post(
-                                ApiPaths.REGISTRATION_TOKENS,
-                                new RegistrationTokenRequest("10m", 1),
-                                RegistrationTokenView.class)
-                        .token();
         int n = slots != null
                 ? Math.max(1, slots)
                 : Math.max(1, Runtime.getRuntime().availableProcessors());
-        AgentConfig config = new AgentConfig(
-                URI.create(server.url()),
-                registration,
-                "local-run",
-                List.of("*"),
-                data.resolve("work"),
-                credential,
-                n,
-                false,
-                Duration.ofSeconds(5),
-                Duration.ofSeconds(30),
-                secrets);
+        AgentConfig config =
+                LocalRunner.config(server, api, data, "local-run", List.of("*"), n, Duration.ofSeconds(5), secrets);
         RunwayAgent agent = new RunwayAgent(config);
         Thread.ofPlatform().name("runway-agent").daemon().start(agent::run);
         return agent;

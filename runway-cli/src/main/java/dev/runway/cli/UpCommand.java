@@ -6,13 +6,9 @@ import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.JobView;
-import dev.runway.protocol.RegistrationTokenRequest;
-import dev.runway.protocol.RegistrationTokenView;
 import dev.runway.protocol.StepSpec;
 import dev.runway.server.RunwayServer;
 import dev.runway.server.ServerConfig;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,25 +60,8 @@ final class UpCommand implements Callable<Integer> {
                     + (port != 0 ? " (is port " + port + " in use? try --port 0)" : ""));
         }
         ApiClient api = new ApiClient(server.url(), server.adminToken());
-        Path credential = dataDir.resolve("runner-credential.json");
-        String registration = Files.exists(credential)
-                ? null
-                : api.post(
-                                ApiPaths.REGISTRATION_TOKENS,
-                                new RegistrationTokenRequest("10m", 1),
-                                RegistrationTokenView.class)
-                        .token();
-        AgentConfig agentConfig = new AgentConfig(
-                URI.create(server.url()),
-                registration,
-                "local",
-                localLabels(),
-                dataDir.resolve("work"),
-                credential,
-                slots,
-                false,
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(30));
+        AgentConfig agentConfig = LocalRunner.config(
+                server, api, dataDir, "local", localLabels(), slots, Duration.ofSeconds(10), Map.of());
         RunwayAgent agent = new RunwayAgent(agentConfig);
         Thread agentThread = Thread.ofPlatform().name("runway-agent").start(agent::run);
         CountDownLatch stopped = new CountDownLatch(1);

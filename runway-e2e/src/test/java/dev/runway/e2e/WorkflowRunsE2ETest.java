@@ -44,6 +44,7 @@ class WorkflowRunsE2ETest {
                   - id: v
                     run: echo "version=1.2.${{ github.run_number }}" >> "$GITHUB_OUTPUT"
                   - run: echo "greeting ${{ inputs.greeting }} sha $GITHUB_SHA ref $GITHUB_REF wf $WF"
+                  - run: grep -q '"greeting":"hey"' "$GITHUB_EVENT_PATH" && echo "event payload ok"
                   - name: lint
                     run: |
                       echo "::add-mask::s3cr3t-value"
@@ -311,7 +312,8 @@ class WorkflowRunsE2ETest {
             String version = "1.2." + run.number();
             assertThat(jobs.get("build").outputs()).containsEntry("version", version);
             assertThat(c.api().logs(jobs.get("build").id()))
-                    .contains("greeting hey sha " + run.sha() + " ref refs/heads/main wf wf-level");
+                    .contains("greeting hey sha " + run.sha() + " ref refs/heads/main wf wf-level")
+                    .contains("event payload ok");
             assertThat(c.api().logs(jobs.get("build").id()))
                     .contains("token is ***", "Warning (src/app.c:12:5): unused variable")
                     .doesNotContain("s3cr3t-value");

@@ -65,7 +65,23 @@ public final class ShellExecutor implements Executor {
         Map<String, String> outputs = Map.of();
         try {
             StepLoop loop = new StepLoop(this, spec, workspace, out, control, api, files, jobDeadline);
-            StepLoop.Result r = loop.run(spec.steps(), expressions, env, "", 0);
+            Map<String, String> jobEnv = env;
+            if (spec.workflow()) { // GitHub's event payload file, as far as the run has one
+                Object github = spec.contexts().get("github");
+                Object event = github instanceof Map<?, ?> g ? g.get("event") : null;
+                Path eventFile = filesDir.resolve("event.json");
+                try {
+                    Files.writeString(
+                            eventFile,
+                            dev.runway.protocol.Json.lenient().writeValueAsString(event == null ? Map.of() : event));
+                } catch (IOException e) {
+                    return new Outcome(
+                            JobState.FAILED, "runner could not write the event file: " + e.getMessage(), List.of());
+                }
+                jobEnv = new java.util.HashMap<>(env);
+                jobEnv.put("GITHUB_EVENT_PATH", eventFile.toString());
+            }
+            StepLoop.Result r = loop.run(spec.steps(), expressions, jobEnv, "", 0);
             results.addAll(r.steps());
             result = r.state();
             reason = r.reason();

@@ -4,12 +4,10 @@ import dev.runway.server.store.Database;
 import dev.runway.server.store.Sql;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -29,6 +27,11 @@ public final class ArtifactStore {
     /** Why an upload was refused. */
     public static final class Refused extends Exception {
         public final int status;
+
+        /** The API error code for the status. */
+        public String code() {
+            return status == 413 ? "payload_too_large" : status == 409 ? "conflict" : "bad_request";
+        }
 
         Refused(int status, String message) {
             super(message);
@@ -70,21 +73,8 @@ public final class ArtifactStore {
         Path runDir = Files.createDirectories(dir.resolve(runId));
         Path tmp = Files.createTempFile(runDir, ".upload-", ".part");
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            long size = 0;
-            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
-                byte[] buf = new byte[65536];
-                int n;
-                while ((n = body.read(buf)) > 0) {
-                    size += n;
-                    if (size > maxBytes)
-                        throw new Refused(
-                                413, "artifact '" + name + "' is larger than the limit of " + maxBytes + " bytes");
-                    out.write(buf, 0, n);
-                }
-            }
-            Artifact a = new Artifact(
-                    runId, name, jobId, attempt, size, HexFormat.of().formatHex(sha.digest()), now);
+            Blobs.Received got = Blobs.receive(body, tmp, maxBytes, "artifact '" + name + "'");
+            Artifact a = new Artifact(runId, name, jobId, attempt, got.size(), got.sha256(), now);
             // each upload has its own file, so a losing concurrent upload of the same name never replaces the winner's
             Path target = file(a);
             Files.createDirectories(target.getParent());
@@ -96,8 +86,6 @@ public final class ArtifactStore {
                 throw new Refused(409, "an artifact named '" + name + "' was uploaded by another job at the same time");
             }
             return a;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -5,16 +5,11 @@ import dev.runway.server.store.Sql;
 import dev.runway.server.store.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 
@@ -102,21 +97,9 @@ public final class CacheStore {
         String name = UUID.randomUUID() + ".tgz";
         Path tmp = Files.createTempFile(dir, ".upload-", ".part");
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            long size = 0;
-            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
-                byte[] buf = new byte[65536];
-                for (int n; (n = body.read(buf)) > 0; ) {
-                    size += n;
-                    if (size > maxTotalBytes)
-                        throw new ArtifactStore.Refused(
-                                413,
-                                "cache '" + key + "' is larger than the cache limit of " + maxTotalBytes + " bytes");
-                    out.write(buf, 0, n);
-                }
-            }
+            Blobs.Received got = Blobs.receive(body, tmp, maxTotalBytes, "cache '" + key + "'");
             Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-            Entry e = new Entry(scope, key, version, size, HexFormat.of().formatHex(sha.digest()), name, now);
+            Entry e = new Entry(scope, key, version, got.size(), got.sha256(), name, now);
             try {
                 db.tx(c -> Sql.update(
                         c,
@@ -137,8 +120,6 @@ public final class CacheStore {
             }
             evict(e);
             return e;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         } finally {
             Files.deleteIfExists(tmp);
         }

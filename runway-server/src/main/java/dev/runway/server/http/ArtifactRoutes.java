@@ -59,10 +59,7 @@ final class ArtifactRoutes {
                             s.clock().millis());
             ctx.status(201).json(view(stored));
         } catch (ArtifactStore.Refused e) {
-            throw new ApiException(
-                    e.status,
-                    e.status == 413 ? "payload_too_large" : e.status == 409 ? "conflict" : "bad_request",
-                    e.getMessage());
+            throw new ApiException(e.status, e.code(), e.getMessage());
         }
     }
 

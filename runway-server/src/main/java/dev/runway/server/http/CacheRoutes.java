@@ -62,10 +62,7 @@ final class CacheRoutes {
                             s.clock().millis());
             ctx.status(201).json(view(e));
         } catch (ArtifactStore.Refused e) {
-            throw new ApiException(
-                    e.status,
-                    e.status == 413 ? "payload_too_large" : e.status == 409 ? "conflict" : "bad_request",
-                    e.getMessage());
+            throw new ApiException(e.status, e.code(), e.getMessage());
         }
     }
 

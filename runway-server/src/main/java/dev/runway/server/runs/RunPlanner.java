@@ -236,27 +236,14 @@ public final class RunPlanner {
                     defaults.maxAttempts(),
                     ctx,
                     job.outputs(),
-                    renderAll(job.container(), scope),
-                    castMap(renderAll(job.services(), scope)));
+                    Templates.evaluateAll(job.container(), scope),
+                    castMap(Templates.evaluateAll(job.services(), scope)));
             Concurrency concurrency = Concurrency.of(job.concurrency(), RunScheduler.scope(run), jobScope);
             return new Start(
                     job.id(), index, combos.size(), name, spec, labels, timeoutMs, continueOnError, concurrency);
         } catch (ExpressionException | IllegalArgumentException e) {
             return new Finish(job.id(), index, combos.size(), name, JobState.FAILED, e.getMessage());
         }
-    }
-
-    /** Parsed YAML data with every string's expressions evaluated (a container image from the matrix, say). */
-    private static Object renderAll(Object o, Templates.Scope scope) {
-        if (o instanceof String s) return Templates.render(s, scope);
-        if (o instanceof Map<?, ?> m) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            m.forEach((k, v) -> out.put(String.valueOf(k), renderAll(v, scope)));
-            return out;
-        }
-        if (o instanceof List<?> l)
-            return l.stream().map(i -> renderAll(i, scope)).toList();
-        return o;
     }
 
     @SuppressWarnings("unchecked")

@@ -294,7 +294,7 @@ abstract class StoreContractTest {
                 .extracting(dev.runway.server.artifacts.CacheStore.Entry::key)
                 .containsExactlyInAnyOrder("a", "c");
         assertThatThrownBy(() -> caches.save("repo", "huge", "v", stream("12345678901"), now++))
-                .hasMessageContaining("larger than the cache limit");
+                .hasMessageContaining("cache 'huge' is larger than the limit of 10 bytes");
     }
 
     @Test

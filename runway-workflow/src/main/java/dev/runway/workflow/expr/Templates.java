@@ -83,6 +83,22 @@ public final class Templates {
         return Expressions.parse(expression).evaluate(scope.contexts(), scope.status(), scope.hasher());
     }
 
+    /**
+     * Parsed YAML data (maps, lists, scalars) with every string evaluated: a whole-expression string keeps its value's
+     * type ({@link #value}), other strings are rendered.
+     */
+    public static Object evaluateAll(Object o, Scope scope) {
+        if (o instanceof String s) return toJava(value(s, scope));
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(String.valueOf(k), evaluateAll(v, scope)));
+            return out;
+        }
+        if (o instanceof List<?> l)
+            return l.stream().map(i -> evaluateAll(i, scope)).toList();
+        return o;
+    }
+
     /** Plain data (as Jackson reads JSON: maps, lists, strings, numbers, booleans, null) as an expression value. */
     public static Value fromJava(Object o) {
         return JsonValues.fromNode(MAPPER.valueToTree(o));

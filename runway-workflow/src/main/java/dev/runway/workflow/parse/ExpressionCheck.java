@@ -7,8 +7,15 @@ import org.snakeyaml.engine.v2.nodes.Node;
 
 /** Checks every {@code ${{ }}} in a value (and whole {@code if:} conditions) before anything runs. */
 final class ExpressionCheck {
+    /** GitHub's limit on a value holding expressions (the whole value is evaluated as one). */
+    static final int MAX_EXPRESSION_LENGTH = 21_000;
+
     static void template(Node at, String value, Session s) {
         if (value == null) return;
+        if (value.length() > MAX_EXPRESSION_LENGTH && value.contains("${{")) {
+            s.error(at, "Exceeded max expression length " + MAX_EXPRESSION_LENGTH);
+            return;
+        }
         int from = 0;
         while (true) {
             int open = value.indexOf("${{", from);

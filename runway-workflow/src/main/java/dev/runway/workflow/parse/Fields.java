@@ -8,6 +8,7 @@ import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /** Reading typed fields out of YAML nodes, reporting every problem to the session. Shared by the readers. */
 final class Fields {
@@ -99,6 +100,13 @@ final class Fields {
         if (n instanceof ScalarNode) checkTemplate(n);
         for (Node i : Yaml.items(n)) checkTemplates(i);
         for (NodeTuple t : Yaml.entries(n)) checkTemplates(t.getValueNode());
+    }
+
+    /** A value that must be a single string (a name, a script): a list or mapping there is an error. */
+    String scalar(Node n) {
+        if (n instanceof SequenceNode) s.error(n, "A sequence was not expected");
+        else if (n instanceof MappingNode) s.error(n, "A mapping was not expected");
+        return string(n);
     }
 
     static String string(Node n) {

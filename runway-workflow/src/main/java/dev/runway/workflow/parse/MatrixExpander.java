@@ -25,7 +25,7 @@ public final class MatrixExpander {
     public static List<Map<String, Object>> expandAtRunTime(Object template, Templates.Scope scope) {
         Object matrix = template instanceof String expr
                 ? Templates.toJava(Templates.value(expr, scope))
-                : evaluateValues(template, scope);
+                : Templates.evaluateAll(template, scope);
         if (!(matrix instanceof Map<?, ?> m))
             throw new IllegalArgumentException("the matrix expression must produce an object, not " + describe(matrix));
         Map<String, List<Object>> axes = new LinkedHashMap<>();
@@ -57,18 +57,6 @@ public final class MatrixExpander {
             throw new IllegalArgumentException("the matrix expands to " + combos.size() + " combinations; at most "
                     + MAX_COMBINATIONS + " are allowed");
         return combos;
-    }
-
-    private static Object evaluateValues(Object o, Templates.Scope scope) {
-        if (o instanceof String s) return Templates.toJava(Templates.value(s, scope));
-        if (o instanceof Map<?, ?> m) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            m.forEach((k, v) -> out.put(String.valueOf(k), evaluateValues(v, scope)));
-            return out;
-        }
-        if (o instanceof List<?> l)
-            return l.stream().map(i -> evaluateValues(i, scope)).toList();
-        return o;
     }
 
     private static String describe(Object o) {

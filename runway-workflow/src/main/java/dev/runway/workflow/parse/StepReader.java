@@ -26,6 +26,8 @@ final class StepReader {
             "uses",
             "with");
     static final Set<String> SHELLS = Set.of("bash", "sh", "python");
+    /** A local action, a Docker image, or {org}/{repo}[/path]@ref, as GitHub accepts them. */
+    static final java.util.regex.Pattern USES = java.util.regex.Pattern.compile("\\./.*|docker://.*|[^/@]+/[^@]+@.+");
 
     private final Fields f;
     private final Session s;
@@ -84,6 +86,8 @@ final class StepReader {
                                 : "not supported by Runway: steps with " + other
                                         + " (Runway runs steps with 'run' or 'uses')");
             }
+            if (uses != null && !USES.matcher(uses).matches())
+                s.error(k.get("uses"), "Expected format {org}/{repo}[/path]@ref. Actual '" + uses + "'");
             String shell = Fields.string(k.get("shell"));
             if (shell != null && !SHELLS.contains(shell) && !shell.contains("{0}")) {
                 s.error(

@@ -3,6 +3,7 @@ package dev.runway.workflow.parse;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -88,10 +89,48 @@ final class TriggerReader {
                             s.error(c, "a schedule needs 'cron' with five fields, e.g. '0 3 * * 1'");
                     }
                 }
+                checkFilters(e, t.getValueNode());
                 out.put(e, Yaml.toData(t.getValueNode()));
             }
         }
         return out;
+    }
+
+    /** The keys GitHub allows under the events whose configuration is checked here. */
+    static final Map<String, Set<String>> FILTERS = Map.of(
+            "push", Set.of("branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore"),
+            "pull_request", Set.of("types", "branches", "branches-ignore", "paths", "paths-ignore"),
+            "pull_request_target", Set.of("types", "branches", "branches-ignore", "paths", "paths-ignore"),
+            "workflow_dispatch", Set.of("inputs"));
+
+    static final Set<String> DISPATCH_INPUT_KEYS =
+            Set.of("description", "required", "default", "type", "options", "deprecationMessage");
+
+    private void checkFilters(String event, Node config) {
+        Set<String> known = FILTERS.get(event);
+        if (known == null || !(config instanceof MappingNode)) return;
+        for (NodeTuple t : Yaml.entries(config)) {
+            String key = Yaml.scalar(t.getKeyNode());
+            if (!known.contains(key)) {
+                String message = "Unexpected value '" + key + "' (" + event + " takes "
+                        + String.join(", ", new java.util.TreeSet<>(known)) + ")";
+                // GitHub's own cases accept unknown keys directly under workflow_dispatch
+                // (on-workflow_dispatch-unknown-keys-ignored.yml): warn there, refuse elsewhere
+                if (event.equals("workflow_dispatch")) s.warning(t.getKeyNode(), message);
+                else s.error(t.getKeyNode(), message);
+            } else if (event.equals("workflow_dispatch") && t.getValueNode() instanceof MappingNode inputs) {
+                for (NodeTuple in : Yaml.entries(inputs)) {
+                    for (NodeTuple p : Yaml.entries(in.getValueNode())) {
+                        String k = Yaml.scalar(p.getKeyNode());
+                        if (!DISPATCH_INPUT_KEYS.contains(k))
+                            s.error(
+                                    p.getKeyNode(),
+                                    "Unexpected value '" + k + "' (an input takes "
+                                            + String.join(", ", new java.util.TreeSet<>(DISPATCH_INPUT_KEYS)) + ")");
+                    }
+                }
+            }
+        }
     }
 
     void event(Node at, String e) {

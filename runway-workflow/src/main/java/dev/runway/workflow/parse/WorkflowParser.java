@@ -98,7 +98,8 @@ public final class WorkflowParser {
             s.error(root, "Required property is missing: jobs");
             return null;
         }
-        String name = Fields.string(top.get("name"));
+        String name = f.scalar(top.get("name"));
+        f.scalar(top.get("run-name"));
         if (top.containsKey("run-name"))
             ExpressionCheck.template(top.get("run-name"), Fields.string(top.get("run-name")), s);
         Map<String, Object> on = new TriggerReader(f).triggers(top.get("on"));
