@@ -11,6 +11,11 @@ final class ExpressionCheck {
     static final int MAX_EXPRESSION_LENGTH = 21_000;
 
     static void template(Node at, String value, Session s) {
+        template(at, value, s, Expressions.WORKFLOW_CONTEXTS);
+    }
+
+    /** As {@link #template(Node, String, Session)}, with only {@code contexts} available to the expressions. */
+    static void template(Node at, String value, Session s, java.util.Set<String> contexts) {
         if (value == null) return;
         if (value.length() > MAX_EXPRESSION_LENGTH && value.contains("${{")) {
             s.error(at, "Exceeded max expression length " + MAX_EXPRESSION_LENGTH);
@@ -27,7 +32,7 @@ final class ExpressionCheck {
                         "The expression is not closed. An unescaped ${{ sequence was found, but the closing }} sequence was not found.");
                 return;
             }
-            expression(at, value.substring(open + 3, close).strip(), s);
+            expression(at, value.substring(open + 3, close).strip(), s, contexts);
             from = close + 2;
         }
     }
@@ -46,8 +51,12 @@ final class ExpressionCheck {
     }
 
     static void expression(Node at, String expr, Session s) {
+        expression(at, expr, s, Expressions.WORKFLOW_CONTEXTS);
+    }
+
+    static void expression(Node at, String expr, Session s, java.util.Set<String> contexts) {
         try {
-            Expressions.parse(expr);
+            Expressions.parse(expr, contexts);
         } catch (ExpressionException e) {
             s.error(at, e.describe(expr));
         }

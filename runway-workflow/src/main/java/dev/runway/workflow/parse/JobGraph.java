@@ -11,7 +11,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
 /** Jobs ordered by {@code needs}: unknown jobs and cycles are errors at the {@code needs} entry that names them. */
 final class JobGraph {
-    static List<String> order(Map<String, Job> jobs, Map<String, Node> nodes, Session s) {
+    static List<String> order(Map<String, Job> jobs, Map<String, Node> nodes, Node firstJobKey, Session s) {
         for (Job j : jobs.values()) {
             for (String need : j.needs()) {
                 if (need == null || !jobs.containsKey(need)) {
@@ -25,7 +25,9 @@ final class JobGraph {
         List<String> order = new ArrayList<>();
         for (String id : jobs.keySet()) visit(id, jobs, nodes, state, order, new ArrayList<>(), s);
         if (!jobs.isEmpty() && jobs.values().stream().allMatch(j -> !j.needs().isEmpty())) {
-            Node first = nodes.values().iterator().next();
+            Node first = firstJobKey != null
+                    ? firstJobKey
+                    : nodes.values().iterator().next();
             s.error(first, "The workflow must contain at least one job with no dependencies.");
         }
         return order;

@@ -134,6 +134,10 @@ final class TriggerReader {
     }
 
     void event(Node at, String e) {
+        if (e != null && e.contains("${{")) {
+            s.error(at, "A template expression is not allowed in this context");
+            return;
+        }
         if (e == null || !EVENTS.contains(e))
             s.warning(
                     at,

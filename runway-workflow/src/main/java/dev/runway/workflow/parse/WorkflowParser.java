@@ -61,11 +61,19 @@ public final class WorkflowParser {
             "secrets");
     static final Pattern ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,99}");
 
+    /** Nesting GitHub accepts in a workflow document (collections inside the root). */
+    public static final int DEFAULT_MAX_DEPTH = 50;
+
     public static Result parse(String file, String text) {
+        return parse(file, text, DEFAULT_MAX_DEPTH);
+    }
+
+    /** As {@link #parse(String, String)} with another nesting limit. */
+    public static Result parse(String file, String text, int maxDepth) {
         Session s = new Session(file);
         Workflow w = null;
         try {
-            Node root = Yaml.compose(text, s);
+            Node root = Yaml.compose(text, s, maxDepth);
             if (root == null && !s.hasErrors())
                 s.error(1, 1, "the file is empty; expected a mapping with 'on' and 'jobs'");
             if (root != null) w = new WorkflowParser(s).workflow(root);
@@ -99,17 +107,24 @@ public final class WorkflowParser {
             return null;
         }
         String name = f.scalar(top.get("name"));
+        if (name != null && name.contains("${{"))
+            s.error(top.get("name"), "A template expression is not allowed in this context");
         f.scalar(top.get("run-name"));
         if (top.containsKey("run-name"))
             ExpressionCheck.template(top.get("run-name"), Fields.string(top.get("run-name")), s);
         Map<String, Object> on = new TriggerReader(f).triggers(top.get("on"));
         Map<String, String> env = f.stringMap(top.get("env"));
         Map<String, String> defaultsRun = defaults(top.get("defaults"));
-        Object concurrency = concurrency(top.get("concurrency"));
+        Object concurrency = concurrency(top.get("concurrency"), WORKFLOW_CONCURRENCY_CONTEXTS);
         Object permissions = top.containsKey("permissions") ? Yaml.toData(top.get("permissions")) : null;
 
         Map<String, Job> jobs = new LinkedHashMap<>();
         Map<String, Node> jobNodes = new LinkedHashMap<>();
+        Node firstJobKey = null;
+        if (jobsNode instanceof ScalarNode js && js.getValue().contains("${{")) {
+            s.error(jobsNode, "A template expression is not allowed in this context");
+            return null;
+        }
         if (!(jobsNode instanceof MappingNode) || Yaml.entries(jobsNode).isEmpty()) {
             s.error(jobsNode, "'jobs' must be a mapping of job ids to jobs, with at least one job");
             return null;
@@ -141,9 +156,10 @@ public final class WorkflowParser {
             if (j != null) {
                 jobs.put(id, j);
                 jobNodes.put(id, t.getValueNode());
+                if (firstJobKey == null) firstJobKey = t.getKeyNode();
             }
         }
-        List<String> order = JobGraph.order(jobs, jobNodes, s);
+        List<String> order = JobGraph.order(jobs, jobNodes, firstJobKey, s);
         return new Workflow(
                 s.file(),
                 name,
@@ -194,7 +210,7 @@ public final class WorkflowParser {
                 : Map.of();
         for (NodeTuple t : Yaml.entries(k.get("services"))) container(t.getValueNode());
         f.checkTemplates(k.get("services"));
-        Object concurrency = concurrency(k.get("concurrency"));
+        Object concurrency = concurrency(k.get("concurrency"), JOB_CONCURRENCY_CONTEXTS);
         Object permissions = k.containsKey("permissions") ? Yaml.toData(k.get("permissions")) : null;
         if (k.containsKey("environment"))
             s.warning(
@@ -250,8 +266,23 @@ public final class WorkflowParser {
             for (Node i : Yaml.items(n)) out.add(Yaml.scalar(i));
         } else {
             Map<String, Node> k = f.mapping(n, Set.of("group", "labels"), true, "runs-on");
-            if (k.containsKey("group"))
+            if (k.containsKey("group")) {
+                String g = Fields.string(k.get("group"));
+                if (g != null && g.contains("/") && !g.contains("${{")) {
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                                    "(organization|enterprise|org|ent)/(.*)")
+                            .matcher(g);
+                    if (!m.matches() || m.group(2).isEmpty() || m.group(2).contains("/")) {
+                        s.error(
+                                k.get("group"),
+                                m.matches() && m.group(2).isEmpty()
+                                        ? "Invalid runs-on group name '" + g + "'."
+                                        : "Invalid runs-on group name '" + g + "'. Please use 'organization/' or"
+                                                + " 'enterprise/' prefix to target a single runner group.");
+                    }
+                }
                 s.warning(k.get("group"), "runner groups are not used by Runway; only 'labels' select runners");
+            }
             Node labels = k.get("labels");
             if (labels instanceof ScalarNode sc) out.add(sc.getValue());
             else for (Node i : Yaml.items(labels)) out.add(Yaml.scalar(i));
@@ -270,15 +301,23 @@ public final class WorkflowParser {
         return out;
     }
 
-    private Object concurrency(Node n) {
+    /** The contexts GitHub makes available to {@code concurrency} (no secrets, and no matrix at workflow level). */
+    static final Set<String> WORKFLOW_CONCURRENCY_CONTEXTS = Set.of("github", "inputs", "vars");
+
+    static final Set<String> JOB_CONCURRENCY_CONTEXTS =
+            Set.of("github", "inputs", "vars", "needs", "strategy", "matrix");
+
+    private Object concurrency(Node n, Set<String> contexts) {
         if (n == null) return null;
-        if (n instanceof ScalarNode) {
-            f.checkTemplate(n);
+        if (n instanceof ScalarNode sc) {
+            ExpressionCheck.template(n, sc.getValue(), s, contexts);
             return Yaml.toData(n);
         }
         Map<String, Node> k = f.mapping(n, Set.of("group", "cancel-in-progress"), true, "concurrency");
         if (!k.containsKey("group")) s.error(n, "Required property is missing: group");
-        f.checkTemplates(n);
+        for (Node v : k.values()) {
+            if (v instanceof ScalarNode sc) ExpressionCheck.template(v, sc.getValue(), s, contexts);
+        }
         return Yaml.toData(n);
     }
 }

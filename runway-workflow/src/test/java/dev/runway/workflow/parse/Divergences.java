@@ -18,27 +18,7 @@ final class Divergences {
                     "errors-anchor-tag.yml",
                     "deliberate: GitHub accepts YAML anchors since 2025 and real workflows use them"
                             + " (../shared/workflows/brianc__node-postgres__ci.yml); this older case still rejects them"),
-            Map.entry(
-                    "errors-expression-not-allowed.yml", "not yet: which keys may hold ${{ }} is not checked per key"),
-            Map.entry(
-                    "errors-job-concurrency.yml",
-                    "not yet: the contexts available to an expression are not narrowed per key"),
-            Map.entry(
-                    "errors-job-needs-no-start-node.yml",
-                    "reported on the needs entry that closes the cycle, not on the first job"),
-            Map.entry(
-                    "errors-job-runs-on-group-invalid-prefix.yml",
-                    "runner groups are ignored by Runway (warning), so their names are not checked"),
-            Map.entry("errors-matrix-max-depth.yml", "not yet: no limit on nesting depth"),
-            Map.entry("errors-max-depth.yml", "not yet: no limit on nesting depth"),
             Map.entry("errors-max-result-size.yml", "not yet: no limit on the size of the parsed document"),
-            Map.entry(
-                    "errors-parse-float.yml",
-                    "not yet: values with explicit YAML tags are not checked against the tag"),
-            Map.entry(
-                    "errors-parse-integer.yml",
-                    "not yet: values with explicit YAML tags are not checked against the tag"),
-            Map.entry("errors-yaml-tags-explicit-unsupported.yml", "not yet: explicit YAML tags are not restricted"),
             Map.entry(
                     "events-single-invalid.yml",
                     "GitHub's cases disagree: on-workflow_dispatch-unknown-keys-ignored.yml accepts an unknown key"
