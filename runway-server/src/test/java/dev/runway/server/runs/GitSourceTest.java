@@ -1,0 +1,96 @@
+package dev.runway.server.runs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real git repositories: read in place, through a mirrored URL, and the refusals. */
+class GitSourceTest {
+    @TempDir
+    Path dir;
+
+    Path repo;
+    GitSource git;
+
+    @BeforeEach
+    void repo() throws Exception {
+        repo = Files.createDirectories(dir.resolve("repo"));
+        git(repo, "init", "-q", "-b", "main");
+        commit("one");
+        git = new GitSource(dir.resolve("cache"));
+    }
+
+    void commit(String content) throws Exception {
+        Path f = repo.resolve(".github/workflows/ci.yml");
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, content);
+        git(repo, "add", "-A");
+        git(repo, "-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-qm", content);
+    }
+
+    @Test
+    void aLocalRepositoryIsReadInPlaceAtTheRef() throws Exception {
+        GitSource.Read r = git.read(repo.toString(), null, ".github/workflows/ci.yml");
+        assertThat(r.text()).isEqualTo("one");
+        assertThat(r.sha()).isEqualTo(git(repo, "rev-parse", "HEAD"));
+        assertThat(r.ref()).isEqualTo("refs/heads/main");
+        git(repo, "tag", "v1");
+        commit("two");
+        assertThat(git.read(repo.toString(), "v1", ".github/workflows/ci.yml").text())
+                .isEqualTo("one");
+        assertThat(git.read(repo.toString(), "v1", ".github/workflows/ci.yml").ref())
+                .isEqualTo("refs/tags/v1");
+        assertThat(git.read(repo.toString(), "main", ".github/workflows/ci.yml").text())
+                .isEqualTo("two");
+    }
+
+    @Test
+    void aUrlIsMirroredOnceAndFetchedOnEachUse() throws Exception {
+        String url = "file://" + repo;
+        assertThat(git.read(url, "main", ".github/workflows/ci.yml").text()).isEqualTo("one");
+        assertThat(dir.resolve("cache")).isNotEmptyDirectory();
+        commit("two");
+        GitSource.Read r = git.read(url, "main", ".github/workflows/ci.yml");
+        assertThat(r.text()).isEqualTo("two");
+        assertThat(r.sha()).isEqualTo(git(repo, "rev-parse", "HEAD"));
+    }
+
+    @Test
+    void mistakesAndDangerousInputAreRefusedWithAReason() {
+        assertThatThrownBy(() -> git.read(repo.toString(), "nope", ".github/workflows/ci.yml"))
+                .hasMessageContaining("'nope' is not a branch, tag or commit");
+        assertThatThrownBy(() -> git.read(repo.toString(), "main", ".github/workflows/other.yml"))
+                .hasMessageContaining("no file '.github/workflows/other.yml'");
+        assertThatThrownBy(() -> git.read(repo.toString(), "--upload-pack=touch", ".github/workflows/ci.yml"))
+                .hasMessageContaining("is not a valid git ref");
+        assertThatThrownBy(() -> git.read(repo.toString(), "main", "../outside.yml"))
+                .hasMessageContaining("a path inside the repository");
+        Path pwned = dir.resolve("pwned");
+        assertThatThrownBy(() -> git.read("ext::sh -c touch% " + pwned, "main", ".github/workflows/ci.yml"))
+                .isInstanceOf(GitSource.GitException.class);
+        assertThat(pwned).doesNotExist();
+        assertThatThrownBy(() -> git.read(dir.resolve("missing").toString(), null, "a.yml"))
+                .hasMessageContaining("no directory");
+    }
+
+    static String git(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("git"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+}
