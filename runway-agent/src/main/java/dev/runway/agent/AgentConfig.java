@@ -20,6 +20,8 @@ import java.util.Map;
  * @param ephemeral run exactly one job, then deregister and exit
  * @param shutdownGrace on SIGTERM, how long a running job may go on before it is cancelled
  * @param pollWait how long one long-poll may be held by the server
+ * @param executor {@code shell} (steps on the host) or {@code sandbox} (steps in a bubblewrap sandbox)
+ * @param network whether sandboxed steps may use the network
  * @param secrets secrets this runner gives every workflow job as {@code secrets.*} (masked in logs); kept in memory
  *     only (`runway run --secret`)
  */
@@ -34,7 +36,9 @@ public record AgentConfig(
         boolean ephemeral,
         Duration shutdownGrace,
         Duration pollWait,
-        Map<String, String> secrets) {
+        Map<String, String> secrets,
+        String executor,
+        boolean network) {
 
     public AgentConfig(
             URI serverUrl,
@@ -61,6 +65,52 @@ public record AgentConfig(
                 Map.of());
     }
 
+    public AgentConfig(
+            URI serverUrl,
+            String registrationToken,
+            String name,
+            List<String> labels,
+            Path workDir,
+            Path credentialFile,
+            int slots,
+            boolean ephemeral,
+            Duration shutdownGrace,
+            Duration pollWait,
+            Map<String, String> secrets) {
+        this(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                secrets,
+                "shell",
+                true);
+    }
+
+    /** The same runner with another executor. */
+    public AgentConfig withExecutor(String executor, boolean network) {
+        return new AgentConfig(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                secrets,
+                executor,
+                network);
+    }
+
     public static final int DEFAULT_SLOTS = 1;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     public static final Duration DEFAULT_POLL_WAIT = Duration.ofSeconds(30);
@@ -68,6 +118,7 @@ public record AgentConfig(
     public AgentConfig {
         labels = labels == null ? List.of() : List.copyOf(labels);
         secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
+        executor = executor == null ? "shell" : executor;
         // steps run in other directories: every path the agent hands to them must be absolute
         workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
         credentialFile =

@@ -4,6 +4,7 @@ import dev.runway.agent.client.HttpServerClient;
 import dev.runway.agent.client.ServerClient;
 import dev.runway.agent.client.ServerException;
 import dev.runway.agent.exec.Executor;
+import dev.runway.agent.exec.Sandbox;
 import dev.runway.agent.exec.ShellExecutor;
 import dev.runway.agent.exec.StepTracker;
 import dev.runway.agent.registration.Credentials;
@@ -86,7 +87,15 @@ public final class RunwayAgent {
                 config.labels(),
                 slots,
                 config.ephemeral() ? ", ephemeral" : "");
-        Executor executor = new ShellExecutor(new StepTracker(config.workDir()));
+        Executor executor = new ShellExecutor(
+                new StepTracker(config.workDir()),
+                config.executor().equals("sandbox")
+                        ? Sandbox.bubblewrap(
+                                List.of(
+                                        config.workDir(),
+                                        config.credentialFile().getParent()),
+                                config.network())
+                        : Sandbox.HOST);
         Map<String, String> baseEnv = ShellExecutor.baseEnvironment(environment);
         List<Thread> loops = new ArrayList<>();
         for (int i = 0; i < slots; i++) {

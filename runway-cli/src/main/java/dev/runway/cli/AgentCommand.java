@@ -63,6 +63,19 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--slots", defaultValue = "1", description = "Jobs run at once (default ${DEFAULT-VALUE}).")
     int slots;
 
+    @Option(
+            names = "--executor",
+            defaultValue = "shell",
+            description = "Where steps run: shell (on this host, as the agent's user) or sandbox (bubblewrap:"
+                    + " own PID/IPC/UTS namespaces, host read-only, only the job's workspace writable; needs bwrap)."
+                    + " Default ${DEFAULT-VALUE}.")
+    String executor;
+
+    @Option(
+            names = "--no-network",
+            description = "With --executor sandbox: steps get no network (their own empty network namespace).")
+    boolean noNetwork;
+
     @Option(names = "--ephemeral", description = "Run exactly one job, then deregister and exit.")
     boolean ephemeral;
 
@@ -101,6 +114,15 @@ final class AgentCommand implements Callable<Integer> {
 
     AgentConfig toConfig() {
         if (slots < 1 || slots > 1000) throw new CliException("--slots: must be between 1 and 1000");
+        if (!executor.equals("shell") && !executor.equals("sandbox"))
+            throw new CliException("--executor: '" + executor + "' is not an executor (use shell or sandbox)");
+        if (noNetwork && executor.equals("shell"))
+            throw new CliException(
+                    "--no-network needs --executor sandbox (the shell executor cannot take the network away)");
+        if (executor.equals("sandbox") && !onPath("bwrap"))
+            throw new CliException(
+                    "--executor sandbox needs bubblewrap (bwrap) on PATH; install it, e.g. apt-get install"
+                            + " bubblewrap");
         URI u;
         try {
             u = URI.create(url);
@@ -115,15 +137,25 @@ final class AgentCommand implements Callable<Integer> {
                 .filter(s -> !s.isEmpty())
                 .toList();
         return new AgentConfig(
-                u,
-                ServerCommand.blankToNull(token),
-                ServerCommand.blankToNull(name),
-                l,
-                workDir != null ? workDir : dataDir.resolve("work"),
-                credentialFile != null ? credentialFile : dataDir.resolve("runner-credential.json"),
-                slots,
-                ephemeral,
-                shutdownGrace,
-                pollWait);
+                        u,
+                        ServerCommand.blankToNull(token),
+                        ServerCommand.blankToNull(name),
+                        l,
+                        workDir != null ? workDir : dataDir.resolve("work"),
+                        credentialFile != null ? credentialFile : dataDir.resolve("runner-credential.json"),
+                        slots,
+                        ephemeral,
+                        shutdownGrace,
+                        pollWait)
+                .withExecutor(executor, !noNetwork);
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv("PATH");
+        if (path == null) return false;
+        for (String d : path.split(":")) {
+            if (java.nio.file.Files.isExecutable(Path.of(d, tool))) return true;
+        }
+        return false;
     }
 }

@@ -22,8 +22,21 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ShellExecutor implements Executor {
     private final StepTracker tracker;
 
+    private final Sandbox sandbox;
+
     public ShellExecutor(StepTracker tracker) {
+        this(tracker, Sandbox.HOST);
+    }
+
+    /** Where a job's step files (GITHUB_ENV...) live: next to its workspace, never inside it. */
+    static Path filesDirOf(Path workspace) {
+        return workspace.resolveSibling("." + workspace.getFileName() + "-files");
+    }
+
+    /** Steps run inside {@code sandbox} (the sandbox executor) instead of directly on the host. */
+    public ShellExecutor(StepTracker tracker, Sandbox sandbox) {
         this.tracker = tracker;
+        this.sandbox = sandbox;
     }
 
     @Override
@@ -53,7 +66,7 @@ public final class ShellExecutor implements Executor {
         List<StepResult> results = new ArrayList<>();
         JobState result = JobState.SUCCEEDED;
         String reason = null;
-        Path filesDir = workspace.resolveSibling("." + workspace.getFileName() + "-files");
+        Path filesDir = filesDirOf(workspace);
         FileCommands files;
         try {
             files = new FileCommands(filesDir);
@@ -169,7 +182,7 @@ public final class ShellExecutor implements Executor {
             Path cwd = workingDirectory(workspace, step.workingDirectory());
             Path script = Files.createTempFile(workspace.getParent(), ".step-" + index + "-", ".sh");
             Files.writeString(script, step.run() + "\n");
-            List<String> cmd = new ArrayList<>(List.of("setsid"));
+            List<String> cmd = new ArrayList<>();
             String shell = step.shell() == null ? "bash" : step.shell();
             switch (shell) {
                 case "bash" ->
@@ -187,10 +200,15 @@ public final class ShellExecutor implements Executor {
                     for (String part : shell.strip().split("\\s+")) cmd.add(part.replace("{0}", script.toString()));
                 }
             }
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+            Path filesDir = filesDirOf(workspace);
+            List<String> full = new ArrayList<>(List.of("setsid"));
+            full.addAll(sandbox.wrap(cmd, workspace, filesDir, script, cwd));
+            ProcessBuilder pb = new ProcessBuilder(full).directory(cwd.toFile()).redirectErrorStream(true);
             Map<String, String> penv = pb.environment();
             penv.clear();
             penv.putAll(env);
+            Path home = sandbox.home(filesDir);
+            if (home != null) penv.put("HOME", home.toString());
             penv.putAll(step.env());
             p = pb.start();
             final Process proc = p;

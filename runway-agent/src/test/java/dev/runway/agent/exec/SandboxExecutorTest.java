@@ -1,0 +1,120 @@
+package dev.runway.agent.exec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.runway.protocol.JobSpec;
+import dev.runway.protocol.JobState;
+import dev.runway.protocol.StepSpec;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sandbox executor with the real bubblewrap: what a job must not reach. Without bwrap the tests are skipped
+ * with that reason, except under CI=true, where a missing bwrap fails them (.ci/run installs it).
+ */
+class SandboxExecutorTest {
+    @TempDir
+    Path data;
+
+    Path work;
+    Path workspace;
+    Path credential;
+    final ByteArrayOutputStream log = new ByteArrayOutputStream();
+    ShellExecutor executor;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        boolean bwrap = Files.isExecutable(Path.of("/usr/bin/bwrap")) || Files.isExecutable(Path.of("/bin/bwrap"));
+        if (!bwrap && "true".equals(System.getenv("CI")))
+            throw new AssertionError("bubblewrap (bwrap) is missing; under CI=true the sandbox tests must run");
+        assumeTrue(bwrap, "bubblewrap (bwrap) is not installed: sandbox tests skipped");
+        work = Files.createDirectories(data.resolve("work"));
+        workspace = Files.createDirectories(work.resolve("job-1"));
+        Files.createDirectories(work.resolve("job-2"));
+        Files.writeString(work.resolve("job-2/other.txt"), "another job's file");
+        credential = data.resolve("runner-credential.json");
+        Files.writeString(credential, "{\"credential\":\"rwc_secret\"}");
+        executor = new ShellExecutor(new StepTracker(work), Sandbox.bubblewrap(List.of(work, data), false));
+    }
+
+    String log() {
+        synchronized (log) {
+            return log.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    Executor.Outcome run(JobControl control, StepSpec... steps) {
+        Map<String, String> env = new HashMap<>(Map.of("PATH", System.getenv("PATH")));
+        return executor.run(
+                new JobSpec("t", List.of(), Map.of(), List.of(steps), 60, 1),
+                workspace,
+                env,
+                (b, off, len) -> {
+                    synchronized (log) {
+                        log.write(b, off, len);
+                    }
+                },
+                control);
+    }
+
+    @Test
+    void aJobSeesOnlyItsOwnWorkspace() {
+        Executor.Outcome o = run(
+                new JobControl(),
+                StepSpec.of("write here", "echo built > out.txt && cat out.txt && echo home=$HOME && touch $HOME/x"),
+                StepSpec.of(
+                        "probe",
+                        String.join(
+                                "\n",
+                                "cat " + credential + " 2>/dev/null && echo CREDENTIAL-READ || echo credential hidden",
+                                "cat " + work.resolve("job-2/other.txt") + " 2>/dev/null && echo OTHER-READ"
+                                        + " || echo other job hidden",
+                                "touch /usr/runway-escape 2>/dev/null && echo ESCAPED || echo host read-only",
+                                "echo processes=$(ls /proc | grep -c '^[0-9]')",
+                                "(exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && echo NETWORK || echo no network")));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log())
+                .contains("built")
+                .contains("credential hidden")
+                .contains("other job hidden")
+                .contains("host read-only")
+                .contains("no network")
+                .doesNotContain("CREDENTIAL-READ", "OTHER-READ", "ESCAPED", "NETWORK\n");
+        int processes = Integer.parseInt(log().replaceAll("(?s).*processes=(\\d+).*", "$1"));
+        assertThat(processes).as("only the sandbox's own processes are visible").isLessThan(10);
+        assertThat(workspace.resolve("out.txt")).hasContent("built");
+        assertThat(Path.of("/usr/runway-escape")).doesNotExist();
+    }
+
+    @Test
+    void aTimeoutKillsEverythingInTheSandbox() throws Exception {
+        Path marker = workspace.resolve("still-running");
+        long start = System.nanoTime();
+        Executor.Outcome o = run(
+                new JobControl(),
+                new StepSpec(
+                        "hang",
+                        "(trap '' TERM; while true; do date > still-running; sleep 0.1; done) & sleep 300",
+                        Map.of(),
+                        null,
+                        1,
+                        null));
+        assertThat(o.result()).isEqualTo(JobState.TIMED_OUT);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+        String before = Files.readString(marker);
+        org.awaitility.Awaitility.await()
+                .during(Duration.ofMillis(600))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> Files.readString(marker).equals(before));
+    }
+}
