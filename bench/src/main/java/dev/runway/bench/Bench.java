@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runway's benchmarks (issue 2): dispatch latency, pickup latency, control-plane throughput with simulated
- * runners, end-to-end throughput with real agents — for SQLite and PostgreSQL. Prints tables; run with bench/run.
+ * Runway's benchmarks (issues 2 and 4): dispatch latency, pickup latency, control-plane throughput with simulated
+ * runners, end-to-end throughput with real agents — for SQLite and PostgreSQL — and job start overhead per executor. Prints tables; run with bench/run.
  * The control plane, the simulated runners and the agents share this JVM (one machine, 2 cores): the figures
  * include the load generator's own CPU.
  */
@@ -57,8 +57,9 @@ public final class Bench {
                     e2eJobs = 100;
                 }
                 default ->
-                    throw new IllegalArgumentException("unknown argument " + args[i]
-                            + " (use --store sqlite,postgresql --only dispatch,pickup,throughput,e2e --quick)");
+                    throw new IllegalArgumentException(
+                            "unknown argument " + args[i]
+                                    + " (use --store sqlite,postgresql --only dispatch,pickup,throughput,e2e,executors --quick)");
             }
         }
         System.out.printf(
@@ -69,6 +70,7 @@ public final class Bench {
             if (only.isEmpty() || only.contains("pickup")) pickupLatency(stores);
             if (only.isEmpty() || only.contains("throughput")) controlPlaneThroughput(stores);
             if (only.isEmpty() || only.contains("e2e")) endToEndThroughput(stores);
+            if (only.isEmpty() || only.contains("executors")) executorStartOverhead();
         } finally {
             Stores.dropAll();
         }
@@ -258,7 +260,64 @@ public final class Bench {
                 .state();
     }
 
+    // ---- job start overhead per executor: enqueue -> first step running, read from the step's own output
+
+    static void executorStartOverhead() throws Exception {
+        System.out.println("## Job start overhead per executor: enqueue -> first step running (real agent, sqlite;"
+                + " the step prints its start time)");
+        System.out.printf(
+                "%-9s %6s %8s %8s %8s %8s %9s   %s%n",
+                "executor", "jobs", "p50 ms", "p90 ms", "p99 ms", "max ms", "vs shell", "target (sandbox p50<=60)");
+        Stats shell = null;
+        for (String executor : List.of("shell", "sandbox")) {
+            try (Env env = start("sqlite")) {
+                RunwayAgent agent = agent(env, "start-" + executor, 1, executor);
+                Thread t = Thread.ofPlatform().start(agent::run);
+                long[] lat = new long[pickupJobs];
+                for (int i = -10; i < pickupJobs; i++) {
+                    awaitUntil(() -> env.server().waitingPolls() > 0, Duration.ofSeconds(10));
+                    Instant t0 = Instant.now();
+                    JobView j = submit(env, job("start-" + executor, "date +%s%N"));
+                    awaitUntil(() -> state(env, j.id()).isTerminal(), Duration.ofSeconds(30));
+                    byte[] body = Http.send(
+                                    env.url(),
+                                    "GET",
+                                    ApiPaths.withId(ApiPaths.JOB_LOGS, j.id()),
+                                    env.admin(),
+                                    null,
+                                    null)
+                            .body();
+                    String log = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+                    java.util.regex.Matcher m =
+                            java.util.regex.Pattern.compile("(?m)^(\\d{19})$").matcher(log);
+                    if (!m.find()) throw new IllegalStateException("no start time in the job's log:\n" + log);
+                    long submitted = t0.getEpochSecond() * 1_000_000_000L + t0.getNano();
+                    if (i >= 0) lat[i] = Long.parseLong(m.group(1)) - submitted;
+                }
+                agent.shutdown();
+                t.join(10_000);
+                Stats s = Stats.of(lat);
+                if (shell == null) shell = s;
+                System.out.printf(
+                        "%-9s %6d %8.2f %8.2f %8.2f %8.2f %8.2fx   %s%n",
+                        executor,
+                        s.n(),
+                        s.p50(),
+                        s.p90(),
+                        s.p99(),
+                        s.max(),
+                        s.p50() / shell.p50(),
+                        executor.equals("sandbox") ? verdict(s.p50() <= 60) : "-");
+            }
+        }
+        System.out.println();
+    }
+
     static RunwayAgent agent(Env env, String label, int slots) throws Exception {
+        return agent(env, label, slots, "shell");
+    }
+
+    static RunwayAgent agent(Env env, String label, int slots, String executor) throws Exception {
         String token = Http.send(
                         env.url(),
                         "POST",
@@ -270,16 +329,17 @@ public final class Bench {
                 .token();
         Path home = Files.createTempDirectory(env.dir(), "agent-");
         return new RunwayAgent(new AgentConfig(
-                URI.create(env.url()),
-                token,
-                "bench-" + label,
-                List.of(label),
-                home.resolve("work"),
-                home.resolve("credential.json"),
-                slots,
-                false,
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(30)));
+                        URI.create(env.url()),
+                        token,
+                        "bench-" + label,
+                        List.of(label),
+                        home.resolve("work"),
+                        home.resolve("credential.json"),
+                        slots,
+                        false,
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(30))
+                .withExecutor(executor, true));
     }
 
     // ---- control-plane throughput: simulated runners, no processes
