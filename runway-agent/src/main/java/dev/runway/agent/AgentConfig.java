@@ -62,33 +62,7 @@ public record AgentConfig(
                 ephemeral,
                 shutdownGrace,
                 pollWait,
-                Map.of());
-    }
-
-    public AgentConfig(
-            URI serverUrl,
-            String registrationToken,
-            String name,
-            List<String> labels,
-            Path workDir,
-            Path credentialFile,
-            int slots,
-            boolean ephemeral,
-            Duration shutdownGrace,
-            Duration pollWait,
-            Map<String, String> secrets) {
-        this(
-                serverUrl,
-                registrationToken,
-                name,
-                labels,
-                workDir,
-                credentialFile,
-                slots,
-                ephemeral,
-                shutdownGrace,
-                pollWait,
-                secrets,
+                Map.of(),
                 "shell",
                 true);
     }

@@ -5,6 +5,7 @@ import dev.runway.agent.client.ServerException;
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobApi;
 import dev.runway.agent.exec.JobControl;
+import dev.runway.agent.exec.ShellExecutor;
 import dev.runway.agent.logs.LogSpool;
 import dev.runway.protocol.ArtifactView;
 import dev.runway.protocol.Assignment;
@@ -174,8 +175,7 @@ final class JobRun {
         env.put("GITHUB_HEAD_REF", get.apply("head_ref"));
         env.put("GITHUB_BASE_REF", get.apply("base_ref"));
         env.put("RUNNER_OS", "Linux");
-        String arch = System.getProperty("os.arch", "");
-        env.put("RUNNER_ARCH", arch.equals("amd64") ? "X64" : arch.equals("aarch64") ? "ARM64" : arch.toUpperCase());
+        env.put("RUNNER_ARCH", ShellExecutor.runnerArch());
         env.put("RUNNER_ENVIRONMENT", "self-hosted");
         return env;
     }

@@ -46,7 +46,9 @@ final class LocalRunner {
                 false,
                 shutdownGrace,
                 Duration.ofSeconds(30),
-                secrets);
+                secrets,
+                "shell",
+                true);
     }
 
     private LocalRunner() {}

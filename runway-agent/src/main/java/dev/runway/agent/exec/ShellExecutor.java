@@ -145,12 +145,22 @@ public final class ShellExecutor implements Executor {
         return container instanceof Map<?, ?> m ? String.valueOf(m.get("image")) : String.valueOf(container);
     }
 
+    /** GitHub's name for this host's architecture ({@code runner.arch}, {@code RUNNER_ARCH}). */
+    public static String runnerArch() {
+        String arch = System.getProperty("os.arch", "");
+        return switch (arch) {
+            case "amd64", "x86_64" -> "X64";
+            case "aarch64", "arm64" -> "ARM64";
+            case "x86", "i386", "i686" -> "X86";
+            default -> arch.toUpperCase(java.util.Locale.ROOT);
+        };
+    }
+
     /** GitHub's {@code runner} context for this host. */
     private static Map<String, Object> runnerContext(Map<String, String> env) {
-        String arch = System.getProperty("os.arch", "");
         Map<String, Object> r = new java.util.LinkedHashMap<>();
         r.put("os", "Linux");
-        r.put("arch", arch.equals("amd64") || arch.equals("x86_64") ? "X64" : arch.equals("aarch64") ? "ARM64" : arch);
+        r.put("arch", runnerArch());
         r.put("name", env.getOrDefault("RUNNER_NAME", ""));
         r.put("temp", env.getOrDefault("RUNNER_TEMP", ""));
         r.put("workspace", env.getOrDefault("GITHUB_WORKSPACE", ""));

@@ -77,7 +77,7 @@ public final class GitSource {
 
     /** A local repository (work tree or bare) read in place, or null for a URL. */
     private static Path local(String repo) throws GitException {
-        if (repo.contains("://") || repo.matches("^[\\w.-]+@[\\w.-]+:.*")) return null;
+        if (!isLocal(repo)) return null;
         Path p = Path.of(repo.startsWith("file:") ? repo.substring(5) : repo).toAbsolutePath();
         if (!Files.isDirectory(p)) throw new GitException("repo: no directory " + p);
         return p;

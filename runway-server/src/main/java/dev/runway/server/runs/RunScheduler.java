@@ -33,6 +33,11 @@ public final class RunScheduler {
     /** Planning passes in one advance: skipped jobs can unblock their dependents at once. */
     static final int MAX_PASSES = 1000;
 
+    static final int PARSED_CACHE = 1000;
+
+    private final java.util.concurrent.ConcurrentHashMap<String, WorkflowParser.Result> parsed =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private final RunStore runs;
     private final RunPlanner planner;
     private final Dispatcher dispatcher;
@@ -66,7 +71,7 @@ public final class RunScheduler {
             queued.clear();
             RunRecord run = runs.lock(c, runId);
             if (run == null || run.state().isTerminal()) return run;
-            WorkflowParser.Result parsed = WorkflowParser.parse(run.workflowPath(), run.workflowText());
+            WorkflowParser.Result parsed = parsed(run);
             if (!parsed.ok()) { // only if a newer Runway reads an old run's file differently
                 RunStore.setState(
                         c,
@@ -170,6 +175,7 @@ public final class RunScheduler {
             }
             case RunPlanner.Complete done -> {
                 RunStore.setState(c, run.id(), done.state(), done.reason(), now);
+                parsed.remove(run.id());
                 if (run.concurrencyGroup() != null) { // a pending run of the group may start now
                     for (String[] o : RunStore.inGroup(c, run.concurrencyGroup(), run.id())) others.add(o[0]);
                 }
@@ -242,6 +248,20 @@ public final class RunScheduler {
 
     static String scope(RunRecord run) {
         return run.repo() != null ? run.repo() : "workflow:" + run.workflowPath();
+    }
+
+    /**
+     * The run's workflow, parsed once per run and replica: a run's text never changes, and the sweep advances every
+     * unfinished run every few seconds. Bounded: past {@link #PARSED_CACHE} runs the cache starts over.
+     */
+    private WorkflowParser.Result parsed(RunRecord run) {
+        WorkflowParser.Result r = parsed.get(run.id());
+        if (r == null) {
+            r = WorkflowParser.parse(run.workflowPath(), run.workflowText());
+            if (parsed.size() >= PARSED_CACHE) parsed.clear();
+            parsed.put(run.id(), r);
+        }
+        return r;
     }
 
     /** Cancels a run: jobs not started are cancelled, running ones asked to stop; the run ends when they have. */
