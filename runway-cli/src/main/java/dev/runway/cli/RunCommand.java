@@ -32,11 +32,10 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "run",
         mixinStandardHelpOptions = true,
-        description = {
-            "Run a workflow of the git repository you are in, on its working tree (uncommitted changes included),",
-            "with an embedded control plane and a local runner that takes every job whatever its runs-on. Shows",
-            "jobs and their output live, prints a summary, and exits 1 if the run failed. Needs only a JDK (and git)."
-        })
+        description = "Run a workflow of the git repository you are in, on its working tree (uncommitted changes"
+                + " included), with an embedded control plane and a local runner that takes every job whatever its"
+                + " runs-on. Shows jobs and their output live, prints a summary, and exits 1 if the run failed."
+                + " Needs only a JDK (and git).")
 final class RunCommand implements Callable<Integer> {
     @Parameters(
             index = "0",
