@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs a job's steps in some isolation (the shell executor now; sandbox and container executors arrive behind
- * the same interface).
+ * Runs a job's steps in some isolation: on the host, in a bubblewrap sandbox or in a container (see {@link
+ * StepHost}).
  */
 public interface Executor {
     /** The outcome of a job as the executor saw it. */
@@ -17,10 +17,16 @@ public interface Executor {
             String reason,
             List<StepResult> steps,
             Map<String, String> outputs,
-            List<dev.runway.protocol.Annotation> annotations) {
+            List<dev.runway.protocol.Annotation> annotations,
+            dev.runway.protocol.ResourceUsage usage) {
         public Outcome(dev.runway.protocol.JobState result, String reason, List<StepResult> steps) {
-            this(result, reason, steps, Map.of(), List.of());
+            this(result, reason, steps, Map.of(), List.of(), dev.runway.protocol.ResourceUsage.UNKNOWN);
         }
+    }
+
+    /** Removes what a killed agent's jobs left behind; returns how many things it found. */
+    default int reapLeftovers() {
+        return 0;
     }
 
     /** Where step output goes (the log spool). */

@@ -2,10 +2,10 @@ package dev.runway.agent.exec;
 
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
+import dev.runway.protocol.ResourceUsage;
 import dev.runway.protocol.StepResult;
 import dev.runway.protocol.StepSpec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,16 +16,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Runs each step as a script with {@code bash --noprofile --norc -eo pipefail} (or {@code sh -e}) on the host, in
- * its own session, in the job's workspace. The first failing step ends the job; later steps are skipped.
+ * Runs a job's steps, each a script with {@code bash --noprofile --norc -eo pipefail} (or {@code sh -e}, python, a
+ * custom shell), in the job's workspace, in the place its {@link StepHost.Factory} opens for the job: the host (shell
+ * executor), a bubblewrap sandbox, or a container. The first failing step ends the job; later steps are skipped.
  */
 public final class ShellExecutor implements Executor {
-    private final StepTracker tracker;
-
-    private final Sandbox sandbox;
+    private final StepHost.Factory hosts;
 
     public ShellExecutor(StepTracker tracker) {
-        this(tracker, Sandbox.HOST);
+        this(new ProcessHosts(tracker, Sandbox.HOST));
     }
 
     /** Where a job's step files (GITHUB_ENV...) live: next to its workspace, never inside it. */
@@ -35,8 +34,16 @@ public final class ShellExecutor implements Executor {
 
     /** Steps run inside {@code sandbox} (the sandbox executor) instead of directly on the host. */
     public ShellExecutor(StepTracker tracker, Sandbox sandbox) {
-        this.tracker = tracker;
-        this.sandbox = sandbox;
+        this(new ProcessHosts(tracker, sandbox));
+    }
+
+    public ShellExecutor(StepHost.Factory hosts) {
+        this.hosts = hosts;
+    }
+
+    @Override
+    public int reapLeftovers() {
+        return hosts.reapLeftovers();
     }
 
     @Override
@@ -50,16 +57,6 @@ public final class ShellExecutor implements Executor {
             Map<String, String> secrets) {
         WorkflowCommands out = new WorkflowCommands(log);
         secrets.values().forEach(out::mask);
-        if (spec.container() != null || !spec.services().isEmpty()) {
-            String what = spec.container() != null
-                    ? "a container (container: " + image(spec.container()) + ")"
-                    : "service containers (services: "
-                            + String.join(", ", spec.services().keySet()) + ")";
-            String reason = "this job needs " + what + ", but this runner runs jobs on its host with the shell"
-                    + " executor; run it on a runner with a container executor";
-            out.line("\u2718 " + reason);
-            return new Outcome(JobState.FAILED, reason, List.of());
-        }
         long jobDeadline = spec.timeoutSeconds() == null
                 ? Long.MAX_VALUE
                 : System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.timeoutSeconds());
@@ -76,9 +73,21 @@ public final class ShellExecutor implements Executor {
         StepExpressions expressions =
                 spec.workflow() ? new StepExpressions(spec, workspace, runnerContext(env), secrets) : null;
         Map<String, String> outputs = Map.of();
+        StepHost host;
         try {
-            StepLoop loop = new StepLoop(this, spec, workspace, out, control, api, files, jobDeadline);
-            Map<String, String> jobEnv = env;
+            host = hosts.open(spec, workspace, filesDir, out, control);
+        } catch (StepHost.JobSetupException e) {
+            out.line("\u2718 " + e.getMessage());
+            deleteQuietly(filesDir);
+            return new Outcome(JobState.FAILED, e.getMessage(), List.of());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            deleteQuietly(filesDir);
+            return new Outcome(JobState.CANCELLED, "agent interrupted", List.of());
+        }
+        try {
+            StepLoop loop = new StepLoop(this, host, spec, workspace, out, control, api, files, jobDeadline);
+            Map<String, String> jobEnv = host.environment(env);
             if (spec.workflow()) { // GitHub's event payload file, as far as the run has one
                 Object github = spec.contexts().get("github");
                 Object event = github instanceof Map<?, ?> g ? g.get("event") : null;
@@ -91,7 +100,7 @@ public final class ShellExecutor implements Executor {
                     return new Outcome(
                             JobState.FAILED, "runner could not write the event file: " + e.getMessage(), List.of());
                 }
-                jobEnv = new java.util.HashMap<>(env);
+                jobEnv = new java.util.HashMap<>(jobEnv);
                 jobEnv.put("GITHUB_EVENT_PATH", eventFile.toString());
             }
             StepLoop.Result r = loop.run(spec.steps(), expressions, jobEnv, "", 0);
@@ -135,14 +144,12 @@ public final class ShellExecutor implements Executor {
                 outputs = expressions.outputs(spec.outputs(), envContext, StepLoop.status(result));
             }
             out.step(null);
-            return new Outcome(result, reason, results, outputs, out.annotations());
+            ResourceUsage usage = host.usage();
+            return new Outcome(result, reason, results, outputs, out.annotations(), usage);
         } finally {
+            host.close();
             deleteQuietly(filesDir);
         }
-    }
-
-    private static String image(Object container) {
-        return container instanceof Map<?, ?> m ? String.valueOf(m.get("image")) : String.valueOf(container);
     }
 
     /** GitHub's name for this host's architecture ({@code runner.arch}, {@code RUNNER_ARCH}). */
@@ -180,6 +187,7 @@ public final class ShellExecutor implements Executor {
     record StepRun(JobState state, Integer exitCode, String detail) {}
 
     StepRun runStep(
+            StepHost host,
             int index,
             StepSpec step,
             Path workspace,
@@ -187,13 +195,14 @@ public final class ShellExecutor implements Executor {
             Output out,
             JobControl control,
             long jobDeadline) {
-        Process p = null;
+        StepHost.Running proc = null;
+        Path script = null;
         try {
             Path cwd = workingDirectory(workspace, step.workingDirectory());
-            Path script = Files.createTempFile(workspace.getParent(), ".step-" + index + "-", ".sh");
+            script = Files.createTempFile(filesDirOf(workspace), "step-" + index + "-", ".sh");
             Files.writeString(script, step.run() + "\n");
             List<String> cmd = new ArrayList<>();
-            String shell = step.shell() == null ? "bash" : step.shell();
+            String shell = step.shell() == null ? host.defaultShell() : step.shell();
             switch (shell) {
                 case "bash" ->
                     cmd.addAll(List.of("bash", "--noprofile", "--norc", "-eo", "pipefail", script.toString()));
@@ -210,53 +219,33 @@ public final class ShellExecutor implements Executor {
                     for (String part : shell.strip().split("\\s+")) cmd.add(part.replace("{0}", script.toString()));
                 }
             }
-            Path filesDir = filesDirOf(workspace);
-            List<String> full = new ArrayList<>(List.of("setsid"));
-            full.addAll(sandbox.wrap(cmd, workspace, filesDir, script, cwd));
-            ProcessBuilder pb = new ProcessBuilder(full).directory(cwd.toFile()).redirectErrorStream(true);
-            Map<String, String> penv = pb.environment();
-            penv.clear();
-            penv.putAll(env);
-            Path home = sandbox.home(filesDir);
+            Map<String, String> penv = new HashMap<>(env);
+            Path home = host.home();
             if (home != null) penv.put("HOME", home.toString());
             penv.putAll(step.env());
-            p = pb.start();
-            final Process proc = p;
-            tracker.started(proc.pid());
+            proc = host.start(cmd, script, cwd, penv, out);
+            final StepHost.Running running = proc;
             AtomicReference<String> killedFor = new AtomicReference<>();
             control.onStop(() -> {
                 killedFor.compareAndSet(null, "stop");
-                killTree(proc);
+                running.kill();
             });
-            Thread pump = Thread.ofVirtual().start(() -> pump(proc.getInputStream(), out));
             long stepDeadline = step.timeoutSeconds() == null
                     ? Long.MAX_VALUE
                     : System.nanoTime() + TimeUnit.SECONDS.toNanos(step.timeoutSeconds());
             long deadline = Math.min(stepDeadline, jobDeadline);
-            boolean exited = deadline == Long.MAX_VALUE
-                    ? waitFor(proc, Long.MAX_VALUE)
-                    : waitFor(proc, deadline - System.nanoTime());
+            boolean exited =
+                    running.waitFor(deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime());
             if (!exited) {
                 killedFor.compareAndSet(null, stepDeadline <= jobDeadline ? "step" : "job");
-                killTree(proc);
+                running.kill();
             }
-            proc.waitFor();
-            if (exited) {
-                // the script is done; anything it left running in its session goes too (as GitHub's runner does). Off
-                // the
-                // critical path: spawning `kill` costs about as much as a trivial step.
-                Thread.ofVirtual().start(() -> {
-                    ProcessGroups.signal(proc.pid(), "KILL");
-                    tracker.finished(proc.pid());
-                });
-            } else {
-                tracker.finished(proc.pid());
-            }
-            pump.join(TimeUnit.SECONDS.toMillis(5));
-            Files.deleteIfExists(script);
+            running.finish(exited);
             String why = killedFor.get();
             if (why == null) {
-                int code = proc.exitValue();
+                int code = running.exitCode();
+                String oom = code == 0 ? null : host.oomReason();
+                if (oom != null) return new StepRun(JobState.FAILED, null, oom + " (exit code " + code + ")");
                 return new StepRun(code == 0 ? JobState.SUCCEEDED : JobState.FAILED, code, null);
             }
             return switch (why) {
@@ -273,10 +262,17 @@ public final class ShellExecutor implements Executor {
             return new StepRun(JobState.FAILED, null, "cannot start step: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            if (p != null) killTree(p);
+            if (proc != null) proc.kill();
             return new StepRun(JobState.CANCELLED, null, "agent interrupted");
         } finally {
             control.onStop(() -> {});
+            if (script != null) {
+                try {
+                    Files.deleteIfExists(script);
+                } catch (IOException ignored) {
+                    // removed with the step files at the end of the job
+                }
+            }
         }
     }
 
@@ -286,29 +282,6 @@ public final class ShellExecutor implements Executor {
         if (!p.startsWith(workspace)) throw new IOException("working directory '" + wd + "' is outside the workspace");
         Files.createDirectories(p);
         return p;
-    }
-
-    private static boolean waitFor(Process p, long nanos) throws InterruptedException {
-        if (nanos == Long.MAX_VALUE) {
-            p.waitFor();
-            return true;
-        }
-        return p.waitFor(Math.max(0, nanos), TimeUnit.NANOSECONDS);
-    }
-
-    private static void killTree(Process p) {
-        List<ProcessHandle> known = p.descendants().toList();
-        ProcessGroups.kill(p.pid(), known);
-    }
-
-    private static void pump(InputStream in, Output out) {
-        byte[] buf = new byte[8192];
-        try (in) {
-            int n;
-            while ((n = in.read(buf)) > 0) out.write(buf, 0, n);
-        } catch (IOException ignored) {
-            // the step's pipe closed (it was killed): nothing more to read
-        }
     }
 
     /** The environment of a step: the agent's own, minus Runway's settings (the job must never see the credential). */

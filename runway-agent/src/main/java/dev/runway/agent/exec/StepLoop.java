@@ -36,6 +36,7 @@ final class StepLoop {
     record Result(JobState state, String reason, List<StepResult> steps) {}
 
     private final ShellExecutor shell;
+    private final StepHost host;
     private final BuiltinActions actions = new BuiltinActions();
     private final JobSpec spec;
     private final Path workspace;
@@ -49,6 +50,7 @@ final class StepLoop {
 
     StepLoop(
             ShellExecutor shell,
+            StepHost host,
             JobSpec spec,
             Path workspace,
             WorkflowCommands out,
@@ -57,6 +59,7 @@ final class StepLoop {
             FileCommands files,
             long jobDeadline) {
         this.shell = shell;
+        this.host = host;
         this.spec = spec;
         this.workspace = workspace;
         this.out = out;
@@ -143,7 +146,14 @@ final class StepLoop {
                 try {
                     FileCommands.StepFiles stepFiles = files.prepare(scripts);
                     run = shell.runStep(
-                            scripts++, step, workspace, files.environment(env, stepFiles), out, control, jobDeadline);
+                            host,
+                            scripts++,
+                            step,
+                            workspace,
+                            files.environment(env, stepFiles),
+                            out,
+                            control,
+                            jobDeadline);
                     FileCommands.Collected collected = files.collect(stepFiles);
                     stepOutputs = collected.outputs();
                     if (!collected.summary().isBlank()) {
