@@ -20,8 +20,15 @@ import java.util.Map;
  * @param ephemeral run exactly one job, then deregister and exit
  * @param shutdownGrace on SIGTERM, how long a running job may go on before it is cancelled
  * @param pollWait how long one long-poll may be held by the server
- * @param executor {@code shell} (steps on the host) or {@code sandbox} (steps in a bubblewrap sandbox)
+ * @param executor {@code shell} (steps on the host), {@code sandbox} (steps in a bubblewrap sandbox) or {@code
+ *     container} (each job in its own container, with its services)
  * @param network whether sandboxed steps may use the network
+ * @param limits the most one job may use (CPUs, memory, processes); enforced through cgroups or the container engine
+ * @param engine the container engine's address ({@code unix:///run/podman/podman.sock}); null: DOCKER_HOST or the
+ *     usual sockets
+ * @param image with the container executor, the image of jobs that name no {@code container:}
+ * @param minFreeDiskBytes below this much free space on the work directory's file system the runner takes no jobs
+ *     and reports itself unhealthy
  * @param secrets secrets this runner gives every workflow job as {@code secrets.*} (masked in logs); kept in memory
  *     only (`runway run --secret`)
  */
@@ -38,7 +45,14 @@ public record AgentConfig(
         Duration pollWait,
         Map<String, String> secrets,
         String executor,
-        boolean network) {
+        boolean network,
+        dev.runway.agent.exec.JobLimits limits,
+        String engine,
+        String image,
+        long minFreeDiskBytes) {
+
+    public static final String DEFAULT_IMAGE = "debian:stable-slim";
+    public static final long DEFAULT_MIN_FREE_DISK = 1L << 30;
 
     public AgentConfig(
             URI serverUrl,
@@ -64,11 +78,26 @@ public record AgentConfig(
                 pollWait,
                 Map.of(),
                 "shell",
-                true);
+                true,
+                dev.runway.agent.exec.JobLimits.NONE,
+                null,
+                DEFAULT_IMAGE,
+                DEFAULT_MIN_FREE_DISK);
     }
 
     /** The same runner with another executor. */
     public AgentConfig withExecutor(String executor, boolean network) {
+        return with(executor, network, limits, engine, image, minFreeDiskBytes);
+    }
+
+    /** The same runner with other isolation settings. */
+    public AgentConfig with(
+            String executor,
+            boolean network,
+            dev.runway.agent.exec.JobLimits limits,
+            String engine,
+            String image,
+            long minFreeDiskBytes) {
         return new AgentConfig(
                 serverUrl,
                 registrationToken,
@@ -82,7 +111,22 @@ public record AgentConfig(
                 pollWait,
                 secrets,
                 executor,
-                network);
+                network,
+                limits,
+                engine,
+                image,
+                minFreeDiskBytes);
+    }
+
+    /** Names what this agent creates outside its work dir (cgroups, containers), so it reaps its own only. */
+    public String agentKey() {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(workDir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "a" + java.util.HexFormat.of().formatHex(h, 0, 5);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static final int DEFAULT_SLOTS = 1;
@@ -93,6 +137,8 @@ public record AgentConfig(
         labels = labels == null ? List.of() : List.copyOf(labels);
         secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
         executor = executor == null ? "shell" : executor;
+        limits = limits == null ? dev.runway.agent.exec.JobLimits.NONE : limits;
+        image = image == null || image.isBlank() ? DEFAULT_IMAGE : image;
         // steps run in other directories: every path the agent hands to them must be absolute
         workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
         credentialFile =

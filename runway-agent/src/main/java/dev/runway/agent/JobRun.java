@@ -60,6 +60,11 @@ final class JobRun {
         return a.jobId();
     }
 
+    /** Names its workspace and spool file. */
+    String key() {
+        return a.jobId() + "-" + a.attempt();
+    }
+
     void run() {
         String key = a.jobId() + "-" + a.attempt();
         Path workspace = workDir.resolve(key);
@@ -90,11 +95,18 @@ final class JobRun {
                 log.warn("job {} attempt {}: abandoned ({})", a.jobId(), a.attempt(), stop.reason());
                 return;
             }
+            if (outcome.usage().known())
+                spool.line("[runway] resources: " + outcome.usage().summary());
             spool.line("[runway] job " + outcome.result().wireName()
                     + (outcome.reason() == null ? "" : ": " + outcome.reason()));
             if (!spool.finish(LOG_FLUSH_TIMEOUT)) log.warn("job {}: not all log bytes were acknowledged", a.jobId());
             complete(new CompleteRequest(
-                    outcome.result(), outcome.reason(), outcome.steps(), outcome.outputs(), outcome.annotations()));
+                    outcome.result(),
+                    outcome.reason(),
+                    outcome.steps(),
+                    outcome.outputs(),
+                    outcome.annotations(),
+                    outcome.usage()));
             log.info(
                     "job {} attempt {}: {}",
                     a.jobId(),

@@ -3,9 +3,13 @@ package dev.runway.agent;
 import dev.runway.agent.client.HttpServerClient;
 import dev.runway.agent.client.ServerClient;
 import dev.runway.agent.client.ServerException;
+import dev.runway.agent.container.ContainerEngine;
+import dev.runway.agent.container.ContainerHosts;
 import dev.runway.agent.exec.Executor;
+import dev.runway.agent.exec.ProcessHosts;
 import dev.runway.agent.exec.Sandbox;
 import dev.runway.agent.exec.ShellExecutor;
+import dev.runway.agent.exec.StepHost;
 import dev.runway.agent.exec.StepTracker;
 import dev.runway.agent.registration.Credentials;
 import dev.runway.protocol.Assignment;
@@ -55,22 +59,45 @@ public final class RunwayAgent {
     }
 
     public RunwayAgent(AgentConfig config, ServerClient client, Map<String, String> environment) {
+        this(config, client, environment, DiskGuard::usableSpace, DISK_RECHECK);
+    }
+
+    /** With the free-space reading and the wait between disk checks given (tests). */
+    RunwayAgent(
+            AgentConfig config,
+            ServerClient client,
+            Map<String, String> environment,
+            java.util.function.ToLongFunction<java.nio.file.Path> freeSpace,
+            java.time.Duration diskRecheck) {
         this.config = config;
         this.client = client;
         this.environment = environment;
+        this.disk = new DiskGuard(config.workDir(), config.minFreeDiskBytes(), freeSpace);
+        this.diskRecheck = diskRecheck;
     }
+
+    static final java.time.Duration DISK_RECHECK = java.time.Duration.ofSeconds(5);
+    private final DiskGuard disk;
+    private final java.time.Duration diskRecheck;
+    private final Object healthLock = new Object();
+    private String reportedHealth = "unreported";
 
     /**
      * Registers (or reuses the saved credential), then polls and runs jobs until {@link #shutdown()} is called
      * or, with {@code ephemeral}, one job has run. Returns the process exit code (0 on a clean stop).
      */
     public int run() {
+        Executor executor = executor();
         try {
             Files.createDirectories(config.workDir());
-            int reaped = new StepTracker(config.workDir()).reapLeftovers();
+            int reaped = executor.reapLeftovers();
             int removed = Workspaces.removeLeftovers(config.workDir());
             if (reaped + removed > 0)
-                log.info("cleaned up after a previous run: {} process group(s), {} workspace(s)", reaped, removed);
+                log.info(
+                        "cleaned up after a previous run: {} process group(s), cgroup(s) or container(s), {}"
+                                + " workspace(s)",
+                        reaped,
+                        removed);
             credentials = credentials();
         } catch (RegistrationFailed e) {
             log.error("{}", e.getMessage());
@@ -87,16 +114,9 @@ public final class RunwayAgent {
                 config.labels(),
                 slots,
                 config.ephemeral() ? ", ephemeral" : "");
-        Executor executor = new ShellExecutor(
-                new StepTracker(config.workDir()),
-                config.executor().equals("sandbox")
-                        ? Sandbox.bubblewrap(
-                                List.of(
-                                        config.workDir(),
-                                        config.credentialFile().getParent()),
-                                config.network())
-                        : Sandbox.HOST);
-        Map<String, String> baseEnv = ShellExecutor.baseEnvironment(environment);
+        // a container starts from its image's environment: nothing of the host's goes in
+        Map<String, String> baseEnv =
+                config.executor().equals("container") ? Map.of() : ShellExecutor.baseEnvironment(environment);
         List<Thread> loops = new ArrayList<>();
         for (int i = 0; i < slots; i++) {
             loops.add(Thread.ofVirtual().name("slot-" + i).start(() -> slotLoop(executor, baseEnv)));
@@ -114,9 +134,35 @@ public final class RunwayAgent {
         return exitCode;
     }
 
+    private Executor executor() {
+        String key = config.agentKey();
+        StepHost.Factory hosts = switch (config.executor()) {
+            case "container" ->
+                new ContainerHosts(ContainerEngine.connect(config.engine()), config.image(), config.limits(), key);
+            case "sandbox" ->
+                new ProcessHosts(
+                        new StepTracker(config.workDir()),
+                        Sandbox.bubblewrap(
+                                List.of(
+                                        config.workDir(),
+                                        config.credentialFile().getParent()),
+                                config.network()),
+                        config.limits(),
+                        key + "-",
+                        true);
+            default ->
+                new ProcessHosts(new StepTracker(config.workDir()), Sandbox.HOST, config.limits(), key + "-", true);
+        };
+        return new ShellExecutor(hosts);
+    }
+
     private void slotLoop(Executor executor, Map<String, String> baseEnv) {
         Backoff backoff = Backoff.standard();
         while (!stopping) {
+            if (!healthy()) {
+                if (!waitForDisk()) return;
+                continue;
+            }
             Optional<Assignment> next;
             polling.add(Thread.currentThread());
             try {
@@ -169,6 +215,50 @@ public final class RunwayAgent {
                 return;
             }
         }
+    }
+
+    /**
+     * Checks the disk before taking a job and tells the control plane when the answer changes. While space is
+     * short, it removes what no running job needs (old workspaces and spool files) and answers false.
+     */
+    private boolean healthy() {
+        String problem = disk.problem();
+        synchronized (healthLock) {
+            String state = problem == null ? "" : problem;
+            if (!state.equals(reportedHealth)) {
+                if (problem != null) {
+                    log.warn("{}", problem);
+                    java.util.Set<String> keep = new java.util.HashSet<>();
+                    running.forEach(j -> keep.add(j.key()));
+                    int removed = Workspaces.removeStale(config.workDir(), keep);
+                    if (removed > 0) log.info("removed {} old workspace(s) and spool file(s)", removed);
+                } else if (!reportedHealth.equals("unreported")) {
+                    log.info("disk space is back; taking jobs again");
+                }
+                try {
+                    client.health(
+                            credentials.credential(), new dev.runway.protocol.RunnerHealth(problem == null, problem));
+                    reportedHealth = state;
+                } catch (IOException | RuntimeException e) {
+                    log.warn("cannot report this runner's health: {}", e.toString());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        return problem == null;
+    }
+
+    private boolean waitForDisk() {
+        long until = System.nanoTime() + diskRecheck.toNanos();
+        while (!stopping && System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.min(100, diskRecheck.toMillis())); // waiting for disk space, checking for a stop
+            } catch (InterruptedException e) {
+                if (stopping) return false;
+            }
+        }
+        return !stopping;
     }
 
     private boolean pause(Backoff backoff, Exception e) {

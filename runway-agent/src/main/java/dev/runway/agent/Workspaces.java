@@ -58,5 +58,29 @@ final class Workspaces {
         return n;
     }
 
+    /**
+     * Removes workspaces and spool files of jobs that are not running (those in {@code keep}, by {@code
+     * <job>-<attempt>}); returns how many it removed.
+     */
+    static int removeStale(Path workDir, java.util.Set<String> keep) {
+        int n = 0;
+        for (Path dir : java.util.List.of(workDir, workDir.resolve(".spool"))) {
+            if (!Files.isDirectory(dir)) continue;
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p : s.toList()) {
+                    String name = p.getFileName().toString();
+                    if (name.startsWith(".")) continue; // .steps, .spool, step files of running jobs
+                    String key = name.endsWith(".log") ? name.substring(0, name.length() - 4) : name;
+                    if (keep.contains(key)) continue;
+                    deleteRecursively(p);
+                    n++;
+                }
+            } catch (IOException e) {
+                log.warn("cannot clean {}: {}", dir, e.toString());
+            }
+        }
+        return n;
+    }
+
     private Workspaces() {}
 }

@@ -2,6 +2,8 @@ package dev.runway.cli;
 
 import dev.runway.agent.AgentConfig;
 import dev.runway.agent.RunwayAgent;
+import dev.runway.agent.container.ContainerEngine;
+import dev.runway.agent.exec.JobLimits;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,10 +68,43 @@ final class AgentCommand implements Callable<Integer> {
     @Option(
             names = "--executor",
             defaultValue = "shell",
-            description = "Where steps run: shell (on this host, as the agent's user) or sandbox (bubblewrap:"
-                    + " own PID/IPC/UTS namespaces, host read-only, only the job's workspace writable; needs bwrap)."
-                    + " Default ${DEFAULT-VALUE}.")
+            description = "Where steps run: shell (on this host, as the agent's user), sandbox (bubblewrap:"
+                    + " own PID/IPC/UTS namespaces, host read-only, only the job's workspace writable; needs bwrap)"
+                    + " or container (each job in a container with its services, through the Docker or Podman"
+                    + " API). Default ${DEFAULT-VALUE}.")
     String executor;
+
+    @Option(
+            names = "--engine",
+            description = "With --executor container: the engine's API, e.g. unix:///run/podman/podman.sock"
+                    + " (default: DOCKER_HOST, then /var/run/docker.sock, then /run/podman/podman.sock).")
+    String engine;
+
+    @Option(
+            names = "--image",
+            defaultValue = AgentConfig.DEFAULT_IMAGE,
+            description = "With --executor container: the image of jobs without container: (default ${DEFAULT-VALUE}).")
+    String image;
+
+    @Option(
+            names = "--cpus",
+            description = "Most CPUs one job may use, e.g. 2 or 0.5 (cgroups or the container engine enforce it).")
+    String cpus;
+
+    @Option(
+            names = "--memory",
+            description = "Most memory one job may use, e.g. 2g or 512m; above it the job is OOM-killed.")
+    String memory;
+
+    @Option(names = "--pids-limit", description = "Most processes one job may run at once.")
+    String pids;
+
+    @Option(
+            names = "--min-free-disk",
+            defaultValue = "1g",
+            description = "Below this much free space on the work directory the runner takes no jobs, reports itself"
+                    + " unhealthy and cleans up; 0 turns the check off (default ${DEFAULT-VALUE}).")
+    String minFreeDisk;
 
     @Option(
             names = "--no-network",
@@ -114,11 +149,38 @@ final class AgentCommand implements Callable<Integer> {
 
     AgentConfig toConfig() {
         if (slots < 1 || slots > 1000) throw new CliException("--slots: must be between 1 and 1000");
-        if (!executor.equals("shell") && !executor.equals("sandbox"))
-            throw new CliException("--executor: '" + executor + "' is not an executor (use shell or sandbox)");
-        if (noNetwork && executor.equals("shell"))
+        if (!List.of("shell", "sandbox", "container").contains(executor))
             throw new CliException(
-                    "--no-network needs --executor sandbox (the shell executor cannot take the network away)");
+                    "--executor: '" + executor + "' is not an executor (use shell, sandbox or container)");
+        if (noNetwork && !executor.equals("sandbox"))
+            throw new CliException("--no-network needs --executor sandbox (the " + executor
+                    + " executor does not take the network away)");
+        if (engine != null && !executor.equals("container"))
+            throw new CliException("--engine is for --executor container");
+        JobLimits limits;
+        long minFree;
+        try {
+            limits = new JobLimits(
+                    cpus == null ? null : JobLimits.parseCpus(cpus),
+                    memory == null ? null : JobLimits.parseBytes(memory),
+                    pids == null ? null : JobLimits.parsePids(pids));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--cpus/--memory/--pids-limit: " + e.getMessage());
+        }
+        try {
+            minFree = JobLimits.parseBytes(minFreeDisk);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--min-free-disk: " + e.getMessage());
+        }
+        if (executor.equals("container")) {
+            try (ContainerEngine e = ContainerEngine.connect(engine)) {
+                e.ping();
+            } catch (ContainerEngine.EngineException e) {
+                throw new CliException("--executor container: " + e.getMessage()
+                        + " (start Docker, or Podman's API with `podman system service --time=0"
+                        + " unix:///run/podman/podman.sock`, and point --engine at it)");
+            }
+        }
         if (executor.equals("sandbox") && !onPath("bwrap"))
             throw new CliException(
                     "--executor sandbox needs bubblewrap (bwrap) on PATH; install it, e.g. apt-get install"
@@ -147,7 +209,7 @@ final class AgentCommand implements Callable<Integer> {
                         ephemeral,
                         shutdownGrace,
                         pollWait)
-                .withExecutor(executor, !noNetwork);
+                .with(executor, !noNetwork, limits, engine, image, minFree);
     }
 
     private static boolean onPath(String tool) {

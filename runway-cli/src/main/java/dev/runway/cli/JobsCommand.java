@@ -89,6 +89,8 @@ final class JobsCommand implements Callable<Integer> {
             System.out.printf("queued    %s, waited %s%n", j.createdAt(), Format.duration(j.queueWaitMs()));
             System.out.printf("duration  %s%n", Format.duration(j.durationMs()));
             System.out.printf("log       %d bytes%n", j.logBytes());
+            if (j.usage() != null && j.usage().known())
+                System.out.printf("resources %s%n", j.usage().summary());
             if (j.runId() != null) System.out.printf("run       %s%n", j.runId());
             if (j.outputs() != null && !j.outputs().isEmpty()) {
                 j.outputs().forEach((k, v) -> System.out.printf("output    %s=%s%n", k, v));

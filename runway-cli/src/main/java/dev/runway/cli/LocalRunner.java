@@ -48,7 +48,11 @@ final class LocalRunner {
                 Duration.ofSeconds(30),
                 secrets,
                 "shell",
-                true);
+                true,
+                dev.runway.agent.exec.JobLimits.NONE,
+                null,
+                null,
+                AgentConfig.DEFAULT_MIN_FREE_DISK);
     }
 
     private LocalRunner() {}

@@ -37,7 +37,7 @@ final class RunnersCommand implements Callable<Integer> {
             RunnerList list = client.client().get(ApiPaths.RUNNERS, RunnerList.class);
             Instant now = Instant.now();
             System.out.print(Format.table(
-                    List.of("ID", "NAME", "LABELS", "STATE", "SLOTS", "VERSION", "LAST SEEN"),
+                    List.of("ID", "NAME", "LABELS", "STATE", "SLOTS", "VERSION", "LAST SEEN", "NOTE"),
                     list.runners().stream()
                             .map(r -> List.of(
                                     r.id(),
@@ -46,7 +46,8 @@ final class RunnersCommand implements Callable<Integer> {
                                     r.state(),
                                     r.runningJobs() + "/" + r.slots(),
                                     r.version() == null ? "-" : r.version(),
-                                    Format.age(r.lastSeenAt(), now)))
+                                    Format.age(r.lastSeenAt(), now),
+                                    r.unhealthyReason() == null ? "" : r.unhealthyReason()))
                             .toList()));
             return 0;
         }

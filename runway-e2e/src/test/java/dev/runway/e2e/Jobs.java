@@ -15,6 +15,8 @@ final class Jobs {
     private List<String> labels = List.of();
     private Integer timeoutSeconds;
     private Integer maxAttempts;
+    private Object container;
+    private final Map<String, Object> services = new LinkedHashMap<>();
 
     private Jobs(String name) {
         this.name = name;
@@ -54,7 +56,18 @@ final class Jobs {
         return this;
     }
 
+    Jobs container(Object c) {
+        container = c;
+        return this;
+    }
+
+    Jobs service(String serviceName, Object s) {
+        services.put(serviceName, s);
+        return this;
+    }
+
     JobSpec build() {
-        return new JobSpec(name, labels, env, steps, timeoutSeconds, maxAttempts);
+        return new JobSpec(
+                name, labels, env, steps, timeoutSeconds, maxAttempts, null, Map.of(), container, Map.copyOf(services));
     }
 }

@@ -57,7 +57,7 @@ class SandboxExecutorE2ETest {
         try (Cluster c = new Cluster(root).start()) {
             RunwayProcess p = c.cli("agent", "--url", c.url(), "--executor", "vm");
             assertThat(p.awaitExit(Duration.ofSeconds(30))).isNotZero();
-            assertThat(p.output()).contains("'vm' is not an executor (use shell or sandbox)");
+            assertThat(p.output()).contains("'vm' is not an executor (use shell, sandbox or container)");
         }
     }
 }

@@ -30,4 +30,5 @@ public record JobView(
         List<StepResult> steps,
         String runId,
         Map<String, String> outputs,
-        List<Annotation> annotations) {}
+        List<Annotation> annotations,
+        ResourceUsage usage) {}

@@ -7,4 +7,21 @@ package dev.runway.protocol;
  */
 public record ResourceUsage(Double cpuSeconds, Long peakMemoryBytes, boolean oomKilled) {
     public static final ResourceUsage UNKNOWN = new ResourceUsage(null, null, false);
+
+    /** Whether the runner measured anything. */
+    public boolean known() {
+        return cpuSeconds != null || peakMemoryBytes != null || oomKilled;
+    }
+
+    /** "CPU 1.25 s, peak memory 48.2 MiB, killed by the OOM killer": what was measured, for people. */
+    public String summary() {
+        StringBuilder b = new StringBuilder();
+        if (cpuSeconds != null) b.append(String.format(java.util.Locale.ROOT, "CPU %.2f s", cpuSeconds));
+        if (peakMemoryBytes != null) {
+            b.append(b.isEmpty() ? "" : ", ")
+                    .append(String.format(java.util.Locale.ROOT, "peak memory %.1f MiB", peakMemoryBytes / 1048576.0));
+        }
+        if (oomKilled) b.append(b.isEmpty() ? "" : ", ").append("killed by the OOM killer");
+        return b.toString();
+    }
 }

@@ -3,7 +3,10 @@ package dev.runway.protocol;
 import java.time.Instant;
 import java.util.List;
 
-/** A registered runner. {@code state} is {@code idle}, {@code busy} or {@code offline} (no recent contact). */
+/**
+ * A registered runner. {@code state} is {@code idle}, {@code busy}, {@code unhealthy} (it takes no jobs; {@code
+ * unhealthyReason} says why) or {@code offline} (no recent contact).
+ */
 public record RunnerView(
         String id,
         String name,
@@ -13,4 +16,5 @@ public record RunnerView(
         int runningJobs,
         String version,
         Instant createdAt,
-        Instant lastSeenAt) {}
+        Instant lastSeenAt,
+        String unhealthyReason) {}

@@ -87,6 +87,12 @@ public final class HttpServerClient implements ServerClient {
     }
 
     @Override
+    public void health(String credential, dev.runway.protocol.RunnerHealth health)
+            throws IOException, InterruptedException {
+        check(send(json(ApiPaths.RUNNER_HEALTH, credential, health), CALL_TIMEOUT));
+    }
+
+    @Override
     public void deregister(String credential) throws IOException, InterruptedException {
         check(send(request(ApiPaths.RUNNER_SELF, credential).DELETE(), CALL_TIMEOUT));
     }

@@ -35,6 +35,9 @@ public interface ServerClient {
     /** Asks the control plane to answer this runner's held polls now (graceful stop). */
     void release(String credential) throws IOException, InterruptedException;
 
+    /** Tells the control plane whether this runner can take jobs (shown in {@code runway runners}). */
+    void health(String credential, dev.runway.protocol.RunnerHealth health) throws IOException, InterruptedException;
+
     /** Uploads a zip as an artifact of the job's run (streamed from the file). */
     ArtifactView uploadArtifact(String jobId, String jobToken, String name, Path zip)
             throws IOException, InterruptedException;

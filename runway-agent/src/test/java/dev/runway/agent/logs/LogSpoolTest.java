@@ -55,6 +55,11 @@ class LogSpoolTest {
         }
 
         @Override
+        public void health(String credential, dev.runway.protocol.RunnerHealth health) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
         public java.util.Optional<dev.runway.protocol.CacheEntry> cacheLookup(
                 String j, String t, String k, java.util.List<String> r, String v) {
             throw new UnsupportedOperationException("not used by the log spool");

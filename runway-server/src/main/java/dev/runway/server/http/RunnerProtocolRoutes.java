@@ -9,6 +9,7 @@ import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.LogAppendResponse;
 import dev.runway.protocol.PollRequest;
+import dev.runway.protocol.RunnerHealth;
 import dev.runway.server.store.AttemptRecord;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
@@ -39,6 +40,21 @@ final class RunnerProtocolRoutes {
         app.delete(ApiPaths.RUNNER_SELF, ctx -> {
             RunnerRecord r = s.auth().runner(ctx);
             s.runners().delete(r.id());
+            ctx.status(204);
+        });
+        app.post(ApiPaths.RUNNER_HEALTH, ctx -> {
+            RunnerRecord r = s.auth().runner(ctx);
+            RunnerHealth h = Bodies.json(
+                    ctx, Json.lenient(), RunnerHealth.class, s.config().maxBodyBytes());
+            String reason = null;
+            if (!h.healthy()) {
+                if (h.reason() == null || h.reason().isBlank())
+                    throw ApiException.badRequest("reason: required when healthy is false");
+                reason = h.reason().length() > RunnerHealth.MAX_REASON
+                        ? h.reason().substring(0, RunnerHealth.MAX_REASON)
+                        : h.reason();
+            }
+            s.runners().health(r.id(), reason, s.clock().millis());
             ctx.status(204);
         });
         app.post(ApiPaths.RUNNER_RELEASE, ctx -> {
@@ -162,6 +178,7 @@ final class RunnerProtocolRoutes {
                         steps,
                         outputs,
                         annotations,
+                        req.usage(),
                         s.clock().millis());
         if (outcome == JobStore.CompleteOutcome.STALE) throw ApiException.staleAttempt();
         s.jobEvents().signal(jobId);

@@ -44,7 +44,8 @@ final class Views {
                 steps(j.stepsJson()),
                 j.runId(),
                 j.runId() == null ? null : stringMap(j.outputsJson()),
-                annotations(j.annotationsJson()));
+                annotations(j.annotationsJson()),
+                j.usage());
     }
 
     static RunView run(RunRecord r, List<JobView> jobs, long now) {
@@ -93,7 +94,9 @@ final class Views {
     }
 
     static RunnerView runner(RunnerRecord r, int running, long now, long offlineAfterMillis) {
-        String state = now - r.lastSeenAt() > offlineAfterMillis ? "offline" : running > 0 ? "busy" : "idle";
+        String state = now - r.lastSeenAt() > offlineAfterMillis
+                ? "offline"
+                : r.unhealthyReason() != null ? "unhealthy" : running > 0 ? "busy" : "idle";
         return new RunnerView(
                 r.id(),
                 r.name(),
@@ -103,7 +106,8 @@ final class Views {
                 running,
                 r.version(),
                 Instant.ofEpochMilli(r.createdAt()),
-                Instant.ofEpochMilli(r.lastSeenAt()));
+                Instant.ofEpochMilli(r.lastSeenAt()),
+                r.unhealthyReason());
     }
 
     private static List<StepResult> steps(String json) {

@@ -31,4 +31,5 @@ public record JobRecord(
         Integer matrixTotal,
         boolean continueOnError,
         String outputsJson,
-        String annotationsJson) {}
+        String annotationsJson,
+        dev.runway.protocol.ResourceUsage usage) {}

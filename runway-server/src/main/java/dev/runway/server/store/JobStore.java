@@ -1,6 +1,7 @@
 package dev.runway.server.store;
 
 import dev.runway.protocol.JobState;
+import dev.runway.protocol.ResourceUsage;
 import dev.runway.server.tokens.Tokens;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -161,7 +162,8 @@ public final class JobStore {
                 int won = Sql.update(
                         c,
                         "UPDATE jobs SET state = 'running', attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = ?,"
-                                + " finished_at = NULL, reason = NULL, steps = NULL, annotations = NULL, outputs = NULL WHERE id = ? AND state = 'queued'",
+                                + " finished_at = NULL, reason = NULL, steps = NULL, annotations = NULL, outputs = NULL, cpu_seconds ="
+                                + " NULL, peak_memory_bytes = NULL, oom_killed = 0 WHERE id = ? AND state = 'queued'",
                         runnerId,
                         runnerName,
                         now,
@@ -222,6 +224,7 @@ public final class JobStore {
             String stepsJson,
             String outputsJson,
             String annotationsJson,
+            ResourceUsage usage,
             long now) {
         return db.tx(c -> {
             String state = Sql.one(
@@ -234,7 +237,8 @@ public final class JobStore {
             if (!"running".equals(state)) return CompleteOutcome.STALE;
             int n = Sql.update(
                     c,
-                    "UPDATE jobs SET state = ?, reason = ?, steps = ?, outputs = ?, annotations = ?, finished_at = ? WHERE id = ?"
+                    "UPDATE jobs SET state = ?, reason = ?, steps = ?, outputs = ?, annotations = ?, finished_at = ?,"
+                            + " cpu_seconds = ?, peak_memory_bytes = ?, oom_killed = ? WHERE id = ?"
                             + " AND attempt = ?"
                             + " AND state = 'running'",
                     result.wireName(),
@@ -243,6 +247,9 @@ public final class JobStore {
                     outputsJson,
                     annotationsJson,
                     now,
+                    usage.cpuSeconds(),
+                    usage.peakMemoryBytes(),
+                    usage.oomKilled() ? 1 : 0,
                     jobId,
                     attempt);
             if (n == 0) return CompleteOutcome.STALE;
@@ -400,7 +407,11 @@ public final class JobStore {
                 rs.getObject("matrix_total") == null ? null : rs.getInt("matrix_total"),
                 rs.getInt("continue_on_error") != 0,
                 rs.getString("outputs"),
-                rs.getString("annotations"));
+                rs.getString("annotations"),
+                new ResourceUsage(
+                        rs.getObject("cpu_seconds") == null ? null : rs.getDouble("cpu_seconds"),
+                        Sql.nullableLong(rs, "peak_memory_bytes"),
+                        rs.getInt("oom_killed") != 0));
     }
 
     static AttemptRecord attempt(ResultSet rs) throws SQLException {

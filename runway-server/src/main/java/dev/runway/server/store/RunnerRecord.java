@@ -10,4 +10,5 @@ public record RunnerRecord(
         String version,
         long createdAt,
         long lastSeenAt,
-        boolean deleted) {}
+        boolean deleted,
+        String unhealthyReason) {}

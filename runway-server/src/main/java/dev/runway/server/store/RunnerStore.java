@@ -85,6 +85,16 @@ public final class RunnerStore {
         db.tx(c -> Sql.update(c, "UPDATE runners SET last_seen_at = ? WHERE id = ?", now, runnerId));
     }
 
+    /** Records what the runner says of its health: null when it can take jobs, else why not. */
+    public void health(String runnerId, String unhealthyReason, long now) {
+        db.tx(c -> Sql.update(
+                c,
+                "UPDATE runners SET unhealthy_reason = ?, last_seen_at = ? WHERE id = ?",
+                unhealthyReason,
+                now,
+                runnerId));
+    }
+
     public List<RunnerRecord> list() {
         return db.read(
                 c -> Sql.query(c, "SELECT * FROM runners WHERE deleted = 0 ORDER BY created_at", RunnerStore::runner));
@@ -134,6 +144,7 @@ public final class RunnerStore {
                 rs.getString("version"),
                 rs.getLong("created_at"),
                 rs.getLong("last_seen_at"),
-                rs.getInt("deleted") != 0);
+                rs.getInt("deleted") != 0,
+                rs.getString("unhealthy_reason"));
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runway.protocol.JobState;
+import dev.runway.protocol.ResourceUsage;
 import dev.runway.server.ServerConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -134,7 +135,7 @@ abstract class StoreContractTest {
 
         // the first attempt is fenced off
         assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNull();
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, now))
+        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, now))
                 .isEqualTo(JobStore.CompleteOutcome.STALE);
         assertThat(logs.append(j.id(), 1, 0, bytes("late"), 1000).outcome()).isEqualTo(LogStore.Outcome.STALE);
         assertThat(jobs.attemptByToken(first.jobToken()).running()).isFalse();
@@ -157,9 +158,9 @@ abstract class StoreContractTest {
         assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNotNull();
         now += LEASE - 1;
         assertThat(jobs.expireLeases(now, LEASE)).isEmpty();
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, now))
+        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, now))
                 .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, now))
+        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, now))
                 .isEqualTo(JobStore.CompleteOutcome.ALREADY_COMPLETED);
         assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.SUCCEEDED);
     }
