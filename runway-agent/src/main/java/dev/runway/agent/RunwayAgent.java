@@ -225,13 +225,15 @@ public final class RunwayAgent {
         String problem = disk.problem();
         synchronized (healthLock) {
             String state = problem == null ? "" : problem;
+            if (problem != null) {
+                java.util.Set<String> keep = new java.util.HashSet<>();
+                running.forEach(j -> keep.add(j.key()));
+                int removed = Workspaces.removeStale(config.workDir(), keep);
+                if (removed > 0) log.info("low on disk: removed {} old workspace(s) and spool file(s)", removed);
+            }
             if (!state.equals(reportedHealth)) {
                 if (problem != null) {
                     log.warn("{}", problem);
-                    java.util.Set<String> keep = new java.util.HashSet<>();
-                    running.forEach(j -> keep.add(j.key()));
-                    int removed = Workspaces.removeStale(config.workDir(), keep);
-                    if (removed > 0) log.info("removed {} old workspace(s) and spool file(s)", removed);
                 } else if (!reportedHealth.equals("unreported")) {
                     log.info("disk space is back; taking jobs again");
                 }

@@ -35,6 +35,8 @@ public final class ContainerHosts implements StepHost.Factory {
     private final String defaultImage;
     private final JobLimits limits;
     private final String agentKey;
+    /** Whether an image (by id) has bash: the default shell of its steps. */
+    private final Map<String, String> shells = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param defaultImage where jobs without {@code container:} run
@@ -100,11 +102,17 @@ public final class ContainerHosts implements StepHost.Factory {
             host.containers.add(host.container);
             host.user = job.user();
             host.imageEnv = imageEnv(image, job.env());
-            host.shell = engine.run(host.container, List.of("sh", "-c", "command -v bash"), Duration.ofSeconds(30))
-                                    .exitCode()
-                            == 0
-                    ? "bash"
-                    : "sh";
+            String imageId = image.getId() == null ? job.image() : image.getId();
+            String shell = shells.get(imageId);
+            if (shell == null) { // one probe per image: an exec costs about as much as a short step
+                shell = engine.run(host.container, List.of("sh", "-c", "command -v bash"), Duration.ofSeconds(30))
+                                        .exitCode()
+                                == 0
+                        ? "bash"
+                        : "sh";
+                shells.put(imageId, shell);
+            }
+            host.shell = shell;
             long pid = engine.pid(host.container);
             host.cgroup = pid > 0 ? Cgroup.ofProcess(pid).orElse(null) : null;
             ok = true;

@@ -117,6 +117,8 @@ class ContainerExecutorTest {
                                 "cat " + work.resolve("job-2-1/other.txt") + " 2>/dev/null && echo OTHER-READ"
                                         + " || echo other job hidden",
                                 "ls /usr/lib/jvm 2>/dev/null && echo HOST-FS || echo host filesystem hidden",
+                                // the path exists on the host; in the container it is the container's own
+                                "mkdir -p " + data.resolve("escape") + " && echo x > " + data.resolve("escape/f"),
                                 "echo processes=$(ls /proc | grep -c '^[0-9]')")),
                 StepSpec.of("fail", "exit 3"),
                 StepSpec.of("never", "echo NEVER"));
@@ -132,6 +134,9 @@ class ContainerExecutorTest {
                 .as("only the container's own processes are visible")
                 .isLessThan(6);
         assertThat(workspace.resolve("out.txt")).hasContent("built");
+        assertThat(data.resolve("escape"))
+                .as("a write outside the workspace stays in the container")
+                .doesNotExist();
         assertThat(o.usage().cpuSeconds()).as("CPU time measured").isNotNull();
     }
 

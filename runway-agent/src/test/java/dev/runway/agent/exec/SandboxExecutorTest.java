@@ -117,4 +117,31 @@ class SandboxExecutorTest {
                 .atMost(Duration.ofSeconds(3))
                 .until(() -> Files.readString(marker).equals(before));
     }
+
+    @Test
+    void limitsHoldInTheSandboxAndAnOomKillIsReported() throws Exception {
+        boolean cgroups = java.nio.file.Files.isWritable(Path.of("/sys/fs/cgroup/memory"))
+                || java.nio.file.Files.isWritable(Path.of("/sys/fs/cgroup/cgroup.subtree_control"));
+        if (!cgroups && "true".equals(System.getenv("CI")))
+            throw new AssertionError("cgroups are not writable; under CI=true (root) the limit tests must run");
+        assumeTrue(cgroups, "cgroups are not writable here (not root?): limit tests skipped");
+        executor = new ShellExecutor(new ProcessHosts(
+                new StepTracker(work),
+                Sandbox.bubblewrap(List.of(work, data), false),
+                new JobLimits(null, 48L << 20, 40),
+                "test-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-",
+                true));
+        Executor.Outcome many = run(
+                new JobControl(),
+                StepSpec.of("fork", "for i in $(seq 1 100); do sleep 5 & done; wait; echo ALL-STARTED"));
+        assertThat(many.result()).as(log()).isEqualTo(JobState.FAILED);
+        assertThat(log()).doesNotContain("ALL-STARTED");
+
+        Executor.Outcome oom = run(new JobControl(), StepSpec.of("grow", "x=a; while true; do x=$x$x$x; done"));
+        assertThat(oom.result()).as(log()).isEqualTo(JobState.FAILED);
+        assertThat(oom.reason()).contains("OOM killer").contains("48 MiB");
+        assertThat(oom.usage().oomKilled()).isTrue();
+        assertThat(oom.usage().peakMemoryBytes()).isGreaterThan(24L << 20);
+        assertThat(oom.usage().cpuSeconds()).isGreaterThan(0.0);
+    }
 }

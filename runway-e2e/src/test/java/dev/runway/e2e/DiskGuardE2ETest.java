@@ -1,0 +1,87 @@
+package dev.runway.e2e;
+
+import static dev.runway.e2e.Jobs.aJob;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.runway.protocol.JobState;
+import dev.runway.protocol.JobView;
+import dev.runway.protocol.RunnerView;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The disk guard on a real, small file system (a 64 MiB tmpfs mounted as the agent's work directory): below
+ * --min-free-disk the runner takes no jobs, shows as unhealthy with the reason in `runway runners`, removes stale
+ * workspaces, and takes the queued job once space is freed. Needs root to mount; under CI=true it must run.
+ */
+class DiskGuardE2ETest {
+    @TempDir
+    Path root;
+
+    Path mounted;
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (mounted != null)
+            new ProcessBuilder("umount", "-l", mounted.toString()).start().waitFor();
+    }
+
+    @Test
+    void aRunnerShortOfDiskTakesNoJobsSaysWhyAndResumesWhenSpaceReturns() throws Exception {
+        try (Cluster c = new Cluster(root).start()) {
+            Path home = c.workDir("tight").getParent(); // work dir, credential and the filler on one small disk
+            Files.createDirectories(home);
+            Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", home.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            boolean ok = mount.waitFor() == 0;
+            if (!ok && "true".equals(System.getenv("CI")))
+                throw new AssertionError("cannot mount a tmpfs (CI runs as root and must): "
+                        + new String(mount.getInputStream().readAllBytes()));
+            assumeTrue(ok, "cannot mount a tmpfs here (not root): disk guard test skipped");
+            mounted = home;
+            Path filler = home.resolve("filler"); // outside the work dir: the agent does not own it
+            Files.write(filler, new byte[44 << 20]);
+
+            c.startAgent("tight", "linux", "--min-free-disk", "32m");
+            await("the runner reports itself unhealthy")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> runner(c).state().equals("unhealthy"));
+            assertThat(runner(c).unhealthyReason()).contains("low disk space").contains("below the minimum of 32 MiB");
+            Path stale = Files.createDirectories(c.workDir("tight").resolve("job-old-1"));
+            Files.write(stale.resolve("big.bin"), new byte[1 << 20]);
+            await("a stale workspace is cleaned up while space is short")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> !Files.exists(stale));
+            RunwayProcess ls = c.cli("runners");
+            assertThat(ls.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(ls.output()).contains("unhealthy").contains("low disk space");
+
+            JobView job = c.api()
+                    .submit(aJob("waits").labels("linux").step("s", "echo ran").build());
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> c.api().job(job.id()).state() == JobState.QUEUED);
+
+            Files.delete(filler);
+            c.awaitState(job.id(), JobState.SUCCEEDED, Duration.ofSeconds(30));
+            assertThat(runner(c).unhealthyReason()).isNull();
+            assertThat(runner(c).state()).isIn("idle", "busy");
+        }
+    }
+
+    private static RunnerView runner(Cluster c) {
+        return c.api().runners().runners().stream()
+                .filter(r -> r.name().equals("tight"))
+                .findFirst()
+                .orElseThrow();
+    }
+}
