@@ -138,7 +138,12 @@ public final class RunwayAgent {
         String key = config.agentKey();
         StepHost.Factory hosts = switch (config.executor()) {
             case "container" ->
-                new ContainerHosts(ContainerEngine.connect(config.engine()), config.image(), config.limits(), key);
+                new ContainerHosts(
+                        ContainerEngine.connect(config.engine()),
+                        config.image(),
+                        config.limits(),
+                        key,
+                        config.network());
             case "sandbox" ->
                 new ProcessHosts(
                         new StepTracker(config.workDir()),

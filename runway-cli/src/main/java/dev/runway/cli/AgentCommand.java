@@ -108,7 +108,8 @@ final class AgentCommand implements Callable<Integer> {
 
     @Option(
             names = "--no-network",
-            description = "With --executor sandbox: steps get no network (their own empty network namespace).")
+            description = "With --executor sandbox or container: steps get no network (an empty network namespace;"
+                    + " container jobs with services are refused).")
     boolean noNetwork;
 
     @Option(names = "--ephemeral", description = "Run exactly one job, then deregister and exit.")
@@ -152,9 +153,9 @@ final class AgentCommand implements Callable<Integer> {
         if (!List.of("shell", "sandbox", "container").contains(executor))
             throw new CliException(
                     "--executor: '" + executor + "' is not an executor (use shell, sandbox or container)");
-        if (noNetwork && !executor.equals("sandbox"))
-            throw new CliException("--no-network needs --executor sandbox (the " + executor
-                    + " executor does not take the network away)");
+        if (noNetwork && executor.equals("shell"))
+            throw new CliException("--no-network needs --executor sandbox or container (the shell executor cannot"
+                    + " take the network away)");
         if (engine != null && !executor.equals("container"))
             throw new CliException("--engine is for --executor container");
         JobLimits limits;

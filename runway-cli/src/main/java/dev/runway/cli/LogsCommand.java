@@ -62,10 +62,11 @@ final class LogsCommand implements Callable<Integer> {
                 // a requeued job continues in a new attempt: follow that one
                 String latest = api.send("GET", path(jobId, 0, 0, null), null, Duration.ofSeconds(30))
                         .header("Runway-Log-Attempt");
-                if (latest == null || attempt == null || latest.equals(attempt.toString())) return;
+                if (latest == null || latest.equals("0") || latest.equals(String.valueOf(attempt))) return;
+                boolean requeued = attempt != null; // else the job was queued when we started following
                 attempt = Integer.parseInt(latest);
                 offset = 0;
-                out.println("[runway] attempt " + attempt);
+                if (requeued) out.println("[runway] attempt " + attempt);
             }
         }
     }

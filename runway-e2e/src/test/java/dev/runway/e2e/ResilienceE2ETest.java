@@ -13,6 +13,7 @@ import dev.runway.protocol.PollRequest;
 import dev.runway.protocol.RegisterRequest;
 import dev.runway.protocol.RegisterResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -178,6 +179,20 @@ class ResilienceE2ETest {
                                     || p.info().command().orElse("").endsWith("sleep")));
             List<ProcessHandle> leftovers = first.descendants();
             assertThat(JobLifecycleE2ETest.workspaces(c.workDir("phoenix"))).isEqualTo(1);
+            // where the agent may create cgroups (root, cgroup v1 as in CI), the job has one; its restart removes it
+            Path cgroups = Path.of("/sys/fs/cgroup/memory/runway");
+            java.util.function.BooleanSupplier jobCgroup = () -> {
+                try (var s = Files.list(cgroups)) {
+                    return s.anyMatch(p -> p.getFileName().toString().endsWith(job.id() + "-1"));
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            };
+            boolean measured = Files.isDirectory(cgroups) && jobCgroup.getAsBoolean();
+            if ("true".equals(System.getenv("CI")))
+                assertThat(measured)
+                        .as("CI runs as root with cgroup v1: the job has a cgroup")
+                        .isTrue();
 
             first.kill();
             c.startAgent("phoenix", "linux");
@@ -188,6 +203,9 @@ class ResilienceE2ETest {
             await("leftover workspace removed")
                     .atMost(Duration.ofSeconds(15))
                     .until(() -> JobLifecycleE2ETest.workspaces(c.workDir("phoenix")) == 0);
+            if (measured) {
+                await("leftover cgroup removed").atMost(Duration.ofSeconds(15)).until(() -> !jobCgroup.getAsBoolean());
+            }
             assertThat(c.api().runners().runners())
                     .filteredOn(r -> r.name().equals("phoenix"))
                     .hasSize(1);

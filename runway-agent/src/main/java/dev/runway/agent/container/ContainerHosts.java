@@ -35,6 +35,7 @@ public final class ContainerHosts implements StepHost.Factory {
     private final String defaultImage;
     private final JobLimits limits;
     private final String agentKey;
+    private final boolean network;
     /** Whether an image (by id) has bash: the default shell of its steps. */
     private final Map<String, String> shells = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -44,6 +45,13 @@ public final class ContainerHosts implements StepHost.Factory {
      * @param agentKey this agent's label value, so it reaps its own leftovers and no other agent's
      */
     public ContainerHosts(ContainerEngine engine, String defaultImage, JobLimits limits, String agentKey) {
+        this(engine, defaultImage, limits, agentKey, true);
+    }
+
+    /** @param network false: job containers get no network at all, and jobs with services are refused */
+    public ContainerHosts(
+            ContainerEngine engine, String defaultImage, JobLimits limits, String agentKey, boolean network) {
+        this.network = network;
         this.engine = engine;
         this.defaultImage = defaultImage;
         this.limits = limits;
@@ -73,13 +81,18 @@ public final class ContainerHosts implements StepHost.Factory {
         } catch (IllegalArgumentException e) {
             throw new StepHost.JobSetupException(e.getMessage());
         }
+        if ((!network || job.noNetwork()) && !services.isEmpty())
+            throw new StepHost.JobSetupException("this job has services (" + String.join(", ", services.keySet())
+                    + "), but it runs without a network ("
+                    + (network ? "container.options: --network none" : "the runner's --no-network")
+                    + "), so they could not be reached");
         String key = workspace.getFileName().toString();
         Map<String, String> labels = Map.of(ContainerEngine.LABEL_AGENT, agentKey, ContainerEngine.LABEL_JOB, key);
         Host host = new Host(labels);
         boolean ok = false;
         try {
             engine.ping();
-            host.network = engine.createNetwork("runway-" + key, labels);
+            if (network) host.network = engine.createNetwork("runway-" + key, labels);
             for (Map.Entry<String, ContainerSpec> s : services.entrySet()) {
                 startService(host, key, s.getKey(), s.getValue(), labels, out, control);
             }
@@ -94,7 +107,7 @@ public final class ContainerHosts implements StepHost.Factory {
                     env(job.env()),
                     IDLE,
                     List.of(),
-                    "runway-" + key,
+                    network && !job.noNetwork() ? "runway-" + key : "none",
                     List.of(),
                     List.of(workspace + ":" + workspace, filesDir + ":" + filesDir),
                     jobLimits,
@@ -135,6 +148,9 @@ public final class ContainerHosts implements StepHost.Factory {
             throws ContainerEngine.EngineException, StepHost.JobSetupException, InterruptedException {
         InspectImageResponse image = engine.ensureImage(s.image(), s.credentials(), out::line);
         out.line("[runway] starting service '" + name + "' from " + s.image());
+        if (!s.ports().isEmpty())
+            out.line("[runway] service '" + name + "': ports " + s.ports() + " are not published on the runner's host;"
+                    + " steps reach the service as " + name + ":<port>");
         String id = engine.start(new ContainerEngine.ContainerRequest(
                 s.image(),
                 "runway-" + key + "-" + name,

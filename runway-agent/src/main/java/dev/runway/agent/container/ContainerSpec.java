@@ -21,7 +21,9 @@ public record ContainerSpec(
         Map<String, String> credentials,
         JobLimits limits,
         String user,
-        HealthCheck health) {
+        HealthCheck health,
+        List<String> ports,
+        boolean noNetwork) {
 
     /** A service's health check, run by the agent inside the container until it passes. */
     public record HealthCheck(String command, Duration interval, Duration timeout, int retries, Duration startPeriod) {}
@@ -37,7 +39,8 @@ public record ContainerSpec(
             "--health-interval",
             "--health-timeout",
             "--health-retries",
-            "--health-start-period");
+            "--health-start-period",
+            "--network none");
 
     private static final java.util.Set<String> KNOWN = java.util.Set.of(
             "--cpus",
@@ -53,7 +56,9 @@ public record ContainerSpec(
             "--health-interval",
             "--health-timeout",
             "--health-retries",
-            "--health-start-period");
+            "--health-start-period",
+            "--network",
+            "--net");
 
     /** Parses one {@code container:} or service value; {@code what} names it in messages. */
     public static ContainerSpec parse(Object value, String what) {
@@ -75,7 +80,11 @@ public record ContainerSpec(
         Map<String, String> credentials = strings(m.get("credentials"), what + ".credentials");
         Options o = options(m.get("options") == null ? "" : String.valueOf(m.get("options")), what);
         o.env.forEach(env::putIfAbsent);
-        return new ContainerSpec(String.valueOf(image).strip(), env, credentials, o.limits(), o.user, o.health());
+        List<String> ports = m.get("ports") instanceof List<?> l
+                ? l.stream().map(String::valueOf).toList()
+                : m.get("ports") == null ? List.of() : List.of(String.valueOf(m.get("ports")));
+        return new ContainerSpec(
+                String.valueOf(image).strip(), env, credentials, o.limits(), o.user, o.health(), ports, o.noNetwork);
     }
 
     private static Map<String, String> strings(Object v, String what) {
@@ -91,6 +100,7 @@ public record ContainerSpec(
         Long memory;
         Integer pids;
         String user;
+        boolean noNetwork;
         final Map<String, String> env = new LinkedHashMap<>();
         String healthCmd;
         Duration interval = Duration.ofSeconds(1);
@@ -147,6 +157,12 @@ public record ContainerSpec(
                     case "--health-timeout" -> o.timeout = duration(value);
                     case "--health-retries" -> o.retries = JobLimits.parsePids(value);
                     case "--health-start-period" -> o.startPeriod = duration(value);
+                    case "--network", "--net" -> {
+                        if (!value.equals("none"))
+                            throw new IllegalArgumentException("only 'none' is accepted (a job may give up its network,"
+                                    + " not join another one)");
+                        o.noNetwork = true;
+                    }
                     default -> throw new IllegalStateException(flag);
                 }
             } catch (IllegalArgumentException e) {

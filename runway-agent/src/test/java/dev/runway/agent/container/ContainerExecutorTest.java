@@ -254,4 +254,28 @@ class ContainerExecutorTest {
         assertThat(hosts.reapLeftovers()).isEqualTo(2);
         assertThat(engine.networks(labels)).doesNotContain(net);
     }
+
+    @Test
+    void withoutNetworkAJobSeesOnlyLoopbackAndServicesAreRefused() {
+        executor = new ShellExecutor(new ContainerHosts(engine, TestEngine.IMAGE, JobLimits.NONE, agentKey, false));
+        Executor.Outcome o =
+                run(new JobControl(), null, Map.of(), StepSpec.of("net", "echo links: $(ls /sys/class/net)"));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log()).contains("links: lo\n");
+
+        Executor.Outcome refused =
+                run(new JobControl(), null, Map.of("web", TestEngine.WEB_IMAGE), StepSpec.of("n", "echo NEVER"));
+        assertThat(refused.result()).isEqualTo(JobState.FAILED);
+        assertThat(refused.reason()).contains("runs without a network (the runner's --no-network)");
+
+        executor = new ShellExecutor(hosts); // a runner with network, a job that gives it up
+        Executor.Outcome perJob = run(
+                new JobControl(),
+                Map.of("image", TestEngine.IMAGE, "options", "--network none"),
+                Map.of(),
+                StepSpec.of("net", "echo job links: $(ls /sys/class/net)"));
+        assertThat(perJob.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log()).contains("job links: lo\n");
+        assertThat(log()).doesNotContain("NEVER");
+    }
 }

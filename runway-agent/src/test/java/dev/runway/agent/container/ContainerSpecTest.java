@@ -43,7 +43,12 @@ class ContainerSpecTest {
 
     @Test
     void flagsThatWidenAccessToTheHostAreRefusedByName() {
-        for (String flag : List.of("--privileged", "--cap-add SYS_ADMIN", "--network host", "-v /:/host")) {
+        assertThatThrownBy(() -> ContainerSpec.parse(Map.of("image", "x", "options", "--network host"), "container"))
+                .hasMessageContaining("only 'none' is accepted");
+        assertThat(ContainerSpec.parse(Map.of("image", "x", "options", "--network=none"), "c")
+                        .noNetwork())
+                .isTrue();
+        for (String flag : List.of("--privileged", "--cap-add SYS_ADMIN", "--device /dev/sda", "-v /:/host")) {
             assertThatThrownBy(() -> ContainerSpec.parse(Map.of("image", "x", "options", flag), "container"))
                     .hasMessageContaining("container.options: " + flag.split(" ")[0] + " is not supported")
                     .hasMessageContaining("--cpus");

@@ -127,6 +127,7 @@ final class JobRoutes {
         String id = ctx.pathParam("id");
         JobRecord job = find(id);
         long offset = longParam(ctx, "offset", 0);
+        boolean attemptGiven = ctx.queryParam("attempt") != null;
         int attempt = intParam(ctx, "attempt", job.attempt(), 0, Integer.MAX_VALUE);
         long waitMs = intParam(ctx, "wait", 0, 0, Integer.MAX_VALUE) * 1000L;
         waitMs = Math.min(waitMs, MAX_LOG_WAIT_SECONDS * 1000L);
@@ -134,6 +135,8 @@ final class JobRoutes {
         while (true) {
             CompletableFuture<Void> ticket = s.jobEvents().ticket(id);
             job = s.jobs().get(id);
+            // a queued job followed without an attempt: its first attempt started while we waited, follow that one
+            if (!attemptGiven && attempt == 0 && job.attempt() > 0) attempt = job.attempt();
             boolean finished = job.state().isTerminal() || job.attempt() != attempt;
             LogStore.Slice slice = attempt == 0
                     ? new LogStore.Slice(new byte[0], offset)
