@@ -88,7 +88,10 @@ final class JobRun {
             env.put("GITHUB_WORKSPACE", workspace.toString());
             if (a.spec().workflow()) env.putAll(githubEnvironment(a.spec().contexts()));
             env.putAll(a.spec().env());
-            Executor.Outcome outcome = executor.run(a.spec(), workspace, env, spool, control, jobApi(), secrets);
+            // the runner's own (runway run --secret), overridden by what the control plane delivered for this attempt
+            Map<String, String> jobSecrets = new HashMap<>(secrets);
+            jobSecrets.putAll(a.secrets());
+            Executor.Outcome outcome = executor.run(a.spec(), workspace, env, spool, control, jobApi(), jobSecrets);
             JobControl.Stop stop = control.stopped();
             if (stop != null && stop.abandon()) {
                 spool.abandon();

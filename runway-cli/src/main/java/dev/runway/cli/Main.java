@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             ArtifactsCommand.class,
             RunnersCommand.class,
             TokenCommand.class,
+            SecretsCommand.class,
             ValidateCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -105,6 +105,12 @@ final class ServerCommand implements Callable<Integer> {
             description = "Bootstrap admin API token (rwa_...); default: generated once into <data-dir>/admin-token.")
     String adminToken;
 
+    @Option(
+            names = "--master-key-file",
+            description = "The key that encrypts secrets at rest (created with mode 0600 on first start; replicas"
+                    + " on one database must share it). Default <data-dir>/master.key.")
+    Path masterKeyFile;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig cfg = toConfig();
@@ -150,7 +156,8 @@ final class ServerCommand implements Callable<Integer> {
                 maxAttempts,
                 maxLogSize,
                 maxBodySize,
-                blankToNull(adminToken));
+                blankToNull(adminToken),
+                masterKeyFile);
     }
 
     static String blankToNull(String s) {

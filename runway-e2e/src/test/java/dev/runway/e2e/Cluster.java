@@ -121,6 +121,12 @@ final class Cluster implements AutoCloseable {
         return track(RunwayProcess.start(logDir, "cli", env, List.of(args)));
     }
 
+    /** Runs the CLI with {@code stdin} as its standard input. */
+    RunwayProcess cliWithInput(Path stdin, String... args) {
+        Map<String, String> env = Map.of("RUNWAY_URL", url(), "RUNWAY_TOKEN", adminToken());
+        return track(RunwayProcess.start(logDir, "cli", env, List.of(args), null, stdin));
+    }
+
     JobView awaitState(String jobId, JobState state, Duration timeout) {
         await("job " + jobId + " reaches " + state)
                 .atMost(timeout)

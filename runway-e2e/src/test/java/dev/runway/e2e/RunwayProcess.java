@@ -33,6 +33,12 @@ final class RunwayProcess implements AutoCloseable {
 
     /** As above, in the working directory {@code cwd} (null: this process's). */
     static RunwayProcess start(Path logDir, String label, Map<String, String> env, List<String> args, Path cwd) {
+        return start(logDir, label, env, args, cwd, null);
+    }
+
+    /** As above, with standard input read from {@code stdin} (null: none). */
+    static RunwayProcess start(
+            Path logDir, String label, Map<String, String> env, List<String> args, Path cwd, Path stdin) {
         try {
             Files.createDirectories(logDir);
             Path out = Files.createTempFile(logDir, label + "-", ".log");
@@ -47,6 +53,7 @@ final class RunwayProcess implements AutoCloseable {
             ProcessBuilder pb =
                     new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
             if (cwd != null) pb.directory(cwd.toFile());
+            if (stdin != null) pb.redirectInput(stdin.toFile());
             pb.environment().keySet().removeIf(k -> k.startsWith("RUNWAY_"));
             pb.environment().putAll(env);
             return new RunwayProcess(pb.start(), out, label);

@@ -9,6 +9,8 @@ import dev.runway.server.http.HttpApi;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunPlanner;
 import dev.runway.server.runs.RunScheduler;
+import dev.runway.server.secrets.MasterKey;
+import dev.runway.server.secrets.SecretStore;
 import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.Database;
 import dev.runway.server.store.JobStore;
@@ -86,6 +88,7 @@ public final class RunwayServer implements AutoCloseable {
                     logs,
                     dispatcher,
                     jobEvents,
+                    new SecretStore(db, MasterKey.loadOrCreate(config.masterKeyFile())),
                     clock);
             http.start();
         } catch (RuntimeException e) {

@@ -22,6 +22,8 @@ import java.time.Duration;
  * @param maxBodyBytes largest accepted request body
  * @param adminToken bootstrap admin API token; null means generate one on first start and keep it in
  *     {@code dataDir/admin-token} (mode 0600)
+ * @param masterKeyFile the key that encrypts secrets at rest (base64, mode 0600); null means
+ *     {@code <dataDir>/master.key}, created on first start
  */
 public record ServerConfig(
         String host,
@@ -37,7 +39,45 @@ public record ServerConfig(
         int defaultMaxAttempts,
         long maxLogBytes,
         long maxBodyBytes,
-        String adminToken) {
+        String adminToken,
+        Path masterKeyFile) {
+
+    public ServerConfig {
+        if (masterKeyFile == null && dataDir != null) masterKeyFile = dataDir.resolve("master.key");
+    }
+
+    public ServerConfig(
+            String host,
+            int port,
+            Path dataDir,
+            String databaseUrl,
+            String databaseUser,
+            String databasePassword,
+            Duration leaseTimeout,
+            Duration heartbeatInterval,
+            Duration longPollMax,
+            Duration defaultJobTimeout,
+            int defaultMaxAttempts,
+            long maxLogBytes,
+            long maxBodyBytes,
+            String adminToken) {
+        this(
+                host,
+                port,
+                dataDir,
+                databaseUrl,
+                databaseUser,
+                databasePassword,
+                leaseTimeout,
+                heartbeatInterval,
+                longPollMax,
+                defaultJobTimeout,
+                defaultMaxAttempts,
+                maxLogBytes,
+                maxBodyBytes,
+                adminToken,
+                null);
+    }
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8420;
@@ -82,6 +122,7 @@ public record ServerConfig(
                 defaultMaxAttempts,
                 maxLogBytes,
                 maxBodyBytes,
-                adminToken);
+                adminToken,
+                masterKeyFile);
     }
 }

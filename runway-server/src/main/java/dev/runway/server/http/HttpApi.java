@@ -46,6 +46,7 @@ public final class HttpApi {
             LogStore logs,
             Dispatcher dispatcher,
             Wakeups jobEvents,
+            dev.runway.server.secrets.SecretStore secrets,
             InstantSource clock) {
         Auth auth = new Auth(apiTokens, runners, jobs, clock);
         Javalin app = Javalin.create(cfg -> {
@@ -77,12 +78,14 @@ public final class HttpApi {
                 runners,
                 dispatcher,
                 jobEvents,
+                secrets,
                 clock);
         new JobRoutes(services).register(app);
         new RunRoutes(services).register(app);
         new ArtifactRoutes(services).register(app);
         new CacheRoutes(services).register(app);
         new RunnerRoutes(services).register(app);
+        new SecretRoutes(services).register(app);
         new RunnerProtocolRoutes(services).register(app);
 
         app.exception(ApiException.class, (e, ctx) -> {

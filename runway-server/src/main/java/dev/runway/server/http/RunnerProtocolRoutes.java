@@ -10,6 +10,7 @@ import dev.runway.protocol.Json;
 import dev.runway.protocol.LogAppendResponse;
 import dev.runway.protocol.PollRequest;
 import dev.runway.protocol.RunnerHealth;
+import dev.runway.server.secrets.SecretReferences;
 import dev.runway.server.store.AttemptRecord;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
@@ -23,6 +24,8 @@ import java.util.Map;
 
 /** What runners call: long-poll for work, then heartbeat, stream logs and complete with the attempt's job token. */
 final class RunnerProtocolRoutes {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunnerProtocolRoutes.class);
+
     private final java.util.concurrent.ConcurrentHashMap<String, Long> lastTouch =
             new java.util.concurrent.ConcurrentHashMap<>();
     static final long TOUCH_EVERY_MILLIS = 1000;
@@ -87,13 +90,32 @@ final class RunnerProtocolRoutes {
         // the job runs with the timeout the server decided, whatever the submitted spec said
         JobSpec effective = spec.withLimits((int) Math.max(1, job.timeoutMs() / 1000), job.maxAttempts());
         s.jobEvents().signal(job.id());
+        // the secrets its steps mention, decrypted for this attempt only (a workflow job's repository first)
+        Map<String, String> secrets = Map.of();
+        if (spec.workflow()) {
+            Object github = spec.contexts().get("github");
+            Object repo = github instanceof Map<?, ?> g ? g.get("repository") : null;
+            try {
+                secrets = s.secrets()
+                        .resolve(repo == null ? null : String.valueOf(repo), SecretReferences.in(job.specJson()));
+            } catch (IllegalStateException e) {
+                log.error("job {}: cannot deliver its secrets: {}", job.id(), e.getMessage());
+            }
+            if (!secrets.isEmpty())
+                log.info(
+                        "job {} attempt {}: secrets {} delivered",
+                        job.id(),
+                        job.attempt(),
+                        new java.util.TreeSet<>(secrets.keySet()));
+        }
         ctx.json(new Assignment(
                 job.id(),
                 job.attempt(),
                 claim.jobToken(),
                 effective,
                 (int) s.config().leaseTimeout().toSeconds(),
-                (int) Math.max(1, s.config().heartbeatInterval().toSeconds())));
+                (int) Math.max(1, s.config().heartbeatInterval().toSeconds()),
+                secrets));
     }
 
     /** Records contact with a runner, at most once a second per runner: "last seen" needs no more, the database less. */

@@ -27,4 +27,5 @@ record Services(
         RunnerStore runners,
         Dispatcher dispatcher,
         Wakeups jobEvents,
+        dev.runway.server.secrets.SecretStore secrets,
         InstantSource clock) {}

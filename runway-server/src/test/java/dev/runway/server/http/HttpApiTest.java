@@ -313,4 +313,40 @@ class HttpApiTest {
                 "stale_attempt",
                 "no longer current");
     }
+
+    @Test
+    void secretsAreWriteOnlyAndBadInputIsRefusedWithAMessage() throws Exception {
+        String path = ApiPaths.SECRET.replace("{name}", "NPM_TOKEN");
+        Answer put = call(
+                "PUT",
+                path + "?repo=acme/web",
+                admin(),
+                json(new dev.runway.protocol.SecretView.SetRequest("npm-token-value-123")));
+        assertThat(put.status()).as(put.body()).isEqualTo(201);
+        assertThat(put.body()).doesNotContain("npm-token-value-123");
+        Answer list = call("GET", ApiPaths.SECRETS, admin(), null);
+        assertThat(list.status()).isEqualTo(200);
+        assertThat(list.body()).contains("NPM_TOKEN", "acme/web").doesNotContain("npm-token-value-123");
+
+        assertError(call("PUT", path, admin(), "{\"value\": \"\"}"), 400, "bad_request", "value: required");
+        assertError(call("PUT", path, admin(), "not json"), 400, "bad_request", "");
+        assertError(
+                call(
+                        "PUT",
+                        ApiPaths.SECRET.replace("{name}", "9x"),
+                        admin(),
+                        json(java.util.Map.of("value", "abcdef"))),
+                400,
+                "bad_request",
+                "is not valid");
+        assertError(
+                call("PUT", path + "?repo=..%2F..", admin(), json(java.util.Map.of("value", "abcdef"))),
+                400,
+                "bad_request",
+                "is not owner/name");
+        assertError(call("GET", ApiPaths.SECRETS, null, null), 401, "unauthorized", "missing Authorization");
+        assertError(call("DELETE", path, admin(), null), 404, "not_found", "no secret NPM_TOKEN");
+        assertThat(call("DELETE", path + "?repo=acme/web", admin(), null).status())
+                .isEqualTo(204);
+    }
 }

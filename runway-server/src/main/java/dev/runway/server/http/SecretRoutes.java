@@ -1,0 +1,112 @@
+package dev.runway.server.http;
+
+import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.Json;
+import dev.runway.protocol.SecretView;
+import dev.runway.server.secrets.MasterKey;
+import dev.runway.server.secrets.SecretStore;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Secrets (admin only): set, list, delete, and rotate the master key. No call returns a value: secrets go in here
+ * and out only to the attempt of a job that references them.
+ */
+final class SecretRoutes {
+    private static final Logger log = LoggerFactory.getLogger(SecretRoutes.class);
+    private final Services s;
+
+    SecretRoutes(Services s) {
+        this.s = s;
+    }
+
+    void register(Javalin app) {
+        app.get(ApiPaths.SECRETS, ctx -> {
+            s.auth().admin(ctx);
+            String repo = ctx.queryParam("repo");
+            String scope = repo == null ? null : scope(repo);
+            ctx.json(new SecretView.SecretList(
+                    s.secrets().list(scope).stream().map(x -> view(x, null)).toList()));
+        });
+        app.put(ApiPaths.SECRET, this::set);
+        app.delete(ApiPaths.SECRET, ctx -> {
+            s.auth().admin(ctx);
+            String scope = scope(ctx.queryParam("repo"));
+            String name = name(ctx);
+            if (!s.secrets().delete(scope, name))
+                throw ApiException.notFound("no secret " + name + (scope.isEmpty() ? "" : " for " + scope));
+            log.info("secret {}{} deleted", name, scope.isEmpty() ? "" : " (" + scope + ")");
+            ctx.status(204);
+        });
+        app.post(ApiPaths.SECRETS_ROTATE_KEY, ctx -> {
+            s.auth().admin(ctx);
+            MasterKey next = MasterKey.generate();
+            int n;
+            try {
+                // the new key file first: should the re-encryption fail, the old key still opens every row (kept
+                // as <file>.previous as well)
+                MasterKey.replace(s.config().masterKeyFile(), next);
+                n = s.secrets().rotate(next, s.clock().millis());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the new master key", e);
+            }
+            log.info("master key rotated to {}: {} secret(s) re-encrypted", next.id(), n);
+            ctx.json(new SecretView.Rotated(n, next.id()));
+        });
+    }
+
+    private void set(Context ctx) {
+        s.auth().admin(ctx);
+        String scope = scope(ctx.queryParam("repo"));
+        String name = name(ctx);
+        SecretView.SetRequest req = Bodies.json(
+                ctx, Json.lenient(), SecretView.SetRequest.class, s.config().maxBodyBytes());
+        if (req.value() == null || req.value().isEmpty()) throw ApiException.badRequest("value: required, not empty");
+        boolean created;
+        try {
+            created = s.secrets().set(scope, name, req.value(), s.clock().millis());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        String warning = req.value().strip().length() < SecretStore.MIN_MASKED_LENGTH
+                ? "the value is shorter than " + SecretStore.MIN_MASKED_LENGTH
+                        + " characters: it will not be masked in job logs"
+                : null;
+        log.info("secret {}{} {}", name, scope.isEmpty() ? "" : " (" + scope + ")", created ? "created" : "updated");
+        SecretStore.Secret stored = s.secrets().list(scope).stream()
+                .filter(x -> x.name().equals(name))
+                .findFirst()
+                .orElseThrow();
+        ctx.status(created ? 201 : 200).json(view(stored, warning));
+    }
+
+    private static String name(Context ctx) {
+        try {
+            return SecretStore.name(ctx.pathParam("name"));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    private static String scope(String repo) {
+        try {
+            return SecretStore.scope(repo);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("repo: " + e.getMessage());
+        }
+    }
+
+    private static SecretView view(SecretStore.Secret x, String warning) {
+        return new SecretView(
+                x.scope().isEmpty() ? null : x.scope(),
+                x.name(),
+                Instant.ofEpochMilli(x.createdAt()),
+                Instant.ofEpochMilli(x.updatedAt()),
+                warning);
+    }
+}
