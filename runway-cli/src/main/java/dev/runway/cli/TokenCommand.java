@@ -1,6 +1,7 @@
 package dev.runway.cli;
 
 import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.ApiTokenView;
 import dev.runway.protocol.RegistrationTokenRequest;
 import dev.runway.protocol.RegistrationTokenView;
 import java.time.Instant;
@@ -13,8 +14,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "token",
         mixinStandardHelpOptions = true,
-        description = "Create and list registration tokens (admin).",
-        subcommands = {TokenCommand.Create.class, TokenCommand.Ls.class})
+        description = "Create, list and revoke API tokens (with a role) and runner registration tokens (admin).",
+        subcommands = {TokenCommand.Create.class, TokenCommand.Ls.class, TokenCommand.Revoke.class})
 final class TokenCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -27,21 +28,28 @@ final class TokenCommand implements Runnable {
     @Command(
             name = "create",
             mixinStandardHelpOptions = true,
-            description = "Create a short-lived registration token for `runway agent --token`; prints only the token.")
+            description = "Create an API token with a role (--role), or a short-lived runner registration token for"
+                    + " `runway agent --token` (--registration). Prints only the token, once: keep it.")
     static final class Create implements Callable<Integer> {
         @Mixin
         ClientOptions client;
 
-        @Option(
-                names = "--registration",
-                required = true,
-                description = "A runner registration token (the only kind for now).")
+        @Option(names = "--registration", description = "A runner registration token.")
         boolean registration;
 
         @Option(
+                names = "--role",
+                description = "An API token with this role: viewer (read), operator (also submit and cancel) or"
+                        + " admin (also tokens, secrets, runners).")
+        String role;
+
+        @Option(names = "--name", description = "What the API token is for (shown by `token ls`).")
+        String name;
+
+        @Option(
                 names = "--expires",
-                defaultValue = "1h",
-                description = "Lifetime, e.g. 30m, 1h, 7d (default ${DEFAULT-VALUE}; at most 30d).")
+                description = "Lifetime, e.g. 30m, 1h, 7d (registration: default 1h, at most 30d; API token: default"
+                        + " 90d, at most 366d).")
         String expires;
 
         @Option(
@@ -52,10 +60,22 @@ final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() {
+            if (registration == (role != null))
+                throw new CliException("give either --registration or --role viewer|operator|admin");
+            if (role != null) {
+                ApiTokenView t = client.client()
+                        .post(
+                                ApiPaths.API_TOKENS,
+                                new ApiTokenView.CreateRequest(role, expires, name),
+                                ApiTokenView.class);
+                System.out.println(t.token());
+                System.err.println("API token " + t.id() + " (" + t.role() + "): expires " + t.expiresAt());
+                return 0;
+            }
             RegistrationTokenView t = client.client()
                     .post(
                             ApiPaths.REGISTRATION_TOKENS,
-                            new RegistrationTokenRequest(expires, maxUses),
+                            new RegistrationTokenRequest(expires == null ? "1h" : expires, maxUses),
                             RegistrationTokenView.class);
             System.out.println(t.token());
             System.err.println(
@@ -67,13 +87,37 @@ final class TokenCommand implements Runnable {
     @Command(
             name = "ls",
             mixinStandardHelpOptions = true,
-            description = "List registration tokens (never their values).")
+            description = "List API tokens and registration tokens (never their values).")
     static final class Ls implements Callable<Integer> {
         @Mixin
         ClientOptions client;
 
         @Override
         public Integer call() {
+            ApiTokenView.TokenList api = client.client().get(ApiPaths.API_TOKENS, ApiTokenView.TokenList.class);
+            Instant at = Instant.now();
+            System.out.println("API tokens:");
+            System.out.print(Format.table(
+                    List.of("ID", "ROLE", "NAME", "CREATED", "EXPIRES", "LAST USED", "STATE"),
+                    api.tokens().stream()
+                            .map(t -> List.of(
+                                    t.id(),
+                                    t.role(),
+                                    t.name() == null ? "-" : t.name(),
+                                    Format.age(t.createdAt(), at),
+                                    t.expiresAt() == null
+                                            ? "never"
+                                            : t.expiresAt().toString(),
+                                    t.lastUsedAt() == null ? "never" : Format.age(t.lastUsedAt(), at),
+                                    t.revoked()
+                                            ? "revoked"
+                                            : t.expiresAt() != null
+                                                            && t.expiresAt().isBefore(at)
+                                                    ? "expired"
+                                                    : "valid"))
+                            .toList()));
+            System.out.println();
+            System.out.println("Registration tokens:");
             RegistrationTokenView[] all =
                     client.client().get(ApiPaths.REGISTRATION_TOKENS, RegistrationTokenView[].class);
             Instant now = Instant.now();
@@ -91,6 +135,28 @@ final class TokenCommand implements Runnable {
                                                     ? "expired"
                                                     : t.uses() >= t.maxUses() ? "used up" : "valid"))
                             .toList()));
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "revoke",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Revoke an API token (at...) or a registration token (rt...) by its id; it is refused from its"
+                            + " next request on.")
+    static final class Revoke implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Override
+        public Integer call() {
+            String template = id.startsWith("rt") ? ApiPaths.REGISTRATION_TOKEN : ApiPaths.API_TOKEN;
+            client.client().delete(Ids.path(template, id, "token"));
+            System.out.println("revoked " + id);
             return 0;
         }
     }

@@ -29,6 +29,9 @@ public final class ApiPaths {
     public static final String RUNNERS_REGISTER = PREFIX + "/runners/register"; // POST
     public static final String RUNNER_SELF = PREFIX + "/runner"; // DELETE deregister (ephemeral)
     public static final String RUNNER_JOBS_NEXT = PREFIX + "/runner/jobs/next"; // POST long-poll
+    public static final String API_TOKENS = PREFIX + "/tokens"; // POST create, GET list (admin)
+    public static final String API_TOKEN = API_TOKENS + "/{id}"; // DELETE revoke (admin)
+    public static final String REGISTRATION_TOKEN = PREFIX + "/tokens/registration/{id}"; // DELETE revoke (admin)
     public static final String SECRETS = PREFIX + "/secrets"; // GET list (admin)
     public static final String SECRET = SECRETS + "/{name}"; // PUT set, DELETE remove (admin), ?repo=owner/name
     public static final String SECRETS_ROTATE_KEY = SECRETS + "/rotate-key"; // POST re-encrypt under a new key

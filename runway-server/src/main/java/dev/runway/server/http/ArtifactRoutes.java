@@ -36,11 +36,11 @@ final class ArtifactRoutes {
             ctx.json(list(job.runId()));
         });
         app.get(ApiPaths.RUN_ARTIFACTS, ctx -> {
-            s.auth().user(ctx);
+            s.auth().viewer(ctx);
             ctx.json(list(run(ctx)));
         });
         app.get(ApiPaths.RUN_ARTIFACT, ctx -> {
-            s.auth().user(ctx);
+            s.auth().viewer(ctx);
             send(ctx, run(ctx), ctx.pathParam("name"));
         });
     }

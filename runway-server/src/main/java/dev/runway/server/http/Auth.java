@@ -1,5 +1,6 @@
 package dev.runway.server.http;
 
+import dev.runway.protocol.Role;
 import dev.runway.protocol.TokenPrefixes;
 import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.AttemptRecord;
@@ -23,19 +24,48 @@ final class Auth {
         this.clock = clock;
     }
 
+    /** Any valid API token. */
     ApiTokenStore.ApiToken user(Context ctx) {
         String t = bearer(ctx, TokenPrefixes.API, "an API token");
         ApiTokenStore.ApiToken token = apiTokens.byToken(t);
         if (token == null) throw ApiException.unauthorized("API token not recognised");
         if (token.revoked()) throw ApiException.unauthorized("API token was revoked");
-        if (token.expiresAt() != null && token.expiresAt() <= clock.millis())
-            throw ApiException.unauthorized("API token expired");
+        long now = clock.millis();
+        if (token.expiresAt() != null && token.expiresAt() <= now) throw ApiException.unauthorized("API token expired");
+        apiTokens.used(token, now);
         return token;
     }
 
-    void admin(Context ctx) {
-        if (!"admin".equals(user(ctx).role()))
-            throw new ApiException(403, "forbidden", "this call needs the admin role");
+    /** An API token whose role includes {@code needed}; 403 naming both roles otherwise. */
+    ApiTokenStore.ApiToken require(Context ctx, Role needed) {
+        ApiTokenStore.ApiToken t = user(ctx);
+        Role has;
+        try {
+            has = Role.fromWire(t.role());
+        } catch (IllegalArgumentException e) {
+            has = Role.VIEWER;
+        }
+        if (!has.includes(needed))
+            throw new ApiException(
+                    403,
+                    "forbidden",
+                    "this call needs the " + needed.wireName() + " role; this token has " + has.wireName());
+        return t;
+    }
+
+    /** Reading jobs, runs, logs, artifacts and runners. */
+    ApiTokenStore.ApiToken viewer(Context ctx) {
+        return require(ctx, Role.VIEWER);
+    }
+
+    /** Submitting and cancelling. */
+    ApiTokenStore.ApiToken operator(Context ctx) {
+        return require(ctx, Role.OPERATOR);
+    }
+
+    /** Tokens, secrets, runners. */
+    ApiTokenStore.ApiToken admin(Context ctx) {
+        return require(ctx, Role.ADMIN);
     }
 
     RunnerRecord runner(Context ctx) {

@@ -68,6 +68,7 @@ public final class HttpApi {
         Services services = new Services(
                 config,
                 auth,
+                apiTokens,
                 jobs,
                 runs,
                 scheduler,
@@ -86,6 +87,7 @@ public final class HttpApi {
         new CacheRoutes(services).register(app);
         new RunnerRoutes(services).register(app);
         new SecretRoutes(services).register(app);
+        new TokenRoutes(services).register(app);
         new RunnerProtocolRoutes(services).register(app);
 
         app.exception(ApiException.class, (e, ctx) -> {

@@ -30,7 +30,7 @@ final class JobRoutes {
         app.post(ApiPaths.JOBS, this::submit);
         app.get(ApiPaths.JOBS, this::list);
         app.get(ApiPaths.JOB, ctx -> {
-            s.auth().user(ctx);
+            s.auth().viewer(ctx);
             ctx.json(view(find(ctx.pathParam("id"))));
         });
         app.post(ApiPaths.JOB_CANCEL, this::cancel);
@@ -38,7 +38,7 @@ final class JobRoutes {
     }
 
     private void submit(Context ctx) throws JsonProcessingException {
-        s.auth().user(ctx);
+        s.auth().operator(ctx);
         JobSpec spec = Bodies.json(ctx, Json.strict(), JobSpec.class, s.config().maxBodyBytes());
         validate(spec);
         Set<String> labels = Labels.normalise(spec.labels());
@@ -88,7 +88,7 @@ final class JobRoutes {
     }
 
     private void list(Context ctx) {
-        s.auth().user(ctx);
+        s.auth().viewer(ctx);
         String state = ctx.queryParam("state");
         JobState filter;
         try {
@@ -102,7 +102,7 @@ final class JobRoutes {
     }
 
     private void cancel(Context ctx) {
-        s.auth().user(ctx);
+        s.auth().operator(ctx);
         String id = ctx.pathParam("id");
         switch (s.jobs().cancel(id, s.clock().millis())) {
             case NOT_FOUND -> throw ApiException.notFound("no job with id '" + id + "'");
@@ -123,7 +123,7 @@ final class JobRoutes {
     }
 
     private void logs(Context ctx) {
-        s.auth().user(ctx);
+        s.auth().viewer(ctx);
         String id = ctx.pathParam("id");
         JobRecord job = find(id);
         long offset = longParam(ctx, "offset", 0);

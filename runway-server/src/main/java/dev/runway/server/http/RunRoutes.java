@@ -31,18 +31,18 @@ final class RunRoutes {
     void register(Javalin app) {
         app.post(ApiPaths.RUNS, this::start);
         app.get(ApiPaths.RUNS, ctx -> {
-            s.auth().user(ctx);
+            s.auth().viewer(ctx);
             int limit = JobRoutes.intParam(ctx, "limit", 50, 1, 1000);
             ctx.json(new RunList(s.runs().list(limit).stream()
                     .map(r -> Views.run(r, null, s.clock().millis()))
                     .toList()));
         });
         app.get(ApiPaths.RUN, ctx -> {
-            s.auth().user(ctx);
+            s.auth().viewer(ctx);
             ctx.json(view(find(ctx.pathParam("id"))));
         });
         app.post(ApiPaths.RUN_CANCEL, ctx -> {
-            s.auth().user(ctx);
+            s.auth().operator(ctx);
             RunRecord r = find(ctx.pathParam("id"));
             if (r.state().isTerminal())
                 throw new ApiException(
@@ -54,7 +54,7 @@ final class RunRoutes {
     }
 
     private void start(Context ctx) throws JsonProcessingException {
-        s.auth().user(ctx);
+        s.auth().operator(ctx);
         RunRequest req =
                 Bodies.json(ctx, Json.strict(), RunRequest.class, s.config().maxBodyBytes());
         if (req.workflow() == null || req.workflow().isBlank())

@@ -45,7 +45,7 @@ final class RunnerRoutes {
         });
         app.post(ApiPaths.RUNNERS_REGISTER, this::registerRunner);
         app.get(ApiPaths.RUNNERS, ctx -> {
-            s.auth().user(ctx);
+            s.auth().viewer(ctx);
             long now = s.clock().millis();
             long offlineAfter = Math.max(
                             s.config().leaseTimeout().toMillis(),

@@ -17,6 +17,7 @@ import java.time.InstantSource;
 record Services(
         ServerConfig config,
         Auth auth,
+        dev.runway.server.store.ApiTokenStore apiTokens,
         JobStore jobs,
         RunStore runs,
         RunScheduler scheduler,

@@ -119,6 +119,12 @@ public final class RunnerStore {
         return token;
     }
 
+    /** True if the registration token existed and was not revoked yet. */
+    public boolean revokeRegistrationToken(String id) {
+        return db.tx(c -> Sql.update(c, "UPDATE registration_tokens SET revoked = 1 WHERE id = ? AND revoked = 0", id))
+                == 1;
+    }
+
     public record RegistrationTokenRecord(
             String id, long createdAt, long expiresAt, int maxUses, int uses, boolean revoked) {}
 
