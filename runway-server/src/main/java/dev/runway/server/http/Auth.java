@@ -22,13 +22,32 @@ final class Auth {
         this.runners = runners;
         this.jobs = jobs;
         this.clock = clock;
+        this.failures = new AuthFailures(clock);
+    }
+
+    private final AuthFailures failures;
+
+    /** 429 while the caller's address is over the limit of unknown credentials. */
+    void checkRate(Context ctx) {
+        failures.check(ctx.ip());
+    }
+
+    /** A registration with an unknown registration token counts like any unknown credential. */
+    void unknownRegistration(Context ctx) {
+        failures.failed(ctx.ip());
+    }
+
+    /** An unknown token: counted against the caller's address, then refused. */
+    private ApiException unknown(Context ctx, String message) {
+        failures.failed(ctx.ip());
+        return ApiException.unauthorized(message);
     }
 
     /** Any valid API token. */
     ApiTokenStore.ApiToken user(Context ctx) {
         String t = bearer(ctx, TokenPrefixes.API, "an API token");
         ApiTokenStore.ApiToken token = apiTokens.byToken(t);
-        if (token == null) throw ApiException.unauthorized("API token not recognised");
+        if (token == null) throw unknown(ctx, "API token not recognised");
         if (token.revoked()) throw ApiException.unauthorized("API token was revoked");
         long now = clock.millis();
         if (token.expiresAt() != null && token.expiresAt() <= now) throw ApiException.unauthorized("API token expired");
@@ -71,7 +90,7 @@ final class Auth {
     RunnerRecord runner(Context ctx) {
         String t = bearer(ctx, TokenPrefixes.RUNNER, "a runner credential");
         RunnerRecord r = runners.byCredential(t);
-        if (r == null) throw ApiException.unauthorized("runner credential not recognised");
+        if (r == null) throw unknown(ctx, "runner credential not recognised");
         if (r.deleted())
             throw ApiException.unauthorized("runner was deleted; register it again with a new registration token");
         return r;
@@ -86,13 +105,13 @@ final class Auth {
     AttemptRecord attempt(Context ctx, String jobId, boolean allowFinished) {
         String t = bearer(ctx, TokenPrefixes.JOB, "a job token");
         AttemptRecord a = jobs.attemptByToken(t);
-        if (a == null || !a.jobId().equals(jobId))
-            throw ApiException.unauthorized("job token not recognised for job " + jobId);
+        if (a == null || !a.jobId().equals(jobId)) throw unknown(ctx, "job token not recognised for job " + jobId);
         if (!a.running() && !(allowFinished && "finished".equals(a.state()))) throw ApiException.staleAttempt();
         return a;
     }
 
-    private static String bearer(Context ctx, String prefix, String what) {
+    private String bearer(Context ctx, String prefix, String what) {
+        failures.check(ctx.ip());
         String h = ctx.header("Authorization");
         if (h == null || h.isBlank())
             throw ApiException.unauthorized("missing Authorization header; send 'Bearer <"

@@ -116,6 +116,7 @@ final class RunnerRoutes {
         Set<String> labels = Labels.normalise(rawLabels);
         int slots = req.slots() <= 0 ? 1 : req.slots();
         if (slots > 1000) throw ApiException.badRequest("slots: at most 1000");
+        s.auth().checkRate(ctx);
         try {
             RunnerStore.Registered r = s.runners()
                     .register(
@@ -128,6 +129,7 @@ final class RunnerRoutes {
             RunnerRecord rr = r.runner();
             ctx.status(201).json(new RegisterResponse(rr.id(), rr.name(), List.copyOf(rr.labels()), r.credential()));
         } catch (RunnerStore.RegistrationRefused e) {
+            if (e.getMessage().endsWith("not recognised")) s.auth().unknownRegistration(ctx);
             throw ApiException.unauthorized(e.getMessage());
         }
     }
