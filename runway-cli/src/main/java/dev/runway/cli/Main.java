@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             RunnersCommand.class,
             TokenCommand.class,
             SecretsCommand.class,
+            AuditCommand.class,
             ValidateCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -110,6 +110,25 @@ class SecretsE2ETest {
             RunView again = runWorkflow(c, repo);
             assertThat(c.api().logs(job(again, "use").id())).contains("the key is ***");
 
+            RunwayProcess audit = c.cli("audit", "ls", "--kind", "secret.", "--since", "1h");
+            ok(audit);
+            assertThat(audit.output())
+                    .contains("secret.set", "acme/web:DEPLOY_KEY", "secret.delivered", use.id() + "/1")
+                    .doesNotContain(WEB_KEY, GLOBAL_KEY, OTHER);
+            RunwayProcess verify = c.cli("audit", "verify");
+            ok(verify);
+            assertThat(verify.output()).contains("audit log intact");
+            // someone with write access to the database edits a record: the chain says so
+            try (var db = java.sql.DriverManager.getConnection(
+                            "jdbc:sqlite:" + c.dataDir().resolve("runway.db"));
+                    var st = db.createStatement()) {
+                st.execute("PRAGMA busy_timeout = 5000");
+                st.executeUpdate("UPDATE audit SET actor = 'someone-else' WHERE kind = 'secret.delivered'");
+            }
+            RunwayProcess broken = c.cli("audit", "verify");
+            assertThat(broken.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
+            assertThat(broken.output()).contains("audit log BROKEN at record").contains("was altered");
+
             ok(c.cli("secrets", "rm", "DEPLOY_KEY", "--repo", "acme/web"));
             RunwayProcess missing = c.cli("secrets", "rm", "DEPLOY_KEY", "--repo", "acme/web");
             assertThat(missing.awaitExit(Duration.ofSeconds(30))).isNotZero();

@@ -89,6 +89,7 @@ public final class RunwayServer implements AutoCloseable {
                     dispatcher,
                     jobEvents,
                     new SecretStore(db, MasterKey.loadOrCreate(config.masterKeyFile())),
+                    new dev.runway.server.audit.AuditLog(db, clock),
                     clock);
             http.start();
         } catch (RuntimeException e) {

@@ -17,7 +17,15 @@ final class Auth {
     private final JobStore jobs;
     private final InstantSource clock;
 
-    Auth(ApiTokenStore apiTokens, RunnerStore runners, JobStore jobs, InstantSource clock) {
+    private final dev.runway.server.audit.AuditLog audit;
+
+    Auth(
+            ApiTokenStore apiTokens,
+            RunnerStore runners,
+            JobStore jobs,
+            dev.runway.server.audit.AuditLog audit,
+            InstantSource clock) {
+        this.audit = audit;
         this.apiTokens = apiTokens;
         this.runners = runners;
         this.jobs = jobs;
@@ -35,11 +43,13 @@ final class Auth {
     /** A registration with an unknown registration token counts like any unknown credential. */
     void unknownRegistration(Context ctx) {
         failures.failed(ctx.ip());
+        audit.record(ctx.ip(), "auth.unknown-credential", ctx.method() + " " + ctx.path(), "registration token");
     }
 
     /** An unknown token: counted against the caller's address, then refused. */
     private ApiException unknown(Context ctx, String message) {
         failures.failed(ctx.ip());
+        audit.record(ctx.ip(), "auth.unknown-credential", ctx.method() + " " + ctx.path(), message);
         return ApiException.unauthorized(message);
     }
 
@@ -64,11 +74,17 @@ final class Auth {
         } catch (IllegalArgumentException e) {
             has = Role.VIEWER;
         }
-        if (!has.includes(needed))
+        if (!has.includes(needed)) {
+            audit.record(
+                    t.id(),
+                    "auth.denied",
+                    ctx.method() + " " + ctx.path(),
+                    "needs " + needed.wireName() + ", has " + has.wireName());
             throw new ApiException(
                     403,
                     "forbidden",
                     "this call needs the " + needed.wireName() + " role; this token has " + has.wireName());
+        }
         return t;
     }
 

@@ -47,8 +47,9 @@ public final class HttpApi {
             Dispatcher dispatcher,
             Wakeups jobEvents,
             dev.runway.server.secrets.SecretStore secrets,
+            dev.runway.server.audit.AuditLog audit,
             InstantSource clock) {
-        Auth auth = new Auth(apiTokens, runners, jobs, clock);
+        Auth auth = new Auth(apiTokens, runners, jobs, audit, clock);
         Javalin app = Javalin.create(cfg -> {
             cfg.useVirtualThreads = true; // long-polls park cheaply
             cfg.showJavalinBanner = false;
@@ -80,6 +81,7 @@ public final class HttpApi {
                 dispatcher,
                 jobEvents,
                 secrets,
+                audit,
                 clock);
         new JobRoutes(services).register(app);
         new RunRoutes(services).register(app);
@@ -88,6 +90,7 @@ public final class HttpApi {
         new RunnerRoutes(services).register(app);
         new SecretRoutes(services).register(app);
         new TokenRoutes(services).register(app);
+        new AuditRoutes(services).register(app);
         new RunnerProtocolRoutes(services).register(app);
 
         app.exception(ApiException.class, (e, ctx) -> {

@@ -102,6 +102,13 @@ final class RunnerProtocolRoutes {
                 log.error("job {}: cannot deliver its secrets: {}", job.id(), e.getMessage());
             }
             if (!secrets.isEmpty())
+                s.audit()
+                        .record(
+                                runner.id(),
+                                "secret.delivered",
+                                job.id() + "/" + job.attempt(),
+                                String.join(",", new java.util.TreeSet<>(secrets.keySet())));
+            if (!secrets.isEmpty())
                 log.info(
                         "job {} attempt {}: secrets {} delivered",
                         job.id(),

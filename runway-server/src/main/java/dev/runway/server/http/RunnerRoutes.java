@@ -56,15 +56,16 @@ final class RunnerRoutes {
                     .toList()));
         });
         app.delete(ApiPaths.RUNNER, ctx -> {
-            s.auth().admin(ctx);
+            var caller = s.auth().admin(ctx);
             String id = ctx.pathParam("id");
             if (!s.runners().delete(id)) throw ApiException.notFound("no runner with id '" + id + "'");
+            s.audit().record(caller.id(), "runner.removed", id, null);
             ctx.status(204);
         });
     }
 
     private void createRegistrationToken(Context ctx) {
-        s.auth().admin(ctx);
+        var caller = s.auth().admin(ctx);
         byte[] raw = Bodies.bytes(ctx, s.config().maxBodyBytes());
         RegistrationTokenRequest req = raw.length == 0
                 ? new RegistrationTokenRequest(null, null)
@@ -88,6 +89,7 @@ final class RunnerRoutes {
         long now = s.clock().millis();
         String[] id = new String[1];
         String token = s.runners().createRegistrationToken(now, now + ttl.toMillis(), maxUses, id);
+        s.audit().record(caller.id(), "registration-token.created", id[0], maxUses + " use(s), expires in " + ttl);
         ctx.status(201)
                 .json(new RegistrationTokenView(
                         id[0],
@@ -127,6 +129,7 @@ final class RunnerRoutes {
                             req.version(),
                             s.clock().millis());
             RunnerRecord rr = r.runner();
+            s.audit().record(ctx.ip(), "runner.registered", rr.id(), "name " + rr.name() + ", labels " + rr.labels());
             ctx.status(201).json(new RegisterResponse(rr.id(), rr.name(), List.copyOf(rr.labels()), r.credential()));
         } catch (RunnerStore.RegistrationRefused e) {
             if (e.getMessage().endsWith("not recognised")) s.auth().unknownRegistration(ctx);

@@ -35,16 +35,17 @@ final class SecretRoutes {
         });
         app.put(ApiPaths.SECRET, this::set);
         app.delete(ApiPaths.SECRET, ctx -> {
-            s.auth().admin(ctx);
+            var caller = s.auth().admin(ctx);
             String scope = scope(ctx.queryParam("repo"));
             String name = name(ctx);
             if (!s.secrets().delete(scope, name))
                 throw ApiException.notFound("no secret " + name + (scope.isEmpty() ? "" : " for " + scope));
+            s.audit().record(caller.id(), "secret.deleted", scope.isEmpty() ? name : scope + ":" + name, null);
             log.info("secret {}{} deleted", name, scope.isEmpty() ? "" : " (" + scope + ")");
             ctx.status(204);
         });
         app.post(ApiPaths.SECRETS_ROTATE_KEY, ctx -> {
-            s.auth().admin(ctx);
+            var caller = s.auth().admin(ctx);
             MasterKey next = MasterKey.generate();
             int n;
             try {
@@ -56,12 +57,13 @@ final class SecretRoutes {
                 throw new UncheckedIOException("cannot write the new master key", e);
             }
             log.info("master key rotated to {}: {} secret(s) re-encrypted", next.id(), n);
+            s.audit().record(caller.id(), "secrets.key-rotated", next.id(), n + " secret(s) re-encrypted");
             ctx.json(new SecretView.Rotated(n, next.id()));
         });
     }
 
     private void set(Context ctx) {
-        s.auth().admin(ctx);
+        var caller = s.auth().admin(ctx);
         String scope = scope(ctx.queryParam("repo"));
         String name = name(ctx);
         SecretView.SetRequest req = Bodies.json(
@@ -78,6 +80,12 @@ final class SecretRoutes {
                         + " characters: it will not be masked in job logs"
                 : null;
         log.info("secret {}{} {}", name, scope.isEmpty() ? "" : " (" + scope + ")", created ? "created" : "updated");
+        s.audit()
+                .record(
+                        caller.id(),
+                        "secret.set",
+                        scope.isEmpty() ? name : scope + ":" + name,
+                        created ? "created" : "updated");
         SecretStore.Secret stored = s.secrets().list(scope).stream()
                 .filter(x -> x.name().equals(name))
                 .findFirst()

@@ -29,4 +29,5 @@ record Services(
         Dispatcher dispatcher,
         Wakeups jobEvents,
         dev.runway.server.secrets.SecretStore secrets,
+        dev.runway.server.audit.AuditLog audit,
         InstantSource clock) {}

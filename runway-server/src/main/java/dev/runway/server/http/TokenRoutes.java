@@ -41,6 +41,7 @@ final class TokenRoutes {
                 throw ApiException.notFound("no API token with id '" + id + "'");
             }
             log.info("API token {} revoked by {}", id, caller.id());
+            s.audit().record(caller.id(), "token.revoked", id, null);
             ctx.status(204);
         });
         app.delete(ApiPaths.REGISTRATION_TOKEN, ctx -> {
@@ -49,6 +50,7 @@ final class TokenRoutes {
             if (!s.runners().revokeRegistrationToken(id))
                 throw ApiException.notFound("no unrevoked registration token with id '" + id + "'");
             log.info("registration token {} revoked by {}", id, caller.id());
+            s.audit().record(caller.id(), "registration-token.revoked", id, null);
             ctx.status(204);
         });
     }
@@ -77,6 +79,7 @@ final class TokenRoutes {
         long now = s.clock().millis();
         String[] made = s.apiTokens().create(role.wireName(), name, now, now + ttl.toMillis());
         log.info("API token {} ({}) created by {}", made[1], role.wireName(), caller.id());
+        s.audit().record(caller.id(), "token.created", made[1], "role " + role.wireName() + ", expires in " + ttl);
         ApiTokenStore.ApiToken t =
                 new ApiTokenStore.ApiToken(made[1], role.wireName(), name, now, now + ttl.toMillis(), null, false);
         ctx.status(201).json(view(t, made[0]));

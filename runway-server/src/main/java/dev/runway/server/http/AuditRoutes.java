@@ -1,0 +1,48 @@
+package dev.runway.server.http;
+
+import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.AuditView;
+import dev.runway.protocol.Durations;
+import dev.runway.server.audit.AuditLog;
+import io.javalin.Javalin;
+import java.time.Instant;
+
+/** The audit log (admin): records by time and kind, and a walk of its hash chain. */
+final class AuditRoutes {
+    private final Services s;
+
+    AuditRoutes(Services s) {
+        this.s = s;
+    }
+
+    void register(Javalin app) {
+        app.get(ApiPaths.AUDIT, ctx -> {
+            s.auth().admin(ctx);
+            String since = ctx.queryParam("since");
+            long from;
+            try {
+                from = since == null || since.isBlank()
+                        ? 0
+                        : s.clock().millis() - Durations.parse(since).toMillis();
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("since: " + e.getMessage());
+            }
+            int limit = JobRoutes.intParam(ctx, "limit", 200, 1, 10_000);
+            ctx.json(new AuditView.AuditList(s.audit().list(from, ctx.queryParam("kind"), limit).stream()
+                    .map(e -> new AuditView(
+                            e.seq(),
+                            Instant.ofEpochMilli(e.at()),
+                            e.actor(),
+                            e.kind(),
+                            e.subject(),
+                            e.detail(),
+                            e.hash()))
+                    .toList()));
+        });
+        app.get(ApiPaths.AUDIT_VERIFY, ctx -> {
+            s.auth().admin(ctx);
+            AuditLog.Verification v = s.audit().verify();
+            ctx.json(new AuditView.Verification(v.ok(), v.records(), v.head(), v.brokenAt(), v.problem()));
+        });
+    }
+}
