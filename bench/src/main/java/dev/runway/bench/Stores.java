@@ -41,6 +41,7 @@ final class Stores {
                 2,
                 d.maxLogBytes(),
                 d.maxBodyBytes(),
+                null,
                 null);
     }
 

@@ -46,39 +46,6 @@ public record ServerConfig(
         if (masterKeyFile == null && dataDir != null) masterKeyFile = dataDir.resolve("master.key");
     }
 
-    public ServerConfig(
-            String host,
-            int port,
-            Path dataDir,
-            String databaseUrl,
-            String databaseUser,
-            String databasePassword,
-            Duration leaseTimeout,
-            Duration heartbeatInterval,
-            Duration longPollMax,
-            Duration defaultJobTimeout,
-            int defaultMaxAttempts,
-            long maxLogBytes,
-            long maxBodyBytes,
-            String adminToken) {
-        this(
-                host,
-                port,
-                dataDir,
-                databaseUrl,
-                databaseUser,
-                databasePassword,
-                leaseTimeout,
-                heartbeatInterval,
-                longPollMax,
-                defaultJobTimeout,
-                defaultMaxAttempts,
-                maxLogBytes,
-                maxBodyBytes,
-                adminToken,
-                null);
-    }
-
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8420;
     public static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(30);
@@ -104,6 +71,7 @@ public record ServerConfig(
                 DEFAULT_MAX_ATTEMPTS,
                 DEFAULT_MAX_LOG_BYTES,
                 DEFAULT_MAX_BODY_BYTES,
+                null,
                 null);
     }
 

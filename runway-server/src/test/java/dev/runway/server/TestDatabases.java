@@ -55,7 +55,8 @@ public final class TestDatabases {
                 d.defaultMaxAttempts(),
                 d.maxLogBytes(),
                 d.maxBodyBytes(),
-                d.adminToken());
+                d.adminToken(),
+                null);
     }
 
     public static void dropPostgres(String name) {

@@ -62,6 +62,7 @@ class HttpApiTest {
                 2,
                 1000,
                 4096,
+                null,
                 null));
     }
 
