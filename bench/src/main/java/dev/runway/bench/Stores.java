@@ -42,6 +42,7 @@ final class Stores {
                 d.maxLogBytes(),
                 d.maxBodyBytes(),
                 null,
+                null,
                 null);
     }
 

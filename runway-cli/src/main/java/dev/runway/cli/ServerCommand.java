@@ -111,6 +111,19 @@ final class ServerCommand implements Callable<Integer> {
                     + " on one database must share it). Default <data-dir>/master.key.")
     Path masterKeyFile;
 
+    @Option(
+            names = "--github-webhook-secret-file",
+            description = "Turns on POST /webhooks/github: the file holds the webhook's secret (deliveries are verified"
+                    + " with it, X-Hub-Signature-256).")
+    Path githubWebhookSecretFile;
+
+    @Option(
+            names = "--github-repo",
+            paramLabel = "OWNER/NAME=GIT-URL",
+            description = "A repository whose pushes start its workflows, and where to fetch it (a git URL or path;"
+                    + " a mirror on air-gapped sites). Repeatable.")
+    java.util.Map<String, String> githubRepos = new java.util.LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         ServerConfig cfg = toConfig();
@@ -157,7 +170,31 @@ final class ServerCommand implements Callable<Integer> {
                 maxLogSize,
                 maxBodySize,
                 blankToNull(adminToken),
-                masterKeyFile);
+                masterKeyFile,
+                github());
+    }
+
+    private ServerConfig.GitHubWebhooks github() {
+        if (githubWebhookSecretFile == null) {
+            if (!githubRepos.isEmpty())
+                throw new CliException("--github-repo needs --github-webhook-secret-file (webhooks are verified)");
+            return ServerConfig.GitHubWebhooks.OFF;
+        }
+        String secret;
+        try {
+            secret = Files.readString(githubWebhookSecretFile).strip();
+        } catch (java.io.IOException e) {
+            throw new CliException(
+                    "--github-webhook-secret-file: cannot read " + githubWebhookSecretFile + ": " + e.getMessage());
+        }
+        if (secret.length() < 16)
+            throw new CliException("--github-webhook-secret-file: the secret is shorter than 16 characters; use a"
+                    + " long random one (e.g. openssl rand -hex 32)");
+        for (String repo : githubRepos.keySet()) {
+            if (!repo.matches("[A-Za-z0-9][A-Za-z0-9_-]*/[A-Za-z0-9_.-]+"))
+                throw new CliException("--github-repo: '" + repo + "' is not owner/name");
+        }
+        return new ServerConfig.GitHubWebhooks(secret, githubRepos);
     }
 
     static String blankToNull(String s) {

@@ -90,6 +90,7 @@ public final class RunwayServer implements AutoCloseable {
                     jobEvents,
                     new SecretStore(db, MasterKey.loadOrCreate(config.masterKeyFile())),
                     new dev.runway.server.audit.AuditLog(db, clock),
+                    new dev.runway.server.store.WebhookStore(db),
                     clock);
             http.start();
         } catch (RuntimeException e) {

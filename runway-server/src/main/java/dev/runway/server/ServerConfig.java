@@ -40,10 +40,44 @@ public record ServerConfig(
         long maxLogBytes,
         long maxBodyBytes,
         String adminToken,
-        Path masterKeyFile) {
+        Path masterKeyFile,
+        GitHubWebhooks github) {
+
+    /**
+     * GitHub webhooks: the shared secret that signs deliveries (null: webhooks off), and where Runway fetches each
+     * repository it starts runs for ({@code owner/name} → git URL or local path; a mirror in air-gapped sites).
+     */
+    public record GitHubWebhooks(String secret, java.util.Map<String, String> repos) {
+        public GitHubWebhooks {
+            repos = repos == null ? java.util.Map.of() : java.util.Map.copyOf(repos);
+        }
+
+        public static final GitHubWebhooks OFF = new GitHubWebhooks(null, java.util.Map.of());
+    }
 
     public ServerConfig {
         if (masterKeyFile == null && dataDir != null) masterKeyFile = dataDir.resolve("master.key");
+        if (github == null) github = GitHubWebhooks.OFF;
+    }
+
+    public ServerConfig withGitHub(GitHubWebhooks g) {
+        return new ServerConfig(
+                host,
+                port,
+                dataDir,
+                databaseUrl,
+                databaseUser,
+                databasePassword,
+                leaseTimeout,
+                heartbeatInterval,
+                longPollMax,
+                defaultJobTimeout,
+                defaultMaxAttempts,
+                maxLogBytes,
+                maxBodyBytes,
+                adminToken,
+                masterKeyFile,
+                g);
     }
 
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -72,6 +106,7 @@ public record ServerConfig(
                 DEFAULT_MAX_LOG_BYTES,
                 DEFAULT_MAX_BODY_BYTES,
                 null,
+                null,
                 null);
     }
 
@@ -91,6 +126,7 @@ public record ServerConfig(
                 maxLogBytes,
                 maxBodyBytes,
                 adminToken,
-                masterKeyFile);
+                masterKeyFile,
+                github);
     }
 }

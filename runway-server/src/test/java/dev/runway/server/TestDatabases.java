@@ -56,6 +56,7 @@ public final class TestDatabases {
                 d.maxLogBytes(),
                 d.maxBodyBytes(),
                 d.adminToken(),
+                null,
                 null);
     }
 

@@ -177,5 +177,6 @@ public final class AuditLog {
             "secret.delivered",
             "secrets.key-rotated",
             "auth.denied",
-            "auth.unknown-credential"));
+            "auth.unknown-credential",
+            "webhook.rejected"));
 }

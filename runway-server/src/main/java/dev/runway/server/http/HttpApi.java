@@ -48,6 +48,7 @@ public final class HttpApi {
             Wakeups jobEvents,
             dev.runway.server.secrets.SecretStore secrets,
             dev.runway.server.audit.AuditLog audit,
+            dev.runway.server.store.WebhookStore webhooks,
             InstantSource clock) {
         Auth auth = new Auth(apiTokens, runners, jobs, audit, clock);
         Javalin app = Javalin.create(cfg -> {
@@ -84,7 +85,9 @@ public final class HttpApi {
                 audit,
                 clock);
         new JobRoutes(services).register(app);
-        new RunRoutes(services).register(app);
+        RunRoutes runRoutes = new RunRoutes(services);
+        runRoutes.register(app);
+        new WebhookRoutes(services, webhooks, runRoutes).register(app);
         new ArtifactRoutes(services).register(app);
         new CacheRoutes(services).register(app);
         new RunnerRoutes(services).register(app);

@@ -83,40 +83,58 @@ final class RunRoutes {
                 throw ApiException.badRequest(e.getMessage());
             }
         }
+        RunOptions options = new RunOptions(req.jobs(), req.matrix(), Boolean.TRUE.equals(req.workingTree()));
+        if (options.workingTree() && !GitSource.isLocal(req.repo()))
+            throw ApiException.badRequest("workingTree: needs repo to be a local directory");
+        RunRecord run = create(req.workflow(), text, req.repo(), ref, sha, req.event(), req.inputs(), options);
+        ctx.status(201).json(view(run));
+    }
+
+    /**
+     * Starts a run of the workflow {@code text} (file {@code path} of {@code repo} at {@code sha}): parsed, inputs
+     * resolved for {@code event}, stored, and its first jobs queued. 400 with the reasons if the workflow or the
+     * inputs are wrong. Used by {@code POST /runs} and by webhooks.
+     */
+    RunRecord create(
+            String path,
+            String text,
+            String repo,
+            String ref,
+            String sha,
+            String event,
+            java.util.Map<String, String> given,
+            RunOptions options)
+            throws JsonProcessingException {
         if (text.length() > MAX_WORKFLOW_BYTES)
             throw ApiException.badRequest("workflow: larger than " + MAX_WORKFLOW_BYTES / 1024 + " KiB");
-        WorkflowParser.Result parsed = WorkflowParser.parse(req.workflow(), text);
+        WorkflowParser.Result parsed = WorkflowParser.parse(path, text);
         if (!parsed.ok()) {
             List<String> errors =
                     parsed.errors().stream().map(Diagnostic::toString).toList();
             throw ApiException.badRequest("the workflow has errors:\n  " + String.join("\n  ", errors));
         }
         RunInputs inputs;
-        RunOptions options = new RunOptions(req.jobs(), req.matrix(), Boolean.TRUE.equals(req.workingTree()));
         try {
-            inputs = RunInputs.resolve(parsed.workflow(), req.event(), req.inputs());
+            inputs = RunInputs.resolve(parsed.workflow(), event, given);
             options.check(parsed.workflow());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        if (options.workingTree() && !GitSource.isLocal(req.repo()))
-            throw ApiException.badRequest("workingTree: needs repo to be a local directory");
-        String name = parsed.workflow().name() != null ? parsed.workflow().name() : req.workflow();
+        String name = parsed.workflow().name() != null ? parsed.workflow().name() : path;
         RunRecord run = s.runs()
                 .insert(
                         new RunStore.NewRun(
                                 name,
-                                req.workflow(),
+                                path,
                                 text,
-                                req.repo(),
+                                repo,
                                 ref,
                                 sha,
                                 inputs.event(),
                                 Json.lenient().writeValueAsString(inputs.inputs()),
                                 options.equals(RunOptions.NONE) ? null : options.json()),
                         s.clock().millis());
-        run = s.scheduler().advance(run.id());
-        ctx.status(201).json(view(run));
+        return s.scheduler().advance(run.id());
     }
 
     private RunRecord find(String id) {

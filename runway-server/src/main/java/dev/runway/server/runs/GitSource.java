@@ -70,6 +70,15 @@ public final class GitSource {
         return new Read(sha, full.isEmpty() ? null : full, null);
     }
 
+    /** The files directly in {@code dir} of {@code repo} at commit {@code sha} (after {@link #resolve}). */
+    public List<String> list(String repo, String sha, String dir) throws GitException {
+        if (!sha.matches("[0-9a-f]{7,64}")) throw new GitException("'" + sha + "' is not a commit id");
+        Path gitDir = local(repo);
+        if (gitDir == null) gitDir = cacheDir.resolve(hash(repo));
+        String out = git(gitDir, "ls-tree", "--name-only", sha + ":" + dir);
+        return out.lines().filter(l -> !l.isBlank()).map(l -> dir + "/" + l).toList();
+    }
+
     /** Whether {@code repo} names a directory on this machine rather than a URL. */
     public static boolean isLocal(String repo) {
         return repo != null && !repo.contains("://") && !repo.matches("^[\\w.-]+@[\\w.-]+:.*");

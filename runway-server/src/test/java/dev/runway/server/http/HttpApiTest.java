@@ -63,6 +63,7 @@ class HttpApiTest {
                 1000,
                 4096,
                 null,
+                null,
                 null));
     }
 

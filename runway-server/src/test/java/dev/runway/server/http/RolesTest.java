@@ -85,7 +85,8 @@ class RolesTest {
             new Endpoint("GET", ApiPaths.RUNNER_JOB_ARTIFACT, null));
 
     /** Open to all: the health check, and registration (which carries its own token in the body). */
-    static final Set<String> PUBLIC = Set.of(ApiPaths.HEALTH, ApiPaths.RUNNERS_REGISTER, ApiPaths.PREFIX);
+    static final Set<String> PUBLIC =
+            Set.of(ApiPaths.HEALTH, ApiPaths.RUNNERS_REGISTER, ApiPaths.PREFIX, ApiPaths.WEBHOOK_GITHUB);
 
     @BeforeAll
     static void start() throws Exception {

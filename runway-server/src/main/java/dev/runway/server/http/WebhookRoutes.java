@@ -1,0 +1,176 @@
+package dev.runway.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.Json;
+import dev.runway.server.runs.GitSource;
+import dev.runway.server.runs.RunOptions;
+import dev.runway.server.store.RunRecord;
+import dev.runway.server.store.WebhookStore;
+import dev.runway.workflow.events.PushTrigger;
+import dev.runway.workflow.parse.WorkflowParser;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /webhooks/github}: GitHub's deliveries, verified before anything is parsed ({@code X-Hub-Signature-256},
+ * HMAC-SHA256 of the raw body with the configured secret, compared in constant time), deduplicated by {@code
+ * X-GitHub-Delivery}. {@code ping} is answered; a {@code push} to a configured repository starts each workflow whose
+ * {@code on.push} filters match the ref and changed files; {@code workflow_job} events are kept for the fleet scaler.
+ */
+final class WebhookRoutes {
+    private static final Logger log = LoggerFactory.getLogger(WebhookRoutes.class);
+    private final Services s;
+    private final WebhookStore store;
+    private final RunRoutes runs;
+
+    WebhookRoutes(Services s, WebhookStore store, RunRoutes runs) {
+        this.s = s;
+        this.store = store;
+        this.runs = runs;
+    }
+
+    void register(Javalin app) {
+        app.post(ApiPaths.WEBHOOK_GITHUB, this::github);
+    }
+
+    private void github(Context ctx) throws IOException {
+        String secret = s.config().github().secret();
+        if (secret == null)
+            throw ApiException.notFound("GitHub webhooks are not configured on this control plane"
+                    + " (runway server --github-webhook-secret-file)");
+        byte[] body = Bodies.bytes(ctx, s.config().maxBodyBytes());
+        String given = ctx.header("X-Hub-Signature-256");
+        if (given == null || given.isBlank()) throw rejected(ctx, "missing X-Hub-Signature-256 header");
+        if (!MessageDigest.isEqual(
+                signature(secret, body).getBytes(StandardCharsets.US_ASCII),
+                given.strip().getBytes(StandardCharsets.US_ASCII)))
+            throw rejected(ctx, "X-Hub-Signature-256 does not match the body signed with the webhook secret");
+        String delivery = ctx.header("X-GitHub-Delivery");
+        String event = ctx.header("X-GitHub-Event");
+        if (delivery == null || delivery.isBlank() || delivery.length() > 100)
+            throw ApiException.badRequest("X-GitHub-Delivery: required (a delivery id)");
+        if (event == null || event.isBlank() || event.length() > 100)
+            throw ApiException.badRequest("X-GitHub-Event: required (an event name)");
+        if (!store.firstDelivery(delivery, event, s.clock().millis())) {
+            ctx.json(Map.of("status", "duplicate", "delivery", delivery));
+            return;
+        }
+        JsonNode payload;
+        try {
+            payload = Json.lenient().readTree(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiException.badRequest("the payload is not JSON: " + e.getOriginalMessage());
+        }
+        if (payload == null || !payload.isObject()) throw ApiException.badRequest("the payload is not a JSON object");
+        switch (event) {
+            case "ping" ->
+                ctx.json(Map.of("status", "pong", "zen", payload.path("zen").asText("")));
+            case "push" -> ctx.status(202).json(push(payload));
+            case "workflow_job" -> {
+                JsonNode job = payload.path("workflow_job");
+                List<String> labels = new ArrayList<>();
+                job.path("labels").forEach(l -> labels.add(l.asText()));
+                store.recordWorkflowJob(new WebhookStore.WorkflowJob(
+                        delivery,
+                        payload.path("action").asText("unknown"),
+                        job.path("id").isNumber() ? job.path("id").asLong() : null,
+                        job.path("run_id").isNumber() ? job.path("run_id").asLong() : null,
+                        payload.path("repository").path("full_name").asText(null),
+                        String.join(",", labels),
+                        s.clock().millis()));
+                ctx.status(202).json(Map.of("status", "recorded"));
+            }
+            default -> ctx.status(202).json(Map.of("status", "ignored", "reason", "Runway does not act on " + event));
+        }
+    }
+
+    private Map<String, Object> push(JsonNode p) throws IOException {
+        String repoName = p.path("repository").path("full_name").asText("");
+        String ref = p.path("ref").asText("");
+        String after = p.path("after").asText("");
+        String source = s.config().github().repos().get(repoName);
+        if (source == null) return ignored("repository '" + repoName + "' is not configured (--github-repo)");
+        if (p.path("deleted").asBoolean(false) || after.matches("0+")) return ignored("the ref was deleted");
+        if (!after.matches("[0-9a-f]{40,64}")) throw ApiException.badRequest("after: not a commit id");
+        Set<String> changed = new LinkedHashSet<>();
+        for (JsonNode c : p.path("commits")) {
+            for (String k : List.of("added", "modified", "removed")) c.path(k).forEach(f -> changed.add(f.asText()));
+        }
+        List<String> started = new ArrayList<>();
+        Map<String, String> problems = new LinkedHashMap<>();
+        List<String> files;
+        try {
+            s.git().resolve(source, after); // fetches the mirror when the commit is new
+            files = s.git().list(source, after, ".github/workflows");
+        } catch (GitSource.GitException e) {
+            log.warn("push to {} ({}): cannot read its workflows from {}: {}", repoName, after, source, e.getMessage());
+            return Map.of(
+                    "status", "failed", "reason", "cannot read " + repoName + " at " + after + ": " + e.getMessage());
+        }
+        for (String file : files) {
+            if (!file.endsWith(".yml") && !file.endsWith(".yaml")) continue;
+            try {
+                String text = s.git().read(source, after, file).text();
+                WorkflowParser.Result parsed = WorkflowParser.parse(file, text);
+                if (!parsed.ok() || !PushTrigger.matches(parsed.workflow(), ref, changed)) {
+                    if (!parsed.ok())
+                        problems.put(file, parsed.errors().getFirst().toString());
+                    continue;
+                }
+                RunRecord run = runs.create(file, text, source, ref, after, "push", Map.of(), RunOptions.NONE);
+                started.add(run.id());
+                log.info(
+                        "push to {} {} ({}): started run {} of {}",
+                        repoName,
+                        ref,
+                        after.substring(0, 12),
+                        run.id(),
+                        file);
+            } catch (GitSource.GitException | ApiException e) {
+                problems.put(file, e.getMessage());
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", "accepted");
+        out.put("runs", started);
+        if (!problems.isEmpty()) out.put("problems", problems);
+        return out;
+    }
+
+    private static Map<String, Object> ignored(String why) {
+        return Map.of("status", "ignored", "reason", why);
+    }
+
+    private ApiException rejected(Context ctx, String why) {
+        s.audit().record(ctx.ip(), "webhook.rejected", "POST " + ctx.path(), why);
+        log.warn("GitHub webhook from {} rejected: {}", ctx.ip(), why);
+        return ApiException.unauthorized(why);
+    }
+
+    /** {@code sha256=<hex of HMAC-SHA256(secret, body)>}, as GitHub sends it. */
+    static String signature(String secret, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is not available", e);
+        }
+    }
+}
