@@ -4,6 +4,8 @@ import dev.runway.agent.AgentConfig;
 import dev.runway.agent.RunwayAgent;
 import dev.runway.agent.container.ContainerEngine;
 import dev.runway.agent.exec.JobLimits;
+import dev.runway.agent.exec.SecretMasker;
+import dev.runway.agent.exec.WorkflowCommands;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.CompleteRequest;
@@ -27,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -35,7 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runway's benchmarks (issues 2 and 4): dispatch latency, pickup latency, control-plane throughput with simulated
- * runners, end-to-end throughput with real agents — for SQLite and PostgreSQL — and job start overhead per executor. Prints tables; run with bench/run.
+ * runners, end-to-end throughput with real agents — for SQLite and PostgreSQL — job start overhead per executor and
+ * secret masking throughput (issue 5). Prints tables; run with bench/run.
  * The control plane, the simulated runners and the agents share this JVM (one machine, 2 cores): the figures
  * include the load generator's own CPU.
  */
@@ -59,9 +63,9 @@ public final class Bench {
                     e2eJobs = 100;
                 }
                 default ->
-                    throw new IllegalArgumentException(
-                            "unknown argument " + args[i]
-                                    + " (use --store sqlite,postgresql --only dispatch,pickup,throughput,e2e,executors --quick)");
+                    throw new IllegalArgumentException("unknown argument " + args[i]
+                            + " (use --store sqlite,postgresql --only"
+                            + " dispatch,pickup,throughput,e2e,executors,masking --quick)");
             }
         }
         System.out.printf(
@@ -73,6 +77,7 @@ public final class Bench {
             if (only.isEmpty() || only.contains("throughput")) controlPlaneThroughput(stores);
             if (only.isEmpty() || only.contains("e2e")) endToEndThroughput(stores);
             if (only.isEmpty() || only.contains("executors")) executorStartOverhead();
+            if (only.isEmpty() || only.contains("masking")) maskingThroughput();
         } finally {
             Stores.dropAll();
         }
@@ -369,6 +374,175 @@ public final class Bench {
                         Duration.ofSeconds(10),
                         Duration.ofSeconds(30))
                 .with(executor, true, JobLimits.NONE, null, CONTAINER_IMAGE, AgentConfig.DEFAULT_MIN_FREE_DISK));
+    }
+
+    // ---- secret masking: MB/s of log text through the masker, single thread, by number of registered secrets
+
+    static final int MASKING_MB = 64;
+    /** The old masking (a loop of String.replace per line) is slow with many secrets: it gets a slice of the log. */
+    static final int OLD_MASKING_MB = 8;
+
+    static void maskingThroughput() {
+        System.out.printf(
+                "## Secret masking: %d MiB of build log lines (1 in 200 holds a secret), one thread, best of 3%n",
+                MASKING_MB);
+        System.out.printf(
+                "%-8s %9s %12s %12s %9s %12s %9s   %s%n",
+                "secrets",
+                "patterns",
+                "masker MB/s",
+                "output MB/s",
+                "vs 1",
+                "old MB/s",
+                "new/old",
+                "target >= 100 MB/s, >= 0.7x of 1 secret");
+        Random random = new Random(42);
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < 500; i++) all.add(secret(random));
+        double first = 0;
+        for (int n : new int[] {1, 10, 100, 500}) {
+            List<String> secrets = all.subList(0, n);
+            byte[] text = logText(MASKING_MB << 20, secrets, new Random(7));
+            SecretMasker masker = new SecretMasker();
+            secrets.forEach(masker::add);
+            long[] masked = new long[1];
+            double scan = best(3, () -> {
+                for (int off = 0; off < text.length; off += 64 * 1024) {
+                    masked[0] += masker.find(text, off, Math.min(64 * 1024, text.length - off)).length / 2;
+                }
+            });
+            long[] written = new long[1];
+            double output = best(3, () -> {
+                WorkflowCommands out = new WorkflowCommands((b, off, len) -> written[0] += len);
+                secrets.forEach(out::mask);
+                for (int off = 0; off < text.length; off += 64 * 1024) {
+                    out.write(text, off, Math.min(64 * 1024, text.length - off));
+                }
+            });
+            byte[] slice = java.util.Arrays.copyOf(text, OLD_MASKING_MB << 20);
+            double old = best(3, () -> written[0] += oldMasking(slice, secrets));
+            double mbs = text.length / 1e6 / scan;
+            double outMbs = text.length / 1e6 / output;
+            double oldMbs = slice.length / 1e6 / old;
+            if (n == 1) first = outMbs;
+            System.out.printf(
+                    "%-8d %9d %12.0f %12.0f %8.2fx %12.1f %8.1fx   %s%n",
+                    n,
+                    masker.patterns(),
+                    mbs,
+                    outMbs,
+                    outMbs / first,
+                    oldMbs,
+                    outMbs / oldMbs,
+                    verdict(outMbs >= 100 && outMbs >= 0.7 * first));
+            if (masked[0] == 0 || written[0] == 0) throw new IllegalStateException("nothing was masked");
+        }
+        System.out.println("(masker: SecretMasker.find over 64 KiB chunks; output: WorkflowCommands, the agent's"
+                + " path from step output to the log, lines split, masked and copied; old: the previous"
+                + " String.replace loop per line, on " + OLD_MASKING_MB + " MiB)");
+        System.out.println();
+    }
+
+    /** Seconds of the fastest of {@code runs} runs, after one untimed run. */
+    static double best(int runs, Runnable r) {
+        r.run();
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            best = Math.min(best, System.nanoTime() - t0);
+        }
+        return best / 1e9;
+    }
+
+    static String secret(Random r) {
+        String chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 32; i++) b.append(chars.charAt(r.nextInt(chars.length())));
+        return b.toString();
+    }
+
+    /** Build-log-like lines: timestamps, levels, paths, hashes, some UTF-8, now and then a secret. */
+    static byte[] logText(int size, List<String> secrets, Random r) {
+        String[] levels = {"INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"};
+        String[] words = {
+            "Compiling",
+            "module",
+            "runway-agent",
+            "Downloading",
+            "from",
+            "central:",
+            "https://repo.maven.apache.org",
+            "Tests",
+            "run:",
+            "Failures:",
+            "0,",
+            "Errors:",
+            "Skipped:",
+            "BUILD",
+            "SUCCESS",
+            "src/main/java/dev/runway",
+            "Resolving",
+            "dependencies",
+            "npm",
+            "warn",
+            "deprecated",
+            "✔",
+            "passed",
+            "in",
+            "ms",
+            "café",
+            "résumé",
+            "docker",
+            "layer",
+            "pushed",
+            "sha256:",
+            "Step",
+            "3/12",
+            ":",
+            "RUN",
+            "apt-get",
+            "install",
+            "-y"
+        };
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(size + 1024);
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; out.size() < size; i++) {
+            line.setLength(0);
+            line.append("2026-11-26T10:")
+                    .append(10 + i % 50)
+                    .append(':')
+                    .append(10 + i % 49)
+                    .append('.')
+                    .append(100 + i % 900)
+                    .append("Z [")
+                    .append(levels[r.nextInt(levels.length)])
+                    .append("] ");
+            for (int w = 4 + r.nextInt(10); w > 0; w--)
+                line.append(words[r.nextInt(words.length)]).append(' ');
+            if (i % 7 == 0) line.append(Long.toHexString(r.nextLong())).append(Long.toHexString(r.nextLong()));
+            if (i % 200 == 0) line.append(" token=").append(secrets.get(r.nextInt(secrets.size())));
+            line.append('\n');
+            out.writeBytes(line.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    /** The masking WorkflowCommands did before the masker: per line, decode, String.replace each value, encode. */
+    static long oldMasking(byte[] text, List<String> secrets) {
+        List<String> masks = new ArrayList<>(secrets);
+        masks.sort(java.util.Comparator.comparingInt(String::length).reversed());
+        long written = 0;
+        int start = 0;
+        for (int i = 0; i < text.length; i++) {
+            if (text[i] != '\n') continue;
+            String s = new String(text, start, i + 1 - start, StandardCharsets.UTF_8);
+            String m = s;
+            for (String v : masks) m = m.replace(v, "***");
+            written += m.equals(s) ? i + 1 - start : m.getBytes(StandardCharsets.UTF_8).length;
+            start = i + 1;
+        }
+        return written;
     }
 
     // ---- control-plane throughput: simulated runners, no processes

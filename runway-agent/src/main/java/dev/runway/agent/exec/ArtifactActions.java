@@ -22,7 +22,8 @@ import java.util.zip.ZipOutputStream;
  * The built-in {@code actions/upload-artifact} and {@code actions/download-artifact}, as version 4 of GitHub's
  * behave: files from {@code path} (lines of files, directories and globs, {@code !} to exclude) are zipped relative to
  * their least common ancestor directory and stored on the control plane under {@code name}; a download unpacks one
- * artifact into {@code path}, or every artifact of the run into {@code path/<name>}.
+ * artifact into {@code path}, or every artifact of the run into {@code path/<name>}. Uploaded files are not masked,
+ * but one that contains a registered secret value gets a warning annotation.
  */
 final class ArtifactActions {
     static final Set<String> UPLOAD_INPUTS = Set.of(
@@ -61,14 +62,31 @@ final class ArtifactActions {
         Path root = commonAncestor(files);
         Path zip = Files.createTempFile(workspace.getParent(), ".artifact-", ".zip");
         try {
+            WorkflowCommands commands = out instanceof WorkflowCommands w ? w : null;
+            List<Path> withSecrets = new ArrayList<>();
             try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
                 String level = with.getOrDefault("compression-level", "6").strip();
                 z.setLevel(level.matches("\\d") ? Integer.parseInt(level) : 6);
+                byte[] buf = new byte[64 * 1024];
                 for (Path f : files) {
                     z.putNextEntry(new ZipEntry(root.relativize(f).toString().replace('\\', '/')));
-                    Files.copy(f, z);
+                    SecretMasker.Scan scan = commands == null ? null : commands.secretScan();
+                    try (InputStream in = Files.newInputStream(f)) {
+                        for (int n; (n = in.read(buf)) > 0; ) {
+                            z.write(buf, 0, n);
+                            if (scan != null) scan.feed(buf, 0, n);
+                        }
+                    }
                     z.closeEntry();
+                    if (scan != null && scan.found()) withSecrets.add(f);
                 }
+            }
+            for (Path f : withSecrets) { // the bytes are the user's: warn, never rewrite them
+                String file = workspace.relativize(f).toString();
+                String msg =
+                        "artifact '" + name + "' contains a secret value (file " + file + "); artifacts are not masked";
+                commands.annotate("warning", msg, file);
+                out.line("Warning: " + msg);
             }
             out.line("Uploading " + files.size() + " file(s) as artifact '" + name + "' (" + Files.size(zip)
                     + " bytes zipped)");

@@ -4,10 +4,12 @@ import dev.runway.protocol.Annotation;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,23 +17,29 @@ import java.util.regex.Pattern;
  * Sits between a job's output and its log: applies GitHub's workflow commands written by steps, one per line
  * ({@code ::add-mask::}, {@code ::error::}/{@code ::warning::}/{@code ::notice::} with {@code file}, {@code line},
  * {@code col}, {@code title}, {@code ::group::}/{@code ::endgroup::}, {@code ::stop-commands::}) and replaces every
- * masked value with {@code ***} in everything that reaches the log, its own lines included. Lines pass through
- * byte for byte when there is nothing to do.
+ * masked value with {@code ***} in everything that reaches the log, its own lines included (see {@link
+ * SecretMasker}). Lines pass through byte for byte when there is nothing to do. Public for the benchmarks.
  */
-final class WorkflowCommands implements Executor.Output {
-    /** A line longer than this is written without waiting for its end (and not read as a command). */
+public final class WorkflowCommands implements Executor.Output {
+    /**
+     * A line longer than this is written without waiting for its end (and not read as a command), all but its last
+     * {@link SecretMasker#holdBack()} bytes, so that a secret straddling the cut is still seen whole.
+     */
     static final int MAX_LINE = 64 * 1024;
 
     private static final Pattern COMMAND = Pattern.compile("^\\s*::([A-Za-z-]+)(?: ([^:]*))?::(.*)$");
 
     private final Executor.Output log;
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
-    private final List<String> masks = new ArrayList<>();
+    private final SecretMasker masker = new SecretMasker();
+    private final Set<String> tooShort = new HashSet<>();
     private final List<Annotation> annotations = new ArrayList<>();
     private String step;
     private String stopToken;
+    /** The pending bytes continue a line whose beginning was already written: they are not a command. */
+    private boolean continuation;
 
-    WorkflowCommands(Executor.Output log) {
+    public WorkflowCommands(Executor.Output log) {
         this.log = log;
     }
 
@@ -46,13 +54,26 @@ final class WorkflowCommands implements Executor.Output {
         return List.copyOf(annotations);
     }
 
-    /** Masks {@code value} (and each of its lines) from now on. */
-    synchronized void mask(String value) {
-        if (value == null || value.isBlank()) return;
-        for (String v : (value + "\n" + value.strip()).split("\\R")) {
-            if (!v.isBlank() && !masks.contains(v)) masks.add(v);
-        }
-        masks.sort(Comparator.comparingInt(String::length).reversed()); // longest first: no partial leftovers
+    /**
+     * Masks {@code value} (each of its lines and its encodings) from now on; false, with a warning in the log once
+     * per value (never the value itself), when it is too short to be masked.
+     */
+    public synchronized boolean mask(String value) {
+        if (masker.add(value)) return true;
+        if (value != null && !value.isBlank() && tooShort.add(value))
+            emitText("[runway] warning: a secret value shorter than " + SecretMasker.MIN_LENGTH
+                    + " characters is not masked");
+        return false;
+    }
+
+    /** A scan for registered secret values in bytes that never reach the log (artifacts). */
+    synchronized SecretMasker.Scan secretScan() {
+        return masker.scan();
+    }
+
+    /** Adds an annotation of the runner's own to the current step. */
+    synchronized void annotate(String level, String message, String file) {
+        annotations.add(new Annotation(level, masker.mask(message), step, null, file, null, null));
     }
 
     @Override
@@ -60,32 +81,65 @@ final class WorkflowCommands implements Executor.Output {
         int start = off;
         for (int i = off; i < off + len; i++) {
             if (b[i] == '\n') {
-                partial.write(b, start, i + 1 - start);
-                line(partial.toByteArray());
-                partial.reset();
+                if (partial.size() == 0) {
+                    line(b, start, i + 1 - start); // the whole line is in this write: no copy
+                } else {
+                    partial.write(b, start, i + 1 - start);
+                    byte[] l = partial.toByteArray();
+                    partial.reset();
+                    line(l, 0, l.length);
+                }
                 start = i + 1;
             }
         }
         partial.write(b, start, off + len - start);
-        if (partial.size() > MAX_LINE) {
-            emit(partial.toByteArray());
-            partial.reset();
+        if (partial.size() > MAX_LINE) emitLongLine();
+    }
+
+    /**
+     * Writes most of a partial line that grew past {@link #MAX_LINE}. A match that ends in bytes still to come starts
+     * within the last {@link SecretMasker#holdBack()} bytes, so those are kept; so is a match already seen that
+     * reaches into them, from its start: the cut never splits a secret.
+     */
+    private void emitLongLine() {
+        byte[] buf = partial.toByteArray();
+        int[] spans = masker.find(buf, 0, buf.length);
+        int cut = buf.length - masker.holdBack();
+        for (int i = 0; i < spans.length; i += 2) {
+            if (spans[i] < cut && spans[i + 1] > cut) cut = spans[i];
         }
+        if (cut <= 0) {
+            // one chain of overlapping matches fills the buffer: keep it, up to a bound on memory
+            if (buf.length < 4 * MAX_LINE) return;
+            cut = buf.length;
+        }
+        if (spans.length == 0 || spans[0] >= cut) log.write(buf, 0, cut);
+        else {
+            byte[] m = SecretMasker.replace(buf, 0, buf.length, spans, cut);
+            log.write(m, 0, m.length);
+        }
+        partial.reset();
+        partial.write(buf, cut, buf.length - cut);
+        continuation = true;
     }
 
     /** Writes a pending partial line (the step ended without a newline). */
     synchronized void flush() {
         if (partial.size() > 0) {
-            line(partial.toByteArray());
+            byte[] l = partial.toByteArray();
             partial.reset();
+            line(l, 0, l.length);
         }
     }
 
-    private void line(byte[] raw) {
-        if (raw.length < 4 || !startsCommand(raw)) {
-            emit(raw);
+    private void line(byte[] b, int off, int len) {
+        boolean rest = continuation;
+        continuation = false;
+        if (rest || len < 4 || !startsCommand(b, off, len)) {
+            emit(b, off, len);
             return;
         }
+        byte[] raw = Arrays.copyOfRange(b, off, off + len);
         String text = new String(raw, StandardCharsets.UTF_8).replaceAll("\\r?\\n$", "");
         Matcher m = COMMAND.matcher(text);
         if (!m.matches()) {
@@ -128,10 +182,11 @@ final class WorkflowCommands implements Executor.Output {
         }
     }
 
-    private static boolean startsCommand(byte[] raw) {
-        int i = 0;
-        while (i < raw.length && (raw[i] == ' ' || raw[i] == '\t')) i++;
-        return i + 1 < raw.length && raw[i] == ':' && raw[i + 1] == ':';
+    private static boolean startsCommand(byte[] b, int off, int len) {
+        int i = off;
+        int end = off + len;
+        while (i < end && (b[i] == ' ' || b[i] == '\t')) i++;
+        return i + 1 < end && b[i] == ':' && b[i + 1] == ':';
     }
 
     private void emitText(String s) {
@@ -140,24 +195,17 @@ final class WorkflowCommands implements Executor.Output {
     }
 
     private void emit(byte[] raw) {
-        if (masks.isEmpty()) {
-            log.write(raw, 0, raw.length);
-            return;
-        }
-        String s = new String(raw, StandardCharsets.UTF_8);
-        String m = masked(s);
-        if (m.equals(s)) {
-            log.write(raw, 0, raw.length); // untouched bytes, even if they were not valid UTF-8
-        } else {
-            byte[] b = m.getBytes(StandardCharsets.UTF_8);
-            log.write(b, 0, b.length);
-        }
+        emit(raw, 0, raw.length);
+    }
+
+    private void emit(byte[] b, int off, int len) {
+        byte[] m = masker.mask(b, off, len);
+        if (m == null) log.write(b, off, len); // untouched bytes, even if they are not valid UTF-8
+        else log.write(m, 0, m.length);
     }
 
     private String masked(String s) {
-        if (s == null || masks.isEmpty()) return s;
-        for (String m : masks) s = s.replace(m, "***");
-        return s;
+        return masker.mask(s);
     }
 
     private static Map<String, String> properties(String s) {

@@ -3,10 +3,18 @@ package dev.runway.agent.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.runway.protocol.Annotation;
+import dev.runway.protocol.ArtifactView;
+import dev.runway.protocol.CacheEntry;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
@@ -51,5 +59,70 @@ class ArtifactActionsTest {
         assertThatThrownBy(() -> ArtifactActions.unzip(zip, ws.resolve("into")))
                 .hasMessageContaining("points outside the target directory");
         assertThat(ws.resolve("escaped.txt")).doesNotExist();
+    }
+
+    @Test
+    void anArtifactWithASecretIsUploadedAsItIsWithAWarning() throws Exception {
+        String secret = "artifact-secret-123";
+        file("out/clean.txt");
+        // across the 64 KiB read buffer: the scan must carry its state from one chunk to the next
+        String leaking = "z".repeat(64 * 1024 - 5) + secret + "\n";
+        Files.writeString(ws.resolve("out/leak.txt"), leaking);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        WorkflowCommands out = new WorkflowCommands(log::write);
+        out.mask(secret);
+        out.step("upload");
+        Path uploaded = ws.resolve("uploaded.zip");
+        ArtifactActions.upload(Map.of("name", "bundle", "path", "out/"), ws, api(uploaded), out);
+
+        String warning = "artifact 'bundle' contains a secret value (file out/leak.txt); artifacts are not masked";
+        assertThat(out.annotations())
+                .containsExactly(new Annotation("warning", warning, "upload", null, "out/leak.txt", null, null));
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("Warning: " + warning);
+        ArtifactActions.unzip(uploaded, ws.resolve("back"));
+        assertThat(Files.readString(ws.resolve("back/leak.txt"))).isEqualTo(leaking);
+        assertThat(Files.readString(ws.resolve("back/clean.txt"))).isEqualTo("out/clean.txt");
+    }
+
+    @Test
+    void anArtifactWithoutSecretsHasNoWarning() throws Exception {
+        file("out/a.txt");
+        Files.writeString(ws.resolve("out/b.txt"), "artifact-secret-12 is not the whole value");
+        WorkflowCommands out = new WorkflowCommands((b, off, len) -> {});
+        out.mask("artifact-secret-123");
+        ArtifactActions.upload(Map.of("name", "bundle", "path", "out/"), ws, api(ws.resolve("up.zip")), out);
+        assertThat(out.annotations()).isEmpty();
+    }
+
+    /** Keeps a copy of the uploaded zip at {@code copy}. */
+    static JobApi api(Path copy) {
+        return new JobApi() {
+            @Override
+            public ArtifactView uploadArtifact(String name, Path zip) throws IOException {
+                Files.copy(zip, copy);
+                return new ArtifactView(name, Files.size(zip), "sha", "job", Instant.EPOCH);
+            }
+
+            @Override
+            public List<ArtifactView> artifacts() {
+                return List.of();
+            }
+
+            @Override
+            public void downloadArtifact(String name, Path to) {}
+
+            @Override
+            public Optional<CacheEntry> cacheLookup(String key, List<String> restoreKeys, String version) {
+                return Optional.empty();
+            }
+
+            @Override
+            public void cacheDownload(String key, String version, Path to) {}
+
+            @Override
+            public CacheEntry cacheSave(String key, String version, Path archive) {
+                return null;
+            }
+        };
     }
 }

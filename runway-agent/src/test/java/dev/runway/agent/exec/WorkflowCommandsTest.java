@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.runway.protocol.Annotation;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class WorkflowCommandsTest {
@@ -62,5 +66,106 @@ class WorkflowCommandsTest {
         byte[] raw = {(byte) 0xff, 'a', '\n'};
         commands.write(raw, 0, raw.length);
         assertThat(log.toByteArray()).isEqualTo(raw);
+    }
+
+    @Test
+    void aValueSplitAcrossTwoWrites() {
+        commands.mask("secret-value");
+        write("x sec");
+        write("ret-value y\n");
+        assertThat(log()).isEqualTo("x *** y\n");
+    }
+
+    @Test
+    void aSecretStraddlingTheCutOfALongLineIsMaskedWhole() {
+        String secret = "straddling-secret-value";
+        String token = "rwj_0123456789abcdefghij0123456789";
+        String tail = " " + "t".repeat(300) + "\n";
+        for (String value : List.of(secret, token)) {
+            // the first write ends just past MAX_LINE: the line is cut before its end, the value sits at each offset
+            // around the cut and around the end of the first write
+            for (int at = WorkflowCommands.MAX_LINE - 200; at <= WorkflowCommands.MAX_LINE; at++) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                WorkflowCommands c = new WorkflowCommands(out::write);
+                c.mask(secret);
+                byte[] line = ("a".repeat(at) + value + tail).getBytes(StandardCharsets.UTF_8);
+                int first = WorkflowCommands.MAX_LINE + 1;
+                c.write(line, 0, first);
+                c.write(line, first, line.length - first);
+                assertThat(out.toString(StandardCharsets.UTF_8))
+                        .as("%s at %d", value, at)
+                        .isEqualTo("a".repeat(at) + "***" + tail);
+            }
+        }
+    }
+
+    @Test
+    void aVeryLongLineIsWrittenBeforeItEnds() {
+        commands.mask("secret-value");
+        write("x".repeat(3 * WorkflowCommands.MAX_LINE) + "secret-value");
+        assertThat(log.size()).isGreaterThan(2 * WorkflowCommands.MAX_LINE);
+        write(" end\n::error::a command\n");
+        assertThat(log()).isEqualTo("x".repeat(3 * WorkflowCommands.MAX_LINE) + "*** end\nError: a command\n");
+    }
+
+    @Test
+    void theRestOfALongLineIsNotACommand() {
+        write("y".repeat(WorkflowCommands.MAX_LINE + 1));
+        write("::error::inside a long line\n");
+        assertThat(commands.annotations()).isEmpty();
+        assertThat(log()).isEqualTo("y".repeat(WorkflowCommands.MAX_LINE + 1) + "::error::inside a long line\n");
+    }
+
+    @Test
+    void runwayTokensAreMaskedWithoutRegistration() {
+        write("curl -H 'Authorization: Bearer rwa_AbCdEf0123456789xyz' https://ci\n");
+        write("::warning title=rwc_0123456789abcdef01::runner rwr_0123456789abcdef01\n");
+        assertThat(log()).isEqualTo("curl -H 'Authorization: Bearer ***' https://ci\nWarning: runner ***\n");
+        assertThat(commands.annotations().get(0).title()).isEqualTo("***");
+    }
+
+    @Test
+    void aShortValueIsNotMaskedAndWarnedOnceWithoutPrintingIt() {
+        assertThat(commands.mask("xyz")).isFalse();
+        assertThat(commands.mask("xyz")).isFalse();
+        assertThat(commands.mask("")).isFalse();
+        assertThat(commands.mask("long-enough")).isTrue();
+        write("xyz long-enough\n");
+        assertThat(log())
+                .isEqualTo("[runway] warning: a secret value shorter than " + SecretMasker.MIN_LENGTH
+                        + " characters is not masked\nxyz ***\n");
+    }
+
+    @Test
+    void addMaskAtRuntimeCoversEncodingsAnnotationsAndSummaries() {
+        commands.step("deploy");
+        write("before my-runtime-value\n::add-mask::my-runtime-value\n");
+        String b64 = Base64.getEncoder().encodeToString("my-runtime-value".getBytes(StandardCharsets.UTF_8));
+        write("plain my-runtime-value, base64 " + b64 + ", url my-runtime-value\n");
+        write("::warning title=about my-runtime-value::message my-runtime-value\n");
+        commands.line("[runway] summary: my-runtime-value"); // how StepLoop writes step summaries
+        assertThat(log())
+                .isEqualTo("before my-runtime-value\nplain ***, base64 ***, url ***\nWarning: message ***\n"
+                        + "[runway] summary: ***\n");
+        assertThat(commands.annotations())
+                .containsExactly(new Annotation("warning", "message ***", "deploy", "about ***", null, null, null));
+    }
+
+    @Test
+    void aMatchAmongInvalidUtf8ReplacesOnlyItsBytes() {
+        commands.mask("secret-value");
+        byte[] raw = {(byte) 0xff, 's', 'e', 'c', 'r', 'e', 't', '-', 'v', 'a', 'l', 'u', 'e', (byte) 0xfe, '\n'};
+        commands.write(raw, 0, raw.length);
+        assertThat(log.toByteArray()).isEqualTo(new byte[] {(byte) 0xff, '*', '*', '*', (byte) 0xfe, '\n'});
+    }
+
+    @Test
+    void fiveHundredSecrets() {
+        List<String> secrets = new ArrayList<>();
+        for (int i = 0; i < 500; i++) secrets.add("secret-%03d-%08x".formatted(i, i * 2654435761L & 0xffffffffL));
+        secrets.forEach(commands::mask);
+        for (String s : secrets) write("using " + s + " now\n");
+        assertThat(log()).isEqualTo("using *** now\n".repeat(500));
+        assertThat(Pattern.compile("secret-\\d").matcher(log()).find()).isFalse();
     }
 }
