@@ -164,6 +164,7 @@ public final class RunwayAgent {
     private void slotLoop(Executor executor, Map<String, String> baseEnv) {
         Backoff backoff = Backoff.standard();
         while (!stopping) {
+            rotateIfDue();
             if (!healthy()) {
                 if (!waitForDisk()) return;
                 continue;
@@ -221,6 +222,32 @@ public final class RunwayAgent {
             }
         }
     }
+
+    /**
+     * Replaces the runner credential half-way through its life: the control plane issues a new one and keeps the
+     * old one valid for an hour, so polls and calls in flight on other slots do not fail. The new one is saved
+     * (atomically, mode 0600) before it is used; a failure is retried on the next loop.
+     */
+    private void rotateIfDue() {
+        synchronized (rotationLock) {
+            Credentials c = credentials;
+            java.time.Instant now = java.time.Instant.now();
+            if (!c.dueForRotation(now)) return;
+            try {
+                dev.runway.protocol.RegisterResponse.Rotated r = client.rotateCredential(c.credential());
+                Credentials next = c.rotated(r.credential(), now, r.expiresAt());
+                next.save(config.credentialFile());
+                credentials = next;
+                log.info("runner credential rotated; the new one expires {}", r.expiresAt());
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot rotate the runner credential yet: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private final Object rotationLock = new Object();
 
     /**
      * Checks the disk before taking a job and tells the control plane when the answer changes. While space is
@@ -294,7 +321,13 @@ public final class RunwayAgent {
             try {
                 RegisterResponse r = client.register(
                         new RegisterRequest(token, name, config.labels(), Math.max(1, config.slots()), VERSION));
-                Credentials c = new Credentials(config.serverUrl().toString(), r.runnerId(), r.name(), r.credential());
+                Credentials c = new Credentials(
+                        config.serverUrl().toString(),
+                        r.runnerId(),
+                        r.name(),
+                        r.credential(),
+                        java.time.Instant.now(),
+                        r.credentialExpiresAt());
                 c.save(config.credentialFile());
                 log.info(
                         "registered as runner {} ('{}'); credential saved in {}",

@@ -38,6 +38,7 @@ public final class ApiPaths {
     public static final String SECRETS = PREFIX + "/secrets"; // GET list (admin)
     public static final String SECRET = SECRETS + "/{name}"; // PUT set, DELETE remove (admin), ?repo=owner/name
     public static final String SECRETS_ROTATE_KEY = SECRETS + "/rotate-key"; // POST re-encrypt under a new key
+    public static final String RUNNER_CREDENTIAL = PREFIX + "/runner/credential"; // POST rotate this credential
     public static final String RUNNER_HEALTH = PREFIX + "/runner/health"; // POST this runner's health
     public static final String RUNNER_RELEASE = PREFIX + "/runner/release"; // POST end this runner's held polls
     public static final String RUNNER_JOB_HEARTBEAT = PREFIX + "/runner/jobs/{id}/heartbeat"; // POST

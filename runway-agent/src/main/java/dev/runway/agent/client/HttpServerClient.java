@@ -87,6 +87,14 @@ public final class HttpServerClient implements ServerClient {
     }
 
     @Override
+    public dev.runway.protocol.RegisterResponse.Rotated rotateCredential(String credential)
+            throws IOException, InterruptedException {
+        return read(
+                send(json(ApiPaths.RUNNER_CREDENTIAL, credential, null), CALL_TIMEOUT),
+                dev.runway.protocol.RegisterResponse.Rotated.class);
+    }
+
+    @Override
     public void health(String credential, dev.runway.protocol.RunnerHealth health)
             throws IOException, InterruptedException {
         check(send(json(ApiPaths.RUNNER_HEALTH, credential, health), CALL_TIMEOUT));

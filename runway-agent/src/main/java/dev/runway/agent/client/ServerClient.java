@@ -35,6 +35,10 @@ public interface ServerClient {
     /** Asks the control plane to answer this runner's held polls now (graceful stop). */
     void release(String credential) throws IOException, InterruptedException;
 
+    /** A new credential for this runner (the one presented keeps working for a short overlap). */
+    dev.runway.protocol.RegisterResponse.Rotated rotateCredential(String credential)
+            throws IOException, InterruptedException;
+
     /** Tells the control plane whether this runner can take jobs (shown in {@code runway runners}). */
     void health(String credential, dev.runway.protocol.RunnerHealth health) throws IOException, InterruptedException;
 

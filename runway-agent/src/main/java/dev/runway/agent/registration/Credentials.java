@@ -9,9 +9,38 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The runner's identity, kept in a file only the agent's user can read (created 0600, written by atomic rename)
- * and reused after restarts so a runner registers once.
+ * and reused after restarts so a runner registers once. The credential expires ({@code expiresAt}); the agent
+ * rotates it half-way through its life ({@link #dueForRotation}). Files from before expiry existed have no dates
+ * and are rotated at once.
  */
-public record Credentials(String serverUrl, String runnerId, String name, String credential) {
+public record Credentials(
+        String serverUrl,
+        String runnerId,
+        String name,
+        String credential,
+        java.time.Instant issuedAt,
+        java.time.Instant expiresAt) {
+    public Credentials(String serverUrl, String runnerId, String name, String credential) {
+        this(serverUrl, runnerId, name, credential, null, null);
+    }
+
+    /** Whether half of the credential's life has passed at {@code now} (or its dates are unknown). */
+    public boolean dueForRotation(java.time.Instant now) {
+        if (issuedAt == null || expiresAt == null) return true;
+        java.time.Duration life = java.time.Duration.between(issuedAt, expiresAt);
+        return !now.isBefore(issuedAt.plus(life.dividedBy(2)));
+    }
+
+    /** The same runner with a new credential. */
+    public Credentials rotated(String next, java.time.Instant issued, java.time.Instant expires) {
+        return new Credentials(serverUrl, runnerId, name, next, issued, expires);
+    }
+
+    @Override
+    public String toString() {
+        return "Credentials[runnerId=" + runnerId + ", expiresAt=" + expiresAt + "]"; // never the credential
+    }
+
     public static Credentials load(Path file) throws IOException {
         if (!Files.exists(file)) return null;
         Credentials c = Json.lenient().readValue(file.toFile(), Credentials.class);

@@ -55,6 +55,11 @@ class LogSpoolTest {
         }
 
         @Override
+        public dev.runway.protocol.RegisterResponse.Rotated rotateCredential(String credential) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
         public void health(String credential, dev.runway.protocol.RunnerHealth health) {
             throw new UnsupportedOperationException("not used by the log spool");
         }

@@ -36,4 +36,20 @@ class CredentialsTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("register again");
     }
+
+    @org.junit.jupiter.api.Test
+    void rotationIsDueHalfWayThroughTheLifeAndTheValueNeverPrints() {
+        java.time.Instant issued = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        Credentials c = new Credentials(
+                "http://x", "r1", "runner", "rwc_secret", issued, issued.plus(java.time.Duration.ofDays(30)));
+        org.assertj.core.api.Assertions.assertThat(c.dueForRotation(issued.plus(java.time.Duration.ofDays(14))))
+                .isFalse();
+        org.assertj.core.api.Assertions.assertThat(c.dueForRotation(issued.plus(java.time.Duration.ofDays(15))))
+                .isTrue();
+        org.assertj.core.api.Assertions.assertThat(
+                        new Credentials("http://x", "r1", "runner", "rwc_secret").dueForRotation(issued))
+                .as("no dates: a file from before expiry existed")
+                .isTrue();
+        org.assertj.core.api.Assertions.assertThat(c.toString()).doesNotContain("rwc_secret");
+    }
 }

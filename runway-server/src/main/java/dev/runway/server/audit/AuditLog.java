@@ -172,6 +172,7 @@ public final class AuditLog {
             "registration-token.revoked",
             "runner.registered",
             "runner.removed",
+            "runner.credential-rotated",
             "secret.set",
             "secret.deleted",
             "secret.delivered",

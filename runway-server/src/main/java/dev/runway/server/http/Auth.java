@@ -105,8 +105,10 @@ final class Auth {
 
     RunnerRecord runner(Context ctx) {
         String t = bearer(ctx, TokenPrefixes.RUNNER, "a runner credential");
-        RunnerRecord r = runners.byCredential(t);
-        if (r == null) throw unknown(ctx, "runner credential not recognised");
+        RunnerStore.CredentialCheck check = runners.byCredential(t, clock.millis());
+        if (check == null) throw unknown(ctx, "runner credential not recognised");
+        RunnerRecord r = check.runner();
+        if (check.problem() != null && !r.deleted()) throw ApiException.unauthorized(check.problem());
         if (r.deleted())
             throw ApiException.unauthorized("runner was deleted; register it again with a new registration token");
         return r;

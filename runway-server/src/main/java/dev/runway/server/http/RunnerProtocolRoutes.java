@@ -60,6 +60,22 @@ final class RunnerProtocolRoutes {
             s.runners().health(r.id(), reason, s.clock().millis());
             ctx.status(204);
         });
+        app.post(ApiPaths.RUNNER_CREDENTIAL, ctx -> {
+            RunnerRecord r = s.auth().runner(ctx);
+            String presented = ctx.header("Authorization").substring(7).strip();
+            dev.runway.server.store.RunnerStore.Rotated rotated =
+                    s.runners().rotate(r.id(), presented, s.clock().millis());
+            if (rotated == null)
+                throw new ApiException(409, "conflict", "only the runner's current credential can be rotated");
+            s.audit()
+                    .record(
+                            r.id(),
+                            "runner.credential-rotated",
+                            r.id(),
+                            "expires " + java.time.Instant.ofEpochMilli(rotated.expiresAt()));
+            ctx.json(new dev.runway.protocol.RegisterResponse.Rotated(
+                    rotated.credential(), java.time.Instant.ofEpochMilli(rotated.expiresAt())));
+        });
         app.post(ApiPaths.RUNNER_RELEASE, ctx -> {
             s.dispatcher().release(s.auth().runner(ctx).id());
             ctx.status(204);

@@ -130,7 +130,14 @@ final class RunnerRoutes {
                             s.clock().millis());
             RunnerRecord rr = r.runner();
             s.audit().record(ctx.ip(), "runner.registered", rr.id(), "name " + rr.name() + ", labels " + rr.labels());
-            ctx.status(201).json(new RegisterResponse(rr.id(), rr.name(), List.copyOf(rr.labels()), r.credential()));
+            ctx.status(201)
+                    .json(new RegisterResponse(
+                            rr.id(),
+                            rr.name(),
+                            List.copyOf(rr.labels()),
+                            r.credential(),
+                            java.time.Instant.ofEpochMilli(
+                                    s.clock().millis() + RunnerStore.CREDENTIAL_LIFETIME.toMillis())));
         } catch (RunnerStore.RegistrationRefused e) {
             if (e.getMessage().endsWith("not recognised")) s.auth().unknownRegistration(ctx);
             throw ApiException.unauthorized(e.getMessage());

@@ -60,14 +60,15 @@ public final class RunnerStore {
             String credential = Tokens.generate(TokenPrefixes.RUNNER);
             Sql.update(
                     c,
-                    "INSERT INTO runners (id, name, labels, slots, version, credential_hash, created_at, last_seen_at)"
-                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO runners (id, name, labels, slots, version, credential_hash, credential_expires_at,"
+                            + " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     id,
                     name,
                     String.join(",", labels),
                     slots,
                     version,
                     Tokens.hash(credential),
+                    now + CREDENTIAL_LIFETIME.toMillis(),
                     now,
                     now);
             return new Registered(
@@ -75,11 +76,68 @@ public final class RunnerStore {
         });
     }
 
-    /** The runner owning this credential (deleted ones included, so callers can say so), or null. */
-    public RunnerRecord byCredential(String credential) {
-        return db.read(c -> Sql.one(
-                c, "SELECT * FROM runners WHERE credential_hash = ?", RunnerStore::runner, Tokens.hash(credential)));
+    /** How long a runner credential lasts; agents rotate theirs half-way. */
+    public static final java.time.Duration CREDENTIAL_LIFETIME = java.time.Duration.ofDays(30);
+    /** How long the previous credential still works after a rotation (requests in flight). */
+    public static final java.time.Duration ROTATION_OVERLAP = java.time.Duration.ofHours(1);
+
+    /** Who a credential belongs to, and whether it is still good at {@code now}. */
+    public record CredentialCheck(RunnerRecord runner, String problem) {}
+
+    /**
+     * The runner owning this credential (deleted ones included, so callers can say so) — its current one, or the
+     * previous one within the overlap after a rotation — or null if no runner has it.
+     */
+    public CredentialCheck byCredential(String credential, long now) {
+        String hash = Tokens.hash(credential);
+        return db.read(c -> {
+            RunnerRecord r = Sql.one(c, "SELECT * FROM runners WHERE credential_hash = ?", RunnerStore::runner, hash);
+            if (r != null) {
+                Long exp = Sql.one(
+                        c,
+                        "SELECT credential_expires_at FROM runners WHERE id = ?",
+                        rs -> Sql.nullableLong(rs, "credential_expires_at"),
+                        r.id());
+                return new CredentialCheck(
+                        r,
+                        exp != null && exp <= now
+                                ? "runner credential expired (the agent rotates it before then; was it stopped for"
+                                        + " weeks?); register again with a new registration token"
+                                : null);
+            }
+            r = Sql.one(c, "SELECT * FROM runners WHERE previous_credential_hash = ?", RunnerStore::runner, hash);
+            if (r == null) return null;
+            Long until = Sql.one(
+                    c,
+                    "SELECT previous_expires_at FROM runners WHERE id = ?",
+                    rs -> Sql.nullableLong(rs, "previous_expires_at"),
+                    r.id());
+            return new CredentialCheck(
+                    r, until != null && until > now ? null : "runner credential was replaced by a rotation");
+        });
     }
+
+    /**
+     * A new credential for the runner; the one it replaces keeps working for {@link #ROTATION_OVERLAP}. Null when
+     * {@code presented} is not the runner's current credential (only the current one may rotate).
+     */
+    public Rotated rotate(String runnerId, String presented, long now) {
+        String presentedHash = Tokens.hash(presented);
+        String credential = Tokens.generate(TokenPrefixes.RUNNER);
+        long expires = now + CREDENTIAL_LIFETIME.toMillis();
+        int n = db.tx(c -> Sql.update(
+                c,
+                "UPDATE runners SET previous_credential_hash = credential_hash, previous_expires_at = ?,"
+                        + " credential_hash = ?, credential_expires_at = ? WHERE id = ? AND credential_hash = ?",
+                now + ROTATION_OVERLAP.toMillis(),
+                Tokens.hash(credential),
+                expires,
+                runnerId,
+                presentedHash));
+        return n == 1 ? new Rotated(credential, expires) : null;
+    }
+
+    public record Rotated(String credential, long expiresAt) {}
 
     public void touch(String runnerId, long now) {
         db.tx(c -> Sql.update(c, "UPDATE runners SET last_seen_at = ? WHERE id = ?", now, runnerId));

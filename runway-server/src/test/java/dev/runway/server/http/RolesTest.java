@@ -73,6 +73,7 @@ class RolesTest {
             new Endpoint("POST", ApiPaths.RUNNER_JOBS_NEXT, null),
             new Endpoint("DELETE", ApiPaths.RUNNER_SELF, null),
             new Endpoint("POST", ApiPaths.RUNNER_HEALTH, null),
+            new Endpoint("POST", ApiPaths.RUNNER_CREDENTIAL, null),
             new Endpoint("POST", ApiPaths.RUNNER_RELEASE, null),
             new Endpoint("POST", ApiPaths.RUNNER_JOB_HEARTBEAT, null),
             new Endpoint("POST", ApiPaths.RUNNER_JOB_LOGS, null),

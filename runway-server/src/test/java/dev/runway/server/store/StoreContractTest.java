@@ -237,10 +237,34 @@ abstract class StoreContractTest {
         String[] id = new String[1];
         String token = runners.createRegistrationToken(now, now + 1000, 1, id);
         RunnerStore.Registered reg = runners.register(token, "gone", Set.of(), 1, "t", now);
-        assertThat(runners.byCredential(reg.credential()).deleted()).isFalse();
+        assertThat(runners.byCredential(reg.credential(), now).runner().deleted())
+                .isFalse();
         assertThat(runners.delete(reg.runner().id())).isTrue();
-        assertThat(runners.byCredential(reg.credential()).deleted()).isTrue();
+        assertThat(runners.byCredential(reg.credential(), now).runner().deleted())
+                .isTrue();
         assertThat(runners.list()).extracting(RunnerRecord::name).doesNotContain("gone");
+    }
+
+    @Test
+    void aRotatedCredentialOverlapsBrieflyAndEveryCredentialExpires() {
+        String[] id = new String[1];
+        String token = runners.createRegistrationToken(now, now + 1000, 1, id);
+        RunnerStore.Registered reg = runners.register(token, "rotating", Set.of(), 1, "t", now);
+        String old = reg.credential();
+        RunnerStore.Rotated next = runners.rotate(reg.runner().id(), old, now + 10);
+        assertThat(next.credential()).startsWith("rwc_").isNotEqualTo(old);
+        assertThat(runners.byCredential(next.credential(), now + 20).problem()).isNull();
+        long overlapEnd = now + 10 + RunnerStore.ROTATION_OVERLAP.toMillis();
+        assertThat(runners.byCredential(old, overlapEnd - 1).problem())
+                .as("in the overlap")
+                .isNull();
+        assertThat(runners.byCredential(old, overlapEnd).problem()).contains("replaced by a rotation");
+        assertThat(runners.rotate(reg.runner().id(), old, now + 30))
+                .as("only the current one rotates")
+                .isNull();
+        long expiry = next.expiresAt();
+        assertThat(runners.byCredential(next.credential(), expiry).problem()).contains("runner credential expired");
+        assertThat(runners.byCredential("rwc_unknown", now)).isNull();
     }
 
     @Test
