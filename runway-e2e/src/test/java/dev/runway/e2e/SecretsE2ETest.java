@@ -40,6 +40,8 @@ class SecretsE2ETest {
                 runs-on: linux
                 steps:
                   - run: echo nothing secret here
+                  - name: no runway credential in the job's environment
+                    run: if env | grep -q 'rw[acjr]_'; then echo CREDENTIAL-IN-ENV; exit 1; else echo env clean; fi
             """.formatted(sha256(WEB_KEY)); // the value itself must not be in the workflow (it is stored)
 
     static String sha256(String s) {
@@ -94,6 +96,7 @@ class SecretsE2ETest {
             String server = c.server().output();
             assertThat(server).contains("job " + use.id() + " attempt 1: secrets [DEPLOY_KEY, OTHER_ONE] delivered");
             assertThat(server).doesNotContain("job " + job(run, "plain").id() + " attempt 1: secrets");
+            assertThat(c.api().logs(job(run, "plain").id())).contains("env clean");
 
             // the database file and its write-ahead log, as a thief would copy them from the running server
             StringBuilder raw = new StringBuilder();

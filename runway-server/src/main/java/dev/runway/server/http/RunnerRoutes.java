@@ -129,7 +129,12 @@ final class RunnerRoutes {
                             req.version(),
                             s.clock().millis());
             RunnerRecord rr = r.runner();
-            s.audit().record(ctx.ip(), "runner.registered", rr.id(), "name " + rr.name() + ", labels " + rr.labels());
+            s.audit()
+                    .record(
+                            r.registrationTokenId(),
+                            "runner.registered",
+                            rr.id(),
+                            "name " + rr.name() + ", labels " + rr.labels() + ", from " + ctx.ip());
             ctx.status(201)
                     .json(new RegisterResponse(
                             rr.id(),

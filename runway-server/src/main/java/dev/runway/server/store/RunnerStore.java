@@ -15,7 +15,8 @@ public final class RunnerStore {
         this.db = db;
     }
 
-    public record Registered(RunnerRecord runner, String credential) {}
+    /** A new runner, its credential (shown once), and the registration token it used (its id). */
+    public record Registered(RunnerRecord runner, String credential, String registrationTokenId) {}
 
     public enum RegistrationProblem {
         UNKNOWN,
@@ -41,8 +42,8 @@ public final class RunnerStore {
             String hash = Tokens.hash(registrationToken);
             Object[] t = Sql.one(
                     c,
-                    "SELECT expires_at, uses, max_uses, revoked FROM registration_tokens WHERE token_hash = ?",
-                    rs -> new Object[] {rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)},
+                    "SELECT expires_at, uses, max_uses, revoked, id FROM registration_tokens WHERE token_hash = ?",
+                    rs -> new Object[] {rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getInt(4), rs.getString(5)},
                     hash);
             if (t == null) throw new RegistrationRefused("registration token not recognised");
             if ((int) t[3] != 0) throw new RegistrationRefused("registration token was revoked");
@@ -72,7 +73,8 @@ public final class RunnerStore {
                     now,
                     now);
             return new Registered(
-                    Sql.one(c, "SELECT * FROM runners WHERE id = ?", RunnerStore::runner, id), credential);
+                    Sql.one(c, "SELECT * FROM runners WHERE id = ?", RunnerStore::runner, id), credential, (String)
+                            t[4]);
         });
     }
 
