@@ -318,10 +318,7 @@ public final class ContainerHosts implements StepHost.Factory {
 
         @Override
         public String oomReason() {
-            if (cgroup == null || cgroup.oomKills() <= oomKillsSeen) return null;
-            Long limit = cgroup.memoryLimit();
-            return "killed by the kernel's OOM killer: the job went over its container's memory limit"
-                    + (limit == null ? "" : " of " + JobLimits.mib(limit));
+            return cgroup == null ? null : cgroup.oomReasonSince(oomKillsSeen, "the job's container");
         }
 
         @Override

@@ -191,6 +191,17 @@ public final class Cgroup {
         return n == null ? 0 : n;
     }
 
+    /**
+     * Why a step failed, if the OOM killer struck in this cgroup since it had counted {@code killsBefore}; null if it
+     * did not. {@code limitOf} names what the limit belongs to ("the job", "the job's container").
+     */
+    public String oomReasonSince(long killsBefore, String limitOf) {
+        if (oomKills() <= killsBefore) return null;
+        Long limit = memoryLimit();
+        return "killed by the kernel's OOM killer: " + limitOf + " went over its memory limit"
+                + (limit == null ? "" : " of " + JobLimits.mib(limit));
+    }
+
     /** The memory limit in force, or null. */
     public Long memoryLimit() {
         Long l = v2() ? number(read("", "memory.max")) : number(read("memory", "memory.limit_in_bytes"));

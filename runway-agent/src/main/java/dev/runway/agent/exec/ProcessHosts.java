@@ -144,10 +144,7 @@ public final class ProcessHosts implements StepHost.Factory {
 
         @Override
         public String oomReason() {
-            if (group == null || group.oomKills() <= oomKillsSeen) return null;
-            Long limit = group.memoryLimit();
-            return "killed by the kernel's OOM killer: the job went over its memory limit"
-                    + (limit == null ? "" : " of " + JobLimits.mib(limit));
+            return group == null ? null : group.oomReasonSince(oomKillsSeen, "the job");
         }
 
         @Override

@@ -117,19 +117,16 @@ final class RunnerProtocolRoutes {
             } catch (IllegalStateException e) {
                 log.error("job {}: cannot deliver its secrets: {}", job.id(), e.getMessage());
             }
-            if (!secrets.isEmpty())
+            if (!secrets.isEmpty()) {
+                java.util.Set<String> names = new java.util.TreeSet<>(secrets.keySet());
                 s.audit()
                         .record(
                                 runner.id(),
                                 "secret.delivered",
                                 job.id() + "/" + job.attempt(),
-                                String.join(",", new java.util.TreeSet<>(secrets.keySet())));
-            if (!secrets.isEmpty())
-                log.info(
-                        "job {} attempt {}: secrets {} delivered",
-                        job.id(),
-                        job.attempt(),
-                        new java.util.TreeSet<>(secrets.keySet()));
+                                String.join(",", names));
+                log.info("job {} attempt {}: secrets {} delivered", job.id(), job.attempt(), names);
+            }
         }
         ctx.json(new Assignment(
                 job.id(),

@@ -93,27 +93,30 @@ public final class RunnerStore {
     public CredentialCheck byCredential(String credential, long now) {
         String hash = Tokens.hash(credential);
         return db.read(c -> {
-            RunnerRecord r = Sql.one(c, "SELECT * FROM runners WHERE credential_hash = ?", RunnerStore::runner, hash);
-            if (r != null) {
-                Long exp = Sql.one(
-                        c,
-                        "SELECT credential_expires_at FROM runners WHERE id = ?",
-                        rs -> Sql.nullableLong(rs, "credential_expires_at"),
-                        r.id());
+            // one query on the hot path (every poll): the current credential, or the previous one in its overlap
+            Object[] row = Sql.one(
+                    c,
+                    "SELECT * FROM runners WHERE credential_hash = ? OR previous_credential_hash = ?",
+                    rs -> new Object[] {
+                        runner(rs),
+                        hash.equals(rs.getString("credential_hash")),
+                        Sql.nullableLong(rs, "credential_expires_at"),
+                        Sql.nullableLong(rs, "previous_expires_at")
+                    },
+                    hash,
+                    hash);
+            if (row == null) return null;
+            RunnerRecord r = (RunnerRecord) row[0];
+            if ((boolean) row[1]) {
+                Long expires = (Long) row[2];
                 return new CredentialCheck(
                         r,
-                        exp != null && exp <= now
+                        expires != null && expires <= now
                                 ? "runner credential expired (the agent rotates it before then; was it stopped for"
                                         + " weeks?); register again with a new registration token"
                                 : null);
             }
-            r = Sql.one(c, "SELECT * FROM runners WHERE previous_credential_hash = ?", RunnerStore::runner, hash);
-            if (r == null) return null;
-            Long until = Sql.one(
-                    c,
-                    "SELECT previous_expires_at FROM runners WHERE id = ?",
-                    rs -> Sql.nullableLong(rs, "previous_expires_at"),
-                    r.id());
+            Long until = (Long) row[3];
             return new CredentialCheck(
                     r, until != null && until > now ? null : "runner credential was replaced by a rotation");
         });
