@@ -162,11 +162,11 @@ final class AgentCommand implements Callable<Integer> {
         long minFree;
         try {
             limits = new JobLimits(
-                    cpus == null ? null : JobLimits.parseCpus(cpus),
-                    memory == null ? null : JobLimits.parseBytes(memory),
-                    pids == null ? null : JobLimits.parsePids(pids));
+                    cpus == null ? null : limit("--cpus", () -> JobLimits.parseCpus(cpus)),
+                    memory == null ? null : limit("--memory", () -> JobLimits.parseBytes(memory)),
+                    pids == null ? null : limit("--pids-limit", () -> JobLimits.parsePids(pids)));
         } catch (IllegalArgumentException e) {
-            throw new CliException("--cpus/--memory/--pids-limit: " + e.getMessage());
+            throw new CliException("--memory: " + e.getMessage()); // the only range a parse does not check
         }
         try {
             minFree = JobLimits.parseBytes(minFreeDisk);
@@ -211,6 +211,14 @@ final class AgentCommand implements Callable<Integer> {
                         shutdownGrace,
                         pollWait)
                 .with(executor, !noNetwork, limits, engine, image, minFree);
+    }
+
+    private static <T> T limit(String flag, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(flag + ": " + e.getMessage());
+        }
     }
 
     private static boolean onPath(String tool) {
