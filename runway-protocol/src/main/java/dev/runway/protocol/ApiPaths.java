@@ -22,7 +22,14 @@ public final class ApiPaths {
     public static final String RUN_ARTIFACTS = PREFIX + "/runs/{id}/artifacts"; // GET list
     public static final String RUN_ARTIFACT = PREFIX + "/runs/{id}/artifacts/{name}"; // GET the zip
     public static final String RUNNERS = PREFIX + "/runners"; // GET list
-    public static final String RUNNER = PREFIX + "/runners/{id}"; // DELETE
+    public static final String RUNNER = PREFIX + "/runners/{id}"; // DELETE (?ifIdle=true: only if it runs nothing)
+    public static final String QUEUE = PREFIX + "/queue"; // GET ?since=&wait= queued jobs by label set
+    public static final String POOLS = PREFIX + "/pools"; // GET list
+    public static final String POOL = PREFIX + "/pools/{id}"; // PUT the scaler's status report, DELETE forget
+    public static final String POOL_DRAIN = PREFIX + "/pools/{id}/drain"; // POST: its runners take no new jobs
+    public static final String POOL_RESUME = PREFIX + "/pools/{id}/resume"; // POST: undo drain
+    public static final String POOL_PROMOTE = PREFIX + "/pools/{id}/promote"; // POST: the canary becomes stable
+    public static final String POOL_ROLLBACK = PREFIX + "/pools/{id}/rollback"; // POST: no more canary runners
     public static final String REGISTRATION_TOKENS = PREFIX + "/tokens/registration"; // POST create, GET list
 
     // runner protocol

@@ -5,7 +5,9 @@ import java.util.List;
 
 /**
  * A registered runner. {@code state} is {@code idle}, {@code busy}, {@code unhealthy} (it takes no jobs; {@code
- * unhealthyReason} says why) or {@code offline} (no recent contact).
+ * unhealthyReason} says why) or {@code offline} (no recent contact). {@code pool}, {@code instance} and {@code
+ * variant} are set for runners started by the fleet scaler (from their registration token); {@code firstJobAt} is
+ * when the runner claimed its first job (null: none yet), for provisioning time.
  */
 public record RunnerView(
         String id,
@@ -17,4 +19,8 @@ public record RunnerView(
         String version,
         Instant createdAt,
         Instant lastSeenAt,
-        String unhealthyReason) {}
+        String unhealthyReason,
+        String pool,
+        String instance,
+        String variant,
+        Instant firstJobAt) {}

@@ -91,6 +91,7 @@ public final class RunwayServer implements AutoCloseable {
                     new SecretStore(db, MasterKey.loadOrCreate(config.masterKeyFile())),
                     new dev.runway.server.audit.AuditLog(db, clock),
                     new dev.runway.server.store.WebhookStore(db),
+                    new dev.runway.server.store.PoolStore(db),
                     clock);
             http.start();
         } catch (RuntimeException e) {

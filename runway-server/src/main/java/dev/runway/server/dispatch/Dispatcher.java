@@ -41,6 +41,8 @@ public final class Dispatcher {
     private final long leaseMillis;
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> changed =
+            new java.util.concurrent.atomic.AtomicReference<>(new CompletableFuture<>());
 
     public Dispatcher(JobStore jobs, InstantSource clock, long leaseMillis) {
         this.jobs = jobs;
@@ -57,7 +59,10 @@ public final class Dispatcher {
             try {
                 JobStore.Claim claim = jobs.claim(
                         runner.id(), runner.name(), runner.labels(), runner.slots(), clock.millis(), leaseMillis);
-                if (claim != null) return claim;
+                if (claim != null) {
+                    signalChange();
+                    return claim;
+                }
                 if (w.released) return null;
                 long remaining = (deadline - System.nanoTime()) / 1_000_000;
                 if (remaining <= 0) return null;
@@ -72,6 +77,7 @@ public final class Dispatcher {
 
     /** A job with these labels was queued (or requeued): wake one waiting runner that can take it. */
     public void jobQueued(Set<String> jobLabels) {
+        signalChange();
         for (Waiter w : waiters) {
             if (Labels.satisfies(w.labels(), jobLabels) && w.wake().complete(null)) return;
         }
@@ -90,6 +96,18 @@ public final class Dispatcher {
         }
     }
 
+    /**
+     * Completes when the queue or the runner set next changes on this replica (a job queued or claimed or finished,
+     * a runner registered or gone). Take it before reading the state, then wait on it: no change is missed.
+     */
+    public CompletableFuture<Void> changes() {
+        return changed.get();
+    }
+
+    public void signalChange() {
+        changed.getAndSet(new CompletableFuture<>()).complete(null);
+    }
+
     public int waiting() {
         return waiters.size();
     }
@@ -97,6 +115,7 @@ public final class Dispatcher {
     /** Releases every held poll (they answer "nothing"). */
     public void close() {
         closed = true;
+        signalChange();
         waiters.forEach(w -> w.wake().complete(null));
     }
 }

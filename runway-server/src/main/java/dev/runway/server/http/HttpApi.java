@@ -49,6 +49,7 @@ public final class HttpApi {
             dev.runway.server.secrets.SecretStore secrets,
             dev.runway.server.audit.AuditLog audit,
             dev.runway.server.store.WebhookStore webhooks,
+            dev.runway.server.store.PoolStore pools,
             InstantSource clock) {
         Auth auth = new Auth(apiTokens, runners, jobs, audit, clock);
         Javalin app = Javalin.create(cfg -> {
@@ -83,6 +84,7 @@ public final class HttpApi {
                 jobEvents,
                 secrets,
                 audit,
+                pools,
                 clock);
         new JobRoutes(services).register(app);
         RunRoutes runRoutes = new RunRoutes(services);
@@ -91,6 +93,7 @@ public final class HttpApi {
         new ArtifactRoutes(services).register(app);
         new CacheRoutes(services).register(app);
         new RunnerRoutes(services).register(app);
+        new PoolRoutes(services).register(app);
         new SecretRoutes(services).register(app);
         new TokenRoutes(services).register(app);
         new AuditRoutes(services).register(app);

@@ -43,6 +43,7 @@ final class RunnerProtocolRoutes {
         app.delete(ApiPaths.RUNNER_SELF, ctx -> {
             RunnerRecord r = s.auth().runner(ctx);
             s.runners().delete(r.id());
+            s.dispatcher().signalChange();
             ctx.status(204);
         });
         app.post(ApiPaths.RUNNER_HEALTH, ctx -> {
@@ -224,6 +225,7 @@ final class RunnerProtocolRoutes {
                         s.clock().millis());
         if (outcome == JobStore.CompleteOutcome.STALE) throw ApiException.staleAttempt();
         s.jobEvents().signal(jobId);
+        s.dispatcher().signalChange();
         String runId = s.jobs().get(jobId).runId();
         if (runId != null) s.scheduler().advance(runId);
         ctx.json(Map.of("state", req.result()));

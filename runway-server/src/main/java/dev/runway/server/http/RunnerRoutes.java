@@ -58,7 +58,20 @@ final class RunnerRoutes {
         app.delete(ApiPaths.RUNNER, ctx -> {
             var caller = s.auth().admin(ctx);
             String id = ctx.pathParam("id");
-            if (!s.runners().delete(id)) throw ApiException.notFound("no runner with id '" + id + "'");
+            if ("true".equals(ctx.queryParam("ifIdle"))) {
+                // the fleet scaler stopping an idle runner: never one that is running (or claiming) a job
+                switch (s.runners().retire(id)) {
+                    case UNKNOWN -> throw ApiException.notFound("no runner with id '" + id + "'");
+                    case BUSY ->
+                        throw new ApiException(
+                                409, "runner_busy", "runner '" + id + "' is running a job; it was not removed");
+                    case RETIRED -> {}
+                }
+            } else if (!s.runners().delete(id)) {
+                throw ApiException.notFound("no runner with id '" + id + "'");
+            }
+            s.dispatcher().release(id);
+            s.dispatcher().signalChange();
             s.audit().record(caller.id(), "runner.removed", id, null);
             ctx.status(204);
         });
@@ -86,10 +99,31 @@ final class RunnerRoutes {
         }
         int maxUses = req.maxUses() == null ? 1 : req.maxUses();
         if (maxUses < 1 || maxUses > 10_000) throw ApiException.badRequest("maxUses: must be between 1 and 10000");
+        if (req.pool() != null && !PoolRoutes.POOL_NAME.matcher(req.pool()).matches())
+            throw ApiException.badRequest("pool: lower-case letters, digits, '.', '_' and '-', at most 63 characters");
+        if (req.instance() != null
+                && (req.instance().isBlank() || req.instance().length() > 200))
+            throw ApiException.badRequest("instance: 1 to 200 characters");
+        if (req.variant() != null
+                && !req.variant().equals("stable")
+                && !req.variant().equals("canary")) throw ApiException.badRequest("variant: 'stable' or 'canary'");
+        if (req.pool() == null && (req.instance() != null || req.variant() != null))
+            throw ApiException.badRequest("instance and variant belong to a pool: give pool too");
         long now = s.clock().millis();
         String[] id = new String[1];
-        String token = s.runners().createRegistrationToken(now, now + ttl.toMillis(), maxUses, id);
-        s.audit().record(caller.id(), "registration-token.created", id[0], maxUses + " use(s), expires in " + ttl);
+        String token = s.runners()
+                .createRegistrationToken(
+                        now,
+                        now + ttl.toMillis(),
+                        maxUses,
+                        new RunnerStore.Placement(req.pool(), req.instance(), req.variant()),
+                        id);
+        s.audit()
+                .record(
+                        caller.id(),
+                        "registration-token.created",
+                        id[0],
+                        maxUses + " use(s), expires in " + ttl + (req.pool() == null ? "" : ", pool " + req.pool()));
         ctx.status(201)
                 .json(new RegistrationTokenView(
                         id[0],
@@ -129,6 +163,7 @@ final class RunnerRoutes {
                             req.version(),
                             s.clock().millis());
             RunnerRecord rr = r.runner();
+            s.dispatcher().signalChange();
             s.audit()
                     .record(
                             r.registrationTokenId(),

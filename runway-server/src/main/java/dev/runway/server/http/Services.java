@@ -30,4 +30,5 @@ record Services(
         Wakeups jobEvents,
         dev.runway.server.secrets.SecretStore secrets,
         dev.runway.server.audit.AuditLog audit,
+        dev.runway.server.store.PoolStore pools,
         InstantSource clock) {}

@@ -107,7 +107,11 @@ final class Views {
                 r.version(),
                 Instant.ofEpochMilli(r.createdAt()),
                 Instant.ofEpochMilli(r.lastSeenAt()),
-                r.unhealthyReason());
+                r.unhealthyReason(),
+                r.pool(),
+                r.instance(),
+                r.variant(),
+                r.firstJobAt() == null ? null : Instant.ofEpochMilli(r.firstJobAt()));
     }
 
     private static List<StepResult> steps(String json) {

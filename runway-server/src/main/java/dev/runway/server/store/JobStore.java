@@ -125,6 +125,40 @@ public final class JobStore {
     }
 
     /** A successful claim: the job as it is now running, and the attempt's plain token. */
+    /** Queued jobs with one label set: how many, and when the oldest was queued. */
+    public record QueueGroup(Set<String> labels, int queued, long oldestQueuedAt) {}
+
+    /**
+     * The queue by label set, and a version that changes whenever the queue, the running attempts or the runner set
+     * change (what the fleet scaler decides on). Read by every replica from the database, so it sees all of them.
+     */
+    public record QueueSnapshot(List<QueueGroup> groups, String version) {}
+
+    public QueueSnapshot queueSnapshot() {
+        return db.read(c -> {
+            List<QueueGroup> groups = Sql.query(
+                    c,
+                    "SELECT labels, COUNT(*), MIN(queued_at) FROM jobs WHERE state = 'queued' GROUP BY labels"
+                            + " ORDER BY MIN(queued_at)",
+                    rs -> new QueueGroup(Labels.decode(rs.getString(1)), rs.getInt(2), rs.getLong(3)));
+            String runners = Sql.one(
+                    c,
+                    "SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), 0) || ':' || COUNT(first_job_at) FROM runners"
+                            + " WHERE deleted = 0",
+                    rs -> rs.getString(1));
+            Integer running = Sql.one(c, "SELECT COUNT(*) FROM attempts WHERE state = 'running'", rs -> rs.getInt(1));
+            StringBuilder v = new StringBuilder().append(runners).append('/').append(running);
+            for (QueueGroup g : groups)
+                v.append('/')
+                        .append(String.join(",", g.labels()))
+                        .append('=')
+                        .append(g.queued())
+                        .append('@')
+                        .append(g.oldestQueuedAt());
+            return new QueueSnapshot(groups, Integer.toHexString(v.toString().hashCode()) + "-" + v.length());
+        });
+    }
+
     public record Claim(JobRecord job, String jobToken) {}
 
     /**
@@ -159,6 +193,16 @@ public final class JobStore {
                                 == null) {
                     continue;
                 }
+                // lock the runner's row and check it may still take work: not retired (RunnerStore.retire takes
+                // the same lock first), its pool not drained; and note its first job (provisioning time)
+                if (Sql.update(
+                                c,
+                                "UPDATE runners SET first_job_at = COALESCE(first_job_at, ?) WHERE id = ? AND deleted = 0"
+                                        + " AND (pool IS NULL OR NOT EXISTS (SELECT 1 FROM pools p WHERE p.name ="
+                                        + " runners.pool AND p.draining = 1))",
+                                now,
+                                runnerId)
+                        == 0) return null;
                 int won = Sql.update(
                         c,
                         "UPDATE jobs SET state = 'running', attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = ?,"

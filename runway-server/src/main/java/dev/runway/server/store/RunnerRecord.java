@@ -11,4 +11,8 @@ public record RunnerRecord(
         long createdAt,
         long lastSeenAt,
         boolean deleted,
-        String unhealthyReason) {}
+        String unhealthyReason,
+        String pool,
+        String instance,
+        String variant,
+        Long firstJobAt) {}

@@ -42,8 +42,18 @@ public final class RunnerStore {
             String hash = Tokens.hash(registrationToken);
             Object[] t = Sql.one(
                     c,
-                    "SELECT expires_at, uses, max_uses, revoked, id FROM registration_tokens WHERE token_hash = ?",
-                    rs -> new Object[] {rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getInt(4), rs.getString(5)},
+                    "SELECT expires_at, uses, max_uses, revoked, id, pool, instance, variant FROM registration_tokens"
+                            + " WHERE token_hash = ?",
+                    rs -> new Object[] {
+                        rs.getLong(1),
+                        rs.getInt(2),
+                        rs.getInt(3),
+                        rs.getInt(4),
+                        rs.getString(5),
+                        rs.getString(6),
+                        rs.getString(7),
+                        rs.getString(8)
+                    },
                     hash);
             if (t == null) throw new RegistrationRefused("registration token not recognised");
             if ((int) t[3] != 0) throw new RegistrationRefused("registration token was revoked");
@@ -62,7 +72,7 @@ public final class RunnerStore {
             Sql.update(
                     c,
                     "INSERT INTO runners (id, name, labels, slots, version, credential_hash, credential_expires_at,"
-                            + " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            + " created_at, last_seen_at, pool, instance, variant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     id,
                     name,
                     String.join(",", labels),
@@ -71,7 +81,10 @@ public final class RunnerStore {
                     Tokens.hash(credential),
                     now + CREDENTIAL_LIFETIME.toMillis(),
                     now,
-                    now);
+                    now,
+                    t[5],
+                    t[6],
+                    t[7]);
             return new Registered(
                     Sql.one(c, "SELECT * FROM runners WHERE id = ?", RunnerStore::runner, id), credential, (String)
                             t[4]);
@@ -163,21 +176,60 @@ public final class RunnerStore {
                 c -> Sql.query(c, "SELECT * FROM runners WHERE deleted = 0 ORDER BY created_at", RunnerStore::runner));
     }
 
+    public enum Retired {
+        RETIRED,
+        BUSY,
+        UNKNOWN
+    }
+
+    /**
+     * Deletes the runner only if it runs nothing, atomically with respect to {@link JobStore#claim}: both first lock
+     * the runner's row (a no-op UPDATE), so a runner is never retired while it claims a job, and a retired runner
+     * claims nothing more. The fleet scaler stops idle runners this way.
+     */
+    public Retired retire(String runnerId) {
+        return db.tx(c -> {
+            if (Sql.update(c, "UPDATE runners SET deleted = deleted WHERE id = ? AND deleted = 0", runnerId) == 0)
+                return Retired.UNKNOWN;
+            Integer running = Sql.one(
+                    c,
+                    "SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running'",
+                    rs -> rs.getInt(1),
+                    runnerId);
+            if (running != null && running > 0) return Retired.BUSY;
+            Sql.update(c, "UPDATE runners SET deleted = 1 WHERE id = ?", runnerId);
+            return Retired.RETIRED;
+        });
+    }
+
     public boolean delete(String runnerId) {
         return db.tx(c -> Sql.update(c, "UPDATE runners SET deleted = 1 WHERE id = ? AND deleted = 0", runnerId)) == 1;
     }
 
     public String createRegistrationToken(long now, long expiresAt, int maxUses, String[] idOut) {
+        return createRegistrationToken(now, expiresAt, maxUses, Placement.NONE, idOut);
+    }
+
+    /** Where a scaler-started runner belongs; every field null for a runner started by hand. */
+    public record Placement(String pool, String instance, String variant) {
+        public static final Placement NONE = new Placement(null, null, null);
+    }
+
+    public String createRegistrationToken(long now, long expiresAt, int maxUses, Placement placement, String[] idOut) {
         String token = Tokens.generate(TokenPrefixes.REGISTRATION);
         String id = Tokens.id("rt");
         db.tx(c -> Sql.update(
                 c,
-                "INSERT INTO registration_tokens (id, token_hash, created_at, expires_at, max_uses) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO registration_tokens (id, token_hash, created_at, expires_at, max_uses, pool, instance,"
+                        + " variant) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 id,
                 Tokens.hash(token),
                 now,
                 expiresAt,
-                maxUses));
+                maxUses,
+                placement.pool(),
+                placement.instance(),
+                placement.variant()));
         idOut[0] = id;
         return token;
     }
@@ -214,6 +266,10 @@ public final class RunnerStore {
                 rs.getLong("created_at"),
                 rs.getLong("last_seen_at"),
                 rs.getInt("deleted") != 0,
-                rs.getString("unhealthy_reason"));
+                rs.getString("unhealthy_reason"),
+                rs.getString("pool"),
+                rs.getString("instance"),
+                rs.getString("variant"),
+                Sql.nullableLong(rs, "first_job_at"));
     }
 }
