@@ -1,0 +1,20 @@
+package dev.runway.scaler.provider;
+
+import dev.runway.scaler.config.ConfigException;
+import dev.runway.scaler.config.PoolConfig;
+import dev.runway.scaler.config.ScalerConfig;
+import java.util.List;
+
+/** The provider a pool names, built from the pool's own settings section. */
+public final class Providers {
+    public static Provider create(ScalerConfig scaler, PoolConfig pool) throws ConfigException {
+        return switch (pool.provider()) {
+            case "process" -> new ProcessProvider(scaler.stateDir(), scaler.scalerId(), pool.name());
+            default ->
+                throw new ConfigException(List.of(
+                        "pool " + pool.name() + ": provider '" + pool.provider() + "' is not available in this build"));
+        };
+    }
+
+    private Providers() {}
+}
