@@ -27,6 +27,11 @@ final class ClientOptions {
     Path dataDir;
 
     ApiClient client() {
+        return new ApiClient(url, token());
+    }
+
+    /** The API token: --token, RUNWAY_TOKEN, or the admin token in the data directory. */
+    String token() {
         String t = token;
         if (t == null || t.isBlank()) {
             Path f = dataDir.resolve("admin-token");
@@ -40,7 +45,7 @@ final class ClientOptions {
             throw new CliException(
                     "no API token: pass --token, set RUNWAY_TOKEN, or run where " + f(dataDir) + " exists");
         }
-        return new ApiClient(url, t);
+        return t;
     }
 
     private static String f(Path dir) {

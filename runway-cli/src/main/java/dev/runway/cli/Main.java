@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
             RunsCommand.class,
             ArtifactsCommand.class,
             RunnersCommand.class,
+            ScalerCommand.class,
+            PoolsCommand.class,
             TokenCommand.class,
             SecretsCommand.class,
             AuditCommand.class,

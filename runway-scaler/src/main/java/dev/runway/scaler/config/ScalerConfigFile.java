@@ -80,11 +80,18 @@ public final class ScalerConfigFile {
             LoaderOptions options = new LoaderOptions();
             options.setAllowDuplicateKeys(false);
             root = new Yaml(options).compose(new java.io.StringReader(text));
-            tree = new YAMLMapper().readTree(text);
+            tree = YAMLMapper.builder()
+                    .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build()
+                    .readTree(text);
         } catch (MarkedYAMLException e) {
             var m = e.getProblemMark();
             throw new ConfigException(List.of(file + ":" + (m == null ? 1 : m.getLine() + 1) + ":"
                     + (m == null ? 1 : m.getColumn() + 1) + ": " + e.getProblem()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var l = e.getLocation();
+            throw new ConfigException(List.of(file + ":" + (l == null ? 1 : l.getLineNr()) + ":"
+                    + (l == null ? 1 : l.getColumnNr()) + ": " + e.getOriginalMessage()));
         } catch (IOException | RuntimeException e) {
             throw new ConfigException(List.of(file + ":1:1: not YAML: " + e.getMessage()));
         }

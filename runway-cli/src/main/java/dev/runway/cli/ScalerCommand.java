@@ -1,0 +1,92 @@
+package dev.runway.cli;
+
+import dev.runway.scaler.Scaler;
+import dev.runway.scaler.api.ControlPlane;
+import dev.runway.scaler.config.ConfigException;
+import dev.runway.scaler.config.PoolConfig;
+import dev.runway.scaler.config.ScalerConfig;
+import dev.runway.scaler.config.ScalerConfigFile;
+import dev.runway.scaler.provider.Provider;
+import dev.runway.scaler.provider.Providers;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "scaler",
+        mixinStandardHelpOptions = true,
+        description = "Run the fleet scaler: start runners for queued jobs per pool (ephemeral ones run one job each),"
+                + " keep warm pools, stop idle runners, reap orphans. Pools are declared in a YAML file (see"
+                + " docs/scaler.md). Needs an admin API token.")
+final class ScalerCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = "--config", required = true, description = "The pools file (YAML).")
+    Path config;
+
+    @Option(
+            names = "--agent-url",
+            description = "The control plane's URL as runners reach it (default: the file's agent-url, else --url).")
+    String agentUrl;
+
+    @Option(names = "--check", description = "Only read and check the pools file, then exit.")
+    boolean check;
+
+    @Override
+    public Integer call() throws IOException {
+        ScalerConfig cfg;
+        try {
+            cfg = ScalerConfigFile.read(config);
+        } catch (ConfigException e) {
+            throw new CliException(e.getMessage());
+        }
+        Map<String, Provider> providers = new LinkedHashMap<>();
+        try {
+            for (PoolConfig p : cfg.pools()) providers.put(p.name(), Providers.create(cfg, p));
+        } catch (ConfigException e) {
+            providers.values().forEach(Provider::close);
+            throw new CliException(e.getMessage());
+        }
+        if (check) {
+            System.out.println(config + ": " + cfg.pools().size() + " pool(s), OK");
+            providers.values().forEach(Provider::close);
+            return 0;
+        }
+        String url = agentUrl != null ? agentUrl : cfg.agentUrl() != null ? cfg.agentUrl() : client.url;
+        ControlPlane api = new ControlPlane(client.url, client.token());
+        Scaler scaler = new Scaler(
+                cfg,
+                api,
+                providers,
+                url,
+                thisLauncher(),
+                InstantSource.system(),
+                Executors.newVirtualThreadPerTaskExecutor());
+        Runtime.getRuntime().addShutdownHook(new Thread(scaler::close, "runway-scaler-shutdown"));
+        System.out.println("scaler " + cfg.scalerId() + ": " + cfg.pools().size() + " pool(s) on " + client.url
+                + " (runners reach it at " + url + ")");
+        scaler.run();
+        return 0;
+    }
+
+    /** This runway launcher's {@code agent} command: the same Java and class path (for the process provider). */
+    static List<String> thisLauncher() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.add("agent");
+        return cmd;
+    }
+}
