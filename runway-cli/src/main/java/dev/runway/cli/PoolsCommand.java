@@ -46,7 +46,7 @@ final class PoolsCommand implements Callable<Integer> {
         static int print(ClientOptions client) {
             List<PoolView> pools = Arrays.asList(client.client().get(ApiPaths.POOLS, PoolView[].class));
             if (pools.isEmpty()) {
-                System.out.println("no pools yet: start a scaler with `runway scaler --config pools.yml`");
+                System.out.println("no pools yet: start a scaler with `runway scaler --pools pools.yml`");
                 return 0;
             }
             Instant now = Instant.now();

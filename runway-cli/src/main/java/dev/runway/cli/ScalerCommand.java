@@ -31,8 +31,8 @@ final class ScalerCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
 
-    @Option(names = "--config", required = true, description = "The pools file (YAML).")
-    Path config;
+    @Option(names = "--pools", required = true, description = "The pools file (YAML, see docs/scaler.md).")
+    Path poolsFile;
 
     @Option(
             names = "--agent-url",
@@ -46,7 +46,7 @@ final class ScalerCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ScalerConfig cfg;
         try {
-            cfg = ScalerConfigFile.read(config);
+            cfg = ScalerConfigFile.read(poolsFile);
         } catch (ConfigException e) {
             throw new CliException(e.getMessage());
         }
@@ -58,7 +58,7 @@ final class ScalerCommand implements Callable<Integer> {
             throw new CliException(e.getMessage());
         }
         if (check) {
-            System.out.println(config + ": " + cfg.pools().size() + " pool(s), OK");
+            System.out.println(poolsFile + ": " + cfg.pools().size() + " pool(s), OK");
             providers.values().forEach(Provider::close);
             return 0;
         }
@@ -83,6 +83,11 @@ final class ScalerCommand implements Callable<Integer> {
     static List<String> thisLauncher() {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        // the scaler's own heap and JIT settings (what its operator chose for runway processes), nothing else
+        for (String a :
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-XX:")) cmd.add(a);
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());

@@ -123,4 +123,13 @@ final class Api {
     RunnerList runners() {
         return read(json("GET", ApiPaths.RUNNERS, token, null), 200, RunnerList.class);
     }
+
+    java.util.List<dev.runway.protocol.PoolView> pools() {
+        return java.util.List.of(
+                read(json("GET", ApiPaths.POOLS, token, null), 200, dev.runway.protocol.PoolView[].class));
+    }
+
+    dev.runway.protocol.PoolView pool(String name) {
+        return pools().stream().filter(p -> p.name().equals(name)).findFirst().orElse(null);
+    }
 }

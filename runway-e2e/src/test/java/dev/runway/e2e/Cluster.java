@@ -115,6 +115,15 @@ final class Cluster implements AutoCloseable {
         return agent;
     }
 
+    /** Starts a fleet scaler process with this pools file; waits until it runs. */
+    RunwayProcess startScaler(Path poolsFile) {
+        Map<String, String> env = Map.of("RUNWAY_TOKEN", adminToken());
+        RunwayProcess scaler = track(RunwayProcess.start(
+                logDir, "scaler", env, List.of("scaler", "--pools", poolsFile.toString(), "--url", url())));
+        scaler.awaitOutput("pool(s) on", START);
+        return scaler;
+    }
+
     /** Runs the CLI as its own process against this control plane. */
     RunwayProcess cli(String... args) {
         Map<String, String> env = Map.of("RUNWAY_URL", url(), "RUNWAY_TOKEN", adminToken());

@@ -12,7 +12,7 @@ import java.util.List;
  * nothing and stops its idle runners. The reason says which numbers decided, for {@code runway pools}.
  */
 public final class Decider {
-    /** An idle runner: its instance name and since when it has been idle. */
+    /** An idle runner: its instance name and since when it has been idle. {@code stopping}: instances exiting. */
     public record Idle(String instance, Instant since) {}
 
     public record Inputs(
@@ -20,6 +20,7 @@ public final class Decider {
             List<Idle> idle,
             int starting,
             int busy,
+            int stopping,
             int minIdle,
             int max,
             Duration idleTimeout,
@@ -35,9 +36,10 @@ public final class Decider {
 
     public static Decision decide(Inputs in) {
         int idle = in.idle().size();
-        int total = idle + in.starting() + in.busy();
-        String counts =
-                in.queued() + " queued, " + idle + " idle, " + in.starting() + " starting, " + in.busy() + " busy";
+        // instances on their way out still hold their resources: they count against max until they are gone
+        int total = idle + in.starting() + in.busy() + in.stopping();
+        String counts = in.queued() + " queued, " + idle + " idle, " + in.starting() + " starting, " + in.busy()
+                + " busy" + (in.stopping() > 0 ? ", " + in.stopping() + " stopping" : "");
         if (in.draining()) {
             List<String> stop = in.idle().stream().map(Idle::instance).toList();
             return new Decision(

@@ -182,13 +182,13 @@ public final class Scaler implements AutoCloseable {
         Set<String> listed = new HashSet<>();
         List<Decider.Idle> idle = new ArrayList<>();
         List<String> idleCanary = new ArrayList<>();
-        int starting = 0, busy = 0;
+        int starting = 0, busy = 0, stopping = 0;
         for (Instance inst : instances) {
             listed.add(inst.name());
             Tracked t = tracked.computeIfAbsent(
                     inst.name(), k -> new Tracked(pool.name(), inst.variant(), inst.createdAt(), true));
             t.launched = true;
-            if (removing.contains(inst.name())) continue;
+            if (removing.contains(inst.name())) continue; // counted below
             RunnerView r = runners.get(inst.name());
             if (r != null) {
                 t.sawRunner = true;
@@ -219,7 +219,8 @@ public final class Scaler implements AutoCloseable {
             } else if (t.sawRunner) {
                 // deregistered (an ephemeral runner after its job) and still exiting
                 if (t.deregisteredAt == null) t.deregisteredAt = now;
-                if (!t.deregisteredAt.plus(EXIT_GRACE).isAfter(now))
+                if (t.deregisteredAt.plus(EXIT_GRACE).isAfter(now)) stopping++;
+                else
                     remove(
                             pool,
                             inst.name(),
@@ -235,6 +236,8 @@ public final class Scaler implements AutoCloseable {
                 starting++;
             }
         }
+        // on their way out (removal in progress, or decided just now)
+        for (String name : listed) if (removing.contains(name)) stopping++;
         // being started (not listed yet), or failed to start
         for (var e : tracked.entrySet()) {
             Tracked t = e.getValue();
@@ -261,16 +264,15 @@ public final class Scaler implements AutoCloseable {
         boolean draining = view != null && view.draining();
         String canaryState = view == null ? null : view.canary();
         Decider.Decision d = Decider.decide(new Decider.Inputs(
-                queued, idle, starting, busy, pool.minIdle(), pool.max(), pool.idleTimeout(), draining, now));
+                queued, idle, starting, busy, stopping, pool.minIdle(), pool.max(), pool.idleTimeout(), draining, now));
         List<String> stop = new ArrayList<>(d.stop());
         String reason = d.reason();
         if ("rolled-back".equals(canaryState) && !idleCanary.isEmpty()) {
             for (String c : idleCanary) if (!stop.contains(c)) stop.add(c);
             reason += "; canary rolled back: stopping " + idleCanary.size() + " idle canary runner(s)";
         }
-        Map<String, RunnerView> byName = runners;
         for (String name : stop) {
-            RunnerView r = byName.get(name);
+            RunnerView r = runners.get(name);
             if (r != null) stopIdle(pool, name, r, "idle: " + d.summary());
         }
         for (int i = 0; i < d.start(); i++) launch(pool, mem, canaryState);
@@ -290,9 +292,7 @@ public final class Scaler implements AutoCloseable {
                 idle.size(),
                 busy,
                 starting + d.start(),
-                (int) removing.stream()
-                        .filter(n -> pool.name().equals(poolOf(n)))
-                        .count(),
+                stopping,
                 mem.lastDecision,
                 mem.reason,
                 mem.decidedAt,
@@ -308,11 +308,6 @@ public final class Scaler implements AutoCloseable {
                                                 : pool.canary().percent()));
         api.report(pool.name(), status);
         return new PoolPass(pool.name(), new Decider.Decision(d.start(), stop, d.summary(), reason), status);
-    }
-
-    private String poolOf(String instance) {
-        Tracked t = tracked.get(instance);
-        return t == null ? null : t.pool;
     }
 
     /** Provisioning samples: request → runner registered, request → first job started. */

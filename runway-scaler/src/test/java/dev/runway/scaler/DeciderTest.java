@@ -12,7 +12,8 @@ class DeciderTest {
     static final Duration IDLE_TIMEOUT = Duration.ofMinutes(5);
 
     static Decider.Decision decide(int queued, List<Decider.Idle> idle, int starting, int busy, int minIdle, int max) {
-        return Decider.decide(new Decider.Inputs(queued, idle, starting, busy, minIdle, max, IDLE_TIMEOUT, false, NOW));
+        return Decider.decide(
+                new Decider.Inputs(queued, idle, starting, busy, 0, minIdle, max, IDLE_TIMEOUT, false, NOW));
     }
 
     static Decider.Idle idleFor(String name, Duration d) {
@@ -40,6 +41,13 @@ class DeciderTest {
         Decider.Decision full = decide(10, List.of(), 2, 2, 0, 4);
         assertThat(full.start()).isZero();
         assertThat(full.summary()).isEqualTo("at max");
+    }
+
+    @Test
+    void instancesStillExitingCountAgainstMax() {
+        Decider.Decision d = Decider.decide(new Decider.Inputs(5, List.of(), 0, 1, 2, 0, 3, IDLE_TIMEOUT, false, NOW));
+        assertThat(d.start()).isZero();
+        assertThat(d.reason()).contains("2 stopping", "already at max 3");
     }
 
     @Test
@@ -78,6 +86,7 @@ class DeciderTest {
                 List.of(idleFor("a", Duration.ZERO), idleFor("b", Duration.ZERO)),
                 0,
                 1,
+                0,
                 2,
                 10,
                 IDLE_TIMEOUT,
