@@ -3,6 +3,8 @@ package dev.runway.scaler.provider;
 import dev.runway.scaler.config.ConfigException;
 import dev.runway.scaler.config.PoolConfig;
 import dev.runway.scaler.config.ScalerConfig;
+import dev.runway.scaler.provider.container.ContainerProvider;
+import dev.runway.scaler.provider.container.ContainerSettings;
 import java.util.List;
 
 /** The provider a pool names, built from the pool's own settings section. */
@@ -10,6 +12,11 @@ public final class Providers {
     public static Provider create(ScalerConfig scaler, PoolConfig pool) throws ConfigException {
         return switch (pool.provider()) {
             case "process" -> new ProcessProvider(scaler.stateDir(), scaler.scalerId(), pool.name());
+            case "container" ->
+                new ContainerProvider(
+                        ContainerSettings.read(pool.name(), pool.providerSettings(), System.getenv()),
+                        scaler.scalerId(),
+                        pool.name());
             default ->
                 throw new ConfigException(List.of(
                         "pool " + pool.name() + ": provider '" + pool.provider() + "' is not available in this build"));
