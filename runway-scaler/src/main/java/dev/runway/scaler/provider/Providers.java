@@ -3,6 +3,7 @@ package dev.runway.scaler.provider;
 import dev.runway.scaler.config.ConfigException;
 import dev.runway.scaler.config.PoolConfig;
 import dev.runway.scaler.config.ScalerConfig;
+import dev.runway.scaler.provider.kubernetes.KubernetesProvider;
 import java.util.List;
 
 /** The provider a pool names, built from the pool's own settings section. */
@@ -10,6 +11,7 @@ public final class Providers {
     public static Provider create(ScalerConfig scaler, PoolConfig pool) throws ConfigException {
         return switch (pool.provider()) {
             case "process" -> new ProcessProvider(scaler.stateDir(), scaler.scalerId(), pool.name());
+            case "kubernetes" -> KubernetesProvider.create(scaler.scalerId(), pool);
             default ->
                 throw new ConfigException(List.of(
                         "pool " + pool.name() + ": provider '" + pool.provider() + "' is not available in this build"));
