@@ -137,9 +137,8 @@ public final class KubernetesProvider implements Provider {
                 throw new ConfigException(List.of("pool " + pool + ": kubernetes.kubeconfig: cannot read "
                         + file.toAbsolutePath() + " (a kubeconfig file)"));
             try {
-                config = Config.fromKubeconfig(
-                        null, Files.readString(file), file.toAbsolutePath().toString());
-            } catch (IOException | RuntimeException e) {
+                config = Config.fromKubeconfig(file.toFile());
+            } catch (RuntimeException e) {
                 throw new ConfigException(List.of("pool " + pool + ": kubernetes.kubeconfig: " + file
                         + " is not a usable kubeconfig: " + e.getMessage()));
             }

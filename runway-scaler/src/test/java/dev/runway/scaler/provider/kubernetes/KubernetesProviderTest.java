@@ -492,6 +492,12 @@ class KubernetesProviderTest {
                                                 + " (e.g. runway:latest)",
                                         "pool cpu: kubernetes.kubeconfig: cannot read /nonexistent/kubeconfig (a kubeconfig"
                                                 + " file)"));
+        Path garbage = Files.writeString(dir.resolve("garbage"), "clusters: [unclosed\n");
+        assertThatThrownBy(() -> KubernetesProvider.config(
+                        "cpu", KubernetesSettings.parse("cpu", yaml("kubeconfig: " + garbage)), Map.of(), List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(
+                        "pool cpu: kubernetes.kubeconfig: " + garbage + " is not a usable kubeconfig: ");
         assertThatThrownBy(() -> KubernetesProvider.config(
                         "cpu", KubernetesSettings.parse("cpu", yaml("{}")), Map.of(), List.of("/nonexistent/config")))
                 .isInstanceOf(ConfigException.class)
