@@ -5,6 +5,7 @@ import dev.runway.scaler.config.PoolConfig;
 import dev.runway.scaler.config.ScalerConfig;
 import dev.runway.scaler.provider.container.ContainerProvider;
 import dev.runway.scaler.provider.container.ContainerSettings;
+import dev.runway.scaler.provider.kubernetes.KubernetesProvider;
 import java.util.List;
 
 /** The provider a pool names, built from the pool's own settings section. */
@@ -17,6 +18,7 @@ public final class Providers {
                         ContainerSettings.read(pool.name(), pool.providerSettings(), System.getenv()),
                         scaler.scalerId(),
                         pool.name());
+            case "kubernetes" -> KubernetesProvider.create(scaler.scalerId(), pool);
             default ->
                 throw new ConfigException(List.of(
                         "pool " + pool.name() + ": provider '" + pool.provider() + "' is not available in this build"));
