@@ -49,6 +49,8 @@ public final class Bench {
     static int throughputJobs = 2000;
     static int e2eJobs = 300;
 
+    static boolean quickScaler;
+
     public static void main(String[] args) throws Exception {
         List<String> stores = List.of("sqlite", "postgresql");
         List<String> only = new ArrayList<>();
@@ -61,11 +63,12 @@ public final class Bench {
                     pickupJobs = 40;
                     throughputJobs = 600;
                     e2eJobs = 100;
+                    quickScaler = true;
                 }
                 default ->
                     throw new IllegalArgumentException("unknown argument " + args[i]
                             + " (use --store sqlite,postgresql --only"
-                            + " dispatch,pickup,throughput,e2e,executors,masking --quick)");
+                            + " dispatch,pickup,throughput,e2e,executors,masking,scaler --quick)");
             }
         }
         System.out.printf(
@@ -78,6 +81,8 @@ public final class Bench {
             if (only.isEmpty() || only.contains("e2e")) endToEndThroughput(stores);
             if (only.isEmpty() || only.contains("executors")) executorStartOverhead();
             if (only.isEmpty() || only.contains("masking")) maskingThroughput();
+            if (only.isEmpty() || only.contains("scaler"))
+                ScalerBench.run(quickScaler ? 3 : 10, quickScaler ? 30 : 100);
         } finally {
             Stores.dropAll();
         }
