@@ -198,7 +198,7 @@ final class FakeGitHubApi implements AutoCloseable {
         if (r == null) {
             error(ex, 404, "Not Found", Map.of());
         } else if (r.busy) {
-            error(ex, 422, "Bad request - Runner \"" + r.name + "\" is still running a job\"", Map.of());
+            error(ex, 422, "Bad request - Runner \"" + r.name + "\" is still running a job", Map.of());
         } else {
             ex.sendResponseHeaders(204, -1);
         }

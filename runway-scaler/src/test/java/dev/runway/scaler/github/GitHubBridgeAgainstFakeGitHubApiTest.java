@@ -322,6 +322,36 @@ class GitHubBridgeAgainstFakeGitHubApiTest {
     }
 
     @Test
+    void anIdleRunnerPastIdleTimeoutIsDeletedOnGitHubUnlessItJustTookAJob() throws Exception {
+        PoolConfig pool = pool(2, "process", "    idle-timeout: 5m\n");
+        GitHubBridge bridge = bridge(null);
+        String name = "gh-" + JOB;
+        webhook("queued", JOB, JOB_LABELS, null, "acme/web", "d-1");
+        bridge.reconcile(pool, provider, null);
+        // another runner took the job; the one started for it came online and has nothing to do
+        webhook("in_progress", JOB, JOB_LABELS, "someone-elses-runner", "acme/web", "d-2");
+        github.runners.get(name).status = "online";
+        assertThat(bridge.reconcile(pool, provider, null).status().idle()).isEqualTo(1);
+
+        clock.advance(Duration.ofMinutes(6));
+        // GitHub gave it a job between the list and the delete: GitHub refuses, the runner is kept
+        github.failures.add(new FakeGitHubApi.Failure(
+                "DELETE",
+                "/actions/runners/",
+                422,
+                "Bad request - Runner \"" + name + "\" is still running a job",
+                Map.of()));
+        Scaler.PoolPass refused = bridge.reconcile(pool, provider, null);
+        assertThat(refused.decision().stop()).containsExactly(name);
+        assertThat(provider.list()).extracting(Instance::name).containsExactly(name);
+
+        Scaler.PoolPass stopped = bridge.reconcile(pool, provider, null);
+        assertThat(stopped.decision().stop()).containsExactly(name);
+        assertThat(provider.list()).isEmpty();
+        assertThat(github.runners).doesNotContainKey(name);
+    }
+
+    @Test
     void anExitedRunnerIsRemovedAndDeletedOnGitHubAndAJobIsGivenUpAfterThreeFailedRunners() throws Exception {
         PoolConfig pool = pool(2, "process");
         GitHubBridge bridge = bridge(null);
