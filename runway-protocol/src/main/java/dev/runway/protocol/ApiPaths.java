@@ -40,6 +40,8 @@ public final class ApiPaths {
     public static final String API_TOKEN = API_TOKENS + "/{id}"; // DELETE revoke (admin)
     public static final String REGISTRATION_TOKEN = PREFIX + "/tokens/registration/{id}"; // DELETE revoke (admin)
     public static final String WEBHOOK_GITHUB = "/webhooks/github"; // POST, signed with the webhook secret
+    // GET ?since=<epoch ms>&limit= recorded workflow_job events, oldest first (admin; the scaler's GitHub pools)
+    public static final String GITHUB_WORKFLOW_JOBS = PREFIX + "/github/workflow-jobs";
     public static final String AUDIT = PREFIX + "/audit"; // GET ?since=1h&kind=secret.&limit= (admin)
     public static final String AUDIT_VERIFY = PREFIX + "/audit/verify"; // GET walk the hash chain (admin)
     public static final String SECRETS = PREFIX + "/secrets"; // GET list (admin)

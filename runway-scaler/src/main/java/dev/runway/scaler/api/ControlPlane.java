@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runway.protocol.ApiError;
 import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.GitHubWorkflowJobView;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.PoolStatus;
 import dev.runway.protocol.PoolView;
@@ -101,6 +102,20 @@ public final class ControlPlane {
         } catch (ApiCallException e) {
             if (e.status() != 404) throw e;
         }
+    }
+
+    /**
+     * GitHub's workflow_job events the control plane recorded at or after {@code sinceMs} (epoch ms), oldest first,
+     * at most {@code limit} (1–1000).
+     */
+    public List<GitHubWorkflowJobView> workflowJobs(long sinceMs, int limit) throws IOException {
+        return send(
+                        "GET",
+                        ApiPaths.GITHUB_WORKFLOW_JOBS + "?since=" + sinceMs + "&limit=" + limit,
+                        null,
+                        Duration.ofSeconds(30),
+                        new TypeReference<GitHubWorkflowJobView.Events>() {})
+                .events();
     }
 
     public void report(String pool, PoolStatus status) throws IOException {

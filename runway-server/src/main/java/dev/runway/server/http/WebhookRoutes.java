@@ -2,6 +2,7 @@ package dev.runway.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.GitHubWorkflowJobView;
 import dev.runway.protocol.Json;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunOptions;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@code POST /webhooks/github}: GitHub's deliveries, verified before anything is parsed ({@code X-Hub-Signature-256},
  * HMAC-SHA256 of the raw body with the configured secret, compared in constant time), deduplicated by {@code
  * X-GitHub-Delivery}. {@code ping} is answered; a {@code push} to a configured repository starts each workflow whose
- * {@code on.push} filters match the ref and changed files; {@code workflow_job} events are kept for the fleet scaler.
+ * {@code on.push} filters match the ref and changed files; {@code workflow_job} events are kept for the fleet scaler,
+ * which reads them with {@code GET /api/v1/github/workflow-jobs}.
  */
 final class WebhookRoutes {
     private static final Logger log = LoggerFactory.getLogger(WebhookRoutes.class);
@@ -47,6 +50,30 @@ final class WebhookRoutes {
 
     void register(Javalin app) {
         app.post(ApiPaths.WEBHOOK_GITHUB, this::github);
+        app.get(ApiPaths.GITHUB_WORKFLOW_JOBS, this::workflowJobs);
+    }
+
+    /**
+     * The recorded workflow_job events since an epoch millisecond, oldest first: the scaler's GitHub pools read them
+     * (admin, like the scaler's other calls) instead of receiving webhooks themselves.
+     */
+    private void workflowJobs(Context ctx) {
+        s.auth().admin(ctx);
+        long since = JobRoutes.longParam(ctx, "since", 0);
+        int limit = JobRoutes.intParam(ctx, "limit", 500, 1, 1000);
+        ctx.json(new GitHubWorkflowJobView.Events(store.workflowJobsSince(since, limit).stream()
+                .map(j -> new GitHubWorkflowJobView(
+                        j.deliveryId(),
+                        j.action(),
+                        j.jobId(),
+                        j.runId(),
+                        j.repository(),
+                        j.labels() == null || j.labels().isBlank()
+                                ? List.of()
+                                : List.of(j.labels().split(",")),
+                        j.runnerName(),
+                        Instant.ofEpochMilli(j.at())))
+                .toList()));
     }
 
     private void github(Context ctx) throws IOException {
@@ -93,6 +120,10 @@ final class WebhookRoutes {
                         job.path("run_id").isNumber() ? job.path("run_id").asLong() : null,
                         payload.path("repository").path("full_name").asText(null),
                         String.join(",", labels),
+                        job.path("runner_name").isTextual()
+                                        && !job.path("runner_name").asText().isBlank()
+                                ? job.path("runner_name").asText()
+                                : null,
                         s.clock().millis()));
                 ctx.status(202).json(Map.of("status", "recorded"));
             }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.GitHubWorkflowJobView;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.RunList;
 import dev.runway.server.RunwayServer;
@@ -162,6 +163,46 @@ class GitHubWebhookTest {
         HttpResponse<String> recorded = send("workflow_job", job, sign(job), "w-1");
         assertThat(recorded.statusCode()).isEqualTo(202);
         assertThat(recorded.body()).contains("recorded");
+        ObjectNode queued = example("workflow_job");
+        queued.put("action", "queued");
+        queued.with("workflow_job").putNull("runner_name");
+        String q = queued.toString();
+        assertThat(send("workflow_job", q, sign(q), "w-2").statusCode()).isEqualTo(202);
+
+        GitHubWorkflowJobView.Events events = Json.lenient()
+                .readValue(get(ApiPaths.GITHUB_WORKFLOW_JOBS + "?since=0").body(), GitHubWorkflowJobView.Events.class);
+        assertThat(events.events()).hasSize(2);
+        GitHubWorkflowJobView first = events.events().get(0);
+        assertThat(first.deliveryId()).isEqualTo("w-1");
+        assertThat(first.action()).isEqualTo("in_progress");
+        assertThat(first.jobId()).isEqualTo(2832853555L);
+        assertThat(first.runId()).isEqualTo(940463255L);
+        assertThat(first.repository()).isEqualTo("octo-org/example-workflow");
+        assertThat(first.labels()).containsExactly("gpu", "db-app", "dc-03");
+        assertThat(first.runnerName()).isEqualTo("my runner");
+        GitHubWorkflowJobView second = events.events().get(1);
+        assertThat(second.action()).isEqualTo("queued");
+        assertThat(second.runnerName()).isNull();
+        assertThat(second.receivedAt()).isAfterOrEqualTo(first.receivedAt());
+
+        long after = second.receivedAt().toEpochMilli() + 1;
+        assertThat(Json.lenient()
+                        .readValue(
+                                get(ApiPaths.GITHUB_WORKFLOW_JOBS + "?since=" + after)
+                                        .body(),
+                                GitHubWorkflowJobView.Events.class)
+                        .events())
+                .isEmpty();
+        assertThat(Json.lenient()
+                        .readValue(
+                                get(ApiPaths.GITHUB_WORKFLOW_JOBS + "?since=0&limit=1")
+                                        .body(),
+                                GitHubWorkflowJobView.Events.class)
+                        .events())
+                .extracting(GitHubWorkflowJobView::deliveryId)
+                .containsExactly("w-1");
+        assertThat(get(ApiPaths.GITHUB_WORKFLOW_JOBS + "?since=yesterday").body())
+                .contains("since: 'yesterday' is not a whole number");
     }
 
     ObjectNode example(String event) throws Exception {

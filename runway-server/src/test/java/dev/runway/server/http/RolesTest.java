@@ -77,6 +77,7 @@ class RolesTest {
             new Endpoint("POST", ApiPaths.SECRETS_ROTATE_KEY, Role.ADMIN),
             new Endpoint("GET", ApiPaths.AUDIT, Role.ADMIN),
             new Endpoint("GET", ApiPaths.AUDIT_VERIFY, Role.ADMIN),
+            new Endpoint("GET", ApiPaths.GITHUB_WORKFLOW_JOBS, Role.ADMIN),
             // the runner protocol: runner credentials and job tokens only, never an API token
             new Endpoint("POST", ApiPaths.RUNNER_JOBS_NEXT, null),
             new Endpoint("DELETE", ApiPaths.RUNNER_SELF, null),
