@@ -58,6 +58,7 @@ public final class Scaler implements AutoCloseable {
     private final Set<String> removing = ConcurrentHashMap.newKeySet();
     private final Map<String, PoolMemory> memory = new ConcurrentHashMap<>();
     private final AtomicBoolean stopped = new AtomicBoolean();
+    private final dev.runway.scaler.github.GitHubBridge github;
 
     /** An instance this scaler asked for or adopted. */
     private static final class Tracked {
@@ -108,6 +109,9 @@ public final class Scaler implements AutoCloseable {
         this.defaultAgentCommand = defaultAgentCommand;
         this.clock = clock;
         this.work = work;
+        this.github = config.pools().stream().anyMatch(p -> p.kind().equals("github"))
+                ? new dev.runway.scaler.github.GitHubBridge(api, config.scalerId(), clock, work)
+                : null;
     }
 
     /** Reconciles until {@link #close()}: on every queue change, and at least every {@code reconcile-every}. */
@@ -141,6 +145,11 @@ public final class Scaler implements AutoCloseable {
         List<PoolPass> passes = new ArrayList<>();
         for (PoolConfig pool : config.pools()) {
             try {
+                if (pool.kind().equals("github")) {
+                    // GitHub is the control plane of these runners: the bridge serves GitHub's queue
+                    passes.add(github.reconcile(pool, providers.get(pool.name()), views.get(pool.name())));
+                    continue;
+                }
                 passes.add(reconcile(pool, queued.getOrDefault(pool.name(), 0), runners, views.get(pool.name())));
             } catch (IOException | RuntimeException e) {
                 log.warn("pool {}: {}", pool.name(), e.getMessage());
@@ -159,7 +168,7 @@ public final class Scaler implements AutoCloseable {
             Set<String> want = lower(g.labels());
             for (PoolConfig p : config.pools()) {
                 PoolView v = views.get(p.name());
-                if (v != null && v.draining()) continue;
+                if (v != null && v.draining() || p.kind().equals("github")) continue;
                 if (lower(p.labels()).containsAll(want)) {
                     out.merge(p.name(), g.queued(), Integer::sum);
                     break;
