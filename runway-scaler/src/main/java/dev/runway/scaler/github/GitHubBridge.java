@@ -297,6 +297,7 @@ public final class GitHubBridge {
                 idle,
                 startingCount,
                 busy,
+                (int) listed.stream().filter(removing::contains).count(),
                 pool.minIdle(),
                 pool.max(),
                 pool.idleTimeout(),
