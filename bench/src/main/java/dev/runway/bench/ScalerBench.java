@@ -105,7 +105,7 @@ final class ScalerBench {
 
     static Scaler scaler(Bench.Env env, ScalerConfig cfg) throws Exception {
         Map<String, Provider> providers =
-                Map.of("bench", Providers.create(cfg, cfg.pools().getFirst()));
+                Map.of("bench", Providers.create(cfg, cfg.pools().getFirst(), launcher()));
         return new Scaler(
                 cfg,
                 new ControlPlane(env.url(), env.admin()),

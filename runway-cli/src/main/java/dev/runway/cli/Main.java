@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             RunnersCommand.class,
             ScalerCommand.class,
             PoolsCommand.class,
+            AgentStandbyCommand.class,
             TokenCommand.class,
             SecretsCommand.class,
             AuditCommand.class,

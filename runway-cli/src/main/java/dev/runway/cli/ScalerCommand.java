@@ -51,8 +51,9 @@ final class ScalerCommand implements Callable<Integer> {
             throw new CliException(e.getMessage());
         }
         Map<String, Provider> providers = new LinkedHashMap<>();
+        List<String> agent = thisLauncher();
         try {
-            for (PoolConfig p : cfg.pools()) providers.put(p.name(), Providers.create(cfg, p));
+            for (PoolConfig p : cfg.pools()) providers.put(p.name(), Providers.create(cfg, p, check ? null : agent));
         } catch (ConfigException e) {
             providers.values().forEach(Provider::close);
             throw new CliException(e.getMessage());
@@ -65,13 +66,7 @@ final class ScalerCommand implements Callable<Integer> {
         String url = agentUrl != null ? agentUrl : cfg.agentUrl() != null ? cfg.agentUrl() : client.url;
         ControlPlane api = new ControlPlane(client.url, client.token());
         Scaler scaler = new Scaler(
-                cfg,
-                api,
-                providers,
-                url,
-                thisLauncher(),
-                InstantSource.system(),
-                Executors.newVirtualThreadPerTaskExecutor());
+                cfg, api, providers, url, agent, InstantSource.system(), Executors.newVirtualThreadPerTaskExecutor());
         Runtime.getRuntime().addShutdownHook(new Thread(scaler::close, "runway-scaler-shutdown"));
         System.out.println("scaler " + cfg.scalerId() + ": " + cfg.pools().size() + " pool(s) on " + client.url
                 + " (runners reach it at " + url + ")");

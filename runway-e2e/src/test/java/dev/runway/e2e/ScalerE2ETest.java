@@ -46,18 +46,22 @@ class ScalerE2ETest {
         return f;
     }
 
-    /** Instance directories the process provider holds for a pool (its runners' homes). */
+    /** Instance directories the process provider holds for a pool (its runners' homes; not its standby JVM). */
     List<Path> instances(String pool) {
         Path dir = root.resolve("scaler").resolve(pool);
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> s = Files.list(dir)) {
-            return s.toList();
+            return s.filter(p -> !p.getFileName().toString().startsWith(".standby-"))
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Live processes whose working directory is inside the scaler's state dir: runner agents (or their steps). */
+    /**
+     * Live processes whose working directory is inside the scaler's state dir: runner agents (or their steps). The
+     * scaler's pre-started standby JVM is no runner and not counted (there is at most one per pool).
+     */
     List<Long> processesUnderStateDir() {
         Path state = root.resolve("scaler").toAbsolutePath();
         List<Long> out = new ArrayList<>();
@@ -65,7 +69,8 @@ class ScalerE2ETest {
             for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+"))
                     .toList()) {
                 try {
-                    if (Files.readSymbolicLink(p.resolve("cwd")).startsWith(state))
+                    Path cwd = Files.readSymbolicLink(p.resolve("cwd"));
+                    if (cwd.startsWith(state) && !cwd.getFileName().toString().startsWith(".standby-"))
                         out.add(Long.parseLong(p.getFileName().toString()));
                 } catch (IOException | SecurityException ignored) {
                     // exited meanwhile, or not ours to read

@@ -11,8 +11,22 @@ import java.util.List;
 /** The provider a pool names, built from the pool's own settings section. */
 public final class Providers {
     public static Provider create(ScalerConfig scaler, PoolConfig pool) throws ConfigException {
+        return create(scaler, pool, null);
+    }
+
+    /**
+     * @param runwayAgent the command of this runway's own agent (the process provider's default): with it, process
+     *     pools keep one agent JVM started ahead of need
+     */
+    public static Provider create(ScalerConfig scaler, PoolConfig pool, List<String> runwayAgent)
+            throws ConfigException {
         return switch (pool.provider()) {
-            case "process" -> new ProcessProvider(scaler.stateDir(), scaler.scalerId(), pool.name());
+            case "process" ->
+                new ProcessProvider(
+                        scaler.stateDir(),
+                        scaler.scalerId(),
+                        pool.name(),
+                        pool.kind().equals("runway") && pool.agent().command() == null ? runwayAgent : null);
             case "container" ->
                 new ContainerProvider(
                         ContainerSettings.read(pool.name(), pool.providerSettings(), System.getenv()),
