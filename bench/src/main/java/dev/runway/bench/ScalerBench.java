@@ -39,13 +39,18 @@ final class ScalerBench {
         double process = 0;
         for (String provider : List.of("process", "container")) {
             if (provider.equals("container") && !containerReady()) continue;
+            Scaler running = null;
             try (Bench.Env env = Bench.start("sqlite")) {
                 ScalerConfig cfg = config(env.dir(), provider, 20);
                 Scaler scaler = scaler(env, cfg);
-                Thread loop = Thread.ofPlatform().start(scaler::run);
+                running = scaler;
+                Thread loop = Thread.ofPlatform().daemon().start(scaler::run);
                 long[] lat = new long[samples];
                 for (int i = -1; i < samples; i++) {
                     Bench.awaitUntil(() -> runners(env) == 0, Duration.ofSeconds(60));
+                    // from zero: no runner at all; the process provider's standby JVM (no runner) is up
+                    if (provider.equals("process"))
+                        Bench.awaitUntil(() -> standbyReady(env.dir()), Duration.ofSeconds(60));
                     Instant t0 = Instant.now();
                     JobView j = Bench.submit(env, Bench.job("scale", "true"));
                     Bench.awaitUntil(() -> Bench.state(env, j.id()).isTerminal(), Duration.ofSeconds(60));
@@ -68,6 +73,9 @@ final class ScalerBench {
                         Bench.verdict(s.p50() <= (provider.equals("process") ? 1000 : 2500)));
                 scaler.close();
                 loop.interrupt();
+            } catch (Exception e) {
+                System.out.printf("%-10s failed: %s%n", provider, e);
+                if (running != null) running.close();
             }
         }
         System.out.println();
@@ -75,7 +83,7 @@ final class ScalerBench {
                 + " ephemeral runners, one job each) -> all succeeded");
         try (Bench.Env env = Bench.start("sqlite")) {
             Scaler scaler = scaler(env, config(env.dir(), "process", 10));
-            Thread loop = Thread.ofPlatform().start(scaler::run);
+            Thread loop = Thread.ofPlatform().daemon().start(scaler::run);
             Instant t0 = Instant.now();
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < burst; i++)
@@ -94,6 +102,15 @@ final class ScalerBench {
             loop.interrupt();
         }
         System.out.println();
+    }
+
+    static boolean standbyReady(Path dir) {
+        try (var s = Files.list(dir.resolve("scaler").resolve("bench"))) {
+            return s.anyMatch(
+                    d -> d.getFileName().toString().startsWith(".standby-") && Files.exists(d.resolve("ready")));
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     static int runners(Bench.Env env) {
@@ -138,6 +155,8 @@ final class ScalerBench {
             for (int i = 0; i < cmd.size(); i++)
                 y.append(i == 0 ? "" : ", ").append('"').append(cmd.get(i)).append('"');
             y.append("]\n      args: [--work-dir, /tmp/work]\n");
+            // the image is busybox: bash and the JDK come from the host's /usr, mounted read-only
+            y.append("      env: {PATH: /usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin}\n");
             y.append("    container:\n      network: host\n");
             y.append("      volumes: [\"/usr:/usr:ro\", \"/usr/lib:/lib:ro\", \"/usr/lib64:/lib64:ro\", \"")
                     .append(System.getProperty("user.home"))

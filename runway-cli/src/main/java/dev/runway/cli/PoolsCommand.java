@@ -63,6 +63,10 @@ final class PoolsCommand implements Callable<Integer> {
                         s == null ? "-" : Integer.toString(s.starting()),
                         s == null ? "-" : s.minIdle() + "/" + s.max(),
                         provisioning(s),
+                        p.queueWait() == null
+                                ? "-"
+                                : Format.duration(p.queueWait().p50Ms()) + "/"
+                                        + Format.duration(p.queueWait().p95Ms()),
                         s == null ? "-" : s.lastDecision() + " (" + Format.age(s.decidedAt(), now) + ")",
                         Format.age(p.reportedAt(), now)));
             }
@@ -77,6 +81,7 @@ final class PoolsCommand implements Callable<Integer> {
                             "STARTING",
                             "MIN/MAX",
                             "READY p50/p95",
+                            "QUEUE WAIT p50/p95",
                             "LAST DECISION",
                             "REPORTED"),
                     rows));

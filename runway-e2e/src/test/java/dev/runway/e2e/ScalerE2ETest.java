@@ -151,10 +151,15 @@ class ScalerE2ETest {
                 assertThat(p.status().provisioning()).isNotNull();
                 assertThat(p.status().provisioning().samples()).isEqualTo(6);
                 assertThat(p.status().provisioning().readyP50Ms()).isPositive();
+                assertThat(p.queueWait().samples()).isEqualTo(6);
+                assertThat(p.queueWait().p95Ms())
+                        .isGreaterThanOrEqualTo(p.queueWait().p50Ms());
             });
             RunwayProcess pools = c.cli("pools");
             assertThat(pools.awaitExit(Duration.ofSeconds(30))).isZero();
-            assertThat(pools.output()).contains("burst", "process", "0/3").contains("burst: 0 queued");
+            assertThat(pools.output())
+                    .contains("burst", "process", "0/3", "QUEUE WAIT p50/p95")
+                    .contains("burst: 0 queued");
         }
     }
 

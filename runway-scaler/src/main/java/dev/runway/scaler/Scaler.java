@@ -119,9 +119,8 @@ public final class Scaler implements AutoCloseable {
         String version = null;
         while (!stopped.get()) {
             try {
-                QueueView q = api.queue(version, config.reconcileEvery());
-                version = q.version();
-                reconcile(q);
+                version = api.queue(version, config.reconcileEvery()).version(); // the wake-up
+                reconcile();
             } catch (IOException | RuntimeException e) {
                 if (stopped.get()) return;
                 log.warn("reconcile failed (retrying in {}): {}", config.reconcileEvery(), e.getMessage());
@@ -130,15 +129,16 @@ public final class Scaler implements AutoCloseable {
         }
     }
 
-    /** One pass over every pool. */
+    /**
+     * One pass over every pool. The order of the reads matters: runners first, then the queue, then the instances.
+     * A job claimed between the first two reads then shows as neither queued nor taken by a busy runner (the pass
+     * after corrects that), never as both (which would start a runner for a job that has one). And a runner can only
+     * exist after its instance did, so every runner read here has its instance in the listings taken last, or it is
+     * really gone.
+     */
     public List<PoolPass> reconcile() throws IOException {
-        return reconcile(api.queue(null, Duration.ZERO));
-    }
-
-    List<PoolPass> reconcile(QueueView queue) throws IOException {
-        // runners first: a runner can only exist after its instance did, so every runner listed here has its
-        // instance in the provider listings taken next (or it is really gone)
         List<RunnerView> runners = api.runners();
+        QueueView queue = api.queue(null, Duration.ZERO);
         Map<String, PoolView> views = new HashMap<>();
         for (PoolView v : api.pools()) views.put(v.name(), v);
         Map<String, Integer> queued = assign(queue, views);

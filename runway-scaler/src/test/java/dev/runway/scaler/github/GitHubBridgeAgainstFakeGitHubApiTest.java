@@ -188,7 +188,7 @@ class GitHubBridgeAgainstFakeGitHubApiTest {
     void aDrainedPoolStartsNothing() throws Exception {
         PoolConfig pool = pool(2, "process");
         webhook("queued", JOB, JOB_LABELS, null, "acme/web", "d-1");
-        PoolView drained = new PoolView("gh", true, null, null, null, List.of());
+        PoolView drained = new PoolView("gh", true, null, null, null, List.of(), null);
 
         Scaler.PoolPass pass = bridge(null).reconcile(pool, provider, drained);
 

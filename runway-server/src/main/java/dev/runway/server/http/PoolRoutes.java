@@ -128,7 +128,18 @@ final class PoolRoutes {
                 p.canary(),
                 status,
                 p.reportedAt() == null ? null : Instant.ofEpochMilli(p.reportedAt()),
-                variants);
+                variants,
+                queueWait(s.pools().queueWaits(p.name(), since)));
+    }
+
+    private static PoolView.QueueWait queueWait(long[] sorted) {
+        if (sorted.length == 0) return null;
+        return new PoolView.QueueWait(sorted.length, pct(sorted, 50), pct(sorted, 95));
+    }
+
+    static long pct(long[] sorted, int p) {
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
     /** {@code ?since=VERSION&wait=SECONDS}: answers at once if the queue's version differs, else when it changes. */

@@ -81,6 +81,23 @@ public final class PoolStore {
                 since));
     }
 
+    /** Enqueue → start, in milliseconds, of each job attempt the pool's runners started since {@code since}. */
+    public long[] queueWaits(String pool, long since) {
+        return db
+                .read(c -> Sql.query(
+                        c,
+                        "SELECT a.started_at - j.queued_at FROM attempts a JOIN runners r ON r.id = a.runner_id"
+                                + " JOIN jobs j ON j.id = a.job_id WHERE r.pool = ? AND a.started_at >= ?"
+                                + " AND a.attempt = j.attempt",
+                        rs -> rs.getLong(1),
+                        pool,
+                        since))
+                .stream()
+                .mapToLong(Long::longValue)
+                .sorted()
+                .toArray();
+    }
+
     private static PoolRecord pool(java.sql.ResultSet rs) throws java.sql.SQLException {
         return new PoolRecord(
                 rs.getString("name"),
