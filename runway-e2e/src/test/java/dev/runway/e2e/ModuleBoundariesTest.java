@@ -30,16 +30,25 @@ class ModuleBoundariesTest {
     }
 
     @Test
+    void theScalerUsesOnlyTheProtocol() {
+        assertThat(importsOf("runway-scaler", "dev.runway.server")).isEmpty();
+        assertThat(importsOf("runway-scaler", "dev.runway.agent")).isEmpty();
+        assertThat(importsOf("runway-scaler", "dev.runway.cli")).isEmpty();
+    }
+
+    @Test
     void protocolImportsNothingOfRunway() {
         assertThat(importsOf("runway-protocol", "dev.runway.server")).isEmpty();
         assertThat(importsOf("runway-protocol", "dev.runway.agent")).isEmpty();
         assertThat(importsOf("runway-protocol", "dev.runway.cli")).isEmpty();
+        assertThat(importsOf("runway-protocol", "dev.runway.scaler")).isEmpty();
     }
 
     @Test
     void theCheckSeesSources() {
         assertThat(javaFiles("runway-agent")).isNotEmpty();
         assertThat(javaFiles("runway-server")).isNotEmpty();
+        assertThat(javaFiles("runway-scaler")).isNotEmpty();
     }
 
     static List<String> importsOf(String module, String forbiddenPackage) {
