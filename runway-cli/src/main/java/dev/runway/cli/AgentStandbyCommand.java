@@ -31,6 +31,7 @@ final class AgentStandbyCommand implements Callable<Integer> {
         String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         if (line == null || line.isBlank()) return 0;
         Handoff h = Json.lenient().readValue(line, new TypeReference<Handoff>() {});
+        org.slf4j.LoggerFactory.getLogger(AgentStandbyCommand.class).info("standby JVM taking over as a runner");
         if (h.args() == null || h.args().isEmpty() || !h.args().getFirst().equals("agent"))
             throw new CliException("agent-standby: expected the arguments of `runway agent`");
         Map<String, String> env = new HashMap<>(System.getenv());

@@ -89,6 +89,8 @@ public final class Scaler implements AutoCloseable {
         final java.util.ArrayDeque<long[]> samples = new java.util.ArrayDeque<>();
         int started;
         int startedCanary;
+        PoolStatus reported;
+        Instant reportedAt = Instant.EPOCH;
     }
 
     /** What one pass decided for one pool (tests and the log read it). */
@@ -315,7 +317,13 @@ public final class Scaler implements AutoCloseable {
                                         : "rolled-back".equals(canaryState)
                                                 ? 0
                                                 : pool.canary().percent()));
-        api.report(pool.name(), status);
+        // unchanged figures are reported at most every reconcile-every (a burst wakes many passes)
+        if (!status.equals(mem.reported)
+                || !mem.reportedAt.plus(config.reconcileEvery()).isAfter(now)) {
+            api.report(pool.name(), status);
+            mem.reported = status;
+            mem.reportedAt = now;
+        }
         return new PoolPass(pool.name(), new Decider.Decision(d.start(), stop, d.summary(), reason), status);
     }
 

@@ -58,7 +58,8 @@ public final class ControlPlane {
     }
 
     public List<PoolView> pools() throws IOException {
-        return send("GET", ApiPaths.POOLS, null, Duration.ofSeconds(30), new TypeReference<>() {});
+        // the decisions only (drain, canary): the 24-hour figures are for people
+        return send("GET", ApiPaths.POOLS + "?stats=false", null, Duration.ofSeconds(30), new TypeReference<>() {});
     }
 
     /** A single-use registration token for one instance of a pool. */

@@ -36,7 +36,9 @@ final class PoolRoutes {
         app.get(ApiPaths.POOLS, ctx -> {
             s.auth().viewer(ctx);
             long since = s.clock().millis() - VARIANT_WINDOW.toMillis();
-            ctx.json(s.pools().list().stream().map(p -> view(p, since)).toList());
+            // ?stats=false: only the decisions (the scaler asks on every pass; the 24-hour figures cost queries)
+            boolean stats = !"false".equals(ctx.queryParam("stats"));
+            ctx.json(s.pools().list().stream().map(p -> view(p, since, stats)).toList());
         });
         app.put(ApiPaths.POOL, ctx -> {
             s.auth().admin(ctx);
@@ -99,7 +101,7 @@ final class PoolRoutes {
         change.accept(name);
         s.audit().record(caller.id(), event, name, null);
         long since = s.clock().millis() - VARIANT_WINDOW.toMillis();
-        ctx.json(view(s.pools().get(name), since));
+        ctx.json(view(s.pools().get(name), since, true));
     }
 
     private static String poolName(Context ctx) {
@@ -110,7 +112,7 @@ final class PoolRoutes {
         return name;
     }
 
-    private PoolView view(PoolStore.PoolRecord p, long since) {
+    private PoolView view(PoolStore.PoolRecord p, long since, boolean stats) {
         PoolStatus status = null;
         if (p.status() != null) {
             try {
@@ -119,9 +121,11 @@ final class PoolRoutes {
                 status = null; // written by an older scaler; the next report replaces it
             }
         }
-        List<PoolView.VariantStats> variants = s.pools().variantOutcomes(p.name(), since).stream()
-                .map(v -> new PoolView.VariantStats(v.variant(), v.finished(), v.succeeded()))
-                .toList();
+        List<PoolView.VariantStats> variants = !stats
+                ? List.of()
+                : s.pools().variantOutcomes(p.name(), since).stream()
+                        .map(v -> new PoolView.VariantStats(v.variant(), v.finished(), v.succeeded()))
+                        .toList();
         return new PoolView(
                 p.name(),
                 p.draining(),
@@ -129,7 +133,7 @@ final class PoolRoutes {
                 status,
                 p.reportedAt() == null ? null : Instant.ofEpochMilli(p.reportedAt()),
                 variants,
-                queueWait(s.pools().queueWaits(p.name(), since)));
+                stats ? queueWait(s.pools().queueWaits(p.name(), since)) : null);
     }
 
     private static PoolView.QueueWait queueWait(long[] sorted) {

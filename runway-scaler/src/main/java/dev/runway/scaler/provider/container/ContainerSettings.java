@@ -72,8 +72,7 @@ public record ContainerSettings(
             }
         });
         String dockerHost = env.get("DOCKER_HOST");
-        String engine = r.string(
-                s, "engine", dockerHost != null && !dockerHost.isBlank() ? dockerHost : "unix:///var/run/docker.sock");
+        String engine = r.string(s, "engine", dockerHost != null && !dockerHost.isBlank() ? dockerHost : localEngine());
         if (engine != null && !engine.startsWith("unix:///") && !engine.startsWith("tcp://"))
             r.problem("engine", "expected unix:///path/to/socket or tcp://host:port (got '" + engine + "')");
         String network = r.string(s, "network", "host");
@@ -192,5 +191,13 @@ public record ContainerSettings(
             }
             return v.asText().strip();
         }
+    }
+
+    /** As the agent's container executor: Docker's socket, else Podman's (rootful), else Docker's default. */
+    static String localEngine() {
+        for (String socket : java.util.List.of("/var/run/docker.sock", "/run/podman/podman.sock")) {
+            if (java.nio.file.Files.exists(java.nio.file.Path.of(socket))) return "unix://" + socket;
+        }
+        return "unix:///var/run/docker.sock";
     }
 }

@@ -40,7 +40,7 @@ class ContainerSettingsTest {
         ContainerSettings s = ContainerSettings.read("gpu", null, Map.of());
         assertThat(s)
                 .isEqualTo(new ContainerSettings(
-                        "unix:///var/run/docker.sock",
+                        ContainerSettings.localEngine(), // Docker's socket, else Podman's, as the agent does
                         "host",
                         null,
                         null,
