@@ -55,6 +55,9 @@ final class ScalerBench {
             modes.add(new Mode("process, standby, jar+CDS", "process", true, true));
         }
         modes.add(new Mode("container, cold JVM", "container", false, false));
+        if (Files.isRegularFile(FAT_JAR)) modes.add(new Mode("container, cold JVM, jar+CDS", "container", false, true));
+        String only = System.getenv("BENCH_SCALER_MODES"); // e.g. "container" to run only those rows
+        if (only != null) modes.removeIf(m -> !m.name().contains(only));
         double cold = 0;
         for (Mode m : modes) {
             if (m.provider().equals("container") && !containerReady()) continue;
@@ -180,6 +183,7 @@ final class ScalerBench {
         y.append("    labels: [scale]\n    max: ").append(max).append("\n    idle-timeout: 1s\n");
         y.append("    provider: ").append(m.provider()).append('\n');
         if (m.provider().equals("container")) {
+            Files.createDirectories(dir.resolve("scaler"));
             List<String> cmd = launcher(m, dir.resolve("scaler"));
             y.append("    agent:\n      image: ").append(CONTAINER_IMAGE).append("\n      command: [");
             for (int i = 0; i < cmd.size(); i++)
@@ -198,6 +202,10 @@ final class ScalerBench {
                     .append(cwd)
                     .append(':')
                     .append(cwd)
+                    .append(":ro\", \"")
+                    .append(dir.resolve("scaler")) // the CDS archive
+                    .append(':')
+                    .append(dir.resolve("scaler"))
                     .append(":ro\"]\n");
         }
         Path f = dir.resolve("pools.yml");

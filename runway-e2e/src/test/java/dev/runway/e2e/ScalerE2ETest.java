@@ -276,21 +276,8 @@ class ScalerE2ETest {
                         canary: {percent: 50, version: "1.1"}
                     """));
             Map<String, String> variantOf = new ConcurrentHashMap<>();
-            List<String> jobs = new ArrayList<>();
-            for (int i = 0; i < 4; i++)
-                jobs.add(c.api()
-                        .submit(aJob("roll-" + i)
-                                .labels("roll")
-                                .step("work", "true")
-                                .build())
-                        .id());
-            await().atMost(LONG).pollInterval(Duration.ofMillis(100)).until(() -> {
-                poolRunners(c, "roll").forEach(r -> variantOf.put(r.name(), r.variant()));
-                return jobs.stream().allMatch(id -> c.api().job(id).state() == JobState.SUCCEEDED);
-            });
             Map<String, Integer> jobsByVariant = new HashMap<>();
-            for (String id : jobs)
-                jobsByVariant.merge(variantOf.get(c.api().job(id).runnerName()), 1, Integer::sum);
+            for (String variant : runToSuccess(c, "roll", 4, variantOf)) jobsByVariant.merge(variant, 1, Integer::sum);
             assertThat(jobsByVariant).containsEntry("canary", 2).containsEntry("stable", 2);
             RunwayProcess pools = c.cli("pools");
             assertThat(pools.awaitExit(Duration.ofSeconds(30))).isZero();
@@ -304,21 +291,30 @@ class ScalerE2ETest {
                     .as(rollback.output())
                     .isZero();
             assertThat(rollback.output()).contains("rolled back");
-            List<String> after = new ArrayList<>();
-            for (int i = 0; i < 2; i++)
-                after.add(c.api()
-                        .submit(aJob("after-" + i)
-                                .labels("roll")
-                                .step("work", "true")
-                                .build())
-                        .id());
-            await().atMost(LONG).pollInterval(Duration.ofMillis(100)).until(() -> {
-                poolRunners(c, "roll").forEach(r -> variantOf.put(r.name(), r.variant()));
-                return after.stream().allMatch(id -> c.api().job(id).state() == JobState.SUCCEEDED);
-            });
-            for (String id : after)
-                assertThat(variantOf.get(c.api().job(id).runnerName())).isEqualTo("stable");
+            assertThat(runToSuccess(c, "roll", 2, variantOf)).containsOnly("stable");
         }
+    }
+
+    /**
+     * Runs {@code n} jobs on the pool's runners to success, noting each runner's variant while it exists (ephemeral
+     * runners are gone afterwards); answers the variant of the runner each job ran on.
+     */
+    static List<String> runToSuccess(Cluster c, String pool, int n, Map<String, String> variantOf) {
+        List<String> jobs = new ArrayList<>();
+        for (int i = 0; i < n; i++)
+            jobs.add(c.api()
+                    .submit(aJob(pool + "-" + i)
+                            .labels(pool)
+                            .step("work", "true")
+                            .build())
+                    .id());
+        await().atMost(LONG).pollInterval(Duration.ofMillis(100)).until(() -> {
+            poolRunners(c, pool).forEach(r -> variantOf.put(r.name(), r.variant()));
+            return jobs.stream().allMatch(id -> c.api().job(id).state() == JobState.SUCCEEDED);
+        });
+        return jobs.stream()
+                .map(id -> variantOf.get(c.api().job(id).runnerName()))
+                .toList();
     }
 
     @Test
