@@ -25,7 +25,7 @@ class PostgresStoreTest extends StoreContractTest {
         db.tx(
                 c -> Sql.update(
                         c,
-                        "TRUNCATE api_tokens, registration_tokens, runners, jobs, attempts, log_chunks, runs, artifacts, caches"));
+                        "TRUNCATE api_tokens, registration_tokens, runners, jobs, attempts, log_chunks, runs, artifacts, caches, pools"));
     }
 
     @AfterAll

@@ -94,6 +94,130 @@ abstract class StoreContractTest {
         assertThat(claim(one)).isNull();
     }
 
+    RunnerRecord pooled(String pool, String instance, String variant, String... labels) {
+        String[] id = new String[1];
+        String token = runners.createRegistrationToken(
+                now, now + 3_600_000, 1, new RunnerStore.Placement(pool, instance, variant), id);
+        return runners.register(token, instance, Labels.normalise(List.of(labels)), 1, "test", now)
+                .runner();
+    }
+
+    @Test
+    void aRunnerTakesItsPoolInstanceAndVariantFromItsRegistrationToken() {
+        RunnerRecord r = pooled("linux", "linux-1", "canary");
+        assertThat(r.pool()).isEqualTo("linux");
+        assertThat(r.instance()).isEqualTo("linux-1");
+        assertThat(r.variant()).isEqualTo("canary");
+        assertThat(r.firstJobAt()).isNull();
+        enqueue("j");
+        now += 5;
+        assertThat(claim(r)).isNotNull();
+        assertThat(runners.list())
+                .singleElement()
+                .satisfies(x -> assertThat(x.firstJobAt()).isEqualTo(now));
+    }
+
+    @Test
+    void retiringRemovesOnlyAnIdleRunnerAndARetiredRunnerClaimsNothing() {
+        RunnerRecord busy = runner("busy");
+        RunnerRecord idle = runner("idle");
+        enqueue("j");
+        assertThat(claim(busy)).isNotNull();
+        assertThat(runners.retire(busy.id())).isEqualTo(RunnerStore.Retired.BUSY);
+        assertThat(runners.retire(idle.id())).isEqualTo(RunnerStore.Retired.RETIRED);
+        assertThat(runners.retire(idle.id())).isEqualTo(RunnerStore.Retired.UNKNOWN);
+        enqueue("k");
+        assertThat(claim(idle)).as("a retired runner claims nothing").isNull();
+        assertThat(runners.list()).extracting(RunnerRecord::name).containsExactly("busy");
+    }
+
+    @Test
+    void retireAndClaimRacingNeverLeaveARetiredRunnerWithAJob() throws Exception {
+        for (int round = 0; round < 40; round++) {
+            RunnerRecord r = runner("racer-" + round);
+            JobRecord j = enqueue("race-" + round);
+            CountDownLatch go = new CountDownLatch(1);
+            ExecutorService two = Executors.newFixedThreadPool(2);
+            Future<JobStore.Claim> claimed = two.submit(() -> {
+                go.await();
+                return claim(r);
+            });
+            Future<RunnerStore.Retired> retired = two.submit(() -> {
+                go.await();
+                return runners.retire(r.id());
+            });
+            go.countDown();
+            JobStore.Claim c = claimed.get();
+            RunnerStore.Retired t = retired.get();
+            two.shutdown();
+            // exactly one wins: the job was claimed and the runner is kept, or the runner is gone and the job waits
+            if (t == RunnerStore.Retired.RETIRED) {
+                assertThat(c).as("round %d", round).isNull();
+                assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.QUEUED);
+                jobs.cancel(j.id(), now);
+            } else {
+                assertThat(t).isEqualTo(RunnerStore.Retired.BUSY);
+                assertThat(c).isNotNull();
+                jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, now);
+            }
+        }
+    }
+
+    @Test
+    void aDrainedPoolsRunnersClaimNothingUntilItResumes() {
+        PoolStore pools = new PoolStore(db);
+        RunnerRecord r = pooled("warm", "warm-1", "stable");
+        RunnerRecord other = runner("unpooled");
+        enqueue("a");
+        enqueue("b");
+        pools.setDraining("warm", true, now);
+        assertThat(claim(r)).isNull();
+        assertThat(claim(other)).as("runners outside the pool are not affected").isNotNull();
+        pools.setDraining("warm", false, now);
+        assertThat(claim(r)).isNotNull();
+        assertThat(pools.get("warm").draining()).isFalse();
+    }
+
+    @Test
+    void theQueueSnapshotGroupsByLabelSetAndItsVersionChangesWithTheQueue() {
+        enqueue("a", "linux");
+        now += 10;
+        enqueue("b", "linux");
+        enqueue("c", "gpu", "linux");
+        JobStore.QueueSnapshot first = jobs.queueSnapshot();
+        assertThat(first.groups())
+                .extracting(JobStore.QueueGroup::labels, JobStore.QueueGroup::queued)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(java.util.Set.of("linux"), 2),
+                        org.assertj.core.groups.Tuple.tuple(java.util.Set.of("gpu", "linux"), 1));
+        assertThat(jobs.queueSnapshot().version()).isEqualTo(first.version());
+        RunnerRecord r = runner("r", "linux");
+        assertThat(jobs.queueSnapshot().version()).as("a runner registered").isNotEqualTo(first.version());
+        String before = jobs.queueSnapshot().version();
+        claim(r);
+        assertThat(jobs.queueSnapshot().version()).as("a job claimed").isNotEqualTo(before);
+    }
+
+    @Test
+    void variantOutcomesAndQueueWaitsComeFromWhatThePoolsRunnersRan() {
+        PoolStore pools = new PoolStore(db);
+        RunnerRecord stable = pooled("roll", "roll-1", "stable");
+        RunnerRecord canary = pooled("roll", "roll-2", "canary");
+        JobRecord a = enqueue("a");
+        JobRecord b = enqueue("b");
+        now += 100;
+        claim(stable);
+        claim(canary);
+        jobs.complete(a.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, now);
+        jobs.complete(b.id(), 1, JobState.FAILED, "exit 1", "[]", null, null, ResourceUsage.UNKNOWN, now);
+        assertThat(pools.variantOutcomes("roll", 0))
+                .containsExactly(
+                        new PoolStore.VariantCount("canary", 1, 0), new PoolStore.VariantCount("stable", 1, 1));
+        // queued 1 ms apart, both started 100 ms after the last enqueue
+        assertThat(pools.queueWaits("roll", 0)).containsExactly(101L, 102L);
+        assertThat(pools.variantOutcomes("other", 0)).isEmpty();
+    }
+
     @Test
     void manyConcurrentClaimersNeverShareAJob() throws Exception {
         int jobCount = 1000;
