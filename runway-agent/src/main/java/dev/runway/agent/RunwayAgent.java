@@ -51,6 +51,9 @@ public final class RunwayAgent {
     private final Set<Thread> polling = ConcurrentHashMap.newKeySet();
     private final Set<JobRun> running = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
+    /** How often a stopping agent repeats its release while a poll is still held (one may have raced the first). */
+    static final long RELEASE_AGAIN_NANOS = 1_000_000_000L;
+
     private volatile int exitCode = EXIT_OK;
     private volatile Credentials credentials;
 
@@ -383,7 +386,20 @@ public final class RunwayAgent {
             polling.forEach(Thread::interrupt);
         }
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        long nextRelease = System.nanoTime() + RELEASE_AGAIN_NANOS;
         while ((!running.isEmpty() || !polling.isEmpty()) && System.nanoTime() < deadline) {
+            // a poll sent just before the release may reach the control plane after it and be held: ask again
+            if (!polling.isEmpty() && credentials != null && System.nanoTime() > nextRelease) {
+                try {
+                    client.release(credentials.credential());
+                } catch (IOException | RuntimeException e) {
+                    polling.forEach(Thread::interrupt);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                nextRelease = System.nanoTime() + RELEASE_AGAIN_NANOS;
+            }
             try {
                 if (stopped.await(100, TimeUnit.MILLISECONDS)) return;
             } catch (InterruptedException e) {
