@@ -28,8 +28,8 @@ import java.util.concurrent.Executors;
  * control plane, the scaler in this process, real agent JVMs (processes or containers).
  */
 final class ScalerBench {
-    /** Built by runway-scaler's container tests (busybox); the host's JDK and jars are mounted into it. */
-    static final String CONTAINER_IMAGE = "localhost/runway-scaler-test:busybox";
+    /** Built by the container tests (busybox); the host's JDK and jars are mounted into it. */
+    static final String CONTAINER_IMAGE = "localhost/runway-test:busybox";
 
     static final Path FAT_JAR = Path.of("runway-cli/target/runway.jar").toAbsolutePath();
 
@@ -217,7 +217,7 @@ final class ScalerBench {
         try (ContainerEngine engine = ContainerEngine.connect(null)) {
             engine.ping();
             if (engine.hasImage(CONTAINER_IMAGE)) return true;
-            System.out.println("container  skipped: no image " + CONTAINER_IMAGE + " (run runway-scaler's tests once)");
+            System.out.println("container  skipped: no image " + CONTAINER_IMAGE + " (run the container tests once)");
         } catch (ContainerEngine.EngineException e) {
             System.out.println("container  skipped: " + e.getMessage());
         }
