@@ -24,6 +24,8 @@ public final class ApiPaths {
     public static final String RUNNERS = PREFIX + "/runners"; // GET list
     public static final String RUNNER = PREFIX + "/runners/{id}"; // DELETE (?ifIdle=true: only if it runs nothing)
     public static final String QUEUE = PREFIX + "/queue"; // GET ?since=&wait= queued jobs by label set
+    public static final String STATS = PREFIX + "/stats"; // GET ?window=PT24H service level indicators (viewer)
+    public static final String METRICS = "/metrics"; // GET Prometheus text format or OpenMetrics
     public static final String POOLS = PREFIX + "/pools"; // GET list
     public static final String POOL = PREFIX + "/pools/{id}"; // PUT the scaler's status report, DELETE forget
     public static final String POOL_DRAIN = PREFIX + "/pools/{id}/drain"; // POST: its runners take no new jobs

@@ -2,8 +2,16 @@ package dev.runway.protocol;
 
 /**
  * Body of {@code POST /api/v1/runner/health}: whether the runner can take jobs, and if not, why (for example its
- * work directory's disk is nearly full). The runner sends it when its health changes.
+ * work directory's disk is nearly full), with what its host uses. The runner sends it when its health changes and
+ * every {@link #REPORT_SECONDS} seconds (the resource figures are the SLIs M5–M7). {@code resources} may be null
+ * (an older agent).
  */
-public record RunnerHealth(boolean healthy, String reason) {
+public record RunnerHealth(boolean healthy, String reason, RunnerResources resources) {
     public static final int MAX_REASON = 1000;
+    /** How often an agent reports even when nothing changed. */
+    public static final int REPORT_SECONDS = 15;
+
+    public RunnerHealth(boolean healthy, String reason) {
+        this(healthy, reason, null);
+    }
 }

@@ -7,7 +7,8 @@ import java.util.List;
  * A registered runner. {@code state} is {@code idle}, {@code busy}, {@code unhealthy} (it takes no jobs; {@code
  * unhealthyReason} says why) or {@code offline} (no recent contact). {@code pool}, {@code instance} and {@code
  * variant} are set for runners started by the fleet scaler (from their registration token); {@code firstJobAt} is
- * when the runner claimed its first job (null: none yet), for provisioning time.
+ * when the runner claimed its first job (null: none yet), for provisioning time. {@code resources} is
+ * what the runner's host used at its last health report (null: never reported).
  */
 public record RunnerView(
         String id,
@@ -23,4 +24,5 @@ public record RunnerView(
         String pool,
         String instance,
         String variant,
-        Instant firstJobAt) {}
+        Instant firstJobAt,
+        RunnerResources resources) {}

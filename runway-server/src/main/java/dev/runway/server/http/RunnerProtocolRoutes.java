@@ -58,7 +58,7 @@ final class RunnerProtocolRoutes {
                         ? h.reason().substring(0, RunnerHealth.MAX_REASON)
                         : h.reason();
             }
-            s.runners().health(r.id(), reason, s.clock().millis());
+            s.runners().health(r.id(), reason, checked(h.resources()), s.clock().millis());
             ctx.status(204);
         });
         app.post(ApiPaths.RUNNER_CREDENTIAL, ctx -> {
@@ -229,5 +229,25 @@ final class RunnerProtocolRoutes {
         String runId = s.jobs().get(jobId).runId();
         if (runId != null) s.scheduler().advance(runId);
         ctx.json(Map.of("state", req.result()));
+    }
+
+    /** The runner's resource figures, refused when they cannot be true (a ratio outside 0..1, used above total). */
+    private static dev.runway.protocol.RunnerResources checked(dev.runway.protocol.RunnerResources r) {
+        if (r == null) return null;
+        if (r.cpuRatio() != null && !(r.cpuRatio() >= 0 && r.cpuRatio() <= 1))
+            throw ApiException.badRequest("resources.cpuRatio: must be between 0 and 1, got " + r.cpuRatio());
+        bytes("memory", r.memoryUsedBytes(), r.memoryTotalBytes());
+        bytes("disk", r.diskUsedBytes(), r.diskTotalBytes());
+        return r.at(null);
+    }
+
+    private static void bytes(String what, Long used, Long total) {
+        if (used != null && used < 0)
+            throw ApiException.badRequest("resources." + what + "UsedBytes: must not be negative");
+        if (total != null && total <= 0)
+            throw ApiException.badRequest("resources." + what + "TotalBytes: must be positive");
+        if (used != null && total != null && used > total)
+            throw ApiException.badRequest(
+                    "resources." + what + "UsedBytes: " + used + " is more than " + what + "TotalBytes " + total);
     }
 }

@@ -111,7 +111,8 @@ final class Views {
                 r.pool(),
                 r.instance(),
                 r.variant(),
-                r.firstJobAt() == null ? null : Instant.ofEpochMilli(r.firstJobAt()));
+                r.firstJobAt() == null ? null : Instant.ofEpochMilli(r.firstJobAt()),
+                r.resources());
     }
 
     private static List<StepResult> steps(String json) {

@@ -15,4 +15,5 @@ public record RunnerRecord(
         String pool,
         String instance,
         String variant,
-        Long firstJobAt) {}
+        Long firstJobAt,
+        dev.runway.protocol.RunnerResources resources) {}

@@ -1,5 +1,6 @@
 package dev.runway.server.store;
 
+import dev.runway.protocol.RunnerResources;
 import dev.runway.protocol.TokenPrefixes;
 import dev.runway.server.tokens.Tokens;
 import java.sql.ResultSet;
@@ -161,14 +162,35 @@ public final class RunnerStore {
         db.tx(c -> Sql.update(c, "UPDATE runners SET last_seen_at = ? WHERE id = ?", now, runnerId));
     }
 
-    /** Records what the runner says of its health: null when it can take jobs, else why not. */
-    public void health(String runnerId, String unhealthyReason, long now) {
-        db.tx(c -> Sql.update(
-                c,
-                "UPDATE runners SET unhealthy_reason = ?, last_seen_at = ? WHERE id = ?",
-                unhealthyReason,
-                now,
-                runnerId));
+    /**
+     * Records what the runner says of its health: null when it can take jobs, else why not; and what its host uses
+     * (kept as it was when {@code resources} is null).
+     */
+    public void health(String runnerId, String unhealthyReason, RunnerResources resources, long now) {
+        db.tx(c -> {
+            if (resources == null) {
+                return Sql.update(
+                        c,
+                        "UPDATE runners SET unhealthy_reason = ?, last_seen_at = ? WHERE id = ?",
+                        unhealthyReason,
+                        now,
+                        runnerId);
+            }
+            return Sql.update(
+                    c,
+                    "UPDATE runners SET unhealthy_reason = ?, last_seen_at = ?, cpu_ratio = ?,"
+                            + " memory_used_bytes = ?, memory_total_bytes = ?, disk_used_bytes = ?,"
+                            + " disk_total_bytes = ?, resources_at = ? WHERE id = ?",
+                    unhealthyReason,
+                    now,
+                    resources.cpuRatio(),
+                    resources.memoryUsedBytes(),
+                    resources.memoryTotalBytes(),
+                    resources.diskUsedBytes(),
+                    resources.diskTotalBytes(),
+                    now,
+                    runnerId);
+        });
     }
 
     public List<RunnerRecord> list() {
@@ -270,6 +292,19 @@ public final class RunnerStore {
                 rs.getString("pool"),
                 rs.getString("instance"),
                 rs.getString("variant"),
-                Sql.nullableLong(rs, "first_job_at"));
+                Sql.nullableLong(rs, "first_job_at"),
+                resources(rs));
+    }
+
+    private static RunnerResources resources(ResultSet rs) throws SQLException {
+        Long at = Sql.nullableLong(rs, "resources_at");
+        if (at == null) return null;
+        return new RunnerResources(
+                Sql.nullableDouble(rs, "cpu_ratio"),
+                Sql.nullableLong(rs, "memory_used_bytes"),
+                Sql.nullableLong(rs, "memory_total_bytes"),
+                Sql.nullableLong(rs, "disk_used_bytes"),
+                Sql.nullableLong(rs, "disk_total_bytes"),
+                java.time.Instant.ofEpochMilli(at));
     }
 }

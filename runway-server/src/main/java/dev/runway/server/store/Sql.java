@@ -39,6 +39,11 @@ public final class Sql {
         return rs.wasNull() ? null : v;
     }
 
+    public static Double nullableDouble(ResultSet rs, String col) throws SQLException {
+        double v = rs.getDouble(col);
+        return rs.wasNull() ? null : v;
+    }
+
     private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
         PreparedStatement ps = c.prepareStatement(sql);
         for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
