@@ -109,7 +109,8 @@ final class JobRun {
                     outcome.steps(),
                     outcome.outputs(),
                     outcome.annotations(),
-                    outcome.usage()));
+                    outcome.usage(),
+                    outcome.secretsMasked()));
             log.info(
                     "job {} attempt {}: {}",
                     a.jobId(),
@@ -195,7 +196,15 @@ final class JobRun {
         return env;
     }
 
+    private volatile CompleteRequest completed;
+
+    /** What this run reported as its outcome; null while running or when it was abandoned. */
+    CompleteRequest completed() {
+        return completed;
+    }
+
     private void complete(CompleteRequest req) {
+        completed = req;
         Backoff backoff = Backoff.standard();
         long deadline = System.nanoTime() + COMPLETE_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {

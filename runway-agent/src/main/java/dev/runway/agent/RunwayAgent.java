@@ -11,8 +11,11 @@ import dev.runway.agent.exec.Sandbox;
 import dev.runway.agent.exec.ShellExecutor;
 import dev.runway.agent.exec.StepHost;
 import dev.runway.agent.exec.StepTracker;
+import dev.runway.agent.metrics.AgentMetrics;
+import dev.runway.agent.metrics.HostResources;
 import dev.runway.agent.registration.Credentials;
 import dev.runway.protocol.Assignment;
+import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.RegisterRequest;
 import dev.runway.protocol.RegisterResponse;
 import java.io.IOException;
@@ -36,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RunwayAgent {
     private static final Logger log = LoggerFactory.getLogger(RunwayAgent.class);
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = dev.runway.protocol.RunwayVersion.CURRENT;
 
     /** Exit codes of {@link #run()}. */
     public static final int EXIT_OK = 0;
@@ -77,6 +80,12 @@ public final class RunwayAgent {
         this.environment = environment;
         this.disk = new DiskGuard(config.workDir(), config.minFreeDiskBytes(), freeSpace);
         this.diskRecheck = diskRecheck;
+        this.host = new HostResources(config.workDir());
+        this.metrics = new AgentMetrics(
+                config.ephemeral() ? 1 : Math.max(1, config.slots()),
+                running::size,
+                () -> disk.problem() == null,
+                host);
     }
 
     static final java.time.Duration DISK_RECHECK = java.time.Duration.ofSeconds(5);
@@ -84,6 +93,8 @@ public final class RunwayAgent {
     private final java.time.Duration diskRecheck;
     private final Object healthLock = new Object();
     private String reportedHealth = "unreported";
+    private final HostResources host;
+    private final AgentMetrics metrics;
 
     /**
      * Registers (or reuses the saved credential), then polls and runs jobs until {@link #shutdown()} is called
@@ -120,6 +131,7 @@ public final class RunwayAgent {
         // a container starts from its image's environment: nothing of the host's goes in
         Map<String, String> baseEnv =
                 config.executor().equals("container") ? Map.of() : ShellExecutor.baseEnvironment(environment);
+        Thread reporter = Thread.ofVirtual().name("health-report").start(this::reportLoop);
         List<Thread> loops = new ArrayList<>();
         for (int i = 0; i < slots; i++) {
             loops.add(Thread.ofVirtual().name("slot-" + i).start(() -> slotLoop(executor, baseEnv)));
@@ -132,6 +144,7 @@ public final class RunwayAgent {
                 break;
             }
         }
+        reporter.interrupt();
         if (config.ephemeral() && exitCode == EXIT_OK) deregister();
         stopped.countDown();
         return exitCode;
@@ -212,6 +225,7 @@ public final class RunwayAgent {
             if (next.isEmpty()) continue;
             JobRun job = new JobRun(next.get(), client, executor, config.workDir(), baseEnv, config.secrets());
             running.add(job);
+            long jobStart = System.nanoTime();
             try {
                 job.run();
             } catch (RuntimeException e) {
@@ -219,6 +233,9 @@ public final class RunwayAgent {
             } finally {
                 running.remove(job);
             }
+            CompleteRequest outcome = job.completed();
+            if (outcome != null)
+                metrics.jobFinished(outcome.result(), (System.nanoTime() - jobStart) / 1e9, outcome.secretsMasked());
             if (config.ephemeral()) {
                 stopping = true;
                 return;
@@ -274,7 +291,8 @@ public final class RunwayAgent {
                 }
                 try {
                     client.health(
-                            credentials.credential(), new dev.runway.protocol.RunnerHealth(problem == null, problem));
+                            credentials.credential(),
+                            new dev.runway.protocol.RunnerHealth(problem == null, problem, host.latest()));
                     reportedHealth = state;
                 } catch (IOException | RuntimeException e) {
                     log.warn("cannot report this runner's health: {}", e.toString());
@@ -284,6 +302,38 @@ public final class RunwayAgent {
             }
         }
         return problem == null;
+    }
+
+    /**
+     * Reports health with what the host uses every {@link dev.runway.protocol.RunnerHealth#REPORT_SECONDS} seconds
+     * (SLIs M5–M7 on the control plane), until the agent stops. A failed report is tried again next time.
+     */
+    private void reportLoop() {
+        host.sample(); // CPU needs two samples: the first report carries a figure
+        while (!stopping) {
+            try {
+                Thread.sleep(java.time.Duration.ofSeconds(dev.runway.protocol.RunnerHealth.REPORT_SECONDS));
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (stopping) return;
+            var resources = host.sample();
+            String problem = disk.problem();
+            try {
+                client.health(
+                        credentials.credential(),
+                        new dev.runway.protocol.RunnerHealth(problem == null, problem, resources));
+            } catch (IOException | RuntimeException e) {
+                log.debug("cannot report this runner's health and resources: {}", e.toString());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** This agent's metrics (served by {@code runway agent --metrics-port}). */
+    public AgentMetrics metrics() {
+        return metrics;
     }
 
     private boolean waitForDisk() {

@@ -129,10 +129,33 @@ final class AgentCommand implements Callable<Integer> {
             description = "Longest a poll is held by the server (default ${DEFAULT-VALUE}).")
     Duration pollWait;
 
+    @Option(
+            names = "--metrics-port",
+            description = "Serve this agent's Prometheus metrics on http://<metrics-host>:PORT/metrics (off by"
+                    + " default; docs/metrics.md lists them).")
+    Integer metricsPort;
+
+    @Option(
+            names = "--metrics-host",
+            defaultValue = "0.0.0.0",
+            description = "Address the metrics port binds (default ${DEFAULT-VALUE}).")
+    String metricsHost;
+
     @Override
     public Integer call() {
         AgentConfig cfg = toConfig();
+        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535))
+            throw new CliException("--metrics-port: must be between 0 and 65535, got " + metricsPort);
         RunwayAgent agent = new RunwayAgent(cfg);
+        if (metricsPort != null) {
+            try {
+                var server = agent.metrics().serve(metricsHost, metricsPort);
+                System.err.println("agent metrics on http://" + metricsHost + ":" + server.getPort() + "/metrics");
+            } catch (java.io.IOException e) {
+                throw new CliException(
+                        "--metrics-port: cannot listen on " + metricsHost + ":" + metricsPort + ": " + e.getMessage());
+            }
+        }
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {

@@ -7,7 +7,8 @@ import java.util.Map;
  * Body of {@code POST .../complete}: the attempt's outcome. Idempotent for the same attempt. {@code outputs} are
  * the workflow job's evaluated {@code outputs:} (empty for plain jobs); {@code
  * annotations} what its steps raised with {@code ::error::}, {@code ::warning::} and {@code ::notice::}; {@code
- * usage} what the attempt used, as far as its runner could measure.
+ * usage} what the attempt used, as far as its runner could measure; {@code secretsMasked} how many secret values
+ * the runner masked in the attempt's log (SLI M10).
  */
 public record CompleteRequest(
         JobState result,
@@ -15,15 +16,17 @@ public record CompleteRequest(
         List<StepResult> steps,
         Map<String, String> outputs,
         List<Annotation> annotations,
-        ResourceUsage usage) {
+        ResourceUsage usage,
+        long secretsMasked) {
     public CompleteRequest {
+        if (secretsMasked < 0) secretsMasked = 0;
         outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
         annotations = annotations == null ? List.of() : List.copyOf(annotations);
         usage = usage == null ? ResourceUsage.UNKNOWN : usage;
     }
 
     public CompleteRequest(JobState result, String reason, List<StepResult> steps) {
-        this(result, reason, steps, Map.of(), List.of(), ResourceUsage.UNKNOWN);
+        this(result, reason, steps, Map.of(), List.of(), ResourceUsage.UNKNOWN, 0);
     }
 
     public CompleteRequest(
@@ -32,6 +35,16 @@ public record CompleteRequest(
             List<StepResult> steps,
             Map<String, String> outputs,
             List<Annotation> annotations) {
-        this(result, reason, steps, outputs, annotations, ResourceUsage.UNKNOWN);
+        this(result, reason, steps, outputs, annotations, ResourceUsage.UNKNOWN, 0);
+    }
+
+    public CompleteRequest(
+            JobState result,
+            String reason,
+            List<StepResult> steps,
+            Map<String, String> outputs,
+            List<Annotation> annotations,
+            ResourceUsage usage) {
+        this(result, reason, steps, outputs, annotations, usage, 0);
     }
 }

@@ -6,6 +6,9 @@ import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.LeaseReaper;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.http.HttpApi;
+import dev.runway.server.metrics.FleetSnapshot;
+import dev.runway.server.metrics.ServerMetrics;
+import dev.runway.server.metrics.StatsQuery;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunPlanner;
 import dev.runway.server.runs.RunScheduler;
@@ -16,6 +19,7 @@ import dev.runway.server.store.Database;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
 import dev.runway.server.store.RunStore;
+import dev.runway.server.store.RunnerRecord;
 import dev.runway.server.store.RunnerStore;
 import dev.runway.server.tokens.AdminToken;
 import io.javalin.Javalin;
@@ -38,6 +42,7 @@ public final class RunwayServer implements AutoCloseable {
     private final String adminToken;
     private final LeaseReaper reaper;
     private final RunScheduler scheduler;
+    private ServerMetrics metrics;
     static final long SWEEP_SECONDS = 5;
     /** Largest artifact accepted. */
     static final long MAX_ARTIFACT_BYTES = 10L * 1024 * 1024 * 1024;
@@ -75,6 +80,37 @@ public final class RunwayServer implements AutoCloseable {
             });
             // a run whose job finished while this replica was down (or on another replica that died) moves on
             loops.scheduleWithFixedDelay(this::sweepRuns, 1, SWEEP_SECONDS, TimeUnit.SECONDS);
+            long offlineAfter = config.offlineAfter().toMillis();
+            ServerMetrics metrics = new ServerMetrics(
+                    () -> FleetSnapshot.of(
+                            this.metrics,
+                            jobs.queueSnapshot().groups(),
+                            runners.list(),
+                            runners.runningCounts(),
+                            clock.millis(),
+                            offlineAfter),
+                    dispatcher::waiting,
+                    () -> {
+                        int[] u = db.poolUse();
+                        return new ServerMetrics.DbPool.Use(u[0], u[1], u[2], u[3]);
+                    });
+            this.metrics = metrics;
+            reaper.onExpired((e, j) -> {
+                RunnerRecord r = e.runnerId() == null ? null : runners.get(e.runnerId());
+                String pool = r == null ? null : r.pool();
+                if (e.newState() == dev.runway.protocol.JobState.QUEUED) metrics.attemptLost(j.labels(), pool);
+                else if (e.newState().isTerminal()) {
+                    if (e.runnerLost()) metrics.attemptLost(j.labels(), pool);
+                    metrics.jobFinished(
+                            j.labels(),
+                            pool,
+                            e.newState(),
+                            e.runnerLost(),
+                            j.startedAt() == null || j.finishedAt() == null
+                                    ? null
+                                    : (j.finishedAt() - j.startedAt()) / 1000.0);
+                }
+            });
             this.http = HttpApi.create(
                     config,
                     apiTokens,
@@ -92,6 +128,8 @@ public final class RunwayServer implements AutoCloseable {
                     new dev.runway.server.audit.AuditLog(db, clock),
                     new dev.runway.server.store.WebhookStore(db),
                     new dev.runway.server.store.PoolStore(db),
+                    metrics,
+                    new StatsQuery(db),
                     clock);
             http.start();
         } catch (RuntimeException e) {
@@ -133,6 +171,11 @@ public final class RunwayServer implements AutoCloseable {
     /** Runner polls currently held open waiting for work (for metrics and benchmarks). */
     public int waitingPolls() {
         return dispatcher.waiting();
+    }
+
+    /** This control plane's metrics (what {@code GET /metrics} serves). */
+    public ServerMetrics metrics() {
+        return metrics;
     }
 
     /** One pass of the lease loop (tests step it instead of waiting for the schedule). */

@@ -60,6 +60,11 @@ public record ServerConfig(
         if (github == null) github = GitHubWebhooks.OFF;
     }
 
+    /** A runner not heard from for this long is offline: past the lease and the longest poll, with some slack. */
+    public Duration offlineAfter() {
+        return Duration.ofMillis(Math.max(leaseTimeout.toMillis(), longPollMax.toMillis()) + 5000);
+    }
+
     public ServerConfig withGitHub(GitHubWebhooks g) {
         return new ServerConfig(
                 host,

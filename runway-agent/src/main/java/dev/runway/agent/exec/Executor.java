@@ -18,9 +18,10 @@ public interface Executor {
             List<StepResult> steps,
             Map<String, String> outputs,
             List<dev.runway.protocol.Annotation> annotations,
-            dev.runway.protocol.ResourceUsage usage) {
+            dev.runway.protocol.ResourceUsage usage,
+            long secretsMasked) {
         public Outcome(dev.runway.protocol.JobState result, String reason, List<StepResult> steps) {
-            this(result, reason, steps, Map.of(), List.of(), dev.runway.protocol.ResourceUsage.UNKNOWN);
+            this(result, reason, steps, Map.of(), List.of(), dev.runway.protocol.ResourceUsage.UNKNOWN, 0);
         }
     }
 

@@ -119,7 +119,22 @@ public final class SecretMasker {
     public byte[] mask(byte[] b, int off, int len) {
         int[] spans = find(b, off, len);
         if (spans.length == 0) return null;
+        counted(spans, len);
         return replace(b, off, len, spans, len);
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong masked = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Notes the spans that lie before {@code end} as masked (for {@link #masked()}). */
+    void counted(int[] spans, int end) {
+        int n = 0;
+        for (int i = 0; i < spans.length && spans[i] < end; i += 2) n++;
+        masked.addAndGet(n);
+    }
+
+    /** How many secret values (or tokens) this masker has replaced so far (SLI M10). */
+    public long masked() {
+        return masked.get();
     }
 
     /** The bytes of {@code b[off, off+end)} with the given spans (relative to {@code off}) that lie in it masked. */

@@ -145,7 +145,7 @@ public final class ShellExecutor implements Executor {
             }
             out.step(null);
             ResourceUsage usage = host.usage();
-            return new Outcome(result, reason, results, outputs, out.annotations(), usage);
+            return new Outcome(result, reason, results, outputs, out.annotations(), usage, out.masked());
         } finally {
             host.close();
             deleteQuietly(filesDir);

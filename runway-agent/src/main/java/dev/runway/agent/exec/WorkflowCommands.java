@@ -115,12 +115,18 @@ public final class WorkflowCommands implements Executor.Output {
         }
         if (spans.length == 0 || spans[0] >= cut) log.write(buf, 0, cut);
         else {
+            masker.counted(spans, cut);
             byte[] m = SecretMasker.replace(buf, 0, buf.length, spans, cut);
             log.write(m, 0, m.length);
         }
         partial.reset();
         partial.write(buf, cut, buf.length - cut);
         continuation = true;
+    }
+
+    /** How many secret values were masked in this job's log and annotations. */
+    long masked() {
+        return masker.masked();
     }
 
     /** Writes a pending partial line (the step ended without a newline). */

@@ -36,6 +36,13 @@ public final class LeaseReaper implements Runnable {
         this.onFinished = listener;
     }
 
+    private volatile java.util.function.BiConsumer<JobStore.Expired, JobRecord> onExpired = (e, j) -> {};
+
+    /** Called with each attempt the loop ended and its job as it is now (requeued or finished), e.g. for metrics. */
+    public void onExpired(java.util.function.BiConsumer<JobStore.Expired, JobRecord> listener) {
+        this.onExpired = listener;
+    }
+
     public List<JobStore.Expired> runOnce() {
         List<JobStore.Expired> expired = jobs.expireLeases(clock.millis(), leaseMillis);
         for (JobStore.Expired e : expired) {
@@ -45,7 +52,9 @@ public final class LeaseReaper implements Runnable {
                 dispatcher.jobQueued(Labels.normalise(j.labels()));
             }
             jobEvents.signal(e.jobId());
-            if (e.newState().isTerminal()) onFinished.accept(jobs.get(e.jobId()));
+            JobRecord now = jobs.get(e.jobId());
+            onExpired.accept(e, now);
+            if (e.newState().isTerminal()) onFinished.accept(now);
         }
         return expired;
     }

@@ -48,6 +48,9 @@ final class ArtifactRoutes {
     private void upload(Context ctx) throws IOException {
         AttemptRecord a = s.auth().attempt(ctx, ctx.pathParam("id"));
         JobRecord job = runJob(ctx, a);
+        long start = System.nanoTime();
+        boolean ok = false;
+        long bytes = 0;
         try (InputStream body = ctx.req().getInputStream()) {
             ArtifactStore.Artifact stored = s.artifacts()
                     .put(
@@ -57,9 +60,13 @@ final class ArtifactRoutes {
                             a.attempt(),
                             body,
                             s.clock().millis());
+            ok = true;
+            bytes = stored.size();
             ctx.status(201).json(view(stored));
         } catch (ArtifactStore.Refused e) {
             throw new ApiException(e.status, e.code(), e.getMessage());
+        } finally {
+            s.metrics().artifactUpload(ok, bytes, (System.nanoTime() - start) / 1e9);
         }
     }
 

@@ -2,6 +2,8 @@ package dev.runway.server.http;
 
 import dev.runway.protocol.Role;
 import dev.runway.protocol.TokenPrefixes;
+import dev.runway.server.metrics.ServerMetrics;
+import dev.runway.server.metrics.ServerMetrics.AuthFailure;
 import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.AttemptRecord;
 import dev.runway.server.store.JobStore;
@@ -18,18 +20,21 @@ final class Auth {
     private final InstantSource clock;
 
     private final dev.runway.server.audit.AuditLog audit;
+    private final ServerMetrics metrics;
 
     Auth(
             ApiTokenStore apiTokens,
             RunnerStore runners,
             JobStore jobs,
             dev.runway.server.audit.AuditLog audit,
+            ServerMetrics metrics,
             InstantSource clock) {
         this.audit = audit;
         this.apiTokens = apiTokens;
         this.runners = runners;
         this.jobs = jobs;
         this.clock = clock;
+        this.metrics = metrics;
         this.failures = new AuthFailures(clock);
     }
 
@@ -37,17 +42,39 @@ final class Auth {
 
     /** 429 while the caller's address is over the limit of unknown credentials. */
     void checkRate(Context ctx) {
-        failures.check(ctx.ip());
+        rateLimit(ctx);
+    }
+
+    private void rateLimit(Context ctx) {
+        try {
+            failures.check(ctx.ip());
+        } catch (ApiException e) {
+            metrics.authFailure(AuthFailure.RATE_LIMITED);
+            throw e;
+        }
+    }
+
+    /** A refused credential of {@code kind}: counted, and the exception to throw. */
+    private ApiException refused(AuthFailure kind, ApiException e) {
+        metrics.authFailure(kind);
+        return e;
+    }
+
+    /** A refused registration (its token expired, revoked or used up) counts like other refused credentials. */
+    void refusedRegistration(String message) {
+        metrics.authFailure(message.contains("revoked") ? AuthFailure.REVOKED : AuthFailure.EXPIRED);
     }
 
     /** A registration with an unknown registration token counts like any unknown credential. */
     void unknownRegistration(Context ctx) {
+        metrics.authFailure(AuthFailure.UNKNOWN_CREDENTIAL);
         failures.failed(ctx.ip());
         audit.record(ctx.ip(), "auth.unknown-credential", ctx.method() + " " + ctx.path(), "registration token");
     }
 
     /** An unknown token: counted against the caller's address, then refused. */
     private ApiException unknown(Context ctx, String message) {
+        metrics.authFailure(AuthFailure.UNKNOWN_CREDENTIAL);
         failures.failed(ctx.ip());
         audit.record(ctx.ip(), "auth.unknown-credential", ctx.method() + " " + ctx.path(), message);
         return ApiException.unauthorized(message);
@@ -58,9 +85,10 @@ final class Auth {
         String t = bearer(ctx, TokenPrefixes.API, "an API token");
         ApiTokenStore.ApiToken token = apiTokens.byToken(t);
         if (token == null) throw unknown(ctx, "API token not recognised");
-        if (token.revoked()) throw ApiException.unauthorized("API token was revoked");
+        if (token.revoked()) throw refused(AuthFailure.REVOKED, ApiException.unauthorized("API token was revoked"));
         long now = clock.millis();
-        if (token.expiresAt() != null && token.expiresAt() <= now) throw ApiException.unauthorized("API token expired");
+        if (token.expiresAt() != null && token.expiresAt() <= now)
+            throw refused(AuthFailure.EXPIRED, ApiException.unauthorized("API token expired"));
         apiTokens.used(token, now);
         return token;
     }
@@ -80,6 +108,7 @@ final class Auth {
                     "auth.denied",
                     ctx.method() + " " + ctx.path(),
                     "needs " + needed.wireName() + ", has " + has.wireName());
+            metrics.authFailure(AuthFailure.FORBIDDEN);
             throw new ApiException(
                     403,
                     "forbidden",
@@ -108,9 +137,12 @@ final class Auth {
         RunnerStore.CredentialCheck check = runners.byCredential(t, clock.millis());
         if (check == null) throw unknown(ctx, "runner credential not recognised");
         RunnerRecord r = check.runner();
-        if (check.problem() != null && !r.deleted()) throw ApiException.unauthorized(check.problem());
+        if (check.problem() != null && !r.deleted())
+            throw refused(AuthFailure.EXPIRED, ApiException.unauthorized(check.problem()));
         if (r.deleted())
-            throw ApiException.unauthorized("runner was deleted; register it again with a new registration token");
+            throw refused(
+                    AuthFailure.REVOKED,
+                    ApiException.unauthorized("runner was deleted; register it again with a new registration token"));
         return r;
     }
 
@@ -129,16 +161,21 @@ final class Auth {
     }
 
     private String bearer(Context ctx, String prefix, String what) {
-        failures.check(ctx.ip());
+        rateLimit(ctx);
         String h = ctx.header("Authorization");
         if (h == null || h.isBlank())
-            throw ApiException.unauthorized("missing Authorization header; send 'Bearer <"
-                    + what.replace("a ", "").replace("an ", "") + ">'");
+            throw refused(
+                    AuthFailure.MISSING,
+                    ApiException.unauthorized("missing Authorization header; send 'Bearer <"
+                            + what.replace("a ", "").replace("an ", "") + ">'"));
         if (!h.regionMatches(true, 0, "Bearer ", 0, 7))
-            throw ApiException.unauthorized("Authorization header must be 'Bearer <token>'");
+            throw refused(
+                    AuthFailure.MISSING, ApiException.unauthorized("Authorization header must be 'Bearer <token>'"));
         String t = h.substring(7).strip();
         if (!t.startsWith(prefix)) {
-            throw ApiException.unauthorized("this call needs " + what + " (starting with '" + prefix + "')");
+            throw refused(
+                    AuthFailure.WRONG_KIND,
+                    ApiException.unauthorized("this call needs " + what + " (starting with '" + prefix + "')"));
         }
         return t;
     }

@@ -8,6 +8,8 @@ import dev.runway.server.artifacts.ArtifactStore;
 import dev.runway.server.artifacts.CacheStore;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.Wakeups;
+import dev.runway.server.metrics.ServerMetrics;
+import dev.runway.server.metrics.StatsQuery;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunScheduler;
 import dev.runway.server.store.ApiTokenStore;
@@ -50,14 +52,22 @@ public final class HttpApi {
             dev.runway.server.audit.AuditLog audit,
             dev.runway.server.store.WebhookStore webhooks,
             dev.runway.server.store.PoolStore pools,
+            ServerMetrics metrics,
+            StatsQuery stats,
             InstantSource clock) {
-        Auth auth = new Auth(apiTokens, runners, jobs, audit, clock);
+        Auth auth = new Auth(apiTokens, runners, jobs, audit, metrics, clock);
         Javalin app = Javalin.create(cfg -> {
             cfg.useVirtualThreads = true; // long-polls park cheaply
             cfg.showJavalinBanner = false;
             cfg.startupWatcherEnabled = false;
             cfg.http.maxRequestSize = config.maxBodyBytes();
             cfg.jsonMapper(new JavalinJackson(Json.lenient(), false));
+            // latency and status by route template (bounded: never the concrete path with its ids)
+            cfg.requestLogger.http((ctx, ms) -> metrics.httpRequest(
+                    ctx.method().name(),
+                    ctx.endpointHandlerPath().equals("*") ? "unmatched" : ctx.endpointHandlerPath(),
+                    ctx.statusCode(),
+                    ms / 1000.0));
             cfg.jetty.addConnector((server, httpConfig) -> {
                 ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
                 c.setHost(config.host());
@@ -85,8 +95,10 @@ public final class HttpApi {
                 secrets,
                 audit,
                 pools,
+                metrics,
                 clock);
         new JobRoutes(services).register(app);
+        new MetricsRoutes(services, stats).register(app);
         RunRoutes runRoutes = new RunRoutes(services);
         runRoutes.register(app);
         new WebhookRoutes(services, webhooks, runRoutes).register(app);

@@ -114,7 +114,9 @@ final class JobRoutes {
                                 + s.jobs().get(id).state().wireName() + ")");
             case CANCELLED -> {
                 s.jobEvents().signal(id);
-                String runId = s.jobs().get(id).runId();
+                JobRecord cancelled = s.jobs().get(id);
+                s.metrics().jobFinished(cancelled.labels(), null, JobState.CANCELLED, false, null);
+                String runId = cancelled.runId();
                 if (runId != null) s.scheduler().advance(runId);
             }
             case REQUESTED -> {}

@@ -103,6 +103,7 @@ final class RunnerProtocolRoutes {
             return;
         }
         JobRecord job = claim.job();
+        observeClaim(runner, job);
         JobSpec spec = Json.lenient().readValue(job.specJson(), JobSpec.class);
         // the job runs with the timeout the server decided, whatever the submitted spec said
         JobSpec effective = spec.withLimits((int) Math.max(1, job.timeoutMs() / 1000), job.maxAttempts());
@@ -137,6 +138,14 @@ final class RunnerProtocolRoutes {
                 (int) s.config().leaseTimeout().toSeconds(),
                 (int) Math.max(1, s.config().heartbeatInterval().toSeconds()),
                 secrets));
+    }
+
+    /** Queue wait (M3) and, for a scaler's runner taking its first job, provisioning time (M4). */
+    private void observeClaim(RunnerRecord runner, JobRecord job) {
+        long started = job.startedAt() == null ? s.clock().millis() : job.startedAt();
+        s.metrics().claimed(job.labels(), runner.pool(), (started - job.queuedAt()) / 1000.0);
+        if (runner.pool() != null && runner.firstJobAt() == null && runner.requestedAt() != null)
+            s.metrics().provisioned(runner.pool(), "first_job", (started - runner.requestedAt()) / 1000.0);
     }
 
     /** Records contact with a runner, at most once a second per runner: "last seen" needs no more, the database less. */
@@ -183,6 +192,7 @@ final class RunnerProtocolRoutes {
                         "offset " + offset + " is beyond the committed length " + r.committed(),
                         new LogAppendResponse(r.committed(), r.truncated()));
             case APPENDED -> {
+                s.metrics().logBytes(data.length);
                 if (data.length > 0) s.jobEvents().signal(jobId);
                 ctx.json(new LogAppendResponse(r.committed(), r.truncated()));
             }
@@ -222,11 +232,26 @@ final class RunnerProtocolRoutes {
                         outputs,
                         annotations,
                         req.usage(),
+                        req.secretsMasked(),
                         s.clock().millis());
         if (outcome == JobStore.CompleteOutcome.STALE) throw ApiException.staleAttempt();
         s.jobEvents().signal(jobId);
         s.dispatcher().signalChange();
-        String runId = s.jobs().get(jobId).runId();
+        JobRecord done = s.jobs().get(jobId);
+        if (outcome == JobStore.CompleteOutcome.COMPLETED) {
+            RunnerRecord runner = s.runners().get(a.runnerId());
+            s.metrics()
+                    .jobFinished(
+                            done.labels(),
+                            runner == null ? null : runner.pool(),
+                            req.result(),
+                            false,
+                            done.startedAt() == null || done.finishedAt() == null
+                                    ? null
+                                    : (done.finishedAt() - done.startedAt()) / 1000.0);
+            s.metrics().secretsMasked(req.secretsMasked());
+        }
+        String runId = done.runId();
         if (runId != null) s.scheduler().advance(runId);
         ctx.json(Map.of("state", req.result()));
     }

@@ -47,12 +47,10 @@ final class RunnerRoutes {
         app.get(ApiPaths.RUNNERS, ctx -> {
             s.auth().viewer(ctx);
             long now = s.clock().millis();
-            long offlineAfter = Math.max(
-                            s.config().leaseTimeout().toMillis(),
-                            s.config().longPollMax().toMillis())
-                    + 5000;
+            long offlineAfter = s.config().offlineAfter().toMillis();
+            java.util.Map<String, Integer> running = s.runners().runningCounts();
             ctx.json(new RunnerList(s.runners().list().stream()
-                    .map(r -> Views.runner(r, s.jobs().runningJobs(r.id()), now, offlineAfter))
+                    .map(r -> Views.runner(r, running.getOrDefault(r.id(), 0), now, offlineAfter))
                     .toList()));
         });
         app.delete(ApiPaths.RUNNER, ctx -> {
@@ -163,6 +161,8 @@ final class RunnerRoutes {
                             req.version(),
                             s.clock().millis());
             RunnerRecord rr = r.runner();
+            if (rr.pool() != null && rr.requestedAt() != null)
+                s.metrics().provisioned(rr.pool(), "registered", (rr.createdAt() - rr.requestedAt()) / 1000.0);
             s.dispatcher().signalChange();
             s.audit()
                     .record(
@@ -180,6 +180,7 @@ final class RunnerRoutes {
                                     s.clock().millis() + RunnerStore.CREDENTIAL_LIFETIME.toMillis())));
         } catch (RunnerStore.RegistrationRefused e) {
             if (e.getMessage().endsWith("not recognised")) s.auth().unknownRegistration(ctx);
+            else s.auth().refusedRegistration(e.getMessage());
             throw ApiException.unauthorized(e.getMessage());
         }
     }

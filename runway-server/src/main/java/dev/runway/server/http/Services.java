@@ -31,4 +31,5 @@ record Services(
         dev.runway.server.secrets.SecretStore secrets,
         dev.runway.server.audit.AuditLog audit,
         dev.runway.server.store.PoolStore pools,
+        dev.runway.server.metrics.ServerMetrics metrics,
         InstantSource clock) {}

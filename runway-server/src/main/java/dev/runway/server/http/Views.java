@@ -94,9 +94,7 @@ final class Views {
     }
 
     static RunnerView runner(RunnerRecord r, int running, long now, long offlineAfterMillis) {
-        String state = now - r.lastSeenAt() > offlineAfterMillis
-                ? "offline"
-                : r.unhealthyReason() != null ? "unhealthy" : running > 0 ? "busy" : "idle";
+        String state = r.state(running, now, offlineAfterMillis);
         return new RunnerView(
                 r.id(),
                 r.name(),

@@ -190,6 +190,7 @@ final class WebhookRoutes {
 
     private ApiException rejected(Context ctx, String why) {
         s.audit().record(ctx.ip(), "webhook.rejected", "POST " + ctx.path(), why);
+        s.metrics().authFailure(dev.runway.server.metrics.ServerMetrics.AuthFailure.BAD_SIGNATURE);
         log.warn("GitHub webhook from {} rejected: {}", ctx.ip(), why);
         return ApiException.unauthorized(why);
     }

@@ -80,6 +80,18 @@ public final class Database implements AutoCloseable {
         return new Database(ds, dialect);
     }
 
+    /** The connection pool's use now: active, idle, threads waiting, and its size. */
+    public int[] poolUse() {
+        com.zaxxer.hikari.HikariPoolMXBean p = pool.getHikariPoolMXBean();
+        if (p == null) return new int[] {0, 0, 0, pool.getMaximumPoolSize()};
+        return new int[] {
+            p.getActiveConnections(),
+            p.getIdleConnections(),
+            p.getThreadsAwaitingConnection(),
+            pool.getMaximumPoolSize()
+        };
+    }
+
     public Dialect dialect() {
         return dialect;
     }

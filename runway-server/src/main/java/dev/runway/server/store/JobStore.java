@@ -125,6 +125,14 @@ public final class JobStore {
     }
 
     /** A successful claim: the job as it is now running, and the attempt's plain token. */
+    /** The job that has waited longest in the queue, or null. */
+    public String oldestQueuedId() {
+        return db.read(c -> Sql.one(
+                c,
+                "SELECT id FROM jobs WHERE state = 'queued' ORDER BY queued_at, seq LIMIT 1",
+                rs -> rs.getString(1)));
+    }
+
     /** Queued jobs with one label set: how many, and when the oldest was queued. */
     public record QueueGroup(Set<String> labels, int queued, long oldestQueuedAt) {}
 
@@ -269,6 +277,7 @@ public final class JobStore {
             String outputsJson,
             String annotationsJson,
             ResourceUsage usage,
+            long secretsMasked,
             long now) {
         return db.tx(c -> {
             String state = Sql.one(
@@ -282,7 +291,7 @@ public final class JobStore {
             int n = Sql.update(
                     c,
                     "UPDATE jobs SET state = ?, reason = ?, steps = ?, outputs = ?, annotations = ?, finished_at = ?,"
-                            + " cpu_seconds = ?, peak_memory_bytes = ?, oom_killed = ? WHERE id = ?"
+                            + " cpu_seconds = ?, peak_memory_bytes = ?, oom_killed = ?, secrets_masked = ? WHERE id = ?"
                             + " AND attempt = ?"
                             + " AND state = 'running'",
                     result.wireName(),
@@ -294,6 +303,7 @@ public final class JobStore {
                     usage.cpuSeconds(),
                     usage.peakMemoryBytes(),
                     usage.oomKilled() ? 1 : 0,
+                    secretsMasked,
                     jobId,
                     attempt);
             if (n == 0) return CompleteOutcome.STALE;
@@ -344,7 +354,7 @@ public final class JobStore {
     }
 
     /** What the lease loop did to one job. */
-    public record Expired(String jobId, JobState newState) {}
+    public record Expired(String jobId, JobState newState, String runnerId, boolean runnerLost) {}
 
     /**
      * Running attempts whose lease ran out are lost: the job is requeued as a new attempt if it has attempts left,
@@ -355,9 +365,9 @@ public final class JobStore {
         return db.tx(c -> {
             List<String[]> lost = Sql.query(
                     c,
-                    "SELECT a.job_id, a.attempt FROM attempts a JOIN jobs j ON j.id = a.job_id AND j.attempt = a.attempt"
+                    "SELECT a.job_id, a.attempt, a.runner_id FROM attempts a JOIN jobs j ON j.id = a.job_id AND j.attempt = a.attempt"
                             + " WHERE a.state = 'running' AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)",
-                    rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2))},
+                    rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2)), rs.getString(3)},
                     now,
                     leaseMs,
                     now);
@@ -408,7 +418,7 @@ public final class JobStore {
                             jobId,
                             attempt);
                 }
-                out.add(new Expired(jobId, next));
+                out.add(new Expired(jobId, next, l[2], next == JobState.FAILED || next == JobState.QUEUED));
             }
             return out;
         });

@@ -2,6 +2,10 @@ package dev.runway.server.store;
 
 import java.util.Set;
 
+/**
+ * A row of {@code runners}. {@code requestedAt} is when the registration token of a scaler-started runner was
+ * created (null for other runners); {@code resources} its host's last reported use (null: never reported).
+ */
 public record RunnerRecord(
         String id,
         String name,
@@ -16,4 +20,16 @@ public record RunnerRecord(
         String instance,
         String variant,
         Long firstJobAt,
-        dev.runway.protocol.RunnerResources resources) {}
+        dev.runway.protocol.RunnerResources resources,
+        Long requestedAt) {
+
+    /**
+     * {@code offline} when not heard from within {@code offlineAfterMillis}, else {@code unhealthy} when it says so,
+     * {@code busy} while running a job, {@code idle}.
+     */
+    public String state(int running, long now, long offlineAfterMillis) {
+        return now - lastSeenAt > offlineAfterMillis
+                ? "offline"
+                : unhealthyReason != null ? "unhealthy" : running > 0 ? "busy" : "idle";
+    }
+}

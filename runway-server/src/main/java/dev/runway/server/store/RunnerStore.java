@@ -43,7 +43,8 @@ public final class RunnerStore {
             String hash = Tokens.hash(registrationToken);
             Object[] t = Sql.one(
                     c,
-                    "SELECT expires_at, uses, max_uses, revoked, id, pool, instance, variant FROM registration_tokens"
+                    "SELECT expires_at, uses, max_uses, revoked, id, pool, instance, variant, created_at FROM"
+                            + " registration_tokens"
                             + " WHERE token_hash = ?",
                     rs -> new Object[] {
                         rs.getLong(1),
@@ -53,7 +54,8 @@ public final class RunnerStore {
                         rs.getString(5),
                         rs.getString(6),
                         rs.getString(7),
-                        rs.getString(8)
+                        rs.getString(8),
+                        rs.getLong(9)
                     },
                     hash);
             if (t == null) throw new RegistrationRefused("registration token not recognised");
@@ -73,7 +75,8 @@ public final class RunnerStore {
             Sql.update(
                     c,
                     "INSERT INTO runners (id, name, labels, slots, version, credential_hash, credential_expires_at,"
-                            + " created_at, last_seen_at, pool, instance, variant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            + " created_at, last_seen_at, pool, instance, variant, requested_at)"
+                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     id,
                     name,
                     String.join(",", labels),
@@ -85,7 +88,8 @@ public final class RunnerStore {
                     now,
                     t[5],
                     t[6],
-                    t[7]);
+                    t[7],
+                    t[5] == null ? null : t[8]);
             return new Registered(
                     Sql.one(c, "SELECT * FROM runners WHERE id = ?", RunnerStore::runner, id), credential, (String)
                             t[4]);
@@ -193,6 +197,23 @@ public final class RunnerStore {
         });
     }
 
+    /** Running attempts per runner (runners running nothing are absent), in one query. */
+    public java.util.Map<String, Integer> runningCounts() {
+        return db.read(c -> {
+            java.util.Map<String, Integer> m = new java.util.HashMap<>();
+            Sql.query(
+                    c,
+                    "SELECT runner_id, COUNT(*) FROM attempts WHERE state = 'running' GROUP BY runner_id",
+                    rs -> m.put(rs.getString(1), rs.getInt(2)));
+            return m;
+        });
+    }
+
+    /** A runner by id, deleted ones included; null if there is none. */
+    public RunnerRecord get(String id) {
+        return db.read(c -> Sql.one(c, "SELECT * FROM runners WHERE id = ?", RunnerStore::runner, id));
+    }
+
     public List<RunnerRecord> list() {
         return db.read(
                 c -> Sql.query(c, "SELECT * FROM runners WHERE deleted = 0 ORDER BY created_at", RunnerStore::runner));
@@ -293,7 +314,8 @@ public final class RunnerStore {
                 rs.getString("instance"),
                 rs.getString("variant"),
                 Sql.nullableLong(rs, "first_job_at"),
-                resources(rs));
+                resources(rs),
+                Sql.nullableLong(rs, "requested_at"));
     }
 
     private static RunnerResources resources(ResultSet rs) throws SQLException {

@@ -158,7 +158,7 @@ abstract class StoreContractTest {
             } else {
                 assertThat(t).isEqualTo(RunnerStore.Retired.BUSY);
                 assertThat(c).isNotNull();
-                jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, now);
+                jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now);
             }
         }
     }
@@ -208,8 +208,8 @@ abstract class StoreContractTest {
         now += 100;
         claim(stable);
         claim(canary);
-        jobs.complete(a.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, now);
-        jobs.complete(b.id(), 1, JobState.FAILED, "exit 1", "[]", null, null, ResourceUsage.UNKNOWN, now);
+        jobs.complete(a.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now);
+        jobs.complete(b.id(), 1, JobState.FAILED, "exit 1", "[]", null, null, ResourceUsage.UNKNOWN, 0, now);
         assertThat(pools.variantOutcomes("roll", 0))
                 .containsExactly(
                         new PoolStore.VariantCount("canary", 1, 0), new PoolStore.VariantCount("stable", 1, 1));
@@ -254,12 +254,13 @@ abstract class StoreContractTest {
         JobRecord j = enqueue("j");
         JobStore.Claim first = claim(r);
         now += LEASE + 1;
-        assertThat(jobs.expireLeases(now, LEASE)).containsExactly(new JobStore.Expired(j.id(), JobState.QUEUED));
+        assertThat(jobs.expireLeases(now, LEASE))
+                .containsExactly(new JobStore.Expired(j.id(), JobState.QUEUED, r.id(), true));
         assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.QUEUED);
 
         // the first attempt is fenced off
         assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNull();
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, now))
+        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
                 .isEqualTo(JobStore.CompleteOutcome.STALE);
         assertThat(logs.append(j.id(), 1, 0, bytes("late"), 1000).outcome()).isEqualTo(LogStore.Outcome.STALE);
         assertThat(jobs.attemptByToken(first.jobToken()).running()).isFalse();
@@ -282,9 +283,9 @@ abstract class StoreContractTest {
         assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNotNull();
         now += LEASE - 1;
         assertThat(jobs.expireLeases(now, LEASE)).isEmpty();
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, now))
+        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
                 .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, now))
+        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
                 .isEqualTo(JobStore.CompleteOutcome.ALREADY_COMPLETED);
         assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.SUCCEEDED);
     }

@@ -1,0 +1,60 @@
+package dev.runway.server.http;
+
+import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.Durations;
+import dev.runway.server.metrics.StatsQuery;
+import io.javalin.Javalin;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+
+/**
+ * {@code GET /metrics} (Prometheus text format, or OpenMetrics when the scraper asks for it) and {@code GET
+ * /api/v1/stats}: the SLIs as a scraper and as the dashboard see them. Both need the viewer role.
+ */
+final class MetricsRoutes {
+    /** The longest window {@code /api/v1/stats} computes over. */
+    static final Duration MAX_WINDOW = Duration.ofDays(31);
+
+    private final Services s;
+    private final StatsQuery stats;
+    private final ExpositionFormats formats = ExpositionFormats.init();
+
+    MetricsRoutes(Services s, StatsQuery stats) {
+        this.s = s;
+        this.stats = stats;
+    }
+
+    void register(Javalin app) {
+        app.get(ApiPaths.METRICS, ctx -> {
+            s.auth().viewer(ctx);
+            ExpositionFormatWriter writer = formats.findWriter(ctx.header("Accept"));
+            if (!writer.isAvailable()) writer = formats.getPrometheusTextFormatWriter();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+            writer.write(out, s.metrics().registry().scrape());
+            ctx.contentType(writer.getContentType()).result(out.toByteArray());
+        });
+        app.get(ApiPaths.STATS, ctx -> {
+            s.auth().viewer(ctx);
+            Duration window;
+            try {
+                String w = ctx.queryParam("window");
+                window = w == null || w.isBlank() ? Duration.ofHours(24) : Durations.parse(w);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("window: " + e.getMessage());
+            }
+            if (window.isNegative() || window.isZero() || window.compareTo(MAX_WINDOW) > 0)
+                throw ApiException.badRequest("window: must be more than 0 and at most 31 days, got " + window);
+            long now = s.clock().millis();
+            ctx.json(stats.stats(
+                    window.toMillis(),
+                    now,
+                    s.jobs().queueSnapshot().groups(),
+                    s.jobs().oldestQueuedId(),
+                    s.runners().list(),
+                    s.runners().runningCounts(),
+                    s.config().offlineAfter().toMillis()));
+        });
+    }
+}
