@@ -17,16 +17,16 @@ public record CompleteRequest(
         Map<String, String> outputs,
         List<Annotation> annotations,
         ResourceUsage usage,
-        long secretsMasked) {
+        Long secretsMasked) {
     public CompleteRequest {
-        if (secretsMasked < 0) secretsMasked = 0;
+        if (secretsMasked == null || secretsMasked < 0) secretsMasked = 0L;
         outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
         annotations = annotations == null ? List.of() : List.copyOf(annotations);
         usage = usage == null ? ResourceUsage.UNKNOWN : usage;
     }
 
     public CompleteRequest(JobState result, String reason, List<StepResult> steps) {
-        this(result, reason, steps, Map.of(), List.of(), ResourceUsage.UNKNOWN, 0);
+        this(result, reason, steps, Map.of(), List.of(), ResourceUsage.UNKNOWN, 0L);
     }
 
     public CompleteRequest(
@@ -35,7 +35,7 @@ public record CompleteRequest(
             List<StepResult> steps,
             Map<String, String> outputs,
             List<Annotation> annotations) {
-        this(result, reason, steps, outputs, annotations, ResourceUsage.UNKNOWN, 0);
+        this(result, reason, steps, outputs, annotations, ResourceUsage.UNKNOWN, 0L);
     }
 
     public CompleteRequest(
@@ -45,6 +45,6 @@ public record CompleteRequest(
             Map<String, String> outputs,
             List<Annotation> annotations,
             ResourceUsage usage) {
-        this(result, reason, steps, outputs, annotations, usage, 0);
+        this(result, reason, steps, outputs, annotations, usage, 0L);
     }
 }

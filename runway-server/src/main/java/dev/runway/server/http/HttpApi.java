@@ -63,11 +63,8 @@ public final class HttpApi {
             cfg.http.maxRequestSize = config.maxBodyBytes();
             cfg.jsonMapper(new JavalinJackson(Json.lenient(), false));
             // latency and status by route template (bounded: never the concrete path with its ids)
-            cfg.requestLogger.http((ctx, ms) -> metrics.httpRequest(
-                    ctx.method().name(),
-                    ctx.endpointHandlerPath().equals("*") ? "unmatched" : ctx.endpointHandlerPath(),
-                    ctx.statusCode(),
-                    ms / 1000.0));
+            cfg.requestLogger.http(
+                    (ctx, ms) -> metrics.httpRequest(ctx.method().name(), route(ctx), ctx.statusCode(), ms / 1000.0));
             cfg.jetty.addConnector((server, httpConfig) -> {
                 ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
                 c.setHost(config.host());
@@ -145,6 +142,16 @@ public final class HttpApi {
                         "request body exceeds the limit of " + config.maxBodyBytes() + " bytes");
         });
         return app;
+    }
+
+    /** The matched route's template ({@code /api/v1/jobs/{id}}), or {@code unmatched}: never a path with ids. */
+    private static String route(Context ctx) {
+        try {
+            String p = ctx.endpointHandlerPath();
+            return p == null || p.equals("*") ? "unmatched" : p;
+        } catch (RuntimeException e) {
+            return "unmatched"; // no endpoint handled it (404)
+        }
     }
 
     private static void error(Context ctx, int status, String code, String message) {

@@ -58,6 +58,8 @@ class RolesTest {
             new Endpoint("GET", ApiPaths.RUNNERS, Role.VIEWER),
             new Endpoint("DELETE", ApiPaths.RUNNER, Role.ADMIN),
             new Endpoint("GET", ApiPaths.QUEUE, Role.VIEWER),
+            new Endpoint("GET", ApiPaths.STATS, Role.VIEWER),
+            new Endpoint("GET", ApiPaths.METRICS, Role.VIEWER),
             new Endpoint("GET", ApiPaths.POOLS, Role.VIEWER),
             new Endpoint("PUT", ApiPaths.POOL, Role.ADMIN),
             new Endpoint("DELETE", ApiPaths.POOL, Role.ADMIN),
