@@ -372,7 +372,10 @@ class DeployPrometheusRulesTest {
 
     static Path promtool() {
         String override = System.getenv("PROMTOOL");
-        if (override != null && !override.isBlank()) return Path.of(override);
+        if (override != null && !override.isBlank()) {
+            assertThat(Path.of(override)).as("PROMTOOL").isExecutable();
+            return Path.of(override);
+        }
         String path = System.getenv().getOrDefault("PATH", "");
         Path found = Stream.of(path.split(File.pathSeparator))
                 .filter(dir -> !dir.isBlank())
