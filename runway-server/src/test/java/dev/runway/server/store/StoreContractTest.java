@@ -340,6 +340,38 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void healthReportsKeepTheHostsResourcesAndScalerRunnersTheirRequestTime() {
+        RunnerRecord plain = runner("plain");
+        assertThat(plain.resources()).isNull();
+        assertThat(plain.requestedAt())
+                .as("only scaler runners measure provisioning")
+                .isNull();
+        now += 500;
+        RunnerRecord pooled = pooled("p", "p-1", "stable");
+        assertThat(pooled.requestedAt()).isEqualTo(now);
+
+        now += 1000;
+        runners.health(plain.id(), null, new dev.runway.protocol.RunnerResources(0.25, 3L, 8L, 50L, 100L, null), now);
+        dev.runway.protocol.RunnerResources r = runners.get(plain.id()).resources();
+        assertThat(r.cpuRatio()).isEqualTo(0.25);
+        assertThat(r.memoryRatio()).isEqualTo(3.0 / 8);
+        assertThat(r.diskRatio()).isEqualTo(0.5);
+        assertThat(r.reportedAt().toEpochMilli()).isEqualTo(now);
+        // a report without figures (an older agent) keeps the last ones
+        runners.health(plain.id(), "low disk", null, now + 1);
+        assertThat(runners.get(plain.id()).resources()).isEqualTo(r);
+        assertThat(runners.get(plain.id()).unhealthyReason()).isEqualTo("low disk");
+
+        enqueue("a");
+        claim(pooled);
+        assertThat(runners.runningCounts()).containsExactly(java.util.Map.entry(pooled.id(), 1));
+        assertThat(jobs.oldestQueuedId()).isNull();
+        JobRecord waiting = enqueue("b");
+        enqueue("c");
+        assertThat(jobs.oldestQueuedId()).isEqualTo(waiting.id());
+    }
+
+    @Test
     void registrationTokensExpireAndHaveAMaximumOfUses() {
         String[] id = new String[1];
         String twice = runners.createRegistrationToken(now, now + 1000, 2, id);
