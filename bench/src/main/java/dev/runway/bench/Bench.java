@@ -81,6 +81,7 @@ public final class Bench {
             if (only.isEmpty() || only.contains("e2e")) endToEndThroughput(stores);
             if (only.isEmpty() || only.contains("executors")) executorStartOverhead();
             if (only.isEmpty() || only.contains("masking")) maskingThroughput();
+            if (only.isEmpty() || only.contains("metrics")) metricsCost(stores);
             if (only.isEmpty() || only.contains("scaler"))
                 ScalerBench.run(quickScaler ? 3 : 10, quickScaler ? 30 : 100);
         } finally {
@@ -600,6 +601,68 @@ public final class Bench {
             }
         }
         System.out.println();
+    }
+
+    /**
+     * What observability costs the control plane: the latency of a Prometheus scrape ({@code /metrics}) and of the
+     * dashboard's stats ({@code /api/v1/stats}, 24 h and 7 d windows) as finished jobs accumulate in the store.
+     */
+    static void metricsCost(List<String> stores) throws Exception {
+        System.out.println("## Observability cost: /metrics and /api/v1/stats latency by finished jobs in the store (30"
+                + " calls, ms)");
+        System.out.printf("%-11s %7s %15s %15s %15s%n", "store", "jobs", "/metrics", "stats 24h", "stats 7d");
+        System.out.println("(each cell: p50 / p99)");
+        for (String store : stores) {
+            try (Env env = start(store)) {
+                List<RegisterResponse> rs = new ArrayList<>();
+                for (int i = 0; i < 20; i++) rs.add(register(env, "obs-" + i, List.of("obs-" + (i % 4)), 1));
+                int done = 0;
+                for (int target : new int[] {100, 2_000, 10_000}) {
+                    runJobs(env, rs, target - done);
+                    done = target;
+                    Stats metrics = timeCalls(env, ApiPaths.METRICS);
+                    Stats day = timeCalls(env, ApiPaths.STATS + "?window=24h");
+                    Stats week = timeCalls(env, ApiPaths.STATS + "?window=7d");
+                    System.out.printf(
+                            "%-11s %7d %7.1f / %5.1f %7.1f / %5.1f %7.1f / %5.1f%n",
+                            store, target, metrics.p50(), metrics.p99(), day.p50(), day.p99(), week.p50(), week.p99());
+                }
+            }
+        }
+        System.out.println();
+    }
+
+    /** Runs {@code n} trivial jobs through the simulated runners (each takes jobs of its own label). */
+    static void runJobs(Env env, List<RegisterResponse> rs, int n) throws InterruptedException {
+        CountDownLatch all = new CountDownLatch(n);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < rs.size(); i++) {
+            RegisterResponse r = rs.get(i);
+            threads.add(Thread.ofVirtual().start(() -> {
+                while (all.getCount() > 0) {
+                    Http.Answer a = poll(env, r, 1);
+                    if (a == null) return;
+                    if (a.status() != 200) continue;
+                    finish(env, a.as(Assignment.class));
+                    all.countDown();
+                }
+            }));
+        }
+        for (int i = 0; i < n; i++) submit(env, job("obs-" + (i % 4), "true"));
+        all.await(10, TimeUnit.MINUTES);
+        threads.forEach(Thread::interrupt);
+        for (Thread t : threads) t.join();
+    }
+
+    static Stats timeCalls(Env env, String path) {
+        long[] nanos = new long[30];
+        for (int i = 0; i < nanos.length; i++) {
+            long t0 = System.nanoTime();
+            Http.Answer a = Http.send(env.url(), "GET", path, env.admin(), null, null);
+            if (a.status() != 200) throw new IllegalStateException(path + ": " + a.status());
+            nanos[i] = System.nanoTime() - t0;
+        }
+        return Stats.of(nanos);
     }
 
     static long cpuNanos() {
