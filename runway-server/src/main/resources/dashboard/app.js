@@ -50,6 +50,11 @@
 
   const $ = (id) => document.getElementById(id);
 
+  /** Replaces an element's children, leaving out the null ones (optional panels). */
+  function put(el, ...children) {
+    el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  }
+
   function table(headers, rows, emptyText) {
     if (!rows.length) return h('p', { class: 'empty', text: emptyText });
     return h('table', {},
@@ -251,7 +256,7 @@
   /** Replaces the view's content once the data for it has arrived (none of an older view's). */
   function show(gen, ...content) {
     if (gen !== state.generation) return false;
-    $('main').replaceChildren(...content);
+    put($('main'), ...content);
     return true;
   }
 
@@ -461,7 +466,7 @@
       if (!pos.has(n)) continue;
       const a = pos.get(n), b = pos.get(j.id);
       const x1 = a.x + NW, y1 = a.y + NH / 2, x2 = b.x, y2 = b.y + NH / 2, mx = (x1 + x2) / 2;
-      edges.push(svg('path', { class: 'edge', d: `M${x1} ${y1} C${mx} ${y1} ${mx} ${y2} ${x2} ${y2}` }));
+      edges.push(svg('path', { class: 'edge', 'marker-end': 'url(#arrow)', d: `M${x1} ${y1} C${mx} ${y1} ${mx} ${y2} ${x2} ${y2}` }));
     }
     const nodes = jobs.map((j) => {
       const p = pos.get(j.id);
@@ -473,7 +478,9 @@
         svg('text', { x: 12, y: 21, text: name }),
         svg('text', { class: 'sub', x: 12, y: 39, text: j.state.replace('_', ' ') + (j.durationMs !== null ? ' · ' + duration(j.durationMs) : '') }));
     });
-    return svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'job graph' }, ...edges, ...nodes);
+    const arrow = svg('defs', {}, svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+      svg('path', { d: 'M0 0 L10 5 L0 10 z', class: 'arrow' })));
+    return svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'job graph' }, arrow, ...edges, ...nodes);
   }
 
   // ---------- debug: job, steps and the live log ----------
@@ -485,7 +492,7 @@
       show(gen, h('div', { id: 'job-head' }), h('div', { id: 'job-body' }), logPanel());
       startLog(job.id, gen);
     }
-    $('job-head').replaceChildren(
+    put($('job-head'),
       h('h2', {}, h('span', { id: 'job-name', text: job.name }), ' ', stateBadge(job.state)),
       h('section', { class: 'panel' }, h('dl', { class: 'kv' },
         h('dt', { text: 'Job id' }), h('dd', { class: 'mono', text: job.id }),
@@ -498,7 +505,7 @@
         h('dt', { text: 'Resources' }), h('dd', { text: usageText(job.usage) }),
         job.reason ? h('dt', { text: 'Reason' }) : null, job.reason ? h('dd', { class: 'error', id: 'job-reason', text: job.reason }) : null)));
     const longest = Math.max(1, ...job.steps.map((s) => s.durationMs || 0));
-    $('job-body').replaceChildren(
+    put($('job-body'),
       panel('job-steps', 'Steps', table(['#', 'Step', 'Result', '#Exit code', '#Duration', ''], job.steps.map((s, i) => {
         const bar = h('div', { class: 'bar' });
         bar.style.width = (((s.durationMs || 0) / longest) * 100).toFixed(1) + '%';
