@@ -12,10 +12,12 @@ public final class ApiPaths {
 
     // user API
     public static final String HEALTH = "/healthz";
-    public static final String JOBS = PREFIX + "/jobs"; // POST submit, GET list
+    public static final String JOBS = PREFIX + "/jobs"; // POST submit, GET list ?state=&runner=&limit=
     public static final String JOB = PREFIX + "/jobs/{id}"; // GET
     public static final String JOB_CANCEL = PREFIX + "/jobs/{id}/cancel"; // POST
     public static final String JOB_LOGS = PREFIX + "/jobs/{id}/logs"; // GET ?offset=&wait=
+    // GET server-sent events: the log so far, then new lines until the job ends (Last-Event-ID: byte offset)
+    public static final String JOB_LOG_EVENTS = PREFIX + "/jobs/{id}/logs/events";
     public static final String RUNS = PREFIX + "/runs"; // POST start a workflow, GET list
     public static final String RUN = PREFIX + "/runs/{id}"; // GET with its jobs
     public static final String RUN_CANCEL = PREFIX + "/runs/{id}/cancel"; // POST

@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * A workflow run as the API shows it. {@code state} is {@code queued}, {@code running}, {@code succeeded}, {@code
  * failed} or {@code cancelled}; {@code reason} says why a run did not succeed. {@code jobs} (one per matrix leg, in
- * creation order) is filled when one run is shown, null in lists.
+ * creation order) is filled when one run is shown, null in lists. {@code needs} (with {@code jobs}) is the job graph:
+ * for each job's id, the ids of the jobs (all matrix legs) of the workflow jobs it {@code needs:}.
  */
 public record RunView(
         String id,
@@ -24,4 +25,5 @@ public record RunView(
         Instant createdAt,
         Instant finishedAt,
         Long durationMs,
-        List<JobView> jobs) {}
+        List<JobView> jobs,
+        Map<String, List<String>> needs) {}

@@ -107,6 +107,7 @@ public final class HttpApi {
         new TokenRoutes(services).register(app);
         new AuditRoutes(services).register(app);
         new RunnerProtocolRoutes(services).register(app);
+        new dev.runway.server.dashboard.DashboardRoutes().register(app);
 
         app.exception(ApiException.class, (e, ctx) -> {
             ctx.attribute(ERROR_SENT, true);

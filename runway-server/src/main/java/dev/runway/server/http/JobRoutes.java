@@ -35,6 +35,7 @@ final class JobRoutes {
         });
         app.post(ApiPaths.JOB_CANCEL, this::cancel);
         app.get(ApiPaths.JOB_LOGS, this::logs);
+        new LogEvents(s).register(app);
     }
 
     private void submit(Context ctx) throws JsonProcessingException {
@@ -96,9 +97,12 @@ final class JobRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("state: " + e.getMessage());
         }
+        String runner = ctx.queryParam("runner");
+        if (runner != null && runner.isBlank()) runner = null;
         int limit = intParam(ctx, "limit", 50, 1, 1000);
-        ctx.json(new JobList(
-                s.jobs().list(filter, limit).stream().map(this::view).toList()));
+        ctx.json(new JobList(s.jobs().list(filter, runner == null ? null : runner.strip(), limit).stream()
+                .map(this::view)
+                .toList()));
     }
 
     private void cancel(Context ctx) {

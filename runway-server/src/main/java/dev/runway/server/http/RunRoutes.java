@@ -9,13 +9,18 @@ import dev.runway.protocol.RunView;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunInputs;
 import dev.runway.server.runs.RunOptions;
+import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunStore;
+import dev.runway.workflow.model.Job;
 import dev.runway.workflow.parse.Diagnostic;
 import dev.runway.workflow.parse.WorkflowParser;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The user API for workflow runs: start one from a repository (or a file's text), list, show, cancel. */
 final class RunRoutes {
@@ -145,11 +150,32 @@ final class RunRoutes {
 
     private RunView view(RunRecord r) {
         long now = s.clock().millis();
+        List<JobRecord> jobs = s.jobs().ofRun(r.id());
         return Views.run(
                 r,
-                s.jobs().ofRun(r.id()).stream()
+                jobs.stream()
                         .map(j -> Views.job(j, j.attempt() == 0 ? 0 : s.logs().size(j.id(), j.attempt()), now))
                         .toList(),
+                needs(r, jobs),
                 now);
+    }
+
+    /** The job graph by job id: for each job, the jobs (every matrix leg) of the workflow jobs it needs. */
+    static Map<String, List<String>> needs(RunRecord r, List<JobRecord> jobs) {
+        WorkflowParser.Result parsed = WorkflowParser.parse(r.workflowPath(), r.workflowText());
+        Map<String, List<String>> idsByKey = new LinkedHashMap<>();
+        for (JobRecord j : jobs)
+            if (j.jobKey() != null)
+                idsByKey.computeIfAbsent(j.jobKey(), k -> new ArrayList<>()).add(j.id());
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (JobRecord j : jobs) {
+            List<String> ids = new ArrayList<>();
+            Job job = parsed.workflow() == null || j.jobKey() == null
+                    ? null
+                    : parsed.workflow().jobs().get(j.jobKey());
+            if (job != null) for (String n : job.needs()) ids.addAll(idsByKey.getOrDefault(n, List.of()));
+            out.put(j.id(), ids);
+        }
+        return out;
     }
 }

@@ -49,6 +49,10 @@ final class Views {
     }
 
     static RunView run(RunRecord r, List<JobView> jobs, long now) {
+        return run(r, jobs, null, now);
+    }
+
+    static RunView run(RunRecord r, List<JobView> jobs, Map<String, List<String>> needs, long now) {
         Map<String, Object> inputs;
         try {
             inputs = Json.lenient().readValue(r.inputsJson(), new TypeReference<Map<String, Object>>() {});
@@ -72,7 +76,8 @@ final class Views {
                 Instant.ofEpochMilli(r.createdAt()),
                 at(r.finishedAt()),
                 duration,
-                jobs);
+                jobs,
+                needs);
     }
 
     private static List<Annotation> annotations(String json) {

@@ -114,14 +114,28 @@ public final class JobStore {
     }
 
     public List<JobRecord> list(JobState state, int limit) {
-        return db.read(c -> state == null
-                ? Sql.query(c, "SELECT * FROM jobs ORDER BY seq DESC LIMIT ?", JobStore::job, limit)
-                : Sql.query(
-                        c,
-                        "SELECT * FROM jobs WHERE state = ? ORDER BY seq DESC LIMIT ?",
-                        JobStore::job,
-                        state.wireName(),
-                        limit));
+        return list(state, null, limit);
+    }
+
+    /**
+     * Newest first; filtered by {@code state} and by {@code runnerId} (jobs that had an attempt on that runner) when
+     * they are not null.
+     */
+    public List<JobRecord> list(JobState state, String runnerId, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM jobs");
+        List<Object> args = new java.util.ArrayList<>();
+        if (state != null) {
+            sql.append(" WHERE state = ?");
+            args.add(state.wireName());
+        }
+        if (runnerId != null) {
+            sql.append(state == null ? " WHERE" : " AND")
+                    .append(" id IN (SELECT job_id FROM attempts WHERE runner_id = ?)");
+            args.add(runnerId);
+        }
+        sql.append(" ORDER BY seq DESC LIMIT ?");
+        args.add(limit);
+        return db.read(c -> Sql.query(c, sql.toString(), JobStore::job, args.toArray()));
     }
 
     /** A successful claim: the job as it is now running, and the attempt's plain token. */

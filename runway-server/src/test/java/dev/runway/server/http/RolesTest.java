@@ -49,6 +49,7 @@ class RolesTest {
             new Endpoint("GET", ApiPaths.JOB, Role.VIEWER),
             new Endpoint("POST", ApiPaths.JOB_CANCEL, Role.OPERATOR),
             new Endpoint("GET", ApiPaths.JOB_LOGS, Role.VIEWER),
+            new Endpoint("GET", ApiPaths.JOB_LOG_EVENTS, Role.VIEWER),
             new Endpoint("POST", ApiPaths.RUNS, Role.OPERATOR),
             new Endpoint("GET", ApiPaths.RUNS, Role.VIEWER),
             new Endpoint("GET", ApiPaths.RUN, Role.VIEWER),

@@ -1,0 +1,712 @@
+// Runway dashboard: plain JavaScript, no build step. Every data call goes to the control plane's API with the
+// user's token (kept in sessionStorage); the page itself holds no data. Views: #/executive, #/oncall, #/debug,
+// #/debug/run/{id}, #/debug/job/{id}, #/debug/runner/{id}. The visible view refreshes every 5 s; a job's log
+// streams as server-sent events read with fetch (EventSource cannot send the Authorization header).
+'use strict';
+
+(function () {
+  const API = '/api/v1';
+  const REFRESH_MS = 5000;
+  const TOKEN_KEY = 'runway.token';
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+
+  const state = {
+    token: sessionStorage.getItem(TOKEN_KEY),
+    route: null,
+    timer: null,
+    generation: 0, // bumped on every navigation: answers for an old view are dropped
+    auditAllowed: null, // null: not asked yet; false after a 403 (asked once, so viewers add no audit noise)
+    log: null, // the live log of the job view
+  };
+
+  // ---------- small DOM helpers ----------
+
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') el.className = v;
+      else if (k === 'text') el.textContent = v;
+      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+
+  function svg(tag, attrs, ...children) {
+    const el = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === 'text') el.textContent = v;
+      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v);
+    }
+    for (const c of children.flat()) if (c) el.append(c);
+    return el;
+  }
+
+  const $ = (id) => document.getElementById(id);
+
+  /** Replaces an element's children, leaving out the null ones (optional panels). */
+  function put(el, ...children) {
+    el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  }
+
+  function table(headers, rows, emptyText) {
+    if (!rows.length) return h('p', { class: 'empty', text: emptyText });
+    return h('table', {},
+      h('thead', {}, h('tr', {}, headers.map((x) => h('th', { class: x.startsWith('#') ? 'num' : '' }, x.replace(/^#/, ''))))),
+      h('tbody', {}, rows));
+  }
+
+  function stateBadge(s) {
+    return h('span', { class: 'state ' + (s || 'unknown'), text: (s || 'unknown').replace('_', ' ') });
+  }
+
+  function card(id, title, value, sub, tone) {
+    return h('div', { class: 'card ' + (tone || ''), id },
+      h('h3', { text: title }),
+      h('div', { class: 'value', text: value }),
+      h('div', { class: 'sub', text: sub || '' }));
+  }
+
+  function panel(id, title, ...content) {
+    return h('section', { class: 'panel', id }, h('h3', { text: title }), ...content);
+  }
+
+  function meter(ratio) {
+    if (ratio === null || ratio === undefined || Number.isNaN(ratio)) return h('span', { class: 'muted', text: 'n/a' });
+    const pct = Math.max(0, Math.min(1, ratio)) * 100;
+    const bar = h('span');
+    bar.style.width = pct.toFixed(1) + '%';
+    return h('span', {},
+      h('span', { class: 'meter' + (ratio >= 0.9 ? ' critical' : ratio >= 0.75 ? ' high' : '') }, bar),
+      pct.toFixed(0) + ' %');
+  }
+
+  // ---------- formatting ----------
+
+  function duration(ms) {
+    if (ms === null || ms === undefined) return '–';
+    if (ms < 1000) return Math.round(ms) + ' ms';
+    const s = ms / 1000;
+    if (s < 60) return s.toFixed(1) + ' s';
+    const m = Math.floor(s / 60);
+    if (m < 60) return m + ' min ' + Math.round(s - m * 60) + ' s';
+    const hr = Math.floor(m / 60);
+    if (hr < 48) return hr + ' h ' + (m - hr * 60) + ' min';
+    return Math.floor(hr / 24) + ' d ' + (hr % 24) + ' h';
+  }
+
+  function ago(iso) {
+    if (!iso) return 'never';
+    const ms = Date.now() - Date.parse(iso);
+    return ms < 1000 ? 'just now' : duration(ms) + ' ago';
+  }
+
+  function percent(rate) {
+    if (rate === null || rate === undefined) return '–';
+    const p = rate > 1 ? rate : rate * 100; // a ratio (0..1); tolerate a percentage
+    return p.toFixed(1) + ' %';
+  }
+
+  function bytes(n) {
+    if (n === null || n === undefined) return '–';
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return (i === 0 ? n : n.toFixed(1)) + ' ' + units[i];
+  }
+
+  function sum(obj) {
+    return Object.values(obj || {}).reduce((a, b) => a + b, 0);
+  }
+
+  // ---------- API ----------
+
+  class ApiError extends Error {
+    constructor(status, message) { super(message); this.status = status; }
+  }
+
+  async function api(path) {
+    let res;
+    try {
+      res = await fetch(API + path, { headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/json' }, cache: 'no-store' });
+    } catch (e) {
+      throw new ApiError(0, 'the control plane cannot be reached (' + e.message + ')');
+    }
+    if (res.ok) return res.json();
+    let message = res.status + ' ' + res.statusText;
+    try { message = (await res.json()).message || message; } catch (e) { /* not JSON */ }
+    if (res.status === 401) signOut('Your token was refused: ' + message + '. Sign in again.');
+    throw new ApiError(res.status, message);
+  }
+
+  // ---------- sign-in ----------
+
+  function showSignIn(message) {
+    $('signin').hidden = false;
+    $('main').hidden = true;
+    $('nav').hidden = true;
+    $('sign-out').hidden = true;
+    $('signin-error').textContent = message || '';
+    $('updated').textContent = '';
+    $('token-input').focus();
+  }
+
+  function signOut(message) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.token = null;
+    state.auditAllowed = null;
+    stopView();
+    showSignIn(message);
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    const token = $('token-input').value.trim();
+    if (!token) { $('signin-error').textContent = 'Paste an API token first.'; return; }
+    state.token = token;
+    try {
+      await api('/runners'); // any viewer read checks the token and its role
+    } catch (e) {
+      state.token = null;
+      $('signin-error').textContent = e.status === 403
+        ? 'This token may not read the dashboard (it needs the viewer role or higher): ' + e.message
+        : e.status === 401 ? 'The token was refused: ' + e.message : e.message;
+      return;
+    }
+    sessionStorage.setItem(TOKEN_KEY, token);
+    $('token-input').value = '';
+    started();
+  }
+
+  function started() {
+    $('signin').hidden = true;
+    $('main').hidden = false;
+    $('nav').hidden = false;
+    $('sign-out').hidden = false;
+    route();
+  }
+
+  // ---------- routing and refresh ----------
+
+  const views = {
+    executive: { render: renderExecutive },
+    oncall: { render: renderOncall },
+    debug: { render: renderDebugHome },
+    run: { render: renderRun },
+    job: { render: renderJob },
+    runner: { render: renderRunner },
+  };
+
+  function parseRoute() {
+    const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] === 'oncall') return { view: 'oncall', nav: 'oncall' };
+    if (parts[0] === 'debug' && ['run', 'job', 'runner'].includes(parts[1]) && parts[2])
+      return { view: parts[1], id: parts[2], nav: 'debug' };
+    if (parts[0] === 'debug') return { view: 'debug', nav: 'debug' };
+    return { view: 'executive', nav: 'executive' };
+  }
+
+  function stopView() {
+    clearTimeout(state.timer);
+    state.timer = null;
+    state.generation++;
+    if (state.log) { state.log.abort.abort(); state.log = null; }
+  }
+
+  function route() {
+    if (!state.token) { showSignIn(); return; }
+    stopView();
+    state.route = parseRoute();
+    for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.view === state.route.nav);
+    const main = $('main');
+    main.replaceChildren();
+    main.dataset.view = state.route.view;
+    refresh(true);
+  }
+
+  async function refresh(first) {
+    clearTimeout(state.timer);
+    const gen = state.generation;
+    const r = state.route;
+    try {
+      await views[r.view].render(gen, r, first);
+      if (gen !== state.generation) return;
+      $('banner').hidden = true;
+      $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+    } catch (e) {
+      if (gen !== state.generation || !state.token) return;
+      $('banner').textContent = e.message;
+      $('banner').hidden = false;
+    }
+    if (gen === state.generation && !document.hidden) state.timer = setTimeout(() => refresh(false), REFRESH_MS);
+  }
+
+  // a hidden tab does not refresh; it catches up when shown again
+  document.addEventListener('visibilitychange', () => {
+    if (!state.token || !state.route) return;
+    if (document.hidden) { clearTimeout(state.timer); state.timer = null; } else refresh(false);
+  });
+
+  /** Replaces the view's content once the data for it has arrived (none of an older view's). */
+  function show(gen, ...content) {
+    if (gen !== state.generation) return false;
+    put($('main'), ...content);
+    return true;
+  }
+
+  /** Stats or a clear note when the control plane has none (404: an older control plane). */
+  async function stats(window) {
+    try {
+      return await api('/stats?window=' + window);
+    } catch (e) {
+      if (e.status === 401) throw e;
+      return { unavailable: 'Statistics are unavailable: GET /api/v1/stats answered ' + (e.status || '') + ' ' + e.message };
+    }
+  }
+
+  // ---------- executive ----------
+
+  async function renderExecutive(gen) {
+    const [day, week, runners] = await Promise.all([stats('PT24H'), stats('P7D'), api('/runners')]);
+    const head = h('h2', { text: 'Executive overview' });
+    if (day.unavailable) {
+      show(gen, head, h('p', { class: 'error', id: 'stats-unavailable', text: day.unavailable }),
+        h('div', { class: 'cards' }, card('exec-runners', 'Runners', String(runners.runners.length), 'registered')));
+      return;
+    }
+    const j = day.jobs;
+    const rateTone = j.successRate === null ? '' : j.successRate >= 0.95 ? 'good' : j.successRate >= 0.8 ? 'warn' : 'bad';
+    const security = week.unavailable ? null : sum(week.security.authFailures) + week.security.secretsMasked;
+    const byState = Object.entries(day.runners.byState || {}).filter(([, n]) => n > 0).map(([s, n]) => n + ' ' + s).join(', ');
+    show(gen,
+      head,
+      h('div', { class: 'cards' },
+        card('exec-success-rate', 'Job success rate (24 h)', percent(j.successRate),
+          j.succeeded + ' of ' + j.finished + ' finished jobs succeeded', rateTone),
+        card('exec-duration', 'Job duration (24 h)', duration(j.durationP50Ms),
+          'median · p95 ' + duration(j.durationP95Ms)),
+        card('exec-queue-wait', 'Queue wait (24 h)', duration(j.queueWaitP50Ms), 'median · p95 ' + duration(j.queueWaitP95Ms)),
+        card('exec-queued', 'Queued now', String(day.queue.queued),
+          day.queue.oldestAgeMs === null ? 'nothing waiting' : 'oldest waits ' + duration(day.queue.oldestAgeMs)),
+        card('exec-runners', 'Runners', String(day.runners.total), byState || 'none registered'),
+        card('exec-security', 'Security events (7 d)', security === null ? '–' : String(security),
+          week.unavailable ? week.unavailable : sum(week.security.authFailures) + ' auth failures · '
+            + week.security.secretsMasked + ' secrets masked', security ? 'warn' : '')),
+      h('div', { class: 'grid2' },
+        panel('exec-backlog', 'Queue backlog (24 h)', sparkline(day.backlog || [])),
+        panel('exec-outcomes', 'Finished jobs (24 h)', table(['Outcome', '#Jobs'], [
+          ['succeeded', j.succeeded], ['failed', j.failed], ['timed_out', j.timedOut], ['cancelled', j.cancelled],
+          ['runner lost', j.runnerLost]].map(([k, n]) => h('tr', {}, h('td', {}, stateBadge(k)), h('td', { class: 'num', text: n }))), ''))),
+      panel('exec-security-kinds', 'Security events by kind (7 d)', week.unavailable ? h('p', { class: 'empty', text: week.unavailable })
+        : table(['Kind', '#Count'], [
+          ...Object.entries(week.security.authFailures).map(([k, n]) => h('tr', {}, h('td', { text: 'auth failure: ' + k }), h('td', { class: 'num', text: n }))),
+          h('tr', {}, h('td', { text: 'secret values masked in logs' }), h('td', { class: 'num', text: week.security.secretsMasked }))], '')));
+  }
+
+  function sparkline(points) {
+    if (!points.length) return h('p', { class: 'empty', text: 'no data' });
+    const W = 600, H = 90, max = Math.max(1, ...points.map((p) => p.queued));
+    const x = (i) => (points.length === 1 ? W : (i * W) / (points.length - 1));
+    const y = (q) => H - 4 - (q / max) * (H - 12);
+    const line = points.map((p, i) => (i ? 'L' : 'M') + x(i).toFixed(1) + ' ' + y(p.queued).toFixed(1)).join(' ');
+    const area = line + ' L' + W + ' ' + H + ' L0 ' + H + ' Z';
+    const last = points[points.length - 1];
+    return h('div', {},
+      svg('svg', { class: 'spark', viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none', role: 'img' },
+        svg('title', { text: 'queued jobs over the window' }),
+        svg('path', { class: 'area', d: area }), svg('path', { class: 'line', d: line })),
+      h('div', { class: 'sub muted', text: 'peak ' + max + ' queued · now ' + last.queued }));
+  }
+
+  // ---------- on-call ----------
+
+  async function renderOncall(gen) {
+    const [day, runners, failed, timedOut, audit] = await Promise.all([
+      stats('PT24H'), api('/runners'), api('/jobs?state=failed&limit=20'), api('/jobs?state=timed_out&limit=20'), auditErrors()]);
+    const recentFailed = [...failed.jobs, ...timedOut.jobs]
+      .sort((a, b) => Date.parse(b.finishedAt || b.createdAt) - Date.parse(a.finishedAt || a.createdAt)).slice(0, 20);
+    const content = [h('h2', { text: 'On-call' })];
+    if (day.unavailable) content.push(h('p', { class: 'error', id: 'stats-unavailable', text: day.unavailable }));
+    else {
+      const q = day.queue;
+      content.push(h('div', { class: 'cards' },
+        card('oncall-queued', 'Queue length', String(q.queued), q.groups.length + ' label set(s)', q.queued ? 'warn' : ''),
+        card('oncall-oldest', 'Longest-waiting job', q.oldestAgeMs === null ? '–' : duration(q.oldestAgeMs),
+          q.oldestJobId ? 'job ' + q.oldestJobId : 'nothing waiting'),
+        card('oncall-failed', 'Failed jobs (24 h)', String(day.jobs.failed + day.jobs.timedOut), 'failed or timed out',
+          day.jobs.failed + day.jobs.timedOut ? 'bad' : 'good'),
+        card('oncall-auth', 'Auth failures (24 h)', String(sum(day.security.authFailures)),
+          Object.entries(day.security.authFailures).map(([k, n]) => n + ' ' + k).join(', ') || 'none')));
+      content.push(panel('oncall-failures', 'Failed jobs by workflow and runner (24 h)',
+        table(['Workflow', 'Runner', '#Failed'], day.failures.map((f) => h('tr', {},
+          h('td', { text: f.workflow }), h('td', { text: f.runner || '(none)' }), h('td', { class: 'num', text: f.failed }))),
+        'No failures in the last 24 hours.')));
+      if (q.groups.length) content.push(panel('oncall-queue', 'Queue by label set',
+        table(['Labels', '#Queued', '#Oldest'], q.groups.map((g) => h('tr', {},
+          h('td', { class: 'mono', text: g.labels.join(',') || '(any)' }), h('td', { class: 'num', text: g.queued }),
+          h('td', { class: 'num', text: duration(g.oldestAgeMs) }))), '')));
+    }
+    content.push(panel('oncall-recent-failed', 'Recent failed jobs',
+      table(['Job', 'State', 'Runner', 'Reason', 'Finished'], recentFailed.map((j) => h('tr', { class: 'failed-job' },
+        h('td', {}, h('a', { href: '#/debug/job/' + j.id, text: j.name })), h('td', {}, stateBadge(j.state)),
+        h('td', {}, j.runnerId ? h('a', { href: '#/debug/runner/' + j.runnerId, text: j.runnerName || j.runnerId }) : '–'),
+        h('td', { text: j.reason || '' }), h('td', { text: ago(j.finishedAt) }))), 'No failed jobs.')));
+    content.push(panel('oncall-runners', 'Runner health', runnerHealth(runners.runners)));
+    if (audit) content.push(panel('oncall-audit', 'Recent authentication errors (24 h)',
+      table(['When', 'Kind', 'Who', 'Call', 'Detail'], audit.map((a) => h('tr', {},
+        h('td', { text: ago(a.at) }), h('td', { class: 'mono', text: a.kind }), h('td', { class: 'mono', text: a.actor }),
+        h('td', { class: 'mono', text: a.subject || '' }), h('td', { text: a.detail || '' }))), 'No authentication errors.')));
+    show(gen, ...content);
+  }
+
+  /** The audit log's auth records, for admin tokens; null (the panel hidden) for others, asked once. */
+  async function auditErrors() {
+    if (state.auditAllowed === false) return null;
+    try {
+      const a = await api('/audit?since=24h&kind=auth.&limit=20');
+      state.auditAllowed = true;
+      return a.records.slice().reverse();
+    } catch (e) {
+      if (e.status === 403) { state.auditAllowed = false; return null; }
+      throw e;
+    }
+  }
+
+  function runnerHealth(runners) {
+    return table(['Runner', 'State', 'CPU', 'Memory', 'Disk', 'Last heartbeat', 'Jobs', 'Unhealthy reason'],
+      runners.map((r) => {
+        const res = r.resources || {};
+        const ratio = (u, t) => (u === null || u === undefined || !t ? null : u / t);
+        return h('tr', { class: 'runner-row', 'data-runner': r.name },
+          h('td', {}, h('a', { href: '#/debug/runner/' + r.id, text: r.name })),
+          h('td', {}, stateBadge(r.state)),
+          h('td', {}, meter(res.cpuRatio)),
+          h('td', { title: bytes(res.memoryUsedBytes) + ' of ' + bytes(res.memoryTotalBytes) }, meter(ratio(res.memoryUsedBytes, res.memoryTotalBytes))),
+          h('td', { title: bytes(res.diskUsedBytes) + ' of ' + bytes(res.diskTotalBytes) }, meter(ratio(res.diskUsedBytes, res.diskTotalBytes))),
+          h('td', { text: ago(r.lastSeenAt) }),
+          h('td', { class: 'num', text: r.runningJobs + '/' + r.slots }),
+          h('td', { class: r.unhealthyReason ? 'error' : 'muted', text: r.unhealthyReason || '–' }));
+      }), 'No runners registered.');
+  }
+
+  // ---------- debug: landing ----------
+
+  async function renderDebugHome(gen) {
+    const [runs, jobs, runners] = await Promise.all([api('/runs?limit=15'), api('/jobs?limit=25'), api('/runners')]);
+    show(gen,
+      h('h2', { text: 'Debug' }),
+      h('div', { class: 'grid2' },
+        panel('debug-runs', 'Recent runs', table(['Run', 'State', 'Duration', 'Started'], runs.runs.map((r) => h('tr', {},
+          h('td', {}, h('a', { href: '#/debug/run/' + r.id, text: '#' + r.number + ' ' + r.name })), h('td', {}, stateBadge(r.state)),
+          h('td', { text: duration(r.durationMs) }), h('td', { text: ago(r.createdAt) }))), 'No workflow runs yet.')),
+        panel('debug-runners', 'Runners', table(['Runner', 'State', 'Jobs'], runners.runners.map((r) => h('tr', {},
+          h('td', {}, h('a', { href: '#/debug/runner/' + r.id, text: r.name })), h('td', {}, stateBadge(r.state)),
+          h('td', { class: 'num', text: r.runningJobs + '/' + r.slots }))), 'No runners registered.'))),
+      panel('debug-jobs', 'Recent jobs', jobTable(jobs.jobs, true)));
+  }
+
+  function jobTable(jobs, withRunner) {
+    return table(['Job', 'State', ...(withRunner ? ['Runner'] : []), 'Queue wait', 'Duration', 'CPU', 'Peak memory', 'Created'],
+      jobs.map((j) => h('tr', { class: 'job-row', 'data-job': j.name },
+        h('td', {}, h('a', { href: '#/debug/job/' + j.id, text: j.name })),
+        h('td', {}, stateBadge(j.state)),
+        withRunner ? h('td', {}, j.runnerId ? h('a', { href: '#/debug/runner/' + j.runnerId, text: j.runnerName || j.runnerId }) : '–') : null,
+        h('td', { text: duration(j.queueWaitMs) }),
+        h('td', { text: duration(j.durationMs) }),
+        h('td', { text: j.usage && j.usage.cpuSeconds !== null && j.usage.cpuSeconds !== undefined ? j.usage.cpuSeconds.toFixed(2) + ' s' : '–' }),
+        h('td', { text: j.usage && j.usage.peakMemoryBytes ? bytes(j.usage.peakMemoryBytes) + (j.usage.oomKilled ? ' (OOM killed)' : '') : '–' }),
+        h('td', { text: ago(j.createdAt) }))), 'No jobs.');
+  }
+
+  // ---------- debug: run and its job graph ----------
+
+  async function renderRun(gen, r) {
+    const run = await api('/runs/' + encodeURIComponent(r.id));
+    show(gen,
+      h('h2', {}, 'Run #' + run.number + ' ', h('span', { text: run.name }), ' ', stateBadge(run.state)),
+      h('section', { class: 'panel' }, h('dl', { class: 'kv' },
+        h('dt', { text: 'Workflow' }), h('dd', { class: 'mono', text: run.workflow }),
+        h('dt', { text: 'Repository' }), h('dd', { text: (run.repo || '–') + (run.ref ? ' @ ' + run.ref : '') + (run.sha ? ' (' + run.sha.slice(0, 10) + ')' : '') }),
+        h('dt', { text: 'Event' }), h('dd', { text: run.event || '–' }),
+        h('dt', { text: 'Duration' }), h('dd', { text: duration(run.durationMs) }),
+        run.reason ? h('dt', { text: 'Reason' }) : null, run.reason ? h('dd', { class: 'error', text: run.reason }) : null)),
+      panel('run-graph', 'Job graph', h('div', { class: 'graph' }, jobGraph(run.jobs || [], run.needs || {}))),
+      panel('run-jobs', 'Jobs', jobTable(run.jobs || [], true)));
+  }
+
+  /** Jobs in columns by dependency depth, edges from each job to the jobs that need it. */
+  function jobGraph(jobs, needs) {
+    if (!jobs.length) return h('p', { class: 'empty', text: 'No jobs planned yet.' });
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    const depth = new Map();
+    const depthOf = (id, seen = new Set()) => {
+      if (depth.has(id)) return depth.get(id);
+      if (seen.has(id)) return 0;
+      seen.add(id);
+      const d = Math.max(-1, ...(needs[id] || []).filter((n) => byId.has(n)).map((n) => depthOf(n, seen))) + 1;
+      depth.set(id, d);
+      return d;
+    };
+    jobs.forEach((j) => depthOf(j.id));
+    const columns = [];
+    for (const j of jobs) (columns[depth.get(j.id)] = columns[depth.get(j.id)] || []).push(j);
+    const NW = 210, NH = 52, GX = 70, GY = 16, PAD = 8;
+    const pos = new Map();
+    columns.forEach((col, c) => col.forEach((j, i) => pos.set(j.id, { x: PAD + c * (NW + GX), y: PAD + i * (NH + GY) })));
+    const width = PAD * 2 + columns.length * NW + (columns.length - 1) * GX;
+    const height = PAD * 2 + Math.max(...columns.map((c) => c.length)) * (NH + GY) - GY;
+    const edges = [];
+    for (const j of jobs) for (const n of needs[j.id] || []) {
+      if (!pos.has(n)) continue;
+      const a = pos.get(n), b = pos.get(j.id);
+      const x1 = a.x + NW, y1 = a.y + NH / 2, x2 = b.x, y2 = b.y + NH / 2, mx = (x1 + x2) / 2;
+      edges.push(svg('path', { class: 'edge', 'marker-end': 'url(#arrow)', d: `M${x1} ${y1} C${mx} ${y1} ${mx} ${y2} ${x2} ${y2}` }));
+    }
+    const nodes = jobs.map((j) => {
+      const p = pos.get(j.id);
+      const name = j.name.length > 26 ? j.name.slice(0, 25) + '…' : j.name;
+      return svg('g', { class: 'node ' + j.state, transform: `translate(${p.x} ${p.y})`, 'data-job': j.name,
+        onclick: () => { location.hash = '#/debug/job/' + j.id; } },
+        svg('title', { text: j.name + ' — ' + j.state }),
+        svg('rect', { width: NW, height: NH, rx: 8 }),
+        svg('text', { x: 12, y: 21, text: name }),
+        svg('text', { class: 'sub', x: 12, y: 39, text: j.state.replace('_', ' ') + (j.durationMs !== null ? ' · ' + duration(j.durationMs) : '') }));
+    });
+    const arrow = svg('defs', {}, svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+      svg('path', { d: 'M0 0 L10 5 L0 10 z', class: 'arrow' })));
+    return svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'job graph' }, arrow, ...edges, ...nodes);
+  }
+
+  // ---------- debug: job, steps and the live log ----------
+
+  async function renderJob(gen, r, first) {
+    const job = await api('/jobs/' + encodeURIComponent(r.id));
+    if (gen !== state.generation) return;
+    if (first || !$('job-head')) {
+      show(gen, h('div', { id: 'job-head' }), h('div', { id: 'job-body' }), logPanel());
+      startLog(job.id, gen);
+    }
+    put($('job-head'),
+      h('h2', {}, h('span', { id: 'job-name', text: job.name }), ' ', stateBadge(job.state)),
+      h('section', { class: 'panel' }, h('dl', { class: 'kv' },
+        h('dt', { text: 'Job id' }), h('dd', { class: 'mono', text: job.id }),
+        job.runId ? h('dt', { text: 'Run' }) : null, job.runId ? h('dd', {}, h('a', { href: '#/debug/run/' + job.runId, text: job.runId })) : null,
+        h('dt', { text: 'Runner' }), h('dd', {}, job.runnerId ? h('a', { href: '#/debug/runner/' + job.runnerId, text: job.runnerName || job.runnerId }) : '–'),
+        h('dt', { text: 'Labels' }), h('dd', { class: 'mono', text: job.labels.join(', ') || '(any)' }),
+        h('dt', { text: 'Attempt' }), h('dd', { text: job.attempt + ' of ' + job.maxAttempts }),
+        h('dt', { text: 'Queue wait' }), h('dd', { text: duration(job.queueWaitMs) }),
+        h('dt', { text: 'Duration' }), h('dd', { id: 'job-duration', text: duration(job.durationMs) }),
+        h('dt', { text: 'Resources' }), h('dd', { text: usageText(job.usage) }),
+        job.reason ? h('dt', { text: 'Reason' }) : null, job.reason ? h('dd', { class: 'error', id: 'job-reason', text: job.reason }) : null)));
+    const longest = Math.max(1, ...job.steps.map((s) => s.durationMs || 0));
+    put($('job-body'),
+      panel('job-steps', 'Steps', table(['#', 'Step', 'Result', '#Exit code', '#Duration', ''], job.steps.map((s, i) => {
+        const bar = h('div', { class: 'bar' });
+        bar.style.width = (((s.durationMs || 0) / longest) * 100).toFixed(1) + '%';
+        return h('tr', { class: 'step-row' },
+          h('td', { text: i + 1 }), h('td', { class: 'step-name', text: s.name }),
+          h('td', {}, s.result ? stateBadge(s.result) : h('span', { class: 'muted', text: 'skipped' })),
+          h('td', { class: 'num', text: s.exitCode === null || s.exitCode === undefined ? '–' : s.exitCode }),
+          h('td', { class: 'num', text: duration(s.durationMs) }),
+          h('td', { class: 'steps' }, bar));
+      }), job.state === 'queued' || job.state === 'running' ? 'Steps are reported when the job finishes.' : 'No steps reported.')),
+      job.annotations.length ? panel('job-annotations', 'Annotations', job.annotations.map((a) => h('div', { class: 'annotation ' + a.level },
+        h('b', { text: a.level + ': ' }), a.message,
+        h('div', { class: 'muted', text: [a.step && 'step ' + a.step, a.file && a.file + (a.line ? ':' + a.line : '') + (a.column ? ':' + a.column : ''), a.title].filter(Boolean).join(' · ') })))) : null);
+  }
+
+  function usageText(u) {
+    if (!u) return '–';
+    const parts = [];
+    if (u.cpuSeconds !== null && u.cpuSeconds !== undefined) parts.push('CPU ' + u.cpuSeconds.toFixed(2) + ' s');
+    if (u.peakMemoryBytes) parts.push('peak memory ' + bytes(u.peakMemoryBytes));
+    if (u.oomKilled) parts.push('killed by the OOM killer');
+    return parts.join(', ') || 'not measured';
+  }
+
+  function logPanel() {
+    return panel('job-log', 'Log',
+      h('div', { class: 'logbar' },
+        h('input', { type: 'search', id: 'log-search', placeholder: 'Search the log…', 'aria-label': 'search the log', oninput: applyLogFilter }),
+        h('label', {}, h('input', { type: 'checkbox', id: 'log-filter-only', checked: true, onchange: applyLogFilter }), ' only matching lines'),
+        h('label', {}, h('input', { type: 'checkbox', id: 'log-follow', checked: true, onchange: followLog }), ' follow'),
+        h('span', { id: 'log-count', class: 'muted', text: '0 lines' }),
+        h('span', { id: 'log-status', class: 'muted', text: 'connecting…' })),
+      h('pre', { class: 'log', id: 'log' }));
+  }
+
+  function startLog(jobId, gen) {
+    const abort = new AbortController();
+    state.log = { abort, lines: 0, gen };
+    streamEvents(API + '/jobs/' + encodeURIComponent(jobId) + '/logs/events', abort.signal, (ev) => {
+      if (gen !== state.generation) return;
+      if (ev.event === 'log') appendLog(ev.data.split('\n'));
+      else if (ev.event === 'attempt') {
+        $('log').append(h('div', { class: 'log-note', text: '— attempt ' + ev.data + ' —' }));
+      } else if (ev.event === 'end') {
+        const end = JSON.parse(ev.data);
+        $('log-status').textContent = 'job ' + end.state.replace('_', ' ') + (end.reason ? ': ' + end.reason : '');
+        $('log-status').dataset.ended = end.state;
+        refresh(false); // show the final steps now
+      } else if (ev.event === 'open') $('log-status').textContent = 'following the live log';
+      else if (ev.event === 'retry') $('log-status').textContent = 'connection lost; reconnecting…';
+      else if (ev.event === 'error') $('log-status').textContent = ev.data;
+    });
+  }
+
+  function appendLog(lines) {
+    const log = $('log');
+    const frag = document.createDocumentFragment();
+    for (const text of lines) {
+      state.log.lines++;
+      const line = h('div', { class: 'log-line' }, h('span', { class: 'ln', text: state.log.lines }), h('span', { class: 'lt', text }));
+      frag.append(line);
+      filterLine(line, query());
+    }
+    log.append(frag);
+    updateLogCount();
+    if ($('log-follow').checked) log.scrollTop = log.scrollHeight;
+  }
+
+  function query() {
+    return $('log-search').value.trim().toLowerCase();
+  }
+
+  function filterLine(line, q) {
+    const lt = line.querySelector('.lt');
+    const text = lt.textContent;
+    const onlyMatching = $('log-filter-only').checked;
+    if (!q) { lt.replaceChildren(text); line.classList.remove('filtered'); return; }
+    const lower = text.toLowerCase();
+    const parts = [];
+    let at = 0, i;
+    while ((i = lower.indexOf(q, at)) >= 0) {
+      parts.push(text.slice(at, i), h('mark', { text: text.slice(i, i + q.length) }));
+      at = i + q.length;
+    }
+    parts.push(text.slice(at));
+    lt.replaceChildren(...parts.filter((p) => p !== ''));
+    line.classList.toggle('filtered', onlyMatching && parts.length === 1);
+  }
+
+  function applyLogFilter() {
+    const q = query();
+    for (const line of document.querySelectorAll('#log .log-line')) filterLine(line, q);
+    updateLogCount();
+  }
+
+  function updateLogCount() {
+    const total = state.log ? state.log.lines : 0;
+    const q = query();
+    const matching = q ? [...document.querySelectorAll('#log .log-line')].filter((l) => l.querySelector('mark')).length : total;
+    $('log-count').textContent = total + ' lines' + (q ? ' · ' + matching + ' matching' : '');
+  }
+
+  function followLog() {
+    if ($('log-follow').checked) $('log').scrollTop = $('log').scrollHeight;
+  }
+
+  /**
+   * Reads server-sent events with fetch, so the token goes in the Authorization header and never in a URL. Calls
+   * onEvent({event, data, id}) per event, {event: 'open'} on each connection and {event: 'retry'} before
+   * reconnecting (with Last-Event-ID) after the stream broke; stops after an 'end' event or when aborted.
+   */
+  async function streamEvents(url, signal, onEvent) {
+    let lastId = null;
+    let ended = false;
+    while (!signal.aborted && !ended) {
+      const headers = { Authorization: 'Bearer ' + state.token, Accept: 'text/event-stream' };
+      if (lastId !== null) headers['Last-Event-ID'] = lastId;
+      try {
+        const res = await fetch(url, { headers, signal, cache: 'no-store' });
+        if (!res.ok) {
+          let message = res.status + ' ' + res.statusText;
+          try { message = (await res.json()).message || message; } catch (e) { /* not JSON */ }
+          if (res.status === 401) signOut('Your token was refused: ' + message + '. Sign in again.');
+          onEvent({ event: 'error', data: 'The log cannot be read: ' + message });
+          return;
+        }
+        onEvent({ event: 'open' });
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        let ev = { event: 'message', data: [], id: null };
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let nl;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl).replace(/\r$/, '');
+            buffer = buffer.slice(nl + 1);
+            if (line === '') { // a blank line ends the event
+              if (ev.id !== null) lastId = ev.id;
+              if (ev.data.length || ev.event !== 'message') {
+                onEvent({ event: ev.event, data: ev.data.join('\n'), id: ev.id });
+                if (ev.event === 'end') ended = true;
+              }
+              ev = { event: 'message', data: [], id: null };
+            } else if (!line.startsWith(':')) { // ':' starts a comment (keep-alive)
+              const colon = line.indexOf(':');
+              const field = colon < 0 ? line : line.slice(0, colon);
+              const val = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+              if (field === 'event') ev.event = val;
+              else if (field === 'data') ev.data.push(val);
+              else if (field === 'id') ev.id = val;
+            }
+          }
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+      }
+      if (!ended && !signal.aborted) {
+        onEvent({ event: 'retry' });
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  // ---------- debug: runner ----------
+
+  async function renderRunner(gen, r) {
+    const [runners, jobs] = await Promise.all([api('/runners'), api('/jobs?runner=' + encodeURIComponent(r.id) + '&limit=50')]);
+    const runner = runners.runners.find((x) => x.id === r.id);
+    if (!runner) { show(gen, h('h2', { text: 'Runner' }), h('p', { class: 'error', text: 'No runner with id ' + r.id + ' (deleted?).' })); return; }
+    const res = runner.resources || {};
+    const ratio = (u, t) => (u === null || u === undefined || !t ? null : u / t);
+    const finished = jobs.jobs.filter((j) => !['queued', 'running'].includes(j.state));
+    const ok = finished.filter((j) => j.state === 'succeeded').length;
+    show(gen,
+      h('h2', {}, 'Runner ', h('span', { id: 'runner-name', text: runner.name }), ' ', stateBadge(runner.state)),
+      h('div', { class: 'cards' },
+        card('runner-cpu', 'CPU', res.cpuRatio === null || res.cpuRatio === undefined ? '–' : percent(res.cpuRatio), 'host, last report'),
+        card('runner-memory', 'Memory', ratio(res.memoryUsedBytes, res.memoryTotalBytes) === null ? '–' : percent(ratio(res.memoryUsedBytes, res.memoryTotalBytes)),
+          bytes(res.memoryUsedBytes) + ' of ' + bytes(res.memoryTotalBytes)),
+        card('runner-disk', 'Disk (work directory)', ratio(res.diskUsedBytes, res.diskTotalBytes) === null ? '–' : percent(ratio(res.diskUsedBytes, res.diskTotalBytes)),
+          bytes(res.diskUsedBytes) + ' of ' + bytes(res.diskTotalBytes)),
+        card('runner-history', 'Recent jobs', finished.length ? ok + '/' + finished.length : '–', 'succeeded of the last ' + jobs.jobs.length + ' jobs')),
+      h('section', { class: 'panel' }, h('dl', { class: 'kv' },
+        h('dt', { text: 'Labels' }), h('dd', { class: 'mono', text: runner.labels.join(', ') }),
+        h('dt', { text: 'Version' }), h('dd', { text: runner.version || '–' }),
+        h('dt', { text: 'Slots' }), h('dd', { text: runner.runningJobs + ' of ' + runner.slots + ' busy' }),
+        h('dt', { text: 'Last heartbeat' }), h('dd', { text: ago(runner.lastSeenAt) }),
+        h('dt', { text: 'Resources reported' }), h('dd', { text: ago(res.reportedAt) }),
+        runner.pool ? h('dt', { text: 'Pool' }) : null, runner.pool ? h('dd', { text: runner.pool + (runner.variant ? ' (' + runner.variant + ')' : '') }) : null,
+        runner.unhealthyReason ? h('dt', { text: 'Unhealthy' }) : null, runner.unhealthyReason ? h('dd', { class: 'error', text: runner.unhealthyReason }) : null)),
+      panel('runner-jobs', 'Job history', jobTable(jobs.jobs, false)));
+  }
+
+  // ---------- start ----------
+
+  document.addEventListener('DOMContentLoaded', () => {
+    $('signin-form').addEventListener('submit', signIn);
+    $('sign-out').addEventListener('click', () => signOut('Signed out.'));
+    window.addEventListener('hashchange', route);
+    if (state.token) started(); else showSignIn();
+  });
+})();
