@@ -76,6 +76,8 @@ final class UpCommand implements Callable<Integer> {
 
         System.out.println("Runway is up.");
         System.out.println("  control plane  " + server.url());
+        System.out.println("  dashboard      " + server.url() + "/   (sign in with the admin token, or a viewer token)");
+        System.out.println("  metrics        " + server.url() + "/metrics   (Prometheus; needs a token too)");
         System.out.println(
                 "  admin token    " + server.adminToken() + "   (also in " + dataDir.resolve("admin-token") + ")");
         System.out.println(
