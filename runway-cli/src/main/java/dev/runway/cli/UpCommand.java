@@ -29,6 +29,9 @@ import picocli.CommandLine.Option;
             "admin token, and run an example job so you see output at once. Ctrl-C stops both."
         })
 final class UpCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging;
+
     @Option(names = "--data-dir", defaultValue = ".runway", description = "Data directory (default ${DEFAULT-VALUE}).")
     Path dataDir;
 
