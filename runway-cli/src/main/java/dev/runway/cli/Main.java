@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             ServerCommand.class,
             AgentCommand.class,
             UpCommand.class,
+            StatusCommand.class,
             SubmitCommand.class,
             LogsCommand.class,
             JobsCommand.class,
