@@ -13,6 +13,7 @@ import dev.runway.protocol.CacheEntry;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
 import dev.runway.protocol.JobState;
+import dev.runway.protocol.LogContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,14 +67,30 @@ final class JobRun {
     }
 
     void run() {
+        try (LogContext ignored = LogContext.job(a.jobId(), a.attempt());
+                LogContext ignoredRun = LogContext.run(runId(a.spec()))) {
+            runAttempt();
+        }
+    }
+
+    /** The workflow run a job belongs to, from its github context (null for a job submitted on its own). */
+    static String runId(dev.runway.protocol.JobSpec spec) {
+        if (spec == null || !spec.workflow() || spec.contexts() == null) return null;
+        Object github = spec.contexts().get("github");
+        Object id = github instanceof Map<?, ?> g ? g.get("run_id") : null;
+        return id == null ? null : String.valueOf(id);
+    }
+
+    private void runAttempt() {
+        long started = System.nanoTime();
         String key = a.jobId() + "-" + a.attempt();
         Path workspace = workDir.resolve(key);
         log.info(
-                "job {} attempt {}: starting '{}'",
+                "job {} attempt {}: claimed, starting '{}'",
                 a.jobId(),
                 a.attempt(),
                 a.spec().name());
-        Thread heartbeats = Thread.ofVirtual().name("heartbeat-" + key).start(this::heartbeatLoop);
+        Thread heartbeats = Thread.ofVirtual().name("heartbeat-" + key).start(LogContext.wrap(this::heartbeatLoop));
         try (LogSpool spool = new LogSpool(
                 workDir.resolve(".spool").resolve(key + ".log"), client, a.jobId(), a.jobToken(), Backoff.standard())) {
             Workspaces.deleteRecursively(workspace);
@@ -112,10 +129,12 @@ final class JobRun {
                     outcome.usage(),
                     outcome.secretsMasked()));
             log.info(
-                    "job {} attempt {}: {}",
+                    "job {} attempt {} finished: {} in {} ms{}",
                     a.jobId(),
                     a.attempt(),
-                    outcome.result().wireName());
+                    outcome.result().wireName(),
+                    (System.nanoTime() - started) / 1_000_000,
+                    outcome.reason() == null ? "" : " (" + outcome.reason() + ")");
         } catch (IOException e) {
             log.error("job {}: cannot prepare the job: {}", a.jobId(), e.toString());
             complete(new CompleteRequest(

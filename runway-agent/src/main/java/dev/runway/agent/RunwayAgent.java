@@ -16,6 +16,7 @@ import dev.runway.agent.metrics.HostResources;
 import dev.runway.agent.registration.Credentials;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.CompleteRequest;
+import dev.runway.protocol.LogContext;
 import dev.runway.protocol.RegisterRequest;
 import dev.runway.protocol.RegisterResponse;
 import java.io.IOException;
@@ -120,6 +121,13 @@ public final class RunwayAgent {
             log.error("cannot prepare the agent: {}", e.toString());
             return EXIT_REGISTRATION_FAILED;
         }
+        // every line from here on is this runner's, on every thread it starts (MDC is per thread)
+        try (LogContext ignored = LogContext.runner(credentials.runnerId())) {
+            return runSlots(executor);
+        }
+    }
+
+    private int runSlots(Executor executor) {
         int slots = config.ephemeral() ? 1 : Math.max(1, config.slots());
         log.info(
                 "runner '{}' ({}) ready: labels {}, {} slot(s){}",
@@ -131,10 +139,10 @@ public final class RunwayAgent {
         // a container starts from its image's environment: nothing of the host's goes in
         Map<String, String> baseEnv =
                 config.executor().equals("container") ? Map.of() : ShellExecutor.baseEnvironment(environment);
-        Thread reporter = Thread.ofVirtual().name("health-report").start(this::reportLoop);
+        Thread reporter = Thread.ofVirtual().name("health-report").start(LogContext.wrap(this::reportLoop));
         List<Thread> loops = new ArrayList<>();
         for (int i = 0; i < slots; i++) {
-            loops.add(Thread.ofVirtual().name("slot-" + i).start(() -> slotLoop(executor, baseEnv)));
+            loops.add(Thread.ofVirtual().name("slot-" + i).start(LogContext.wrap(() -> slotLoop(executor, baseEnv))));
         }
         for (Thread t : loops) {
             try {

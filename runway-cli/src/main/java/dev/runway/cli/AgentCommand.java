@@ -24,6 +24,9 @@ import picocli.CommandLine.Option;
             "Options also come from RUNWAY_<OPTION> environment variables or --config FILE (YAML)."
         })
 final class AgentCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging;
+
     @Option(names = "--config", description = "YAML config file (env RUNWAY_CONFIG).")
     Path config;
 

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             ServerCommand.class,
             AgentCommand.class,
             UpCommand.class,
+            StatusCommand.class,
             SubmitCommand.class,
             LogsCommand.class,
             JobsCommand.class,
@@ -63,6 +64,11 @@ public final class Main implements Runnable {
             CommandLine.ParseResult leaf = parseResult;
             while (leaf.hasSubcommand()) leaf = leaf.subcommand();
             if (defaults.configPath() != null) defaults.checkKeys(leaf.commandSpec());
+            for (CommandLine.Model.CommandSpec mixin :
+                    leaf.commandSpec().mixins().values()) {
+                if (mixin.userObject() instanceof LogOptions logging)
+                    logging.apply(leaf.commandSpec().commandLine());
+            }
             return new CommandLine.RunLast().execute(parseResult);
         });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

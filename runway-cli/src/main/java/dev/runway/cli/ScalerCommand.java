@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
                 + " keep warm pools, stop idle runners, reap orphans. Pools are declared in a YAML file (see"
                 + " docs/scaler.md). Needs an admin API token.")
 final class ScalerCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging;
+
     @Mixin
     ClientOptions client;
 

@@ -20,6 +20,9 @@ import picocli.CommandLine.Option;
             "Every option can also come from the environment (RUNWAY_<OPTION>, e.g. RUNWAY_PORT) or from --config FILE (YAML, e.g. 'port: 8420'); flags win, then environment, then file."
         })
 final class ServerCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging;
+
     @Option(names = "--config", description = "YAML config file (env RUNWAY_CONFIG).")
     Path config;
 

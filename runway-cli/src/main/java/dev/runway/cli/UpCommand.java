@@ -29,6 +29,9 @@ import picocli.CommandLine.Option;
             "admin token, and run an example job so you see output at once. Ctrl-C stops both."
         })
 final class UpCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging;
+
     @Option(names = "--data-dir", defaultValue = ".runway", description = "Data directory (default ${DEFAULT-VALUE}).")
     Path dataDir;
 
@@ -76,7 +79,8 @@ final class UpCommand implements Callable<Integer> {
 
         System.out.println("Runway is up.");
         System.out.println("  control plane  " + server.url());
-        System.out.println("  dashboard      " + server.url() + "/   (sign in with the admin token, or a viewer token)");
+        System.out.println(
+                "  dashboard      " + server.url() + "/   (sign in with the admin token, or a viewer token)");
         System.out.println("  metrics        " + server.url() + "/metrics   (Prometheus; needs a token too)");
         System.out.println(
                 "  admin token    " + server.adminToken() + "   (also in " + dataDir.resolve("admin-token") + ")");

@@ -61,6 +61,7 @@ class CliTest {
                 "jobs cancel",
                 "runners",
                 "runners rm",
+                "status",
                 "token",
                 "token create",
                 "token ls",

@@ -27,6 +27,7 @@ final class Cluster implements AutoCloseable {
     private final List<RunwayProcess> processes = new ArrayList<>();
     private RunwayProcess server;
     private Api api;
+    private String logFormat; // --log-format of server and agents (null: the default), stderr kept apart
 
     Cluster(Path root, String... serverArgs) {
         this.root = root;
@@ -40,6 +41,19 @@ final class Cluster implements AutoCloseable {
         return this;
     }
 
+    /** Server and agents started from now on log in {@code format}, to a stderr file of their own. */
+    Cluster logFormat(String format) {
+        this.logFormat = format;
+        return this;
+    }
+
+    private RunwayProcess startProcess(String label, Map<String, String> env, List<String> args) {
+        if (logFormat == null) return RunwayProcess.start(logDir, label, env, args);
+        List<String> withFormat = new ArrayList<>(args);
+        withFormat.addAll(1, List.of("--log-format", logFormat));
+        return RunwayProcess.start(logDir, label, env, withFormat, null, null, true);
+    }
+
     /** Starts (or restarts, on the same port and data directory) the control plane. */
     void startServer() {
         List<String> args = new ArrayList<>(List.of(
@@ -51,7 +65,7 @@ final class Cluster implements AutoCloseable {
                 "--data-dir",
                 dataDir().toString()));
         args.addAll(serverArgs);
-        server = track(RunwayProcess.start(logDir, "server", Map.of(), args));
+        server = track(startProcess("server", Map.of(), args));
         server.awaitOutput("listening on", START);
         api = new Api(url(), adminToken());
     }
@@ -103,12 +117,12 @@ final class Cluster implements AutoCloseable {
         Map<String, String> env = Files.exists(home.resolve("credential.json"))
                 ? Map.of()
                 : Map.of("RUNWAY_REGISTRATION_TOKEN", api.registrationToken(1));
-        RunwayProcess agent = track(RunwayProcess.start(logDir, "agent-" + name, env, args));
+        RunwayProcess agent = track(startProcess("agent-" + name, env, args));
         await("agent " + name + " registered")
                 .atMost(START)
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> {
-                    if (!agent.isAlive()) throw new AssertionError("agent exited:\n" + agent.output());
+                    if (!agent.isAlive()) throw new AssertionError("agent exited:\n" + agent.output() + agent.stderr());
                     return api.runners().runners().stream()
                             .anyMatch(r -> r.name().equals(name));
                 });
@@ -159,8 +173,11 @@ final class Cluster implements AutoCloseable {
     /** Everything the processes printed, for failure messages. */
     String outputs() {
         StringBuilder sb = new StringBuilder();
-        for (RunwayProcess p : processes)
+        for (RunwayProcess p : processes) {
             sb.append("==== ").append(p.label()).append('\n').append(p.output()).append('\n');
+            if (!p.stderr().equals(p.output()))
+                sb.append("---- stderr\n").append(p.stderr()).append('\n');
+        }
         return sb.toString();
     }
 

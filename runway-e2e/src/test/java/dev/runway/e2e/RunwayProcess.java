@@ -19,11 +19,13 @@ import java.util.Map;
 final class RunwayProcess implements AutoCloseable {
     private final Process process;
     private final Path output;
+    private final Path errors; // stderr, when kept apart from stdout; else null
     private final String label;
 
-    private RunwayProcess(Process process, Path output, String label) {
+    private RunwayProcess(Process process, Path output, Path errors, String label) {
         this.process = process;
         this.output = output;
+        this.errors = errors;
         this.label = label;
     }
 
@@ -39,24 +41,43 @@ final class RunwayProcess implements AutoCloseable {
     /** As above, with standard input read from {@code stdin} (null: none). */
     static RunwayProcess start(
             Path logDir, String label, Map<String, String> env, List<String> args, Path cwd, Path stdin) {
+        return start(logDir, label, env, args, cwd, stdin, false);
+    }
+
+    /**
+     * As above; with {@code splitStderr} stderr (where logs go) is written to a file of its own, read with {@link
+     * #stderr()}, and {@link #output()} is stdout only.
+     */
+    static RunwayProcess start(
+            Path logDir,
+            String label,
+            Map<String, String> env,
+            List<String> args,
+            Path cwd,
+            Path stdin,
+            boolean splitStderr) {
         try {
             Files.createDirectories(logDir);
             Path out = Files.createTempFile(logDir, label + "-", ".log");
+            Path err = splitStderr ? Files.createTempFile(logDir, label + "-", ".stderr.log") : null;
             List<String> cmd = new ArrayList<>();
             cmd.add(ProcessHandle.current().info().command().orElse("java"));
             cmd.add("-Xmx256m");
             cmd.add("-XX:TieredStopAtLevel=1");
+            // as the fat jar's manifest does (SQLite's native library): no JVM warning among the logs
+            cmd.add("--enable-native-access=ALL-UNNAMED");
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
             cmd.add("dev.runway.cli.Main");
             cmd.addAll(args);
-            ProcessBuilder pb =
-                    new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile());
+            if (err == null) pb.redirectErrorStream(true);
+            else pb.redirectError(err.toFile());
             if (cwd != null) pb.directory(cwd.toFile());
             if (stdin != null) pb.redirectInput(stdin.toFile());
             pb.environment().keySet().removeIf(k -> k.startsWith("RUNWAY_"));
             pb.environment().putAll(env);
-            return new RunwayProcess(pb.start(), out, label);
+            return new RunwayProcess(pb.start(), out, err, label);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -70,6 +91,16 @@ final class RunwayProcess implements AutoCloseable {
         }
     }
 
+    /** What the process wrote to stderr, when started with it kept apart (else: everything it printed). */
+    String stderr() {
+        if (errors == null) return output();
+        try {
+            return Files.readString(errors);
+        } catch (IOException e) {
+            return "<cannot read " + errors + ": " + e + ">";
+        }
+    }
+
     /** Waits until the process printed {@code text} (or fails with its output). */
     RunwayProcess awaitOutput(String text, Duration timeout) {
         await(label + " prints '" + text + "'")
@@ -77,7 +108,8 @@ final class RunwayProcess implements AutoCloseable {
                 .pollInterval(Duration.ofMillis(20))
                 .until(() -> {
                     if (!process.isAlive() && !output().contains(text)) {
-                        throw new AssertionError(label + " exited with " + process.exitValue() + ":\n" + output());
+                        throw new AssertionError(label + " exited with " + process.exitValue() + ":\n" + output()
+                                + (errors == null ? "" : stderr()));
                     }
                     return output().contains(text);
                 });

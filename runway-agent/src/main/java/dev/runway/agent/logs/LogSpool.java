@@ -51,7 +51,9 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
         this.jobId = jobId;
         this.jobToken = jobToken;
         this.backoff = backoff;
-        this.uploader = Thread.ofVirtual().name("log-upload-" + jobId).start(this::uploadLoop);
+        this.uploader = Thread.ofVirtual()
+                .name("log-upload-" + jobId)
+                .start(dev.runway.protocol.LogContext.wrap(this::uploadLoop));
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.runway.server.dispatch;
 
 import dev.runway.protocol.JobState;
+import dev.runway.protocol.LogContext;
+import dev.runway.server.store.AttemptRecord;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.Labels;
@@ -46,15 +48,32 @@ public final class LeaseReaper implements Runnable {
     public List<JobStore.Expired> runOnce() {
         List<JobStore.Expired> expired = jobs.expireLeases(clock.millis(), leaseMillis);
         for (JobStore.Expired e : expired) {
-            log.warn("job {}: lease expired, now {}", e.jobId(), e.newState().wireName());
-            if (e.newState() == JobState.QUEUED) {
-                JobRecord j = jobs.get(e.jobId());
-                dispatcher.jobQueued(Labels.normalise(j.labels()));
+            JobRecord j = jobs.get(e.jobId());
+            // the requeue keeps the lost attempt's number until the next claim
+            AttemptRecord a = j == null ? null : jobs.attempt(e.jobId(), j.attempt());
+            try (LogContext ignored = LogContext.with(
+                    LogContext.JOB_ID,
+                    e.jobId(),
+                    LogContext.ATTEMPT,
+                    a == null ? null : Integer.toString(a.attempt()),
+                    LogContext.RUNNER_ID,
+                    a == null ? null : a.runnerId(),
+                    LogContext.RUN_ID,
+                    j == null ? null : j.runId())) {
+                log.warn(
+                        "job {} attempt {}: lease expired (runner {}), now {}",
+                        e.jobId(),
+                        a == null ? "?" : a.attempt(),
+                        a == null ? "?" : a.runnerId(),
+                        e.newState().wireName());
+                if (e.newState() == JobState.QUEUED) {
+                    dispatcher.jobQueued(Labels.normalise(j.labels()));
+                }
+                jobEvents.signal(e.jobId());
+                JobRecord now = jobs.get(e.jobId());
+                onExpired.accept(e, now);
+                if (e.newState().isTerminal()) onFinished.accept(now);
             }
-            jobEvents.signal(e.jobId());
-            JobRecord now = jobs.get(e.jobId());
-            onExpired.accept(e, now);
-            if (e.newState().isTerminal()) onFinished.accept(now);
         }
         return expired;
     }

@@ -8,6 +8,7 @@ import dev.runway.protocol.HeartbeatResponse;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.LogAppendResponse;
+import dev.runway.protocol.LogContext;
 import dev.runway.protocol.PollRequest;
 import dev.runway.protocol.RunnerHealth;
 import dev.runway.server.secrets.SecretReferences;
@@ -88,6 +89,12 @@ final class RunnerProtocolRoutes {
 
     private void next(Context ctx) throws IOException {
         RunnerRecord runner = s.auth().runner(ctx);
+        try (LogContext ignored = LogContext.runner(runner.id())) {
+            next(ctx, runner);
+        }
+    }
+
+    private void next(Context ctx, RunnerRecord runner) throws IOException {
         byte[] raw = Bodies.bytes(ctx, s.config().maxBodyBytes());
         int wait = raw.length == 0
                 ? 0
@@ -104,6 +111,20 @@ final class RunnerProtocolRoutes {
         }
         JobRecord job = claim.job();
         observeClaim(runner, job);
+        try (LogContext ignored = LogContext.job(job.id(), job.attempt());
+                LogContext ignoredRun = LogContext.run(job.runId())) {
+            log.info(
+                    "job {} attempt {} claimed by runner {} after {} ms queued",
+                    job.id(),
+                    job.attempt(),
+                    runner.id(),
+                    Math.max(0, s.clock().millis() - job.queuedAt()));
+            assign(ctx, runner, claim);
+        }
+    }
+
+    private void assign(Context ctx, RunnerRecord runner, JobStore.Claim claim) throws IOException {
+        JobRecord job = claim.job();
         JobSpec spec = Json.lenient().readValue(job.specJson(), JobSpec.class);
         // the job runs with the timeout the server decided, whatever the submitted spec said
         JobSpec effective = spec.withLimits((int) Math.max(1, job.timeoutMs() / 1000), job.maxAttempts());
@@ -160,6 +181,12 @@ final class RunnerProtocolRoutes {
     private void heartbeat(Context ctx) {
         String jobId = ctx.pathParam("id");
         AttemptRecord a = s.auth().attempt(ctx, jobId);
+        try (LogContext ignored = scope(a)) {
+            heartbeat(ctx, jobId, a);
+        }
+    }
+
+    private void heartbeat(Context ctx, String jobId, AttemptRecord a) {
         long now = s.clock().millis();
         JobRecord j = s.jobs()
                 .heartbeat(jobId, a.attempt(), now, s.config().leaseTimeout().toMillis());
@@ -177,6 +204,12 @@ final class RunnerProtocolRoutes {
     private void appendLog(Context ctx) {
         String jobId = ctx.pathParam("id");
         AttemptRecord a = s.auth().attempt(ctx, jobId);
+        try (LogContext ignored = scope(a)) {
+            appendLog(ctx, jobId, a);
+        }
+    }
+
+    private void appendLog(Context ctx, String jobId, AttemptRecord a) {
         long offset = JobRoutes.longParam(ctx, "offset", -1);
         if (offset < 0)
             throw ApiException.badRequest("offset: required, the byte offset of this chunk in the job's log");
@@ -202,6 +235,23 @@ final class RunnerProtocolRoutes {
     private void complete(Context ctx) throws JsonProcessingException {
         String jobId = ctx.pathParam("id");
         AttemptRecord a = s.auth().attempt(ctx, jobId, true);
+        try (LogContext ignored = scope(a)) {
+            complete(ctx, jobId, a);
+        }
+    }
+
+    /** The attempt a runner call concerns, as log context. */
+    private static LogContext scope(AttemptRecord a) {
+        return LogContext.with(
+                LogContext.JOB_ID,
+                a.jobId(),
+                LogContext.ATTEMPT,
+                Integer.toString(a.attempt()),
+                LogContext.RUNNER_ID,
+                a.runnerId());
+    }
+
+    private void complete(Context ctx, String jobId, AttemptRecord a) throws JsonProcessingException {
         if (!a.running()) { // a retry after a lost answer: completion is idempotent
             ctx.json(Map.of("state", s.jobs().get(jobId).state()));
             return;
@@ -252,7 +302,18 @@ final class RunnerProtocolRoutes {
             s.metrics().secretsMasked(req.secretsMasked());
         }
         String runId = done.runId();
-        if (runId != null) s.scheduler().advance(runId);
+        try (LogContext ignored = LogContext.run(runId)) {
+            log.info(
+                    "job {} attempt {} finished: {} in {} ms{}",
+                    jobId,
+                    a.attempt(),
+                    req.result().wireName(),
+                    done.startedAt() == null || done.finishedAt() == null
+                            ? "?"
+                            : Long.toString(done.finishedAt() - done.startedAt()),
+                    req.reason() == null ? "" : " (" + req.reason() + ")");
+            if (runId != null) s.scheduler().advance(runId);
+        }
         ctx.json(Map.of("state", req.result()));
     }
 

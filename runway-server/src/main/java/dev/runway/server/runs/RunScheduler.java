@@ -3,6 +3,7 @@ package dev.runway.server.runs;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.Json;
+import dev.runway.protocol.LogContext;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.store.JobRecord;
@@ -55,12 +56,27 @@ public final class RunScheduler {
     /** Plans and applies what the run does next; returns the run as it is afterwards. */
     public RunRecord advance(String runId) {
         List<String> others = new ArrayList<>();
-        RunRecord r = advanceOne(runId, others);
+        RunRecord r;
+        try (LogContext ignored = LogContext.run(runId)) {
+            r = advanceOne(runId, others);
+        }
         // runs this one touched through a concurrency group (cancelled, or now free to start) move on too
         java.util.Set<String> done = new java.util.HashSet<>(List.of(runId));
         while (!others.isEmpty()) {
             String next = others.remove(0);
-            if (done.add(next)) advanceOne(next, others);
+            if (!done.add(next)) continue;
+            // another run: the job that led here is not its own
+            try (LogContext ignored = LogContext.with(
+                    LogContext.RUN_ID,
+                    next,
+                    LogContext.JOB_ID,
+                    null,
+                    LogContext.ATTEMPT,
+                    null,
+                    LogContext.RUNNER_ID,
+                    null)) {
+                advanceOne(next, others);
+            }
         }
         return r;
     }
@@ -179,7 +195,12 @@ public final class RunScheduler {
                 if (run.concurrencyGroup() != null) { // a pending run of the group may start now
                     for (String[] o : RunStore.inGroup(c, run.concurrencyGroup(), run.id())) others.add(o[0]);
                 }
-                log.info("run {} {}", run.id(), done.state().wireName());
+                log.info(
+                        "run {} finished: {} in {} ms{}",
+                        run.id(),
+                        done.state().wireName(),
+                        now - run.createdAt(),
+                        done.reason() == null ? "" : " (" + done.reason() + ")");
                 return false;
             }
         }
