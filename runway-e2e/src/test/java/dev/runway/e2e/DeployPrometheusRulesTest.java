@@ -170,7 +170,7 @@ class DeployPrometheusRulesTest {
         }
         assertThat(problems).isEmpty();
         assertThat(alerts).isGreaterThanOrEqualTo(12);
-        assertThat(anchors).contains("alerts", "dashboards");
+        assertThat(anchors).contains("alerts", "grafana-dashboard", "dashboard");
     }
 
     /** The name check itself: a misspelt metric or label is caught, PromQL's own words are not. */

@@ -52,7 +52,8 @@ final class LogEvents {
             s.auth().viewer(ctx);
             String id = ctx.pathParam("id");
             if (s.jobs().get(id) == null) throw ApiException.notFound("no job with id '" + id + "'");
-            if (!EVENT_STREAM.equals(ctx.header("Accept")))
+            String accept = ctx.header("Accept");
+            if (accept == null || !accept.contains(EVENT_STREAM))
                 throw new ApiException(
                         406,
                         "not_acceptable",
