@@ -31,6 +31,8 @@ import java.util.Map;
  *     and reports itself unhealthy
  * @param secrets secrets this runner gives every workflow job as {@code secrets.*} (masked in logs); kept in memory
  *     only (`runway run --secret`)
+ * @param toolCache the runner's tool cache ({@code RUNNER_TOOL_CACHE}) that setup-java, setup-node... pick from;
+ *     null means {@code tool-cache} next to the work dir ({@code <data-dir>/tool-cache})
  */
 public record AgentConfig(
         URI serverUrl,
@@ -49,7 +51,8 @@ public record AgentConfig(
         dev.runway.agent.exec.JobLimits limits,
         String engine,
         String image,
-        long minFreeDiskBytes) {
+        long minFreeDiskBytes,
+        Path toolCache) {
 
     public static final String DEFAULT_IMAGE = "debian:stable-slim";
     public static final long DEFAULT_MIN_FREE_DISK = 1L << 30;
@@ -85,6 +88,69 @@ public record AgentConfig(
                 DEFAULT_MIN_FREE_DISK);
     }
 
+    /** Without a tool cache of its own: the default next to the work dir. */
+    public AgentConfig(
+            URI serverUrl,
+            String registrationToken,
+            String name,
+            List<String> labels,
+            Path workDir,
+            Path credentialFile,
+            int slots,
+            boolean ephemeral,
+            Duration shutdownGrace,
+            Duration pollWait,
+            Map<String, String> secrets,
+            String executor,
+            boolean network,
+            dev.runway.agent.exec.JobLimits limits,
+            String engine,
+            String image,
+            long minFreeDiskBytes) {
+        this(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                secrets,
+                executor,
+                network,
+                limits,
+                engine,
+                image,
+                minFreeDiskBytes,
+                null);
+    }
+
+    /** The same runner with another tool cache directory. */
+    public AgentConfig withToolCache(Path dir) {
+        return new AgentConfig(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                secrets,
+                executor,
+                network,
+                limits,
+                engine,
+                image,
+                minFreeDiskBytes,
+                dir);
+    }
+
     /** The same runner with another executor. */
     public AgentConfig withExecutor(String executor, boolean network) {
         return with(executor, network, limits, engine, image, minFreeDiskBytes);
@@ -115,7 +181,8 @@ public record AgentConfig(
                 limits,
                 engine,
                 image,
-                minFreeDiskBytes);
+                minFreeDiskBytes,
+                toolCache);
     }
 
     /** Names what this agent creates outside its work dir (cgroups, containers), so it reaps its own only. */
@@ -143,5 +210,7 @@ public record AgentConfig(
         workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
         credentialFile =
                 credentialFile == null ? null : credentialFile.toAbsolutePath().normalize();
+        if (toolCache == null && workDir != null) toolCache = workDir.resolveSibling("tool-cache");
+        toolCache = toolCache == null ? null : toolCache.toAbsolutePath().normalize();
     }
 }

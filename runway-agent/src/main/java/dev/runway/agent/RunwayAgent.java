@@ -113,6 +113,7 @@ public final class RunwayAgent {
                                 + " workspace(s)",
                         reaped,
                         removed);
+            if (!config.executor().equals("container")) discoverTools();
             credentials = credentials();
         } catch (RegistrationFailed e) {
             log.error("{}", e.getMessage());
@@ -127,6 +128,34 @@ public final class RunwayAgent {
         }
     }
 
+    /**
+     * Fills the tool cache from what the host has, for the tools it holds nothing of yet: JDKs at once (reading
+     * files), node, go, python3 and mvn in the background (each is run once for its version).
+     */
+    private void discoverTools() throws IOException {
+        if (config.toolCache() == null) return;
+        dev.runway.agent.tools.ToolCache cache = new dev.runway.agent.tools.ToolCache(config.toolCache());
+        Files.createDirectories(cache.root());
+        String path = environment.get("PATH");
+        if (cache.list("java").isEmpty()) {
+            dev.runway.agent.tools.ToolDiscovery.discover(
+                    cache, java.nio.file.Path.of("/usr/lib/jvm"), null); // no PATH: JDKs only
+        }
+        Thread.ofVirtual().name("tool-discovery").start(LogContext.wrap(() -> {
+            dev.runway.agent.tools.ToolDiscovery.discover(cache, java.nio.file.Path.of("/nonexistent"), path);
+            try {
+                log.info(
+                        "tool cache {}: {}",
+                        cache.root(),
+                        cache.list().stream()
+                                .map(e -> e.tool() + " " + e.version())
+                                .toList());
+            } catch (IOException e) {
+                log.warn("tool cache {}: {}", cache.root(), e.toString());
+            }
+        }));
+    }
+
     private int runSlots(Executor executor) {
         int slots = config.ephemeral() ? 1 : Math.max(1, config.slots());
         log.info(
@@ -137,8 +166,14 @@ public final class RunwayAgent {
                 slots,
                 config.ephemeral() ? ", ephemeral" : "");
         // a container starts from its image's environment: nothing of the host's goes in
-        Map<String, String> baseEnv =
+        Map<String, String> env =
                 config.executor().equals("container") ? Map.of() : ShellExecutor.baseEnvironment(environment);
+        if (!config.executor().equals("container") && config.toolCache() != null) {
+            env = new java.util.HashMap<>(env);
+            env.put("RUNNER_TOOL_CACHE", config.toolCache().toString());
+            env.put("AGENT_TOOLSDIRECTORY", config.toolCache().toString());
+        }
+        Map<String, String> baseEnv = Map.copyOf(env);
         Thread reporter = Thread.ofVirtual().name("health-report").start(LogContext.wrap(this::reportLoop));
         List<Thread> loops = new ArrayList<>();
         for (int i = 0; i < slots; i++) {

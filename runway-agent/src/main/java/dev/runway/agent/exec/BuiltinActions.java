@@ -13,7 +13,8 @@ import java.util.Map;
 final class BuiltinActions {
     static final String SUPPORTED =
             "actions/checkout, actions/upload-artifact, actions/download-artifact, actions/cache (and its restore and"
-                    + " save), local actions (uses: ./path)";
+                    + " save), actions/setup-java, setup-node, setup-go and setup-python (from the runner's tool cache), local"
+                    + " actions (uses: ./path)";
 
     /** How a {@code uses:} step runs: as a script, or in the runner itself. */
     sealed interface Resolved {}
@@ -32,6 +33,42 @@ final class BuiltinActions {
     interface NativeStep {
         Map<String, String> run(Path workspace, JobApi api, Executor.Output out)
                 throws IOException, InterruptedException;
+
+        /** Runs with a way to change the environment of the later steps (the setup-* actions need it). */
+        default Map<String, String> run(Path workspace, JobApi api, Executor.Output out, JobEnv env)
+                throws IOException, InterruptedException {
+            return run(workspace, api, out);
+        }
+
+        /** A step that sets environment variables or PATH for the steps after it. */
+        static NativeStep withEnv(EnvStep step) {
+            return new NativeStep() {
+                @Override
+                public Map<String, String> run(Path workspace, JobApi api, Executor.Output out) {
+                    throw new IllegalStateException("this step changes the job's environment: run it with one");
+                }
+
+                @Override
+                public Map<String, String> run(Path workspace, JobApi api, Executor.Output out, JobEnv env)
+                        throws IOException {
+                    return step.run(workspace, out, env);
+                }
+            };
+        }
+    }
+
+    /** A native step that changes the later steps' environment. */
+    @FunctionalInterface
+    interface EnvStep {
+        Map<String, String> run(Path workspace, Executor.Output out, JobEnv env) throws IOException;
+    }
+
+    /** What a native step may change for the later steps, as GITHUB_ENV and GITHUB_PATH would. */
+    interface JobEnv {
+        void setEnv(String name, String value);
+
+        /** Puts {@code dir} first on PATH. */
+        void addPath(String dir);
     }
 
     /** How to run the step; {@link IllegalArgumentException} if it cannot run here. */
@@ -58,6 +95,8 @@ final class BuiltinActions {
             }
             case "actions/cache/restore" -> new Native(new CacheAction(step.with(), env)::restore);
             case "actions/cache/save" -> new Native(new CacheAction(step.with(), env)::save);
+            case "actions/setup-java", "actions/setup-node", "actions/setup-go", "actions/setup-python" ->
+                new Native(SetupActions.step(name, step.with(), env));
             default ->
                 throw new IllegalArgumentException("uses: '" + step.uses() + "' is not available on Runway: runners"
                         + " do not download actions; built in are " + SUPPORTED + " (run steps work everywhere)");

@@ -15,7 +15,7 @@ import java.util.Map;
  * (environment, PATH) or is reported (outputs, summary). Values use {@code NAME=value} or the multi-line form
  * {@code NAME<<DELIMITER ... DELIMITER}.
  */
-final class FileCommands {
+final class FileCommands implements BuiltinActions.JobEnv {
     /** The files of one step. */
     record StepFiles(Path env, Path output, Path path, Path summary) {}
 
@@ -54,6 +54,16 @@ final class FileCommands {
         e.put("GITHUB_STEP_SUMMARY", f.summary().toString());
         e.put("RUNNER_TEMP", dir.resolve("tmp").toString());
         return e;
+    }
+
+    @Override
+    public void setEnv(String name, String value) {
+        env.put(name, value);
+    }
+
+    @Override
+    public void addPath(String dir) {
+        paths.add(0, dir);
     }
 
     /** What earlier steps added to the environment through GITHUB_ENV (part of the {@code env} context). */

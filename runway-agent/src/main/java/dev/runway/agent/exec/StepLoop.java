@@ -133,7 +133,7 @@ final class StepLoop {
                 stepOutputs = c.outputs();
             } else if (nativeStep != null) {
                 try {
-                    stepOutputs = nativeStep.run(workspace, api, out);
+                    stepOutputs = nativeStep.run(workspace, api, out, files);
                     run = new ShellExecutor.StepRun(JobState.SUCCEEDED, null, null);
                 } catch (IOException | RuntimeException e) {
                     run = new ShellExecutor.StepRun(
