@@ -65,6 +65,13 @@ final class AgentCommand implements Callable<Integer> {
             description = "Where the runner credential is kept, mode 0600 (default <data-dir>/runner-credential.json).")
     Path credentialFile;
 
+    @Option(
+            names = "--tool-cache",
+            description = "The runner's tool cache (RUNNER_TOOL_CACHE) that setup-java, setup-node, setup-go and"
+                    + " setup-python pick from; filled on first start from /usr/lib/jvm and PATH (default"
+                    + " <data-dir>/tool-cache; `runway tools add` adds more).")
+    Path toolCache;
+
     @Option(names = "--slots", defaultValue = "1", description = "Jobs run at once (default ${DEFAULT-VALUE}).")
     int slots;
 
@@ -236,7 +243,8 @@ final class AgentCommand implements Callable<Integer> {
                         ephemeral,
                         shutdownGrace,
                         pollWait)
-                .with(executor, !noNetwork, limits, engine, image, minFree);
+                .with(executor, !noNetwork, limits, engine, image, minFree)
+                .withToolCache(toolCache != null ? toolCache : dataDir.resolve("tool-cache"));
     }
 
     private static <T> T limit(String flag, java.util.function.Supplier<T> parse) {

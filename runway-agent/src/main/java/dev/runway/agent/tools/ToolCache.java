@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -65,14 +67,56 @@ public final class ToolCache {
         Path target = install.toRealPath();
         Path dir = Files.createDirectories(root.resolve(t).resolve(version));
         Path link = dir.resolve(arch);
+        Files.deleteIfExists(dir.resolve(arch + ".complete"));
         if (Files.isSymbolicLink(link)) {
             Files.delete(link);
+        } else if (Files.isDirectory(link) && Files.exists(link.resolve(SHIMS))) {
+            deleteShims(link);
         } else if (Files.exists(link)) {
             throw new IOException(link + " exists and is not a link: remove it first");
         }
-        Files.createSymbolicLink(link, target);
+        if (SHARED_PREFIXES.contains(target.toString()) && EXECUTABLES.containsKey(t)) {
+            shims(link, target, EXECUTABLES.get(t));
+        } else {
+            Files.createSymbolicLink(link, target);
+        }
         Files.writeString(dir.resolve(arch + ".complete"), "");
         return new Entry(t, version, arch, link);
+    }
+
+    /**
+     * Prefixes other software shares (node in /usr/bin): linking the whole prefix would put every program in
+     * /usr/bin first on PATH after setup-node, ahead of the JDK setup-java chose. Such an entry is a directory of
+     * links to the tool's own programs instead.
+     */
+    private static final Set<String> SHARED_PREFIXES = Set.of("/", "/usr", "/usr/local", "/opt/homebrew");
+
+    private static final Map<String, List<String>> EXECUTABLES = Map.of(
+            "node", List.of("node", "npm", "npx", "corepack"),
+            "python", List.of("python3", "pip3", "pip", "pydoc3", "python3-config"),
+            "go", List.of("go", "gofmt"),
+            "maven", List.of("mvn", "mvnDebug"),
+            "java", List.of("java", "javac", "jar", "javadoc", "jshell", "keytool", "jlink", "jpackage"));
+
+    private static final String SHIMS = ".runway-links";
+
+    private static void shims(Path link, Path prefix, List<String> names) throws IOException {
+        Path bin = Files.createDirectories(link.resolve("bin"));
+        Files.writeString(link.resolve(SHIMS), prefix + "\n");
+        for (String n : names) {
+            Path exe = prefix.resolve("bin").resolve(n);
+            if (Files.isExecutable(exe)) Files.createSymbolicLink(bin.resolve(n), exe.toRealPath());
+        }
+        Path python3 = bin.resolve("python3");
+        if (Files.exists(python3) && !Files.exists(bin.resolve("python"))) { // setup-python provides `python`
+            Files.createSymbolicLink(bin.resolve("python"), python3.toRealPath());
+        }
+    }
+
+    private static void deleteShims(Path link) throws IOException {
+        try (Stream<Path> s = Files.walk(link)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
     }
 
     /** Every complete entry for this architecture, by tool, newest version first. */

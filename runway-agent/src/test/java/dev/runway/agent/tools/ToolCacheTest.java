@@ -75,4 +75,18 @@ class ToolCacheTest {
         assertThatThrownBy(() -> cache.add("java", "latest", install("y"))).hasMessageContaining("invalid version");
         assertThatThrownBy(() -> cache.add("../etc", "1", install("z"))).hasMessageContaining("invalid tool");
     }
+
+    @Test
+    void aToolInASharedPrefixGetsLinksToItsOwnProgramsOnly() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")));
+        ToolCache cache = new ToolCache(tmp.resolve("cache"), "x64");
+        ToolCache.Entry e = cache.add("python", "3.12.3", Path.of("/usr"));
+        assertThat(Files.isSymbolicLink(e.path())).isFalse();
+        assertThat(e.path().resolve("bin/python3")).isExecutable();
+        assertThat(e.path().resolve("bin/python")).isExecutable();
+        assertThat(e.path().resolve("bin/ls")).doesNotExist();
+        // replacing it with a real install works
+        cache.add("python", "3.12.3", install("py"));
+        assertThat(Files.isSymbolicLink(e.path())).isTrue();
+    }
 }
