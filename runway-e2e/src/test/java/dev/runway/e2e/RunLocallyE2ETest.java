@@ -96,6 +96,48 @@ class RunLocallyE2ETest {
         assertThat(unknown.output()).contains("the workflow has no job 'deploy' (its jobs: build, test)");
     }
 
+    /** setup-java picks among the JDKs the runner found under /usr/lib/jvm on its first start (17 and 25 here). */
+    @Test
+    void setupJavaSelectsAmongTheMachinesJdks() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Files.isDirectory(Path.of("/usr/lib/jvm/java-17-openjdk-amd64"))
+                        && Files.isDirectory(Path.of("/usr/lib/jvm/temurin-25-jdk-amd64")),
+                "needs JDK 17 and 25 under /usr/lib/jvm");
+        Path repo = Files.createDirectories(root.resolve("java-repo"));
+        Files.createDirectories(repo.resolve(".github/workflows"));
+        Files.writeString(repo.resolve(".github/workflows/ci.yml"), """
+                name: Java
+                on: push
+                jobs:
+                  build:
+                    runs-on: ubuntu-latest
+                    strategy:
+                      matrix:
+                        java: ['17', '25', '22']
+                    steps:
+                      - uses: actions/setup-java@v4
+                        id: jdk
+                        with:
+                          distribution: temurin
+                          java-version: ${{ matrix.java }}
+                          cache: maven
+                      - run: java -version 2>&1 | head -1; echo "home ${{ steps.jdk.outputs.path }} = $JAVA_HOME"
+                """);
+        WorkflowRunsE2ETest.git(repo, "init", "-q", "-b", "main");
+        WorkflowRunsE2ETest.git(repo, "add", "-A");
+        WorkflowRunsE2ETest.git(repo, "-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-qm", "one");
+        RunwayProcess p = run(repo, "--data-dir", root.resolve("data").toString());
+        assertThat(p.awaitExit(Duration.ofSeconds(120))).as(p.output()).isEqualTo(1);
+        String cache = root.resolve("data/tool-cache").toString();
+        assertThat(p.output())
+                .contains("[build (17)] openjdk version \"17.")
+                .contains("[build (25)] openjdk version \"25.")
+                .contains("[build (25)] home " + cache + "/java/25.")
+                .contains("input 'cache' accepted but not applied")
+                .contains("no java matching '22' in the tool cache (RUNNER_TOOL_CACHE=" + cache + ")")
+                .contains("\u2718 build (22) failed");
+    }
+
     @Test
     void aMalformedSecretFileIsRefusedWithItsLine() throws Exception {
         Path bad = root.resolve("bad.env");
