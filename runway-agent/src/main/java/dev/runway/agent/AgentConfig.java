@@ -31,6 +31,10 @@ import java.util.Map;
  *     and reports itself unhealthy
  * @param secrets secrets this runner gives every workflow job as {@code secrets.*} (masked in logs); kept in memory
  *     only (`runway run --secret`)
+ * @param actionsDir local store of actions ({@code <dir>/owner/repo/<ref>/}), tried first for {@code uses:
+ *     owner/repo@ref}; null: none
+ * @param actionsGitBases git base URLs ({@code <base>/owner/repo.git}) tried after the local store; fetched actions
+ *     are cached in {@code <workDir>/.actions}
  */
 public record AgentConfig(
         URI serverUrl,
@@ -49,7 +53,9 @@ public record AgentConfig(
         dev.runway.agent.exec.JobLimits limits,
         String engine,
         String image,
-        long minFreeDiskBytes) {
+        long minFreeDiskBytes,
+        Path actionsDir,
+        List<String> actionsGitBases) {
 
     public static final String DEFAULT_IMAGE = "debian:stable-slim";
     public static final long DEFAULT_MIN_FREE_DISK = 1L << 30;
@@ -82,7 +88,80 @@ public record AgentConfig(
                 dev.runway.agent.exec.JobLimits.NONE,
                 null,
                 DEFAULT_IMAGE,
-                DEFAULT_MIN_FREE_DISK);
+                DEFAULT_MIN_FREE_DISK,
+                null,
+                List.of());
+    }
+
+    /** Without action sources (as before they existed). */
+    public AgentConfig(
+            URI serverUrl,
+            String registrationToken,
+            String name,
+            List<String> labels,
+            Path workDir,
+            Path credentialFile,
+            int slots,
+            boolean ephemeral,
+            Duration shutdownGrace,
+            Duration pollWait,
+            Map<String, String> secrets,
+            String executor,
+            boolean network,
+            dev.runway.agent.exec.JobLimits limits,
+            String engine,
+            String image,
+            long minFreeDiskBytes) {
+        this(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                secrets,
+                executor,
+                network,
+                limits,
+                engine,
+                image,
+                minFreeDiskBytes,
+                null,
+                List.of());
+    }
+
+    /** The same runner with other action sources. */
+    public AgentConfig withActions(Path actionsDir, List<String> actionsGitBases) {
+        return new AgentConfig(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                secrets,
+                executor,
+                network,
+                limits,
+                engine,
+                image,
+                minFreeDiskBytes,
+                actionsDir,
+                actionsGitBases);
+    }
+
+    /** Where {@code uses: owner/repo@ref} actions are looked up; git-fetched ones are cached under the work dir. */
+    public dev.runway.agent.exec.ActionSources actionSources() {
+        return new dev.runway.agent.exec.ActionSources(
+                actionsDir, actionsGitBases, workDir == null ? null : workDir.resolve(".actions"));
     }
 
     /** The same runner with another executor. */
@@ -115,7 +194,9 @@ public record AgentConfig(
                 limits,
                 engine,
                 image,
-                minFreeDiskBytes);
+                minFreeDiskBytes,
+                actionsDir,
+                actionsGitBases);
     }
 
     /** Names what this agent creates outside its work dir (cgroups, containers), so it reaps its own only. */
@@ -139,6 +220,8 @@ public record AgentConfig(
         executor = executor == null ? "shell" : executor;
         limits = limits == null ? dev.runway.agent.exec.JobLimits.NONE : limits;
         image = image == null || image.isBlank() ? DEFAULT_IMAGE : image;
+        actionsGitBases = actionsGitBases == null ? List.of() : List.copyOf(actionsGitBases);
+        actionsDir = actionsDir == null ? null : actionsDir.toAbsolutePath().normalize();
         // steps run in other directories: every path the agent hands to them must be absolute
         workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
         credentialFile =

@@ -133,6 +133,20 @@ final class AgentCommand implements Callable<Integer> {
     Duration pollWait;
 
     @Option(
+            names = "--actions-dir",
+            description = "Local store of actions, <dir>/owner/repo/<ref>/ (filled by `runway actions sync`), tried"
+                    + " first for uses: owner/repo@ref (default <data-dir>/actions).")
+    Path actionsDir;
+
+    @Option(
+            names = "--actions-git-base",
+            split = ",",
+            description = "Git base URL an action owner/repo is fetched from as <base>/owner/repo.git (e.g. an"
+                    + " internal mirror of github.com); repeatable or comma-separated, tried in order after"
+                    + " --actions-dir.")
+    List<String> actionsGitBase;
+
+    @Option(
             names = "--metrics-port",
             description = "Serve this agent's Prometheus metrics on http://<metrics-host>:PORT/metrics (off by"
                     + " default; docs/metrics.md lists them).")
@@ -236,7 +250,10 @@ final class AgentCommand implements Callable<Integer> {
                         ephemeral,
                         shutdownGrace,
                         pollWait)
-                .with(executor, !noNetwork, limits, engine, image, minFree);
+                .with(executor, !noNetwork, limits, engine, image, minFree)
+                .withActions(
+                        actionsDir != null ? actionsDir : dataDir.resolve("actions"),
+                        actionsGitBase == null ? List.of() : actionsGitBase);
     }
 
     private static <T> T limit(String flag, java.util.function.Supplier<T> parse) {

@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             SecretsCommand.class,
             AuditCommand.class,
             ValidateCommand.class,
+            ActionsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
