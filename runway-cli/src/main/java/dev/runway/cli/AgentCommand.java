@@ -253,7 +253,12 @@ final class AgentCommand implements Callable<Integer> {
                 .with(executor, !noNetwork, limits, engine, image, minFree)
                 .withActions(
                         actionsDir != null ? actionsDir : dataDir.resolve("actions"),
-                        actionsGitBase == null ? List.of() : actionsGitBase);
+                        actionsGitBase == null
+                                ? List.of()
+                                : actionsGitBase.stream()
+                                        .map(String::strip)
+                                        .filter(b -> !b.isEmpty())
+                                        .toList());
     }
 
     private static <T> T limit(String flag, java.util.function.Supplier<T> parse) {

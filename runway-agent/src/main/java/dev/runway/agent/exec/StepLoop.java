@@ -296,7 +296,7 @@ final class StepLoop {
         Map<String, String> innerEnv = new LinkedHashMap<>(env);
         innerEnv.putAll(step.env());
         innerEnv.put("GITHUB_ACTION_PATH", dir.toString());
-        StepExpressions child = parent.child(inputs);
+        StepExpressions child = parent.child(inputs, dir.toString());
         Result r = run(steps(def), child, innerEnv, indent + "  ", depth + 1);
         Map<String, String> envAfter = new LinkedHashMap<>(innerEnv);
         envAfter.putAll(files.addedEnv());
