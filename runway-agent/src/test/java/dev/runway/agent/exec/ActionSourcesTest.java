@@ -153,6 +153,87 @@ class ActionSourcesTest {
     }
 
     @Test
+    void nestedActionsScriptsBesideTheActionAndUnsupportedKinds() throws Exception {
+        Path mirror = tmp.resolve("mirror");
+        repo(mirror, "acme/hello", HELLO, "v1");
+        Path outer = mirror.resolve("acme/outer.git");
+        Files.createDirectories(outer);
+        Files.writeString(outer.resolve("greet.sh"), "echo \"script says $1\"\n");
+        repo(mirror, "acme/outer", """
+                name: outer
+                outputs:
+                  message:
+                    value: ${{ steps.inner.outputs.message }}
+                runs:
+                  using: composite
+                  steps:
+                    - id: inner
+                      uses: acme/hello@v1
+                      with:
+                        who: nested
+                    - shell: bash
+                      run: bash "${{ github.action_path }}/greet.sh" "${{ steps.inner.outputs.message }}"
+                """, "v2");
+        repo(mirror, "acme/js", """
+                name: js
+                runs:
+                  using: node20
+                  main: index.js
+                """, "v1");
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        Path workspace = Files.createDirectories(work.resolve("job-1"));
+        ShellExecutor executor = new ShellExecutor(
+                new ProcessHosts(new StepTracker(work), Sandbox.HOST),
+                new ActionSources(tmp.resolve("none"), List.of("file://" + mirror), work.resolve(".actions")));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Executor.Output out = (b, off, len) -> {
+            synchronized (log) {
+                log.write(b, off, len);
+            }
+        };
+        Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(
+                Map.of("PATH", System.getenv("PATH"), "HOME", System.getProperty("user.home"))));
+        StepSpec o =
+                new StepSpec("outer", null, Map.of(), null, null, null, "o", null, "acme/outer@v2", Map.of(), null);
+        StepSpec after = new StepSpec(
+                "after",
+                "echo \"outer gave: ${{ steps.o.outputs.message }}\"",
+                Map.of(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                Map.of(),
+                null);
+        StepSpec js = new StepSpec("js", null, Map.of(), null, null, null, null, null, "acme/js@v1", Map.of(), null);
+        Executor.Outcome outcome = executor.run(
+                new JobSpec(
+                        "t",
+                        List.of(),
+                        Map.of(),
+                        List.of(o, after, js),
+                        60,
+                        1,
+                        Map.of("github", Map.of("repository", "acme/app")),
+                        null,
+                        null,
+                        null),
+                workspace,
+                env,
+                out,
+                new JobControl());
+        String text;
+        synchronized (log) {
+            text = log.toString(StandardCharsets.UTF_8);
+        }
+        assertThat(text).contains("script says Hello, nested").contains("outer gave: Hello, nested");
+        assertThat(outcome.result()).as(text).isEqualTo(JobState.FAILED);
+        assertThat(outcome.reason()).contains("acme/js@v1").contains("'node20'");
+    }
+
+    @Test
     void checkoutFetchesABranchATagOrASha() throws Exception {
         Path mirror = tmp.resolve("mirror");
         String commit = repo(mirror, "acme/hello", HELLO, "v1");
