@@ -33,6 +33,10 @@ import java.util.Map;
  *     only (`runway run --secret`)
  * @param toolCache the runner's tool cache ({@code RUNNER_TOOL_CACHE}) that setup-java, setup-node... pick from;
  *     null means {@code tool-cache} next to the work dir ({@code <data-dir>/tool-cache})
+ * @param actionsDir local store of actions ({@code <dir>/owner/repo/<ref>/}), tried first for {@code uses:
+ *     owner/repo@ref}; null: none
+ * @param actionsGitBases git base URLs ({@code <base>/owner/repo.git}) tried after the local store; fetched actions
+ *     are cached in {@code <workDir>/.actions}
  */
 public record AgentConfig(
         URI serverUrl,
@@ -52,7 +56,9 @@ public record AgentConfig(
         String engine,
         String image,
         long minFreeDiskBytes,
-        Path toolCache) {
+        Path toolCache,
+        Path actionsDir,
+        List<String> actionsGitBases) {
 
     public static final String DEFAULT_IMAGE = "debian:stable-slim";
     public static final long DEFAULT_MIN_FREE_DISK = 1L << 30;
@@ -125,7 +131,9 @@ public record AgentConfig(
                 engine,
                 image,
                 minFreeDiskBytes,
-                null);
+                null,
+                null,
+                List.of());
     }
 
     /** The same runner with another tool cache directory. */
@@ -148,7 +156,40 @@ public record AgentConfig(
                 engine,
                 image,
                 minFreeDiskBytes,
-                dir);
+                dir,
+                actionsDir,
+                actionsGitBases);
+    }
+
+    /** The same runner with other action sources. */
+    public AgentConfig withActions(Path actionsDir, List<String> actionsGitBases) {
+        return new AgentConfig(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                secrets,
+                executor,
+                network,
+                limits,
+                engine,
+                image,
+                minFreeDiskBytes,
+                toolCache,
+                actionsDir,
+                actionsGitBases);
+    }
+
+    /** Where {@code uses: owner/repo@ref} actions are looked up; git-fetched ones are cached under the work dir. */
+    public dev.runway.agent.exec.ActionSources actionSources() {
+        return new dev.runway.agent.exec.ActionSources(
+                actionsDir, actionsGitBases, workDir == null ? null : workDir.resolve(".actions"));
     }
 
     /** The same runner with another executor. */
@@ -182,7 +223,9 @@ public record AgentConfig(
                 engine,
                 image,
                 minFreeDiskBytes,
-                toolCache);
+                toolCache,
+                actionsDir,
+                actionsGitBases);
     }
 
     /** Names what this agent creates outside its work dir (cgroups, containers), so it reaps its own only. */
@@ -206,6 +249,8 @@ public record AgentConfig(
         executor = executor == null ? "shell" : executor;
         limits = limits == null ? dev.runway.agent.exec.JobLimits.NONE : limits;
         image = image == null || image.isBlank() ? DEFAULT_IMAGE : image;
+        actionsGitBases = actionsGitBases == null ? List.of() : List.copyOf(actionsGitBases);
+        actionsDir = actionsDir == null ? null : actionsDir.toAbsolutePath().normalize();
         // steps run in other directories: every path the agent hands to them must be absolute
         workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
         credentialFile =

@@ -217,7 +217,7 @@ public final class RunwayAgent {
             default ->
                 new ProcessHosts(new StepTracker(config.workDir()), Sandbox.HOST, config.limits(), key + "-", true);
         };
-        return new ShellExecutor(hosts);
+        return new ShellExecutor(hosts, config.actionSources());
     }
 
     private void slotLoop(Executor executor, Map<String, String> baseEnv) {

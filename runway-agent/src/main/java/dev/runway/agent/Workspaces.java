@@ -48,7 +48,7 @@ final class Workspaces {
         try (Stream<Path> s = Files.list(workDir)) {
             for (Path p : s.toList()) {
                 String name = p.getFileName().toString();
-                if (name.equals(".steps")) continue;
+                if (name.equals(".steps") || name.equals(".actions")) continue; // .actions: cached actions
                 deleteRecursively(p);
                 n++;
             }

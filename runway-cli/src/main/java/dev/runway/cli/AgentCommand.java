@@ -140,6 +140,20 @@ final class AgentCommand implements Callable<Integer> {
     Duration pollWait;
 
     @Option(
+            names = "--actions-dir",
+            description = "Local store of actions, <dir>/owner/repo/<ref>/ (filled by `runway actions sync`), tried"
+                    + " first for uses: owner/repo@ref (default <data-dir>/actions).")
+    Path actionsDir;
+
+    @Option(
+            names = "--actions-git-base",
+            split = ",",
+            description = "Git base URL an action owner/repo is fetched from as <base>/owner/repo.git (e.g. an"
+                    + " internal mirror of github.com); repeatable or comma-separated, tried in order after"
+                    + " --actions-dir.")
+    List<String> actionsGitBase;
+
+    @Option(
             names = "--metrics-port",
             description = "Serve this agent's Prometheus metrics on http://<metrics-host>:PORT/metrics (off by"
                     + " default; docs/metrics.md lists them).")
@@ -244,7 +258,15 @@ final class AgentCommand implements Callable<Integer> {
                         shutdownGrace,
                         pollWait)
                 .with(executor, !noNetwork, limits, engine, image, minFree)
-                .withToolCache(toolCache != null ? toolCache : dataDir.resolve("tool-cache"));
+                .withToolCache(toolCache != null ? toolCache : dataDir.resolve("tool-cache"))
+                .withActions(
+                        actionsDir != null ? actionsDir : dataDir.resolve("actions"),
+                        actionsGitBase == null
+                                ? List.of()
+                                : actionsGitBase.stream()
+                                        .map(String::strip)
+                                        .filter(b -> !b.isEmpty())
+                                        .toList());
     }
 
     private static <T> T limit(String flag, java.util.function.Supplier<T> parse) {

@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
             AuditCommand.class,
             ValidateCommand.class,
             ToolsCommand.class,
+            ActionsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

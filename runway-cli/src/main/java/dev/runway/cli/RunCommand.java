@@ -92,6 +92,20 @@ final class RunCommand implements Callable<Integer> {
                     + " (default: ~/.cache/runway/local, so caches carry over between runs).")
     Path dataDir;
 
+    @Option(
+            names = "--actions-dir",
+            paramLabel = "DIR",
+            description = "Local store of actions, <dir>/owner/repo/<ref>/ (`runway actions sync`), tried first for"
+                    + " uses: owner/repo@ref (default <data-dir>/actions).")
+    Path actionsDir;
+
+    @Option(
+            names = "--actions-git-base",
+            paramLabel = "URL",
+            split = ",",
+            description = "Git base URL actions are fetched from as <base>/owner/repo.git; repeatable.")
+    List<String> actionsGitBase;
+
     @Option(names = "--plain", description = "No colors (the default when output is not a terminal).")
     boolean plain;
 
@@ -180,8 +194,11 @@ final class RunCommand implements Callable<Integer> {
         int n = slots != null
                 ? Math.max(1, slots)
                 : Math.max(1, Runtime.getRuntime().availableProcessors());
-        AgentConfig config =
-                LocalRunner.config(server, api, data, "local-run", List.of("*"), n, Duration.ofSeconds(5), secrets);
+        AgentConfig config = LocalRunner.config(
+                        server, api, data, "local-run", List.of("*"), n, Duration.ofSeconds(5), secrets)
+                .withActions(
+                        actionsDir != null ? actionsDir : data.resolve("actions"),
+                        actionsGitBase == null ? List.of() : actionsGitBase);
         RunwayAgent agent = new RunwayAgent(config);
         Thread.ofPlatform().name("runway-agent").daemon().start(agent::run);
         return agent;

@@ -81,6 +81,37 @@ class CliTest {
         return (ServerCommand) pr.subcommand().commandSpec().userObject();
     }
 
+    AgentCommand parseAgent(Map<String, String> env, String... args) {
+        CommandLine cl = Main.commandLine(new ConfigDefaults(env, Main.configPath(args, env)));
+        return (AgentCommand) cl.parseArgs(args).subcommand().commandSpec().userObject();
+    }
+
+    @Test
+    void actionSourcesComeFromFlagsOrTheEnvironment() {
+        var fromEnv = parseAgent(
+                        Map.of("RUNWAY_ACTIONS_GIT_BASE", "https://git.example.com/github, file:///srv/git"),
+                        "agent",
+                        "--data-dir",
+                        dir.toString())
+                .toConfig();
+        assertThat(fromEnv.actionsGitBases()).containsExactly("https://git.example.com/github", "file:///srv/git");
+        assertThat(fromEnv.actionsDir()).isEqualTo(dir.resolve("actions").toAbsolutePath());
+
+        var fromFlags = parseAgent(
+                        Map.of(),
+                        "agent",
+                        "--actions-git-base",
+                        "https://a",
+                        "--actions-git-base",
+                        "https://b,https://c",
+                        "--actions-dir",
+                        dir.resolve("store").toString())
+                .toConfig();
+        assertThat(fromFlags.actionsGitBases()).containsExactly("https://a", "https://b", "https://c");
+        assertThat(fromFlags.actionsDir()).isEqualTo(dir.resolve("store").toAbsolutePath());
+        assertThat(parseAgent(Map.of(), "agent").toConfig().actionsGitBases()).isEmpty();
+    }
+
     @Test
     void flagsBeatEnvironmentWhichBeatsTheConfigFileWhichBeatsDefaults() throws Exception {
         Path cfg = dir.resolve("runway.yaml");

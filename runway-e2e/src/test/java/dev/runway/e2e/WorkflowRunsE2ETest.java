@@ -363,7 +363,7 @@ class WorkflowRunsE2ETest {
             assertThat(log).contains("soft failure/success");
             assertThat(log).contains("checked out second commit at " + run.sha());
             assertThat(log).contains("history 2");
-            assertThat(log).contains("uses: 'acme/setup-thing@v2' is not available on Runway");
+            assertThat(log).contains("uses: 'acme/setup-thing@v2': no action sources are configured");
             assertThat(c.api().logs(jobs.get("b").id())).contains("b saw yes on main");
             assertThat(jobs.get("c").state()).isEqualTo(JobState.SKIPPED);
             assertThat(jobs.get("c").reason()).contains("if: condition was false");

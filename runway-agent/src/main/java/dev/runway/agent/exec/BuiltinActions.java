@@ -7,10 +7,21 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * {@code uses:} steps. Runway does not download actions: the ones CI workflows use most are built in and
- * implemented natively; anything else fails the step with a message naming the action and what is supported.
+ * {@code uses:} steps. The actions CI workflows use most are built in and implemented natively; anything else is
+ * looked up in the runner's {@link ActionSources} (a local store, git mirrors) and, if found there, runs as a
+ * composite action; otherwise the step fails with the places that were tried.
  */
 final class BuiltinActions {
+    private final ActionSources sources;
+
+    BuiltinActions() {
+        this(ActionSources.NONE);
+    }
+
+    BuiltinActions(ActionSources sources) {
+        this.sources = sources == null ? ActionSources.NONE : sources;
+    }
+
     static final String SUPPORTED =
             "actions/checkout, actions/upload-artifact, actions/download-artifact, actions/cache (and its restore and"
                     + " save), actions/setup-java, setup-node, setup-go and setup-python (from the runner's tool cache), local"
@@ -20,6 +31,9 @@ final class BuiltinActions {
     sealed interface Resolved {}
 
     record Script(StepSpec step) implements Resolved {}
+
+    /** An action from the runner's action sources, in {@code found.dir()}. */
+    record Action(ActionSources.Found found) implements Resolved {}
 
     /** {@code post} (may be null) runs after the job's steps, if the job succeeded or {@code postAlways}. */
     record Native(NativeStep step, NativeStep post, boolean postAlways) implements Resolved {
@@ -72,7 +86,7 @@ final class BuiltinActions {
     }
 
     /** How to run the step; {@link IllegalArgumentException} if it cannot run here. */
-    Resolved resolve(StepSpec step, JobSpec job, Map<String, String> env) {
+    Resolved resolve(StepSpec step, JobSpec job, Map<String, String> env) throws InterruptedException {
         String name = Checkout.name(step.uses());
         return switch (name) {
             case "actions/checkout" -> {
@@ -97,9 +111,17 @@ final class BuiltinActions {
             case "actions/cache/save" -> new Native(new CacheAction(step.with(), env)::save);
             case "actions/setup-java", "actions/setup-node", "actions/setup-go", "actions/setup-python" ->
                 new Native(SetupActions.step(name, step.with(), env));
-            default ->
-                throw new IllegalArgumentException("uses: '" + step.uses() + "' is not available on Runway: runners"
-                        + " do not download actions; built in are " + SUPPORTED + " (run steps work everywhere)");
+            default -> {
+                if (step.uses().startsWith("docker://"))
+                    throw new IllegalArgumentException("uses: '" + step.uses() + "': docker:// actions are not"
+                            + " supported yet; built in are " + SUPPORTED);
+                try {
+                    yield new Action(sources.resolve(step.uses()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(
+                            "uses: '" + step.uses() + "': " + e.getMessage() + " (built in are " + SUPPORTED + ")");
+                }
+            }
         };
     }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ShellExecutor implements Executor {
     private final StepHost.Factory hosts;
+    private final ActionSources sources;
 
     public ShellExecutor(StepTracker tracker) {
         this(new ProcessHosts(tracker, Sandbox.HOST));
@@ -38,7 +39,13 @@ public final class ShellExecutor implements Executor {
     }
 
     public ShellExecutor(StepHost.Factory hosts) {
+        this(hosts, ActionSources.NONE);
+    }
+
+    /** Steps that use actions other than the built-in ones find them in {@code sources}. */
+    public ShellExecutor(StepHost.Factory hosts, ActionSources sources) {
         this.hosts = hosts;
+        this.sources = sources == null ? ActionSources.NONE : sources;
     }
 
     @Override
@@ -86,7 +93,7 @@ public final class ShellExecutor implements Executor {
             return new Outcome(JobState.CANCELLED, "agent interrupted", List.of());
         }
         try {
-            StepLoop loop = new StepLoop(this, host, spec, workspace, out, control, api, files, jobDeadline);
+            StepLoop loop = new StepLoop(this, host, spec, workspace, out, control, api, files, jobDeadline, sources);
             Map<String, String> jobEnv = host.environment(env);
             if (spec.workflow()) { // GitHub's event payload file, as far as the run has one
                 Object github = spec.contexts().get("github");

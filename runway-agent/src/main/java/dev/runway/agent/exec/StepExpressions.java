@@ -47,8 +47,19 @@ final class StepExpressions {
 
     /** The contexts inside a composite action: its own {@code inputs} and an empty {@code steps}. */
     StepExpressions child(Map<String, Object> inputs) {
+        return child(inputs, null);
+    }
+
+    /** As {@link #child(Map)}, with {@code github.action_path} the action's directory (if not null). */
+    StepExpressions child(Map<String, Object> inputs, String actionPath) {
         Map<String, Object> s = new LinkedHashMap<>(sent);
         s.put("inputs", inputs);
+        if (actionPath != null) {
+            Map<String, Object> github = new LinkedHashMap<>();
+            if (s.get("github") instanceof Map<?, ?> g) g.forEach((k, v) -> github.put(String.valueOf(k), v));
+            github.put("action_path", actionPath);
+            s.put("github", github);
+        }
         return new StepExpressions(s, workspace, runner, secrets);
     }
 

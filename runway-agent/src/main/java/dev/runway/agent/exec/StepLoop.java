@@ -37,7 +37,7 @@ final class StepLoop {
 
     private final ShellExecutor shell;
     private final StepHost host;
-    private final BuiltinActions actions = new BuiltinActions();
+    private final BuiltinActions actions;
     private final JobSpec spec;
     private final Path workspace;
     private final WorkflowCommands out;
@@ -57,7 +57,9 @@ final class StepLoop {
             JobControl control,
             JobApi api,
             FileCommands files,
-            long jobDeadline) {
+            long jobDeadline,
+            ActionSources sources) {
+        this.actions = new BuiltinActions(sources);
         this.shell = shell;
         this.host = host;
         this.spec = spec;
@@ -112,6 +114,8 @@ final class StepLoop {
             BuiltinActions.NativeStep nativeStep = null;
             boolean composite =
                     problem == null && step.uses() != null && step.uses().startsWith("./");
+            ActionSources.Found remote = null;
+            boolean interrupted = false;
             if (problem == null && step.uses() != null && !composite) {
                 try {
                     switch (actions.resolve(step, spec, envContext)) {
@@ -120,15 +124,32 @@ final class StepLoop {
                             nativeStep = n.step();
                             if (n.post() != null) posts.add(new Post(name, n.post(), n.postAlways()));
                         }
+                        case BuiltinActions.Action a -> {
+                            remote = a.found();
+                            out.line(indent + "[runway] " + step.uses() + " from " + remote.from());
+                        }
                     }
                 } catch (IllegalArgumentException e) {
                     problem = e.getMessage();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    interrupted = true;
                 }
             }
-            if (problem != null) {
+            if (interrupted) {
+                run = new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted");
+            } else if (problem != null) {
                 run = new ShellExecutor.StepRun(JobState.FAILED, null, problem);
-            } else if (composite) {
-                Composite c = composite(step, expressions, env, envContext, status, indent, depth);
+            } else if (composite || remote != null) {
+                Composite c = composite(
+                        step,
+                        remote == null ? null : remote.dir(),
+                        expressions,
+                        env,
+                        envContext,
+                        status,
+                        indent,
+                        depth);
                 run = c.run();
                 stepOutputs = c.outputs();
             } else if (nativeStep != null) {
@@ -208,33 +229,44 @@ final class StepLoop {
 
     private record Composite(ShellExecutor.StepRun run, Map<String, String> outputs) {}
 
-    /** A local action ({@code uses: ./path}): reads its action.yml and runs its steps with their own contexts. */
+    /**
+     * A composite action: a local one ({@code uses: ./path}, {@code remoteDir} null) or one from the action sources
+     * (in {@code remoteDir}); reads its action.yml and runs its steps with their own contexts, in the workspace.
+     */
     private Composite composite(
             StepSpec step,
+            Path remoteDir,
             StepExpressions parent,
             Map<String, String> env,
             Map<String, String> envContext,
             Expressions.Status status,
             String indent,
             int depth) {
-        if (parent == null) return failed("uses: '" + step.uses() + "': local actions run in workflow jobs only");
+        String kind = remoteDir == null ? "local actions" : "actions";
+        if (parent == null) return failed("uses: '" + step.uses() + "': " + kind + " run in workflow jobs only");
         if (depth >= MAX_DEPTH)
             return failed("uses: '" + step.uses() + "': composite actions nested more than " + MAX_DEPTH + " deep");
-        Path dir;
-        try {
-            dir = ShellExecutor.workingDirectory(workspace, step.uses());
-        } catch (IOException e) {
-            return failed("uses: '" + step.uses() + "': " + e.getMessage());
+        Path dir = remoteDir;
+        if (dir == null) {
+            try {
+                dir = ShellExecutor.workingDirectory(workspace, step.uses());
+            } catch (IOException e) {
+                return failed("uses: '" + step.uses() + "': " + e.getMessage());
+            }
         }
         Path file = dir.resolve("action.yml");
         if (!Files.isRegularFile(file)) file = dir.resolve("action.yaml");
         if (!Files.isRegularFile(file))
-            return failed("uses: '" + step.uses() + "': no action.yml or action.yaml in " + step.uses()
-                    + " (local actions are read from the workspace: check the repository out first with"
-                    + " actions/checkout)");
+            return failed("uses: '" + step.uses() + "': no action.yml or action.yaml in "
+                    + (remoteDir == null
+                            ? step.uses() + " (local actions are read from the workspace: check the repository"
+                                    + " out first with actions/checkout)"
+                            : dir.toString()));
         ActionParser.Result parsed;
         try {
-            parsed = ActionParser.parse(workspace.relativize(file).toString(), Files.readString(file));
+            String shown =
+                    remoteDir == null ? workspace.relativize(file).toString() : step.uses() + "/" + file.getFileName();
+            parsed = ActionParser.parse(shown, Files.readString(file));
         } catch (IOException e) {
             return failed("uses: '" + step.uses() + "': cannot read " + file + ": " + e.getMessage());
         }
@@ -263,7 +295,8 @@ final class StepLoop {
         }
         Map<String, String> innerEnv = new LinkedHashMap<>(env);
         innerEnv.putAll(step.env());
-        StepExpressions child = parent.child(inputs);
+        innerEnv.put("GITHUB_ACTION_PATH", dir.toString());
+        StepExpressions child = parent.child(inputs, dir.toString());
         Result r = run(steps(def), child, innerEnv, indent + "  ", depth + 1);
         Map<String, String> envAfter = new LinkedHashMap<>(innerEnv);
         envAfter.putAll(files.addedEnv());
