@@ -58,33 +58,25 @@ public final class ServerMetrics {
                 .help("Attempts whose runner stopped answering (the job was requeued or failed)")
                 .labelNames("labels", "pool")
                 .register(registry);
-        jobDuration = Histogram.builder()
-                .name("runway_job_duration_seconds")
-                .help("Duration of jobs' last attempt, start to end (M2)")
-                .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
-                .labelNames("labels", "pool", "outcome")
-                .classicOnly()
-                .classicUpperBounds(1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 21600)
-                .withoutExemplars()
-                .register(registry);
-        queueWait = Histogram.builder()
-                .name("runway_job_queue_wait_seconds")
-                .help("Time from enqueue to a runner claiming the job (M3)")
-                .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
-                .labelNames("labels", "pool")
-                .classicOnly()
-                .classicUpperBounds(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
-                .withoutExemplars()
-                .register(registry);
-        provisioning = Histogram.builder()
-                .name("runway_runner_provisioning_seconds")
-                .help("Scaler-started runners: registration token created -> runner registered, -> its first job (M4)")
-                .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
-                .labelNames("pool", "phase")
-                .classicOnly()
-                .classicUpperBounds(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
-                .withoutExemplars()
-                .register(registry);
+        jobDuration = seconds(
+                "runway_job_duration_seconds",
+                "Duration of jobs' last attempt, start to end (M2)",
+                new double[] {1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 21600},
+                "labels",
+                "pool",
+                "outcome");
+        queueWait = seconds(
+                "runway_job_queue_wait_seconds",
+                "Time from enqueue to a runner claiming the job (M3)",
+                new double[] {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600},
+                "labels",
+                "pool");
+        provisioning = seconds(
+                "runway_runner_provisioning_seconds",
+                "Scaler-started runners: registration token created -> runner registered, -> its first job (M4)",
+                new double[] {0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600},
+                "pool",
+                "phase");
         authFailures = Counter.builder()
                 .name("runway_auth_failures_total")
                 .help("Refused credentials by kind (M8)")
@@ -99,15 +91,11 @@ public final class ServerMetrics {
                 .name("runway_artifact_upload_bytes_total")
                 .help("Bytes of artifacts stored")
                 .register(registry);
-        artifactDuration = Histogram.builder()
-                .name("runway_artifact_upload_duration_seconds")
-                .help("Artifact upload latency")
-                .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
-                .labelNames("result")
-                .classicOnly()
-                .classicUpperBounds(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300)
-                .withoutExemplars()
-                .register(registry);
+        artifactDuration = seconds(
+                "runway_artifact_upload_duration_seconds",
+                "Artifact upload latency",
+                new double[] {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300},
+                "result");
         secretsMasked = Counter.builder()
                 .name("runway_secrets_masked_total")
                 .help("Secret values runners masked in job logs (M10)")
@@ -117,15 +105,12 @@ public final class ServerMetrics {
                 .help("API requests by route template and status")
                 .labelNames("method", "route", "status")
                 .register(registry);
-        httpDuration = Histogram.builder()
-                .name("runway_http_request_duration_seconds")
-                .help("API latency by route template (held long-polls included)")
-                .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
-                .labelNames("method", "route")
-                .classicOnly()
-                .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
-                .withoutExemplars()
-                .register(registry);
+        httpDuration = seconds(
+                "runway_http_request_duration_seconds",
+                "API latency by route template (held long-polls included)",
+                new double[] {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
+                "method",
+                "route");
         logBytes = Counter.builder()
                 .name("runway_log_bytes_ingested_total")
                 .help("Job log bytes accepted from runners")
@@ -159,6 +144,19 @@ public final class ServerMetrics {
                 .callback(cb -> cb.call(db.use().max()))
                 .register(registry);
         JvmMetrics.builder().register(registry);
+    }
+
+    /** A histogram of seconds with fixed buckets (classic only: every Prometheus version and promtool read it). */
+    private Histogram seconds(String name, String help, double[] buckets, String... labels) {
+        return Histogram.builder()
+                .name(name)
+                .help(help)
+                .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
+                .labelNames(labels)
+                .classicOnly()
+                .classicUpperBounds(buckets)
+                .withoutExemplars()
+                .register(registry);
     }
 
     /** Where the database pool's use is read from at scrape time. */

@@ -16,14 +16,12 @@ import dev.runway.protocol.RegistrationTokenRequest;
 import dev.runway.protocol.RegistrationTokenView;
 import dev.runway.protocol.StepSpec;
 import dev.runway.server.RunwayServer;
-import dev.runway.server.ServerConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -45,24 +43,7 @@ class DashboardApiTest {
 
     @BeforeAll
     static void start() {
-        ServerConfig d = ServerConfig.defaults(dir);
-        server = RunwayServer.start(new ServerConfig(
-                "127.0.0.1",
-                0,
-                dir,
-                null,
-                null,
-                null,
-                d.leaseTimeout(),
-                d.heartbeatInterval(),
-                d.longPollMax(),
-                d.defaultJobTimeout(),
-                2,
-                1000,
-                4096,
-                null,
-                null,
-                null));
+        server = HttpApiTest.startTestServer(dir);
     }
 
     @AfterAll
@@ -71,13 +52,7 @@ class DashboardApiTest {
     }
 
     static HttpApiTest.Answer call(String method, String path, String token, String body) throws Exception {
-        HttpRequest.Builder b =
-                HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(Duration.ofSeconds(20));
-        if (token != null) b.header("Authorization", "Bearer " + token);
-        b.method(
-                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new HttpApiTest.Answer(r.statusCode(), r.body());
+        return HttpApiTest.call(server, method, path, token, body);
     }
 
     static String json(Object o) throws IOException {

@@ -47,8 +47,13 @@ class HttpApiTest {
 
     @BeforeAll
     static void start() {
+        server = startTestServer(dir);
+    }
+
+    /** A control plane on a free port with small limits (1000-byte logs, 4 KiB bodies), for the HTTP tests. */
+    static RunwayServer startTestServer(Path dir) {
         ServerConfig d = ServerConfig.defaults(dir);
-        server = RunwayServer.start(new ServerConfig(
+        return RunwayServer.start(new ServerConfig(
                 "127.0.0.1",
                 0,
                 dir,
@@ -73,6 +78,10 @@ class HttpApiTest {
     }
 
     static Answer call(String method, String path, String token, String body) throws Exception {
+        return call(server, method, path, token, body);
+    }
+
+    static Answer call(RunwayServer server, String method, String path, String token, String body) throws Exception {
         HttpRequest.Builder b =
                 HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(Duration.ofSeconds(40));
         if (token != null) b.header("Authorization", "Bearer " + token);
