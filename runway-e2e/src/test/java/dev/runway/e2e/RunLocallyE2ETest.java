@@ -1,5 +1,6 @@
 package dev.runway.e2e;
 
+import static dev.runway.agent.Needs.needs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -99,7 +100,7 @@ class RunLocallyE2ETest {
     /** setup-java picks among the JDKs the runner found under /usr/lib/jvm on its first start (17 and 25 here). */
     @Test
     void setupJavaSelectsAmongTheMachinesJdks() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(
+        needs(
                 Files.isDirectory(Path.of("/usr/lib/jvm/java-17-openjdk-amd64"))
                         && Files.isDirectory(Path.of("/usr/lib/jvm/temurin-25-jdk-amd64")),
                 "needs JDK 17 and 25 under /usr/lib/jvm");

@@ -1,7 +1,7 @@
 package dev.runway.agent.exec;
 
+import static dev.runway.agent.Needs.needs;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.runway.agent.tools.ToolCache;
 import dev.runway.agent.tools.ToolDiscovery;
@@ -63,7 +63,7 @@ class SetupActionsTest {
     void machineJdks() {
         ToolDiscovery.discover(cache, Path.of("/usr/lib/jvm"), null);
         try {
-            assumeTrue(
+            needs(
                     cache.find("java", "17").isPresent()
                             && cache.find("java", "25").isPresent(),
                     "needs JDK 17 and 25 under /usr/lib/jvm");

@@ -1,5 +1,6 @@
 package dev.runway.agent.tools;
 
+import static dev.runway.agent.Needs.needs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -78,7 +79,7 @@ class ToolCacheTest {
 
     @Test
     void aToolInASharedPrefixGetsLinksToItsOwnProgramsOnly() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")));
+        needs(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3 (Debian package python3)");
         ToolCache cache = new ToolCache(tmp.resolve("cache"), "x64");
         ToolCache.Entry e = cache.add("python", "3.12.3", Path.of("/usr"));
         assertThat(Files.isSymbolicLink(e.path())).isFalse();

@@ -1,7 +1,7 @@
 package dev.runway.agent.tools;
 
+import static dev.runway.agent.Needs.needs;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,7 @@ class ToolDiscoveryTest {
     @Test
     void findsTheJdksOfThisMachineOncePerVersion() throws Exception {
         Path jvm = Path.of("/usr/lib/jvm");
-        assumeTrue(Files.isDirectory(jvm), "no /usr/lib/jvm here");
+        needs(Files.isDirectory(jvm), "no /usr/lib/jvm here");
         ToolCache cache = new ToolCache(tmp.resolve("cache"));
         List<ToolCache.Entry> found = ToolDiscovery.discover(cache, jvm, null);
         List<String> versions =
