@@ -33,10 +33,8 @@ import java.util.Map;
  *     only (`runway run --secret`)
  * @param toolCache the runner's tool cache ({@code RUNNER_TOOL_CACHE}) that setup-java, setup-node... pick from;
  *     null means {@code tool-cache} next to the work dir ({@code <data-dir>/tool-cache})
- * @param actionsDir local store of actions ({@code <dir>/owner/repo/<ref>/}), tried first for {@code uses:
- *     owner/repo@ref}; null: none
- * @param actionsGitBases git base URLs ({@code <base>/owner/repo.git}) tried after the local store; fetched actions
- *     are cached in {@code <workDir>/.actions}
+ * @param actions where {@code uses: owner/repo@ref} actions come from (a local store, git mirrors; fetched ones
+ *     are cached in {@code <workDir>/.actions}), the Node.js of JavaScript actions, built-ins to take from there
  */
 public record AgentConfig(
         URI serverUrl,
@@ -57,8 +55,7 @@ public record AgentConfig(
         String image,
         long minFreeDiskBytes,
         Path toolCache,
-        Path actionsDir,
-        List<String> actionsGitBases) {
+        dev.runway.agent.exec.ActionSettings actions) {
 
     public static final String DEFAULT_IMAGE = "debian:stable-slim";
     public static final long DEFAULT_MIN_FREE_DISK = 1L << 30;
@@ -132,8 +129,7 @@ public record AgentConfig(
                 image,
                 minFreeDiskBytes,
                 null,
-                null,
-                List.of());
+                dev.runway.agent.exec.ActionSettings.NONE);
     }
 
     /** The same runner with another tool cache directory. */
@@ -157,12 +153,17 @@ public record AgentConfig(
                 image,
                 minFreeDiskBytes,
                 dir,
-                actionsDir,
-                actionsGitBases);
+                actions);
     }
 
     /** The same runner with other action sources. */
     public AgentConfig withActions(Path actionsDir, List<String> actionsGitBases) {
+        return withActions(new dev.runway.agent.exec.ActionSettings(
+                actionsDir, actionsGitBases, actions.node(), actions.preferSources()));
+    }
+
+    /** The same runner with other action settings. */
+    public AgentConfig withActions(dev.runway.agent.exec.ActionSettings actions) {
         return new AgentConfig(
                 serverUrl,
                 registrationToken,
@@ -182,14 +183,22 @@ public record AgentConfig(
                 image,
                 minFreeDiskBytes,
                 toolCache,
-                actionsDir,
-                actionsGitBases);
+                actions);
     }
 
     /** Where {@code uses: owner/repo@ref} actions are looked up; git-fetched ones are cached under the work dir. */
     public dev.runway.agent.exec.ActionSources actionSources() {
-        return new dev.runway.agent.exec.ActionSources(
-                actionsDir, actionsGitBases, workDir == null ? null : workDir.resolve(".actions"));
+        return actions.sources(workDir == null ? null : workDir.resolve(".actions"));
+    }
+
+    /** The local store of actions, or null. */
+    public Path actionsDir() {
+        return actions.dir();
+    }
+
+    /** The git base URLs actions are fetched from. */
+    public List<String> actionsGitBases() {
+        return actions.gitBases();
     }
 
     /** The same runner with another executor. */
@@ -224,8 +233,7 @@ public record AgentConfig(
                 image,
                 minFreeDiskBytes,
                 toolCache,
-                actionsDir,
-                actionsGitBases);
+                actions);
     }
 
     /** Names what this agent creates outside its work dir (cgroups, containers), so it reaps its own only. */
@@ -249,8 +257,7 @@ public record AgentConfig(
         executor = executor == null ? "shell" : executor;
         limits = limits == null ? dev.runway.agent.exec.JobLimits.NONE : limits;
         image = image == null || image.isBlank() ? DEFAULT_IMAGE : image;
-        actionsGitBases = actionsGitBases == null ? List.of() : List.copyOf(actionsGitBases);
-        actionsDir = actionsDir == null ? null : actionsDir.toAbsolutePath().normalize();
+        actions = actions == null ? dev.runway.agent.exec.ActionSettings.NONE : actions.absolute();
         // steps run in other directories: every path the agent hands to them must be absolute
         workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
         credentialFile =

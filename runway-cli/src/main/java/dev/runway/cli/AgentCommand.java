@@ -3,6 +3,9 @@ package dev.runway.cli;
 import dev.runway.agent.AgentConfig;
 import dev.runway.agent.RunwayAgent;
 import dev.runway.agent.container.ContainerEngine;
+import dev.runway.agent.exec.ActionSettings;
+import dev.runway.agent.exec.ActionSources;
+import dev.runway.agent.exec.BuiltinActions;
 import dev.runway.agent.exec.JobLimits;
 import java.net.URI;
 import java.nio.file.Path;
@@ -154,6 +157,21 @@ final class AgentCommand implements Callable<Integer> {
     List<String> actionsGitBase;
 
     @Option(
+            names = "--node",
+            paramLabel = "PATH",
+            description = "The Node.js executable that runs JavaScript actions (runs.using: node20...); default: the"
+                    + " tool cache's node of the action's major version, else node on PATH.")
+    Path node;
+
+    @Option(
+            names = "--actions-prefer-sources",
+            paramLabel = "ACTION",
+            split = ",",
+            description = "Built-in actions (e.g. actions/setup-node, or all) to take from --actions-dir or"
+                    + " --actions-git-base instead, when those hold them; repeatable or comma-separated.")
+    List<String> actionsPreferSources;
+
+    @Option(
             names = "--metrics-port",
             description = "Serve this agent's Prometheus metrics on http://<metrics-host>:PORT/metrics (off by"
                     + " default; docs/metrics.md lists them).")
@@ -259,14 +277,37 @@ final class AgentCommand implements Callable<Integer> {
                         pollWait)
                 .with(executor, !noNetwork, limits, engine, image, minFree)
                 .withToolCache(toolCache != null ? toolCache : dataDir.resolve("tool-cache"))
-                .withActions(
+                .withActions(actionSettings(
                         actionsDir != null ? actionsDir : dataDir.resolve("actions"),
-                        actionsGitBase == null
-                                ? List.of()
-                                : actionsGitBase.stream()
-                                        .map(String::strip)
-                                        .filter(b -> !b.isEmpty())
-                                        .toList());
+                        actionsGitBase,
+                        node,
+                        actionsPreferSources));
+    }
+
+    /** The action options of `runway agent` and `runway run`, checked. */
+    static ActionSettings actionSettings(Path dir, List<String> gitBases, Path node, List<String> preferSources) {
+        if (node != null && !java.nio.file.Files.isExecutable(node))
+            throw new CliException("--node: " + node + " is not an executable file (give the path of a Node.js"
+                    + " binary, e.g. /usr/bin/node)");
+        java.util.Set<String> prefer = new java.util.LinkedHashSet<>();
+        for (String a : preferSources == null ? List.<String>of() : preferSources) {
+            String name = a.strip();
+            if (name.isEmpty()) continue;
+            if (!name.equals(ActionSources.ALL) && !BuiltinActions.builtIn(name))
+                throw new CliException("--actions-prefer-sources: '" + name + "' is not a built-in action (use all, or"
+                        + " one of " + String.join(", ", BuiltinActions.builtIns()) + ")");
+            prefer.add(name);
+        }
+        return new ActionSettings(
+                dir,
+                gitBases == null
+                        ? List.of()
+                        : gitBases.stream()
+                                .map(String::strip)
+                                .filter(b -> !b.isEmpty())
+                                .toList(),
+                node,
+                prefer);
     }
 
     private static <T> T limit(String flag, java.util.function.Supplier<T> parse) {

@@ -106,6 +106,21 @@ final class RunCommand implements Callable<Integer> {
             description = "Git base URL actions are fetched from as <base>/owner/repo.git; repeatable.")
     List<String> actionsGitBase;
 
+    @Option(
+            names = "--node",
+            paramLabel = "PATH",
+            description = "The Node.js executable that runs JavaScript actions (runs.using: node20...); default: the"
+                    + " tool cache's node of the action's major version, else node on PATH.")
+    Path node;
+
+    @Option(
+            names = "--actions-prefer-sources",
+            paramLabel = "ACTION",
+            split = ",",
+            description = "Built-in actions (e.g. actions/setup-node, or all) to take from --actions-dir or"
+                    + " --actions-git-base instead, when those hold them; repeatable or comma-separated.")
+    List<String> actionsPreferSources;
+
     @Option(names = "--plain", description = "No colors (the default when output is not a terminal).")
     boolean plain;
 
@@ -196,9 +211,11 @@ final class RunCommand implements Callable<Integer> {
                 : Math.max(1, Runtime.getRuntime().availableProcessors());
         AgentConfig config = LocalRunner.config(
                         server, api, data, "local-run", List.of("*"), n, Duration.ofSeconds(5), secrets)
-                .withActions(
+                .withActions(AgentCommand.actionSettings(
                         actionsDir != null ? actionsDir : data.resolve("actions"),
-                        actionsGitBase == null ? List.of() : actionsGitBase);
+                        actionsGitBase,
+                        node,
+                        actionsPreferSources));
         RunwayAgent agent = new RunwayAgent(config);
         Thread.ofPlatform().name("runway-agent").daemon().start(agent::run);
         return agent;

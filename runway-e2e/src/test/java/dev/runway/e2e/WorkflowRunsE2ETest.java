@@ -221,7 +221,8 @@ class WorkflowRunsE2ETest {
                   - uses: ./.github/actions/missing
                     continue-on-error: true
                   - uses: ./.github/actions/node
-                    continue-on-error: true
+                    with:
+                      who: local
             """;
 
     static final String GREET = """
@@ -497,10 +498,16 @@ class WorkflowRunsE2ETest {
     @Test
     void localCompositeActionsRunWithTheirOwnInputsAndOutputs() throws Exception {
         Path repo = repo(Map.of(
-                ".github/workflows/composite.yml", COMPOSITE,
-                ".github/actions/greet/action.yml", GREET,
-                ".github/actions/nested/action.yaml", NESTED,
-                ".github/actions/node/action.yml", "name: n\nruns:\n  using: node20\n  main: index.js\n"));
+                ".github/workflows/composite.yml",
+                COMPOSITE,
+                ".github/actions/greet/action.yml",
+                GREET,
+                ".github/actions/nested/action.yaml",
+                NESTED,
+                ".github/actions/node/action.yml",
+                "name: n\ninputs:\n  who:\n    required: true\nruns:\n  using: node20\n  main: index.js\n",
+                ".github/actions/node/index.js",
+                "console.log(`local JavaScript action greets ${process.env.INPUT_WHO} in ${process.cwd()}`);\n"));
         try (Cluster c = new Cluster(root).start()) {
             c.startAgent("w1", "linux");
             String log = runToSuccess(c, repo, ".github/workflows/composite.yml");
@@ -509,7 +516,7 @@ class WorkflowRunsE2ETest {
                     .contains("nested got 2, who is ''")
                     .contains("got hello runway!")
                     .contains("uses: './.github/actions/missing': no action.yml or action.yaml")
-                    .contains("not supported by Runway: actions that run with 'node20'");
+                    .contains("local JavaScript action greets local in ");
         }
     }
 

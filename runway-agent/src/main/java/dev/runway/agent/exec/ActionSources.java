@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
  */
 public final class ActionSources {
     public static final ActionSources NONE = new ActionSources(null, List.of(), null);
+    /** In {@code --actions-prefer-sources}: every built-in action. */
+    public static final String ALL = "all";
 
     /** How long one git command may take. */
     static final long GIT_TIMEOUT_SECONDS = 120;
@@ -36,6 +38,8 @@ public final class ActionSources {
     private final Path localDir;
     private final List<String> gitBases;
     private final Path cacheDir;
+    private final Path node;
+    private final java.util.Set<String> preferSources;
 
     /**
      * @param localDir the local store (may be null or missing)
@@ -43,6 +47,17 @@ public final class ActionSources {
      * @param cacheDir where git-fetched actions are cached (needed when {@code gitBases} is not empty)
      */
     public ActionSources(Path localDir, List<String> gitBases, Path cacheDir) {
+        this(localDir, gitBases, cacheDir, null, java.util.Set.of());
+    }
+
+    /**
+     * @param node the Node.js for JavaScript actions (null: found per action, see {@link NodeRuntime})
+     * @param preferSources built-in actions to take from these sources when they have them ({@link #ALL}: every one)
+     */
+    public ActionSources(
+            Path localDir, List<String> gitBases, Path cacheDir, Path node, java.util.Set<String> preferSources) {
+        this.node = node;
+        this.preferSources = preferSources == null ? java.util.Set.of() : java.util.Set.copyOf(preferSources);
         this.localDir = localDir;
         this.gitBases = gitBases == null
                 ? List.of()
@@ -57,6 +72,16 @@ public final class ActionSources {
     /** Whether there is anywhere to look: a local store that exists, or a git base URL. */
     public boolean configured() {
         return (localDir != null && Files.isDirectory(localDir)) || !gitBases.isEmpty();
+    }
+
+    /** The Node.js configured for JavaScript actions, or null. */
+    public Path node() {
+        return node;
+    }
+
+    /** Whether the built-in {@code action} ({@code owner/repo[/path]}) should come from these sources if they have it. */
+    public boolean prefersSource(String action) {
+        return configured() && (preferSources.contains(ALL) || preferSources.contains(action));
     }
 
     /** A parsed {@code uses:} reference; {@code path} is empty for the repository's root. */

@@ -4,6 +4,7 @@ import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.StepSpec;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,7 +12,7 @@ import java.util.Map;
  * looked up in the runner's {@link ActionSources} (a local store, git mirrors) and, if found there, runs as a
  * composite action; otherwise the step fails with the places that were tried.
  */
-final class BuiltinActions {
+public final class BuiltinActions {
     private final ActionSources sources;
 
     BuiltinActions() {
@@ -26,6 +27,29 @@ final class BuiltinActions {
             "actions/checkout, actions/upload-artifact, actions/download-artifact, actions/cache (and its restore and"
                     + " save), actions/setup-java, setup-node, setup-go and setup-python (from the runner's tool cache), local"
                     + " actions (uses: ./path)";
+
+    /** The actions Runway implements itself; {@code --actions-prefer-sources} may name these. */
+    static final java.util.Set<String> BUILT_IN = java.util.Set.of(
+            "actions/checkout",
+            "actions/upload-artifact",
+            "actions/download-artifact",
+            "actions/cache",
+            "actions/cache/restore",
+            "actions/cache/save",
+            "actions/setup-java",
+            "actions/setup-node",
+            "actions/setup-go",
+            "actions/setup-python");
+
+    /** Whether Runway implements {@code action} ({@code owner/repo[/path]}) itself. */
+    public static boolean builtIn(String action) {
+        return BUILT_IN.contains(action);
+    }
+
+    /** The built-in actions, sorted. */
+    public static List<String> builtIns() {
+        return BUILT_IN.stream().sorted().toList();
+    }
 
     /** How a {@code uses:} step runs: as a script, or in the runner itself. */
     sealed interface Resolved {}
@@ -88,6 +112,13 @@ final class BuiltinActions {
     /** How to run the step; {@link IllegalArgumentException} if it cannot run here. */
     Resolved resolve(StepSpec step, JobSpec job, Map<String, String> env) throws InterruptedException {
         String name = Checkout.name(step.uses());
+        if (BUILT_IN.contains(name) && sources.prefersSource(name)) {
+            try {
+                return new Action(sources.resolve(step.uses()));
+            } catch (IllegalArgumentException e) {
+                // not in the sources: the built-in one runs
+            }
+        }
         return switch (name) {
             case "actions/checkout" -> {
                 Object g = job.contexts() == null ? null : job.contexts().get("github");

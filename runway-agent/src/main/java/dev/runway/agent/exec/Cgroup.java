@@ -157,13 +157,19 @@ public final class Cgroup {
      * {@code command} run so that it starts inside this cgroup: a shell writes its own pid into each hierarchy's
      * {@code cgroup.procs} and then execs the command, so nothing it starts escapes (no extra process stays).
      */
+    /**
+     * The shell that enters the cgroup and execs the step: bash where there is one, because dash drops environment
+     * variables whose names are not shell identifiers, and {@code INPUT_WHO-TO-GREET} must reach an action.
+     */
+    static final String ENTER_SHELL = java.nio.file.Files.isExecutable(Path.of("/bin/bash")) ? "/bin/bash" : "sh";
+
     public List<String> enter(List<String> command) {
         StringBuilder script = new StringBuilder();
         for (Path d : dirs.values()) {
             script.append("echo $$ > '").append(d.resolve("cgroup.procs")).append("' && ");
         }
         script.append("exec \"$@\"");
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c", script.toString(), "sh"));
+        List<String> cmd = new ArrayList<>(List.of(ENTER_SHELL, "-c", script.toString(), "sh"));
         cmd.addAll(command);
         return cmd;
     }

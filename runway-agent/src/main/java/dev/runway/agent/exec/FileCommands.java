@@ -10,17 +10,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * GitHub's file commands: each step gets fresh {@code GITHUB_ENV}, {@code GITHUB_OUTPUT}, {@code GITHUB_PATH} and
- * {@code GITHUB_STEP_SUMMARY} files; what a step writes to them is read after it and applies to the later steps
+ * GitHub's file commands: each step gets fresh {@code GITHUB_ENV}, {@code GITHUB_OUTPUT}, {@code GITHUB_PATH},
+ * {@code GITHUB_STEP_SUMMARY} and {@code GITHUB_STATE} files; what a step writes to them is read after it and applies to the later steps
  * (environment, PATH) or is reported (outputs, summary). Values use {@code NAME=value} or the multi-line form
  * {@code NAME<<DELIMITER ... DELIMITER}.
  */
 final class FileCommands implements BuiltinActions.JobEnv {
     /** The files of one step. */
-    record StepFiles(Path env, Path output, Path path, Path summary) {}
+    record StepFiles(Path env, Path output, Path path, Path summary, Path state) {}
 
-    /** What one step left in its files. */
-    record Collected(Map<String, String> outputs, String summary) {}
+    /** What one step left in its files; {@code state} is what a JavaScript action saved for its later runs. */
+    record Collected(Map<String, String> outputs, String summary, Map<String, String> state) {}
 
     private final Path dir;
     private final Map<String, String> env = new LinkedHashMap<>();
@@ -37,22 +37,31 @@ final class FileCommands implements BuiltinActions.JobEnv {
                 empty(d.resolve("env")),
                 empty(d.resolve("output")),
                 empty(d.resolve("path")),
-                empty(d.resolve("summary")));
+                empty(d.resolve("summary")),
+                empty(d.resolve("state")));
     }
 
     /** The environment of the next step: the job's, what earlier steps added, PATH additions and the file paths. */
     Map<String, String> environment(Map<String, String> base, StepFiles f) {
-        Map<String, String> e = new LinkedHashMap<>(base);
-        e.putAll(env);
-        if (!paths.isEmpty()) {
-            String path = e.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-            e.put("PATH", String.join(":", paths) + ":" + path);
-        }
+        Map<String, String> all = new LinkedHashMap<>(base);
+        all.putAll(env);
+        Map<String, String> e = withPaths(all);
         e.put("GITHUB_ENV", f.env().toString());
         e.put("GITHUB_OUTPUT", f.output().toString());
         e.put("GITHUB_PATH", f.path().toString());
         e.put("GITHUB_STEP_SUMMARY", f.summary().toString());
+        e.put("GITHUB_STATE", f.state().toString());
         e.put("RUNNER_TEMP", dir.resolve("tmp").toString());
+        return e;
+    }
+
+    /** {@code base} with what earlier steps put on PATH in front of its PATH. */
+    Map<String, String> withPaths(Map<String, String> base) {
+        Map<String, String> e = new LinkedHashMap<>(base);
+        if (!paths.isEmpty()) {
+            String path = e.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+            e.put("PATH", String.join(":", paths) + ":" + path);
+        }
         return e;
     }
 
@@ -78,7 +87,8 @@ final class FileCommands implements BuiltinActions.JobEnv {
             if (!line.isBlank()) paths.add(0, line.strip());
         }
         Map<String, String> outputs = parse(Files.readString(f.output(), StandardCharsets.UTF_8), "GITHUB_OUTPUT");
-        return new Collected(outputs, Files.readString(f.summary(), StandardCharsets.UTF_8));
+        Map<String, String> state = parse(Files.readString(f.state(), StandardCharsets.UTF_8), "GITHUB_STATE");
+        return new Collected(outputs, Files.readString(f.summary(), StandardCharsets.UTF_8), state);
     }
 
     static Map<String, String> parse(String content, String file) throws IOException {

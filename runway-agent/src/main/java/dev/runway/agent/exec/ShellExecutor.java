@@ -110,41 +110,10 @@ public final class ShellExecutor implements Executor {
                 jobEnv = new java.util.HashMap<>(jobEnv);
                 jobEnv.put("GITHUB_EVENT_PATH", eventFile.toString());
             }
-            StepLoop.Result r = loop.run(spec.steps(), expressions, jobEnv, "", 0);
+            StepLoop.Result r = loop.runPosts(loop.run(spec.steps(), expressions, jobEnv, "", 0));
             results.addAll(r.steps());
             result = r.state();
             reason = r.reason();
-            for (StepLoop.Post post : loop.posts().reversed()) {
-                if (control.stopped() != null || (result != JobState.SUCCEEDED && !post.always())) continue;
-                String name = "Post " + post.name();
-                out.step(name);
-                out.line("\u25b6 " + name);
-                long start = System.nanoTime();
-                JobState state = JobState.SUCCEEDED;
-                String detail = null;
-                try {
-                    post.step().run(workspace, api, out);
-                } catch (IOException | RuntimeException e) {
-                    state = JobState.FAILED;
-                    detail = e.getMessage() == null ? e.toString() : e.getMessage();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    state = JobState.CANCELLED;
-                    detail = "agent interrupted";
-                }
-                out.flush();
-                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                results.add(new StepResult(name, state, null, ms));
-                if (state == JobState.SUCCEEDED) {
-                    out.line("\u2714 " + name + " (" + ms + " ms)");
-                } else {
-                    out.line("\u2718 " + name + ": " + detail);
-                    if (result == JobState.SUCCEEDED) {
-                        result = state;
-                        reason = "step '" + name + "': " + detail;
-                    }
-                }
-            }
             if (expressions != null && !spec.outputs().isEmpty()) {
                 Map<String, String> envContext = new java.util.LinkedHashMap<>(env);
                 envContext.putAll(files.addedEnv());
@@ -202,7 +171,6 @@ public final class ShellExecutor implements Executor {
             Output out,
             JobControl control,
             long jobDeadline) {
-        StepHost.Running proc = null;
         Path script = null;
         try {
             Path cwd = workingDirectory(workspace, step.workingDirectory());
@@ -230,16 +198,46 @@ public final class ShellExecutor implements Executor {
             Path home = host.home();
             if (home != null) penv.put("HOME", home.toString());
             penv.putAll(step.env());
-            proc = host.start(cmd, script, cwd, penv, out);
+            return runProcess(host, cmd, script, cwd, penv, step.timeoutSeconds(), out, control, jobDeadline);
+        } catch (IOException e) {
+            return new StepRun(JobState.FAILED, null, "cannot start step: " + e.getMessage());
+        } finally {
+            if (script != null) {
+                try {
+                    Files.deleteIfExists(script);
+                } catch (IOException ignored) {
+                    // removed with the step files at the end of the job
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code cmd} on {@code host} until it ends, the step's or the job's deadline passes, or the job is stopped.
+     * {@code visible} is a file or directory of the host the process must see (its script, an action's directory).
+     */
+    StepRun runProcess(
+            StepHost host,
+            List<String> cmd,
+            Path visible,
+            Path cwd,
+            Map<String, String> penv,
+            Integer timeoutSeconds,
+            Output out,
+            JobControl control,
+            long jobDeadline) {
+        StepHost.Running proc = null;
+        try {
+            proc = host.start(cmd, visible, cwd, penv, out);
             final StepHost.Running running = proc;
             AtomicReference<String> killedFor = new AtomicReference<>();
             control.onStop(() -> {
                 killedFor.compareAndSet(null, "stop");
                 running.kill();
             });
-            long stepDeadline = step.timeoutSeconds() == null
+            long stepDeadline = timeoutSeconds == null
                     ? Long.MAX_VALUE
-                    : System.nanoTime() + TimeUnit.SECONDS.toNanos(step.timeoutSeconds());
+                    : System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
             long deadline = Math.min(stepDeadline, jobDeadline);
             boolean exited =
                     running.waitFor(deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime());
@@ -256,8 +254,7 @@ public final class ShellExecutor implements Executor {
                 return new StepRun(code == 0 ? JobState.SUCCEEDED : JobState.FAILED, code, null);
             }
             return switch (why) {
-                case "step" ->
-                    new StepRun(JobState.TIMED_OUT, null, "step timed out after " + step.timeoutSeconds() + " s");
+                case "step" -> new StepRun(JobState.TIMED_OUT, null, "step timed out after " + timeoutSeconds + " s");
                 case "job" -> new StepRun(JobState.TIMED_OUT, null, "job timed out after the job timeout");
                 default -> {
                     JobControl.Stop s = control.stopped();
@@ -273,13 +270,6 @@ public final class ShellExecutor implements Executor {
             return new StepRun(JobState.CANCELLED, null, "agent interrupted");
         } finally {
             control.onStop(() -> {});
-            if (script != null) {
-                try {
-                    Files.deleteIfExists(script);
-                } catch (IOException ignored) {
-                    // removed with the step files at the end of the job
-                }
-            }
         }
     }
 

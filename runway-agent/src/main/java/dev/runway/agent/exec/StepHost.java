@@ -63,6 +63,14 @@ public interface StepHost extends AutoCloseable {
         return "bash";
     }
 
+    /**
+     * Whether steps see the runner's own programs (shell and sandbox executors): then a JavaScript action runs with
+     * the runner's Node.js; in a container it runs with the image's {@code node}.
+     */
+    default boolean hostPrograms() {
+        return true;
+    }
+
     /** The HOME a step gets; null keeps the one in its environment. */
     default Path home() {
         return null;

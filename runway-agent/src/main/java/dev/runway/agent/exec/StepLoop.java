@@ -29,8 +29,14 @@ final class StepLoop {
     /** Deepest nesting of composite actions (GitHub allows 10 too). */
     static final int MAX_DEPTH = 10;
 
-    /** A step to run after the job's steps (e.g. saving a cache). */
-    record Post(String name, BuiltinActions.NativeStep step, boolean always) {}
+    /** A step to run after the job's steps (saving a cache, an action's {@code post}), if {@code when} the job's result. */
+    record Post(String name, java.util.function.Predicate<JobState> when, PostRun run) {}
+
+    /** Runs a post step. */
+    @FunctionalInterface
+    interface PostRun {
+        ShellExecutor.StepRun run() throws IOException, InterruptedException;
+    }
 
     /** How a list of steps went. */
     record Result(JobState state, String reason, List<StepResult> steps) {}
@@ -46,6 +52,7 @@ final class StepLoop {
     private final FileCommands files;
     private final long jobDeadline;
     private final List<Post> posts = new ArrayList<>();
+    private final ActionSources sources;
     private int scripts;
 
     StepLoop(
@@ -60,6 +67,7 @@ final class StepLoop {
             long jobDeadline,
             ActionSources sources) {
         this.actions = new BuiltinActions(sources);
+        this.sources = sources == null ? ActionSources.NONE : sources;
         this.shell = shell;
         this.host = host;
         this.spec = spec;
@@ -71,8 +79,53 @@ final class StepLoop {
         this.jobDeadline = jobDeadline;
     }
 
-    List<Post> posts() {
-        return posts;
+    /**
+     * Runs the post steps, last registered first, each if its condition holds for the job's result so far; a failing
+     * one fails a job that had succeeded. Returns the job's result after them.
+     */
+    Result runPosts(Result job) {
+        JobState result = job.state();
+        String reason = job.reason();
+        List<StepResult> results = new ArrayList<>(job.steps());
+        for (Post post : posts.reversed()) {
+            if (control.stopped() != null || !post.when().test(result)) continue;
+            String name = post.name();
+            out.step(name);
+            out.line("\u25b6 " + name);
+            long start = System.nanoTime();
+            ShellExecutor.StepRun run;
+            try {
+                run = post.run().run();
+            } catch (IOException | RuntimeException e) {
+                run = new ShellExecutor.StepRun(
+                        JobState.FAILED, null, e.getMessage() == null ? e.toString() : e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                run = new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted");
+            }
+            out.flush();
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            results.add(new StepResult(name, run.state(), run.exitCode(), ms));
+            if (run.state() == JobState.SUCCEEDED) {
+                out.line("\u2714 " + name + " (" + ms + " ms)");
+            } else {
+                String detail = run.exitCode() != null ? "exited with " + run.exitCode() : run.detail();
+                out.line("\u2718 " + name + ": " + detail);
+                if (result == JobState.SUCCEEDED) {
+                    result = run.state();
+                    reason = "step '" + name + "': " + detail;
+                }
+            }
+        }
+        return new Result(result, reason, results);
+    }
+
+    /** A native step's post: runs in the runner. */
+    private Post nativePost(String name, BuiltinActions.NativeStep step, boolean always) {
+        return new Post("Post " + name, r -> always || r == JobState.SUCCEEDED, () -> {
+            step.run(workspace, api, out);
+            return new ShellExecutor.StepRun(JobState.SUCCEEDED, null, null);
+        });
     }
 
     Result run(List<StepSpec> steps, StepExpressions expressions, Map<String, String> env, String indent, int depth) {
@@ -122,7 +175,7 @@ final class StepLoop {
                         case BuiltinActions.Script s -> step = s.step();
                         case BuiltinActions.Native n -> {
                             nativeStep = n.step();
-                            if (n.post() != null) posts.add(new Post(name, n.post(), n.postAlways()));
+                            if (n.post() != null) posts.add(nativePost(name, n.post(), n.postAlways()));
                         }
                         case BuiltinActions.Action a -> {
                             remote = a.found();
@@ -141,7 +194,7 @@ final class StepLoop {
             } else if (problem != null) {
                 run = new ShellExecutor.StepRun(JobState.FAILED, null, problem);
             } else if (composite || remote != null) {
-                Composite c = composite(
+                Composite c = action(
                         step,
                         remote == null ? null : remote.dir(),
                         expressions,
@@ -149,7 +202,8 @@ final class StepLoop {
                         envContext,
                         status,
                         indent,
-                        depth);
+                        depth,
+                        name);
                 run = c.run();
                 stepOutputs = c.outputs();
             } else if (nativeStep != null) {
@@ -175,12 +229,7 @@ final class StepLoop {
                             out,
                             control,
                             jobDeadline);
-                    FileCommands.Collected collected = files.collect(stepFiles);
-                    stepOutputs = collected.outputs();
-                    if (!collected.summary().isBlank()) {
-                        out.line("[runway] summary of step '" + name + "':");
-                        out.line(collected.summary().stripTrailing());
-                    }
+                    stepOutputs = collect(stepFiles, name).outputs();
                 } catch (IOException e) {
                     run = new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage());
                 }
@@ -229,11 +278,26 @@ final class StepLoop {
 
     private record Composite(ShellExecutor.StepRun run, Map<String, String> outputs) {}
 
+    /** What a step left in its files and through the deprecated {@code ::set-output::}/{@code ::save-state::}. */
+    private FileCommands.Collected collect(FileCommands.StepFiles stepFiles, String name) throws IOException {
+        FileCommands.Collected c = files.collect(stepFiles);
+        if (!c.summary().isBlank()) {
+            out.line("[runway] summary of step '" + name + "':");
+            out.line(c.summary().stripTrailing());
+        }
+        Map<String, String> outputs = new LinkedHashMap<>(out.takeOutputs());
+        outputs.putAll(c.outputs());
+        Map<String, String> state = new LinkedHashMap<>(out.takeState());
+        state.putAll(c.state());
+        return new FileCommands.Collected(outputs, c.summary(), state);
+    }
+
     /**
-     * A composite action: a local one ({@code uses: ./path}, {@code remoteDir} null) or one from the action sources
-     * (in {@code remoteDir}); reads its action.yml and runs its steps with their own contexts, in the workspace.
+     * An action: a local one ({@code uses: ./path}, {@code remoteDir} null) or one from the action sources (in
+     * {@code remoteDir}); reads its action.yml, fills in its inputs and runs it as its kind says: composite steps in
+     * the workspace with their own contexts, a JavaScript action with Node.js.
      */
-    private Composite composite(
+    private Composite action(
             StepSpec step,
             Path remoteDir,
             StepExpressions parent,
@@ -241,7 +305,8 @@ final class StepLoop {
             Map<String, String> envContext,
             Expressions.Status status,
             String indent,
-            int depth) {
+            int depth,
+            String name) {
         String kind = remoteDir == null ? "local actions" : "actions";
         if (parent == null) return failed("uses: '" + step.uses() + "': " + kind + " run in workflow jobs only");
         if (depth >= MAX_DEPTH)
@@ -293,15 +358,154 @@ final class StepLoop {
                 out.line(indent + "Warning: unexpected input '" + k + "' for " + step.uses() + " (its inputs: "
                         + String.join(", ", def.inputs().keySet()) + ")");
         }
-        Map<String, String> innerEnv = new LinkedHashMap<>(env);
-        innerEnv.putAll(step.env());
-        innerEnv.put("GITHUB_ACTION_PATH", dir.toString());
-        StepExpressions child = parent.child(inputs, dir.toString());
-        Result r = run(steps(def), child, innerEnv, indent + "  ", depth + 1);
-        Map<String, String> envAfter = new LinkedHashMap<>(innerEnv);
-        envAfter.putAll(files.addedEnv());
-        Map<String, String> outputs = child.outputs(def.outputs(), envAfter, status(r.state()));
-        return new Composite(new ShellExecutor.StepRun(r.state(), null, r.reason()), outputs);
+        return switch (def.runs()) {
+            case ActionDefinition.Composite c -> {
+                Map<String, String> innerEnv = new LinkedHashMap<>(env);
+                innerEnv.putAll(step.env());
+                innerEnv.put("GITHUB_ACTION_PATH", dir.toString());
+                StepExpressions child = parent.child(inputs, dir.toString());
+                Result r = run(steps(def), child, innerEnv, indent + "  ", depth + 1);
+                Map<String, String> envAfter = new LinkedHashMap<>(innerEnv);
+                envAfter.putAll(files.addedEnv());
+                Map<String, String> outputs = child.outputs(def.outputs(), envAfter, status(r.state()));
+                yield new Composite(new ShellExecutor.StepRun(r.state(), null, r.reason()), outputs);
+            }
+            case ActionDefinition.Node js -> {
+                Map<String, String> values = new LinkedHashMap<>();
+                step.with().forEach(values::put); // GitHub passes undeclared inputs too
+                inputs.forEach((k, v) -> values.put(k, String.valueOf(v)));
+                yield javascript(step, dir, js, values, env, envContext, parent, status, indent, name);
+            }
+            case ActionDefinition.Docker d ->
+                failed("uses: '" + step.uses() + "': Docker actions (runs.using: docker) are not supported yet");
+        };
+    }
+
+    /**
+     * A JavaScript action: {@code pre} (if its {@code pre-if} holds), then {@code main}, each a Node.js process in the
+     * workspace with the inputs as {@code INPUT_<NAME>} and what earlier runs saved as {@code STATE_<name>}; its
+     * {@code post} is registered to run at the job's end if {@code post-if} (default {@code always()}) holds then.
+     */
+    private Composite javascript(
+            StepSpec step,
+            Path dir,
+            ActionDefinition.Node js,
+            Map<String, String> inputs,
+            Map<String, String> env,
+            Map<String, String> envContext,
+            StepExpressions parent,
+            Expressions.Status status,
+            String indent,
+            String name) {
+        String node;
+        if (host.hostPrograms()) {
+            Map<String, String> lookup = new LinkedHashMap<>(env);
+            lookup.putAll(files.addedEnv());
+            try {
+                NodeRuntime.Found found = NodeRuntime.find(sources.node(), js.major(), files.withPaths(lookup));
+                node = found.executable().toString();
+                out.line(indent + "[runway] " + js.using() + " action runs with Node.js " + found.version() + " ("
+                        + found.executable() + ")"
+                        + (found.major() < js.major() ? " (older than the action asks for)" : ""));
+            } catch (IllegalArgumentException e) {
+                return failed("uses: '" + step.uses() + "': " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Composite(
+                        new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted"), Map.of());
+            }
+        } else {
+            node = "node"; // the job container's
+        }
+        Map<String, String> state = new LinkedHashMap<>();
+        Map<String, String> actionEnv = actionEnvironment(step, dir, inputs);
+        if (js.pre() != null && Templates.condition(orAlways(js.preIf()), parent.scope(envContext, status))) {
+            JsRun pre = runJs(node, dir, js.pre(), env, actionEnv, state, step.timeoutSeconds(), name + " (pre)");
+            state.putAll(pre.collected().state());
+            if (pre.run().state() != JobState.SUCCEEDED) return new Composite(pre.run(), Map.of());
+        }
+        JsRun main = runJs(node, dir, js.main(), env, actionEnv, state, step.timeoutSeconds(), name);
+        state.putAll(main.collected().state());
+        if (js.post() != null) {
+            Map<String, String> postState = Map.copyOf(state);
+            String postIf = orAlways(js.postIf());
+            posts.add(new Post(
+                    "Post " + name,
+                    result -> {
+                        Map<String, String> e = new LinkedHashMap<>(envContext);
+                        e.putAll(files.addedEnv());
+                        return Templates.condition(postIf, parent.scope(e, status(result)));
+                    },
+                    () -> runJs(node, dir, js.post(), env, actionEnv, postState, null, "Post " + name)
+                            .run()));
+        }
+        if (main.run().exitCode() != null && main.run().exitCode() == 127 && !host.hostPrograms())
+            return new Composite(
+                    new ShellExecutor.StepRun(
+                            JobState.FAILED,
+                            null,
+                            "the job's container has no 'node' on its PATH: a JavaScript action in a container"
+                                    + " needs an image with Node.js"),
+                    main.collected().outputs());
+        return new Composite(main.run(), main.collected().outputs());
+    }
+
+    private record JsRun(ShellExecutor.StepRun run, FileCommands.Collected collected) {}
+
+    private JsRun runJs(
+            String node,
+            Path dir,
+            String script,
+            Map<String, String> env,
+            Map<String, String> actionEnv,
+            Map<String, String> state,
+            Integer timeoutSeconds,
+            String name) {
+        FileCommands.Collected none = new FileCommands.Collected(Map.of(), "", Map.of());
+        try {
+            FileCommands.StepFiles stepFiles = files.prepare(scripts++);
+            Map<String, String> penv = new LinkedHashMap<>(files.environment(env, stepFiles));
+            Path home = host.home();
+            if (home != null) penv.put("HOME", home.toString());
+            penv.putAll(actionEnv);
+            state.forEach((k, v) -> penv.put("STATE_" + k, v));
+            ShellExecutor.StepRun run = shell.runProcess(
+                    host,
+                    List.of(node, dir.resolve(script).toString()),
+                    dir,
+                    workspace,
+                    penv,
+                    timeoutSeconds,
+                    out,
+                    control,
+                    jobDeadline);
+            out.flush();
+            return new JsRun(run, collect(stepFiles, name));
+        } catch (IOException e) {
+            return new JsRun(new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage()), none);
+        }
+    }
+
+    /** What GitHub's runner gives an action's process besides the job's environment: its inputs and identity. */
+    static Map<String, String> actionEnvironment(StepSpec step, Path dir, Map<String, String> inputs) {
+        Map<String, String> e = new LinkedHashMap<>(step.env());
+        inputs.forEach((k, v) -> e.put(inputVariable(k), v));
+        e.put("GITHUB_ACTION_PATH", dir.toString());
+        if (step.uses() != null && !step.uses().startsWith("./")) {
+            ActionSources.Ref ref = ActionSources.parse(step.uses());
+            e.put("GITHUB_ACTION_REPOSITORY", ref.repository());
+            e.put("GITHUB_ACTION_REF", ref.ref());
+        }
+        return e;
+    }
+
+    /** {@code @actions/core}'s name for an input: {@code INPUT_} and the name upper-cased, spaces as {@code _}. */
+    static String inputVariable(String input) {
+        return "INPUT_" + input.replace(' ', '_').toUpperCase(java.util.Locale.ROOT);
+    }
+
+    private static String orAlways(String condition) {
+        return condition == null || condition.isBlank() ? "always()" : condition;
     }
 
     private static Composite failed(String message) {

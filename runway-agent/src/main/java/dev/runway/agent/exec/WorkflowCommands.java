@@ -34,6 +34,9 @@ public final class WorkflowCommands implements Executor.Output {
     private final SecretMasker masker = new SecretMasker();
     private final Set<String> tooShort = new HashSet<>();
     private final List<Annotation> annotations = new ArrayList<>();
+    private final Map<String, String> commandOutputs = new LinkedHashMap<>();
+    private final Map<String, String> commandState = new LinkedHashMap<>();
+    private final Set<String> deprecationShown = new HashSet<>();
     private String step;
     private String stopToken;
     /** The pending bytes continue a line whose beginning was already written: they are not a command. */
@@ -48,6 +51,22 @@ public final class WorkflowCommands implements Executor.Output {
         flush();
         step = name;
         stopToken = null;
+    }
+
+    /** What the current step set with {@code ::set-output::} since the last call; cleared. */
+    synchronized Map<String, String> takeOutputs() {
+        flush();
+        Map<String, String> m = new LinkedHashMap<>(commandOutputs);
+        commandOutputs.clear();
+        return m;
+    }
+
+    /** What the current step saved with {@code ::save-state::} since the last call; cleared. */
+    synchronized Map<String, String> takeState() {
+        flush();
+        Map<String, String> m = new LinkedHashMap<>(commandState);
+        commandState.clear();
+        return m;
     }
 
     synchronized List<Annotation> annotations() {
@@ -181,9 +200,21 @@ public final class WorkflowCommands implements Executor.Output {
             case "endgroup" -> {}
             case "debug" -> {}
             case "stop-commands" -> stopToken = message.isBlank() ? null : message;
-            case "set-output", "save-state", "set-env", "add-path" ->
+            case "set-output", "save-state" -> {
+                // deprecated but still honoured by GitHub, and used by actions built with an old @actions/core
+                String key = props.get("name");
+                if (key == null || key.isBlank()) {
+                    emitText("Warning: '" + name + "' needs a name (::" + name + " name=NAME::VALUE)");
+                } else {
+                    (name.equals("set-output") ? commandOutputs : commandState).put(key, message);
+                    if (deprecationShown.add(name))
+                        emitText("Warning: the `" + name + "` command is deprecated; use the "
+                                + (name.equals("set-output") ? "GITHUB_OUTPUT" : "GITHUB_STATE") + " file");
+                }
+            }
+            case "set-env", "add-path" ->
                 emitText("Warning: the '" + name + "' command is not supported (GitHub disabled it too); use the"
-                        + " GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV or GITHUB_PATH file");
+                        + " GITHUB_ENV or GITHUB_PATH file");
             default -> emit(raw);
         }
     }

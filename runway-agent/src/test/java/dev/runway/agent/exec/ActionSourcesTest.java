@@ -153,7 +153,7 @@ class ActionSourcesTest {
     }
 
     @Test
-    void nestedActionsScriptsBesideTheActionAndUnsupportedKinds() throws Exception {
+    void nestedActionsScriptsBesideTheActionAndABrokenActionYml() throws Exception {
         Path mirror = tmp.resolve("mirror");
         repo(mirror, "acme/hello", HELLO, "v1");
         Path outer = mirror.resolve("acme/outer.git");
@@ -178,7 +178,7 @@ class ActionSourcesTest {
                 name: js
                 runs:
                   using: node20
-                  main: index.js
+                  mian: index.js
                 """, "v1");
         Path work = Files.createDirectories(tmp.resolve("work"));
         Path workspace = Files.createDirectories(work.resolve("job-1"));
@@ -230,7 +230,7 @@ class ActionSourcesTest {
         }
         assertThat(text).contains("script says Hello, nested").contains("outer gave: Hello, nested");
         assertThat(outcome.result()).as(text).isEqualTo(JobState.FAILED);
-        assertThat(outcome.reason()).contains("acme/js@v1").contains("'node20'");
+        assertThat(outcome.reason()).contains("acme/js@v1").contains("Required property is missing: runs.main");
     }
 
     @Test

@@ -11,8 +11,9 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 
 /**
- * Reads an {@code action.yml} of a local action ({@code uses: ./path}), with the same diagnostics as workflows.
- * Runway runs composite actions; other kinds ({@code node20}, {@code docker}) are reported as not supported.
+ * Reads an action's {@code action.yml} (or {@code action.yaml}), with the same diagnostics as workflows: composite,
+ * JavaScript ({@code node12} to {@code node24}) and Docker actions; keys of {@code runs} that do not belong to the
+ * action's kind are errors.
  */
 public final class ActionParser {
     static final Set<String> TOP_KEYS =
@@ -94,19 +95,111 @@ public final class ActionParser {
                 false,
                 "runs");
         String using = Fields.string(runs.get("using"));
-        if (!"composite".equals(using)) {
-            s.error(
-                    runs.get("using") != null ? runs.get("using") : runsNode,
-                    "not supported by Runway: actions that run with '" + using
-                            + "' (Runway runs composite actions: runs.using: composite)");
+        Node usingNode = runs.get("using") != null ? runs.get("using") : runsNode;
+        if (using == null) {
+            s.error(usingNode, "Required property is missing: runs.using (composite, node20, node24 or docker)");
             return null;
         }
-        List<Step> steps = new StepReader(f).steps("action", runs.get("steps"));
-        for (Step st : steps) {
-            if (st.run() != null && st.shell() == null)
-                s.error(st.line(), 1, "a run step of a composite action needs 'shell' (e.g. shell: bash)");
+        ActionDefinition.Runs how;
+        if ("composite".equals(using)) {
+            onlyFor(runs, using, f, Set.of("using", "steps"));
+            List<Step> steps = new StepReader(f).steps("action", runs.get("steps"));
+            for (Step st : steps) {
+                if (st.run() != null && st.shell() == null)
+                    s.error(st.line(), 1, "a run step of a composite action needs 'shell' (e.g. shell: bash)");
+            }
+            how = new ActionDefinition.Composite(steps);
+        } else if (NODE.contains(using)) {
+            onlyFor(runs, using, f, Set.of("using", "main", "pre", "post", "pre-if", "post-if"));
+            String main = path(runs, "main", f);
+            if (runs.get("main") == null)
+                s.error(usingNode, "Required property is missing: runs.main (the script " + using + " runs)");
+            how = new ActionDefinition.Node(
+                    using,
+                    main,
+                    path(runs, "pre", f),
+                    condition(runs, "pre-if", s),
+                    path(runs, "post", f),
+                    condition(runs, "post-if", s));
+        } else if ("docker".equals(using)) {
+            onlyFor(
+                    runs,
+                    using,
+                    f,
+                    Set.of(
+                            "using",
+                            "image",
+                            "args",
+                            "env",
+                            "entrypoint",
+                            "pre-entrypoint",
+                            "post-entrypoint",
+                            "pre-if",
+                            "post-if"));
+            String image = f.scalar(runs.get("image"));
+            if (image == null || image.isBlank())
+                s.error(
+                        usingNode,
+                        "Required property is missing: runs.image (Dockerfile, a path to one, or docker://image)");
+            List<String> args = new java.util.ArrayList<>();
+            Node a = runs.get("args");
+            if (a != null && !(a instanceof org.snakeyaml.engine.v2.nodes.SequenceNode))
+                s.error(a, "runs.args must be a list of strings");
+            for (Node item : Yaml.items(a)) {
+                f.checkTemplate(item);
+                args.add(Fields.string(item) == null ? "" : f.scalar(item));
+            }
+            how = new ActionDefinition.Docker(
+                    image == null ? "" : image,
+                    List.copyOf(args),
+                    f.stringMap(runs.get("env")),
+                    f.scalar(runs.get("entrypoint")),
+                    f.scalar(runs.get("pre-entrypoint")),
+                    condition(runs, "pre-if", s),
+                    f.scalar(runs.get("post-entrypoint")),
+                    condition(runs, "post-if", s));
+        } else {
+            s.error(
+                    usingNode,
+                    "not supported by Runway: actions that run with '" + using
+                            + "' (Runway runs composite, node12, node16, node20, node24 and docker actions)");
+            return null;
         }
-        return new ActionDefinition(Fields.string(top.get("name")), inputs, outputs, using, steps);
+        return new ActionDefinition(Fields.string(top.get("name")), inputs, outputs, how);
+    }
+
+    /** The runtimes of JavaScript actions; node12 and node16 actions run on a newer Node, as GitHub's runner does. */
+    static final Set<String> NODE = Set.of("node12", "node16", "node20", "node24");
+
+    /** Keys of {@code runs} that belong to another kind of action are errors: they would be silently ignored. */
+    private static void onlyFor(Map<String, Node> runs, String using, Fields f, Set<String> allowed) {
+        for (Map.Entry<String, Node> e : runs.entrySet()) {
+            if (!allowed.contains(e.getKey()))
+                f.s.error(
+                        e.getValue(),
+                        "runs." + e.getKey() + " does not apply to actions that run with '" + using + "' (allowed: "
+                                + String.join(", ", allowed.stream().sorted().toList()) + ")");
+        }
+    }
+
+    /** A script path inside the action: relative, and never leaving the action's directory. */
+    private static String path(Map<String, Node> runs, String key, Fields f) {
+        Node n = runs.get(key);
+        String p = f.scalar(n);
+        if (p == null) return null;
+        java.nio.file.Path normal = java.nio.file.Path.of(p).normalize();
+        if (p.isBlank() || normal.isAbsolute() || normal.startsWith("..")) {
+            f.s.error(n, "runs." + key + " must be a path inside the action, not '" + p + "'");
+            return null;
+        }
+        return p;
+    }
+
+    private static String condition(Map<String, Node> runs, String key, Session s) {
+        Node n = runs.get(key);
+        String c = Fields.string(n);
+        if (c != null) ExpressionCheck.condition(n, c, s);
+        return c;
     }
 
     private ActionParser() {}
