@@ -34,6 +34,7 @@ class JavaScriptActionsTest {
     Path work;
 
     Path workspace;
+    java.util.Set<String> prefer = java.util.Set.of();
     final ByteArrayOutputStream log = new ByteArrayOutputStream();
     final Executor.Output out = (b, off, len) -> {
         synchronized (log) {
@@ -120,6 +121,27 @@ class JavaScriptActionsTest {
                 console.log('::save-state name=kept::for-post');
                 """);
         Files.writeString(old.resolve("post.js"), "console.log(`old post: ${process.env.STATE_kept}`);\n");
+
+        // a copy of a built-in action in the store, as `runway actions sync actions/setup-node@v4` leaves it
+        Path setupNode = Files.createDirectories(store.resolve("actions/setup-node/v4"));
+        Files.writeString(setupNode.resolve("action.yml"), """
+                name: Setup Node.js environment
+                inputs:
+                  node-version:
+                    description: version
+                outputs:
+                  node-version:
+                    description: the version
+                runs:
+                  using: node20
+                  main: dist/setup/index.js
+                """);
+        Files.createDirectories(setupNode.resolve("dist/setup"));
+        Files.writeString(setupNode.resolve("dist/setup/index.js"), """
+                const fs = require('fs');
+                fs.appendFileSync(process.env.GITHUB_OUTPUT, `node-version=v${process.env['INPUT_NODE-VERSION']}.0.0\\n`);
+                console.log('setup-node from the action store');
+                """);
     }
 
     @BeforeEach
@@ -139,7 +161,7 @@ class JavaScriptActionsTest {
         env.putAll(extraEnv);
         Map<String, Object> contexts = Map.of("github", Map.of("repository", "acme/app", "run_id", "1"));
         JobSpec spec = new JobSpec("t", List.of(), Map.of(), List.of(steps), 120, 1, contexts, null, null, null);
-        ActionSources sources = new ActionSources(store, List.of(), work.resolve(".actions"), node, java.util.Set.of());
+        ActionSources sources = new ActionSources(store, List.of(), work.resolve(".actions"), node, prefer);
         return new ShellExecutor(new ProcessHosts(new StepTracker(work), Sandbox.HOST), sources)
                 .run(spec, workspace, env, out, new JobControl());
     }
@@ -233,6 +255,29 @@ class JavaScriptActionsTest {
         Path notNode = work.resolve("not-node");
         assertThatThrownBy(() -> NodeRuntime.find(notNode, 20, Map.of()))
                 .hasMessageContaining("--node " + notNode + ") is not an executable file");
+    }
+
+    @Test
+    void aBuiltInActionComesFromTheSourcesOnlyWhenTheRunnerPrefersThem() {
+        StepSpec setup = uses("n", "actions/setup-node@v4", Map.of("node-version", "20"));
+        Executor.Outcome builtIn = run(null, Map.of(), setup);
+        assertThat(builtIn.result()).isEqualTo(JobState.FAILED);
+        assertThat(builtIn.reason()).contains("this runner has no tool cache"); // the native one ran
+        assertThat(log()).doesNotContain("setup-node from the action store");
+
+        log.reset();
+        prefer = java.util.Set.of("actions/setup-node");
+        Executor.Outcome fromStore = run(null, Map.of(), setup);
+        assertThat(fromStore.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log()).contains("actions/setup-node@v4 from " + store).contains("setup-node from the action store");
+        assertThat(fromStore.steps().get(0).outputs()).containsEntry("node-version", "v20.0.0");
+
+        log.reset();
+        prefer = java.util.Set.of(ActionSources.ALL);
+        Executor.Outcome cacheNotInStore = run(null, Map.of(), uses("c", "actions/cache/save@v4", Map.of()));
+        // not in the store: the built-in runs (and fails on its own terms), no error about the store
+        assertThat(cacheNotInStore.reason()).doesNotContain("not in ").doesNotContain("action sources");
+        assertThat(log()).doesNotContain("actions/cache/save@v4 from");
     }
 
     @Test
