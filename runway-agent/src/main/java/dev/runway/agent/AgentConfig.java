@@ -191,6 +191,14 @@ public record AgentConfig(
         return actions.sources(workDir == null ? null : workDir.resolve(".actions"));
     }
 
+    /** The directories actions are read from: the local store (if any) and the cache of fetched ones. */
+    public List<Path> actionDirs() {
+        List<Path> dirs = new java.util.ArrayList<>();
+        if (actions.dir() != null) dirs.add(actions.dir());
+        if (workDir != null) dirs.add(workDir.resolve(".actions"));
+        return dirs;
+    }
+
     /** The local store of actions, or null. */
     public Path actionsDir() {
         return actions.dir();

@@ -202,7 +202,8 @@ public final class RunwayAgent {
                         config.image(),
                         config.limits(),
                         key,
-                        config.network());
+                        config.network(),
+                        config.actionDirs());
             case "sandbox" ->
                 new ProcessHosts(
                         new StepTracker(config.workDir()),
@@ -210,7 +211,8 @@ public final class RunwayAgent {
                                 List.of(
                                         config.workDir(),
                                         config.credentialFile().getParent()),
-                                config.network()),
+                                config.network(),
+                                config.actionDirs()),
                         config.limits(),
                         key + "-",
                         true);

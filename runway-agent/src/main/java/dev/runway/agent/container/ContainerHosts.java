@@ -36,6 +36,7 @@ public final class ContainerHosts implements StepHost.Factory {
     private final JobLimits limits;
     private final String agentKey;
     private final boolean network;
+    private final List<Path> actionDirs;
     /** Whether an image (by id) has bash: the default shell of its steps. */
     private final Map<String, String> shells = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -51,6 +52,21 @@ public final class ContainerHosts implements StepHost.Factory {
     /** @param network false: job containers get no network at all, and jobs with services are refused */
     public ContainerHosts(
             ContainerEngine engine, String defaultImage, JobLimits limits, String agentKey, boolean network) {
+        this(engine, defaultImage, limits, agentKey, network, List.of());
+    }
+
+    /**
+     * @param actionDirs where the runner keeps actions (its local store, its cache of fetched ones): mounted
+     *     read-only into every job container at the same paths, so that an action's scripts and JavaScript run there
+     */
+    public ContainerHosts(
+            ContainerEngine engine,
+            String defaultImage,
+            JobLimits limits,
+            String agentKey,
+            boolean network,
+            List<Path> actionDirs) {
+        this.actionDirs = List.copyOf(actionDirs);
         this.network = network;
         this.engine = engine;
         this.defaultImage = defaultImage;
@@ -109,7 +125,7 @@ public final class ContainerHosts implements StepHost.Factory {
                     List.of(),
                     network && !job.noNetwork() ? "runway-" + key : "none",
                     List.of(),
-                    List.of(workspace + ":" + workspace, filesDir + ":" + filesDir),
+                    binds(workspace, filesDir),
                     jobLimits,
                     job.user()));
             host.containers.add(host.container);
@@ -135,6 +151,20 @@ public final class ContainerHosts implements StepHost.Factory {
         } finally {
             if (!ok) host.close();
         }
+    }
+
+    /** The job container's mounts: its workspace and step files, and the runner's actions read-only. */
+    private List<String> binds(Path workspace, Path filesDir) throws StepHost.JobSetupException {
+        List<String> binds = new ArrayList<>(List.of(workspace + ":" + workspace, filesDir + ":" + filesDir));
+        for (Path d : actionDirs) {
+            try {
+                java.nio.file.Files.createDirectories(d); // fetched actions land here during the job
+            } catch (java.io.IOException e) {
+                throw new StepHost.JobSetupException("cannot create the runner's actions directory " + d + ": " + e);
+            }
+            binds.add(d + ":" + d + ":ro");
+        }
+        return binds;
     }
 
     private void startService(
@@ -259,6 +289,11 @@ public final class ContainerHosts implements StepHost.Factory {
         @Override
         public String defaultShell() {
             return shell;
+        }
+
+        @Override
+        public boolean hostPrograms() {
+            return false;
         }
 
         @Override

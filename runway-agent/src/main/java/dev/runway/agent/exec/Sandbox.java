@@ -28,6 +28,14 @@ public interface Sandbox {
 
     /** @param hidden directories the job must not see (the agent's work dir, the credential's directory) */
     static Sandbox bubblewrap(List<Path> hidden, boolean network) {
+        return bubblewrap(hidden, network, List.of());
+    }
+
+    /**
+     * @param readOnly directories inside the hidden ones that steps may read (the runner's actions: an action's
+     *     scripts run in the sandbox)
+     */
+    static Sandbox bubblewrap(List<Path> hidden, boolean network, List<Path> readOnly) {
         return new Sandbox() {
             @Override
             public List<String> wrap(List<String> inner, Path workspace, Path filesDir, Path script, Path cwd)
@@ -46,6 +54,9 @@ public interface Sandbox {
                             cmd.add("--tmpfs");
                             cmd.add(d.toString());
                         });
+                for (Path p : readOnly) {
+                    if (Files.isDirectory(p)) cmd.addAll(List.of("--ro-bind", p.toString(), p.toString()));
+                }
                 for (Path p : List.of(workspace, filesDir)) {
                     cmd.addAll(List.of("--bind", p.toString(), p.toString()));
                 }

@@ -101,6 +101,57 @@ class ContainerExecutorTest {
     }
 
     @Test
+    void actionsFromTheRunnersStoreRunInTheJobContainer() throws Exception {
+        Path store = data.resolve("actions");
+        Path composite = Files.createDirectories(store.resolve("acme/script/v1"));
+        Files.writeString(composite.resolve("action.yml"), """
+                name: script
+                runs:
+                  using: composite
+                  steps:
+                    - shell: sh
+                      run: sh "$GITHUB_ACTION_PATH/say.sh"
+                """);
+        Files.writeString(
+                composite.resolve("say.sh"), "echo \"script beside the action ran in $(pwd) on $(uname -n)\"\n");
+        Path js = Files.createDirectories(store.resolve("acme/js/v1"));
+        Files.writeString(js.resolve("action.yml"), "name: js\nruns:\n  using: node20\n  main: index.js\n");
+        Files.writeString(js.resolve("index.js"), "console.log('js');\n");
+        executor = new ShellExecutor(
+                new ContainerHosts(engine, TestEngine.IMAGE, JobLimits.NONE, agentKey, true, List.of(store)),
+                new dev.runway.agent.exec.ActionSources(store, List.of(), work.resolve(".actions")));
+        Map<String, String> env = new HashMap<>(Map.of("GITHUB_WORKSPACE", workspace.toString()));
+        JobSpec spec = new JobSpec(
+                "t",
+                List.of(),
+                Map.of(),
+                List.of(
+                        new StepSpec(
+                                null, null, Map.of(), null, null, null, null, null, "acme/script@v1", Map.of(), null),
+                        new StepSpec(null, null, Map.of(), null, null, null, null, null, "acme/js@v1", Map.of(), null)),
+                60,
+                1,
+                Map.of(),
+                Map.of(),
+                null,
+                Map.of());
+        Executor.Outcome o = executor.run(
+                spec,
+                workspace,
+                env,
+                (b, off, len) -> {
+                    synchronized (log) {
+                        log.write(b, off, len);
+                    }
+                },
+                new JobControl());
+        assertThat(log()).contains("script beside the action ran in " + workspace);
+        // the test image has no Node.js: the JavaScript action says what it needs
+        assertThat(o.result()).isEqualTo(JobState.FAILED);
+        assertThat(o.reason()).as(log()).contains("the job's container has no 'node' on its PATH");
+    }
+
+    @Test
     void stepsRunInTheJobContainerWithOnlyTheWorkspaceFromTheHost() {
         Executor.Outcome o = run(
                 new JobControl(),

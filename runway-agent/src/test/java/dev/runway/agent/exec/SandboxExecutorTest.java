@@ -68,6 +68,60 @@ class SandboxExecutorTest {
     }
 
     @Test
+    void actionsInTheRunnersHiddenDataDirectoryRunInTheSandbox() throws Exception {
+        Path store = data.resolve("actions");
+        Path composite = Files.createDirectories(store.resolve("acme/script/v1"));
+        Files.writeString(composite.resolve("action.yml"), """
+                name: script
+                runs:
+                  using: composite
+                  steps:
+                    - shell: bash
+                      run: bash "$GITHUB_ACTION_PATH/say.sh"
+                """);
+        Files.writeString(composite.resolve("say.sh"), "echo \"script beside the action ran in $(pwd)\"\n");
+        Path js = Files.createDirectories(store.resolve("acme/js/v1"));
+        Files.writeString(js.resolve("action.yml"), "name: js\nruns:\n  using: node20\n  main: index.js\n");
+        Files.writeString(js.resolve("index.js"), """
+                const fs = require('fs');
+                let secret = 'hidden';
+                try { secret = fs.readFileSync('%s', 'utf8'); } catch (e) {}
+                console.log(`js action ran; credential ${secret === 'hidden' ? 'hidden' : 'READ'}`);
+                """.formatted(credential));
+        executor = new ShellExecutor(
+                new ProcessHosts(new StepTracker(work), Sandbox.bubblewrap(List.of(work, data), false, List.of(store))),
+                new ActionSources(store, List.of(), work.resolve(".actions")));
+        List<StepSpec> steps = List.of(
+                new StepSpec(null, null, Map.of(), null, null, null, null, null, "acme/script@v1", Map.of(), null),
+                new StepSpec(null, null, Map.of(), null, null, null, null, null, "acme/js@v1", Map.of(), null));
+        boolean node = dev.runway.agent.NpmPackages.onPath("node");
+        Executor.Outcome o = executor.run(
+                new JobSpec(
+                        "t",
+                        List.of(),
+                        Map.of(),
+                        node ? steps : steps.subList(0, 1),
+                        60,
+                        1,
+                        Map.of(),
+                        null,
+                        null,
+                        null),
+                workspace,
+                new HashMap<>(Map.of("PATH", System.getenv("PATH"))),
+                (b, off, len) -> {
+                    synchronized (log) {
+                        log.write(b, off, len);
+                    }
+                },
+                new JobControl());
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log()).contains("script beside the action ran in " + workspace);
+        if (node) assertThat(log()).contains("js action ran; credential hidden");
+        dev.runway.agent.Needs.needs(node, "Node.js on PATH for the JavaScript action in the sandbox");
+    }
+
+    @Test
     void aJobSeesOnlyItsOwnWorkspace() {
         Executor.Outcome o = run(
                 new JobControl(),
