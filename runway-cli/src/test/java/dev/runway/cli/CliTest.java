@@ -113,6 +113,33 @@ class CliTest {
     }
 
     @Test
+    void nodeAndPreferredSourcesAreCheckedAtStart() throws Exception {
+        Path node = java.nio.file.Files.createFile(dir.resolve("node"));
+        assertThatThrownBy(() ->
+                        parseAgent(Map.of(), "agent", "--node", node.toString()).toConfig())
+                .hasMessageContaining("--node: " + node + " is not an executable file");
+        node.toFile().setExecutable(true);
+        var ok = parseAgent(
+                        Map.of("RUNWAY_ACTIONS_PREFER_SOURCES", "actions/setup-node, actions/setup-python"),
+                        "agent",
+                        "--node",
+                        node.toString())
+                .toConfig();
+        assertThat(ok.actions().node()).isEqualTo(node.toAbsolutePath());
+        assertThat(ok.actions().preferSources())
+                .containsExactlyInAnyOrder("actions/setup-node", "actions/setup-python");
+        assertThatThrownBy(() -> parseAgent(Map.of(), "agent", "--actions-prefer-sources", "acme/thing")
+                        .toConfig())
+                .hasMessageContaining("--actions-prefer-sources: 'acme/thing' is not a built-in action (use all, or"
+                        + " one of actions/cache");
+        assertThat(parseAgent(Map.of(), "agent", "--actions-prefer-sources", "all")
+                        .toConfig()
+                        .actions()
+                        .preferSources())
+                .containsExactly("all");
+    }
+
+    @Test
     void flagsBeatEnvironmentWhichBeatsTheConfigFileWhichBeatsDefaults() throws Exception {
         Path cfg = dir.resolve("runway.yaml");
         Files.writeString(cfg, "port: 9001\nlease-timeout: 45s\nmax-attempts: 5\nhost: 0.0.0.0\n");
