@@ -63,6 +63,7 @@ public final class ShellExecutor implements Executor {
             JobApi api,
             Map<String, String> secrets) {
         WorkflowCommands out = new WorkflowCommands(log);
+        out.workspace(workspace);
         secrets.values().forEach(out::mask);
         long jobDeadline = spec.timeoutSeconds() == null
                 ? Long.MAX_VALUE

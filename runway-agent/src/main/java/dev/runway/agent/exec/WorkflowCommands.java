@@ -28,6 +28,12 @@ public final class WorkflowCommands implements Executor.Output {
     static final int MAX_LINE = 64 * 1024;
 
     private static final Pattern COMMAND = Pattern.compile("^\\s*::([A-Za-z-]+)(?: ([^:]*))?::(.*)$");
+    /** The older form GitHub's runner still reads: {@code ##[name key=value;key=value]message}. */
+    private static final Pattern LEGACY = Pattern.compile("^\\s*##\\[([A-Za-z-]+)(?: ([^\\]]*))?\\](.*)$");
+
+    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*[A-Za-z]");
+    /** Problem matchers stop adding annotations after this many in a job (the control plane keeps 100). */
+    static final int MAX_MATCHED = 100;
 
     private final Executor.Output log;
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
@@ -37,6 +43,9 @@ public final class WorkflowCommands implements Executor.Output {
     private final Map<String, String> commandOutputs = new LinkedHashMap<>();
     private final Map<String, String> commandState = new LinkedHashMap<>();
     private final Set<String> deprecationShown = new HashSet<>();
+    private final ProblemMatchers matchers = new ProblemMatchers();
+    private int matched;
+    private java.nio.file.Path workspace;
     private String step;
     private String stopToken;
     /** The pending bytes continue a line whose beginning was already written: they are not a command. */
@@ -44,6 +53,11 @@ public final class WorkflowCommands implements Executor.Output {
 
     public WorkflowCommands(Executor.Output log) {
         this.log = log;
+    }
+
+    /** Where relative {@code add-matcher} paths start, and what matched file paths are made relative to. */
+    synchronized void workspace(java.nio.file.Path dir) {
+        workspace = dir;
     }
 
     /** Names the step whose output follows (for annotations). */
@@ -162,17 +176,24 @@ public final class WorkflowCommands implements Executor.Output {
         continuation = false;
         if (rest || len < 4 || !startsCommand(b, off, len)) {
             emit(b, off, len);
+            if (!rest && !matchers.isEmpty()) problems(b, off, len);
             return;
         }
         byte[] raw = Arrays.copyOfRange(b, off, off + len);
         String text = new String(raw, StandardCharsets.UTF_8).replaceAll("\\r?\\n$", "");
         Matcher m = COMMAND.matcher(text);
+        boolean legacy = false;
         if (!m.matches()) {
-            emit(raw);
-            return;
+            m = LEGACY.matcher(text);
+            legacy = true;
+            if (!m.matches()) {
+                emit(raw);
+                if (!matchers.isEmpty()) problems(b, off, len);
+                return;
+            }
         }
         String name = m.group(1);
-        Map<String, String> props = properties(m.group(2));
+        Map<String, String> props = properties(m.group(2), legacy ? ";" : ",");
         String message = unescape(m.group(3), false);
         if (stopToken != null) {
             if (name.equals(stopToken)) stopToken = null;
@@ -212,6 +233,12 @@ public final class WorkflowCommands implements Executor.Output {
                                 + (name.equals("set-output") ? "GITHUB_OUTPUT" : "GITHUB_STATE") + " file");
                 }
             }
+            case "add-matcher" -> addMatcher(message.strip());
+            case "remove-matcher" -> {
+                String owner = props.get("owner");
+                if (owner == null || !matchers.remove(owner))
+                    emitText("Warning: remove-matcher: no problem matcher with owner '" + owner + "'");
+            }
             case "set-env", "add-path" ->
                 emitText("Warning: the '" + name + "' command is not supported (GitHub disabled it too); use the"
                         + " GITHUB_ENV or GITHUB_PATH file");
@@ -223,7 +250,41 @@ public final class WorkflowCommands implements Executor.Output {
         int i = off;
         int end = off + len;
         while (i < end && (b[i] == ' ' || b[i] == '\t')) i++;
-        return i + 1 < end && b[i] == ':' && b[i + 1] == ':';
+        return i + 1 < end && ((b[i] == ':' && b[i + 1] == ':') || (b[i] == '#' && b[i + 1] == '#'));
+    }
+
+    private void addMatcher(String file) {
+        if (file.isEmpty()) {
+            emitText("Warning: add-matcher needs the path of a problem matcher file");
+            return;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(file);
+        if (!p.isAbsolute() && workspace != null) p = workspace.resolve(p);
+        try {
+            matchers.add(p);
+        } catch (java.io.IOException | RuntimeException e) {
+            emitText("Warning: add-matcher " + file + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+        }
+    }
+
+    /** Runs the problem matchers over a line of output; what they find becomes annotations. */
+    private void problems(byte[] b, int off, int len) {
+        String line =
+                ANSI.matcher(new String(b, off, len, StandardCharsets.UTF_8)).replaceAll("");
+        line = line.replaceAll("\\r?\\n$", "");
+        for (ProblemMatchers.Problem p : matchers.match(line)) {
+            if (matched >= MAX_MATCHED) return;
+            matched++;
+            String file = p.file();
+            if (file != null && workspace != null) {
+                java.nio.file.Path f = java.nio.file.Path.of(file);
+                if (f.isAbsolute() && f.normalize().startsWith(workspace))
+                    file = workspace.relativize(f.normalize()).toString();
+            }
+            String message = p.code() == null ? p.message() : p.message() + " (" + p.code() + ")";
+            annotations.add(new Annotation(p.severity(), masked(message), step, null, file, p.line(), p.column()));
+        }
     }
 
     private void emitText(String s) {
@@ -245,10 +306,10 @@ public final class WorkflowCommands implements Executor.Output {
         return masker.mask(s);
     }
 
-    private static Map<String, String> properties(String s) {
+    private static Map<String, String> properties(String s, String separator) {
         Map<String, String> out = new LinkedHashMap<>();
         if (s == null || s.isBlank()) return out;
-        for (String kv : s.split(",")) {
+        for (String kv : s.split(separator)) {
             int eq = kv.indexOf('=');
             if (eq > 0) out.put(kv.substring(0, eq).strip(), unescape(kv.substring(eq + 1), true));
         }

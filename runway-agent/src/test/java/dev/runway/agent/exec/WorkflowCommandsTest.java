@@ -38,6 +38,88 @@ class WorkflowCommandsTest {
         assertThat(log()).doesNotContain("::error");
     }
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
+    static final String TSC = """
+            {"problemMatcher": [{"owner": "tsc", "pattern": [{
+              "regexp": "^([^\\\\s].*)[\\\\(:](\\\\d+)[,:](\\\\d+)(?:\\\\):\\\\s+|\\\\s+-\\\\s+)(error|warning|info)\\\\s+TS(\\\\d+)\\\\s*:\\\\s*(.*)$",
+              "file": 1, "line": 2, "column": 3, "severity": 4, "code": 5, "message": 6}]}]}
+            """;
+
+    static final String STYLISH = """
+            {"problemMatcher": [{"owner": "stylish", "pattern": [
+              {"regexp": "^([^\\\\s].*)$", "file": 1},
+              {"regexp": "^\\\\s+(\\\\d+):(\\\\d+)\\\\s+(error|warning|info)\\\\s+(.*)\\\\s\\\\s+(.*)$",
+               "line": 1, "column": 2, "severity": 3, "message": 4, "code": 5, "loop": true}]}]}
+            """;
+
+    @Test
+    void problemMatchersTurnCompilerOutputIntoAnnotations() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("tsc.json"), TSC);
+        java.nio.file.Files.createDirectories(dir.resolve(".github"));
+        java.nio.file.Files.writeString(dir.resolve(".github/stylish.json"), STYLISH);
+        commands.workspace(dir);
+        commands.step("build");
+        write("src/early.ts(1,1): error TS1000: before the matcher, not matched\n");
+        write("::add-matcher::" + dir.resolve("tsc.json") + "\n");
+        write("src/app.ts(3,7): error TS2322: Type 'string' is not assignable\n");
+        write("\u001B[31m" + dir.resolve("src/b.ts") + ":10:2 - warning TS6133: 'x' is unused\u001B[0m\n");
+        write("##[add-matcher].github/stylish.json\n"); // the older form, a path relative to the workspace
+        write("/w/src/index.js\n  1:10  error  'a' is defined but never used  no-unused-vars\n");
+        write("  2:1   warning  Unexpected console statement  no-console\n\n");
+        write("  3:1   error  after a blank line: no file, not matched  rule\n");
+        write("::remove-matcher owner=tsc::\n");
+        write("src/late.ts(1,1): error TS1000: after remove-matcher, not matched\n");
+        commands.flush();
+        assertThat(commands.annotations())
+                .containsExactly(
+                        new Annotation(
+                                "error", "Type 'string' is not assignable (2322)", "build", null, "src/app.ts", 3, 7),
+                        new Annotation("warning", "'x' is unused (6133)", "build", null, "src/b.ts", 10, 2),
+                        new Annotation(
+                                "error",
+                                "'a' is defined but never used (no-unused-vars)",
+                                "build",
+                                null,
+                                "/w/src/index.js",
+                                1,
+                                10),
+                        new Annotation(
+                                "warning",
+                                "Unexpected console statement (no-console)",
+                                "build",
+                                null,
+                                "/w/src/index.js",
+                                2,
+                                1));
+        // the output itself is unchanged, the commands are not in it
+        assertThat(log()).contains("src/app.ts(3,7): error TS2322").doesNotContain("add-matcher");
+    }
+
+    @Test
+    void aBrokenMatcherFileIsAWarningAndMatchedMessagesAreMasked() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("bad.json"), "{\"problemMatcher\": [{\"owner\": \"x\"}]}");
+        java.nio.file.Files.writeString(dir.resolve("broken.json"), "{not json");
+        java.nio.file.Files.writeString(
+                dir.resolve("any.json"),
+                "{\"problemMatcher\":[{\"owner\":\"any\",\"severity\":\"warning\",\"pattern\":[{\"regexp\":"
+                        + "\"^FAIL: (.*)$\",\"message\":1}]}]}");
+        commands.workspace(dir);
+        write("::add-matcher::bad.json\n::add-matcher::broken.json\n::add-matcher::missing.json\n");
+        write("::add-matcher::any.json\n::add-mask::s3cr3t-token\nFAIL: login with s3cr3t-token refused\n");
+        write("::remove-matcher owner=nobody::\n");
+        commands.flush();
+        assertThat(log())
+                .contains("Warning: add-matcher bad.json: problem matcher 'x' needs a 'pattern' list")
+                .contains("Warning: add-matcher broken.json: not a problem matcher file (invalid JSON)")
+                .contains("Warning: add-matcher missing.json: no such file")
+                .contains("Warning: remove-matcher: no problem matcher with owner 'nobody'")
+                .doesNotContain("s3cr3t-token");
+        assertThat(commands.annotations())
+                .containsExactly(new Annotation("warning", "login with *** refused", null, null, null, null, null));
+    }
+
     @Test
     void masksApplyToLaterOutputSplitAcrossWrites() {
         write("::add-mask::hunter2\nthe password is hun");
