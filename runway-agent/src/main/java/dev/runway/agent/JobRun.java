@@ -207,6 +207,12 @@ final class JobRun {
         env.put("GITHUB_JOB", get.apply("job"));
         env.put("GITHUB_ACTOR", get.apply("actor"));
         env.put("GITHUB_SERVER_URL", get.apply("server_url"));
+        env.put("GITHUB_API_URL", get.apply("api_url"));
+        env.put("GITHUB_GRAPHQL_URL", get.apply("graphql_url"));
+        env.put(
+                "GITHUB_TRIGGERING_ACTOR",
+                github.get("triggering_actor") == null ? get.apply("actor") : get.apply("triggering_actor"));
+        env.put("GITHUB_RETENTION_DAYS", get.apply("retention_days"));
         env.put("GITHUB_HEAD_REF", get.apply("head_ref"));
         env.put("GITHUB_BASE_REF", get.apply("base_ref"));
         env.put("RUNNER_OS", "Linux");

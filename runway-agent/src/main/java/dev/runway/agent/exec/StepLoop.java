@@ -225,7 +225,7 @@ final class StepLoop {
                             scripts++,
                             step,
                             workspace,
-                            files.environment(env, stepFiles),
+                            files.environment(withActionId(env, step), stepFiles),
                             out,
                             control,
                             jobDeadline);
@@ -419,6 +419,7 @@ final class StepLoop {
         }
         Map<String, String> state = new LinkedHashMap<>();
         Map<String, String> actionEnv = actionEnvironment(step, dir, inputs);
+        actionEnv.put("GITHUB_ACTION", actionId(step));
         if (js.pre() != null && Templates.condition(orAlways(js.preIf()), parent.scope(envContext, status))) {
             JsRun pre = runJs(node, dir, js.pre(), env, actionEnv, state, step.timeoutSeconds(), name + " (pre)");
             state.putAll(pre.collected().state());
@@ -484,6 +485,31 @@ final class StepLoop {
         } catch (IOException e) {
             return new JsRun(new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage()), none);
         }
+    }
+
+    private final Map<String, Integer> actionIds = new java.util.HashMap<>();
+
+    private Map<String, String> withActionId(Map<String, String> env, StepSpec step) {
+        Map<String, String> e = new LinkedHashMap<>(env);
+        e.put("GITHUB_ACTION", actionId(step));
+        return e;
+    }
+
+    /**
+     * {@code GITHUB_ACTION} as GitHub's runner sets it: the step's id, else {@code __run} for scripts and {@code
+     * __owner_repo} for actions, with {@code _2}, {@code _3}... on repeats within the job.
+     */
+    private String actionId(StepSpec step) {
+        if (step.id() != null && !step.id().isBlank()) return step.id();
+        String base = step.uses() == null
+                ? "__run"
+                : "__"
+                        + step.uses()
+                                .replaceFirst("@.*$", "")
+                                .replaceAll("[^A-Za-z0-9]", "_")
+                                .replaceAll("^_+", "");
+        int n = actionIds.merge(base, 1, Integer::sum);
+        return n == 1 ? base : base + "_" + n;
     }
 
     /** What GitHub's runner gives an action's process besides the job's environment: its inputs and identity. */

@@ -79,7 +79,7 @@ class JavaScriptActionsTest {
                 console.log(`${core.getInput('greeting')}, ${who}! token=${token}`);
                 console.log(`main: pre saved ${core.getState('pre-time')}`);
                 console.log(`main: action ${process.env.GITHUB_ACTION_REPOSITORY}@${process.env.GITHUB_ACTION_REF}`
-                    + ` in ${process.cwd()}`);
+                    + ` in ${process.cwd()} as ${process.env.GITHUB_ACTION}`);
                 core.setOutput('message', `greeted ${who}`);
                 core.saveState('main-said', `greeted ${who}`);
                 core.exportVariable('GREETED', who);
@@ -182,7 +182,8 @@ class JavaScriptActionsTest {
                 uses("hi", "acme/greet@v1", Map.of("who to greet", "Mona", "token", "tok-3f9a1c77e2")),
                 script(
                         "later",
-                        "echo \"later: ${{ steps.hi.outputs.message }} GREETED=$GREETED PATH=$PATH\"\n"
+                        "echo \"later step is $GITHUB_ACTION\"\n"
+                                + "echo \"later: ${{ steps.hi.outputs.message }} GREETED=$GREETED PATH=$PATH\"\n"
                                 + "echo \"the token again: tok-3f9a1c77e2\""));
         String text = log();
         assertThat(o.result()).as(text).isEqualTo(JobState.SUCCEEDED);
@@ -190,7 +191,8 @@ class JavaScriptActionsTest {
                 .contains("pre: started")
                 .contains("Hello from acme/app, Mona! token=***")
                 .contains("main: pre saved pre-was-here")
-                .contains("main: action acme/greet@v1 in " + workspace)
+                .contains("main: action acme/greet@v1 in " + workspace + " as hi")
+                .contains("later step is __run")
                 .contains("later: greeted Mona GREETED=Mona PATH=/opt/greet/bin:")
                 .contains("the token again: ***")
                 .contains("post: greeted Mona after pre-was-here")
