@@ -107,11 +107,12 @@ public final class ContainerHosts implements StepHost.Factory {
                     env(job.env()),
                     IDLE,
                     List.of(),
-                    network && !job.noNetwork() ? "runway-" + key : "none",
+                    host.networkMode = network && !job.noNetwork() ? "runway-" + key : "none",
                     List.of(),
                     List.of(workspace + ":" + workspace, filesDir + ":" + filesDir),
                     jobLimits,
-                    job.user()));
+                    job.user(),
+                    null));
             host.containers.add(host.container);
             host.user = job.user();
             host.imageEnv = imageEnv(image, job.env());
@@ -162,7 +163,8 @@ public final class ContainerHosts implements StepHost.Factory {
                 List.of(name),
                 List.of(),
                 limits.capping(s.limits()),
-                s.user()));
+                s.user(),
+                null));
         host.containers.add(id);
         ContainerSpec.HealthCheck check = s.health() != null ? s.health() : imageHealthCheck(image);
         if (check == null) {
@@ -245,6 +247,7 @@ public final class ContainerHosts implements StepHost.Factory {
         final Map<String, String> labels;
         final List<String> containers = new ArrayList<>();
         String network;
+        String networkMode;
         String container;
         String user;
         String shell = "sh";
@@ -259,6 +262,11 @@ public final class ContainerHosts implements StepHost.Factory {
         @Override
         public String defaultShell() {
             return shell;
+        }
+
+        @Override
+        public String containerNetwork() {
+            return networkMode;
         }
 
         @Override
