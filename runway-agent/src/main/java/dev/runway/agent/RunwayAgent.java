@@ -5,6 +5,8 @@ import dev.runway.agent.client.ServerClient;
 import dev.runway.agent.client.ServerException;
 import dev.runway.agent.container.ContainerEngine;
 import dev.runway.agent.container.ContainerHosts;
+import dev.runway.agent.container.EngineActionContainers;
+import dev.runway.agent.exec.ActionContainers;
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.ProcessHosts;
 import dev.runway.agent.exec.Sandbox;
@@ -195,15 +197,15 @@ public final class RunwayAgent {
 
     private Executor executor() {
         String key = config.agentKey();
+        // Docker actions run on the engine under every executor; connected at the first one outside containers
+        ContainerEngine engine =
+                config.executor().equals("container") ? ContainerEngine.connect(config.engine()) : null;
+        ActionContainers containers = engine != null
+                ? new EngineActionContainers(engine, config.limits(), key)
+                : new EngineActionContainers(config.engine(), config.limits(), key);
         StepHost.Factory hosts = switch (config.executor()) {
             case "container" ->
-                new ContainerHosts(
-                        ContainerEngine.connect(config.engine()),
-                        config.image(),
-                        config.limits(),
-                        key,
-                        config.network(),
-                        config.actionDirs());
+                new ContainerHosts(engine, config.image(), config.limits(), key, config.network(), config.actionDirs());
             case "sandbox" ->
                 new ProcessHosts(
                         new StepTracker(config.workDir()),
@@ -219,7 +221,7 @@ public final class RunwayAgent {
             default ->
                 new ProcessHosts(new StepTracker(config.workDir()), Sandbox.HOST, config.limits(), key + "-", true);
         };
-        return new ShellExecutor(hosts, config.actionSources());
+        return new ShellExecutor(hosts, config.actionSources(), containers);
     }
 
     private void slotLoop(Executor executor, Map<String, String> baseEnv) {

@@ -89,7 +89,8 @@ final class AgentCommand implements Callable<Integer> {
 
     @Option(
             names = "--engine",
-            description = "With --executor container: the engine's API, e.g. unix:///run/podman/podman.sock"
+            description = "The container engine's API for --executor container and for Docker actions under every"
+                    + " executor, e.g. unix:///run/podman/podman.sock"
                     + " (default: DOCKER_HOST, then /var/run/docker.sock, then /run/podman/podman.sock).")
     String engine;
 
@@ -221,8 +222,6 @@ final class AgentCommand implements Callable<Integer> {
         if (noNetwork && executor.equals("shell"))
             throw new CliException("--no-network needs --executor sandbox or container (the shell executor cannot"
                     + " take the network away)");
-        if (engine != null && !executor.equals("container"))
-            throw new CliException("--engine is for --executor container");
         JobLimits limits;
         long minFree;
         try {

@@ -8,6 +8,7 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
@@ -190,6 +191,18 @@ public final class ContainerEngine implements Closeable {
         }
     }
 
+    /** Removes an image (a no-op when it is gone already). */
+    public void removeImage(String image) {
+        try {
+            client.removeImageCmd(image).withForce(true).exec();
+        } catch (NotFoundException e) {
+            // gone already
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(ContainerEngine.class)
+                    .warn("cannot remove image {}: {}", image, message(e));
+        }
+    }
+
     public String createNetwork(String name, Map<String, String> labels) throws EngineException {
         try {
             return client.createNetworkCmd()
@@ -215,7 +228,8 @@ public final class ContainerEngine implements Closeable {
             List<String> aliases,
             List<String> binds,
             JobLimits limits,
-            String user) {}
+            String user,
+            String workdir) {}
 
     /** Creates and starts a container; returns its id. */
     public String start(ContainerRequest r) throws EngineException {
@@ -239,6 +253,7 @@ public final class ContainerEngine implements Closeable {
             if (r.cmd() != null) cmd.withCmd(r.cmd());
             if (!r.aliases().isEmpty()) cmd.withAliases(r.aliases());
             if (r.user() != null) cmd.withUser(r.user());
+            if (r.workdir() != null) cmd.withWorkingDir(r.workdir());
             id = cmd.exec().getId();
             client.startContainerCmd(id).exec();
             return id;
@@ -257,6 +272,107 @@ public final class ContainerEngine implements Closeable {
                         new Volume(p[1]),
                         com.github.dockerjava.api.model.AccessMode.fromBoolean(!p[2].contains("ro")))
                 : new Bind(p[0], new Volume(p.length > 1 ? p[1] : p[0]));
+    }
+
+    /**
+     * Builds {@code dockerfile} (relative to {@code contextDir}) with {@code contextDir} as the build context and tags
+     * the image {@code tag}; its output goes to {@code progress} line by line. A failed build's exception ends with
+     * the last lines of the build's output, where the reason usually is.
+     */
+    public void build(
+            Path contextDir, String dockerfile, String tag, Map<String, String> labels, Consumer<String> progress)
+            throws EngineException, InterruptedException {
+        java.util.ArrayDeque<String> tail = new java.util.ArrayDeque<>();
+        List<String> errors = new ArrayList<>();
+        Consumer<String> line = l -> {
+            if (tail.size() == BUILD_TAIL_LINES) tail.removeFirst();
+            tail.addLast(l);
+            progress.accept(l);
+        };
+        try {
+            client.buildImageCmd()
+                    .withBaseDirectory(contextDir.toFile())
+                    .withDockerfile(contextDir.resolve(dockerfile).toFile())
+                    .withTags(java.util.Set.of(tag))
+                    .withLabels(labels)
+                    .withPull(false)
+                    .withRemove(true)
+                    .withForcerm(true) // a failed build leaves no half-built container behind
+                    .exec(new ResultCallback.Adapter<BuildResponseItem>() {
+                        @Override
+                        public void onNext(BuildResponseItem item) {
+                            if (item.getErrorDetail() != null
+                                    && item.getErrorDetail().getMessage() != null) {
+                                errors.add(item.getErrorDetail().getMessage());
+                            } else if (item.getError() != null) {
+                                errors.add(item.getError());
+                            }
+                            String s = item.getStream();
+                            if (s != null) s.lines().filter(l -> !l.isBlank()).forEach(line);
+                        }
+                    })
+                    .awaitCompletion();
+        } catch (RuntimeException e) {
+            errors.add(message(e));
+        }
+        if (errors.isEmpty() && hasImage(tag)) return;
+        throw new EngineException("building " + dockerfile + " failed"
+                + (errors.isEmpty() ? "" : ": " + String.join("; ", errors).strip())
+                + (tail.isEmpty() ? "" : "; the build's last lines:\n" + String.join("\n", tail)));
+    }
+
+    static final int BUILD_TAIL_LINES = 20;
+
+    /**
+     * Follows a started container: its output (stdout and stderr, from its start) goes to {@code out} as it arrives;
+     * the answer ends when the container has.
+     */
+    public Exec follow(String id, Output out) throws EngineException {
+        ResultCallback.Adapter<Frame> callback = new ResultCallback.Adapter<>() {
+            @Override
+            public void onNext(Frame f) {
+                byte[] b = f.getPayload();
+                if (b != null) out.write(b, 0, b.length);
+            }
+        };
+        try {
+            client.logContainerCmd(id)
+                    .withStdOut(true)
+                    .withStdErr(true)
+                    .withFollowStream(true)
+                    .exec(callback);
+        } catch (RuntimeException e) {
+            throw new EngineException("cannot follow container " + id + ": " + message(e));
+        }
+        return new Exec() {
+            @Override
+            public boolean await(long nanos) throws InterruptedException {
+                if (nanos == Long.MAX_VALUE) {
+                    callback.awaitCompletion();
+                    return true;
+                }
+                return callback.awaitCompletion(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public int exitCode() {
+                // the log stream can end a moment before the engine records the exit
+                for (int i = 0; i < 200; i++) {
+                    try {
+                        var s = client.inspectContainerCmd(id).exec().getState();
+                        if (!Boolean.TRUE.equals(s.getRunning()) && s.getExitCodeLong() != null)
+                            return s.getExitCodeLong().intValue();
+                        Thread.sleep(10); // polling the engine's record, not synchronising threads
+                    } catch (RuntimeException e) {
+                        return -1;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return -1;
+                    }
+                }
+                return -1;
+            }
+        };
     }
 
     /** The pid of the container's first process as the host sees it (0 when it is not running). */

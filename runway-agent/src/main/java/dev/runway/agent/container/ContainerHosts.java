@@ -123,11 +123,12 @@ public final class ContainerHosts implements StepHost.Factory {
                     env(job.env()),
                     IDLE,
                     List.of(),
-                    network && !job.noNetwork() ? "runway-" + key : "none",
+                    host.networkMode = network && !job.noNetwork() ? "runway-" + key : "none",
                     List.of(),
                     binds(workspace, filesDir),
                     jobLimits,
-                    job.user()));
+                    job.user(),
+                    null));
             host.containers.add(host.container);
             host.user = job.user();
             host.imageEnv = imageEnv(image, job.env());
@@ -192,7 +193,8 @@ public final class ContainerHosts implements StepHost.Factory {
                 List.of(name),
                 List.of(),
                 limits.capping(s.limits()),
-                s.user()));
+                s.user(),
+                null));
         host.containers.add(id);
         ContainerSpec.HealthCheck check = s.health() != null ? s.health() : imageHealthCheck(image);
         if (check == null) {
@@ -275,6 +277,7 @@ public final class ContainerHosts implements StepHost.Factory {
         final Map<String, String> labels;
         final List<String> containers = new ArrayList<>();
         String network;
+        String networkMode;
         String container;
         String user;
         String shell = "sh";
@@ -294,6 +297,11 @@ public final class ContainerHosts implements StepHost.Factory {
         @Override
         public boolean hostPrograms() {
             return false;
+        }
+
+        @Override
+        public String containerNetwork() {
+            return networkMode;
         }
 
         @Override

@@ -31,6 +31,11 @@ final class FileCommands implements BuiltinActions.JobEnv {
         Files.createDirectories(dir.resolve("tmp"));
     }
 
+    /** The job's directory of step files, RUNNER_TEMP ({@code tmp}) and the event payload ({@code event.json}). */
+    Path dir() {
+        return dir;
+    }
+
     StepFiles prepare(int step) throws IOException {
         Path d = Files.createDirectories(dir.resolve("step-" + step));
         return new StepFiles(

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ShellExecutor implements Executor {
     private final StepHost.Factory hosts;
     private final ActionSources sources;
+    private final ActionContainers containers;
 
     public ShellExecutor(StepTracker tracker) {
         this(new ProcessHosts(tracker, Sandbox.HOST));
@@ -44,8 +45,18 @@ public final class ShellExecutor implements Executor {
 
     /** Steps that use actions other than the built-in ones find them in {@code sources}. */
     public ShellExecutor(StepHost.Factory hosts, ActionSources sources) {
+        this(hosts, sources, ActionContainers.NONE);
+    }
+
+    /** Docker actions ({@code runs.using: docker}) run in {@code containers}. */
+    public ShellExecutor(StepHost.Factory hosts, ActionSources sources, ActionContainers containers) {
         this.hosts = hosts;
         this.sources = sources == null ? ActionSources.NONE : sources;
+        this.containers = containers == null ? ActionContainers.NONE : containers;
+    }
+
+    ActionContainers containers() {
+        return containers;
     }
 
     @Override
@@ -227,9 +238,29 @@ public final class ShellExecutor implements Executor {
             Output out,
             JobControl control,
             long jobDeadline) {
+        return supervise(
+                () -> host.start(cmd, visible, cwd, penv, out), host::oomReason, timeoutSeconds, control, jobDeadline);
+    }
+
+    /** Starts something that runs like a step's process (an action's container). */
+    @FunctionalInterface
+    interface Start {
+        StepHost.Running start() throws IOException;
+    }
+
+    /**
+     * Starts a step's process and waits for its end, killing it at the step's or the job's deadline or when the job
+     * is stopped; {@code oomReason} says whether a failure was an out-of-memory kill.
+     */
+    StepRun supervise(
+            Start start,
+            java.util.function.Supplier<String> oomReason,
+            Integer timeoutSeconds,
+            JobControl control,
+            long jobDeadline) {
         StepHost.Running proc = null;
         try {
-            proc = host.start(cmd, visible, cwd, penv, out);
+            proc = start.start();
             final StepHost.Running running = proc;
             AtomicReference<String> killedFor = new AtomicReference<>();
             control.onStop(() -> {
@@ -250,7 +281,7 @@ public final class ShellExecutor implements Executor {
             String why = killedFor.get();
             if (why == null) {
                 int code = running.exitCode();
-                String oom = code == 0 ? null : host.oomReason();
+                String oom = code == 0 ? null : oomReason.get();
                 if (oom != null) return new StepRun(JobState.FAILED, null, oom + " (exit code " + code + ")");
                 return new StepRun(code == 0 ? JobState.SUCCEEDED : JobState.FAILED, code, null);
             }

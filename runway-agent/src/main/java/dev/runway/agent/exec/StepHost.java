@@ -71,6 +71,14 @@ public interface StepHost extends AutoCloseable {
         return true;
     }
 
+    /**
+     * The container network of the job ({@code runway-<job>}, or {@code none}), which Docker actions join too; null
+     * where the job has none of its own (they get the engine's default network).
+     */
+    default String containerNetwork() {
+        return null;
+    }
+
     /** The HOME a step gets; null keeps the one in its environment. */
     default Path home() {
         return null;

@@ -54,6 +54,8 @@ final class StepLoop {
     private final List<Post> posts = new ArrayList<>();
     private final ActionSources sources;
     private int scripts;
+    /** The environment the job's steps start from (the host's, under the shell executor). */
+    private Map<String, String> topEnv = Map.of();
 
     StepLoop(
             ShellExecutor shell,
@@ -129,6 +131,7 @@ final class StepLoop {
     }
 
     Result run(List<StepSpec> steps, StepExpressions expressions, Map<String, String> env, String indent, int depth) {
+        if (depth == 0) topEnv = java.util.Collections.unmodifiableMap(new java.util.HashMap<>(env));
         List<StepResult> results = new ArrayList<>();
         JobState result = JobState.SUCCEEDED;
         String reason = null;
@@ -376,8 +379,12 @@ final class StepLoop {
                 inputs.forEach((k, v) -> values.put(k, String.valueOf(v)));
                 yield javascript(step, dir, js, values, env, envContext, parent, status, indent, name);
             }
-            case ActionDefinition.Docker d ->
-                failed("uses: '" + step.uses() + "': Docker actions (runs.using: docker) are not supported yet");
+            case ActionDefinition.Docker d -> {
+                Map<String, String> values = new LinkedHashMap<>();
+                step.with().forEach(values::put);
+                inputs.forEach((k, v) -> values.put(k, String.valueOf(v)));
+                yield docker(step, dir, d, values, env, envContext, parent, status, indent, name);
+            }
         };
     }
 
@@ -510,6 +517,112 @@ final class StepLoop {
                                 .replaceAll("^_+", "");
         int n = actionIds.merge(base, 1, Integer::sum);
         return n == 1 ? base : base + "_" + n;
+    }
+
+    /**
+     * A Docker action: its image (built from its Dockerfile or pulled, see {@link ActionContainers}), then {@code
+     * pre-entrypoint} (if {@code pre-if} holds), the entrypoint, and {@code post-entrypoint} registered for the job's
+     * end, each a container of that image with the workspace, step files, RUNNER_TEMP, HOME and the event payload
+     * mounted where GitHub's runner mounts them ({@link DockerActionRun}), and {@code args} as its arguments.
+     */
+    private Composite docker(
+            StepSpec step,
+            Path dir,
+            ActionDefinition.Docker d,
+            Map<String, String> inputs,
+            Map<String, String> env,
+            Map<String, String> envContext,
+            StepExpressions parent,
+            Expressions.Status status,
+            String indent,
+            String name) {
+        String image;
+        try {
+            image = shell.containers().image(dir, d.image(), line -> out.line(indent + line));
+        } catch (ActionContainers.Unavailable e) {
+            return failed("uses: '" + step.uses() + "': " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Composite(new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted"), Map.of());
+        }
+        Map<String, Object> inputContext = new LinkedHashMap<>(inputs);
+        Templates.Scope scope = parent.child(inputContext, dir.toString()).scope(envContext, status);
+        List<String> args;
+        Map<String, String> actionEnv = actionEnvironment(step, dir, inputs);
+        actionEnv.remove("GITHUB_ACTION_PATH"); // the action's files are in its image, not mounted
+        actionEnv.put("GITHUB_ACTION", actionId(step));
+        try {
+            args = d.args().isEmpty()
+                    ? null
+                    : d.args().stream()
+                            .map(a -> Templates.render(a, scope))
+                            .filter(a -> !a.isEmpty()) // as GitHub's runner drops empty arguments
+                            .toList();
+            d.env().forEach((k, v) -> actionEnv.put(k, Templates.render(v, scope)));
+        } catch (RuntimeException e) {
+            return failed("uses: '" + step.uses() + "': " + e.getMessage());
+        }
+        DockerActionRun run = new DockerActionRun(image, args, workspace, files.dir(), host.containerNetwork());
+        Map<String, String> state = new LinkedHashMap<>();
+        if (d.preEntrypoint() != null && Templates.condition(orAlways(d.preIf()), scope)) {
+            JsRun pre = runContainer(run, d.preEntrypoint(), env, actionEnv, state, step.timeoutSeconds(), name);
+            state.putAll(pre.collected().state());
+            if (pre.run().state() != JobState.SUCCEEDED) return new Composite(pre.run(), Map.of());
+        }
+        JsRun main = runContainer(run, d.entrypoint(), env, actionEnv, state, step.timeoutSeconds(), name);
+        state.putAll(main.collected().state());
+        if (d.postEntrypoint() != null) {
+            Map<String, String> postState = Map.copyOf(state);
+            String postIf = orAlways(d.postIf());
+            posts.add(new Post(
+                    "Post " + name,
+                    result -> {
+                        Map<String, String> e = new LinkedHashMap<>(envContext);
+                        e.putAll(files.addedEnv());
+                        return Templates.condition(
+                                postIf,
+                                parent.child(inputContext, dir.toString()).scope(e, status(result)));
+                    },
+                    () -> runContainer(run, d.postEntrypoint(), env, actionEnv, postState, null, "Post " + name)
+                            .run()));
+        }
+        return new Composite(main.run(), main.collected().outputs());
+    }
+
+    /** One container of a Docker action, with {@code entrypoint} (null: the image's). */
+    private JsRun runContainer(
+            DockerActionRun run,
+            String entrypoint,
+            Map<String, String> env,
+            Map<String, String> actionEnv,
+            Map<String, String> state,
+            Integer timeoutSeconds,
+            String name) {
+        FileCommands.Collected none = new FileCommands.Collected(Map.of(), "", Map.of());
+        try {
+            int index = scripts++;
+            FileCommands.StepFiles stepFiles = files.prepare(index);
+            java.util.Set<String> workflowKeys =
+                    new java.util.HashSet<>(spec.env().keySet());
+            workflowKeys.addAll(files.addedEnv().keySet());
+            Map<String, String> cenv =
+                    DockerActionRun.environment(files.environment(env, stepFiles), workflowKeys, topEnv);
+            cenv.putAll(actionEnv);
+            state.forEach((k, v) -> cenv.put("STATE_" + k, v));
+            ActionContainers.Request request =
+                    run.request(entrypoint, cenv, stepFiles, workspace.getFileName() + "-step-" + index, jobKey());
+            ShellExecutor.StepRun r = shell.supervise(
+                    () -> shell.containers().start(request, out), () -> null, timeoutSeconds, control, jobDeadline);
+            out.flush();
+            return new JsRun(r, collect(stepFiles, name));
+        } catch (IOException e) {
+            return new JsRun(new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage()), none);
+        }
+    }
+
+    /** The job's {@code runway.job} label: what the container executor labels the job's containers with. */
+    private String jobKey() {
+        return workspace.getFileName().toString();
     }
 
     /** What GitHub's runner gives an action's process besides the job's environment: its inputs and identity. */

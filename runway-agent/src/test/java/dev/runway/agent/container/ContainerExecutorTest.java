@@ -299,6 +299,7 @@ class ContainerExecutorTest {
                 List.of(),
                 List.of(),
                 JobLimits.NONE,
+                null,
                 null));
         assertThat(engine.containers(Map.of(ContainerEngine.LABEL_AGENT, agentKey)))
                 .hasSize(1);
