@@ -142,6 +142,22 @@ final class RunCommand implements Callable<Integer> {
                     m.substring(0, colon).strip(), m.substring(colon + 1).strip());
         }
         Path data = dataDir != null ? dataDir : defaultDataDir();
+        java.io.Closeable lock = LocalRunner.lockDataDir(data, "runway run");
+        try {
+            return run(data, root, file, relative, matrixFilter, allSecrets);
+        } finally {
+            lock.close();
+        }
+    }
+
+    private int run(
+            Path data,
+            Path root,
+            Path file,
+            String relative,
+            Map<String, String> matrixFilter,
+            Map<String, String> allSecrets)
+            throws Exception {
         quietLogs();
         RunwayServer server;
         try {

@@ -10,6 +10,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
 
 @Command(
         name = "tools",
@@ -26,15 +28,20 @@ final class ToolsCommand implements Callable<Integer> {
         return Ls.print(location.cache());
     }
 
-    /** Where the cache is: as `runway agent` finds it. */
+    /**
+     * Where the cache is: as `runway agent` finds it. The options are inherited, so they work before the subcommand
+     * ({@code runway tools --data-dir D add ...}) as well as after it, and always set this one object.
+     */
     static final class Location {
         @Option(
                 names = "--tool-cache",
+                scope = ScopeType.INHERIT,
                 description = "The tool cache directory (default <data-dir>/tool-cache, as `runway agent` uses).")
         Path toolCache;
 
         @Option(
                 names = "--data-dir",
+                scope = ScopeType.INHERIT,
                 defaultValue = ".runway",
                 description = "The agent's data dir (default ${DEFAULT-VALUE}).")
         Path dataDir;
@@ -46,12 +53,12 @@ final class ToolsCommand implements Callable<Integer> {
 
     @Command(name = "ls", mixinStandardHelpOptions = true, description = "List the tools and versions in the cache.")
     static final class Ls implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        Location location;
+        @ParentCommand
+        ToolsCommand parent;
 
         @Override
         public Integer call() throws IOException {
-            return print(location.cache());
+            return print(parent.location.cache());
         }
 
         static int print(ToolCache cache) throws IOException {
@@ -85,8 +92,8 @@ final class ToolsCommand implements Callable<Integer> {
                     + " /usr/lib/jvm/temurin-21-jdk-amd64`. Tools: java, node, go, python, maven (others are kept"
                     + " too).")
     static final class Add implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        Location location;
+        @ParentCommand
+        ToolsCommand parent;
 
         @Parameters(index = "0", description = "The tool: java, node, go, python or maven.")
         String tool;
@@ -99,7 +106,7 @@ final class ToolsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            ToolCache cache = location.cache();
+            ToolCache cache = parent.location.cache();
             ToolCache.Entry e;
             try {
                 e = cache.add(tool, version, path);
@@ -121,12 +128,12 @@ final class ToolsCommand implements Callable<Integer> {
             description = "Add what this host has, for tools the cache holds nothing of: JDKs under /usr/lib/jvm,"
                     + " node, go, python3 and mvn on PATH (the agent does this on start).")
     static final class Discover implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        Location location;
+        @ParentCommand
+        ToolsCommand parent;
 
         @Override
         public Integer call() throws IOException {
-            ToolCache cache = location.cache();
+            ToolCache cache = parent.location.cache();
             List<ToolCache.Entry> found = ToolDiscovery.discover(cache);
             System.out.println(found.isEmpty() ? "nothing new found" : "added " + found.size() + " version(s)");
             return Ls.print(cache);

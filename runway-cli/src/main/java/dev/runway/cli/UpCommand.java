@@ -53,8 +53,12 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--exit-after-example", description = "Stop after the example job; exit 0 only if it succeeded.")
     boolean exitAfterExample;
 
+    /** Held for as long as this process runs (a collected channel would release it). */
+    private java.io.Closeable dataDirLock;
+
     @Override
     public Integer call() throws Exception {
+        dataDirLock = LocalRunner.lockDataDir(dataDir, "runway up");
         RunwayServer server;
         try {
             server = RunwayServer.start(ServerConfig.defaults(dataDir).withPort(port));

@@ -34,6 +34,22 @@ class ToolsCommandTest {
     }
 
     @Test
+    void theCacheOptionsWorkBeforeTheSubcommandToo() throws Exception {
+        Path node = Files.createDirectories(dir.resolve("node-22/bin")).getParent();
+        String data = dir.resolve("data").toString();
+        CliTest.Run add = CliTest.run(Map.of(), "tools", "--data-dir", data, "add", "node", "22.1.0", node.toString());
+        assertThat(add.code()).as(add.err()).isZero();
+        assertThat(dir.resolve("data/tool-cache/node/22.1.0")).isDirectory();
+        assertThat(Path.of(".runway/tool-cache/node/22.1.0")).doesNotExist();
+        CliTest.Run ls = CliTest.run(Map.of(), "tools", "--data-dir", data, "ls");
+        assertThat(ls.out()).contains("22.1.0");
+        String other = dir.resolve("tc").toString();
+        CliTest.Run inTc = CliTest.run(Map.of(), "tools", "--tool-cache", other, "add", "node", "22", node.toString());
+        assertThat(inTc.code()).as(inTc.err()).isZero();
+        assertThat(dir.resolve("tc/node/22")).isDirectory();
+    }
+
+    @Test
     void aMissingInstallIsOneClearLine() {
         CliTest.Run r = CliTest.run(
                 Map.of(), "tools", "add", "node", "20", dir.resolve("nope").toString(), "--data-dir", dir.toString());

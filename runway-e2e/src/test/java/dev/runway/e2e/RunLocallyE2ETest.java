@@ -139,6 +139,53 @@ class RunLocallyE2ETest {
                 .contains("\u2718 build (22) failed");
     }
 
+    /**
+     * A second `runway run` on the data dir of a running one used to start its runner's crash clean-up there: it
+     * killed the first run's step (exit 137) and deleted its workspace. Now it stops before touching anything.
+     */
+    @Test
+    void aSecondRunOnTheSameDataDirIsRefusedAndLeavesTheFirstAlone() throws Exception {
+        Path repo = Files.createDirectories(root.resolve("repo"));
+        Path fifo = root.resolve("go");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor())
+                .isZero();
+        Files.createDirectories(repo.resolve(".github/workflows"));
+        Files.writeString(repo.resolve(".github/workflows/wait.yml"), """
+                on: push
+                jobs:
+                  wait:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - uses: actions/checkout@v4
+                      - run: echo "waiting in $PWD"; read line < %s; echo "got $line"; test -f marker.txt
+                """.formatted(fifo));
+        Files.writeString(repo.resolve("marker.txt"), "here");
+        WorkflowRunsE2ETest.git(repo, "init", "-q", "-b", "main");
+        WorkflowRunsE2ETest.git(repo, "add", "-A");
+        WorkflowRunsE2ETest.git(repo, "-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-qm", "one");
+        String data = root.resolve("data").toString();
+        RunwayProcess first = run(repo, "--data-dir", data);
+        first.awaitOutput("waiting in", Duration.ofSeconds(60));
+
+        RunwayProcess second = run(repo, "--data-dir", data);
+        assertThat(second.awaitExit(Duration.ofSeconds(60))).isNotZero();
+        assertThat(second.output())
+                .contains("another runway process (pid " + first.pid() + ") is using the data dir " + data)
+                .contains("give this runway run its own --data-dir")
+                .doesNotContain("Exception");
+
+        Files.writeString(fifo, "go\n");
+        assertThat(first.awaitExit(Duration.ofSeconds(60))).as(first.output()).isZero();
+        assertThat(first.output()).contains("[wait] got go").contains("run succeeded");
+
+        // released when the first run ends: the next one gets as far as reading the workflow
+        RunwayProcess third = run(repo, "--data-dir", data, "--job", "deploy");
+        assertThat(third.awaitExit(Duration.ofSeconds(60))).isNotZero();
+        assertThat(third.output())
+                .contains("the workflow has no job 'deploy'")
+                .doesNotContain("another runway process");
+    }
+
     @Test
     void aMalformedSecretFileIsRefusedWithItsLine() throws Exception {
         Path bad = root.resolve("bad.env");
