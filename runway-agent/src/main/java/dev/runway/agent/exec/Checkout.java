@@ -59,6 +59,14 @@ final class Checkout {
         String path = with.getOrDefault("path", "").strip();
         boolean clean = !"false".equals(with.getOrDefault("clean", "true").strip());
         String target = ref.isEmpty() ? sha : ref;
+        // like actions/checkout, a branch is checked out as a local branch (tools such as change detectors ask
+        // git for the current branch), a tag or a commit detached
+        String runRef = string(github.get("ref"));
+        String branch = ref.isEmpty()
+                ? (runRef.startsWith("refs/heads/") ? runRef.substring("refs/heads/".length()) : "")
+                : (ref.matches("[0-9a-fA-F]{7,64}") || ref.startsWith("refs/tags/") || ref.startsWith("refs/pull/")
+                        ? ""
+                        : ref.replaceFirst("^refs/heads/", ""));
         StringBuilder s = new StringBuilder();
         s.append("url=").append(quote(url)).append('\n');
         s.append("target=").append(quote(target)).append('\n');
@@ -67,6 +75,7 @@ final class Checkout {
                 mkdir -p "$dir" && cd "$dir"
                 [ -d .git ] || git init -q
                 git config --local gc.auto 0
+                git remote get-url origin >/dev/null 2>&1 || git remote add origin "$url"
                 echo "Fetching $target from $url"
                 """);
         if (depth.equals("0")) {
@@ -76,7 +85,13 @@ final class Checkout {
             s.append("git fetch --no-progress --no-tags --depth=").append(depth).append(" \"$url\" \"$target\"\n");
         }
         if (clean) s.append("git clean -ffdx -q && git reset -q --hard\n");
-        s.append("git checkout -q --force FETCH_HEAD\n");
+        if (branch.isEmpty() || !branch.matches("[A-Za-z0-9._/+-]+")) {
+            s.append("git checkout -q --force FETCH_HEAD\n");
+        } else {
+            s.append("branch=").append(quote(branch)).append('\n');
+            s.append("git update-ref \"refs/remotes/origin/$branch\" FETCH_HEAD\n");
+            s.append("git checkout -q --force -B \"$branch\" FETCH_HEAD\n");
+        }
         s.append("git log -1 --format='HEAD is now at %h %s'\n");
         if (workingTree != null && ref.isEmpty()) {
             // runway run: the working tree as it is, uncommitted changes included, on top of its HEAD

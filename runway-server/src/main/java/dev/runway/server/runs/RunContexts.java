@@ -36,12 +36,52 @@ final class RunContexts {
         g.put("head_ref", "");
         g.put("base_ref", "");
         g.put("action", "");
+        g.put("event", event(run, ref));
+        return Templates.object(g);
+    }
+
+    /** The commit before a push when there was none (or Runway does not know it), as GitHub writes it. */
+    static final String NULL_SHA = "0000000000000000000000000000000000000000";
+
+    /**
+     * The event payload ({@code github.event}, the {@code GITHUB_EVENT_PATH} file) as far as Runway knows it: what
+     * actions read from a push payload ({@code ref}, {@code before}, {@code after}, {@code repository} with its
+     * {@code default_branch}, {@code head_commit}, {@code pusher}, {@code sender}) and a dispatch's {@code inputs}.
+     * Runway does not know the commit before the push ({@code before} is all zeros, as for a new branch, so
+     * change-detection actions take every file as changed) nor the repository's default branch (the run's branch
+     * stands in for it).
+     */
+    static Map<String, Object> event(RunRecord run, String ref) {
         Map<String, Object> event = new LinkedHashMap<>();
         if (run.event().equals("workflow_dispatch")) event.put("inputs", inputs(run));
         if (!ref.isEmpty()) event.put("ref", ref);
-        if (run.sha() != null) event.put("after", run.sha());
-        g.put("event", event);
-        return Templates.object(g);
+        String repository = repositoryName(run.repo());
+        String name = repository.substring(repository.indexOf('/') + 1);
+        Map<String, Object> owner = new LinkedHashMap<>();
+        owner.put("login", owner(repository));
+        owner.put("name", owner(repository));
+        Map<String, Object> repo = new LinkedHashMap<>();
+        repo.put("name", name);
+        repo.put("full_name", repository);
+        repo.put("owner", owner);
+        repo.put("default_branch", ref.startsWith("refs/heads/") ? refName(ref) : "main");
+        repo.put("clone_url", run.repo() == null ? "" : run.repo());
+        repo.put("private", true);
+        event.put("repository", repo);
+        Map<String, Object> actor = Map.of("login", "runway", "name", "runway");
+        event.put("sender", actor);
+        if (run.event().equals("push")) {
+            event.put("before", NULL_SHA);
+            event.put("pusher", actor);
+            event.put("created", true);
+            event.put("deleted", false);
+            event.put("forced", false);
+        }
+        if (run.sha() != null) {
+            event.put("after", run.sha());
+            event.put("head_commit", Map.of("id", run.sha()));
+        }
+        return event;
     }
 
     /** The contexts at job level (matrix and strategy null before the matrix is expanded). */
