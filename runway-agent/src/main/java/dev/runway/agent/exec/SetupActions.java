@@ -138,6 +138,8 @@ final class SetupActions {
                     kind.action() + ": several versions given; Runway sets up the last one, '" + specs.getLast() + "'");
         }
         spec = specs.isEmpty() ? "" : specs.getLast();
+        if (kind.tool().equals("node")) spec = nodeAlias(spec, cache, out);
+        if (kind.tool().equals("go") && spec.equals("stable")) spec = "";
         if (!spec.isEmpty() && !Versions.valid(spec))
             throw new IOException(kind.action() + ": '" + spec + "' is not a version spec Runway understands"
                     + " (e.g. 21, 21.0.3, 20.x, >=3.10, ^20, ~3.11)");
@@ -207,6 +209,51 @@ final class SetupActions {
     }
 
     /** The version in {@code .java-version}, {@code .nvmrc}, {@code go.mod}, {@code .python-version}... */
+    /** Node's release lines by their LTS code names (setup-node's {@code lts/iron}). */
+    static final Map<String, String> LTS = Map.ofEntries(
+            Map.entry("argon", "4"),
+            Map.entry("boron", "6"),
+            Map.entry("carbon", "8"),
+            Map.entry("dubnium", "10"),
+            Map.entry("erbium", "12"),
+            Map.entry("fermium", "14"),
+            Map.entry("gallium", "16"),
+            Map.entry("hydrogen", "18"),
+            Map.entry("iron", "20"),
+            Map.entry("jod", "22"),
+            Map.entry("krypton", "24"));
+
+    /**
+     * setup-node's aliases, resolved without the internet: {@code node}, {@code latest}, {@code current} are the
+     * newest version in the tool cache; {@code lts/<name>} its release line; {@code lts/*} the newest even (long-term
+     * support) major in the cache, as an offline runner cannot ask nodejs.org which lines are LTS today.
+     */
+    static String nodeAlias(String spec, ToolCache cache, Executor.Output out) throws IOException {
+        String s = spec.strip().toLowerCase(java.util.Locale.ROOT);
+        if (s.equals("node") || s.equals("latest") || s.equals("current")) return "";
+        if (!s.startsWith("lts/")) return spec;
+        String line = s.substring("lts/".length());
+        if (LTS.containsKey(line)) return LTS.get(line) + ".x";
+        if (!line.equals("*") && !line.matches("-\\d+"))
+            throw new IOException("actions/setup-node: unknown LTS line '" + spec + "' (known: lts/*, "
+                    + String.join(
+                            ", ",
+                            LTS.keySet().stream().sorted().map(n -> "lts/" + n).toList()) + ")");
+        List<Integer> majors = cache.list("node").stream()
+                .map(e -> Versions.major(e.version()))
+                .filter(m -> m > 0 && m % 2 == 0)
+                .distinct()
+                .sorted(java.util.Comparator.reverseOrder())
+                .toList();
+        int back = line.equals("*") ? 0 : Integer.parseInt(line.substring(1));
+        if (majors.size() <= back)
+            throw new IOException("actions/setup-node: no long-term support line of Node.js in the tool cache for '"
+                    + spec + "' (even majors there: " + majors + ")");
+        out.line("actions/setup-node: " + spec + " is Node.js " + majors.get(back) + " here (the newest even major in"
+                + " the tool cache" + (back == 0 ? "" : ", " + back + " back") + ")");
+        return majors.get(back) + ".x";
+    }
+
     private static String versionFromFile(Kind kind, Path workspace, String file) throws IOException {
         Path f = workspace.resolve(file).normalize();
         if (!f.startsWith(workspace))

@@ -28,6 +28,12 @@ public final class Versions {
         return out;
     }
 
+    /** The major version ({@code 20.11.1} → 20), or -1 if it has none. */
+    public static int major(String version) {
+        int[] p = parse(version);
+        return p.length == 0 ? -1 : p[0];
+    }
+
     /** Compares numerically part by part; missing parts count as 0. */
     public static int compare(String a, String b) {
         return compare(parse(a), parse(b));

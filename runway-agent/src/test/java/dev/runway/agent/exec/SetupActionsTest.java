@@ -166,4 +166,36 @@ class SetupActionsTest {
                                 .resolve("python/3.11.9/" + ToolCache.arch() + "/bin/python3")
                                 .toString());
     }
+
+    @Test
+    void setupNodeResolvesLtsAndLatestAliasesFromTheToolCache() throws Exception {
+        for (String v : List.of("18.20.0", "20.11.1", "21.7.3", "22.4.0")) {
+            Path bin = Files.createDirectories(work.resolve("node-" + v + "/bin"));
+            Path exe = bin.resolve("node");
+            Files.writeString(exe, "#!/bin/sh\necho node " + v + "\n");
+            exe.toFile().setExecutable(true);
+            cache.add("node", v, bin.getParent());
+        }
+        Executor.Outcome o = run(
+                true,
+                uses("a", "actions/setup-node@v4", Map.of("node-version", "lts/*")),
+                StepSpec.of("lts", "node"),
+                uses("b", "actions/setup-node@v4", Map.of("node-version", "lts/iron")),
+                StepSpec.of("iron", "node"),
+                uses("c", "actions/setup-node@v4", Map.of("node-version", "lts/-1")),
+                StepSpec.of("one back", "node"),
+                uses("d", "actions/setup-node@v4", Map.of("node-version", "latest")),
+                StepSpec.of("latest", "node"));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(o.steps())
+                .filteredOn(r -> r.outputs().containsKey("node-version"))
+                .extracting(r -> r.outputs().get("node-version"))
+                .containsExactly("v22.4.0", "v20.11.1", "v20.11.1", "v22.4.0");
+        assertThat(log()).contains("lts/* is Node.js 22 here (the newest even major in the tool cache)");
+
+        log.reset();
+        Executor.Outcome bad = run(true, uses("x", "actions/setup-node@v4", Map.of("node-version", "lts/unknown")));
+        assertThat(bad.result()).isEqualTo(JobState.FAILED);
+        assertThat(bad.reason()).contains("unknown LTS line 'lts/unknown'").contains("lts/iron");
+    }
 }
