@@ -108,7 +108,14 @@ final class JobRun {
             // the runner's own (runway run --secret), overridden by what the control plane delivered for this attempt
             Map<String, String> jobSecrets = new HashMap<>(secrets);
             jobSecrets.putAll(a.secrets());
-            Executor.Outcome outcome = executor.run(a.spec(), workspace, env, spool, control, jobApi(), jobSecrets);
+            Executor.Outcome outcome;
+            try {
+                outcome = executor.run(a.spec(), workspace, env, spool, control, jobApi(), jobSecrets);
+            } catch (RuntimeException e) {
+                // a bug in the runner ends the attempt with a reason instead of leaving it to expire and run again
+                log.error("job {}: the runner failed while running it", a.jobId(), e);
+                outcome = new Executor.Outcome(JobState.FAILED, "runner error: " + e, java.util.List.of());
+            }
             JobControl.Stop stop = control.stopped();
             if (stop != null && stop.abandon()) {
                 spool.abandon();

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A Docker action ({@code runs.using: docker}) from a git mirror, in a workflow on a shell-executor agent process:
- * the agent builds the action's Dockerfile through the engine (Podman's Docker API in CI) for the first job and
+ * A Docker action ({@code runs.using: docker}) from a git mirror, in a workflow on a shell-executor agent process
+ * and then on a container-executor one (beside the job's container, on the same engine): the first agent builds the action's Dockerfile through the engine (Podman's Docker API in CI) for the first job and
  * reuses the image for the next, the action's output reaches a later step and the job's outputs, and no container
  * of the jobs stays in the engine. Skipped without an engine, failed instead under CI=true.
  */
@@ -73,11 +73,12 @@ class DockerActionsE2ETest {
                   - run: echo "later step saw '${{ steps.shout.outputs.loud }}' and $(cat shouted.txt)"
               second:
                 needs: first
-                runs-on: linux
+                runs-on: boxed
                 steps:
                   - uses: acme/shout@v1
                     with:
                       word: again
+                  - run: echo "the job container sees $(cat shouted.txt)"
             """;
 
     @Test
@@ -114,6 +115,16 @@ class DockerActionsE2ETest {
         String image = null;
         try (Cluster c = new Cluster(root).start()) {
             c.startAgent("w1", "linux", "--actions-git-base", "file://" + mirror);
+            // the second job runs in a job container: its Docker action runs beside it on the same engine
+            c.startAgent(
+                    "c1",
+                    "boxed",
+                    "--executor",
+                    "container",
+                    "--image",
+                    TestEngine.IMAGE,
+                    "--actions-git-base",
+                    "file://" + mirror);
             RunwayProcess cli = c.cli("submit", "-w", ".github/workflows/docker.yml", "--repo", repo.toString(), "-f");
             cli.awaitExit(Duration.ofSeconds(180));
             RunView run =
@@ -138,7 +149,8 @@ class DockerActionsE2ETest {
             assertThat(log2)
                     .contains("using image " + image)
                     .doesNotContain("building image")
-                    .contains("shouting again");
+                    .contains("shouting again")
+                    .contains("the job container sees AGAIN");
 
             for (JobView j : run.jobs()) {
                 assertThat(engine.containers(Map.of(ContainerEngine.LABEL_JOB, j.id() + "-1")))

@@ -143,9 +143,6 @@ public final class BuiltinActions {
             case "actions/setup-java", "actions/setup-node", "actions/setup-go", "actions/setup-python" ->
                 new Native(SetupActions.step(name, step.with(), env));
             default -> {
-                if (step.uses().startsWith("docker://"))
-                    throw new IllegalArgumentException("uses: '" + step.uses() + "': docker:// actions are not"
-                            + " supported yet; built in are " + SUPPORTED);
                 try {
                     yield new Action(sources.resolve(step.uses()));
                 } catch (IllegalArgumentException e) {

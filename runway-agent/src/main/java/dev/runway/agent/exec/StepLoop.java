@@ -170,9 +170,11 @@ final class StepLoop {
             BuiltinActions.NativeStep nativeStep = null;
             boolean composite =
                     problem == null && step.uses() != null && step.uses().startsWith("./");
+            boolean image =
+                    problem == null && step.uses() != null && step.uses().startsWith("docker://");
             ActionSources.Found remote = null;
             boolean interrupted = false;
-            if (problem == null && step.uses() != null && !composite) {
+            if (problem == null && step.uses() != null && !composite && !image) {
                 try {
                     switch (actions.resolve(step, spec, envContext)) {
                         case BuiltinActions.Script s -> step = s.step();
@@ -196,6 +198,12 @@ final class StepLoop {
                 run = new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted");
             } else if (problem != null) {
                 run = new ShellExecutor.StepRun(JobState.FAILED, null, problem);
+            } else if (image) {
+                Composite c = expressions == null
+                        ? failed("uses: '" + step.uses() + "': docker:// steps run in workflow jobs only")
+                        : dockerImage(step, expressions, env, envContext, status, indent, name);
+                run = c.run();
+                stepOutputs = c.outputs();
             } else if (composite || remote != null) {
                 Composite c = action(
                         step,
@@ -536,6 +544,22 @@ final class StepLoop {
             Expressions.Status status,
             String indent,
             String name) {
+        return docker(step, dir, d, inputs, env, envContext, parent, status, indent, name, false);
+    }
+
+    /** As above; {@code literalArgs}: {@code d.args()} are already evaluated (a step's {@code with.args}). */
+    private Composite docker(
+            StepSpec step,
+            Path dir,
+            ActionDefinition.Docker d,
+            Map<String, String> inputs,
+            Map<String, String> env,
+            Map<String, String> envContext,
+            StepExpressions parent,
+            Expressions.Status status,
+            String indent,
+            String name,
+            boolean literalArgs) {
         String image;
         try {
             image = shell.containers().image(dir, d.image(), line -> out.line(indent + line));
@@ -555,7 +579,7 @@ final class StepLoop {
             args = d.args().isEmpty()
                     ? null
                     : d.args().stream()
-                            .map(a -> Templates.render(a, scope))
+                            .map(a -> literalArgs ? a : Templates.render(a, scope))
                             .filter(a -> !a.isEmpty()) // as GitHub's runner drops empty arguments
                             .toList();
             d.env().forEach((k, v) -> actionEnv.put(k, Templates.render(v, scope)));
@@ -587,6 +611,68 @@ final class StepLoop {
                             .run()));
         }
         return new Composite(main.run(), main.collected().outputs());
+    }
+
+    /**
+     * A step that names an image instead of an action ({@code uses: docker://alpine:3.20}): the image runs as a
+     * Docker action would, with {@code with.args} (split like a command line) as its arguments and {@code
+     * with.entrypoint} replacing its entrypoint; the other {@code with} keys are its inputs.
+     */
+    private Composite dockerImage(
+            StepSpec step,
+            StepExpressions parent,
+            Map<String, String> env,
+            Map<String, String> envContext,
+            Expressions.Status status,
+            String indent,
+            String name) {
+        Map<String, String> inputs = new LinkedHashMap<>(step.with());
+        String args = inputs.remove("args");
+        String entrypoint = inputs.remove("entrypoint");
+        List<String> argv;
+        try {
+            argv = args == null ? List.of() : splitArgs(args);
+        } catch (IllegalArgumentException e) {
+            return failed("uses: '" + step.uses() + "': with.args: " + e.getMessage());
+        }
+        ActionDefinition.Docker d = new ActionDefinition.Docker(
+                step.uses(),
+                argv,
+                Map.of(),
+                entrypoint == null || entrypoint.isBlank() ? null : entrypoint,
+                null,
+                null,
+                null,
+                null);
+        return docker(step, workspace, d, inputs, env, envContext, parent, status, indent, name, true);
+    }
+
+    /** A command line split into words: whitespace separates them, single or double quotes group them. */
+    static List<String> splitArgs(String line) {
+        List<String> words = new ArrayList<>();
+        StringBuilder w = new StringBuilder();
+        boolean inWord = false;
+        char quote = 0;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quote != 0) {
+                if (c == quote) quote = 0;
+                else w.append(c);
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+                inWord = true;
+            } else if (Character.isWhitespace(c)) {
+                if (inWord) words.add(w.toString());
+                w.setLength(0);
+                inWord = false;
+            } else {
+                w.append(c);
+                inWord = true;
+            }
+        }
+        if (quote != 0) throw new IllegalArgumentException("unclosed " + quote + " quote in '" + line + "'");
+        if (inWord) words.add(w.toString());
+        return words;
     }
 
     /** One container of a Docker action, with {@code entrypoint} (null: the image's). */
@@ -630,7 +716,7 @@ final class StepLoop {
         Map<String, String> e = new LinkedHashMap<>(step.env());
         inputs.forEach((k, v) -> e.put(inputVariable(k), v));
         e.put("GITHUB_ACTION_PATH", dir.toString());
-        if (step.uses() != null && !step.uses().startsWith("./")) {
+        if (step.uses() != null && !step.uses().startsWith("./") && !step.uses().startsWith("docker://")) {
             ActionSources.Ref ref = ActionSources.parse(step.uses());
             e.put("GITHUB_ACTION_REPOSITORY", ref.repository());
             e.put("GITHUB_ACTION_REF", ref.ref());

@@ -302,6 +302,39 @@ class DockerActionsTest {
     }
 
     @Test
+    void aStepCanNameAnImageInsteadOfAnAction() {
+        Executor.Outcome o = run(
+                uses(
+                        "img",
+                        "docker://" + TestEngine.IMAGE,
+                        Map.of(
+                                "entrypoint",
+                                "/bin/sh",
+                                "args",
+                                "-c 'echo \"image step in $(pwd) with $INPUT_COLOR\" && echo done=1 >> $GITHUB_OUTPUT'",
+                                "color",
+                                "blue")),
+                new StepSpec(
+                        "after",
+                        "echo \"after: ${{ steps.img.outputs.done }}\"",
+                        Map.of(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        Map.of(),
+                        null));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log()).contains("image step in /github/workspace with blue").contains("after: 1");
+        assertThat(StepLoop.splitArgs("-c 'a b' \"c d\" e")).containsExactly("-c", "a b", "c d", "e");
+        assertThat(StepLoop.splitArgs("  ")).isEmpty();
+        Executor.Outcome bad = run(uses("x", "docker://" + TestEngine.IMAGE, Map.of("args", "echo 'oops")));
+        assertThat(bad.reason()).contains("with.args: unclosed ' quote");
+    }
+
+    @Test
     void aStepTimeoutRemovesTheActionsContainer() {
         StepSpec slow = new StepSpec(null, null, Map.of(), null, 2, null, "s", null, "acme/slow@v1", Map.of(), null);
         long start = System.nanoTime();
