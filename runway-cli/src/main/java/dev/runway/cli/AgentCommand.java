@@ -2,11 +2,9 @@ package dev.runway.cli;
 
 import dev.runway.agent.AgentConfig;
 import dev.runway.agent.RunwayAgent;
-import dev.runway.agent.container.ContainerEngine;
 import dev.runway.agent.exec.ActionSettings;
 import dev.runway.agent.exec.ActionSources;
 import dev.runway.agent.exec.BuiltinActions;
-import dev.runway.agent.exec.JobLimits;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,53 +76,8 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--slots", defaultValue = "1", description = "Jobs run at once (default ${DEFAULT-VALUE}).")
     int slots;
 
-    @Option(
-            names = "--executor",
-            defaultValue = "shell",
-            description = "Where steps run: shell (on this host, as the agent's user), sandbox (bubblewrap:"
-                    + " own PID/IPC/UTS namespaces, host read-only, only the job's workspace writable; needs bwrap)"
-                    + " or container (each job in a container with its services, through the Docker or Podman"
-                    + " API). Default ${DEFAULT-VALUE}.")
-    String executor;
-
-    @Option(
-            names = "--engine",
-            description = "The container engine's API for --executor container and for Docker actions under every"
-                    + " executor, e.g. unix:///run/podman/podman.sock"
-                    + " (default: DOCKER_HOST, then /var/run/docker.sock, then /run/podman/podman.sock).")
-    String engine;
-
-    @Option(
-            names = "--image",
-            defaultValue = AgentConfig.DEFAULT_IMAGE,
-            description = "With --executor container: the image of jobs without container: (default ${DEFAULT-VALUE}).")
-    String image;
-
-    @Option(
-            names = "--cpus",
-            description = "Most CPUs one job may use, e.g. 2 or 0.5 (cgroups or the container engine enforce it).")
-    String cpus;
-
-    @Option(
-            names = "--memory",
-            description = "Most memory one job may use, e.g. 2g or 512m; above it the job is OOM-killed.")
-    String memory;
-
-    @Option(names = "--pids-limit", description = "Most processes one job may run at once.")
-    String pids;
-
-    @Option(
-            names = "--min-free-disk",
-            defaultValue = "1g",
-            description = "Below this much free space on the work directory the runner takes no jobs, reports itself"
-                    + " unhealthy and cleans up; 0 turns the check off (default ${DEFAULT-VALUE}).")
-    String minFreeDisk;
-
-    @Option(
-            names = "--no-network",
-            description = "With --executor sandbox or container: steps get no network (an empty network namespace;"
-                    + " container jobs with services are refused).")
-    boolean noNetwork;
+    @picocli.CommandLine.Mixin
+    IsolationOptions isolation = new IsolationOptions();
 
     @Option(names = "--ephemeral", description = "Run exactly one job, then deregister and exit.")
     boolean ephemeral;
@@ -216,40 +169,6 @@ final class AgentCommand implements Callable<Integer> {
 
     AgentConfig toConfig() {
         if (slots < 1 || slots > 1000) throw new CliException("--slots: must be between 1 and 1000");
-        if (!List.of("shell", "sandbox", "container").contains(executor))
-            throw new CliException(
-                    "--executor: '" + executor + "' is not an executor (use shell, sandbox or container)");
-        if (noNetwork && executor.equals("shell"))
-            throw new CliException("--no-network needs --executor sandbox or container (the shell executor cannot"
-                    + " take the network away)");
-        JobLimits limits;
-        long minFree;
-        try {
-            limits = new JobLimits(
-                    cpus == null ? null : limit("--cpus", () -> JobLimits.parseCpus(cpus)),
-                    memory == null ? null : limit("--memory", () -> JobLimits.parseBytes(memory)),
-                    pids == null ? null : limit("--pids-limit", () -> JobLimits.parsePids(pids)));
-        } catch (IllegalArgumentException e) {
-            throw new CliException("--memory: " + e.getMessage()); // the only range a parse does not check
-        }
-        try {
-            minFree = JobLimits.parseBytes(minFreeDisk);
-        } catch (IllegalArgumentException e) {
-            throw new CliException("--min-free-disk: " + e.getMessage());
-        }
-        if (executor.equals("container")) {
-            try (ContainerEngine e = ContainerEngine.connect(engine)) {
-                e.ping();
-            } catch (ContainerEngine.EngineException e) {
-                throw new CliException("--executor container: " + e.getMessage()
-                        + " (start Docker, or Podman's API with `podman system service --time=0"
-                        + " unix:///run/podman/podman.sock`, and point --engine at it)");
-            }
-        }
-        if (executor.equals("sandbox") && !onPath("bwrap"))
-            throw new CliException(
-                    "--executor sandbox needs bubblewrap (bwrap) on PATH; install it, e.g. apt-get install"
-                            + " bubblewrap");
         URI u;
         try {
             u = URI.create(url);
@@ -259,6 +178,7 @@ final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException("--url: '" + url + "' is not an http(s) URL");
         }
+        isolation.check();
         List<String> l = Arrays.stream(labels.split(","))
                 .map(String::strip)
                 .filter(s -> !s.isEmpty())
@@ -274,7 +194,13 @@ final class AgentCommand implements Callable<Integer> {
                         ephemeral,
                         shutdownGrace,
                         pollWait)
-                .with(executor, !noNetwork, limits, engine, image, minFree)
+                .with(
+                        isolation.executor,
+                        !isolation.noNetwork,
+                        isolation.limits(),
+                        isolation.engine,
+                        isolation.image,
+                        isolation.minFree())
                 .withToolCache(toolCache != null ? toolCache : dataDir.resolve("tool-cache"))
                 .withActions(actionSettings(
                         actionsDir != null ? actionsDir : dataDir.resolve("actions"),
@@ -307,22 +233,5 @@ final class AgentCommand implements Callable<Integer> {
                                 .toList(),
                 node,
                 prefer);
-    }
-
-    private static <T> T limit(String flag, java.util.function.Supplier<T> parse) {
-        try {
-            return parse.get();
-        } catch (IllegalArgumentException e) {
-            throw new CliException(flag + ": " + e.getMessage());
-        }
-    }
-
-    private static boolean onPath(String tool) {
-        String path = System.getenv("PATH");
-        if (path == null) return false;
-        for (String d : path.split(":")) {
-            if (java.nio.file.Files.isExecutable(Path.of(d, tool))) return true;
-        }
-        return false;
     }
 }

@@ -121,6 +121,9 @@ final class RunCommand implements Callable<Integer> {
                     + " --actions-git-base instead, when those hold them; repeatable or comma-separated.")
     List<String> actionsPreferSources;
 
+    @picocli.CommandLine.Mixin
+    IsolationOptions isolation = new IsolationOptions();
+
     @Option(names = "--plain", description = "No colors (the default when output is not a terminal).")
     boolean plain;
 
@@ -130,6 +133,9 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         color = !plain && System.console() != null && System.getenv("NO_COLOR") == null;
+        isolation.check();
+        isolation.limits();
+        isolation.minFree();
         Map<String, String> allSecrets = Secrets.read(secretFile, secrets);
         Path root = gitRoot();
         Path file = workflowFile(root);
@@ -225,8 +231,9 @@ final class RunCommand implements Callable<Integer> {
         int n = slots != null
                 ? Math.max(1, slots)
                 : Math.max(1, Runtime.getRuntime().availableProcessors());
-        AgentConfig config = LocalRunner.config(
-                        server, api, data, "local-run", List.of("*"), n, Duration.ofSeconds(5), secrets)
+        AgentConfig config = isolation
+                .apply(LocalRunner.config(
+                        server, api, data, "local-run", List.of("*"), n, Duration.ofSeconds(5), secrets))
                 .withActions(AgentCommand.actionSettings(
                         actionsDir != null ? actionsDir : data.resolve("actions"),
                         actionsGitBase,

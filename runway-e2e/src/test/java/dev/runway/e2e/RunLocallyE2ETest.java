@@ -139,6 +139,48 @@ class RunLocallyE2ETest {
                 .contains("\u2718 build (22) failed");
     }
 
+    /** `runway run --executor container`: a job with a service, each in its own container on the engine. */
+    @Test
+    void servicesRunWithTheContainerExecutor() throws Exception {
+        try (var engine = dev.runway.agent.container.TestEngine.require()) {
+            Path repo = Files.createDirectories(root.resolve("svc-repo"));
+            Files.createDirectories(repo.resolve(".github/workflows"));
+            Files.writeString(repo.resolve(".github/workflows/ci.yml"), """
+                    name: Services
+                    on: push
+                    jobs:
+                      test:
+                        runs-on: ubuntu-latest
+                        services:
+                          web:
+                            image: %s
+                        steps:
+                          - run: echo "host $(hostname) got $(wget -q -O - http://web:8080/)"
+                    """.formatted(
+                            dev.runway.agent.container.TestEngine.WEB_IMAGE));
+            WorkflowRunsE2ETest.git(repo, "init", "-q", "-b", "main");
+            WorkflowRunsE2ETest.git(repo, "add", "-A");
+            WorkflowRunsE2ETest.git(repo, "-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-qm", "one");
+            RunwayProcess p = run(
+                    repo,
+                    "--data-dir",
+                    root.resolve("data").toString(),
+                    "--executor",
+                    "container",
+                    "--image",
+                    dev.runway.agent.container.TestEngine.IMAGE);
+            assertThat(p.awaitExit(Duration.ofSeconds(120))).as(p.output()).isZero();
+            assertThat(p.output())
+                    .contains("starting service 'web' from " + dev.runway.agent.container.TestEngine.WEB_IMAGE)
+                    .contains("starting job container from " + dev.runway.agent.container.TestEngine.IMAGE)
+                    .containsPattern("host \\S+ got ok");
+            RunwayProcess bad = run(repo, "--data-dir", root.resolve("data2").toString(), "--executor", "vm");
+            assertThat(bad.awaitExit(Duration.ofSeconds(60))).isNotZero();
+            assertThat(bad.output() + bad.stderr())
+                    .contains("--executor: 'vm' is not an executor (use shell, sandbox or container)");
+        }
+    }
+
     /**
      * A second `runway run` on the data dir of a running one used to start its runner's crash clean-up there: it
      * killed the first run's step (exit 137) and deleted its workspace. Now it stops before touching anything.
