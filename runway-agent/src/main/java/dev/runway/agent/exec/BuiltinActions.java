@@ -14,6 +14,8 @@ import java.util.Map;
  */
 public final class BuiltinActions {
     private final ActionSources sources;
+    /** Actions resolved in this job: a job's pre steps and its steps resolve each once. */
+    private final Map<String, ActionSources.Found> resolved = new java.util.HashMap<>();
 
     BuiltinActions() {
         this(ActionSources.NONE);
@@ -109,12 +111,21 @@ public final class BuiltinActions {
         void addPath(String dir);
     }
 
+    private ActionSources.Found fromSources(String uses) throws InterruptedException {
+        ActionSources.Found f = resolved.get(uses);
+        if (f == null) {
+            f = sources.resolve(uses);
+            resolved.put(uses, f);
+        }
+        return f;
+    }
+
     /** How to run the step; {@link IllegalArgumentException} if it cannot run here. */
     Resolved resolve(StepSpec step, JobSpec job, Map<String, String> env) throws InterruptedException {
         String name = Checkout.name(step.uses());
         if (BUILT_IN.contains(name) && sources.prefersSource(name)) {
             try {
-                return new Action(sources.resolve(step.uses()));
+                return new Action(fromSources(step.uses()));
             } catch (IllegalArgumentException e) {
                 // not in the sources: the built-in one runs
             }
@@ -144,7 +155,7 @@ public final class BuiltinActions {
                 new Native(SetupActions.step(name, step.with(), env));
             default -> {
                 try {
-                    yield new Action(sources.resolve(step.uses()));
+                    yield new Action(fromSources(step.uses()));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException(
                             "uses: '" + step.uses() + "': " + e.getMessage() + " (built in are " + SUPPORTED + ")");

@@ -52,6 +52,13 @@ final class StepLoop {
     private final FileCommands files;
     private final long jobDeadline;
     private final List<Post> posts = new ArrayList<>();
+    /** What each top-level step's {@code pre} saved, for the steps whose {@code pre} ran at the job's start. */
+    private final Map<Integer, Map<String, String>> preStates = new java.util.HashMap<>();
+    /** The index of the top-level step running now (null inside composite actions). */
+    private Integer topStep;
+    /** Running the job's {@code pre} steps: actions run their {@code pre} only. */
+    private boolean preOnly;
+
     private final ActionSources sources;
     private int scripts;
     /** The environment the job's steps start from (the host's, under the shell executor). */
@@ -122,6 +129,117 @@ final class StepLoop {
         return new Result(result, reason, results);
     }
 
+    /**
+     * GitHub runs the {@code pre} of every action of the job (JavaScript {@code pre}, Docker {@code pre-entrypoint})
+     * at the job's start, in step order, each if its {@code pre-if} holds, before any step; so does this. Inputs are
+     * evaluated then (no step has run yet). Local actions ({@code ./path}) have no {@code pre}: they are not checked
+     * out yet. A failing {@code pre} fails the job, as a failing step would.
+     */
+    private Result runPres(List<StepSpec> steps, StepExpressions expressions, Map<String, String> env) {
+        List<StepResult> results = new ArrayList<>();
+        JobState result = JobState.SUCCEEDED;
+        String reason = null;
+        for (int i = 0; i < steps.size() && result == JobState.SUCCEEDED; i++) {
+            StepSpec step = steps.get(i);
+            if (step.uses() == null
+                    || step.uses().startsWith("./")
+                    || step.uses().startsWith("docker://")) continue;
+            Map<String, String> envContext = new LinkedHashMap<>(env);
+            envContext.putAll(files.addedEnv());
+            ActionSources.Found found;
+            try {
+                if (!(actions.resolve(step, spec, envContext) instanceof BuiltinActions.Action a)) continue;
+                found = a.found();
+            } catch (IllegalArgumentException e) {
+                continue; // reported when the step itself runs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Result(JobState.CANCELLED, "agent interrupted", results);
+            }
+            String preIf = preCondition(found.dir());
+            if (preIf == null) continue;
+            try {
+                if (!Templates.condition(preIf, expressions.scope(envContext, Expressions.Status.SUCCESS))) {
+                    preStates.put(i, Map.of()); // skipped now: not run later either
+                    continue;
+                }
+            } catch (RuntimeException e) {
+                // e.g. a condition over inputs: the action evaluates it with them
+            }
+            String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : step.name();
+            String preName = "Pre " + name;
+            out.step(preName);
+            out.line("\u25b6 " + preName);
+            long start = System.nanoTime();
+            ShellExecutor.StepRun run;
+            try {
+                StepSpec resolved = expressions.resolve(step, envContext, Expressions.Status.SUCCESS);
+                topStep = i;
+                preOnly = true;
+                run = action(
+                                resolved,
+                                found.dir(),
+                                expressions,
+                                env,
+                                envContext,
+                                Expressions.Status.SUCCESS,
+                                "",
+                                0,
+                                name)
+                        .run();
+            } catch (RuntimeException e) {
+                run = new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage());
+            } finally {
+                preOnly = false;
+                topStep = null;
+            }
+            out.flush();
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            results.add(new StepResult(preName, run.state(), run.exitCode(), ms));
+            if (run.state() == JobState.SUCCEEDED) {
+                out.line("\u2714 " + preName + " (" + ms + " ms)");
+            } else {
+                String detail = run.exitCode() != null ? "exited with " + run.exitCode() : run.detail();
+                out.line("\u2718 " + preName + ": " + detail);
+                result = run.state();
+                reason = "step '" + preName + "': " + detail;
+            }
+        }
+        return new Result(result, reason, results);
+    }
+
+    /**
+     * The {@code pre-if} of the action in {@code dir} ({@code always()} if it has none) when it has a {@code pre} (or
+     * {@code pre-entrypoint}); null when it has none or cannot be read (the step reports that).
+     */
+    private static String preCondition(Path dir) {
+        Path file = dir.resolve("action.yml");
+        if (!Files.isRegularFile(file)) file = dir.resolve("action.yaml");
+        try {
+            ActionDefinition def =
+                    ActionParser.parse(file.toString(), Files.readString(file)).action();
+            if (def == null) return null;
+            return switch (def.runs()) {
+                case ActionDefinition.Node js -> js.pre() == null ? null : orAlways(js.preIf());
+                case ActionDefinition.Docker d -> d.preEntrypoint() == null ? null : orAlways(d.preIf());
+                case ActionDefinition.Composite c -> null;
+            };
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A {@code pre} whose {@code pre-if} did not hold: it does not run later either. */
+    private Composite preSkipped() {
+        preStates.putIfAbsent(topStep, Map.of());
+        return new Composite(new ShellExecutor.StepRun(JobState.SUCCEEDED, null, null), Map.of());
+    }
+
+    /** The state the current top-level step's {@code pre} saved at the job's start, or null if it did not run then. */
+    private Map<String, String> savedPreState() {
+        return preOnly || topStep == null ? null : preStates.get(topStep);
+    }
+
     /** A native step's post: runs in the runner. */
     private Post nativePost(String name, BuiltinActions.NativeStep step, boolean always) {
         return new Post("Post " + name, r -> always || r == JobState.SUCCEEDED, () -> {
@@ -135,8 +253,15 @@ final class StepLoop {
         List<StepResult> results = new ArrayList<>();
         JobState result = JobState.SUCCEEDED;
         String reason = null;
+        if (depth == 0 && expressions != null) {
+            Result pre = runPres(steps, expressions, env);
+            results.addAll(pre.steps());
+            result = pre.state();
+            reason = pre.reason();
+        }
         for (int i = 0; i < steps.size(); i++) {
             StepSpec step = steps.get(i);
+            topStep = depth == 0 ? i : topStep;
             String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : step.name();
             Expressions.Status status = status(result);
             Map<String, String> envContext = new LinkedHashMap<>(env);
@@ -435,11 +560,16 @@ final class StepLoop {
         Map<String, String> state = new LinkedHashMap<>();
         Map<String, String> actionEnv = actionEnvironment(step, dir, inputs);
         actionEnv.put("GITHUB_ACTION", actionId(step));
-        if (js.pre() != null && Templates.condition(orAlways(js.preIf()), parent.scope(envContext, status))) {
+        Map<String, String> saved = savedPreState();
+        if (saved != null) {
+            state.putAll(saved); // its pre ran at the job's start
+        } else if (js.pre() != null && Templates.condition(orAlways(js.preIf()), parent.scope(envContext, status))) {
             JsRun pre = runJs(node, dir, js.pre(), env, actionEnv, state, step.timeoutSeconds(), name + " (pre)");
             state.putAll(pre.collected().state());
-            if (pre.run().state() != JobState.SUCCEEDED) return new Composite(pre.run(), Map.of());
+            if (preOnly) preStates.put(topStep, Map.copyOf(state));
+            if (pre.run().state() != JobState.SUCCEEDED || preOnly) return new Composite(pre.run(), Map.of());
         }
+        if (preOnly) return preSkipped();
         JsRun main = runJs(node, dir, js.main(), env, actionEnv, state, step.timeoutSeconds(), name);
         state.putAll(main.collected().state());
         if (js.post() != null) {
@@ -588,11 +718,16 @@ final class StepLoop {
         }
         DockerActionRun run = new DockerActionRun(image, args, workspace, files.dir(), host.containerNetwork());
         Map<String, String> state = new LinkedHashMap<>();
-        if (d.preEntrypoint() != null && Templates.condition(orAlways(d.preIf()), scope)) {
+        Map<String, String> saved = savedPreState();
+        if (saved != null) {
+            state.putAll(saved); // its pre-entrypoint ran at the job's start
+        } else if (d.preEntrypoint() != null && Templates.condition(orAlways(d.preIf()), scope)) {
             JsRun pre = runContainer(run, d.preEntrypoint(), env, actionEnv, state, step.timeoutSeconds(), name);
             state.putAll(pre.collected().state());
-            if (pre.run().state() != JobState.SUCCEEDED) return new Composite(pre.run(), Map.of());
+            if (preOnly) preStates.put(topStep, Map.copyOf(state));
+            if (pre.run().state() != JobState.SUCCEEDED || preOnly) return new Composite(pre.run(), Map.of());
         }
+        if (preOnly) return preSkipped();
         JsRun main = runContainer(run, d.entrypoint(), env, actionEnv, state, step.timeoutSeconds(), name);
         state.putAll(main.collected().state());
         if (d.postEntrypoint() != null) {

@@ -267,8 +267,11 @@ class DockerActionsTest {
                 .contains("post: main-was-here after pre-was-here, home has home file")
                 .doesNotContain("tok-5ec7e7");
         assertThat(text.indexOf("post: main-was-here")).isGreaterThan(text.indexOf("later: hello"));
-        assertThat(o.steps()).extracting(StepResult::name).containsExactly("step 1", "later", "Post step 1");
-        assertThat(o.steps().get(0).outputs()).containsEntry("message", "hello Mona");
+        // the pre-entrypoint ran at the job's start, as a step of its own
+        assertThat(o.steps())
+                .extracting(StepResult::name)
+                .containsExactly("Pre step 1", "step 1", "later", "Post step 1");
+        assertThat(o.steps().get(1).outputs()).containsEntry("message", "hello Mona");
         assertThat(workspace.resolve("docker.txt")).hasContent("made in a container");
 
         log.reset();
@@ -287,7 +290,7 @@ class DockerActionsTest {
                 run(uses("hi", "acme/hello@v1", Map.of("who", "x", "exit", "3")), StepSpec.of("skipped", "echo never"));
         assertThat(o.result()).as(log()).isEqualTo(JobState.FAILED);
         assertThat(o.reason()).isEqualTo("step 'step 1' exited with 3");
-        assertThat(o.steps().get(0).exitCode()).isEqualTo(3);
+        assertThat(o.steps().get(1).exitCode()).isEqualTo(3);
         assertThat(log()).contains("post: main-was-here").doesNotContain("never\n");
     }
 

@@ -107,6 +107,18 @@ class JavaScriptActionsTest {
                 """);
         Files.writeString(fail.resolve("post.js"), "console.log('post of fail: cleaning up after a failure');\n");
 
+        Path guarded = Files.createDirectories(store.resolve("acme/guarded/v1"));
+        Files.writeString(guarded.resolve("action.yml"), """
+                name: guarded
+                runs:
+                  using: node20
+                  pre: pre.js
+                  pre-if: runner.os == 'Windows'
+                  main: main.js
+                """);
+        Files.writeString(guarded.resolve("pre.js"), "console.log('guarded pre ran');\n");
+        Files.writeString(guarded.resolve("main.js"), "console.log('guarded main ran');\n");
+
         // an action built with an old toolkit: the deprecated workflow commands, no package at all
         Path old = Files.createDirectories(store.resolve("acme/old/v1"));
         Files.writeString(old.resolve("action.yml"), """
@@ -200,9 +212,32 @@ class JavaScriptActionsTest {
                 .containsPattern("node20 action runs with Node.js v\\d+");
         // the post step runs after every step of the job
         assertThat(text.indexOf("post: greeted")).isGreaterThan(text.indexOf("later: greeted"));
-        assertThat(o.steps()).extracting(StepResult::name).containsExactly("step 1", "later", "Post step 1");
-        assertThat(o.steps().get(0).outputs()).containsEntry("message", "greeted Mona");
+        assertThat(o.steps())
+                .extracting(StepResult::name)
+                .containsExactly("Pre step 1", "step 1", "later", "Post step 1");
+        assertThat(o.steps().get(1).outputs()).containsEntry("message", "greeted Mona");
         assertThat(o.annotations()).anySatisfy(a -> assertThat(a.message()).isEqualTo("just so you know"));
+    }
+
+    @Test
+    void preStepsRunAtTheJobsStartBeforeAnyStepUnlessPreIfSaysNo() {
+        Executor.Outcome o = run(
+                null,
+                Map.of(),
+                script("first", "echo first step ran"),
+                uses("g", "acme/guarded@v1", Map.of()),
+                uses("hi", "acme/greet@v1", Map.of("who to greet", "${{ 'early' }}")));
+        String text = log();
+        assertThat(o.result()).as(text).isEqualTo(JobState.SUCCEEDED);
+        assertThat(o.steps())
+                .extracting(StepResult::name)
+                .containsExactly("Pre step 3", "first", "step 2", "step 3", "Post step 3");
+        assertThat(text.indexOf("pre: started")).isLessThan(text.indexOf("first step ran"));
+        assertThat(text)
+                .contains("main: pre saved pre-was-here")
+                .contains("guarded main ran")
+                .doesNotContain("guarded pre ran");
+        assertThat(text.split("pre: started", -1)).as("the pre ran once").hasSize(2);
     }
 
     @Test
