@@ -1,5 +1,6 @@
 package dev.runway.cli;
 
+import dev.runway.workflow.parse.ActionParser;
 import dev.runway.workflow.parse.Diagnostic;
 import dev.runway.workflow.parse.WorkflowParser;
 import java.io.IOException;
@@ -18,11 +19,12 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = {
             "Check GitHub Actions workflow files without running them: YAML, keys, needs, matrix, expressions.",
+            "A file named action.yml or action.yaml is checked as an action (composite, JavaScript or Docker).",
             "Prints FILE:LINE:COLUMN: error|warning: message; exit code 1 if any file has errors.",
             "With no FILE, checks .github/workflows/*.yml and *.yaml of the current directory."
         })
 final class ValidateCommand implements Callable<Integer> {
-    @Parameters(arity = "0..*", paramLabel = "FILE", description = "Workflow files.")
+    @Parameters(arity = "0..*", paramLabel = "FILE", description = "Workflow files, or action.yml files.")
     List<Path> files = new ArrayList<>();
 
     @Option(
@@ -54,8 +56,11 @@ final class ValidateCommand implements Callable<Integer> {
                 errors++;
                 continue;
             }
-            WorkflowParser.Result r = WorkflowParser.parse(f.toString(), text);
-            for (Diagnostic d : r.diagnostics()) {
+            String name = f.getFileName() == null ? "" : f.getFileName().toString();
+            List<Diagnostic> diagnostics = name.equals("action.yml") || name.equals("action.yaml")
+                    ? ActionParser.parse(f.toString(), text).diagnostics()
+                    : WorkflowParser.parse(f.toString(), text).diagnostics();
+            for (Diagnostic d : diagnostics) {
                 if (d.severity() == Diagnostic.Severity.ERROR) errors++;
                 else warnings++;
                 if (!quiet || d.severity() == Diagnostic.Severity.ERROR) System.out.println(d);

@@ -279,6 +279,20 @@ class CliTest {
     }
 
     @Test
+    void validateChecksActionFilesAsActions() throws Exception {
+        Path ok = Files.createDirectories(dir.resolve("ok")).resolve("action.yml");
+        Files.writeString(ok, "name: js\nruns:\n  using: node20\n  main: dist/index.js\n");
+        Path broken = Files.createDirectories(dir.resolve("broken")).resolve("action.yaml");
+        Files.writeString(broken, "name: js\nruns:\n  using: node20\n  image: Dockerfile\n");
+        assertThat(run(Map.of(), "validate", ok.toString()).code()).isZero();
+        Run r = run(Map.of(), "validate", ok.toString(), broken.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out())
+                .contains(broken + ":3:10: error: Required property is missing: runs.main")
+                .contains(broken + ":4:10: error: runs.image does not apply to actions that run with 'node20'");
+    }
+
+    @Test
     void anAgentNeedsAnHttpUrl() {
         Run r = run(Map.of(), "agent", "--url", "ftp://x", "--data-dir", dir.toString());
         assertThat(r.code()).isEqualTo(1);
