@@ -2,9 +2,6 @@ package dev.runway.cli;
 
 import dev.runway.agent.AgentConfig;
 import dev.runway.agent.RunwayAgent;
-import dev.runway.agent.exec.ActionSettings;
-import dev.runway.agent.exec.ActionSources;
-import dev.runway.agent.exec.BuiltinActions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,34 +93,8 @@ final class AgentCommand implements Callable<Integer> {
             description = "Longest a poll is held by the server (default ${DEFAULT-VALUE}).")
     Duration pollWait;
 
-    @Option(
-            names = "--actions-dir",
-            description = "Local store of actions, <dir>/owner/repo/<ref>/ (filled by `runway actions sync`), tried"
-                    + " first for uses: owner/repo@ref (default <data-dir>/actions).")
-    Path actionsDir;
-
-    @Option(
-            names = "--actions-git-base",
-            split = ",",
-            description = "Git base URL an action owner/repo is fetched from as <base>/owner/repo.git (e.g. an"
-                    + " internal mirror of github.com); repeatable or comma-separated, tried in order after"
-                    + " --actions-dir.")
-    List<String> actionsGitBase;
-
-    @Option(
-            names = "--node",
-            paramLabel = "PATH",
-            description = "The Node.js executable that runs JavaScript actions (runs.using: node20...); default: the"
-                    + " tool cache's node of the action's major version, else node on PATH.")
-    Path node;
-
-    @Option(
-            names = "--actions-prefer-sources",
-            paramLabel = "ACTION",
-            split = ",",
-            description = "Built-in actions (e.g. actions/setup-node, or all) to take from --actions-dir or"
-                    + " --actions-git-base instead, when those hold them; repeatable or comma-separated.")
-    List<String> actionsPreferSources;
+    @picocli.CommandLine.Mixin
+    ActionOptions actions = new ActionOptions();
 
     @Option(
             names = "--metrics-port",
@@ -202,36 +173,6 @@ final class AgentCommand implements Callable<Integer> {
                         isolation.image,
                         isolation.minFree())
                 .withToolCache(toolCache != null ? toolCache : dataDir.resolve("tool-cache"))
-                .withActions(actionSettings(
-                        actionsDir != null ? actionsDir : dataDir.resolve("actions"),
-                        actionsGitBase,
-                        node,
-                        actionsPreferSources));
-    }
-
-    /** The action options of `runway agent` and `runway run`, checked. */
-    static ActionSettings actionSettings(Path dir, List<String> gitBases, Path node, List<String> preferSources) {
-        if (node != null && !java.nio.file.Files.isExecutable(node))
-            throw new CliException("--node: " + node + " is not an executable file (give the path of a Node.js"
-                    + " binary, e.g. /usr/bin/node)");
-        java.util.Set<String> prefer = new java.util.LinkedHashSet<>();
-        for (String a : preferSources == null ? List.<String>of() : preferSources) {
-            String name = a.strip();
-            if (name.isEmpty()) continue;
-            if (!name.equals(ActionSources.ALL) && !BuiltinActions.builtIn(name))
-                throw new CliException("--actions-prefer-sources: '" + name + "' is not a built-in action (use all, or"
-                        + " one of " + String.join(", ", BuiltinActions.builtIns()) + ")");
-            prefer.add(name);
-        }
-        return new ActionSettings(
-                dir,
-                gitBases == null
-                        ? List.of()
-                        : gitBases.stream()
-                                .map(String::strip)
-                                .filter(b -> !b.isEmpty())
-                                .toList(),
-                node,
-                prefer);
+                .withActions(actions.settings(dataDir.resolve("actions")));
     }
 }

@@ -92,34 +92,8 @@ final class RunCommand implements Callable<Integer> {
                     + " (default: ~/.cache/runway/local, so caches carry over between runs).")
     Path dataDir;
 
-    @Option(
-            names = "--actions-dir",
-            paramLabel = "DIR",
-            description = "Local store of actions, <dir>/owner/repo/<ref>/ (`runway actions sync`), tried first for"
-                    + " uses: owner/repo@ref (default <data-dir>/actions).")
-    Path actionsDir;
-
-    @Option(
-            names = "--actions-git-base",
-            paramLabel = "URL",
-            split = ",",
-            description = "Git base URL actions are fetched from as <base>/owner/repo.git; repeatable.")
-    List<String> actionsGitBase;
-
-    @Option(
-            names = "--node",
-            paramLabel = "PATH",
-            description = "The Node.js executable that runs JavaScript actions (runs.using: node20...); default: the"
-                    + " tool cache's node of the action's major version, else node on PATH.")
-    Path node;
-
-    @Option(
-            names = "--actions-prefer-sources",
-            paramLabel = "ACTION",
-            split = ",",
-            description = "Built-in actions (e.g. actions/setup-node, or all) to take from --actions-dir or"
-                    + " --actions-git-base instead, when those hold them; repeatable or comma-separated.")
-    List<String> actionsPreferSources;
+    @picocli.CommandLine.Mixin
+    ActionOptions actions = new ActionOptions();
 
     @picocli.CommandLine.Mixin
     IsolationOptions isolation = new IsolationOptions();
@@ -133,9 +107,10 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         color = !plain && System.console() != null && System.getenv("NO_COLOR") == null;
-        isolation.check();
+        isolation.check(); // every option checked before anything starts
         isolation.limits();
         isolation.minFree();
+        actions.settings(Path.of("."));
         Map<String, String> allSecrets = Secrets.read(secretFile, secrets);
         Path root = gitRoot();
         Path file = workflowFile(root);
@@ -234,11 +209,7 @@ final class RunCommand implements Callable<Integer> {
         AgentConfig config = isolation
                 .apply(LocalRunner.config(
                         server, api, data, "local-run", List.of("*"), n, Duration.ofSeconds(5), secrets))
-                .withActions(AgentCommand.actionSettings(
-                        actionsDir != null ? actionsDir : data.resolve("actions"),
-                        actionsGitBase,
-                        node,
-                        actionsPreferSources));
+                .withActions(actions.settings(data.resolve("actions")));
         RunwayAgent agent = new RunwayAgent(config);
         Thread.ofPlatform().name("runway-agent").daemon().start(agent::run);
         return agent;

@@ -328,13 +328,7 @@ public final class ContainerEngine implements Closeable {
      * the answer ends when the container has.
      */
     public Exec follow(String id, Output out) throws EngineException {
-        ResultCallback.Adapter<Frame> callback = new ResultCallback.Adapter<>() {
-            @Override
-            public void onNext(Frame f) {
-                byte[] b = f.getPayload();
-                if (b != null) out.write(b, 0, b.length);
-            }
-        };
+        ResultCallback.Adapter<Frame> callback = frames(out);
         try {
             client.logContainerCmd(id)
                     .withStdOut(true)
@@ -344,6 +338,30 @@ public final class ContainerEngine implements Closeable {
         } catch (RuntimeException e) {
             throw new EngineException("cannot follow container " + id + ": " + message(e));
         }
+        // the log stream can end a moment before the engine records the exit
+        return streamed(callback, 200, () -> {
+            var st = client.inspectContainerCmd(id).exec().getState();
+            return Boolean.TRUE.equals(st.getRunning()) ? null : st.getExitCodeLong();
+        });
+    }
+
+    /** A callback that copies a stream's frames to {@code out}. */
+    private static ResultCallback.Adapter<Frame> frames(Output out) {
+        return new ResultCallback.Adapter<>() {
+            @Override
+            public void onNext(Frame f) {
+                byte[] b = f.getPayload();
+                if (b != null) out.write(b, 0, b.length);
+            }
+        };
+    }
+
+    /**
+     * A started process whose output streams through {@code callback}; its exit code is what {@code exitCode}
+     * reports once the engine has recorded it (null until then), asked up to {@code tries} times 10 ms apart.
+     */
+    private static Exec streamed(
+            ResultCallback.Adapter<Frame> callback, int tries, java.util.function.Supplier<Long> exitCode) {
         return new Exec() {
             @Override
             public boolean await(long nanos) throws InterruptedException {
@@ -356,12 +374,10 @@ public final class ContainerEngine implements Closeable {
 
             @Override
             public int exitCode() {
-                // the log stream can end a moment before the engine records the exit
-                for (int i = 0; i < 200; i++) {
+                for (int i = 0; i < tries; i++) {
                     try {
-                        var s = client.inspectContainerCmd(id).exec().getState();
-                        if (!Boolean.TRUE.equals(s.getRunning()) && s.getExitCodeLong() != null)
-                            return s.getExitCodeLong().intValue();
+                        Long code = exitCode.get();
+                        if (code != null) return code.intValue();
                         Thread.sleep(10); // polling the engine's record, not synchronising threads
                     } catch (RuntimeException e) {
                         return -1;
@@ -425,47 +441,18 @@ public final class ContainerEngine implements Closeable {
             throw new EngineException(
                     "cannot run a command in container " + id + ": " + message(e) + " (container " + state(id) + ")");
         }
-        ResultCallback.Adapter<Frame> callback = new ResultCallback.Adapter<>() {
-            @Override
-            public void onNext(Frame f) {
-                byte[] b = f.getPayload();
-                if (b != null) out.write(b, 0, b.length);
-            }
-        };
+        ResultCallback.Adapter<Frame> callback = frames(out);
         try {
             client.execStartCmd(execId).exec(callback);
         } catch (RuntimeException e) {
             throw new EngineException("cannot run a command in container " + id + ": " + message(e));
         }
-        return new Exec() {
-            @Override
-            public boolean await(long nanos) throws InterruptedException {
-                if (nanos == Long.MAX_VALUE) {
-                    callback.awaitCompletion();
-                    return true;
-                }
-                return callback.awaitCompletion(Math.max(0, nanos), TimeUnit.NANOSECONDS);
-            }
-
-            @Override
-            public int exitCode() {
-                // the stream can end a moment before the engine records the exit code
-                for (int i = 0; i < 100; i++) {
-                    try {
-                        var r = client.inspectExecCmd(execId).exec();
-                        if (!Boolean.TRUE.equals(r.isRunning()) && r.getExitCodeLong() != null)
-                            return r.getExitCodeLong().intValue();
-                        Thread.sleep(10); // polling the engine's record, not synchronising threads
-                    } catch (RuntimeException e) {
-                        return -1;
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return -1;
-                    }
-                }
-                return -1;
-            }
-        };
+        // the stream can end a moment before the engine records the exit code
+        String started = execId;
+        return streamed(callback, 100, () -> {
+            var r = client.inspectExecCmd(started).exec();
+            return Boolean.TRUE.equals(r.isRunning()) ? null : r.getExitCodeLong();
+        });
     }
 
     /** Where an exec's output goes. */

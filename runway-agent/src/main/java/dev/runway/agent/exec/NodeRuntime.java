@@ -46,13 +46,8 @@ final class NodeRuntime {
         if (cacheRoot != null && !cacheRoot.isBlank()) {
             try {
                 ToolCache cache = new ToolCache(Path.of(cacheRoot));
-                var e = cache.find("node", major + ".x").or(() -> {
-                    try {
-                        return cache.find("node", "");
-                    } catch (IOException x) {
-                        return java.util.Optional.empty();
-                    }
-                });
+                var e = cache.find("node", major + ".x");
+                if (e.isEmpty()) e = cache.find("node", "");
                 if (e.isPresent()) {
                     Path exe = e.get().path().resolve("bin").resolve("node");
                     if (Files.isExecutable(exe)) return found(exe);

@@ -516,7 +516,7 @@ final class StepLoop {
                 Map<String, String> values = new LinkedHashMap<>();
                 step.with().forEach(values::put);
                 inputs.forEach((k, v) -> values.put(k, String.valueOf(v)));
-                yield docker(step, dir, d, values, env, envContext, parent, status, indent, name);
+                yield docker(step, dir, d, values, env, envContext, parent, status, indent, name, false);
             }
         };
     }
@@ -557,48 +557,82 @@ final class StepLoop {
         } else {
             node = "node"; // the job container's
         }
-        Map<String, String> state = new LinkedHashMap<>();
         Map<String, String> actionEnv = actionEnvironment(step, dir, inputs);
         actionEnv.put("GITHUB_ACTION", actionId(step));
-        Map<String, String> saved = savedPreState();
-        if (saved != null) {
-            state.putAll(saved); // its pre ran at the job's start
-        } else if (js.pre() != null && Templates.condition(orAlways(js.preIf()), parent.scope(envContext, status))) {
-            JsRun pre = runJs(node, dir, js.pre(), env, actionEnv, state, step.timeoutSeconds(), name + " (pre)");
-            state.putAll(pre.collected().state());
-            if (preOnly) preStates.put(topStep, Map.copyOf(state));
-            if (pre.run().state() != JobState.SUCCEEDED || preOnly) return new Composite(pre.run(), Map.of());
-        }
-        if (preOnly) return preSkipped();
-        JsRun main = runJs(node, dir, js.main(), env, actionEnv, state, step.timeoutSeconds(), name);
-        state.putAll(main.collected().state());
-        if (js.post() != null) {
-            Map<String, String> postState = Map.copyOf(state);
-            String postIf = orAlways(js.postIf());
-            posts.add(new Post(
-                    "Post " + name,
-                    result -> {
-                        Map<String, String> e = new LinkedHashMap<>(envContext);
-                        e.putAll(files.addedEnv());
-                        return Templates.condition(postIf, parent.scope(e, status(result)));
-                    },
-                    () -> runJs(node, dir, js.post(), env, actionEnv, postState, null, "Post " + name)
-                            .run()));
-        }
-        if (main.run().exitCode() != null && main.run().exitCode() == 127 && !host.hostPrograms())
+        Composite c = phases(
+                parent,
+                envContext,
+                status,
+                new Phases(js.pre(), js.preIf(), js.main(), js.post(), js.postIf()),
+                step.timeoutSeconds(),
+                name,
+                (script, state, timeout, label) -> runJs(node, dir, script, env, actionEnv, state, timeout, label));
+        ShellExecutor.StepRun main = c.run();
+        if (main.exitCode() != null && main.exitCode() == 127 && !host.hostPrograms())
             return new Composite(
                     new ShellExecutor.StepRun(
                             JobState.FAILED,
                             null,
                             "the job's container has no 'node' on its PATH: a JavaScript action in a container"
                                     + " needs an image with Node.js"),
-                    main.collected().outputs());
+                    c.outputs());
+        return c;
+    }
+
+    /** What a JavaScript or Docker action runs: its scripts (entrypoints) and their conditions. */
+    private record Phases(String pre, String preIf, String main, String post, String postIf) {}
+
+    /** Runs one script (entrypoint) of an action with the state saved so far; {@code label} names it in the log. */
+    @FunctionalInterface
+    private interface PhaseRunner {
+        ProcessRun run(String script, Map<String, String> state, Integer timeoutSeconds, String label);
+    }
+
+    /**
+     * The life of a JavaScript or Docker action: {@code pre} (unless it ran at the job's start, or its {@code pre-if}
+     * does not hold), {@code main}, and {@code post} registered for the job's end under its {@code post-if}; what
+     * each saves in GITHUB_STATE reaches the later ones. While the job's pre steps run, only {@code pre} runs.
+     * Conditions are evaluated with {@code conditions}.
+     */
+    private Composite phases(
+            StepExpressions conditions,
+            Map<String, String> envContext,
+            Expressions.Status status,
+            Phases p,
+            Integer timeoutSeconds,
+            String name,
+            PhaseRunner runner) {
+        Map<String, String> state = new LinkedHashMap<>();
+        Map<String, String> saved = savedPreState();
+        if (saved != null) {
+            state.putAll(saved); // its pre ran at the job's start
+        } else if (p.pre() != null && Templates.condition(orAlways(p.preIf()), conditions.scope(envContext, status))) {
+            ProcessRun pre = runner.run(p.pre(), state, timeoutSeconds, name + " (pre)");
+            state.putAll(pre.collected().state());
+            if (preOnly) preStates.put(topStep, Map.copyOf(state));
+            if (pre.run().state() != JobState.SUCCEEDED || preOnly) return new Composite(pre.run(), Map.of());
+        }
+        if (preOnly) return preSkipped();
+        ProcessRun main = runner.run(p.main(), state, timeoutSeconds, name);
+        state.putAll(main.collected().state());
+        if (p.post() != null) {
+            Map<String, String> postState = Map.copyOf(state);
+            String postIf = orAlways(p.postIf());
+            posts.add(new Post(
+                    "Post " + name,
+                    result -> {
+                        Map<String, String> e = new LinkedHashMap<>(envContext);
+                        e.putAll(files.addedEnv());
+                        return Templates.condition(postIf, conditions.scope(e, status(result)));
+                    },
+                    () -> runner.run(p.post(), postState, null, "Post " + name).run()));
+        }
         return new Composite(main.run(), main.collected().outputs());
     }
 
-    private record JsRun(ShellExecutor.StepRun run, FileCommands.Collected collected) {}
+    private record ProcessRun(ShellExecutor.StepRun run, FileCommands.Collected collected) {}
 
-    private JsRun runJs(
+    private ProcessRun runJs(
             String node,
             Path dir,
             String script,
@@ -626,9 +660,9 @@ final class StepLoop {
                     control,
                     jobDeadline);
             out.flush();
-            return new JsRun(run, collect(stepFiles, name));
+            return new ProcessRun(run, collect(stepFiles, name));
         } catch (IOException e) {
-            return new JsRun(new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage()), none);
+            return new ProcessRun(new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage()), none);
         }
     }
 
@@ -661,23 +695,9 @@ final class StepLoop {
      * A Docker action: its image (built from its Dockerfile or pulled, see {@link ActionContainers}), then {@code
      * pre-entrypoint} (if {@code pre-if} holds), the entrypoint, and {@code post-entrypoint} registered for the job's
      * end, each a container of that image with the workspace, step files, RUNNER_TEMP, HOME and the event payload
-     * mounted where GitHub's runner mounts them ({@link DockerActionRun}), and {@code args} as its arguments.
+     * mounted where GitHub's runner mounts them ({@link DockerActionRun}), and {@code args} as its arguments
+     * ({@code literalArgs}: already evaluated, as a step's {@code with.args} is).
      */
-    private Composite docker(
-            StepSpec step,
-            Path dir,
-            ActionDefinition.Docker d,
-            Map<String, String> inputs,
-            Map<String, String> env,
-            Map<String, String> envContext,
-            StepExpressions parent,
-            Expressions.Status status,
-            String indent,
-            String name) {
-        return docker(step, dir, d, inputs, env, envContext, parent, status, indent, name, false);
-    }
-
-    /** As above; {@code literalArgs}: {@code d.args()} are already evaluated (a step's {@code with.args}). */
     private Composite docker(
             StepSpec step,
             Path dir,
@@ -699,8 +719,8 @@ final class StepLoop {
             Thread.currentThread().interrupt();
             return new Composite(new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted"), Map.of());
         }
-        Map<String, Object> inputContext = new LinkedHashMap<>(inputs);
-        Templates.Scope scope = parent.child(inputContext, dir.toString()).scope(envContext, status);
+        StepExpressions conditions = parent.child(new LinkedHashMap<>(inputs), dir.toString());
+        Templates.Scope scope = conditions.scope(envContext, status);
         List<String> args;
         Map<String, String> actionEnv = actionEnvironment(step, dir, inputs);
         actionEnv.remove("GITHUB_ACTION_PATH"); // the action's files are in its image, not mounted
@@ -717,35 +737,15 @@ final class StepLoop {
             return failed("uses: '" + step.uses() + "': " + e.getMessage());
         }
         DockerActionRun run = new DockerActionRun(image, args, workspace, files.dir(), host.containerNetwork());
-        Map<String, String> state = new LinkedHashMap<>();
-        Map<String, String> saved = savedPreState();
-        if (saved != null) {
-            state.putAll(saved); // its pre-entrypoint ran at the job's start
-        } else if (d.preEntrypoint() != null && Templates.condition(orAlways(d.preIf()), scope)) {
-            JsRun pre = runContainer(run, d.preEntrypoint(), env, actionEnv, state, step.timeoutSeconds(), name);
-            state.putAll(pre.collected().state());
-            if (preOnly) preStates.put(topStep, Map.copyOf(state));
-            if (pre.run().state() != JobState.SUCCEEDED || preOnly) return new Composite(pre.run(), Map.of());
-        }
-        if (preOnly) return preSkipped();
-        JsRun main = runContainer(run, d.entrypoint(), env, actionEnv, state, step.timeoutSeconds(), name);
-        state.putAll(main.collected().state());
-        if (d.postEntrypoint() != null) {
-            Map<String, String> postState = Map.copyOf(state);
-            String postIf = orAlways(d.postIf());
-            posts.add(new Post(
-                    "Post " + name,
-                    result -> {
-                        Map<String, String> e = new LinkedHashMap<>(envContext);
-                        e.putAll(files.addedEnv());
-                        return Templates.condition(
-                                postIf,
-                                parent.child(inputContext, dir.toString()).scope(e, status(result)));
-                    },
-                    () -> runContainer(run, d.postEntrypoint(), env, actionEnv, postState, null, "Post " + name)
-                            .run()));
-        }
-        return new Composite(main.run(), main.collected().outputs());
+        return phases(
+                conditions,
+                envContext,
+                status,
+                new Phases(d.preEntrypoint(), d.preIf(), d.entrypoint(), d.postEntrypoint(), d.postIf()),
+                step.timeoutSeconds(),
+                name,
+                (entrypoint, state, timeout, label) ->
+                        runContainer(run, entrypoint, env, actionEnv, state, timeout, label));
     }
 
     /**
@@ -811,7 +811,7 @@ final class StepLoop {
     }
 
     /** One container of a Docker action, with {@code entrypoint} (null: the image's). */
-    private JsRun runContainer(
+    private ProcessRun runContainer(
             DockerActionRun run,
             String entrypoint,
             Map<String, String> env,
@@ -835,9 +835,9 @@ final class StepLoop {
             ShellExecutor.StepRun r = shell.supervise(
                     () -> shell.containers().start(request, out), () -> null, timeoutSeconds, control, jobDeadline);
             out.flush();
-            return new JsRun(r, collect(stepFiles, name));
+            return new ProcessRun(r, collect(stepFiles, name));
         } catch (IOException e) {
-            return new JsRun(new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage()), none);
+            return new ProcessRun(new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage()), none);
         }
     }
 

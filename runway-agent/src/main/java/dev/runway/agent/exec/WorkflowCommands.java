@@ -272,7 +272,8 @@ public final class WorkflowCommands implements Executor.Output {
     private void problems(byte[] b, int off, int len) {
         String line =
                 ANSI.matcher(new String(b, off, len, StandardCharsets.UTF_8)).replaceAll("");
-        line = line.replaceAll("\\r?\\n$", "");
+        if (line.endsWith("\n")) line = line.substring(0, line.length() - 1);
+        if (line.endsWith("\r")) line = line.substring(0, line.length() - 1);
         for (ProblemMatchers.Problem p : matchers.match(line)) {
             if (matched >= MAX_MATCHED) return;
             matched++;

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepSpec;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,12 +184,7 @@ class ActionSourcesTest {
         ShellExecutor executor = new ShellExecutor(
                 new ProcessHosts(new StepTracker(work), Sandbox.HOST),
                 new ActionSources(tmp.resolve("none"), List.of("file://" + mirror), work.resolve(".actions")));
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Executor.Output out = (b, off, len) -> {
-            synchronized (log) {
-                log.write(b, off, len);
-            }
-        };
+        LogCapture out = new LogCapture();
         Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(
                 Map.of("PATH", System.getenv("PATH"), "HOME", System.getProperty("user.home"))));
         StepSpec o =
@@ -224,10 +218,7 @@ class ActionSourcesTest {
                 env,
                 out,
                 new JobControl());
-        String text;
-        synchronized (log) {
-            text = log.toString(StandardCharsets.UTF_8);
-        }
+        String text = out.text();
         assertThat(text).contains("script says Hello, nested").contains("outer gave: Hello, nested");
         assertThat(outcome.result()).as(text).isEqualTo(JobState.FAILED);
         assertThat(outcome.reason()).contains("acme/js@v1").contains("Required property is missing: runs.main");
@@ -254,12 +245,7 @@ class ActionSourcesTest {
         ShellExecutor executor = new ShellExecutor(
                 new ProcessHosts(new StepTracker(work), Sandbox.HOST),
                 new ActionSources(null, List.of("file://" + mirror), work.resolve(".actions")));
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Executor.Output out = (b, off, len) -> {
-            synchronized (log) {
-                log.write(b, off, len);
-            }
-        };
+        LogCapture out = new LogCapture();
         Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(
                 Map.of("PATH", System.getenv("PATH"), "HOME", System.getProperty("user.home"))));
         StepSpec hello = new StepSpec(
@@ -287,10 +273,7 @@ class ActionSourcesTest {
                 env,
                 out,
                 new JobControl());
-        String text;
-        synchronized (log) {
-            text = log.toString(StandardCharsets.UTF_8);
-        }
+        String text = out.text();
         assertThat(text).contains("got: Hello, mirror");
         assertThat(text)
                 .containsPattern("action path ("

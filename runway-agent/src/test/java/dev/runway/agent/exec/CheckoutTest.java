@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepSpec;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -23,7 +21,7 @@ class CheckoutTest {
     String run(Map<String, String> with, String ref, String sha, Path repo) throws Exception {
         Path work = Files.createDirectories(tmp.resolve("work"));
         Path workspace = Files.createDirectories(work.resolve("job-" + System.nanoTime()));
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        LogCapture log = new LogCapture();
         Map<String, Object> github =
                 Map.of("repositoryUrl", repo.toString(), "sha", sha, "ref", ref, "repository", "acme/app");
         JobSpec spec = new JobSpec(
@@ -48,13 +46,9 @@ class CheckoutTest {
                         spec,
                         workspace,
                         new HashMap<>(Map.of("PATH", System.getenv("PATH"), "HOME", System.getProperty("user.home"))),
-                        (b, off, len) -> {
-                            synchronized (log) {
-                                log.write(b, off, len);
-                            }
-                        },
+                        log,
                         new JobControl());
-        String text = log.toString(StandardCharsets.UTF_8);
+        String text = log.text();
         assertThat(o.result()).as(text).isEqualTo(JobState.SUCCEEDED);
         return text;
     }

@@ -9,8 +9,6 @@ import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepResult;
 import dev.runway.protocol.StepSpec;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -48,7 +46,7 @@ class DockerActionsTest {
 
     final String agentKey = "test-" + UUID.randomUUID().toString().substring(0, 8);
     Path workspace;
-    final ByteArrayOutputStream log = new ByteArrayOutputStream();
+    final LogCapture log = new LogCapture();
 
     static final String HELLO = """
             name: hello
@@ -192,9 +190,7 @@ class DockerActionsTest {
     }
 
     String log() {
-        synchronized (log) {
-            return log.toString(StandardCharsets.UTF_8);
-        }
+        return log.text();
     }
 
     Executor.Outcome run(ActionContainers containers, StepSpec... steps) {
@@ -210,16 +206,7 @@ class DockerActionsTest {
         ActionSources sources = new ActionSources(store, List.of(), work.resolve(".actions"));
         Executor.Outcome o = new ShellExecutor(
                         new ProcessHosts(new StepTracker(work), Sandbox.HOST), sources, containers)
-                .run(
-                        spec,
-                        workspace,
-                        env,
-                        (b, off, len) -> {
-                            synchronized (log) {
-                                log.write(b, off, len);
-                            }
-                        },
-                        new JobControl());
+                .run(spec, workspace, env, log, new JobControl());
         Matcher m = Pattern.compile("(localhost/runway-action:[0-9a-f]+)").matcher(log());
         while (m.find()) builtTags.add(m.group(1));
         return o;

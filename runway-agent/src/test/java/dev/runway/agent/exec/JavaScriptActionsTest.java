@@ -10,8 +10,6 @@ import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepResult;
 import dev.runway.protocol.StepSpec;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -35,12 +33,7 @@ class JavaScriptActionsTest {
 
     Path workspace;
     java.util.Set<String> prefer = java.util.Set.of();
-    final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    final Executor.Output out = (b, off, len) -> {
-        synchronized (log) {
-            log.write(b, off, len);
-        }
-    };
+    final LogCapture log = new LogCapture();
 
     static final String GREET = """
             name: greet
@@ -162,9 +155,7 @@ class JavaScriptActionsTest {
     }
 
     String log() {
-        synchronized (log) {
-            return log.toString(StandardCharsets.UTF_8);
-        }
+        return log.text();
     }
 
     Executor.Outcome run(Path node, Map<String, String> extraEnv, StepSpec... steps) {
@@ -175,7 +166,7 @@ class JavaScriptActionsTest {
         JobSpec spec = new JobSpec("t", List.of(), Map.of(), List.of(steps), 120, 1, contexts, null, null, null);
         ActionSources sources = new ActionSources(store, List.of(), work.resolve(".actions"), node, prefer);
         return new ShellExecutor(new ProcessHosts(new StepTracker(work), Sandbox.HOST), sources)
-                .run(spec, workspace, env, out, new JobControl());
+                .run(spec, workspace, env, log, new JobControl());
     }
 
     static StepSpec uses(String id, String action, Map<String, String> with) {

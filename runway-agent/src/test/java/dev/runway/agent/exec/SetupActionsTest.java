@@ -8,8 +8,6 @@ import dev.runway.agent.tools.ToolDiscovery;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepSpec;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -26,12 +24,7 @@ class SetupActionsTest {
 
     Path workspace;
     ToolCache cache;
-    final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    final Executor.Output out = (b, off, len) -> {
-        synchronized (log) {
-            log.write(b, off, len);
-        }
-    };
+    final LogCapture log = new LogCapture();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -40,9 +33,7 @@ class SetupActionsTest {
     }
 
     String log() {
-        synchronized (log) {
-            return log.toString(StandardCharsets.UTF_8);
-        }
+        return log.text();
     }
 
     Executor.Outcome run(boolean workflow, StepSpec... steps) {
@@ -52,7 +43,7 @@ class SetupActionsTest {
         env.remove("JAVA_HOME");
         Map<String, Object> contexts = workflow ? Map.of("github", Map.of("run_id", "1")) : null;
         JobSpec spec = new JobSpec("t", List.of(), Map.of(), List.of(steps), null, 1, contexts, null, null, null);
-        return new ShellExecutor(new StepTracker(work)).run(spec, workspace, env, out, new JobControl());
+        return new ShellExecutor(new StepTracker(work)).run(spec, workspace, env, log, new JobControl());
     }
 
     static StepSpec uses(String id, String action, Map<String, String> with) {
