@@ -33,5 +33,13 @@ public final class Limits {
     /** Characters of a string an expression or template produces (format, join, toJSON, a rendered value). */
     public static final int MAX_RESULT_CHARS = 1024 * 1024;
 
+    /** The error for a file of {@code bytes} bytes, or null if its size is within {@link #MAX_FILE_BYTES}. */
+    public static String fileSize(long bytes) {
+        return bytes <= MAX_FILE_BYTES
+                ? null
+                : "the file is " + bytes + " bytes; a workflow file may have at most " + MAX_FILE_BYTES + " bytes ("
+                        + MAX_FILE_BYTES / 1024 + " KiB)";
+    }
+
     private Limits() {}
 }

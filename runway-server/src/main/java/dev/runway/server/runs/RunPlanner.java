@@ -8,6 +8,7 @@ import dev.runway.protocol.Json;
 import dev.runway.protocol.StepSpec;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.RunRecord;
+import dev.runway.workflow.Limits;
 import dev.runway.workflow.expr.ExpressionException;
 import dev.runway.workflow.expr.Expressions;
 import dev.runway.workflow.expr.Templates;
@@ -92,6 +93,11 @@ public final class RunPlanner {
         return actions;
     }
 
+    /** The jobs a workflow job has or will have: its matrix legs. */
+    private static long total(List<JobRecord> legs) {
+        return legs.isEmpty() || legs.get(0).matrixTotal() == null ? legs.size() : legs.get(0).matrixTotal();
+    }
+
     /** A workflow job is done when every leg it will have exists and finished. */
     static boolean done(Workflow wf, String key, List<JobRecord> legs) {
         if (legs.isEmpty() || !legs.stream().allMatch(j -> j.state().isTerminal())) return false;
@@ -142,6 +148,19 @@ public final class RunPlanner {
             return List.of(
                     new Finish(job.id(), 0, 1, plainName, JobState.FAILED, "strategy.matrix: " + e.getMessage()));
         }
+        long planned = legs.entrySet().stream()
+                .filter(e -> !e.getKey().equals(job.id()))
+                .mapToLong(e -> total(e.getValue()))
+                .sum();
+        if (planned + combos.size() > Limits.MAX_JOBS_PER_RUN)
+            return List.of(new Finish(
+                    job.id(),
+                    0,
+                    1,
+                    plainName,
+                    JobState.FAILED,
+                    "strategy.matrix: " + combos.size() + " more jobs would make the run " + (planned + combos.size())
+                            + " jobs; at most " + Limits.MAX_JOBS_PER_RUN + " jobs may run in one workflow run"));
         List<Action> out = new ArrayList<>();
         int limit = maxParallel(job, combos.size());
         for (int i = 0; i < Math.min(limit, combos.size()); i++) out.add(leg(run, wf, job, combos, i, needs, github));

@@ -117,13 +117,9 @@ final class Yaml {
      * (which need no stack, unlike composing), then aliases while composing and their expanded size after.
      */
     static Node compose(String text, Session s, int maxDepth) {
-        long bytes = utf8Length(text);
-        if (bytes > Limits.MAX_FILE_BYTES) {
-            s.error(
-                    1,
-                    1,
-                    "the file is " + bytes + " bytes; a workflow file may have at most " + Limits.MAX_FILE_BYTES
-                            + " bytes (" + Limits.MAX_FILE_BYTES / 1024 + " KiB)");
+        String tooLarge = Limits.fileSize(utf8Length(text));
+        if (tooLarge != null) {
+            s.error(1, 1, tooLarge);
             return null;
         }
         try {
