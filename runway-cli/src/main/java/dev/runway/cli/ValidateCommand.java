@@ -73,7 +73,6 @@ final class ValidateCommand implements Callable<Integer> {
                     if (!quiet || d.severity() == Diagnostic.Severity.ERROR) System.out.println(d);
                 }
                 if (worker.isShutdown()) worker = newWorker(); // the last file ran over its time
-
             }
         } finally {
             worker.shutdownNow();
@@ -171,8 +170,7 @@ final class ValidateCommand implements Callable<Integer> {
                     String.format(
                             "the file is not UTF-8 text: byte 0x%02X at offset %d is not valid UTF-8; workflow files"
                                     + " must be UTF-8",
-                            bytes[at] & 0xff,
-                            at)));
+                            bytes[at] & 0xff, at)));
         }
         return out.flip().toString();
     }

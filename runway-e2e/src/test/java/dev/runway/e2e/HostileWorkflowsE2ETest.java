@@ -45,8 +45,14 @@ class HostileWorkflowsE2ETest {
         StringBuilder y = new StringBuilder("on: push\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         String prev = "a";
         for (char c = 'b'; c <= 'j'; c++) {
-            y.append(c).append(": &").append(c).append(" [").append(("*" + prev + ",").repeat(8)).append('*')
-                    .append(prev).append("]\n");
+            y.append(c)
+                    .append(": &")
+                    .append(c)
+                    .append(" [")
+                    .append(("*" + prev + ",").repeat(8))
+                    .append('*')
+                    .append(prev)
+                    .append("]\n");
             prev = String.valueOf(c);
         }
         return y + "jobs: {j: {runs-on: linux, env: {A: *j}, steps: [{run: echo}]}}\n";
@@ -57,13 +63,15 @@ class HostileWorkflowsE2ETest {
         Map<String, byte[]> f = new LinkedHashMap<>();
         f.put("deep-flow.yml", ("on: push\njobs: " + "[".repeat(100_000) + "]".repeat(100_000)).getBytes());
         f.put("deep-block.yml", ("on: push\njobs:\n  " + "- ".repeat(100_000) + "x\n").getBytes());
-        f.put("long-line.yml", ("on: push\njobs: {j: {runs-on: linux, steps: [{run: '" + "a".repeat(10 << 20) + "'}]}}\n")
-                .getBytes());
+        f.put(
+                "long-line.yml",
+                ("on: push\njobs: {j: {runs-on: linux, steps: [{run: '" + "a".repeat(10 << 20) + "'}]}}\n").getBytes());
         f.put("laughs.yml", laughs().getBytes());
         f.put("matrix.yml", matrix(10, 10).getBytes());
-        f.put("expression.yml", ("on: push\njobs: {j: {runs-on: linux, steps: [{run: \"${{ '" + "a".repeat(30_000)
-                        + "' }}\"}]}}\n")
-                .getBytes());
+        f.put(
+                "expression.yml",
+                ("on: push\njobs: {j: {runs-on: linux, steps: [{run: \"${{ '" + "a".repeat(30_000) + "' }}\"}]}}\n")
+                        .getBytes());
         byte[] junk = new byte[16_384];
         new Random(16).nextBytes(junk);
         f.put("junk.yml", junk);
@@ -89,14 +97,16 @@ class HostileWorkflowsE2ETest {
         Path dir = Files.createDirectories(root.resolve("hostile"));
         for (var e : hostileFiles().entrySet()) Files.write(dir.resolve(e.getKey()), e.getValue());
         long t0 = System.nanoTime();
-        RunwayProcess cli = RunwayProcess.start(root.resolve("logs"), "validate", Map.of(), List.of("validate", dir.toString()));
+        RunwayProcess cli =
+                RunwayProcess.start(root.resolve("logs"), "validate", Map.of(), List.of("validate", dir.toString()));
         int code = cli.awaitExit(Duration.ofSeconds(120));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("runway validate on " + hostileFiles().size() + " hostile files took " + ms + " ms");
         String out = cli.output() + cli.stderr();
         assertThat(code).as(out).isEqualTo(1);
         SAYS.forEach((file, says) -> assertThat(out).as(file).contains(says));
-        assertThat(out).doesNotContain("valid.yml:", "Exception", "\tat ", "StackOverflow", "OutOfMemory")
+        assertThat(out)
+                .doesNotContain("valid.yml:", "Exception", "\tat ", "StackOverflow", "OutOfMemory")
                 .contains("10 file(s)");
         assertThat(Duration.ofMillis(ms)).as("the whole directory").isLessThan(Duration.ofSeconds(60));
     }
@@ -142,8 +152,12 @@ class HostileWorkflowsE2ETest {
 
             for (String text : List.of(matrix(10, 10), laughs(), "on: push\njobs: " + "[".repeat(100_000))) {
                 long t0 = System.nanoTime();
-                Api.Response r = c.api().json("POST", ApiPaths.RUNS, c.adminToken(),
-                        new RunRequest(null, null, "evil.yml", text, null, Map.of()));
+                Api.Response r = c.api()
+                        .json(
+                                "POST",
+                                ApiPaths.RUNS,
+                                c.adminToken(),
+                                new RunRequest(null, null, "evil.yml", text, null, Map.of()));
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 System.out.println("hostile run refused with " + r.status() + " in " + ms + " ms");
                 assertThat(r.status()).as(r.body()).isEqualTo(400);
@@ -154,13 +168,18 @@ class HostileWorkflowsE2ETest {
             }
 
             RunView dynamic = c.api().startRun(new RunRequest(null, null, "dynamic.yml", DYNAMIC, null, Map.of()));
-            await().atMost(Duration.ofSeconds(60)).until(() -> c.api().run(dynamic.id()).state().isTerminal());
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> c.api().run(dynamic.id()).state().isTerminal());
             RunView d = c.api().run(dynamic.id());
             assertThat(d.state()).isEqualTo(JobState.FAILED);
-            JobView big = d.jobs().stream().filter(j -> j.name().startsWith("big")).findFirst().orElseThrow();
+            JobView big = d.jobs().stream()
+                    .filter(j -> j.name().startsWith("big"))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(big.reason()).contains("the matrix has 10000000000 combinations; at most 256");
 
-            await().atMost(Duration.ofSeconds(60)).until(() -> c.api().run(steady.id()).state().isTerminal());
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> c.api().run(steady.id()).state().isTerminal());
             RunView s = c.api().run(steady.id());
             assertThat(s.state()).as(c.outputs()).isEqualTo(JobState.SUCCEEDED);
             assertThat(c.api().logs(s.jobs().get(0).id())).contains("steady done");

@@ -95,7 +95,9 @@ public final class RunPlanner {
 
     /** The jobs a workflow job has or will have: its matrix legs. */
     private static long total(List<JobRecord> legs) {
-        return legs.isEmpty() || legs.get(0).matrixTotal() == null ? legs.size() : legs.get(0).matrixTotal();
+        return legs.isEmpty() || legs.get(0).matrixTotal() == null
+                ? legs.size()
+                : legs.get(0).matrixTotal();
     }
 
     /** A workflow job is done when every leg it will have exists and finished. */

@@ -17,10 +17,10 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Workflows written to take the control plane down, sent to {@code POST /api/v1/runs} on a real port: each is a 400
@@ -60,8 +60,15 @@ class HostileRunsTest {
     static String doublingAliases(int levels) {
         StringBuilder y = new StringBuilder("on: push\nx0: &x0 [lol, lol]\n");
         for (int i = 1; i <= levels; i++)
-            y.append("x").append(i).append(": &x").append(i).append(" [*x").append(i - 1).append(", *x")
-                    .append(i - 1).append("]\n");
+            y.append("x")
+                    .append(i)
+                    .append(": &x")
+                    .append(i)
+                    .append(" [*x")
+                    .append(i - 1)
+                    .append(", *x")
+                    .append(i - 1)
+                    .append("]\n");
         return y + "jobs: {j: {runs-on: x, env: {A: *x" + levels + "}, steps: [{run: echo}]}}\n";
     }
 
@@ -74,16 +81,22 @@ class HostileRunsTest {
 
     static java.util.List<Hostile> hostile() {
         return java.util.List.of(
-                new Hostile("10 x 10 matrix", matrix(10, 10), "w.yml:7:9: error: the matrix has 10000000000 combinations"),
-                new Hostile("flow nesting", "on: push\njobs: " + "[".repeat(100_000) + "]".repeat(100_000),
-                        "w.yml:2:"),
-                new Hostile("block nesting", "on: push\njobs:\n  " + "- ".repeat(100_000) + "x\n",
+                new Hostile(
+                        "10 x 10 matrix", matrix(10, 10), "w.yml:7:9: error: the matrix has 10000000000 combinations"),
+                new Hostile("flow nesting", "on: push\njobs: " + "[".repeat(100_000) + "]".repeat(100_000), "w.yml:2:"),
+                new Hostile(
+                        "block nesting",
+                        "on: push\njobs:\n  " + "- ".repeat(100_000) + "x\n",
                         "Maximum object depth exceeded"),
                 new Hostile("alias expansion", doublingAliases(24), "aliases expand the document to"),
-                new Hostile("600 KB file", "on: push\njobs: {j: {runs-on: x, steps: [{run: '" + "a".repeat(600_000)
-                        + "'}]}}\n", "a workflow file may have at most 524288 bytes"),
-                new Hostile("huge expression", "on: push\njobs: {j: {runs-on: x, steps: [{run: \"${{ '"
-                        + "a".repeat(30_000) + "' }}\"}]}}\n", "Exceeded max expression length 21000"),
+                new Hostile(
+                        "600 KB file",
+                        "on: push\njobs: {j: {runs-on: x, steps: [{run: '" + "a".repeat(600_000) + "'}]}}\n",
+                        "a workflow file may have at most 524288 bytes"),
+                new Hostile(
+                        "huge expression",
+                        "on: push\njobs: {j: {runs-on: x, steps: [{run: \"${{ '" + "a".repeat(30_000) + "' }}\"}]}}\n",
+                        "Exceeded max expression length 21000"),
                 new Hostile("binary junk", junk(), "w.yml:"));
     }
 

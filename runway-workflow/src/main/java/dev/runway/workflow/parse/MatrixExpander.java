@@ -134,7 +134,8 @@ public final class MatrixExpander {
             suffix = new BigInteger[keys.size() + 1];
             suffix[keys.size()] = BigInteger.ONE;
             for (int i = keys.size() - 1; i >= 0; i--)
-                suffix[i] = suffix[i + 1].multiply(BigInteger.valueOf(values.get(i).size()));
+                suffix[i] =
+                        suffix[i + 1].multiply(BigInteger.valueOf(values.get(i).size()));
         }
 
         private record Prefix(int level, List<Object> chosen, List<Map<String, Object>> alive) {}

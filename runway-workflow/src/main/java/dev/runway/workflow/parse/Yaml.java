@@ -1,10 +1,10 @@
 package dev.runway.workflow.parse;
 
+import dev.runway.workflow.Limits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import dev.runway.workflow.Limits;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.api.lowlevel.Parse;
 import org.snakeyaml.engine.v2.events.CollectionEndEvent;
@@ -53,7 +53,8 @@ final class Yaml {
         Long known = c.nodes.get(n);
         if (known != null) return known;
         if (!c.open.add(n)) {
-            if (!c.recursive) c.s.error(n, "an alias refers to a collection that contains it; recursive aliases are not allowed");
+            if (!c.recursive)
+                c.s.error(n, "an alias refers to a collection that contains it; recursive aliases are not allowed");
             c.recursive = true;
             return 0;
         }
@@ -159,8 +160,8 @@ final class Yaml {
 
     private static String aliasMessage(String m) {
         return m != null && m.startsWith("Number of aliases")
-                ? "more than " + Limits.MAX_YAML_ALIASES + " aliases of collections; at most "
-                        + Limits.MAX_YAML_ALIASES + " are allowed (" + m + ")"
+                ? "more than " + Limits.MAX_YAML_ALIASES + " aliases of collections; at most " + Limits.MAX_YAML_ALIASES
+                        + " are allowed (" + m + ")"
                 : m;
     }
 
@@ -191,7 +192,9 @@ final class Yaml {
             char ch = text.charAt(i);
             if (ch < 0x80) n++;
             else if (ch < 0x800) n += 2;
-            else if (Character.isHighSurrogate(ch) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+            else if (Character.isHighSurrogate(ch)
+                    && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
                 n += 4;
                 i++;
             } else n += 3;

@@ -21,13 +21,48 @@ import net.jqwik.api.Provide;
  */
 class ExpressionFuzzTest {
     static final List<String> ATOMS = List.of(
-            "null", "true", "false", "0", "-1.5", "0xff", "1e308", "NaN", "Infinity", "'s'", "''''", "'{0}'",
-            "github.ref", "github['event_name']", "matrix.*", "steps.build.outputs", "env.BIG", "env.DEEP",
-            "fromJSON(env.DEEP)", "github", "matrix");
+            "null",
+            "true",
+            "false",
+            "0",
+            "-1.5",
+            "0xff",
+            "1e308",
+            "NaN",
+            "Infinity",
+            "'s'",
+            "''''",
+            "'{0}'",
+            "github.ref",
+            "github['event_name']",
+            "matrix.*",
+            "steps.build.outputs",
+            "env.BIG",
+            "env.DEEP",
+            "fromJSON(env.DEEP)",
+            "github",
+            "matrix");
     static final List<String> CALLS = List.of(
-            "format('{0}{0}', %s)", "format(%s, %s)", "join(%s, %s)", "toJSON(%s)", "fromJSON(%s)",
-            "contains(%s, %s)", "startsWith(%s, %s)", "endsWith(%s, %s)", "case(%s, %s, %s)", "!%s", "(%s)",
-            "%s == %s", "%s != %s", "%s < %s", "%s && %s", "%s || %s", "%s[%s]", "%s.x", "success()", "always()",
+            "format('{0}{0}', %s)",
+            "format(%s, %s)",
+            "join(%s, %s)",
+            "toJSON(%s)",
+            "fromJSON(%s)",
+            "contains(%s, %s)",
+            "startsWith(%s, %s)",
+            "endsWith(%s, %s)",
+            "case(%s, %s, %s)",
+            "!%s",
+            "(%s)",
+            "%s == %s",
+            "%s != %s",
+            "%s < %s",
+            "%s && %s",
+            "%s || %s",
+            "%s[%s]",
+            "%s.x",
+            "success()",
+            "always()",
             "hashFiles(%s)");
 
     static Value.Obj contexts() {
@@ -88,6 +123,8 @@ class ExpressionFuzzTest {
 
     @Provide
     Arbitrary<String> text() {
-        return Arbitraries.strings().withChars("()[]{}.,'!=<>&|*$ 0123456789abcfgnorstux-_\\\"").ofMaxLength(300);
+        return Arbitraries.strings()
+                .withChars("()[]{}.,'!=<>&|*$ 0123456789abcfgnorstux-_\\\"")
+                .ofMaxLength(300);
     }
 }

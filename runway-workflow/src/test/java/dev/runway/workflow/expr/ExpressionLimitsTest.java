@@ -18,10 +18,12 @@ class ExpressionLimitsTest {
     }
 
     static void refused(String template) {
-        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThatThrownBy(() -> Templates.render(template, SCOPE))
-                .isInstanceOf(ExpressionException.class)
-                .hasMessageContaining("Maximum result size exceeded")
-                .hasMessageContaining("1048576 characters"));
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(5),
+                () -> assertThatThrownBy(() -> Templates.render(template, SCOPE))
+                        .isInstanceOf(ExpressionException.class)
+                        .hasMessageContaining("Maximum result size exceeded")
+                        .hasMessageContaining("1048576 characters"));
     }
 
     @Test
@@ -57,9 +59,11 @@ class ExpressionLimitsTest {
         Value.Obj env = new Value.Obj();
         env.put("DEEP", new Value.Str(deep));
         ctx.put("env", env);
-        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThatThrownBy(
-                        () -> Templates.render("${{ toJSON(fromJSON(env.DEEP)) }}", new Templates.Scope(ctx)))
-                .isInstanceOf(ExpressionException.class)
-                .hasMessageContaining("fromJson"));
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(5),
+                () -> assertThatThrownBy(
+                                () -> Templates.render("${{ toJSON(fromJSON(env.DEEP)) }}", new Templates.Scope(ctx)))
+                        .isInstanceOf(ExpressionException.class)
+                        .hasMessageContaining("fromJson"));
     }
 }

@@ -10,14 +10,67 @@ import java.util.Random;
  */
 final class GeneratedYaml {
     static final List<String> KEYS = List.of(
-            "on", "jobs", "name", "runs-on", "steps", "run", "uses", "with", "env", "needs", "if", "strategy",
-            "matrix", "include", "exclude", "outputs", "services", "container", "concurrency", "defaults",
-            "permissions", "timeout-minutes", "continue-on-error", "push", "branches", "x", "build", "test");
+            "on",
+            "jobs",
+            "name",
+            "runs-on",
+            "steps",
+            "run",
+            "uses",
+            "with",
+            "env",
+            "needs",
+            "if",
+            "strategy",
+            "matrix",
+            "include",
+            "exclude",
+            "outputs",
+            "services",
+            "container",
+            "concurrency",
+            "defaults",
+            "permissions",
+            "timeout-minutes",
+            "continue-on-error",
+            "push",
+            "branches",
+            "x",
+            "build",
+            "test");
     static final List<String> SCALARS = List.of(
-            "ubuntu-latest", "echo hi", "true", "false", "null", "~", "0x1F", "1e9", "-.inf", "''", "\"\\u0000\"",
-            "${{ matrix.a }}", "${{ github.ref == 'refs/heads/main' && success() }}", "${{ fromJSON('[1,2]') }}",
-            "${{ toJSON(github) }}", "${{ format('{0}{1}', 1) }}", "${{ ) }}", "${{", "}}", "!!int x", "!!str 1",
-            "!!binary aGk=", "!custom v", "&a x", "*a", "*nowhere", "'quoted'", "|", ">-", "%TAG", "---", "...");
+            "ubuntu-latest",
+            "echo hi",
+            "true",
+            "false",
+            "null",
+            "~",
+            "0x1F",
+            "1e9",
+            "-.inf",
+            "''",
+            "\"\\u0000\"",
+            "${{ matrix.a }}",
+            "${{ github.ref == 'refs/heads/main' && success() }}",
+            "${{ fromJSON('[1,2]') }}",
+            "${{ toJSON(github) }}",
+            "${{ format('{0}{1}', 1) }}",
+            "${{ ) }}",
+            "${{",
+            "}}",
+            "!!int x",
+            "!!str 1",
+            "!!binary aGk=",
+            "!custom v",
+            "&a x",
+            "*a",
+            "*nowhere",
+            "'quoted'",
+            "|",
+            ">-",
+            "%TAG",
+            "---",
+            "...");
 
     private final Random r;
     private final StringBuilder out = new StringBuilder();
@@ -36,7 +89,8 @@ final class GeneratedYaml {
             if (r.nextBoolean()) matrix();
             out.append("    steps:\n");
             int steps = r.nextInt(4);
-            for (int s = 0; s < steps; s++) out.append("      - run: ").append(scalar()).append('\n');
+            for (int s = 0; s < steps; s++)
+                out.append("      - run: ").append(scalar()).append('\n');
             if (r.nextInt(3) == 0) block(4, r.nextInt(r.nextInt(5) == 0 ? 80 : 8));
         }
         if (r.nextInt(3) == 0) block(0, r.nextInt(10));
@@ -61,7 +115,11 @@ final class GeneratedYaml {
         String pad = " ".repeat(indent);
         String key = KEYS.get(r.nextInt(KEYS.size()));
         if (depth == 0) {
-            out.append(pad).append(key).append(": ").append(r.nextBoolean() ? scalar() : flow(r.nextInt(6))).append('\n');
+            out.append(pad)
+                    .append(key)
+                    .append(": ")
+                    .append(r.nextBoolean() ? scalar() : flow(r.nextInt(6)))
+                    .append('\n');
             return;
         }
         out.append(pad).append(key).append(":");
@@ -111,8 +169,15 @@ final class GeneratedYaml {
                 StringBuilder y = new StringBuilder("on: push\nx0: &x0 [lol, lol]\n");
                 int levels = 1 + r.nextInt(40);
                 for (int i = 1; i <= levels; i++)
-                    y.append("x").append(i).append(": &x").append(i).append(" [*x").append(i - 1).append(", *x")
-                            .append(i - 1).append("]\n");
+                    y.append("x")
+                            .append(i)
+                            .append(": &x")
+                            .append(i)
+                            .append(" [*x")
+                            .append(i - 1)
+                            .append(", *x")
+                            .append(i - 1)
+                            .append("]\n");
                 yield y + "jobs: {j: {runs-on: x, env: {A: *x" + levels + "}, steps: [{run: echo}]}}\n";
             }
             case 4 -> "on: push\nx: &a [*a, {b: *a}]\njobs: {j: {runs-on: x, env: *a}}\n";

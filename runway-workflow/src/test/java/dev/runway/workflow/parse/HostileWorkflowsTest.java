@@ -59,7 +59,11 @@ class HostileWorkflowsTest {
                         exclude:
                           - k0: c
                     steps: [{run: echo}]
-                """.formatted(String.join(", ", java.util.stream.IntStream.range(0, 100).mapToObj(Integer::toString).toList()));
+                """.formatted(String.join(
+                ", ",
+                java.util.stream.IntStream.range(0, 100)
+                        .mapToObj(Integer::toString)
+                        .toList()));
         WorkflowParser.Result r = WorkflowParser.parse("ok.yml", yaml);
         assertThat(r.errors()).isEmpty();
         assertThat(r.workflow().jobs().get("j").strategy().combinations()).hasSize(200);
@@ -69,10 +73,18 @@ class HostileWorkflowsTest {
     void tooManyJobsInOneRunAreRefused() {
         StringBuilder y = new StringBuilder("on: push\njobs:\n");
         for (int j = 0; j < 5; j++)
-            y.append("  j").append(j).append(":\n    runs-on: x\n    strategy:\n      matrix:\n        a: [")
-                    .append(String.join(", ", java.util.stream.IntStream.range(0, 250).mapToObj(Integer::toString).toList()))
+            y.append("  j")
+                    .append(j)
+                    .append(":\n    runs-on: x\n    strategy:\n      matrix:\n        a: [")
+                    .append(String.join(
+                            ", ",
+                            java.util.stream.IntStream.range(0, 250)
+                                    .mapToObj(Integer::toString)
+                                    .toList()))
                     .append("]\n    steps: [{run: echo}]\n");
-        assertThat(errors(y.toString())).singleElement().asString()
+        assertThat(errors(y.toString()))
+                .singleElement()
+                .asString()
                 .startsWith("evil.yml:3:3: error: ")
                 .contains("1250 jobs", "at most 1000 jobs may run in one workflow run");
     }
@@ -80,7 +92,9 @@ class HostileWorkflowsTest {
     @Test
     void deeplyNestedFlowYamlIsRefusedWithThePlace() {
         String deep = "on: push\njobs: " + "[".repeat(100_000) + "]".repeat(100_000) + "\n";
-        assertThat(errors(deep)).singleElement().asString()
+        assertThat(errors(deep))
+                .singleElement()
+                .asString()
                 .startsWith("evil.yml:2:")
                 .contains("Maximum object depth exceeded (50 levels of nesting)");
     }
@@ -89,20 +103,25 @@ class HostileWorkflowsTest {
     void deeplyNestedBlockYamlIsRefusedWithThePlace() {
         // "- - - - x": block sequences nested 100 000 deep in 200 KB, which overflowed the composer's stack
         String deep = "on: push\njobs:\n  " + "- ".repeat(100_000) + "x\n";
-        assertThat(errors(deep)).singleElement().asString()
+        assertThat(errors(deep))
+                .singleElement()
+                .asString()
                 .startsWith("evil.yml:3:")
                 .contains("Maximum object depth exceeded (50 levels of nesting)");
         StringBuilder m = new StringBuilder("on: push\n");
-        for (int i = 0; i < 60; i++) m.append(" ".repeat(i)).append("k").append(i).append(":\n");
+        for (int i = 0; i < 60; i++)
+            m.append(" ".repeat(i)).append("k").append(i).append(":\n");
         assertThat(errors(m.toString())).anySatisfy(e -> assertThat(e).contains("Maximum object depth exceeded"));
     }
 
     @Test
     void aTenMegabyteLineIsRefusedAtOnce() {
         String big = "on: push\njobs: {j: {runs-on: x, steps: [{run: '" + "a".repeat(10 * 1024 * 1024) + "'}]}}\n";
-        assertThat(errors(big)).singleElement().asString()
-                .isEqualTo("evil.yml:1:1: error: the file is " + big.length() + " bytes; a workflow file may have at most"
-                        + " 524288 bytes (512 KiB)");
+        assertThat(errors(big))
+                .singleElement()
+                .asString()
+                .isEqualTo("evil.yml:1:1: error: the file is " + big.length()
+                        + " bytes; a workflow file may have at most" + " 524288 bytes (512 KiB)");
     }
 
     @Test
@@ -140,10 +159,19 @@ class HostileWorkflowsTest {
         // 24 levels of [*x, *x]: 48 aliases, under the alias limit, yet 2^24 nodes once expanded
         StringBuilder y = new StringBuilder("on: push\nx0: &x0 [lol, lol]\n");
         for (int i = 1; i <= 24; i++)
-            y.append("x").append(i).append(": &x").append(i).append(" [*x").append(i - 1).append(", *x")
-                    .append(i - 1).append("]\n");
+            y.append("x")
+                    .append(i)
+                    .append(": &x")
+                    .append(i)
+                    .append(" [*x")
+                    .append(i - 1)
+                    .append(", *x")
+                    .append(i - 1)
+                    .append("]\n");
         y.append("jobs:\n  j:\n    runs-on: x\n    env: {A: *x24}\n    steps: [{run: echo}]\n");
-        assertThat(errors(y.toString())).singleElement().asString()
+        assertThat(errors(y.toString()))
+                .singleElement()
+                .asString()
                 .startsWith("evil.yml:1:1: error: aliases expand the document to ")
                 .endsWith("nodes; at most 1000000 are allowed");
     }
@@ -156,9 +184,13 @@ class HostileWorkflowsTest {
 
     @Test
     void aHugeExpressionIsRefusedWithItsLimit() {
-        String yaml = "on: push\njobs:\n  j:\n    runs-on: x\n    steps:\n      - run: echo ${{ "
-                + "1 + ".repeat(0) + "'" + "a".repeat(30_000) + "' }}\n";
-        assertThat(errors(yaml)).singleElement().asString().startsWith("evil.yml:6:").contains("Exceeded max expression length 21000");
+        String yaml = "on: push\njobs:\n  j:\n    runs-on: x\n    steps:\n      - run: echo ${{ " + "1 + ".repeat(0)
+                + "'" + "a".repeat(30_000) + "' }}\n";
+        assertThat(errors(yaml))
+                .singleElement()
+                .asString()
+                .startsWith("evil.yml:6:")
+                .contains("Exceeded max expression length 21000");
     }
 
     @Test
@@ -166,7 +198,8 @@ class HostileWorkflowsTest {
         assertThat(errors("")).singleElement().asString().contains("empty");
         byte[] junk = new byte[4096];
         new java.util.Random(16).nextBytes(junk);
-        assertThat(errors(new String(junk, java.nio.charset.StandardCharsets.ISO_8859_1))).isNotEmpty();
+        assertThat(errors(new String(junk, java.nio.charset.StandardCharsets.ISO_8859_1)))
+                .isNotEmpty();
         assertThat(errors("\0\0\0\u0001\uFFFE")).isNotEmpty();
     }
 }

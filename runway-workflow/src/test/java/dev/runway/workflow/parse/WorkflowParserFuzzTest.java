@@ -43,7 +43,8 @@ class WorkflowParserFuzzTest {
         WorkflowParser.Result r = CompletableFuture.supplyAsync(() -> WorkflowParser.parse("fuzz.yml", text))
                 .get(10, TimeUnit.SECONDS);
         assertThat(r.diagnostics())
-                .noneMatch(d -> d.message().startsWith("internal error") || d.message().contains("nested too deeply"));
+                .noneMatch(d ->
+                        d.message().startsWith("internal error") || d.message().contains("nested too deeply"));
         assertThat(r).isNotNull();
         if (r.workflow() == null)
             assertThat(r.errors()).as("a workflow is refused with a reason").isNotEmpty();
