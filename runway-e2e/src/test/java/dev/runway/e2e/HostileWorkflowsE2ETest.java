@@ -77,6 +77,7 @@ class HostileWorkflowsE2ETest {
         f.put("junk.yml", junk);
         f.put("latin1.yml", "on: push\nname: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
         f.put("empty.yml", new byte[0]);
+        f.put("nul.yml", "on: push\njobs: \0\n".getBytes());
         f.put("valid.yml", "on: push\njobs: {j: {runs-on: linux, steps: [{run: echo}]}}\n".getBytes());
         return f;
     }
@@ -85,12 +86,13 @@ class HostileWorkflowsE2ETest {
             "deep-flow.yml", "deep-flow.yml:2:",
             "deep-block.yml", "Maximum object depth exceeded",
             "long-line.yml", "long-line.yml:1:1: error: the file is 10485817 bytes; a workflow file may have at most",
-            "laughs.yml", "aliases",
+            "laughs.yml", "laughs.yml:8:23: error: more than 50 aliases",
             "matrix.yml", "matrix.yml:7:9: error: the matrix has 10000000000 combinations; at most 256",
             "expression.yml", "Exceeded max expression length 21000",
             "junk.yml", "junk.yml:",
             "latin1.yml", "latin1.yml:2:10: error: the file is not UTF-8 text",
-            "empty.yml", "empty.yml:1:1: error: the file is empty");
+            "empty.yml", "empty.yml:1:1: error: the file is empty",
+            "nul.yml", "nul.yml:2:7: error: invalid YAML: the character U+0000 is not allowed");
 
     @Test
     void validateReportsEveryHostileFileOfADirectoryWithoutAStackTrace() throws Exception {
@@ -107,7 +109,7 @@ class HostileWorkflowsE2ETest {
         SAYS.forEach((file, says) -> assertThat(out).as(file).contains(says));
         assertThat(out)
                 .doesNotContain("valid.yml:", "Exception", "\tat ", "StackOverflow", "OutOfMemory")
-                .contains("10 file(s)");
+                .contains("11 file(s)");
         assertThat(Duration.ofMillis(ms)).as("the whole directory").isLessThan(Duration.ofSeconds(60));
     }
 

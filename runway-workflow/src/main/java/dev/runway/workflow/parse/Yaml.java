@@ -7,11 +7,14 @@ import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.events.AliasEvent;
 import org.snakeyaml.engine.v2.events.CollectionEndEvent;
 import org.snakeyaml.engine.v2.events.CollectionStartEvent;
 import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.NodeEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.ReaderException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -132,7 +135,7 @@ final class Yaml {
                     // the whole file in one buffer: with the default 1 KiB one, a 400 KB line took seconds
                     .setBufferSize(text.length() + 1)
                     .build();
-            if (!nestingFits(settings, text, s, maxDepth)) return null;
+            if (!eventsFit(settings, text, s, maxDepth)) return null;
             Optional<Node> n = new Compose(settings).composeString(text);
             if (n.isEmpty()) return null;
             Check c = new Check(maxDepth, s);
@@ -152,38 +155,69 @@ final class Yaml {
                     m == null ? 1 : m.getColumn() + 1,
                     "invalid YAML: " + e.getProblem() + (e.getContext() == null ? "" : " (" + e.getContext() + ")"));
             return null;
+        } catch (ReaderException e) {
+            int[] at = place(text, e.getPosition());
+            s.error(
+                    at[0],
+                    at[1],
+                    String.format(
+                            "invalid YAML: the character U+%04X is not allowed in a YAML file", e.getCodePoint()));
+            return null;
         } catch (YamlEngineException e) {
-            s.error(1, 1, "invalid YAML: " + aliasMessage(e.getMessage()));
+            s.error(1, 1, "invalid YAML: " + e.getMessage());
             return null;
         }
     }
 
-    private static String aliasMessage(String m) {
-        return m != null && m.startsWith("Number of aliases")
-                ? "more than " + Limits.MAX_YAML_ALIASES + " aliases of collections; at most " + Limits.MAX_YAML_ALIASES
-                        + " are allowed (" + m + ")"
-                : m;
-    }
-
-    /** False, after reporting where, if a collection starts {@code maxDepth} collections deep; reads events only. */
-    private static boolean nestingFits(LoadSettings settings, String text, Session s, int maxDepth) {
+    /**
+     * False, after reporting where, if a collection starts {@code maxDepth} collections deep, or an alias of a
+     * collection is one too many; reads events only, so a deep document needs no stack.
+     */
+    private static boolean eventsFit(LoadSettings settings, String text, Session s, int maxDepth) {
         int open = 0;
+        int aliases = 0;
+        java.util.Set<String> collections = new java.util.HashSet<>(); // anchors naming a collection
         for (Event e : new Parse(settings).parseString(text)) {
-            if (e instanceof CollectionStartEvent) {
-                if (open >= maxDepth) {
-                    Mark m = e.getStartMark().orElse(null);
-                    s.error(
-                            m == null ? 1 : m.getLine() + 1,
-                            m == null ? 1 : m.getColumn() + 1,
-                            "Maximum object depth exceeded (" + maxDepth + " levels of nesting)");
-                    return false;
-                }
+            if (e instanceof CollectionStartEvent c) {
+                if (open >= maxDepth)
+                    return refuse(s, e, "Maximum object depth exceeded (" + maxDepth + " levels of nesting)");
+                c.getAnchor().ifPresent(a -> collections.add(a.getValue()));
                 open++;
             } else if (e instanceof CollectionEndEvent) {
                 open--;
+            } else if (e instanceof AliasEvent a
+                    && collections.contains(a.getAlias().getValue())
+                    && ++aliases > Limits.MAX_YAML_ALIASES) {
+                return refuse(
+                        s,
+                        e,
+                        "more than " + Limits.MAX_YAML_ALIASES + " aliases of collections; at most "
+                                + Limits.MAX_YAML_ALIASES + " are allowed");
+            } else if (e instanceof NodeEvent n && !(e instanceof AliasEvent)) {
+                n.getAnchor().ifPresent(a -> collections.remove(a.getValue())); // a scalar took the name over
             }
         }
         return true;
+    }
+
+    private static boolean refuse(Session s, Event at, String message) {
+        Mark m = at.getStartMark().orElse(null);
+        s.error(m == null ? 1 : m.getLine() + 1, m == null ? 1 : m.getColumn() + 1, message);
+        return false;
+    }
+
+    /** 1-based line and column of code point {@code position} of {@code text}. */
+    private static int[] place(String text, int position) {
+        int line = 1;
+        int col = 1;
+        int cp = 0;
+        for (int i = 0; i < text.length() && cp < position; i += Character.charCount(text.codePointAt(i)), cp++) {
+            if (text.charAt(i) == '\n') {
+                line++;
+                col = 1;
+            } else col++;
+        }
+        return new int[] {line, col};
     }
 
     static long utf8Length(String text) {

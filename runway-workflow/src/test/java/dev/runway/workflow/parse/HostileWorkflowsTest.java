@@ -151,7 +151,8 @@ class HostileWorkflowsTest {
                     strategy: {matrix: {a: *i}}
                     steps: [{run: echo}]
                 """;
-        assertThat(errors(laughs)).anySatisfy(e -> assertThat(e).contains("alias"));
+        assertThat(errors(laughs))
+                .containsExactly("evil.yml:8:23: error: more than 50 aliases of collections; at most 50 are allowed");
     }
 
     @Test
@@ -200,6 +201,8 @@ class HostileWorkflowsTest {
         new java.util.Random(16).nextBytes(junk);
         assertThat(errors(new String(junk, java.nio.charset.StandardCharsets.ISO_8859_1)))
                 .isNotEmpty();
-        assertThat(errors("\0\0\0\u0001\uFFFE")).isNotEmpty();
+        assertThat(errors("on: push\njobs: \0\n"))
+                .containsExactly(
+                        "evil.yml:2:7: error: invalid YAML: the character U+0000 is not allowed in a YAML file");
     }
 }
