@@ -18,6 +18,7 @@ import dev.runway.workflow.model.Step;
 import dev.runway.workflow.model.Strategy;
 import dev.runway.workflow.model.Workflow;
 import dev.runway.workflow.parse.MatrixExpander;
+import dev.runway.workflow.parse.WorkflowParser;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -83,7 +84,7 @@ public final class RunPlanner {
             if (mine.isEmpty()) {
                 allDone = false;
                 if (!job.needs().stream().allMatch(n -> done(wf, n, legs.getOrDefault(n, List.of())))) continue;
-                actions.addAll(begin(run, wf, job, legs, github));
+                actions.addAll(begin(run, wf, job, legs, github, selected));
             } else if (!done(wf, key, mine)) {
                 allDone = false;
                 actions.addAll(more(run, wf, job, mine, legs, github));
@@ -125,7 +126,12 @@ public final class RunPlanner {
     }
 
     private List<Action> begin(
-            RunRecord run, Workflow wf, Job job, Map<String, List<JobRecord>> legs, Value.Obj github) {
+            RunRecord run,
+            Workflow wf,
+            Job job,
+            Map<String, List<JobRecord>> legs,
+            Value.Obj github,
+            Set<String> selected) {
         String plainName = job.name() == null ? job.id() : job.name();
         if (run.cancelRequested())
             return List.of(new Finish(job.id(), 0, 1, plainName, JobState.CANCELLED, "run cancelled"));
@@ -150,9 +156,12 @@ public final class RunPlanner {
             return List.of(
                     new Finish(job.id(), 0, 1, plainName, JobState.FAILED, "strategy.matrix: " + e.getMessage()));
         }
-        long planned = legs.entrySet().stream()
-                .filter(e -> !e.getKey().equals(job.id()))
-                .mapToLong(e -> total(e.getValue()))
+        // the other jobs' legs: those they have, or will have (a matrix known only at run time counts one)
+        long planned = selected.stream()
+                .filter(k -> !k.equals(job.id()))
+                .mapToLong(k -> legs.containsKey(k)
+                        ? total(legs.get(k))
+                        : WorkflowParser.legs(wf.jobs().get(k)))
                 .sum();
         if (planned + combos.size() > Limits.MAX_JOBS_PER_RUN)
             return List.of(new Finish(

@@ -184,7 +184,7 @@ public final class WorkflowParser {
     }
 
     /** The jobs a workflow job becomes: its matrix combinations, at least one (a matrix known only at run time). */
-    static long legs(Job j) {
+    public static long legs(Job j) {
         return j.strategy() == null || j.strategy().combinations() == null
                 ? 1
                 : Math.max(1, j.strategy().combinations().size());
