@@ -10,6 +10,7 @@ import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.RunRequest;
 import dev.runway.protocol.RunView;
+import dev.runway.workflow.HostileYaml;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,51 +30,16 @@ class HostileWorkflowsE2ETest {
     @TempDir
     Path root;
 
-    static String matrix(int keys, int values) {
-        StringBuilder m = new StringBuilder();
-        for (int k = 0; k < keys; k++) {
-            m.append("        k").append(k).append(": [");
-            for (int v = 0; v < values; v++) m.append(v == 0 ? "" : ", ").append(v);
-            m.append("]\n");
-        }
-        return "on: push\njobs:\n  big:\n    runs-on: linux\n    strategy:\n      matrix:\n" + m
-                + "    steps:\n      - run: echo\n";
-    }
-
-    static String laughs() {
-        StringBuilder y = new StringBuilder("on: push\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
-        String prev = "a";
-        for (char c = 'b'; c <= 'j'; c++) {
-            y.append(c)
-                    .append(": &")
-                    .append(c)
-                    .append(" [")
-                    .append(("*" + prev + ",").repeat(8))
-                    .append('*')
-                    .append(prev)
-                    .append("]\n");
-            prev = String.valueOf(c);
-        }
-        return y + "jobs: {j: {runs-on: linux, env: {A: *j}, steps: [{run: echo}]}}\n";
-    }
-
     /** File name to contents, and what the report of each must say. */
     static Map<String, byte[]> hostileFiles() {
         Map<String, byte[]> f = new LinkedHashMap<>();
-        f.put("deep-flow.yml", ("on: push\njobs: " + "[".repeat(100_000) + "]".repeat(100_000)).getBytes());
-        f.put("deep-block.yml", ("on: push\njobs:\n  " + "- ".repeat(100_000) + "x\n").getBytes());
-        f.put(
-                "long-line.yml",
-                ("on: push\njobs: {j: {runs-on: linux, steps: [{run: '" + "a".repeat(10 << 20) + "'}]}}\n").getBytes());
-        f.put("laughs.yml", laughs().getBytes());
-        f.put("matrix.yml", matrix(10, 10).getBytes());
-        f.put(
-                "expression.yml",
-                ("on: push\njobs: {j: {runs-on: linux, steps: [{run: \"${{ '" + "a".repeat(30_000) + "' }}\"}]}}\n")
-                        .getBytes());
-        byte[] junk = new byte[16_384];
-        new Random(16).nextBytes(junk);
-        f.put("junk.yml", junk);
+        f.put("deep-flow.yml", HostileYaml.deepFlow(100_000, true).getBytes());
+        f.put("deep-block.yml", HostileYaml.deepBlock(100_000).getBytes());
+        f.put("long-line.yml", HostileYaml.longLine(10 << 20).getBytes());
+        f.put("laughs.yml", HostileYaml.laughs().getBytes());
+        f.put("matrix.yml", HostileYaml.matrix(10, 10).getBytes());
+        f.put("expression.yml", HostileYaml.hugeExpression(30_000).getBytes());
+        f.put("junk.yml", HostileYaml.junk(16, 16_384));
         f.put("latin1.yml", "on: push\nname: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
         f.put("empty.yml", new byte[0]);
         f.put("nul.yml", "on: push\njobs: \0\n".getBytes());
@@ -152,7 +117,7 @@ class HostileWorkflowsE2ETest {
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> c.api().run(steady.id()).jobs().get(0).state() == JobState.RUNNING);
 
-            for (String text : List.of(matrix(10, 10), laughs(), "on: push\njobs: " + "[".repeat(100_000))) {
+            for (String text : List.of(HostileYaml.matrix(10, 10), HostileYaml.laughs(), HostileYaml.deepFlow(100_000, false))) {
                 long t0 = System.nanoTime();
                 Api.Response r = c.api()
                         .json(

@@ -8,6 +8,7 @@ import dev.runway.protocol.Json;
 import dev.runway.protocol.RunRequest;
 import dev.runway.server.RunwayServer;
 import dev.runway.server.ServerConfig;
+import dev.runway.workflow.HostileYaml;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,32 +47,6 @@ class HostileRunsTest {
         server.close();
     }
 
-    static String matrix(int keys, int values) {
-        StringBuilder m = new StringBuilder();
-        for (int k = 0; k < keys; k++) {
-            m.append("        k").append(k).append(": [");
-            for (int v = 0; v < values; v++) m.append(v == 0 ? "" : ", ").append(v);
-            m.append("]\n");
-        }
-        return "on: push\njobs:\n  big:\n    runs-on: x\n    strategy:\n      matrix:\n" + m
-                + "    steps:\n      - run: echo\n";
-    }
-
-    static String doublingAliases(int levels) {
-        StringBuilder y = new StringBuilder("on: push\nx0: &x0 [lol, lol]\n");
-        for (int i = 1; i <= levels; i++)
-            y.append("x")
-                    .append(i)
-                    .append(": &x")
-                    .append(i)
-                    .append(" [*x")
-                    .append(i - 1)
-                    .append(", *x")
-                    .append(i - 1)
-                    .append("]\n");
-        return y + "jobs: {j: {runs-on: x, env: {A: *x" + levels + "}, steps: [{run: echo}]}}\n";
-    }
-
     record Hostile(String name, String text, String says) {
         @Override
         public String toString() {
@@ -82,28 +57,21 @@ class HostileRunsTest {
     static java.util.List<Hostile> hostile() {
         return java.util.List.of(
                 new Hostile(
-                        "10 x 10 matrix", matrix(10, 10), "w.yml:7:9: error: the matrix has 10000000000 combinations"),
-                new Hostile("flow nesting", "on: push\njobs: " + "[".repeat(100_000) + "]".repeat(100_000), "w.yml:2:"),
+                        "10 x 10 matrix",
+                        HostileYaml.matrix(10, 10),
+                        "w.yml:7:9: error: the matrix has 10000000000 combinations"),
+                new Hostile("flow nesting", HostileYaml.deepFlow(100_000, true), "w.yml:2:"),
+                new Hostile("block nesting", HostileYaml.deepBlock(100_000), "Maximum object depth exceeded"),
+                new Hostile("alias bomb", HostileYaml.laughs(), "w.yml:8:23: error: more than 50 aliases"),
+                new Hostile("alias expansion", HostileYaml.doublingAliases(24), "aliases expand the document to"),
                 new Hostile(
-                        "block nesting",
-                        "on: push\njobs:\n  " + "- ".repeat(100_000) + "x\n",
-                        "Maximum object depth exceeded"),
-                new Hostile("alias expansion", doublingAliases(24), "aliases expand the document to"),
+                        "600 KB file", HostileYaml.longLine(600_000), "a workflow file may have at most 524288 bytes"),
                 new Hostile(
-                        "600 KB file",
-                        "on: push\njobs: {j: {runs-on: x, steps: [{run: '" + "a".repeat(600_000) + "'}]}}\n",
-                        "a workflow file may have at most 524288 bytes"),
+                        "huge expression", HostileYaml.hugeExpression(30_000), "Exceeded max expression length 21000"),
                 new Hostile(
-                        "huge expression",
-                        "on: push\njobs: {j: {runs-on: x, steps: [{run: \"${{ '" + "a".repeat(30_000) + "' }}\"}]}}\n",
-                        "Exceeded max expression length 21000"),
-                new Hostile("binary junk", junk(), "w.yml:"));
-    }
-
-    static String junk() {
-        byte[] b = new byte[8192];
-        new java.util.Random(16).nextBytes(b);
-        return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+                        "binary junk",
+                        new String(HostileYaml.junk(16, 8192), java.nio.charset.StandardCharsets.ISO_8859_1),
+                        "w.yml:"));
     }
 
     static HttpResponse<String> post(String source) throws Exception {

@@ -3,7 +3,6 @@ package dev.runway.server.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runway.protocol.JobState;
-import dev.runway.server.store.RunRecord;
 import dev.runway.workflow.model.Workflow;
 import dev.runway.workflow.parse.WorkflowParser;
 import java.util.List;
@@ -21,27 +20,6 @@ class RunPlannerLimitsTest {
         return r.workflow();
     }
 
-    static RunRecord run(Workflow wf) {
-        return new RunRecord(
-                "r1",
-                1,
-                "w",
-                "w.yml",
-                "",
-                null,
-                null,
-                null,
-                "push",
-                "{}",
-                JobState.QUEUED,
-                null,
-                false,
-                0,
-                null,
-                null,
-                null);
-    }
-
     static String values(int n) {
         return IntStream.range(0, n).mapToObj(Integer::toString).collect(Collectors.joining(","));
     }
@@ -54,7 +32,7 @@ class RunPlannerLimitsTest {
         Workflow wf = workflow("on: push\njobs:\n  big:\n    runs-on: x\n    strategy:\n      matrix: ${{ fromJSON('{"
                 + axes + "}') }}\n    steps: [{run: echo}]\n");
         long t0 = System.nanoTime();
-        List<RunPlanner.Action> actions = PLANNER.plan(run(wf), wf, List.of());
+        List<RunPlanner.Action> actions = PLANNER.plan(RunContextsTest.run("push", null), wf, List.of());
         assertThat((System.nanoTime() - t0) / 1_000_000).as("ms").isLessThan(2000);
         assertThat(actions).singleElement().isInstanceOfSatisfying(RunPlanner.Finish.class, f -> {
             assertThat(f.state()).isEqualTo(JobState.FAILED);
@@ -77,7 +55,7 @@ class RunPlannerLimitsTest {
                 .append(values(251))
                 .append("]}') }}\n    steps: [{run: echo}]\n");
         Workflow wf = workflow(y.toString());
-        List<RunPlanner.Action> actions = PLANNER.plan(run(wf), wf, List.of());
+        List<RunPlanner.Action> actions = PLANNER.plan(RunContextsTest.run("push", null), wf, List.of());
         assertThat(actions.stream().filter(a -> a instanceof RunPlanner.Start)).hasSize(750);
         assertThat(actions.stream().filter(a -> a instanceof RunPlanner.Finish))
                 .singleElement()

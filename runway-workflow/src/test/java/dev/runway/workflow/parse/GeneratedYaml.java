@@ -1,5 +1,6 @@
 package dev.runway.workflow.parse;
 
+import dev.runway.workflow.HostileYaml;
 import java.util.List;
 import java.util.Random;
 
@@ -162,26 +163,12 @@ final class GeneratedYaml {
     private String hostile() {
         int n = 1 + r.nextInt(200_000);
         return switch (r.nextInt(6)) {
-            case 0 -> "on: push\njobs: " + "[".repeat(n) + "]".repeat(r.nextInt(n + 1));
-            case 1 -> "on: push\njobs:\n  " + "- ".repeat(n) + "x\n";
+            case 0 -> HostileYaml.deepFlow(n, r.nextBoolean());
+            case 1 -> HostileYaml.deepBlock(n);
             case 2 -> "on: push\njobs: " + "{a: ".repeat(n / 4) + "x" + "}".repeat(r.nextInt(n / 4 + 1));
-            case 3 -> {
-                StringBuilder y = new StringBuilder("on: push\nx0: &x0 [lol, lol]\n");
-                int levels = 1 + r.nextInt(40);
-                for (int i = 1; i <= levels; i++)
-                    y.append("x")
-                            .append(i)
-                            .append(": &x")
-                            .append(i)
-                            .append(" [*x")
-                            .append(i - 1)
-                            .append(", *x")
-                            .append(i - 1)
-                            .append("]\n");
-                yield y + "jobs: {j: {runs-on: x, env: {A: *x" + levels + "}, steps: [{run: echo}]}}\n";
-            }
+            case 3 -> HostileYaml.doublingAliases(1 + r.nextInt(40));
             case 4 -> "on: push\nx: &a [*a, {b: *a}]\njobs: {j: {runs-on: x, env: *a}}\n";
-            default -> "on: push\njobs: {j: {runs-on: x, steps: [{run: '" + "a".repeat(n * 3) + "'}]}}\n";
+            default -> HostileYaml.longLine(n * 3);
         };
     }
 }

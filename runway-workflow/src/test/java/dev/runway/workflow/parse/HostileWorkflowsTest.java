@@ -3,6 +3,7 @@ package dev.runway.workflow.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.runway.workflow.HostileYaml;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,28 +21,21 @@ class HostileWorkflowsTest {
         return r.errors().stream().map(Diagnostic::toString).toList();
     }
 
-    static String matrix(int keys, int values) {
-        StringBuilder m = new StringBuilder();
-        for (int k = 0; k < keys; k++) {
-            m.append("        k").append(k).append(": [");
-            for (int v = 0; v < values; v++) m.append(v == 0 ? "" : ", ").append(v);
-            m.append("]\n");
-        }
-        return "on: push\njobs:\n  big:\n    runs-on: x\n    strategy:\n      matrix:\n" + m
-                + "    steps:\n      - run: echo\n";
-    }
-
     @Test
     void aTenByTenMatrixIsRefusedBeforeItIsExpanded() {
-        assertThat(errors(matrix(10, 10)))
+        assertThat(errors(HostileYaml.matrix(10, 10)))
                 .containsExactly("evil.yml:7:9: error: the matrix has 10000000000 combinations; at most 256 jobs"
                         + " may come from one matrix");
     }
 
     @Test
     void aMatrixJustOverTheLimitIsRefusedAndOneAtItIsAccepted() {
-        assertThat(errors(matrix(1, 257))).singleElement().asString().contains("257 combinations", "at most 256");
-        assertThat(WorkflowParser.parse("ok.yml", matrix(2, 16)).errors()).isEmpty();
+        assertThat(errors(HostileYaml.matrix(1, 257)))
+                .singleElement()
+                .asString()
+                .contains("257 combinations", "at most 256");
+        assertThat(WorkflowParser.parse("ok.yml", HostileYaml.matrix(2, 16)).errors())
+                .isEmpty();
     }
 
     @Test
@@ -91,7 +85,7 @@ class HostileWorkflowsTest {
 
     @Test
     void deeplyNestedFlowYamlIsRefusedWithThePlace() {
-        String deep = "on: push\njobs: " + "[".repeat(100_000) + "]".repeat(100_000) + "\n";
+        String deep = HostileYaml.deepFlow(100_000, true);
         assertThat(errors(deep))
                 .singleElement()
                 .asString()
@@ -102,7 +96,7 @@ class HostileWorkflowsTest {
     @Test
     void deeplyNestedBlockYamlIsRefusedWithThePlace() {
         // "- - - - x": block sequences nested 100 000 deep in 200 KB, which overflowed the composer's stack
-        String deep = "on: push\njobs:\n  " + "- ".repeat(100_000) + "x\n";
+        String deep = HostileYaml.deepBlock(100_000);
         assertThat(errors(deep))
                 .singleElement()
                 .asString()
@@ -116,7 +110,7 @@ class HostileWorkflowsTest {
 
     @Test
     void aTenMegabyteLineIsRefusedAtOnce() {
-        String big = "on: push\njobs: {j: {runs-on: x, steps: [{run: '" + "a".repeat(10 * 1024 * 1024) + "'}]}}\n";
+        String big = HostileYaml.longLine(10 * 1024 * 1024);
         assertThat(errors(big))
                 .singleElement()
                 .asString()
@@ -126,7 +120,7 @@ class HostileWorkflowsTest {
 
     @Test
     void aLongLineUnderTheSizeLimitParsesQuickly() {
-        String big = "on: push\njobs: {j: {runs-on: x, steps: [{run: '" + "a".repeat(500_000) + "'}]}}\n";
+        String big = HostileYaml.longLine(500_000);
         WorkflowParser.Result r = assertTimeoutPreemptively(QUICKLY, () -> WorkflowParser.parse("ok.yml", big));
         assertThat(r.errors()).isEmpty();
     }
@@ -158,19 +152,7 @@ class HostileWorkflowsTest {
     @Test
     void aliasesThatDoubleAtEachLevelAreRefusedByTheirExpandedSize() {
         // 24 levels of [*x, *x]: 48 aliases, under the alias limit, yet 2^24 nodes once expanded
-        StringBuilder y = new StringBuilder("on: push\nx0: &x0 [lol, lol]\n");
-        for (int i = 1; i <= 24; i++)
-            y.append("x")
-                    .append(i)
-                    .append(": &x")
-                    .append(i)
-                    .append(" [*x")
-                    .append(i - 1)
-                    .append(", *x")
-                    .append(i - 1)
-                    .append("]\n");
-        y.append("jobs:\n  j:\n    runs-on: x\n    env: {A: *x24}\n    steps: [{run: echo}]\n");
-        assertThat(errors(y.toString()))
+        assertThat(errors(HostileYaml.doublingAliases(24)))
                 .singleElement()
                 .asString()
                 .startsWith("evil.yml:1:1: error: aliases expand the document to ")
