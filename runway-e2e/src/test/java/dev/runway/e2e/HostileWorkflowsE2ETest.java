@@ -117,7 +117,8 @@ class HostileWorkflowsE2ETest {
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> c.api().run(steady.id()).jobs().get(0).state() == JobState.RUNNING);
 
-            for (String text : List.of(HostileYaml.matrix(10, 10), HostileYaml.laughs(), HostileYaml.deepFlow(100_000, false))) {
+            for (String text :
+                    List.of(HostileYaml.matrix(10, 10), HostileYaml.laughs(), HostileYaml.deepFlow(100_000, false))) {
                 long t0 = System.nanoTime();
                 Api.Response r = c.api()
                         .json(
