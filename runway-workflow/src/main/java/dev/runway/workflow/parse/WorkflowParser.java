@@ -163,13 +163,16 @@ public final class WorkflowParser {
                 if (firstJobKey == null) firstJobKey = t.getKeyNode();
             }
         }
-        List<String> order = JobGraph.order(jobs, jobNodes, firstJobKey, s);
         long total = jobs.values().stream().mapToLong(WorkflowParser::legs).sum();
-        if (total > Limits.MAX_JOBS_PER_RUN)
+        if (total > Limits.MAX_JOBS_PER_RUN) {
+            // checked before the needs graph is walked, which is as deep as the longest chain of jobs
             s.error(
                     jobsNode,
                     "the workflow has " + total + " jobs, counting every matrix combination; at most "
                             + Limits.MAX_JOBS_PER_RUN + " jobs may run in one workflow run");
+            return null;
+        }
+        List<String> order = JobGraph.order(jobs, jobNodes, firstJobKey, s);
         return new Workflow(
                 s.file(),
                 name,

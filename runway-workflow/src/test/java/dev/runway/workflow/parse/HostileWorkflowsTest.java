@@ -84,6 +84,20 @@ class HostileWorkflowsTest {
     }
 
     @Test
+    void aLongChainOfNeedsIsRefusedByTheJobLimitBeforeItIsWalked() {
+        StringBuilder y = new StringBuilder("on: push\njobs:\n  j0: {runs-on: x}\n");
+        for (int j = 1; j < 12_000; j++)
+            y.append("  j")
+                    .append(j)
+                    .append(": {runs-on: x, needs: j")
+                    .append(j - 1)
+                    .append("}\n");
+        assertThat(errors(y.toString()))
+                .containsExactly("evil.yml:3:3: error: the workflow has 12000 jobs, counting every matrix combination;"
+                        + " at most 1000 jobs may run in one workflow run");
+    }
+
+    @Test
     void deeplyNestedFlowYamlIsRefusedWithThePlace() {
         String deep = HostileYaml.deepFlow(100_000, true);
         assertThat(errors(deep))
