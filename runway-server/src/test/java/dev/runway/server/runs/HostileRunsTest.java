@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.runway.protocol.ApiError;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Json;
+import dev.runway.protocol.PollRequest;
+import dev.runway.protocol.RegisterRequest;
+import dev.runway.protocol.RegisterResponse;
+import dev.runway.protocol.RegistrationTokenRequest;
+import dev.runway.protocol.RegistrationTokenView;
 import dev.runway.protocol.RunRequest;
 import dev.runway.server.RunwayServer;
 import dev.runway.server.ServerConfig;
@@ -15,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,6 +103,60 @@ class HostileRunsTest {
         assertThat(e.error()).isEqualTo("bad_request");
         assertThat(e.message()).contains(h.says()).doesNotContain("Exception", "\tat ");
         assertThat(took).isLessThan(QUICKLY);
+    }
+
+    static HttpResponse<String> call(String path, String token, Object body) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(server.url() + path))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Authorization", "Bearer " + token)
+                        .POST(HttpRequest.BodyPublishers.ofString(Json.lenient().writeValueAsString(body)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aRunnerIsServedPromptlyWhileHostileRunsPourIn() throws Exception {
+        String reg = Json.lenient()
+                .readValue(
+                        call(ApiPaths.REGISTRATION_TOKENS, server.adminToken(), new RegistrationTokenRequest("5m", 1))
+                                .body(),
+                        RegistrationTokenView.class)
+                .token();
+        RegisterResponse runner = Json.lenient()
+                .readValue(
+                        call(ApiPaths.RUNNERS_REGISTER, reg, new RegisterRequest(reg, "r1", List.of("busy"), 1, "t"))
+                                .body(),
+                        RegisterResponse.class);
+        HttpResponse<String> ordinary = post("on: push\njobs: {j: {runs-on: busy, steps: [{run: echo}]}}\n");
+        assertThat(ordinary.statusCode()).as(ordinary.body()).isEqualTo(201);
+
+        java.util.concurrent.ExecutorService flood = java.util.concurrent.Executors.newFixedThreadPool(4);
+        List<java.util.concurrent.Future<Integer>> refused = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            Hostile h = hostile().get(i % hostile().size());
+            refused.add(flood.submit(() -> post(h.text()).statusCode()));
+        }
+        long slowest = 0;
+        boolean assigned = false;
+        try {
+            while (refused.stream().anyMatch(f -> !f.isDone())) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> poll = call(ApiPaths.RUNNER_JOBS_NEXT, runner.credential(), new PollRequest(0));
+                slowest = Math.max(slowest, (System.nanoTime() - t0) / 1_000_000);
+                assertThat(poll.statusCode()).as(poll.body()).isIn(200, 204);
+                assigned |= poll.statusCode() == 200;
+            }
+        } finally {
+            flood.shutdown();
+        }
+        for (var f : refused) assertThat(f.get()).isEqualTo(400);
+        System.out.printf("slowest runner poll during 40 hostile runs: %d ms%n", slowest);
+        assertThat(Duration.ofMillis(slowest)).isLessThan(QUICKLY);
+        if (!assigned) { // the flood may have ended before the first poll; the job is still there for the runner
+            HttpResponse<String> poll = call(ApiPaths.RUNNER_JOBS_NEXT, runner.credential(), new PollRequest(5));
+            assertThat(poll.statusCode()).as(poll.body()).isEqualTo(200);
+        }
     }
 
     @Test
