@@ -24,9 +24,6 @@ import java.util.Map;
 
 /** The user API for workflow runs: start one from a repository (or a file's text), list, show, cancel. */
 final class RunRoutes {
-    /** Largest workflow file accepted (GitHub's limit is 512 KiB too). */
-    static final int MAX_WORKFLOW_BYTES = 512 * 1024;
-
     private final Services s;
 
     RunRoutes(Services s) {
@@ -110,8 +107,7 @@ final class RunRoutes {
             java.util.Map<String, String> given,
             RunOptions options)
             throws JsonProcessingException {
-        if (text.length() > MAX_WORKFLOW_BYTES)
-            throw ApiException.badRequest("workflow: larger than " + MAX_WORKFLOW_BYTES / 1024 + " KiB");
+        // parsed, matrices counted and every limit checked (dev.runway.workflow.Limits) before the store is touched
         WorkflowParser.Result parsed = WorkflowParser.parse(path, text);
         if (!parsed.ok()) {
             List<String> errors =
@@ -139,7 +135,7 @@ final class RunRoutes {
                                 Json.lenient().writeValueAsString(inputs.inputs()),
                                 options.equals(RunOptions.NONE) ? null : options.json()),
                         s.clock().millis());
-        return s.scheduler().advance(run.id());
+        return s.scheduler().start(run.id(), parsed);
     }
 
     private RunRecord find(String id) {

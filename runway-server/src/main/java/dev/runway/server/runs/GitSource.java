@@ -1,5 +1,6 @@
 package dev.runway.server.runs;
 
+import dev.runway.workflow.Limits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,12 +45,17 @@ public final class GitSource {
         Path gitDir = local(repo);
         if (gitDir == null) gitDir = cacheDir.resolve(hash(repo));
         String text;
+        String tooLarge;
         try {
-            text = run(gitDir, List.of("show", at.sha() + ":" + path));
-        } catch (GitException e) {
+            // the size first: a huge file committed as a workflow must not be read into memory
+            tooLarge = Limits.fileSize(Long.parseLong(run(gitDir, List.of("cat-file", "-s", at.sha() + ":" + path))
+                    .strip()));
+            text = tooLarge != null ? null : run(gitDir, List.of("show", at.sha() + ":" + path));
+        } catch (GitException | NumberFormatException e) {
             throw new GitException("workflow: no file '" + path + "' in " + repo + " at " + r + " ("
                     + at.sha().substring(0, 12) + ")");
         }
+        if (tooLarge != null) throw new GitException(path + ":1:1: error: " + tooLarge);
         return new Read(at.sha(), at.ref(), text);
     }
 

@@ -8,6 +8,7 @@ import dev.runway.protocol.Json;
 import dev.runway.protocol.StepSpec;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.RunRecord;
+import dev.runway.workflow.Limits;
 import dev.runway.workflow.expr.ExpressionException;
 import dev.runway.workflow.expr.Expressions;
 import dev.runway.workflow.expr.Templates;
@@ -17,6 +18,7 @@ import dev.runway.workflow.model.Step;
 import dev.runway.workflow.model.Strategy;
 import dev.runway.workflow.model.Workflow;
 import dev.runway.workflow.parse.MatrixExpander;
+import dev.runway.workflow.parse.WorkflowParser;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -82,7 +84,7 @@ public final class RunPlanner {
             if (mine.isEmpty()) {
                 allDone = false;
                 if (!job.needs().stream().allMatch(n -> done(wf, n, legs.getOrDefault(n, List.of())))) continue;
-                actions.addAll(begin(run, wf, job, legs, github));
+                actions.addAll(begin(run, wf, job, legs, github, selected));
             } else if (!done(wf, key, mine)) {
                 allDone = false;
                 actions.addAll(more(run, wf, job, mine, legs, github));
@@ -90,6 +92,13 @@ public final class RunPlanner {
         }
         if (allDone) actions.add(complete(selected, legs));
         return actions;
+    }
+
+    /** The jobs a workflow job has or will have: its matrix legs. */
+    private static long total(List<JobRecord> legs) {
+        return legs.isEmpty() || legs.get(0).matrixTotal() == null
+                ? legs.size()
+                : legs.get(0).matrixTotal();
     }
 
     /** A workflow job is done when every leg it will have exists and finished. */
@@ -117,7 +126,12 @@ public final class RunPlanner {
     }
 
     private List<Action> begin(
-            RunRecord run, Workflow wf, Job job, Map<String, List<JobRecord>> legs, Value.Obj github) {
+            RunRecord run,
+            Workflow wf,
+            Job job,
+            Map<String, List<JobRecord>> legs,
+            Value.Obj github,
+            Set<String> selected) {
         String plainName = job.name() == null ? job.id() : job.name();
         if (run.cancelRequested())
             return List.of(new Finish(job.id(), 0, 1, plainName, JobState.CANCELLED, "run cancelled"));
@@ -142,6 +156,22 @@ public final class RunPlanner {
             return List.of(
                     new Finish(job.id(), 0, 1, plainName, JobState.FAILED, "strategy.matrix: " + e.getMessage()));
         }
+        // the other jobs' legs: those they have, or will have (a matrix known only at run time counts one)
+        long planned = selected.stream()
+                .filter(k -> !k.equals(job.id()))
+                .mapToLong(k -> legs.containsKey(k)
+                        ? total(legs.get(k))
+                        : WorkflowParser.legs(wf.jobs().get(k)))
+                .sum();
+        if (planned + combos.size() > Limits.MAX_JOBS_PER_RUN)
+            return List.of(new Finish(
+                    job.id(),
+                    0,
+                    1,
+                    plainName,
+                    JobState.FAILED,
+                    "strategy.matrix: " + combos.size() + " more jobs would make the run " + (planned + combos.size())
+                            + " jobs; at most " + Limits.MAX_JOBS_PER_RUN + " jobs may run in one workflow run"));
         List<Action> out = new ArrayList<>();
         int limit = maxParallel(job, combos.size());
         for (int i = 0; i < Math.min(limit, combos.size()); i++) out.add(leg(run, wf, job, combos, i, needs, github));

@@ -53,6 +53,13 @@ public final class RunScheduler {
         this.clock = clock;
     }
 
+    /** Advances a run just created from {@code parsed}, its workflow already read outside any transaction. */
+    public RunRecord start(String runId, WorkflowParser.Result parsed) {
+        if (this.parsed.size() >= PARSED_CACHE) this.parsed.clear();
+        this.parsed.put(runId, parsed);
+        return advance(runId);
+    }
+
     /** Plans and applies what the run does next; returns the run as it is afterwards. */
     public RunRecord advance(String runId) {
         List<String> others = new ArrayList<>();
@@ -83,11 +90,15 @@ public final class RunScheduler {
 
     private RunRecord advanceOne(String runId, List<String> others) {
         List<Set<String>> queued = new ArrayList<>();
+        // the workflow is read before the transaction: a run's text never changes, and the one database
+        // connection must not wait on a parser
+        RunRecord unlocked = runs.get(runId);
+        if (unlocked == null || unlocked.state().isTerminal()) return unlocked;
+        WorkflowParser.Result parsed = parsed(unlocked);
         RunRecord after = runs.database().tx(c -> {
             queued.clear();
             RunRecord run = runs.lock(c, runId);
             if (run == null || run.state().isTerminal()) return run;
-            WorkflowParser.Result parsed = parsed(run);
             if (!parsed.ok()) { // only if a newer Runway reads an old run's file differently
                 RunStore.setState(
                         c,

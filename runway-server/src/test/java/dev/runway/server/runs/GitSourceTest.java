@@ -37,6 +37,18 @@ class GitSourceTest {
     }
 
     @Test
+    void aWorkflowOverTheSizeLimitIsRefusedWithoutBeingRead() throws Exception {
+        Path f = repo.resolve(".github/workflows/big.yml");
+        Files.writeString(f, "on: push\n#" + "x".repeat(20 << 20) + "\n");
+        git(repo, "add", "-A");
+        git(repo, "-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-qm", "big");
+        assertThatThrownBy(() -> git.read(repo.toString(), null, ".github/workflows/big.yml"))
+                .isInstanceOf(GitSource.GitException.class)
+                .hasMessage(".github/workflows/big.yml:1:1: error: the file is 20971531 bytes; a workflow file may"
+                        + " have at most 524288 bytes (512 KiB)");
+    }
+
+    @Test
     void aLocalRepositoryIsReadInPlaceAtTheRef() throws Exception {
         GitSource.Read r = git.read(repo.toString(), null, ".github/workflows/ci.yml");
         assertThat(r.text()).isEqualTo("one");

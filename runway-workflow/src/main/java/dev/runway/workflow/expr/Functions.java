@@ -1,5 +1,6 @@
 package dev.runway.workflow.expr;
 
+import dev.runway.workflow.Limits;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +27,7 @@ final class Functions {
         add("endsWith", 2, 2, false, (a, e) -> affix(a, false));
         add("format", 1, 255, false, (a, e) -> new Value.Str(format(a)));
         add("join", 1, 2, false, (a, e) -> join(a));
-        add("toJSON", 1, 1, false, (a, e) -> new Value.Str(JsonValues.stringify(a.get(0))));
+        add("toJSON", 1, 1, false, (a, e) -> new Value.Str(bounded(JsonValues.stringify(a.get(0)))));
         add("fromJSON", 1, 1, false, (a, e) -> fromJson(a.get(0)));
         add(
                 "hashFiles",
@@ -84,8 +85,13 @@ final class Functions {
         if (first.primitive()) return new Value.Str(first.coerceString());
         if (first instanceof Value.Arr arr) {
             String sep = a.size() > 1 && a.get(1).primitive() ? a.get(1).coerceString() : ",";
-            return new Value.Str(String.join(
-                    sep, arr.items().stream().map(Value::coerceString).toList()));
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < arr.items().size(); i++) {
+                if (i > 0) out.append(sep);
+                out.append(arr.items().get(i).coerceString());
+                bounded(out);
+            }
+            return new Value.Str(out.toString());
         }
         return new Value.Str("");
     }
@@ -129,6 +135,7 @@ final class Functions {
                                     "The following format string references more arguments than were supplied: " + fs);
                         out.append(fs, i, l);
                         out.append(args.get(1 + n).coerceString());
+                        bounded(out);
                         i = r + 1;
                         continue;
                     }
@@ -147,6 +154,14 @@ final class Functions {
             }
         }
         return out.toString();
+    }
+
+    /** {@code s}, unless it is longer than {@link Limits#MAX_RESULT_CHARS}: then an error, before it grows more. */
+    static <T extends CharSequence> T bounded(T s) {
+        if (s.length() > Limits.MAX_RESULT_CHARS)
+            throw eval("Maximum result size exceeded: an expression may produce at most " + Limits.MAX_RESULT_CHARS
+                    + " characters");
+        return s;
     }
 
     private static char charAt(String s, int i) {

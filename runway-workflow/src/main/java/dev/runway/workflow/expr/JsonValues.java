@@ -57,6 +57,7 @@ public final class JsonValues {
                 for (int i = 0; i < a.items().size(); i++) {
                     sb.append(inner);
                     write(a.items().get(i), sb, inner);
+                    Functions.bounded(sb);
                     sb.append(i < a.items().size() - 1 ? ",\n" : "\n");
                 }
                 sb.append(indent).append(']');
@@ -74,6 +75,7 @@ public final class JsonValues {
                     quote(keys.get(i), sb);
                     sb.append(": ");
                     write(o.get(keys.get(i)), sb, inner);
+                    Functions.bounded(sb);
                     sb.append(i < keys.size() - 1 ? ",\n" : "\n");
                 }
                 sb.append(indent).append('}');

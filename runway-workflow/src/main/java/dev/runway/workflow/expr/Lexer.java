@@ -5,7 +5,7 @@ import java.util.List;
 
 /** Splits an expression (the text inside {@code ${{ }}}) into tokens, following GitHub's lexer. */
 final class Lexer {
-    static final int MAX_LENGTH = 21000;
+    static final int MAX_LENGTH = dev.runway.workflow.Limits.MAX_EXPRESSION_LENGTH;
 
     private final String in;
     private final List<Token> tokens = new ArrayList<>();

@@ -11,7 +11,7 @@ import java.util.Set;
  * nesting deeper than {@value #MAX_DEPTH} are parse errors, so they are caught before anything runs.
  */
 final class Parser {
-    static final int MAX_DEPTH = 50;
+    static final int MAX_DEPTH = dev.runway.workflow.Limits.MAX_EXPRESSION_DEPTH;
 
     private final List<Token> tokens;
     private final Set<String> contexts; // lower case

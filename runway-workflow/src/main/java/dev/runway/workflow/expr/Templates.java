@@ -41,6 +41,7 @@ public final class Templates {
             out.append(value, from, open);
             Value v = evaluate(value.substring(open + 3, close).strip(), scope);
             out.append(v.primitive() ? v.coerceString() : JsonValues.stringify(v));
+            Functions.bounded(out);
             from = close + 2;
         }
         out.append(value.substring(from));

@@ -8,7 +8,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
 /** Checks every {@code ${{ }}} in a value (and whole {@code if:} conditions) before anything runs. */
 final class ExpressionCheck {
     /** GitHub's limit on a value holding expressions (the whole value is evaluated as one). */
-    static final int MAX_EXPRESSION_LENGTH = 21_000;
+    static final int MAX_EXPRESSION_LENGTH = dev.runway.workflow.Limits.MAX_EXPRESSION_LENGTH;
 
     static void template(Node at, String value, Session s) {
         template(at, value, s, Expressions.WORKFLOW_CONTEXTS);

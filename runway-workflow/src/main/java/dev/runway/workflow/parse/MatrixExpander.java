@@ -1,6 +1,7 @@
 package dev.runway.workflow.parse;
 
 import dev.runway.workflow.expr.Templates;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.Objects;
  */
 public final class MatrixExpander {
     /** The most combinations one matrix may have (GitHub's limit). */
-    public static final int MAX_COMBINATIONS = 256;
+    public static final int MAX_COMBINATIONS = dev.runway.workflow.Limits.MAX_MATRIX_JOBS;
 
     /**
      * Expands a matrix known only at run time ({@link dev.runway.workflow.model.Strategy#matrixTemplate()}): the
@@ -53,9 +54,6 @@ public final class MatrixExpander {
         }
         List<Map<String, Object>> combos = expand(axes, include, exclude);
         if (combos.isEmpty()) throw new IllegalArgumentException("the matrix expands to no combinations");
-        if (combos.size() > MAX_COMBINATIONS)
-            throw new IllegalArgumentException("the matrix expands to " + combos.size() + " combinations; at most "
-                    + MAX_COMBINATIONS + " are allowed");
         return combos;
     }
 
@@ -67,24 +65,27 @@ public final class MatrixExpander {
                         : o.getClass().getSimpleName();
     }
 
+    /** A matrix that would produce more than {@link #MAX_COMBINATIONS} jobs; the message says how many. */
+    public static final class TooLarge extends IllegalArgumentException {
+        TooLarge(String count) {
+            super("the matrix has " + count + " combinations; at most " + MAX_COMBINATIONS
+                    + " jobs may come from one matrix");
+        }
+    }
+
+    /** Units of work (exclude entries tested against a partial combination) counting one matrix may take. */
+    static final long MAX_COUNTING_WORK = 20_000_000;
+
+    /**
+     * The combinations: the cartesian product (first key outermost), minus the excluded ones, plus the includes.
+     * Counted before anything is built, so a matrix of 10 keys of 10 values is refused at once.
+     *
+     * @throws TooLarge if there would be more than {@link #MAX_COMBINATIONS}
+     */
     public static List<Map<String, Object>> expand(
             Map<String, List<Object>> axes, List<Map<String, Object>> include, List<Map<String, Object>> exclude) {
         List<Map<String, Object>> combos = new ArrayList<>();
-        if (!axes.isEmpty()) {
-            combos.add(new LinkedHashMap<>());
-            for (Map.Entry<String, List<Object>> axis : axes.entrySet()) {
-                List<Map<String, Object>> next = new ArrayList<>();
-                for (Map<String, Object> c : combos) {
-                    for (Object v : axis.getValue()) {
-                        Map<String, Object> n = new LinkedHashMap<>(c);
-                        n.put(axis.getKey(), v);
-                        next.add(n);
-                    }
-                }
-                combos = next;
-            }
-        }
-        combos.removeIf(c -> exclude.stream().anyMatch(x -> matches(c, x)));
+        if (!axes.isEmpty()) new Product(axes, exclude).walk(combos);
         List<Map<String, Object>> originals = combos.stream()
                 .map(m -> (Map<String, Object>) new LinkedHashMap<>(m))
                 .toList();
@@ -101,8 +102,102 @@ public final class MatrixExpander {
                 }
             }
             if (!merged) combos.add(new LinkedHashMap<>(inc));
+            if (combos.size() > MAX_COMBINATIONS) throw new TooLarge("more than " + MAX_COMBINATIONS);
         }
         return combos;
+    }
+
+    /**
+     * The product of the axes minus the excluded combinations, walked depth first without recursion: a partial
+     * combination that no exclude entry can still match stands for all its completions, counted by multiplication,
+     * and one that an entry matches entirely is dropped with all of them. The count comes first; the combinations
+     * are built only when it is within the limit.
+     */
+    private static final class Product {
+        private final List<String> keys;
+        private final List<List<Object>> values;
+        private final List<Map<String, Object>> excludes = new ArrayList<>();
+        private final BigInteger[] suffix; // product of the sizes of axes i.. (the completions of a prefix)
+
+        Product(Map<String, List<Object>> axes, List<Map<String, Object>> exclude) {
+            keys = new ArrayList<>(axes.keySet());
+            values = new ArrayList<>(axes.values());
+            for (Map<String, Object> x : exclude) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                boolean canMatch = true;
+                for (Map.Entry<String, Object> kv : x.entrySet()) {
+                    if (axes.containsKey(kv.getKey())) e.put(kv.getKey(), kv.getValue());
+                    else if (kv.getValue() != null) canMatch = false; // a combination has no such key
+                }
+                if (canMatch) excludes.add(e);
+            }
+            suffix = new BigInteger[keys.size() + 1];
+            suffix[keys.size()] = BigInteger.ONE;
+            for (int i = keys.size() - 1; i >= 0; i--)
+                suffix[i] =
+                        suffix[i + 1].multiply(BigInteger.valueOf(values.get(i).size()));
+        }
+
+        private record Prefix(int level, List<Object> chosen, List<Map<String, Object>> alive) {}
+
+        /** Adds the combinations to {@code out}, or throws {@link TooLarge} having built none. */
+        void walk(List<Map<String, Object>> out) {
+            if (excludes.isEmpty() && suffix[0].compareTo(BigInteger.valueOf(MAX_COMBINATIONS)) > 0)
+                throw new TooLarge(suffix[0].toString());
+            visit(null);
+            visit(out);
+        }
+
+        private void visit(List<Map<String, Object>> out) {
+            BigInteger total = BigInteger.ZERO;
+            BigInteger limit = BigInteger.valueOf(MAX_COMBINATIONS);
+            long work = 0;
+            java.util.Deque<Prefix> todo = new java.util.ArrayDeque<>();
+            todo.push(new Prefix(0, List.of(), excludes));
+            while (!todo.isEmpty()) {
+                Prefix p = todo.pop();
+                if (p.alive().stream().anyMatch(Map::isEmpty)) continue; // excluded, with all its completions
+                if (p.alive().isEmpty()) {
+                    total = total.add(suffix[p.level()]);
+                    if (total.compareTo(limit) > 0) throw new TooLarge("more than " + MAX_COMBINATIONS);
+                    if (out != null) complete(p.chosen(), p.level(), out);
+                    continue;
+                }
+                List<Object> axis = values.get(p.level());
+                String key = keys.get(p.level());
+                for (int i = axis.size() - 1; i >= 0; i--) { // pushed last first: popped in order
+                    Object v = axis.get(i);
+                    List<Map<String, Object>> alive = new ArrayList<>();
+                    for (Map<String, Object> x : p.alive()) {
+                        if (++work > MAX_COUNTING_WORK)
+                            throw new IllegalArgumentException("the matrix's exclude entries are too many to apply");
+                        if (!x.containsKey(key)) alive.add(x);
+                        else if (Objects.equals(x.get(key), v)) {
+                            Map<String, Object> rest = new LinkedHashMap<>(x);
+                            rest.remove(key);
+                            alive.add(rest);
+                        }
+                    }
+                    List<Object> chosen = new ArrayList<>(p.chosen());
+                    chosen.add(v);
+                    todo.push(new Prefix(p.level() + 1, chosen, alive));
+                }
+            }
+        }
+
+        /** Every completion of {@code chosen} (the values of the first {@code level} axes), last axis fastest. */
+        private void complete(List<Object> chosen, int level, List<Map<String, Object>> out) {
+            int[] at = new int[keys.size()];
+            while (true) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (int i = 0; i < keys.size(); i++)
+                    m.put(keys.get(i), i < level ? chosen.get(i) : values.get(i).get(at[i]));
+                out.add(m);
+                int i = keys.size() - 1;
+                while (i >= level && ++at[i] == values.get(i).size()) at[i--] = 0;
+                if (i < level) return;
+            }
+        }
     }
 
     private static boolean matches(Map<String, Object> combo, Map<String, Object> filter) {

@@ -83,10 +83,14 @@ final class StrategyReader {
             }
         }
         if (dynamic) return new Strategy(null, Yaml.toData(m), failFast, maxParallel);
-        List<Map<String, Object>> combos = MatrixExpander.expand(axes, include, exclude);
+        List<Map<String, Object>> combos;
+        try {
+            combos = MatrixExpander.expand(axes, include, exclude);
+        } catch (IllegalArgumentException e) { // too many, counted before any was built
+            s.error(m, e.getMessage());
+            return new Strategy(List.of(), null, failFast, maxParallel);
+        }
         if (combos.isEmpty()) s.error(m, "the matrix expands to no combinations (every combination is excluded)");
-        if (combos.size() > 256)
-            s.error(m, "the matrix expands to " + combos.size() + " combinations; at most 256 are allowed");
         return new Strategy(combos, null, failFast, maxParallel);
     }
 }

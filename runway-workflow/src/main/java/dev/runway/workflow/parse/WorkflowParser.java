@@ -1,5 +1,6 @@
 package dev.runway.workflow.parse;
 
+import dev.runway.workflow.Limits;
 import dev.runway.workflow.model.Job;
 import dev.runway.workflow.model.Step;
 import dev.runway.workflow.model.Strategy;
@@ -62,7 +63,7 @@ public final class WorkflowParser {
     static final Pattern ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,99}");
 
     /** Nesting GitHub accepts in a workflow document (collections inside the root). */
-    public static final int DEFAULT_MAX_DEPTH = 50;
+    public static final int DEFAULT_MAX_DEPTH = dev.runway.workflow.Limits.MAX_YAML_DEPTH;
 
     public static Result parse(String file, String text) {
         return parse(file, text, DEFAULT_MAX_DEPTH);
@@ -77,6 +78,9 @@ public final class WorkflowParser {
             if (root == null && !s.hasErrors())
                 s.error(1, 1, "the file is empty; expected a mapping with 'on' and 'jobs'");
             if (root != null) w = new WorkflowParser(s).workflow(root);
+        } catch (StackOverflowError e) {
+            // the limits above should make this unreachable; if one is missed, still a diagnostic, not a crash
+            s.error(1, 1, "the workflow is nested too deeply to read");
         } catch (RuntimeException e) {
             // a bug must still not become a stack trace for the user
             s.error(1, 1, "internal error while reading the workflow: " + e);
@@ -159,6 +163,15 @@ public final class WorkflowParser {
                 if (firstJobKey == null) firstJobKey = t.getKeyNode();
             }
         }
+        long total = jobs.values().stream().mapToLong(WorkflowParser::legs).sum();
+        if (total > Limits.MAX_JOBS_PER_RUN) {
+            // checked before the needs graph is walked, which is as deep as the longest chain of jobs
+            s.error(
+                    jobsNode,
+                    "the workflow has " + total + " jobs, counting every matrix combination; at most "
+                            + Limits.MAX_JOBS_PER_RUN + " jobs may run in one workflow run");
+            return null;
+        }
         List<String> order = JobGraph.order(jobs, jobNodes, firstJobKey, s);
         return new Workflow(
                 s.file(),
@@ -171,6 +184,13 @@ public final class WorkflowParser {
                 permissions,
                 jobs,
                 order);
+    }
+
+    /** The jobs a workflow job becomes: its matrix combinations, at least one (a matrix known only at run time). */
+    public static long legs(Job j) {
+        return j.strategy() == null || j.strategy().combinations() == null
+                ? 1
+                : Math.max(1, j.strategy().combinations().size());
     }
 
     private Job job(String id, Node n) {

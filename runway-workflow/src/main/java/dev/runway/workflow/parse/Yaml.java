@@ -1,12 +1,20 @@
 package dev.runway.workflow.parse;
 
+import dev.runway.workflow.Limits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.events.AliasEvent;
+import org.snakeyaml.engine.v2.events.CollectionEndEvent;
+import org.snakeyaml.engine.v2.events.CollectionStartEvent;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.NodeEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.ReaderException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -22,17 +30,54 @@ final class Yaml {
     private static final java.util.regex.Pattern FLOAT = java.util.regex.Pattern.compile(
             "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
 
+    /** What {@link #check} carries through one document. */
+    private static final class Check {
+        final int maxDepth;
+        final Session s;
+        final java.util.Map<Node, Long> nodes = new java.util.IdentityHashMap<>(); // expanded size, once known
+        final java.util.Set<Node> open = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        boolean tooDeep;
+        boolean recursive;
+
+        Check(int maxDepth, Session s) {
+            this.maxDepth = maxDepth;
+            this.s = s;
+        }
+    }
+
     /**
      * Explicit tags, as GitHub reads them: only the core schema's, and a value must fit its tag ({@code !!int test}
      * is an error). Implicitly resolved values always fit, so this only ever fires for tags written in the file.
+     * Also the bounds aliases could break: nesting (an alias can put a deep collection deeper), recursion (an alias
+     * inside the collection it names) and size once expanded. Returns the node's size with its aliases expanded.
      */
-    private static void check(Node n, int depth, int maxDepth, boolean[] tooDeep, Session s, java.util.Set<Node> seen) {
-        if (n == null || !seen.add(n)) return;
-        if (!(n instanceof ScalarNode) && depth >= maxDepth && !tooDeep[0]) {
-            tooDeep[0] = true; // once per document
-            s.error(n, "Maximum object depth exceeded (" + maxDepth + " levels of nesting)");
+    private static long check(Node n, int depth, Check c) {
+        if (n == null) return 0;
+        Long known = c.nodes.get(n);
+        if (known != null) return known;
+        if (!c.open.add(n)) {
+            if (!c.recursive)
+                c.s.error(n, "an alias refers to a collection that contains it; recursive aliases are not allowed");
+            c.recursive = true;
+            return 0;
+        }
+        try {
+            long size = 1 + children(n, depth, c);
+            c.nodes.put(n, size);
+            return size;
+        } finally {
+            c.open.remove(n);
+        }
+    }
+
+    private static long children(Node n, int depth, Check c) {
+        if (!(n instanceof ScalarNode) && depth >= c.maxDepth) {
+            if (!c.tooDeep) c.s.error(n, "Maximum object depth exceeded (" + c.maxDepth + " levels of nesting)");
+            c.tooDeep = true; // once per document, and no deeper
+            return 0;
         }
         String tag = n.getTag().getValue();
+        long size = 0;
         if (n instanceof ScalarNode sc) {
             String v = sc.getValue();
             boolean fits = switch (tag) {
@@ -43,25 +88,26 @@ final class Yaml {
                 case "tag:yaml.org,2002:bool" -> v.matches("true|True|TRUE|false|False|FALSE");
                 case "tag:yaml.org,2002:null" -> v.matches("null|Null|NULL|~|");
                 default -> {
-                    s.error(n, "Unexpected tag '" + tag + "'");
+                    c.s.error(n, "Unexpected tag '" + tag + "'");
                     yield true;
                 }
             };
             if (!fits)
-                s.error(
+                c.s.error(
                         n,
                         "The value '" + v + "' on line " + line(n) + " and column " + col(n)
                                 + " is invalid for the type '" + tag + "'");
         } else if (n instanceof SequenceNode seq) {
-            if (!tag.equals("tag:yaml.org,2002:seq")) s.error(n, "Unexpected tag '" + tag + "'");
-            for (Node i : seq.getValue()) check(i, depth + 1, maxDepth, tooDeep, s, seen);
+            if (!tag.equals("tag:yaml.org,2002:seq")) c.s.error(n, "Unexpected tag '" + tag + "'");
+            for (Node i : seq.getValue()) size = Math.min(Long.MAX_VALUE / 2, size + check(i, depth + 1, c));
         } else if (n instanceof MappingNode map) {
-            if (!tag.equals("tag:yaml.org,2002:map")) s.error(n, "Unexpected tag '" + tag + "'");
+            if (!tag.equals("tag:yaml.org,2002:map")) c.s.error(n, "Unexpected tag '" + tag + "'");
             for (NodeTuple t : map.getValue()) {
-                check(t.getKeyNode(), depth + 1, maxDepth, tooDeep, s, seen);
-                check(t.getValueNode(), depth + 1, maxDepth, tooDeep, s, seen);
+                size = Math.min(Long.MAX_VALUE / 2, size + check(t.getKeyNode(), depth + 1, c));
+                size = Math.min(Long.MAX_VALUE / 2, size + check(t.getValueNode(), depth + 1, c));
             }
         }
+        return size;
     }
 
     /** The composed document, or null after reporting why it could not be read. */
@@ -69,23 +115,39 @@ final class Yaml {
         return compose(text, s, WorkflowParser.DEFAULT_MAX_DEPTH);
     }
 
-    /** As {@link #compose(String, Session)}, refusing documents nested {@code maxDepth} collections deep or more. */
+    /**
+     * As {@link #compose(String, Session)}, refusing documents nested {@code maxDepth} collections deep or more.
+     * Every limit is checked before the work it bounds: the size first, then the nesting on the parser's events
+     * (which need no stack, unlike composing), then aliases while composing and their expanded size after.
+     */
     static Node compose(String text, Session s, int maxDepth) {
+        String tooLarge = Limits.fileSize(utf8Length(text));
+        if (tooLarge != null) {
+            s.error(1, 1, tooLarge);
+            return null;
+        }
         try {
-            Optional<Node> n = new Compose(LoadSettings.builder()
-                            .setLabel(s.file())
-                            .setAllowDuplicateKeys(true)
-                            .build())
-                    .composeString(text);
-            boolean[] tooDeep = {false};
-            n.ifPresent(root -> check(
-                    root,
-                    0,
-                    maxDepth,
-                    tooDeep,
-                    s,
-                    java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>())));
-            return n.orElse(null);
+            LoadSettings settings = LoadSettings.builder()
+                    .setLabel(s.file())
+                    .setAllowDuplicateKeys(true)
+                    .setMaxAliasesForCollections(Limits.MAX_YAML_ALIASES)
+                    .setCodePointLimit(Limits.MAX_FILE_BYTES)
+                    // the whole file in one buffer: with the default 1 KiB one, a 400 KB line took seconds
+                    .setBufferSize(text.length() + 1)
+                    .build();
+            if (!eventsFit(settings, text, s, maxDepth)) return null;
+            Optional<Node> n = new Compose(settings).composeString(text);
+            if (n.isEmpty()) return null;
+            Check c = new Check(maxDepth, s);
+            long nodes = check(n.get(), 0, c);
+            if (nodes > Limits.MAX_YAML_NODES) {
+                s.error(
+                        n.get(),
+                        "aliases expand the document to " + nodes + " nodes; at most " + Limits.MAX_YAML_NODES
+                                + " are allowed");
+                return null;
+            }
+            return c.recursive || c.tooDeep ? null : n.get();
         } catch (MarkedYamlEngineException e) {
             Mark m = e.getProblemMark().or(e::getContextMark).orElse(null);
             s.error(
@@ -93,10 +155,85 @@ final class Yaml {
                     m == null ? 1 : m.getColumn() + 1,
                     "invalid YAML: " + e.getProblem() + (e.getContext() == null ? "" : " (" + e.getContext() + ")"));
             return null;
+        } catch (ReaderException e) {
+            int[] at = place(text, e.getPosition());
+            s.error(
+                    at[0],
+                    at[1],
+                    String.format(
+                            "invalid YAML: the character U+%04X is not allowed in a YAML file", e.getCodePoint()));
+            return null;
         } catch (YamlEngineException e) {
             s.error(1, 1, "invalid YAML: " + e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * False, after reporting where, if a collection starts {@code maxDepth} collections deep, or an alias of a
+     * collection is one too many; reads events only, so a deep document needs no stack.
+     */
+    private static boolean eventsFit(LoadSettings settings, String text, Session s, int maxDepth) {
+        int open = 0;
+        int aliases = 0;
+        java.util.Set<String> collections = new java.util.HashSet<>(); // anchors naming a collection
+        for (Event e : new Parse(settings).parseString(text)) {
+            if (e instanceof CollectionStartEvent c) {
+                if (open >= maxDepth)
+                    return refuse(s, e, "Maximum object depth exceeded (" + maxDepth + " levels of nesting)");
+                c.getAnchor().ifPresent(a -> collections.add(a.getValue()));
+                open++;
+            } else if (e instanceof CollectionEndEvent) {
+                open--;
+            } else if (e instanceof AliasEvent a
+                    && collections.contains(a.getAlias().getValue())
+                    && ++aliases > Limits.MAX_YAML_ALIASES) {
+                return refuse(
+                        s,
+                        e,
+                        "more than " + Limits.MAX_YAML_ALIASES + " aliases of collections; at most "
+                                + Limits.MAX_YAML_ALIASES + " are allowed");
+            } else if (e instanceof NodeEvent n && !(e instanceof AliasEvent)) {
+                n.getAnchor().ifPresent(a -> collections.remove(a.getValue())); // a scalar took the name over
+            }
+        }
+        return true;
+    }
+
+    private static boolean refuse(Session s, Event at, String message) {
+        Mark m = at.getStartMark().orElse(null);
+        s.error(m == null ? 1 : m.getLine() + 1, m == null ? 1 : m.getColumn() + 1, message);
+        return false;
+    }
+
+    /** 1-based line and column of code point {@code position} of {@code text}. */
+    private static int[] place(String text, int position) {
+        int line = 1;
+        int col = 1;
+        int cp = 0;
+        for (int i = 0; i < text.length() && cp < position; i += Character.charCount(text.codePointAt(i)), cp++) {
+            if (text.charAt(i) == '\n') {
+                line++;
+                col = 1;
+            } else col++;
+        }
+        return new int[] {line, col};
+    }
+
+    static long utf8Length(String text) {
+        long n = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch < 0x80) n++;
+            else if (ch < 0x800) n += 2;
+            else if (Character.isHighSurrogate(ch)
+                    && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else n += 3;
+        }
+        return n;
     }
 
     static int line(Node n) {
