@@ -74,6 +74,12 @@ public final class ContainerEngine implements Closeable {
         return new ContainerEngine(host != null && !host.isBlank() ? host : defaultHost(System.getenv()));
     }
 
+    /** The Unix socket of the engine at {@code host} (null: the one {@link #connect} picks), or null for TCP. */
+    public static Path socket(String host) {
+        String h = host != null && !host.isBlank() ? host : defaultHost(System.getenv());
+        return h.startsWith("unix://") ? Path.of(h.substring("unix://".length())) : null;
+    }
+
     static String defaultHost(Map<String, String> env) {
         String fromEnv = env.get("DOCKER_HOST");
         if (fromEnv != null && !fromEnv.isBlank()) return fromEnv;
