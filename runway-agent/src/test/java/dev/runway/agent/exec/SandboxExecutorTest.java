@@ -188,6 +188,27 @@ class SandboxExecutorTest {
     }
 
     @Test
+    void stepFilesReplacedByLinksAreNeitherReadNorWrittenThrough() throws Exception {
+        Path victim = Files.createDirectories(data.resolve("victim"));
+        Files.writeString(victim.resolve("path"), "precious");
+        Files.writeString(credential, "{\"credential\":\"rwc_secret\"}");
+        Executor.Outcome o = run(
+                new JobControl(),
+                // the next step's files would be written into the victim directory, as the agent (root)
+                StepSpec.of("plant", "ln -s " + victim + " \"$RUNNER_TEMP/../step-1\" && echo planted"),
+                StepSpec.of("second", "echo second ran"),
+                StepSpec.of(
+                        "steal",
+                        "ln -sf " + credential + " \"$GITHUB_STEP_SUMMARY\" && rm -f \"$GITHUB_ENV\"" + " && ln -s "
+                                + credential + " \"$GITHUB_ENV\" && echo linked"));
+        assertThat(log()).contains("planted", "second ran", "linked");
+        assertThat(victim.resolve("path")).hasContent("precious");
+        assertThat(victim.resolve("env")).doesNotExist();
+        assertThat(o.result()).as(log()).isEqualTo(JobState.FAILED);
+        assertThat(log()).contains("GITHUB_ENV is no longer a plain file").doesNotContain("rwc_secret");
+    }
+
+    @Test
     void aTimeoutKillsEverythingInTheSandbox() throws Exception {
         Path marker = workspace.resolve("still-running");
         long start = System.nanoTime();
