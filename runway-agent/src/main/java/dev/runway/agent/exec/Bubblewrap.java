@@ -51,11 +51,6 @@ final class Bubblewrap implements Sandbox {
         this.user = user;
     }
 
-    /** Who steps run as: null when they keep the agent's uid. */
-    JobUser user() {
-        return user;
-    }
-
     @Override
     public List<String> wrap(List<String> inner, Path workspace, Path filesDir, Path script, Path cwd)
             throws IOException {
@@ -76,6 +71,23 @@ final class Bubblewrap implements Sandbox {
                 "--unshare-cgroup-try"));
         if (!network) cmd.add("--unshare-net");
         if (filter != null) cmd.addAll(List.of("--seccomp", "9"));
+        systemDirectories(cmd);
+        parentDirectories(cmd, workspace, filesDir, script);
+        readableDirectories(cmd);
+        if (engineSocket != null && Files.exists(engineSocket)) {
+            cmd.addAll(List.of("--bind", engineSocket.toString(), engineSocket.toString()));
+            cmd.addAll(List.of("--setenv", "DOCKER_HOST", "unix://" + engineSocket));
+        }
+        for (Path p : List.of(workspace, filesDir)) cmd.addAll(List.of("--bind", p.toString(), p.toString()));
+        cmd.addAll(List.of("--ro-bind", script.toString(), script.toString()));
+        cmd.addAll(List.of("--chdir", cwd.toString(), "--"));
+        if (user != null) cmd.addAll(user.drop());
+        cmd.addAll(inner);
+        return cmd;
+    }
+
+    /** The system directories read-only (a usr-merge link stays a link), fresh /dev, /proc and temp directories. */
+    private static void systemDirectories(List<String> cmd) throws IOException {
         for (Path p : SYSTEM) {
             if (Files.isSymbolicLink(p)) {
                 cmd.addAll(List.of("--symlink", Files.readSymbolicLink(p).toString(), p.toString()));
@@ -85,8 +97,13 @@ final class Bubblewrap implements Sandbox {
         }
         cmd.addAll(List.of("--dev", "/dev", "--proc", "/proc"));
         for (String t : List.of("/tmp", "/var/tmp", "/dev/shm")) cmd.addAll(List.of("--perms", "1777", "--tmpfs", t));
-        // bwrap would make missing parents of mount points with the host's modes (0700 for a data directory):
-        // the unprivileged job could not reach its own workspace through them
+    }
+
+    /**
+     * bwrap would make missing parents of mount points with the host's modes (0700 for a data directory): the
+     * unprivileged job could not reach its own workspace through them.
+     */
+    private void parentDirectories(List<String> cmd, Path workspace, Path filesDir, Path script) {
         Set<Path> parents = new java.util.TreeSet<>(
                 Comparator.comparingInt(Path::getNameCount).thenComparing(p -> p));
         List<Path> targets = new ArrayList<>(readOnly);
@@ -97,8 +114,13 @@ final class Bubblewrap implements Sandbox {
                 parents.add(a);
         }
         for (Path a : parents) cmd.addAll(List.of("--perms", "0755", "--dir", a.toString()));
-        // the readable directories and the hidden ones inside them, outer ones first: a hidden directory covers
-        // what lies below it, a readable one inside it is bound again on top
+    }
+
+    /**
+     * The readable directories and the hidden ones inside them, outer ones first: a hidden directory covers what
+     * lies below it, a readable one inside it is bound again on top.
+     */
+    private void readableDirectories(List<String> cmd) {
         List<Path> mounts = new ArrayList<>();
         for (Path p : readOnly) {
             if (Files.isDirectory(p) || Files.isRegularFile(p)) mounts.add(p);
@@ -115,16 +137,6 @@ final class Bubblewrap implements Sandbox {
                     if (covered.contains(p)) cmd.addAll(List.of("--tmpfs", p.toString()));
                     else cmd.addAll(List.of("--ro-bind", p.toString(), p.toString()));
                 });
-        if (engineSocket != null && Files.exists(engineSocket)) {
-            cmd.addAll(List.of("--bind", engineSocket.toString(), engineSocket.toString()));
-            cmd.addAll(List.of("--setenv", "DOCKER_HOST", "unix://" + engineSocket));
-        }
-        for (Path p : List.of(workspace, filesDir)) cmd.addAll(List.of("--bind", p.toString(), p.toString()));
-        cmd.addAll(List.of("--ro-bind", script.toString(), script.toString()));
-        cmd.addAll(List.of("--chdir", cwd.toString(), "--"));
-        if (user != null) cmd.addAll(user.drop());
-        cmd.addAll(inner);
-        return cmd;
     }
 
     /** Whether {@code p} lies in what the sandbox shows of the host. */
