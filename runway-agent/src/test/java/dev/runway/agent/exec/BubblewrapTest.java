@@ -36,7 +36,9 @@ class BubblewrapTest {
         assertThat(has(cmd, "--ro-bind", tools.toString(), tools.toString())).isTrue();
         assertThat(cmd).doesNotContain("/run", "/var/run", "/home", "/root", "/var/lib");
         assertThat(has(cmd, "--perms", "1777", "--tmpfs", "/tmp")).isTrue();
-        assertThat(has(cmd, "--perms", "0755", "--dir", data.toString())).as("parents the job can pass").isTrue();
+        assertThat(has(cmd, "--perms", "0755", "--dir", data.toString()))
+                .as("parents the job can pass")
+                .isTrue();
         assertThat(has(cmd, "--seccomp", "9")).isEqualTo(SeccompFilter.forThisMachine() != null);
         assertThat(cmd).doesNotContain("--unshare-net");
         int drop = cmd.indexOf("setpriv");
