@@ -103,6 +103,7 @@ class SandboxProbeE2ETest {
                 "listed() { if [ -n \"$(ls -A \"$2\" 2>/dev/null)\" ]; then echo \"PROBE $1 visible\"; else echo"
                         + " \"PROBE $1 absent\"; fi; }",
                 "echo \"PROBE uid $(id -u)\"",
+                "echo \"PROBE capabilities $(awk '/^CapEff/ {print $2}' /proc/self/status)\"",
                 "readable shadow /etc/shadow",
                 "for d in /run /var/run /home /root /var/lib; do listed dir:$d $d; done",
                 "if [ -e " + hostTmpMarker + " ]; then echo 'PROBE host-tmp visible'; else echo 'PROBE host-tmp"
@@ -178,6 +179,7 @@ class SandboxProbeE2ETest {
         requireSandboxTools();
         Map<String, String> r = runProbe("sandbox", "--executor", "sandbox");
         if (isRoot()) assertThat(r.get("uid")).as("steps never run as root").isNotEqualTo("0");
+        assertThat(r).containsEntry("capabilities", "0000000000000000");
         assertThat(r.get("shadow")).isEqualTo("blocked");
         for (String d : List.of("/run", "/var/run", "/home", "/root", "/var/lib"))
             assertThat(r.get("dir:" + d)).as(d).isEqualTo("absent");
@@ -246,6 +248,7 @@ class SandboxProbeE2ETest {
         Map<String, String> r = runProbe(
                 "sandbox+engine", "--executor", "sandbox", "--sandbox-engine-access", "--engine", "unix://" + PODMAN);
         assertThat(r).containsEntry("socket:" + PODMAN, "connected");
+        assertThat(r).as("root, but without capabilities").containsEntry("capabilities", "0000000000000000");
         assertThat(r)
                 .containsEntry("credential", "blocked")
                 .containsEntry("master-key", "blocked")

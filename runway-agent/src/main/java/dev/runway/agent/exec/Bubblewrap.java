@@ -70,6 +70,9 @@ final class Bubblewrap implements Sandbox {
                 "--unshare-uts",
                 "--unshare-cgroup-try"));
         if (!network) cmd.add("--unshare-net");
+        // a step that keeps the agent's uid (engine access, or an agent that is not root) gets no capabilities:
+        // root without them cannot reconfigure the host's network or bypass file permissions
+        if (user == null) cmd.addAll(List.of("--cap-drop", "ALL"));
         if (filter != null) cmd.addAll(List.of("--seccomp", "9"));
         systemDirectories(cmd);
         parentDirectories(cmd, workspace, filesDir, script);

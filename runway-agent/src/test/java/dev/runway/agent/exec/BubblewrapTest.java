@@ -59,6 +59,9 @@ class BubblewrapTest {
         assertThat(cover).isGreaterThan(optBind);
         assertThat(again).isGreaterThan(cover);
         assertThat(cmd).contains("--unshare-net").doesNotContain("setpriv");
+        assertThat(has(cmd, "--cap-drop", "ALL"))
+                .as("the agent's uid, without capabilities")
+                .isTrue();
     }
 
     @Test
