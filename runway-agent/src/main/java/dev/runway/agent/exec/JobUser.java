@@ -41,6 +41,21 @@ final class JobUser {
         }
     }
 
+    /**
+     * The unprivileged user {@code workspace} was handed to, when this agent is root and a sandbox runs the job's
+     * steps as another user; null otherwise (the agent's own work on the workspace needs no other user then).
+     */
+    static JobUser ownerOf(Path workspace) {
+        if (!agentIsRoot()) return null;
+        try {
+            int uid = (Integer) Files.getAttribute(workspace, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int gid = (Integer) Files.getAttribute(workspace, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+            return uid == 0 ? null : new JobUser(uid, gid);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** {@code setpriv} arguments that run a command as this user with no capabilities and no supplementary groups. */
     List<String> drop() {
         return List.of(
