@@ -178,20 +178,22 @@ final class CacheAction {
         cmd.addAll(args);
         Path log = Files.createTempFile(workspace.getParent(), ".tar-", ".log");
         try {
-            Process p = new ProcessBuilder(cmd)
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            if (!p.waitFor(TAR_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IOException("tar took longer than " + TAR_TIMEOUT_MINUTES + " minutes");
-            }
-            if (p.exitValue() != 0)
-                throw new IOException("tar failed (" + p.exitValue() + "): "
-                        + Files.readString(log).strip());
+            finish(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()), log);
         } finally {
             Files.deleteIfExists(log);
         }
+    }
+
+    /** Runs tar to its end within the timeout; its messages are in {@code log}. */
+    private static void finish(ProcessBuilder tar, Path log) throws IOException, InterruptedException {
+        Process p = tar.start();
+        if (!p.waitFor(TAR_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IOException("tar took longer than " + TAR_TIMEOUT_MINUTES + " minutes");
+        }
+        if (p.exitValue() != 0)
+            throw new IOException("tar failed (" + p.exitValue() + "): "
+                    + Files.readString(log).strip());
     }
 
     /**
@@ -212,14 +214,7 @@ final class CacheAction {
             else
                 pb.redirectOutput(archive.toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            Process p = pb.start();
-            if (!p.waitFor(TAR_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IOException("tar took longer than " + TAR_TIMEOUT_MINUTES + " minutes");
-            }
-            if (p.exitValue() != 0)
-                throw new IOException("tar failed (" + p.exitValue() + "): "
-                        + Files.readString(log).strip());
+            finish(pb, log);
         } finally {
             Files.deleteIfExists(log);
         }
