@@ -35,6 +35,8 @@ import java.util.Map;
  *     null means {@code tool-cache} next to the work dir ({@code <data-dir>/tool-cache})
  * @param actions where {@code uses: owner/repo@ref} actions come from (a local store, git mirrors; fetched ones
  *     are cached in {@code <workDir>/.actions}), the Node.js of JavaScript actions, built-ins to take from there
+ * @param sandbox with the sandbox executor: the unprivileged uid of steps, whether they reach the container engine
+ *     (root on the host), more host directories they may read
  */
 public record AgentConfig(
         URI serverUrl,
@@ -55,7 +57,8 @@ public record AgentConfig(
         String image,
         long minFreeDiskBytes,
         Path toolCache,
-        dev.runway.agent.exec.ActionSettings actions) {
+        dev.runway.agent.exec.ActionSettings actions,
+        dev.runway.agent.exec.SandboxOptions sandbox) {
 
     public static final String DEFAULT_IMAGE = "debian:stable-slim";
     public static final long DEFAULT_MIN_FREE_DISK = 1L << 30;
@@ -129,7 +132,77 @@ public record AgentConfig(
                 image,
                 minFreeDiskBytes,
                 null,
-                dev.runway.agent.exec.ActionSettings.NONE);
+                dev.runway.agent.exec.ActionSettings.NONE,
+                null);
+    }
+
+    /** With the default sandbox settings. */
+    public AgentConfig(
+            URI serverUrl,
+            String registrationToken,
+            String name,
+            List<String> labels,
+            Path workDir,
+            Path credentialFile,
+            int slots,
+            boolean ephemeral,
+            Duration shutdownGrace,
+            Duration pollWait,
+            Map<String, String> secrets,
+            String executor,
+            boolean network,
+            dev.runway.agent.exec.JobLimits limits,
+            String engine,
+            String image,
+            long minFreeDiskBytes,
+            Path toolCache,
+            dev.runway.agent.exec.ActionSettings actions) {
+        this(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                secrets,
+                executor,
+                network,
+                limits,
+                engine,
+                image,
+                minFreeDiskBytes,
+                toolCache,
+                actions,
+                null);
+    }
+
+    /** The same runner with other sandbox settings. */
+    public AgentConfig withSandbox(dev.runway.agent.exec.SandboxOptions sandbox) {
+        return new AgentConfig(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                secrets,
+                executor,
+                network,
+                limits,
+                engine,
+                image,
+                minFreeDiskBytes,
+                toolCache,
+                actions,
+                sandbox);
     }
 
     /** The same runner with another tool cache directory. */
@@ -153,7 +226,8 @@ public record AgentConfig(
                 image,
                 minFreeDiskBytes,
                 dir,
-                actions);
+                actions,
+                sandbox);
     }
 
     /** The same runner with other action sources. */
@@ -183,7 +257,8 @@ public record AgentConfig(
                 image,
                 minFreeDiskBytes,
                 toolCache,
-                actions);
+                actions,
+                sandbox);
     }
 
     /** Where {@code uses: owner/repo@ref} actions are looked up; git-fetched ones are cached under the work dir. */
@@ -196,6 +271,26 @@ public record AgentConfig(
         List<Path> dirs = new java.util.ArrayList<>();
         if (actions.dir() != null) dirs.add(actions.dir());
         if (workDir != null) dirs.add(workDir.resolve(".actions"));
+        return dirs;
+    }
+
+    /**
+     * What sandboxed steps may read of the host besides the system directories: the action store and cache, the
+     * tool cache, the installation of the Node.js that runs JavaScript actions.
+     */
+    public List<Path> sandboxReadable() {
+        List<Path> dirs = new java.util.ArrayList<>(actionDirs());
+        if (toolCache != null) dirs.add(toolCache);
+        if (actions.node() != null) {
+            Path node = actions.node();
+            try {
+                node = node.toRealPath();
+            } catch (java.io.IOException e) {
+                // not there (yet): its path as given
+            }
+            Path home = node.getParent() == null ? null : node.getParent().getParent(); // <home>/bin/node
+            if (home != null && home.getNameCount() > 0) dirs.add(home);
+        }
         return dirs;
     }
 
@@ -241,7 +336,8 @@ public record AgentConfig(
                 image,
                 minFreeDiskBytes,
                 toolCache,
-                actions);
+                actions,
+                sandbox);
     }
 
     /** Names what this agent creates outside its work dir (cgroups, containers), so it reaps its own only. */
@@ -266,6 +362,7 @@ public record AgentConfig(
         limits = limits == null ? dev.runway.agent.exec.JobLimits.NONE : limits;
         image = image == null || image.isBlank() ? DEFAULT_IMAGE : image;
         actions = actions == null ? dev.runway.agent.exec.ActionSettings.NONE : actions.absolute();
+        sandbox = sandbox == null ? dev.runway.agent.exec.SandboxOptions.DEFAULT : sandbox;
         // steps run in other directories: every path the agent hands to them must be absolute
         workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
         credentialFile =

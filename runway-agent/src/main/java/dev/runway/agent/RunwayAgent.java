@@ -214,7 +214,9 @@ public final class RunwayAgent {
                                         config.workDir(),
                                         config.credentialFile().getParent()),
                                 config.network(),
-                                config.actionDirs()),
+                                config.sandboxReadable(),
+                                config.sandbox(),
+                                ContainerEngine.socket(config.engine())),
                         config.limits(),
                         key + "-",
                         true);

@@ -172,6 +172,7 @@ final class AgentCommand implements Callable<Integer> {
                         isolation.engine,
                         isolation.image,
                         isolation.minFree())
+                .withSandbox(isolation.sandbox())
                 .withToolCache(toolCache != null ? toolCache : dataDir.resolve("tool-cache"))
                 .withActions(actions.settings(dataDir.resolve("actions")));
     }

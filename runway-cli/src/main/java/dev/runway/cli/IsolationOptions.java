@@ -14,10 +14,12 @@ final class IsolationOptions {
     @Option(
             names = "--executor",
             defaultValue = "shell",
-            description = "Where steps run: shell (on this host, as the agent's user), sandbox (bubblewrap:"
-                    + " own PID/IPC/UTS namespaces, host read-only, only the job's workspace writable; needs bwrap)"
-                    + " or container (each job in a container with its services, through the Docker or Podman"
-                    + " API). Default ${DEFAULT-VALUE}.")
+            description = "Where steps run: shell (on this host, as the agent's user: a job can read and do all"
+                    + " the agent can), sandbox (bubblewrap: an unprivileged user, own PID/IPC/UTS namespaces, only"
+                    + " system directories, tool cache and actions of the host, read-only, only the job's workspace"
+                    + " writable, no host socket, a seccomp filter; needs bwrap and setpriv) or container (each job"
+                    + " in a container with its services, through the Docker or Podman API). Default"
+                    + " ${DEFAULT-VALUE}.")
     String executor;
 
     @Option(
@@ -59,6 +61,31 @@ final class IsolationOptions {
                     + " container jobs with services are refused).")
     boolean noNetwork;
 
+    @Option(
+            names = "--sandbox-uid",
+            defaultValue = "" + dev.runway.agent.exec.SandboxOptions.DEFAULT_UID,
+            description = "With --executor sandbox and an agent running as root: the unprivileged uid (and gid)"
+                    + " steps run as (default ${DEFAULT-VALUE}, nobody; a uid of its own is better on a shared"
+                    + " host). An agent that is not root cannot change users: its steps keep its uid.")
+    int sandboxUid;
+
+    @Option(
+            names = "--sandbox-read",
+            split = ",",
+            paramLabel = "DIR",
+            description = "With --executor sandbox: more host directories steps may read (read-only), e.g. a JDK"
+                    + " in /opt; the system directories, the tool cache and the actions are always there.")
+    java.util.List<Path> sandboxRead = new java.util.ArrayList<>();
+
+    @Option(
+            names = "--sandbox-engine-access",
+            description = "With --executor sandbox: give steps the container engine's socket (DOCKER_HOST), for jobs"
+                    + " that run docker themselves (Testcontainers, image builds). THIS GIVES EVERY JOB ON THIS RUNNER"
+                    + " ROOT ON THE HOST (a job can start a privileged container that mounts /), and its steps keep"
+                    + " the agent's uid. Only for runners whose jobs you trust. Off by default; Docker actions and"
+                    + " docker:// steps work without it.")
+    boolean sandboxEngineAccess;
+
     /** Checks the options that need no parsing: the executor's name and what it needs on this machine. */
     void check() {
         if (!java.util.List.of("shell", "sandbox", "container").contains(executor))
@@ -76,6 +103,13 @@ final class IsolationOptions {
                         + " unix:///run/podman/podman.sock`, and point --engine at it)");
             }
         }
+        if (!executor.equals("sandbox") && (sandboxEngineAccess || !sandboxRead.isEmpty()))
+            throw new CliException("--sandbox-engine-access and --sandbox-read need --executor sandbox");
+        if (sandboxUid <= 0)
+            throw new CliException("--sandbox-uid: must be a positive uid (never 0, root), not " + sandboxUid);
+        if (executor.equals("sandbox") && !onPath("setpriv"))
+            throw new CliException("--executor sandbox needs setpriv (util-linux) on PATH to run steps as an"
+                    + " unprivileged user; install it, e.g. apt-get install util-linux");
         if (executor.equals("sandbox") && !onPath("bwrap"))
             throw new CliException(
                     "--executor sandbox needs bubblewrap (bwrap) on PATH; install it, e.g. apt-get install"
@@ -105,7 +139,13 @@ final class IsolationOptions {
 
     /** {@code config} with these settings (after {@link #check()}). */
     AgentConfig apply(AgentConfig config) {
-        return config.with(executor, !noNetwork, limits(), engine, image, minFree());
+        return config.with(executor, !noNetwork, limits(), engine, image, minFree())
+                .withSandbox(sandbox());
+    }
+
+    /** The sandbox settings (after {@link #check()}). */
+    dev.runway.agent.exec.SandboxOptions sandbox() {
+        return new dev.runway.agent.exec.SandboxOptions(sandboxUid, sandboxEngineAccess, sandboxRead);
     }
 
     private static <T> T limit(String flag, java.util.function.Supplier<T> parse) {

@@ -113,6 +113,37 @@ class CliTest {
     }
 
     @Test
+    void sandboxFlagsReachTheConfigAndEngineAccessSaysItIsRoot() {
+        assertThat(parseAgent(Map.of(), "agent").toConfig().sandbox())
+                .isEqualTo(dev.runway.agent.exec.SandboxOptions.DEFAULT);
+        assertThat(dev.runway.agent.exec.SandboxOptions.DEFAULT.engineAccess()).isFalse();
+        assertThatThrownBy(() ->
+                        parseAgent(Map.of(), "agent", "--sandbox-engine-access").toConfig())
+                .hasMessageContaining("--sandbox-engine-access and --sandbox-read need --executor sandbox");
+        assertThatThrownBy(() ->
+                        parseAgent(Map.of(), "agent", "--sandbox-uid", "0").toConfig())
+                .hasMessageContaining("--sandbox-uid: must be a positive uid (never 0, root)");
+        Run help = run(Map.of(), "agent", "--help");
+        assertThat(help.out().replaceAll("\\s+", " "))
+                .contains("--sandbox-engine-access")
+                .contains("GIVES EVERY JOB ON THIS RUNNER ROOT ON THE HOST");
+        boolean bwrap = java.nio.file.Files.isExecutable(Path.of("/usr/bin/bwrap"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(bwrap || "true".equals(System.getenv("CI")));
+        var c = parseAgent(
+                        Map.of("RUNWAY_SANDBOX_UID", "4242"),
+                        "agent",
+                        "--executor",
+                        "sandbox",
+                        "--sandbox-engine-access",
+                        "--sandbox-read",
+                        "/opt/jdk,/srv/tools")
+                .toConfig();
+        assertThat(c.sandbox().uid()).isEqualTo(4242);
+        assertThat(c.sandbox().engineAccess()).isTrue();
+        assertThat(c.sandbox().readOnly()).containsExactly(Path.of("/opt/jdk"), Path.of("/srv/tools"));
+    }
+
+    @Test
     void nodeAndPreferredSourcesAreCheckedAtStart() throws Exception {
         Path node = java.nio.file.Files.createFile(dir.resolve("node"));
         assertThatThrownBy(() ->

@@ -74,6 +74,12 @@ public final class ContainerEngine implements Closeable {
         return new ContainerEngine(host != null && !host.isBlank() ? host : defaultHost(System.getenv()));
     }
 
+    /** The Unix socket of the engine at {@code host} (null: the one {@link #connect} picks), or null for TCP. */
+    public static Path socket(String host) {
+        String h = host != null && !host.isBlank() ? host : defaultHost(System.getenv());
+        return h.startsWith("unix://") ? Path.of(h.substring("unix://".length())) : null;
+    }
+
     static String defaultHost(Map<String, String> env) {
         String fromEnv = env.get("DOCKER_HOST");
         if (fromEnv != null && !fromEnv.isBlank()) return fromEnv;
@@ -577,16 +583,29 @@ public final class ContainerEngine implements Closeable {
     static String message(Throwable e) {
         if (e instanceof DockerException d && d.getMessage() != null) {
             String m = d.getMessage();
-            int i = m.indexOf("\"message\":\"");
-            if (i >= 0) {
-                int end = m.indexOf('"', i + 11);
-                if (end > i) return m.substring(i + 11, end);
-            }
-            return m;
+            String engine = engineMessage(m);
+            return engine != null ? engine : m;
         }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
         return root.getMessage() == null ? root.toString() : root.getMessage();
+    }
+
+    /**
+     * The {@code message} of the engine's JSON error body ({@code Status 500: {"message":"..."}}), escapes and
+     * quotes included; null when the text carries no such body.
+     */
+    static String engineMessage(String text) {
+        int start = text.indexOf('{');
+        if (start < 0) return null;
+        try {
+            com.fasterxml.jackson.databind.JsonNode body =
+                    dev.runway.protocol.Json.lenient().readTree(text.substring(start));
+            com.fasterxml.jackson.databind.JsonNode message = body == null ? null : body.get("message");
+            return message != null && message.isTextual() ? message.asText() : null;
+        } catch (IOException e) {
+            return null; // not JSON after all: the text as it is
+        }
     }
 
     @Override

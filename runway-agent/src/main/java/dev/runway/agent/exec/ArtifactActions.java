@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -127,6 +128,9 @@ final class ArtifactActions {
                 "true".equals(with.getOrDefault("merge-multiple", "false").strip());
         for (String n : names) {
             Path into = one || merge ? dest : ShellExecutor.workingDirectory(dest, n);
+            if (!inside(workspace, into))
+                throw new IOException("actions/download-artifact: '" + workspace.relativize(into)
+                        + "' leads outside the workspace through a link; the runner does not write there");
             Path zip = Files.createTempFile(workspace.getParent(), ".download-", ".zip");
             try {
                 api.downloadArtifact(n, zip);
@@ -174,7 +178,17 @@ final class ArtifactActions {
         }
         return out.stream()
                 .filter(f -> excludes.stream().noneMatch(m -> m.matches(workspace.relativize(f))))
+                .filter(f -> inside(workspace, f)) // a link to a host file is not the job's to upload
                 .toList();
+    }
+
+    /** Whether {@code p}, links resolved, lies in the workspace. */
+    static boolean inside(Path workspace, Path p) {
+        try {
+            return p.toRealPath().startsWith(workspace.toRealPath());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static PathMatcher matcher(Path workspace, String glob) {
@@ -221,7 +235,11 @@ final class ArtifactActions {
                     continue;
                 }
                 Files.createDirectories(target.getParent());
-                try (OutputStream o = Files.newOutputStream(target)) {
+                if (!target.getParent().toRealPath().startsWith(base))
+                    throw new IOException("artifact entry '" + e.getName() + "' leads outside the target directory"
+                            + " through a link");
+                Files.deleteIfExists(target); // a link there is replaced, not written through
+                try (OutputStream o = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
                     z.transferTo(o);
                 }
                 count++;

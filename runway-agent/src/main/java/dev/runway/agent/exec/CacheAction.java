@@ -103,7 +103,9 @@ final class CacheAction {
         Path archive = Files.createTempFile(workspace.getParent(), ".cache-", ".tgz");
         try {
             api.cacheDownload(e.key(), e.version(), archive);
-            tar(workspace, List.of("-xzf", archive.toString(), "-P"));
+            JobUser user = JobUser.ownerOf(workspace);
+            if (user == null) tar(workspace, List.of("-xzf", archive.toString(), "-P"));
+            else asJob(user, workspace, List.of("-xzf", "-"), archive, true);
             out.line("Cache restored from key: " + e.key() + " (" + e.size() + " bytes)");
         } finally {
             Files.deleteIfExists(archive);
@@ -118,8 +120,14 @@ final class CacheAction {
             return Map.of();
         }
         List<String> existing = new ArrayList<>();
+        JobUser user = JobUser.ownerOf(workspace);
         for (String p : paths()) {
             Path abs = resolve(workspace, p);
+            if (user != null && Files.exists(abs) && !ArtifactActions.inside(workspace, abs)) {
+                out.line("Warning: cache path '" + p + "' lies outside the workspace (or leads out of it through a"
+                        + " link); a sandboxed job caches only files of its workspace, so it is left out");
+                continue;
+            }
             if (Files.exists(abs))
                 existing.add(
                         abs.startsWith(workspace) ? workspace.relativize(abs).toString() : abs.toString());
@@ -131,10 +139,16 @@ final class CacheAction {
         }
         Path archive = Files.createTempFile(workspace.getParent(), ".cache-", ".tgz");
         try {
-            List<String> args = new ArrayList<>(List.of("-czf", archive.toString(), "-P"));
-            args.add("--");
-            args.addAll(existing);
-            tar(workspace, args);
+            if (user == null) {
+                List<String> args = new ArrayList<>(List.of("-czf", archive.toString(), "-P"));
+                args.add("--");
+                args.addAll(existing);
+                tar(workspace, args);
+            } else {
+                List<String> args = new ArrayList<>(List.of("-czf", "-", "--"));
+                args.addAll(existing);
+                asJob(user, workspace, args, archive, false);
+            }
             try {
                 CacheEntry e = api.cacheSave(key(), version(), archive);
                 out.line("Cache saved with key: " + e.key() + " (" + e.size() + " bytes)");
@@ -164,17 +178,43 @@ final class CacheAction {
         cmd.addAll(args);
         Path log = Files.createTempFile(workspace.getParent(), ".tar-", ".log");
         try {
-            Process p = new ProcessBuilder(cmd)
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            if (!p.waitFor(TAR_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IOException("tar took longer than " + TAR_TIMEOUT_MINUTES + " minutes");
-            }
-            if (p.exitValue() != 0)
-                throw new IOException("tar failed (" + p.exitValue() + "): "
-                        + Files.readString(log).strip());
+            finish(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()), log);
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /** Runs tar to its end within the timeout; its messages are in {@code log}. */
+    private static void finish(ProcessBuilder tar, Path log) throws IOException, InterruptedException {
+        Process p = tar.start();
+        if (!p.waitFor(TAR_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IOException("tar took longer than " + TAR_TIMEOUT_MINUTES + " minutes");
+        }
+        if (p.exitValue() != 0)
+            throw new IOException("tar failed (" + p.exitValue() + "): "
+                    + Files.readString(log).strip());
+    }
+
+    /**
+     * {@code tar} as the job's unprivileged user (a sandboxed job), in the workspace, the archive on its standard
+     * input ({@code restore}) or output: it reads and writes only what that user may, never through a link the
+     * job planted into a host file, and names stay relative to the workspace (no {@code -P}).
+     */
+    private static void asJob(JobUser user, Path workspace, List<String> args, Path archive, boolean restore)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(user.drop());
+        cmd.add("tar");
+        cmd.addAll(args);
+        Path log = Files.createTempFile(workspace.getParent(), ".tar-", ".log");
+        try {
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd).directory(workspace.toFile()).redirectError(log.toFile());
+            if (restore) pb.redirectInput(archive.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            else
+                pb.redirectOutput(archive.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            finish(pb, log);
         } finally {
             Files.deleteIfExists(log);
         }

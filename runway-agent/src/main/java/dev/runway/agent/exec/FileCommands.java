@@ -3,7 +3,9 @@ package dev.runway.agent.exec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +39,12 @@ final class FileCommands implements BuiltinActions.JobEnv {
     }
 
     StepFiles prepare(int step) throws IOException {
-        Path d = Files.createDirectories(dir.resolve("step-" + step));
+        // a step may have left a link (or anything else) where the agent's files go: the agent, maybe root, must
+        // not write through it into a host file
+        Path d = dir.resolve("step-" + step);
+        if (Files.isSymbolicLink(d) || (Files.exists(d) && !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)))
+            Files.delete(d);
+        Files.createDirectories(d);
         return new StepFiles(
                 empty(d.resolve("env")),
                 empty(d.resolve("output")),
@@ -87,13 +94,25 @@ final class FileCommands implements BuiltinActions.JobEnv {
 
     /** Reads what the step wrote; a malformed file is an error that fails the step with its message. */
     Collected collect(StepFiles f) throws IOException {
-        env.putAll(parse(Files.readString(f.env(), StandardCharsets.UTF_8), "GITHUB_ENV"));
-        for (String line : Files.readAllLines(f.path(), StandardCharsets.UTF_8)) {
+        env.putAll(parse(read(f.env(), "GITHUB_ENV"), "GITHUB_ENV"));
+        for (String line : read(f.path(), "GITHUB_PATH").split("\n")) {
             if (!line.isBlank()) paths.add(0, line.strip());
         }
-        Map<String, String> outputs = parse(Files.readString(f.output(), StandardCharsets.UTF_8), "GITHUB_OUTPUT");
-        Map<String, String> state = parse(Files.readString(f.state(), StandardCharsets.UTF_8), "GITHUB_STATE");
-        return new Collected(outputs, Files.readString(f.summary(), StandardCharsets.UTF_8), state);
+        Map<String, String> outputs = parse(read(f.output(), "GITHUB_OUTPUT"), "GITHUB_OUTPUT");
+        Map<String, String> state = parse(read(f.state(), "GITHUB_STATE"), "GITHUB_STATE");
+        return new Collected(outputs, read(f.summary(), "GITHUB_STEP_SUMMARY"), state);
+    }
+
+    /**
+     * A step file's text, only while it is still a plain file of the job: a step that replaced it with a link to a
+     * host file (or a FIFO) gets an error, not the agent's reading of that file.
+     */
+    private String read(Path f, String name) throws IOException {
+        if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)
+                || !f.toRealPath().startsWith(dir.toRealPath()))
+            throw new IOException(name + " is no longer a plain file (the step replaced it with a link or something"
+                    + " else); the runner does not read it");
+        return Files.readString(f, StandardCharsets.UTF_8);
     }
 
     static Map<String, String> parse(String content, String file) throws IOException {
@@ -134,7 +153,8 @@ final class FileCommands implements BuiltinActions.JobEnv {
     }
 
     private static Path empty(Path p) throws IOException {
-        Files.write(p, new byte[0]);
+        Files.deleteIfExists(p); // a link is removed, not followed
+        Files.write(p, new byte[0], StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         return p;
     }
 }

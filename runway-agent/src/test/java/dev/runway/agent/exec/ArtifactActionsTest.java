@@ -62,6 +62,39 @@ class ArtifactActionsTest {
     }
 
     @Test
+    void aLinkToAHostFileIsNotUploaded(@TempDir Path host) throws IOException {
+        Path credential = Files.writeString(host.resolve("credential.json"), "rwc_secret");
+        file("out/a.txt");
+        Files.createSymbolicLink(ws.resolve("out/stolen.json"), credential);
+        Files.createSymbolicLink(ws.resolve("hostdir"), host);
+        Files.createSymbolicLink(ws.resolve("out/inside.txt"), ws.resolve("out/a.txt"));
+        assertThat(ArtifactActions.match(ws, "out/", false))
+                .containsExactly(ws.resolve("out/a.txt"), ws.resolve("out/inside.txt"));
+        assertThat(ArtifactActions.match(ws, "hostdir/credential.json", false)).isEmpty();
+        assertThat(ArtifactActions.match(ws, "**/*.json", false)).isEmpty();
+    }
+
+    @Test
+    void anEntryIsNotWrittenThroughALinkOutOfTheTarget(@TempDir Path host) throws IOException {
+        Path victim = Files.writeString(host.resolve("victim.txt"), "precious");
+        Path into = Files.createDirectories(ws.resolve("into"));
+        Files.createSymbolicLink(into.resolve("dir"), host);
+        Files.createSymbolicLink(into.resolve("file.txt"), victim);
+        Path zip = ws.resolve("evil.zip");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
+            z.putNextEntry(new ZipEntry("file.txt"));
+            z.write("overwritten".getBytes());
+            z.closeEntry();
+            z.putNextEntry(new ZipEntry("dir/victim.txt"));
+            z.write("overwritten".getBytes());
+            z.closeEntry();
+        }
+        assertThatThrownBy(() -> ArtifactActions.unzip(zip, into)).hasMessageContaining("through a link");
+        assertThat(victim).hasContent("precious");
+        assertThat(into.resolve("file.txt")).isRegularFile().hasContent("overwritten"); // the link was replaced
+    }
+
+    @Test
     void anArtifactWithASecretIsUploadedAsItIsWithAWarning() throws Exception {
         String secret = "artifact-secret-123";
         file("out/clean.txt");

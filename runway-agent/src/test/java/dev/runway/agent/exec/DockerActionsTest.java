@@ -193,6 +193,8 @@ class DockerActionsTest {
         return log.text();
     }
 
+    Sandbox sandbox = Sandbox.HOST;
+
     Executor.Outcome run(ActionContainers containers, StepSpec... steps) {
         Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(Map.of(
                 "PATH", System.getenv("PATH"), "HOME", System.getProperty("user.home"), "HOST_ONLY_VAR", "leaked")));
@@ -204,8 +206,7 @@ class DockerActionsTest {
         JobSpec spec = new JobSpec(
                 "t", List.of(), Map.of("JOB_VAR", "from the job"), List.of(steps), 120, 1, contexts, null, null, null);
         ActionSources sources = new ActionSources(store, List.of(), work.resolve(".actions"));
-        Executor.Outcome o = new ShellExecutor(
-                        new ProcessHosts(new StepTracker(work), Sandbox.HOST), sources, containers)
+        Executor.Outcome o = new ShellExecutor(new ProcessHosts(new StepTracker(work), sandbox), sources, containers)
                 .run(spec, workspace, env, log, new JobControl());
         Matcher m = Pattern.compile("(localhost/runway-action:[0-9a-f]+)").matcher(log());
         while (m.find()) builtTags.add(m.group(1));
@@ -289,6 +290,31 @@ class DockerActionsTest {
                 uses("d", "acme/boxed@v1", Map.of()));
         assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
         assertThat(log()).contains("boxed says quux with INPUT_WORD=quux").contains("boxed says plain");
+    }
+
+    @Test
+    void underTheSandboxAnImageStepRunsAndTheUnprivilegedJobKeepsItsFiles() {
+        boolean bwrap = Files.isExecutable(Path.of("/usr/bin/bwrap"));
+        if (!bwrap && "true".equals(System.getenv("CI")))
+            throw new AssertionError("bubblewrap (bwrap) is missing; under CI=true the sandbox tests must run");
+        org.junit.jupiter.api.Assumptions.assumeTrue(bwrap, "bubblewrap (bwrap) is not installed");
+        sandbox = Sandbox.bubblewrap(List.of(work), true, List.of(store));
+        Executor.Outcome o = run(
+                uses(
+                        "img",
+                        "docker://" + TestEngine.IMAGE,
+                        Map.of(
+                                "entrypoint",
+                                "/bin/sh",
+                                "args",
+                                "-c 'echo \"made by uid $(id -u)\" > made.txt && echo done=1 >> $GITHUB_OUTPUT'")),
+                StepSpec.of(
+                        "after",
+                        "echo \"step uid $(id -u)\"; echo appended >> made.txt; cat made.txt;"
+                                + " echo \"output ${{ steps.img.outputs.done }}\""));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log()).contains("made by uid 0", "appended", "output 1");
+        if (JobUser.agentIsRoot()) assertThat(log()).contains("step uid " + SandboxOptions.DEFAULT_UID);
     }
 
     @Test

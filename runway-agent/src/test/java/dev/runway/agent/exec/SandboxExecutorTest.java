@@ -151,6 +151,64 @@ class SandboxExecutorTest {
     }
 
     @Test
+    void aStepRunsUnprivilegedSeesOnlyTheAllowListAndCannotMountOrUnshare() throws Exception {
+        assumeTrue(JobUser.agentIsRoot(), "not root: steps keep the agent's uid");
+        Files.writeString(workspace.resolve("from-the-agent.txt"), "written by root\n"); // as checkout, cache...
+        Path hostTmp = Files.createTempFile("runway-host-tmp-", ".txt");
+        try {
+            Executor.Outcome o = run(
+                    new JobControl(),
+                    StepSpec.of(
+                            "probe",
+                            String.join(
+                                    "\n",
+                                    "echo uid=$(id -u)",
+                                    "cat /etc/shadow >/dev/null 2>&1 && echo SHADOW-READ || echo shadow unreadable",
+                                    "for d in /run /var/run /home /root /var/lib; do [ -e $d ] && echo VISIBLE $d"
+                                            + " || echo absent $d; done",
+                                    "[ -e " + hostTmp + " ] && echo HOST-TMP || echo host tmp hidden",
+                                    "echo more >> from-the-agent.txt && echo agent file writable",
+                                    "touch /tmp/x $HOME/x $RUNNER_TEMP/x 2>/dev/null; echo tmp=$? ",
+                                    "if out=$(unshare -U true 2>&1); then echo unshare=0; else echo \"unshare=$? $out\"; fi",
+                                    "if out=$(mount -t tmpfs none /tmp 2>&1); then echo mount=0; else echo \"mount=$? $out\"; fi")));
+            assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(log())
+                    .contains("uid=" + SandboxOptions.DEFAULT_UID)
+                    .contains("shadow unreadable")
+                    .contains("absent /run", "absent /var/run", "absent /home", "absent /root", "absent /var/lib")
+                    .contains("host tmp hidden")
+                    .contains("agent file writable")
+                    .contains("unshare: unshare failed: Operation not permitted")
+                    .containsPattern("mount=\\d+ mount: ")
+                    .doesNotContain("SHADOW-READ", "VISIBLE", "HOST-TMP", "unshare=0", "mount=0");
+            assertThat(workspace.resolve("from-the-agent.txt")).hasContent("written by root\nmore");
+        } finally {
+            Files.deleteIfExists(hostTmp);
+        }
+    }
+
+    @Test
+    void stepFilesReplacedByLinksAreNeitherReadNorWrittenThrough() throws Exception {
+        Path victim = Files.createDirectories(data.resolve("victim"));
+        Files.writeString(victim.resolve("path"), "precious");
+        Files.writeString(credential, "{\"credential\":\"rwc_secret\"}");
+        Executor.Outcome o = run(
+                new JobControl(),
+                // the next step's files would be written into the victim directory, as the agent (root)
+                StepSpec.of("plant", "ln -s " + victim + " \"$RUNNER_TEMP/../step-1\" && echo planted"),
+                StepSpec.of("second", "echo second ran"),
+                StepSpec.of(
+                        "steal",
+                        "ln -sf " + credential + " \"$GITHUB_STEP_SUMMARY\" && rm -f \"$GITHUB_ENV\"" + " && ln -s "
+                                + credential + " \"$GITHUB_ENV\" && echo linked"));
+        assertThat(log()).contains("planted", "second ran", "linked");
+        assertThat(victim.resolve("path")).hasContent("precious");
+        assertThat(victim.resolve("env")).doesNotExist();
+        assertThat(o.result()).as(log()).isEqualTo(JobState.FAILED);
+        assertThat(log()).contains("GITHUB_ENV is no longer a plain file").doesNotContain("rwc_secret");
+    }
+
+    @Test
     void aTimeoutKillsEverythingInTheSandbox() throws Exception {
         Path marker = workspace.resolve("still-running");
         long start = System.nanoTime();
