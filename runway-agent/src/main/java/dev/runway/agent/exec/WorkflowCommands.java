@@ -126,8 +126,8 @@ public final class WorkflowCommands implements Executor.Output {
                 kept.put(e.getKey(), e.getValue());
                 continue;
             }
-            String message = "skip " + whose + " output '" + masker.mask(e.getKey())
-                    + "' since it may contain a secret" + after;
+            String message =
+                    "skip " + whose + " output '" + masker.mask(e.getKey()) + "' since it may contain a secret" + after;
             emitText("Warning: " + message);
             annotations.add(new Annotation("warning", message, step, null, null, null, null));
         }

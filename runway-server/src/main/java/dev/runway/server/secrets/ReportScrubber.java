@@ -67,7 +67,12 @@ public final class ReportScrubber {
         }
         for (Annotation a : req.annotations()) {
             annotations.add(new Annotation(
-                    a.level(), mask(a.message()), mask(a.step()), mask(a.title()), mask(a.file()), a.line(),
+                    a.level(),
+                    mask(a.message()),
+                    mask(a.step()),
+                    mask(a.title()),
+                    mask(a.file()),
+                    a.line(),
                     a.column()));
         }
         return new CompleteRequest(

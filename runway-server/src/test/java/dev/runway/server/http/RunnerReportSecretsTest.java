@@ -34,8 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RunnerReportSecretsTest {
     static final String VALUE = "s3cr3t-Deploy-Value-77";
-    static final String WORKFLOW =
-            """
+    static final String WORKFLOW = """
             on: workflow_dispatch
             env:
               WF_TOKEN: ${{ secrets.WF_SECRET }}
@@ -135,11 +134,7 @@ class RunnerReportSecretsTest {
                 Map.of("out", "b" + VALUE, "safe", "kept-too", VALUE, "named after it"),
                 List.of(new Annotation("warning", "m " + VALUE, "deploy " + VALUE, "t " + line, VALUE, 1, 2)));
         HttpApiTest.Answer done = call(
-                server,
-                "POST",
-                ApiPaths.RUNNER_JOB_COMPLETE.replace("{id}", a.jobId()),
-                a.jobToken(),
-                json(poisoned));
+                server, "POST", ApiPaths.RUNNER_JOB_COMPLETE.replace("{id}", a.jobId()), a.jobToken(), json(poisoned));
         assertThat(done.status()).as(done.body()).isEqualTo(200);
 
         String job = call(server, "GET", ApiPaths.JOB.replace("{id}", a.jobId()), server.adminToken(), null)
@@ -162,8 +157,8 @@ class RunnerReportSecretsTest {
     static String database() throws Exception {
         StringBuilder raw = new StringBuilder();
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.filter(p -> p.getFileName().toString().startsWith("runway.db")).toList())
-                raw.append(new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
+            for (Path p : files.filter(p -> p.getFileName().toString().startsWith("runway.db"))
+                    .toList()) raw.append(new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
         }
         assertThat(raw).as("the database files").isNotEmpty();
         return raw.toString();
