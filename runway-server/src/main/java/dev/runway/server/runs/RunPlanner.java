@@ -230,6 +230,10 @@ public final class RunPlanner {
                     secretWorkflowEnv.remove(e.getKey()); // the job's own value wins
                 }
             }
+            if (SecretReferences.mentioned(String.valueOf(job.container()))
+                    || SecretReferences.mentioned(String.valueOf(job.services())))
+                throw new IllegalArgumentException("not supported by Runway: secrets.* in container: or services: (they"
+                        + " would be empty); give the secret to the steps that need it through env:");
             List<String> labels = labels(job, scope);
             long timeoutMs = job.timeoutMinutes() == null ? defaults.jobTimeoutMs() : job.timeoutMinutes() * 60_000L;
             boolean continueOnError = job.continueOnError() != null

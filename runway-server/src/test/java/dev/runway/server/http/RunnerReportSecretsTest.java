@@ -153,6 +153,42 @@ class RunnerReportSecretsTest {
         assertThat(database()).doesNotContain(VALUE, line);
     }
 
+    @Test
+    void secretsInServicesOrContainerFailTheJobInsteadOfBeingEmpty() throws Exception {
+        String workflow = """
+                on: workflow_dispatch
+                jobs:
+                  db:
+                    runs-on: scrub-test-none
+                    services:
+                      pg:
+                        image: postgres
+                        env:
+                          POSTGRES_PASSWORD: ${{ secrets.DB_PASSWORD }}
+                    steps:
+                      - run: echo hi
+                """;
+        HttpApiTest.Answer started = call(
+                server,
+                "POST",
+                ApiPaths.RUNS,
+                server.adminToken(),
+                json(new RunRequest(null, null, "db.yml", workflow, null, Map.of())));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        String id = started.as(RunView.class).id();
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(20))
+                .untilAsserted(() -> {
+                    RunView run = call(server, "GET", ApiPaths.RUN.replace("{id}", id), server.adminToken(), null)
+                            .as(RunView.class);
+                    assertThat(run.jobs()).singleElement().satisfies(j -> {
+                        assertThat(j.state()).isEqualTo(JobState.FAILED);
+                        assertThat(j.reason())
+                                .contains("not supported by Runway: secrets.* in container: or services:");
+                    });
+                });
+    }
+
     /** The database files' bytes, as a thief would copy them from the running server. */
     static String database() throws Exception {
         StringBuilder raw = new StringBuilder();
