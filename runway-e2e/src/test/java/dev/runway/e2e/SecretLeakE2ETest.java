@@ -80,7 +80,9 @@ class SecretLeakE2ETest {
                     c.cliWithInput(Files.writeString(root.resolve("one"), ONE), "secrets", "set", "LEAK_ONE"));
             SecretsE2ETest.ok(
                     c.cliWithInput(Files.writeString(root.resolve("two"), TWO), "secrets", "set", "LEAK_TWO"));
-            c.startAgent("leaky", "leak", agentArgs);
+            List<String> args = new ArrayList<>(List.of(agentArgs));
+            args.addAll(List.of("--actions-dir", root.resolve("actions").toString())); // not ./.runway of the build
+            c.startAgent("leaky", "leak", args.toArray(String[]::new));
             RunView run = run(c, repo);
             JobView produce = SecretsE2ETest.job(run, "produce");
             JobView consume = SecretsE2ETest.job(run, "consume");
