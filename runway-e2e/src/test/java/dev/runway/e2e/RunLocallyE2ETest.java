@@ -16,9 +16,13 @@ class RunLocallyE2ETest {
     static final String WORKFLOW = """
             name: Local
             on: [push, workflow_dispatch]
+            env:
+              WF_TOKEN: ${{ secrets.API_TOKEN }}
             jobs:
               build:
                 runs-on: ubuntu-latest
+                env:
+                  JOB_OTHER: ${{ secrets.OTHER }}
                 outputs:
                   note: ${{ steps.n.outputs.note }}
                 steps:
@@ -30,6 +34,8 @@ class RunLocallyE2ETest {
                     run: |
                       echo "expression ${{ secrets.API_TOKEN }} env $FROM_ENV other ${{ secrets.OTHER }}"
                       test -z "$API_TOKEN"
+                      test "$WF_TOKEN" = "$FROM_ENV" && test "$JOB_OTHER" = "${{ secrets.OTHER }}"
+                      echo "workflow env $WF_TOKEN job env $JOB_OTHER"
               test:
                 needs: build
                 runs-on: [self-hosted, gpu]
@@ -69,6 +75,7 @@ class RunLocallyE2ETest {
         assertThat(all.output())
                 .contains("[build] \u2714 Run actions/checkout@v4")
                 .contains("expression *** env *** other ***")
+                .contains("workflow env *** job env ***")
                 .doesNotContain("s3cr3t-value")
                 .doesNotContain("other-value")
                 .contains("[test (linux)] testing on linux with uncommitted")

@@ -142,7 +142,7 @@ class SecretsE2ETest {
         }
     }
 
-    private static RunView runWorkflow(Cluster c, Path repo) {
+    static RunView runWorkflow(Cluster c, Path repo) {
         RunwayProcess submit = c.cli("submit", "-w", ".github/workflows/ci.yml", "--repo", repo.toString(), "-f");
         assertThat(submit.awaitExit(Duration.ofSeconds(90)))
                 .as(submit.output() + c.outputs())
@@ -150,14 +150,14 @@ class SecretsE2ETest {
         return c.api().run(submit.output().lines().findFirst().orElseThrow().strip());
     }
 
-    private static JobView job(RunView run, String name) {
+    static JobView job(RunView run, String name) {
         return run.jobs().stream()
                 .filter(j -> j.name().equals(name))
                 .findFirst()
                 .orElseThrow();
     }
 
-    private static void ok(RunwayProcess p) {
+    static void ok(RunwayProcess p) {
         assertThat(p.awaitExit(Duration.ofSeconds(30))).as(p.output()).isZero();
     }
 }

@@ -1,8 +1,6 @@
 package dev.runway.agent.exec;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.runway.protocol.TokenPrefixes;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -12,7 +10,8 @@ import java.util.Set;
 
 /**
  * Replaces secret values with {@code ***} in job output (issue 5). Each registered value is matched as itself, as
- * each of its lines, base64-encoded at any of the three byte alignments, URL-encoded and JSON-escaped; Runway tokens
+ * each of its lines, base64-encoded at any of the three byte alignments, URL-encoded and JSON-escaped (each in the
+ * spellings {@link SecretForms} lists); Runway tokens
  * ({@link TokenPrefixes#ALL} followed by at least {@value #TOKEN_MIN_CHARS} token characters) are masked without
  * being registered. Overlapping and adjacent matches merge into one {@code ***}, so no part of a secret survives.
  *
@@ -59,10 +58,8 @@ public final class SecretMasker {
             byte[] utf8 = f.getBytes(StandardCharsets.UTF_8);
             derived.add(utf8);
             for (String b64 : base64Forms(utf8)) derived.add(ascii(b64));
-            String url = URLEncoder.encode(f, StandardCharsets.UTF_8);
-            derived.add(ascii(url));
-            derived.add(ascii(url.replace("+", "%20")));
-            derived.add(new String(JsonStringEncoder.getInstance().quoteAsString(f)).getBytes(StandardCharsets.UTF_8));
+            for (String url : SecretForms.url(f)) derived.add(ascii(url));
+            for (String json : SecretForms.json(f)) derived.add(json.getBytes(StandardCharsets.UTF_8));
         }
         synchronized (this) {
             for (byte[] p : derived) {

@@ -129,7 +129,8 @@ public final class ShellExecutor implements Executor {
             if (expressions != null && !spec.outputs().isEmpty()) {
                 Map<String, String> envContext = new java.util.LinkedHashMap<>(env);
                 envContext.putAll(files.addedEnv());
-                outputs = expressions.outputs(spec.outputs(), envContext, StepLoop.status(result));
+                outputs = out.withoutSecrets(
+                        expressions.outputs(spec.outputs(), envContext, StepLoop.status(result)), "job", "");
             }
             out.step(null);
             ResourceUsage usage = host.usage();

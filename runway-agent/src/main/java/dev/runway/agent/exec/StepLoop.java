@@ -126,7 +126,7 @@ final class StepLoop {
                 }
             }
         }
-        return new Result(result, reason, results);
+        return new Result(result, out.hide(reason), results);
     }
 
     /**
@@ -166,7 +166,7 @@ final class StepLoop {
             } catch (RuntimeException e) {
                 // e.g. a condition over inputs: the action evaluates it with them
             }
-            String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : step.name();
+            String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : out.hide(step.name());
             String preName = "Pre " + name;
             out.step(preName);
             out.line("\u25b6 " + preName);
@@ -205,7 +205,7 @@ final class StepLoop {
                 reason = "step '" + preName + "': " + detail;
             }
         }
-        return new Result(result, reason, results);
+        return new Result(result, out.hide(reason), results);
     }
 
     /**
@@ -276,7 +276,7 @@ final class StepLoop {
                 try {
                     runIt = expressions.condition(step, envContext, status);
                     if (runIt) step = expressions.resolve(step, envContext, status);
-                    name = step.name() == null || step.name().isBlank() ? name : step.name();
+                    name = step.name() == null || step.name().isBlank() ? name : out.hide(step.name());
                 } catch (RuntimeException e) {
                     runIt = true;
                     problem = e.getMessage();
@@ -372,7 +372,11 @@ final class StepLoop {
             }
             out.flush();
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            results.add(new StepResult(name, run.state(), run.exitCode(), ms, stepOutputs));
+            // later steps see every output (as on GitHub); what the control plane stores holds no secret
+            Map<String, String> reported = stepOutputs.isEmpty()
+                    ? stepOutputs
+                    : out.withoutSecrets(stepOutputs, "step '" + name + "'", " (later steps of this job still see it)");
+            results.add(new StepResult(name, run.state(), run.exitCode(), ms, reported));
             boolean continueOnError = false;
             if (run.state() == JobState.FAILED && expressions != null) {
                 try {
@@ -409,7 +413,7 @@ final class StepLoop {
                 }
             }
         }
-        return new Result(result, reason, results);
+        return new Result(result, out.hide(reason), results);
     }
 
     private record Composite(ShellExecutor.StepRun run, Map<String, String> outputs) {}

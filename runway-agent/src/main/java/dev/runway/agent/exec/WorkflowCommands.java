@@ -99,6 +99,41 @@ public final class WorkflowCommands implements Executor.Output {
         return false;
     }
 
+    /**
+     * {@code s} with every secret value masked, for what leaves the runner outside the log (step names, reasons);
+     * null stays null.
+     */
+    public synchronized String hide(String s) {
+        return masker.mask(s);
+    }
+
+    /** Whether {@code s} holds a secret value (in any masked form) or a Runway token. */
+    synchronized boolean holdsSecret(String s) {
+        if (s == null || s.isEmpty()) return false;
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return masker.find(b, 0, b.length).length > 0;
+    }
+
+    /**
+     * {@code outputs} without those whose name or value holds a secret, each dropped with a warning in the log and an
+     * annotation, as GitHub skips such a job output ("Skip output 'x' since it may contain secret"). {@code whose}
+     * says whose outputs they are ("job", "step 'build'"); {@code after} what becomes of the dropped ones.
+     */
+    synchronized Map<String, String> withoutSecrets(Map<String, String> outputs, String whose, String after) {
+        Map<String, String> kept = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : outputs.entrySet()) {
+            if (!holdsSecret(e.getKey()) && !holdsSecret(e.getValue())) {
+                kept.put(e.getKey(), e.getValue());
+                continue;
+            }
+            String message =
+                    "skip " + whose + " output '" + masker.mask(e.getKey()) + "' since it may contain a secret" + after;
+            emitText("Warning: " + message);
+            annotations.add(new Annotation("warning", message, step, null, null, null, null));
+        }
+        return kept;
+    }
+
     /** A scan for registered secret values in bytes that never reach the log (artifacts). */
     synchronized SecretMasker.Scan secretScan() {
         return masker.scan();
@@ -208,7 +243,7 @@ public final class WorkflowCommands implements Executor.Output {
                         masked(message),
                         step,
                         masked(props.get("title")),
-                        props.get("file"),
+                        masked(props.get("file")),
                         integer(props.get("line")),
                         integer(props.get("col"))));
                 String where = props.get("file") == null

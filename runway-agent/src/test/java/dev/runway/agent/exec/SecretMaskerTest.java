@@ -99,6 +99,35 @@ class SecretMaskerTest {
         assertThat(masker.mask(json)).isEqualTo("{\"k\":\"***\"}");
     }
 
+    /** What real encoders write for it's*a~sécret/ ☃\x01<&> (issue 16: %2A, %27 and \\uXXXX were not masked). */
+    @Test
+    void urlEncodedAndJsonEscapedAsPythonJavaScriptAndGoWriteIt() {
+        String secret = "it's*a~s\u00e9cret/ \u2603\u0001<&>";
+        masker.add(secret);
+        for (String written : List.of(
+                "it%27s%2Aa~s%C3%A9cret%2F%20%E2%98%83%01%3C%26%3E", // Python quote(s, safe="")
+                "it%27s%2Aa~s%C3%A9cret/%20%E2%98%83%01%3C%26%3E", // Python quote(s)
+                "it%27s%2Aa~s%C3%A9cret%2F+%E2%98%83%01%3C%26%3E", // Python quote_plus(s, safe=""), Go QueryEscape
+                "it's*a~s%C3%A9cret%2F%20%E2%98%83%01%3C%26%3E", // JavaScript encodeURIComponent
+                "it%27s%2aa~s%c3%a9cret%2f%20%e2%98%83%01%3c%26%3e", // lower-case hex
+                "it's*a~s\\u00e9cret/ \\u2603\\u0001<&>", // json.dumps (ensure_ascii)
+                "it's*a~s\u00e9cret/ \u2603\\u0001<&>", // JSON.stringify, json.dumps(ensure_ascii=False)
+                "it's*a~s\\u00E9cret/ \\u2603\\u0001<&>", // upper-case hex
+                "it's*a~s\\u00e9cret\\/ \\u2603\\u0001<&>", // PHP json_encode
+                "it's*a~s\u00e9cret/ \u2603\\u0001\\u003c\\u0026\\u003e")) { // Go encoding/json
+            assertThat(masker.mask("[" + written + "]")).as(written).isEqualTo("[***]");
+        }
+    }
+
+    @Test
+    void jsonWithEveryCharacterEscaped() {
+        masker.add("s3cr3t-ABC");
+        assertThat(masker.mask("\"\\u0073\\u0033\\u0063\\u0072\\u0033\\u0074\\u002d\\u0041\\u0042\\u0043\""))
+                .isEqualTo("\"***\"");
+        assertThat(masker.mask("\\u0073\\u0033\\u0063\\u0072\\u0033\\u0074\\u002D\\u0041\\u0042\\u0043"))
+                .isEqualTo("***");
+    }
+
     @Test
     void eachLineOfAMultiLineValue() {
         masker.add("-----BEGIN KEY-----\nMIIEvQIBADANBg\n  indented-line  \nab\n-----END KEY-----\n");

@@ -11,6 +11,7 @@ import dev.runway.protocol.LogAppendResponse;
 import dev.runway.protocol.LogContext;
 import dev.runway.protocol.PollRequest;
 import dev.runway.protocol.RunnerHealth;
+import dev.runway.server.secrets.ReportScrubber;
 import dev.runway.server.secrets.SecretReferences;
 import dev.runway.server.store.AttemptRecord;
 import dev.runway.server.store.JobRecord;
@@ -132,11 +133,8 @@ final class RunnerProtocolRoutes {
         // the secrets its steps mention, decrypted for this attempt only (a workflow job's repository first)
         Map<String, String> secrets = Map.of();
         if (spec.workflow()) {
-            Object github = spec.contexts().get("github");
-            Object repo = github instanceof Map<?, ?> g ? g.get("repository") : null;
             try {
-                secrets = s.secrets()
-                        .resolve(repo == null ? null : String.valueOf(repo), SecretReferences.in(job.specJson()));
+                secrets = secretsOf(job, spec);
             } catch (IllegalStateException e) {
                 log.error("job {}: cannot deliver its secrets: {}", job.id(), e.getMessage());
             }
@@ -159,6 +157,34 @@ final class RunnerProtocolRoutes {
                 (int) s.config().leaseTimeout().toSeconds(),
                 (int) Math.max(1, s.config().heartbeatInterval().toSeconds()),
                 secrets));
+    }
+
+    /** The secrets a workflow job's spec mentions, for its run's repository (none for a plain job). */
+    private Map<String, String> secretsOf(JobRecord job, JobSpec spec) {
+        if (!spec.workflow()) return Map.of();
+        Object github = spec.contexts().get("github");
+        Object repo = github instanceof Map<?, ?> g ? g.get("repository") : null;
+        return s.secrets().resolve(repo == null ? null : String.valueOf(repo), SecretReferences.in(job.specJson()));
+    }
+
+    /**
+     * The report without the secret values the job was sent (the runner masks and drops them already; this is the
+     * control plane's own check, so a modified or faulty runner cannot store them).
+     */
+    private CompleteRequest scrubbed(String jobId, int attempt, CompleteRequest req) throws JsonProcessingException {
+        JobRecord job = s.jobs().get(jobId);
+        if (job == null) return req;
+        Map<String, String> secrets;
+        try {
+            secrets = secretsOf(job, Json.lenient().readValue(job.specJson(), JobSpec.class));
+        } catch (IllegalStateException e) {
+            return req; // no key to open them with: none could have been sent
+        }
+        ReportScrubber scrubber = new ReportScrubber(secrets.values());
+        CompleteRequest clean = scrubber.scrub(req);
+        for (String d : scrubber.dropped())
+            log.warn("job {} attempt {}: dropped {}: it holds a secret value", jobId, attempt, d);
+        return clean;
     }
 
     /** Queue wait (M3) and, for a scaler's runner taking its first job, provisioning time (M4). */
@@ -261,6 +287,7 @@ final class RunnerProtocolRoutes {
         if (req.result() == null || !req.result().isTerminal()) {
             throw ApiException.badRequest("result: required, one of succeeded, failed, cancelled, timed_out");
         }
+        req = scrubbed(jobId, a.attempt(), req);
         String steps = Json.lenient().writeValueAsString(req.steps() == null ? List.of() : req.steps());
         String outputs = Json.lenient().writeValueAsString(req.outputs());
         String annotations = req.annotations().isEmpty()

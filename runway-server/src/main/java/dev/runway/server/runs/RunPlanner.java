@@ -6,6 +6,7 @@ import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.StepSpec;
+import dev.runway.server.secrets.SecretReferences;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.RunRecord;
 import dev.runway.workflow.Limits;
@@ -237,13 +238,32 @@ public final class RunPlanner {
         String name = defaultName(job, matrix);
         try {
             name = render(name, scope);
-            // workflow env, then job env (which sees the workflow's as env.*)
+            // workflow env, then job env (which sees the workflow's as env.*); values that need secrets.* are left
+            // for the runner, which alone gets the values (contexts.runway.secretEnv)
             Map<String, String> env = new LinkedHashMap<>();
-            for (var e : wf.env().entrySet()) env.put(e.getKey(), Templates.render(e.getValue(), scope));
+            Map<String, String> secretWorkflowEnv = new LinkedHashMap<>();
+            Map<String, String> secretJobEnv = new LinkedHashMap<>();
+            for (var e : wf.env().entrySet()) {
+                if (SecretReferences.mentioned(e.getValue())) secretWorkflowEnv.put(e.getKey(), e.getValue());
+                else env.put(e.getKey(), Templates.render(e.getValue(), scope));
+            }
             Value.Obj withEnv = RunContexts.jobLevel(run, github, needs, matrix, strategy);
             withEnv.put("env", Templates.fromJava(env));
             Templates.Scope jobScope = new Templates.Scope(withEnv);
-            for (var e : job.env().entrySet()) env.put(e.getKey(), Templates.render(e.getValue(), jobScope));
+            for (var e : job.env().entrySet()) {
+                boolean needsSecret = SecretReferences.mentioned(e.getValue())
+                        || (!secretWorkflowEnv.isEmpty() && e.getValue().contains("env"));
+                if (needsSecret) {
+                    secretJobEnv.put(e.getKey(), e.getValue());
+                } else {
+                    env.put(e.getKey(), Templates.render(e.getValue(), jobScope));
+                    secretWorkflowEnv.remove(e.getKey()); // the job's own value wins
+                }
+            }
+            if (SecretReferences.mentioned(String.valueOf(job.container()))
+                    || SecretReferences.mentioned(String.valueOf(job.services())))
+                throw new IllegalArgumentException("not supported by Runway: secrets.* in container: or services: (they"
+                        + " would be empty); give the secret to the steps that need it through env:");
             List<String> labels = labels(job, scope);
             long timeoutMs = job.timeoutMinutes() == null ? defaults.jobTimeoutMs() : job.timeoutMinutes() * 60_000L;
             boolean continueOnError = job.continueOnError() != null
@@ -255,8 +275,12 @@ public final class RunPlanner {
             ctx.put("needs", Templates.toJava(needs));
             ctx.put("matrix", matrix);
             ctx.put("strategy", strategy);
+            Map<String, Object> runway = new LinkedHashMap<>(); // not a user context
             if (RunOptions.parse(run.optionsJson()).workingTree() && run.repo() != null)
-                ctx.put("runway", Map.of("workingTree", run.repo())); // for actions/checkout; not a user context
+                runway.put("workingTree", run.repo()); // for actions/checkout
+            if (!secretWorkflowEnv.isEmpty() || !secretJobEnv.isEmpty())
+                runway.put("secretEnv", Map.of("workflow", secretWorkflowEnv, "job", secretJobEnv));
+            if (!runway.isEmpty()) ctx.put("runway", runway);
             JobSpec spec = new JobSpec(
                     name,
                     labels,

@@ -26,5 +26,10 @@ public final class SecretReferences {
         return out;
     }
 
+    /** Whether {@code text} refers to any secret (then only the runner, which has the values, can evaluate it). */
+    public static boolean mentioned(String text) {
+        return !in(text).isEmpty();
+    }
+
     private SecretReferences() {}
 }
