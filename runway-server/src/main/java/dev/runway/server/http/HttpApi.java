@@ -61,6 +61,10 @@ public final class HttpApi {
             cfg.showJavalinBanner = false;
             cfg.startupWatcherEnabled = false;
             cfg.http.maxRequestSize = config.maxBodyBytes();
+            cfg.http.prefer405over404 = true; // a known path with another method is 405, as docs/api.md says
+            // Jetty's own answers (bad URI, headers too large, errors before the routes) in the JSON error shape
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            cfg.jetty.modifyServletContextHandler(h -> h.setErrorHandler(new JsonErrorHandler()));
             cfg.jsonMapper(new JavalinJackson(Json.lenient(), false));
             // latency and status by route template (bounded: never the concrete path with its ids)
             cfg.requestLogger.http(
@@ -115,13 +119,7 @@ public final class HttpApi {
         });
         app.exception(
                 HttpResponseException.class,
-                (e, ctx) -> error(
-                        ctx,
-                        e.getStatus(),
-                        codeFor(e.getStatus()),
-                        e.getStatus() == 404
-                                ? "no such endpoint: " + ctx.method() + " " + ctx.path()
-                                : e.getMessage()));
+                (e, ctx) -> error(ctx, e.getStatus(), codeFor(e.getStatus()), message(ctx, e, config)));
         app.exception(Exception.class, (e, ctx) -> {
             log.error("{} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, 500, "internal", "internal error; the control plane's log has the details");
@@ -160,7 +158,17 @@ public final class HttpApi {
         ctx.status(status).json(new ApiError(code, message));
     }
 
-    private static String codeFor(int status) {
+    /** Javalin's own refusals in words (its messages name no types, but say little). */
+    private static String message(Context ctx, HttpResponseException e, ServerConfig config) {
+        return switch (e.getStatus()) {
+            case 404 -> "no such endpoint: " + ctx.method() + " " + ctx.path();
+            case 405 -> ctx.method() + " is not allowed on " + ctx.path();
+            case 413 -> "request body exceeds the limit of " + config.maxBodyBytes() + " bytes";
+            default -> JsonErrors.plain(e.getMessage());
+        };
+    }
+
+    static String codeFor(int status) {
         return switch (status) {
             case 400 -> "bad_request";
             case 401 -> "unauthorized";
@@ -169,6 +177,9 @@ public final class HttpApi {
             case 405 -> "method_not_allowed";
             case 409 -> "conflict";
             case 413 -> "payload_too_large";
+            case 414 -> "uri_too_long";
+            case 429 -> "too_many_requests";
+            case 431 -> "headers_too_large";
             default -> status >= 500 ? "internal" : "error";
         };
     }
