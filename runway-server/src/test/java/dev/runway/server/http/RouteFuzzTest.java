@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RouteFuzzTest {
     static final long SEED = Long.getLong("runway.fuzz.seed", 16L);
-    static final int CASES = Integer.getInteger("runway.fuzz.cases", 5000);
+    static final int CASES = Integer.getInteger("runway.fuzz.cases", 10_000);
     static final Duration MAX_ANSWER = Duration.ofSeconds(5);
     static final Pattern PARAM = Pattern.compile("\\{(\\w+)}");
     static final Pattern JAVA_NAME =
