@@ -61,7 +61,8 @@ public final class RunwayServer implements AutoCloseable {
             this.adminToken = AdminToken.resolve(config.adminToken(), config.dataDir());
             apiTokens.ensure(adminToken, "admin", clock.millis());
             // files an older version left readable to others
-            for (java.nio.file.Path f : new java.nio.file.Path[] {config.dataDir().resolve(AdminToken.FILE), config.masterKeyFile()})
+            for (java.nio.file.Path f :
+                    new java.nio.file.Path[] {config.dataDir().resolve(AdminToken.FILE), config.masterKeyFile()})
                 if (f != null && java.nio.file.Files.exists(f)) dev.runway.server.store.DataDir.tighten(f);
             Wakeups jobEvents = new Wakeups();
             long leaseMs = config.leaseTimeout().toMillis();
@@ -180,7 +181,8 @@ public final class RunwayServer implements AutoCloseable {
         java.util.Set<String> methods = java.util.Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
         return http.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
                 .filter(e -> methods.contains(e.getEndpoint().getMethod().name()))
-                .map(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath())
+                .map(e -> e.getEndpoint().getMethod().name() + " "
+                        + e.getEndpoint().getPath())
                 .distinct()
                 .sorted()
                 .toList();

@@ -157,7 +157,8 @@ final class Auth {
         if (a == null) throw unknown(ctx, t, "job token not recognised for job " + jobId);
         // a real token sent for another job is a mistake, not a guess: refused, never counted against the token
         if (!a.jobId().equals(jobId))
-            throw refused(AuthFailure.WRONG_KIND, ApiException.unauthorized("job token not recognised for job " + jobId));
+            throw refused(
+                    AuthFailure.WRONG_KIND, ApiException.unauthorized("job token not recognised for job " + jobId));
         if (!a.running() && !(allowFinished && "finished".equals(a.state()))) throw ApiException.staleAttempt();
         return a;
     }

@@ -47,7 +47,8 @@ final class AuthFailures {
         long now = clock.millis();
         if (token != null) tokens.add(hash(token), now);
         addresses.add(address, now);
-        long retry = Math.max(addresses.retrySeconds(address, now), token == null ? 0 : tokens.retrySeconds(hash(token), now));
+        long retry = Math.max(
+                addresses.retrySeconds(address, now), token == null ? 0 : tokens.retrySeconds(hash(token), now));
         return retry == 0 ? null : tooMany("too many unrecognised credentials from " + address, retry);
     }
 

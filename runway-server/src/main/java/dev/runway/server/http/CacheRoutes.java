@@ -36,7 +36,8 @@ final class CacheRoutes {
                     .filter(k -> !k.isBlank())
                     .toList();
             if (restore.size() > MAX_RESTORE_KEYS)
-                throw ApiException.badRequest("restore: at most " + MAX_RESTORE_KEYS + " prefixes, got " + restore.size());
+                throw ApiException.badRequest(
+                        "restore: at most " + MAX_RESTORE_KEYS + " prefixes, got " + restore.size());
             for (String k : restore) checked("restore", k);
             keys.addAll(restore);
             CacheStore.Entry e = s.caches()

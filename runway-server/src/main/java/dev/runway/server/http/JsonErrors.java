@@ -35,7 +35,10 @@ final class JsonErrors {
         if (limit != null) return where(e) + limitMessage(limit);
         if (e instanceof UnrecognizedPropertyException u)
             return "unknown field '" + path(u) + "'; known fields: "
-                    + u.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
+                    + u.getKnownPropertyIds().stream()
+                            .map(Object::toString)
+                            .sorted()
+                            .collect(Collectors.joining(", "));
         if (e instanceof InvalidFormatException f)
             return field(f) + "'" + f.getValue() + "' is not " + expected(f.getTargetType(), f.getOriginalMessage());
         if (e instanceof MismatchedInputException m) {
@@ -43,10 +46,13 @@ final class JsonErrors {
             return field(m) + "expected " + expected(m.getTargetType(), m.getOriginalMessage())
                     + (got == null ? "" : ", got " + got);
         }
-        if (e instanceof ValueInstantiationException v && v.getCause() != null && v.getCause().getMessage() != null)
+        if (e instanceof ValueInstantiationException v
+                && v.getCause() != null
+                && v.getCause().getMessage() != null)
             return field(v) + plain(v.getCause().getMessage());
         InputCoercionException range = find(e, InputCoercionException.class);
-        if (range != null) return where(e) + "number out of range for " + expected(range.getTargetType(), "") + range(range);
+        if (range != null)
+            return where(e) + "number out of range for " + expected(range.getTargetType(), "") + range(range);
         if (e instanceof JsonMappingException m) return field(m) + plain(m.getOriginalMessage());
         return "malformed JSON" + at(e.getLocation()) + ": " + plain(e.getOriginalMessage());
     }
@@ -106,9 +112,17 @@ final class JsonErrors {
             return m.find() ? "one of " + m.group(1) : "one of the allowed values";
         }
         if (CharSequence.class.isAssignableFrom(t) || t == char.class || t == Character.class) return "a string";
-        if (t == int.class || t == Integer.class || t == long.class || t == Long.class || t == short.class
-                || t == Short.class || t == java.math.BigInteger.class) return "a whole number";
-        if (t == double.class || t == Double.class || t == float.class || t == Float.class
+        if (t == int.class
+                || t == Integer.class
+                || t == long.class
+                || t == Long.class
+                || t == short.class
+                || t == Short.class
+                || t == java.math.BigInteger.class) return "a whole number";
+        if (t == double.class
+                || t == Double.class
+                || t == float.class
+                || t == Float.class
                 || t == java.math.BigDecimal.class) return "a number";
         if (t == boolean.class || t == Boolean.class) return "true or false";
         if (t.isArray() || Collection.class.isAssignableFrom(t)) return "an array";
@@ -136,7 +150,12 @@ final class JsonErrors {
     /** Jackson's own words for a syntax error (they name JSON tokens, not types), with anything Java-like cut. */
     static String plain(String m) {
         if (m == null) return "invalid value";
-        String s = JAVA_NOISE.matcher(m).replaceAll("").replaceAll("\\s+", " ").replaceAll("\\s+([:;,.])", "$1").strip();
+        String s = JAVA_NOISE
+                .matcher(m)
+                .replaceAll("")
+                .replaceAll("\\s+", " ")
+                .replaceAll("\\s+([:;,.])", "$1")
+                .strip();
         return s.isEmpty() ? "invalid value" : s;
     }
 

@@ -3,7 +3,6 @@ package dev.runway.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.GitHubWorkflowJobView;
-import dev.runway.protocol.Json;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunOptions;
 import dev.runway.server.store.RunRecord;
@@ -123,7 +122,10 @@ final class WebhookRoutes {
         JsonNode ls = job.path("labels");
         if (!ls.isArray()) throw ApiException.badRequest("workflow_job.labels: required, an array of strings");
         for (JsonNode l : ls) {
-            if (!l.isTextual() || l.asText().isBlank() || l.asText().contains(",") || l.asText().length() > 200)
+            if (!l.isTextual()
+                    || l.asText().isBlank()
+                    || l.asText().contains(",")
+                    || l.asText().length() > 200)
                 throw ApiException.badRequest(
                         "workflow_job.labels: each label must be a non-empty string without commas");
             labels.add(l.asText());

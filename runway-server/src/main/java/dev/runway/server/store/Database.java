@@ -37,10 +37,10 @@ public final class Database implements AutoCloseable {
         if (url.startsWith("jdbc:sqlite:")) {
             dialect = Dialect.SQLITE;
             String file = url.substring("jdbc:sqlite:".length());
-            java.nio.file.Path db = file.isEmpty() || file.startsWith(":memory:") || file.startsWith("file:")
-                            || file.contains("?")
-                    ? null
-                    : java.nio.file.Path.of(file).toAbsolutePath();
+            java.nio.file.Path db =
+                    file.isEmpty() || file.startsWith(":memory:") || file.startsWith("file:") || file.contains("?")
+                            ? null
+                            : java.nio.file.Path.of(file).toAbsolutePath();
             if (db != null && java.nio.file.Files.isDirectory(db.getParent()))
                 DataDir.sqliteFile(db); // 0600 before SQLite would create it 0644
             hc.setJdbcUrl(url);

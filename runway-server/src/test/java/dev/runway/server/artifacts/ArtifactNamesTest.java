@@ -37,7 +37,8 @@ class ArtifactNamesTest {
         assertThat(CacheStore.checkKey("key", "")).contains("1 to 512 characters");
         assertThat(CacheStore.checkKey("key", "k".repeat(513))).contains("1 to 512 characters");
         assertThat(CacheStore.checkKey("restore", "a,b")).isEqualTo("restore: must not contain commas");
-        assertThat(CacheStore.checkKey("version", "a\u0000b")).isEqualTo("version: must not contain control characters");
+        assertThat(CacheStore.checkKey("version", "a\u0000b"))
+                .isEqualTo("version: must not contain control characters");
         assertThat(CacheStore.checkKey("key", "a\nb")).contains("control characters");
     }
 }

@@ -101,7 +101,12 @@ class AuthRateLimitTest {
         ExecutorService flood = Executors.newFixedThreadPool(3);
         try (RunwayServer server = RunwayServer.start(config)) {
             String admin = server.adminToken();
-            String reg = call(server, "POST", ApiPaths.REGISTRATION_TOKENS, admin, json(new RegistrationTokenRequest("5m", 1)))
+            String reg = call(
+                            server,
+                            "POST",
+                            ApiPaths.REGISTRATION_TOKENS,
+                            admin,
+                            json(new RegistrationTokenRequest("5m", 1)))
                     .as(RegistrationTokenView.class)
                     .token();
             RegisterResponse runner = call(
@@ -116,9 +121,11 @@ class AuthRateLimitTest {
                             "POST",
                             ApiPaths.JOBS,
                             admin,
-                            json(new JobSpec("long", List.of("flood"), null, List.of(StepSpec.of("s", "true")), null, 2)))
+                            json(new JobSpec(
+                                    "long", List.of("flood"), null, List.of(StepSpec.of("s", "true")), null, 2)))
                     .as(JobView.class);
-            Assignment a = call(server, "POST", ApiPaths.RUNNER_JOBS_NEXT, runner.credential(), json(new PollRequest(5)))
+            Assignment a = call(
+                            server, "POST", ApiPaths.RUNNER_JOBS_NEXT, runner.credential(), json(new PollRequest(5)))
                     .as(Assignment.class);
             assertThat(a.jobId()).isEqualTo(job.id());
 
@@ -132,33 +139,55 @@ class AuthRateLimitTest {
                         Answer r = switch (n % 4) {
                             case 0 -> call(server, "GET", ApiPaths.JOBS, "rwa_bogus" + n, null);
                             case 1 -> call(server, "POST", ApiPaths.RUNNER_JOBS_NEXT, "rwc_bogus" + n, "{}");
-                            case 2 -> call(server, "POST", ApiPaths.withId(ApiPaths.RUNNER_JOB_HEARTBEAT, job.id()), "rwj_bogus" + n, "{}");
-                            default -> call(
-                                    server,
-                                    "POST",
-                                    ApiPaths.RUNNERS_REGISTER,
-                                    null,
-                                    json(new RegisterRequest("rwr_bogus" + n, "x", List.of(), 1, "x")));
+                            case 2 ->
+                                call(
+                                        server,
+                                        "POST",
+                                        ApiPaths.withId(ApiPaths.RUNNER_JOB_HEARTBEAT, job.id()),
+                                        "rwj_bogus" + n,
+                                        "{}");
+                            default ->
+                                call(
+                                        server,
+                                        "POST",
+                                        ApiPaths.RUNNERS_REGISTER,
+                                        null,
+                                        json(new RegisterRequest("rwr_bogus" + n, "x", List.of(), 1, "x")));
                         };
                         statuses.merge(r.status(), 1, Integer::sum);
                     }
                     return null;
                 });
             }
-            await("the flood is refused with 429").atMost(Duration.ofSeconds(20)).until(() -> statuses.containsKey(429));
+            await("the flood is refused with 429")
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> statuses.containsKey(429));
 
             // three lease timeouts of heartbeats, polls and user calls from the flooded address: every one passes
             long until = System.nanoTime() + 3 * lease.toNanos();
             String heartbeat = ApiPaths.withId(ApiPaths.RUNNER_JOB_HEARTBEAT, job.id());
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> {
-                Answer hb = call(server, "POST", heartbeat, a.jobToken(), "{}");
-                assertThat(hb.status()).as("heartbeat during the flood: " + hb.body()).isEqualTo(200);
-                Answer poll = call(server, "POST", ApiPaths.RUNNER_JOBS_NEXT, runner.credential(), json(new PollRequest(0)));
-                assertThat(poll.status()).as("poll during the flood: " + poll.body()).isEqualTo(204);
-                assertThat(call(server, "GET", ApiPaths.JOBS, admin, null).status()).isEqualTo(200);
-                server.expireLeasesNow();
-                return System.nanoTime() > until;
-            });
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(300))
+                    .until(() -> {
+                        Answer hb = call(server, "POST", heartbeat, a.jobToken(), "{}");
+                        assertThat(hb.status())
+                                .as("heartbeat during the flood: " + hb.body())
+                                .isEqualTo(200);
+                        Answer poll = call(
+                                server,
+                                "POST",
+                                ApiPaths.RUNNER_JOBS_NEXT,
+                                runner.credential(),
+                                json(new PollRequest(0)));
+                        assertThat(poll.status())
+                                .as("poll during the flood: " + poll.body())
+                                .isEqualTo(204);
+                        assertThat(call(server, "GET", ApiPaths.JOBS, admin, null)
+                                        .status())
+                                .isEqualTo(200);
+                        server.expireLeasesNow();
+                        return System.nanoTime() > until;
+                    });
             Answer done = call(
                     server,
                     "POST",
@@ -167,9 +196,12 @@ class AuthRateLimitTest {
                     "{\"result\":\"succeeded\",\"steps\":[]}");
             stop.set(true);
             assertThat(done.status()).as(done.body()).isEqualTo(200);
-            JobView after = call(server, "GET", ApiPaths.withId(ApiPaths.JOB, job.id()), admin, null).as(JobView.class);
+            JobView after = call(server, "GET", ApiPaths.withId(ApiPaths.JOB, job.id()), admin, null)
+                    .as(JobView.class);
             assertThat(after.state()).isEqualTo(JobState.SUCCEEDED);
-            assertThat(after.attempt()).as("the job ran once: its lease never expired").isEqualTo(1);
+            assertThat(after.attempt())
+                    .as("the job ran once: its lease never expired")
+                    .isEqualTo(1);
             assertThat(statuses.keySet()).as("flood answers %s", statuses).containsOnly(401, 429);
             assertThat(sent.get()).isGreaterThan(AuthFailures.LIMIT * 4);
         } finally {

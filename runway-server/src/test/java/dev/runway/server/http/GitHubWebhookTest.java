@@ -214,8 +214,11 @@ class GitHubWebhookTest {
         broken.put("workflow_job.id: required", p -> p.with("workflow_job").put("id", "many"));
         broken.put("workflow_job.run_id: required", p -> p.with("workflow_job").remove("run_id"));
         broken.put("workflow_job.labels: required", p -> p.with("workflow_job").put("labels", "gpu"));
-        broken.put("workflow_job.labels: each label", p -> p.with("workflow_job").withArray("labels").add(3));
-        broken.put("workflow_job.runner_name: must be", p -> p.with("workflow_job").put("runner_name", 5));
+        broken.put(
+                "workflow_job.labels: each label",
+                p -> p.with("workflow_job").withArray("labels").add(3));
+        broken.put(
+                "workflow_job.runner_name: must be", p -> p.with("workflow_job").put("runner_name", 5));
         broken.put("repository.full_name: required", p -> p.remove("repository"));
         int n = 0;
         for (var e : broken.entrySet()) {
@@ -224,7 +227,9 @@ class GitHubWebhookTest {
             String body = p.toString();
             HttpResponse<String> r = send("workflow_job", body, sign(body), "bad-" + n++);
             assertThat(r.statusCode()).as(e.getKey() + ": " + r.body()).isEqualTo(400);
-            assertThat(Json.lenient().readValue(r.body(), dev.runway.protocol.ApiError.class).message())
+            assertThat(Json.lenient()
+                            .readValue(r.body(), dev.runway.protocol.ApiError.class)
+                            .message())
                     .startsWith(e.getKey());
         }
         for (String empty : List.of("{}", "[]", "null")) {
@@ -232,13 +237,16 @@ class GitHubWebhookTest {
             assertThat(r.statusCode()).as(empty + ": " + r.body()).isEqualTo(400);
         }
         assertThat(Json.lenient()
-                        .readValue(get(ApiPaths.GITHUB_WORKFLOW_JOBS + "?since=0").body(), GitHubWorkflowJobView.Events.class)
+                        .readValue(
+                                get(ApiPaths.GITHUB_WORKFLOW_JOBS + "?since=0").body(),
+                                GitHubWorkflowJobView.Events.class)
                         .events())
                 .as("nothing recorded")
                 .isEmpty();
         // a refused delivery is not remembered: sent again once fixed, it is recorded
         String fixed = example("workflow_job").toString();
-        assertThat(send("workflow_job", fixed, sign(fixed), "bad-0").statusCode()).isEqualTo(202);
+        assertThat(send("workflow_job", fixed, sign(fixed), "bad-0").statusCode())
+                .isEqualTo(202);
     }
 
     ObjectNode example(String event) throws Exception {

@@ -65,7 +65,8 @@ class HttpErrorsTest {
                 .isNotBlank()
                 .doesNotContainPattern("\\b(java|javax|jakarta|com|dev|org|io|kotlin)\\.[a-z]")
                 .doesNotContain("Exception", "`", "JsonToken", "StreamReadConstraints", "\tat ", "Cannot deserialize")
-                .doesNotContainPattern("\\bof (int|long)\\b|\\b(Integer|Long|ArrayList|LinkedHashMap|StepSpec|JobSpec)\\b");
+                .doesNotContainPattern(
+                        "\\bof (int|long)\\b|\\b(Integer|Long|ArrayList|LinkedHashMap|StepSpec|JobSpec)\\b");
     }
 
     @Test
@@ -81,10 +82,12 @@ class HttpErrorsTest {
                         "env.A: expected a string, got an object",
                 "{\"name\":\"a\",", "malformed JSON at line 1, column 13");
         for (var c : cases.entrySet())
-            assertThat(assertError(send("POST", ApiPaths.JOBS, c.getKey()), 400, "bad_request").message())
+            assertThat(assertError(send("POST", ApiPaths.JOBS, c.getKey()), 400, "bad_request")
+                            .message())
                     .as(c.getKey())
                     .startsWith(c.getValue());
-        assertThat(assertError(send("POST", ApiPaths.API_TOKENS, "{\"role\":[1]}"), 400, "bad_request").message())
+        assertThat(assertError(send("POST", ApiPaths.API_TOKENS, "{\"role\":[1]}"), 400, "bad_request")
+                        .message())
                 .startsWith("role:");
     }
 
@@ -107,26 +110,38 @@ class HttpErrorsTest {
                 continue;
             }
             assertThat(assertError(a, 400, "bad_request").message())
-                    .containsAnyOf("JSON nested deeper than 100 levels (the limit)", "a number longer than 100 characters (the limit)");
+                    .containsAnyOf(
+                            "JSON nested deeper than 100 levels (the limit)",
+                            "a number longer than 100 characters (the limit)");
         }
         // every JSON endpoint reads through the same limits (lenient ones skip an unknown field, and are still limited)
-        for (String path : new String[] {ApiPaths.JOBS, ApiPaths.RUNS, ApiPaths.API_TOKENS, ApiPaths.REGISTRATION_TOKENS, ApiPaths.RUNNERS_REGISTER, "/api/v1/secrets/X"}) {
+        for (String path : new String[] {
+            ApiPaths.JOBS,
+            ApiPaths.RUNS,
+            ApiPaths.API_TOKENS,
+            ApiPaths.REGISTRATION_TOKENS,
+            ApiPaths.RUNNERS_REGISTER,
+            "/api/v1/secrets/X"
+        }) {
             String method = path.contains("secrets") ? "PUT" : "POST";
             for (String value : new String[] {justOver, "1".repeat(1001)}) {
                 RawHttp.Answer a = send(method, path, "{\"x\":" + value + "}");
                 assertError(a, 400, "bad_request");
             }
         }
-        assertThat(assertError(send("POST", ApiPaths.RUNNERS_REGISTER, "{\"x\":" + justOver + "}"), 400, "bad_request").message())
+        assertThat(assertError(send("POST", ApiPaths.RUNNERS_REGISTER, "{\"x\":" + justOver + "}"), 400, "bad_request")
+                        .message())
                 .contains("deeper than 100 levels");
         String big = "{\"name\":\"" + "a".repeat((int) ServerConfig.DEFAULT_MAX_BODY_BYTES) + "\"}";
-        assertThat(assertError(send("POST", ApiPaths.JOBS, big), 413, "payload_too_large").message())
+        assertThat(assertError(send("POST", ApiPaths.JOBS, big), 413, "payload_too_large")
+                        .message())
                 .contains("exceeds the limit of " + ServerConfig.DEFAULT_MAX_BODY_BYTES);
     }
 
     @Test
     void jettyAndJavalinRefusalsAreTheJsonShapeToo() throws Exception {
-        assertThat(assertError(send("DELETE", ApiPaths.HEALTH, null), 405, "method_not_allowed").message())
+        assertThat(assertError(send("DELETE", ApiPaths.HEALTH, null), 405, "method_not_allowed")
+                        .message())
                 .isEqualTo("DELETE is not allowed on /healthz");
         assertError(send("PATCH", ApiPaths.JOBS, null), 405, "method_not_allowed");
         assertError(send("GET", "/no/such/route", null), 404, "not_found");
@@ -134,9 +149,9 @@ class HttpErrorsTest {
         assertError(send("GET", ApiPaths.PREFIX + "/jobs/%00", null), 400, "bad_request");
         assertError(send("GET", ApiPaths.PREFIX + "/jobs/a%2F..%2F..", null), 404, "not_found");
         assertError(send("GET", ApiPaths.PREFIX + "/jobs/" + "a".repeat(20_000), null), 414, "uri_too_long");
+        assertError(send("GET", ApiPaths.JOBS, Map.of("X-Big", "a".repeat(20_000)), null), 431, "headers_too_large");
         assertError(
-                send("GET", ApiPaths.JOBS, Map.of("X-Big", "a".repeat(20_000)), null), 431, "headers_too_large");
-        assertError(send("GET", ApiPaths.JOBS, Map.of("Authorization", "Bearer rwa_x\u0001"), null), 400, "bad_request");
+                send("GET", ApiPaths.JOBS, Map.of("Authorization", "Bearer rwa_x\u0001"), null), 400, "bad_request");
         // a chunked body (no declared length) past the limit
         RawHttp.Answer chunked = RawHttp.send(
                 server.port(),

@@ -23,7 +23,8 @@ final class RawHttp {
             s.setSoTimeout(timeoutMs);
             StringBuilder head = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
             headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
-            if (body != null && !headers.containsKey("Transfer-Encoding")) head.append("Content-Length: ").append(body.length).append("\r\n");
+            if (body != null && !headers.containsKey("Transfer-Encoding"))
+                head.append("Content-Length: ").append(body.length).append("\r\n");
             head.append("Connection: close\r\n\r\n");
             OutputStream out = s.getOutputStream();
             out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));

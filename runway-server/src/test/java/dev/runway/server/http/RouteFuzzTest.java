@@ -48,16 +48,21 @@ class RouteFuzzTest {
     static final int CASES = Integer.getInteger("runway.fuzz.cases", 10_000);
     static final Duration MAX_ANSWER = Duration.ofSeconds(5);
     static final Pattern PARAM = Pattern.compile("\\{(\\w+)}");
-    static final Pattern JAVA_NAME =
-            Pattern.compile("\\b(java|javax|jakarta|kotlin|com\\.fasterxml|org\\.eclipse|io\\.javalin|dev\\.runway)\\.\\w");
+    static final Pattern JAVA_NAME = Pattern.compile(
+            "\\b(java|javax|jakarta|kotlin|com\\.fasterxml|org\\.eclipse|io\\.javalin|dev\\.runway)\\.\\w");
     static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"};
     static final String[] CONTENT_TYPES = {
-        "application/json", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream",
-        "multipart/form-data; boundary=x", "application/json; charset=latin1", "*/*"
+        "application/json",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/octet-stream",
+        "multipart/form-data; boundary=x",
+        "application/json; charset=latin1",
+        "*/*"
     };
     static final String[] QUERY_NAMES = {
-        "limit", "offset", "state", "runner", "since", "attempt", "key", "version", "restore", "repo", "kind",
-        "window", "stats", "ifIdle", "wait", "x"
+        "limit", "offset", "state", "runner", "since", "attempt", "key", "version", "restore", "repo", "kind", "window",
+        "stats", "ifIdle", "wait", "x"
     };
     static final String JSON_BITS = "{}[]\":,0123456789.-eE truefalsnul\\\u0000\u00e9\ud83d\ude00";
 
@@ -73,12 +78,28 @@ class RouteFuzzTest {
     void everyRouteAnswersEveryInputWithoutA5xxAStackTraceOrADelay() throws Exception {
         ServerConfig d = ServerConfig.defaults(dir);
         ServerConfig config = new ServerConfig(
-                "127.0.0.1", 0, dir, null, null, null, d.leaseTimeout(), d.heartbeatInterval(),
+                "127.0.0.1",
+                0,
+                dir,
+                null,
+                null,
+                null,
+                d.leaseTimeout(),
+                d.heartbeatInterval(),
                 Duration.ofSeconds(1), // polls are held 1 s at most
-                d.defaultJobTimeout(), 2, 4096, 16 * 1024, null, null, null);
+                d.defaultJobTimeout(),
+                2,
+                4096,
+                16 * 1024,
+                null,
+                null,
+                null);
         try (RunwayServer server = RunwayServer.start(config)) {
             List<String> routes = server.routes();
-            assertThat(routes).as("routes read from the router").hasSizeGreaterThan(40).contains("GET /healthz");
+            assertThat(routes)
+                    .as("routes read from the router")
+                    .hasSizeGreaterThan(40)
+                    .contains("GET /healthz");
             Fixtures f = fixtures(server);
             Map<String, Integer> perRoute = new TreeMap<>();
             Map<Integer, Integer> statuses = new TreeMap<>();
@@ -103,13 +124,15 @@ class RouteFuzzTest {
         if (r.nextInt(8) == 0) method = METHODS[r.nextInt(METHODS.length)];
         String template = route.substring(route.indexOf(' ') + 1);
         String path = path(template, f, r) + query(r);
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(MAX_ANSWER);
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(MAX_ANSWER);
         String token = token(template, f, r);
         if (token != null) b.header("Authorization", token);
         if (r.nextInt(3) > 0) b.header("Content-Type", CONTENT_TYPES[r.nextInt(CONTENT_TYPES.length)]);
         if (r.nextInt(10) == 0) b.header("Last-Event-ID", junkToken(r));
         String body = body(r);
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        b.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         String what = where + ": " + method + " " + abbreviate(path) + " token " + abbreviate(String.valueOf(token))
                 + " body " + abbreviate(String.valueOf(body));
         long t0 = System.nanoTime();
@@ -124,7 +147,8 @@ class RouteFuzzTest {
         try (InputStream in = a.body()) {
             // a log stream stays open while its job runs: its first bytes are enough
             text = new String(
-                    type.startsWith("text/event-stream") ? in.readNBytes(0) : in.readAllBytes(), StandardCharsets.UTF_8);
+                    type.startsWith("text/event-stream") ? in.readNBytes(0) : in.readAllBytes(),
+                    StandardCharsets.UTF_8);
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         int status = a.statusCode();
@@ -137,7 +161,9 @@ class RouteFuzzTest {
             ApiError e = Json.strict().readValue(text, ApiError.class);
             assertThat(e.error()).as(what).isNotBlank();
             assertThat(e.message()).as(what).isNotBlank().doesNotContain("`", "JsonToken", "Exception");
-            assertThat(JAVA_NAME.matcher(e.message()).find()).as(what + ": " + e.message()).isFalse();
+            assertThat(JAVA_NAME.matcher(e.message()).find())
+                    .as(what + ": " + e.message())
+                    .isFalse();
         }
         return status;
     }
@@ -148,7 +174,8 @@ class RouteFuzzTest {
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
             // the running job's id most of the time on its runner routes (its job token is only good there)
-            boolean jobRoute = template.contains("/runner/jobs/{id}") && m.group(1).equals("id");
+            boolean jobRoute =
+                    template.contains("/runner/jobs/{id}") && m.group(1).equals("id");
             String v = jobRoute && r.nextInt(3) > 0
                     ? f.ids().getFirst()
                     : r.nextInt(3) == 0 ? f.ids().get(r.nextInt(f.ids().size())) : junkParam(r);
@@ -264,9 +291,14 @@ class RouteFuzzTest {
             case 0 -> s.substring(0, i);
             case 1 -> s.substring(0, i) + bits + s.substring(i);
             case 2 -> s.substring(0, i) + bits + s.substring(Math.min(s.length(), i + bits.length()));
-            case 3 -> s.replace("\"1\"", "1").replace("[\"linux\"]", "\"linux\"").replace("60", "\"60\"")
-                    .replace("false", "\"no\"").replace("[]", "{}");
-            case 4 -> s.replace("1", "99999999999999999999").replace("\"b\"", "null").replace("0", "-1");
+            case 3 ->
+                s.replace("\"1\"", "1")
+                        .replace("[\"linux\"]", "\"linux\"")
+                        .replace("60", "\"60\"")
+                        .replace("false", "\"no\"")
+                        .replace("[]", "{}");
+            case 4 ->
+                s.replace("1", "99999999999999999999").replace("\"b\"", "null").replace("0", "-1");
             default -> s.replaceFirst(":\"[^\"]*\"", ":" + randomJson(r, 2));
         };
     }
@@ -281,12 +313,30 @@ class RouteFuzzTest {
             case 4 -> jsonString(junk(r, r.nextInt(40)));
             case 5 -> {
                 StringBuilder sb = new StringBuilder("[");
-                for (int i = 0, n = r.nextInt(4); i < n; i++) sb.append(i == 0 ? "" : ",").append(randomJson(r, depth + 1));
+                for (int i = 0, n = r.nextInt(4); i < n; i++)
+                    sb.append(i == 0 ? "" : ",").append(randomJson(r, depth + 1));
                 yield sb.append(']').toString();
             }
             default -> {
-                String[] names = {"name", "steps", "run", "labels", "env", "value", "role", "token", "result", "waitSeconds",
-                    "timeoutSeconds", "maxAttempts", "repo", "ref", "inputs", "healthy", "x"};
+                String[] names = {
+                    "name",
+                    "steps",
+                    "run",
+                    "labels",
+                    "env",
+                    "value",
+                    "role",
+                    "token",
+                    "result",
+                    "waitSeconds",
+                    "timeoutSeconds",
+                    "maxAttempts",
+                    "repo",
+                    "ref",
+                    "inputs",
+                    "healthy",
+                    "x"
+                };
                 StringBuilder sb = new StringBuilder("{");
                 for (int i = 0, n = r.nextInt(5); i < n; i++)
                     sb.append(i == 0 ? "" : ",")
@@ -323,11 +373,19 @@ class RouteFuzzTest {
         tokens.put("admin", admin);
         for (String role : List.of("viewer", "operator")) {
             HttpApiTest.Answer a = HttpApiTest.call(
-                    server, "POST", ApiPaths.API_TOKENS, admin, "{\"role\":\"" + role + "\",\"name\":\"" + role + "\"}");
+                    server,
+                    "POST",
+                    ApiPaths.API_TOKENS,
+                    admin,
+                    "{\"role\":\"" + role + "\",\"name\":\"" + role + "\"}");
             tokens.put(role, Json.lenient().readTree(a.body()).path("token").asText());
         }
         String reg = HttpApiTest.call(
-                        server, "POST", ApiPaths.REGISTRATION_TOKENS, admin, HttpApiTest.json(new RegistrationTokenRequest("1h", 1000)))
+                        server,
+                        "POST",
+                        ApiPaths.REGISTRATION_TOKENS,
+                        admin,
+                        HttpApiTest.json(new RegistrationTokenRequest("1h", 1000)))
                 .as(RegistrationTokenView.class)
                 .token();
         tokens.put("registration", reg);
@@ -344,12 +402,18 @@ class RouteFuzzTest {
                         "POST",
                         ApiPaths.JOBS,
                         admin,
-                        HttpApiTest.json(new JobSpec("fuzz", List.of("fuzz"), null, List.of(StepSpec.of("s", "true")), null, 1)))
+                        HttpApiTest.json(
+                                new JobSpec("fuzz", List.of("fuzz"), null, List.of(StepSpec.of("s", "true")), null, 1)))
                 .as(JobView.class);
         Assignment assigned = HttpApiTest.call(
-                        server, "POST", ApiPaths.RUNNER_JOBS_NEXT, runner.credential(), HttpApiTest.json(new PollRequest(1)))
+                        server,
+                        "POST",
+                        ApiPaths.RUNNER_JOBS_NEXT,
+                        runner.credential(),
+                        HttpApiTest.json(new PollRequest(1)))
                 .as(Assignment.class);
         tokens.put("job", assigned.jobToken());
-        return new Fixtures(tokens, List.of(job.id(), runner.runnerId(), "FUZZ_SECRET", "fuzz-pool", "index.html", "r1"));
+        return new Fixtures(
+                tokens, List.of(job.id(), runner.runnerId(), "FUZZ_SECRET", "fuzz-pool", "index.html", "r1"));
     }
 }

@@ -22,7 +22,8 @@ class DataDirModesTest {
     @Test
     void aFreshDataDirIsTheServersUsersAlone() throws Exception {
         Path data = tmp.resolve("data");
-        try (RunwayServer ignored = RunwayServer.start(ServerConfig.defaults(data).withPort(0))) {
+        try (RunwayServer ignored =
+                RunwayServer.start(ServerConfig.defaults(data).withPort(0))) {
             assertThat(mode(data)).isEqualTo("rwx------");
             for (String f : new String[] {"runway.db", "runway.db-wal", "runway.db-shm", "master.key", "admin-token"}) {
                 assertThat(data.resolve(f)).exists();
@@ -34,13 +35,15 @@ class DataDirModesTest {
     @Test
     void filesAnOlderVersionLeftReadableAreTightened() throws Exception {
         Path data = tmp.resolve("old");
-        try (RunwayServer ignored = RunwayServer.start(ServerConfig.defaults(data).withPort(0))) {
+        try (RunwayServer ignored =
+                RunwayServer.start(ServerConfig.defaults(data).withPort(0))) {
             // started once
         }
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (String f : new String[] {"runway.db", "master.key", "admin-token"})
             Files.setPosixFilePermissions(data.resolve(f), PosixFilePermissions.fromString("rw-r--r--"));
-        try (RunwayServer ignored = RunwayServer.start(ServerConfig.defaults(data).withPort(0))) {
+        try (RunwayServer ignored =
+                RunwayServer.start(ServerConfig.defaults(data).withPort(0))) {
             assertThat(mode(data)).isEqualTo("rwx------");
             for (String f : new String[] {"runway.db", "runway.db-wal", "master.key", "admin-token"})
                 assertThat(mode(data.resolve(f))).as(f).isEqualTo("rw-------");
