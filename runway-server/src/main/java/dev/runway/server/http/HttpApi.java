@@ -112,6 +112,7 @@ public final class HttpApi {
         new AuditRoutes(services).register(app);
         new RunnerProtocolRoutes(services).register(app);
         new dev.runway.server.dashboard.DashboardRoutes().register(app);
+        headAsGet(app);
 
         app.exception(ApiException.class, (e, ctx) -> {
             ctx.attribute(ERROR_SENT, true);
@@ -130,7 +131,7 @@ public final class HttpApi {
         });
         app.error(405, ctx -> {
             if (ctx.attribute(ERROR_SENT) == null)
-                error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
+                error(ctx, 405, "method_not_allowed", ctx.req().getMethod() + " is not allowed on " + ctx.path());
         });
         app.error(413, ctx -> {
             if (ctx.attribute(ERROR_SENT) == null)
@@ -141,6 +142,20 @@ public final class HttpApi {
                         "request body exceeds the limit of " + config.maxBodyBytes() + " bytes");
         });
         return app;
+    }
+
+    /**
+     * HEAD runs the GET handler (Jetty sends no body): Javalin alone answers 200 to a HEAD of any GET route without
+     * running it, so a HEAD would pass without a token and say 200 for a job that does not exist. The log event
+     * stream is left out: its handler holds the answer until the job ends.
+     */
+    private static void headAsGet(Javalin app) {
+        var endpoints = app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.getEndpoint())
+                .filter(e -> e.getMethod() == io.javalin.http.HandlerType.GET)
+                .filter(e -> !e.getPath().equals(ApiPaths.JOB_LOG_EVENTS))
+                .toList();
+        for (var e : endpoints) app.head(e.getPath(), e.getHandler());
     }
 
     /** The matched route's template ({@code /api/v1/jobs/{id}}), or {@code unmatched}: never a path with ids. */
@@ -162,7 +177,7 @@ public final class HttpApi {
     private static String message(Context ctx, HttpResponseException e, ServerConfig config) {
         return switch (e.getStatus()) {
             case 404 -> "no such endpoint: " + ctx.method() + " " + ctx.path();
-            case 405 -> ctx.method() + " is not allowed on " + ctx.path();
+            case 405 -> ctx.req().getMethod() + " is not allowed on " + ctx.path();
             case 413 -> "request body exceeds the limit of " + config.maxBodyBytes() + " bytes";
             default -> JsonErrors.plain(e.getMessage());
         };
@@ -180,6 +195,7 @@ public final class HttpApi {
             case 414 -> "uri_too_long";
             case 429 -> "too_many_requests";
             case 431 -> "headers_too_large";
+            case 505 -> "http_version_not_supported";
             default -> status >= 500 ? "internal" : "error";
         };
     }

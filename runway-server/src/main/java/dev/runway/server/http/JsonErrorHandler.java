@@ -53,6 +53,7 @@ final class JsonErrorHandler extends ErrorHandler {
             case 400 -> "the request is malformed (a path or query with an invalid %-escape, NUL or bad header)" + why;
             case 414 -> "the request URI is too long";
             case 431 -> "the request headers are too large";
+            case 505 -> "HTTP version not supported; use HTTP/1.1";
             default -> "the request was refused" + why;
         };
     }

@@ -162,6 +162,21 @@ class HttpErrorsTest {
                 10_000);
         assertError(chunked, 413, "payload_too_large");
         assertError(send("GET", "/dashboard/nope.js", null), 404, "not_found");
+        assertThat(assertError(send("FOO", ApiPaths.JOBS, null), 405, "method_not_allowed")
+                        .message())
+                .isEqualTo("FOO is not allowed on /api/v1/jobs");
+    }
+
+    @Test
+    void headIsAnsweredAsGetWithoutABody() throws Exception {
+        assertThat(send("HEAD", ApiPaths.JOBS, Map.of(), null).status())
+                .as("no token")
+                .isEqualTo(401);
+        assertThat(send("HEAD", ApiPaths.PREFIX + "/jobs/nope", null).status()).isEqualTo(404);
+        RawHttp.Answer ok = send("HEAD", ApiPaths.JOBS, null);
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.body()).isEmpty();
+        assertThat(send("HEAD", ApiPaths.HEALTH, Map.of(), null).status()).isEqualTo(200);
     }
 
     /** Objects nested {@code depth} deep: {"x":{"x":...}}. */
