@@ -79,24 +79,9 @@ class AuthRateLimitTest {
     @Test
     void aRunnerHeartbeatsAndCompletesThroughAFloodOfBadTokensFromItsAddress() throws Exception {
         Duration lease = Duration.ofSeconds(2);
-        ServerConfig d = ServerConfig.defaults(dir);
-        ServerConfig config = new ServerConfig(
-                "127.0.0.1",
-                0,
-                dir,
-                null,
-                null,
-                null,
-                lease,
-                Duration.ofMillis(500),
-                d.longPollMax(),
-                d.defaultJobTimeout(),
-                2,
-                d.maxLogBytes(),
-                d.maxBodyBytes(),
-                null,
-                null,
-                null);
+        ServerConfig config = ServerConfig.defaults(dir)
+                .withPort(0)
+                .withTimes(lease, Duration.ofMillis(500), ServerConfig.DEFAULT_LONG_POLL_MAX);
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService flood = Executors.newFixedThreadPool(3);
         try (RunwayServer server = RunwayServer.start(config)) {

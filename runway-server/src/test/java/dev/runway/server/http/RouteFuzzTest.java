@@ -77,23 +77,9 @@ class RouteFuzzTest {
     @Test
     void everyRouteAnswersEveryInputWithoutA5xxAStackTraceOrADelay() throws Exception {
         ServerConfig d = ServerConfig.defaults(dir);
-        ServerConfig config = new ServerConfig(
-                "127.0.0.1",
-                0,
-                dir,
-                null,
-                null,
-                null,
-                d.leaseTimeout(),
-                d.heartbeatInterval(),
-                Duration.ofSeconds(1), // polls are held 1 s at most
-                d.defaultJobTimeout(),
-                2,
-                4096,
-                16 * 1024,
-                null,
-                null,
-                null);
+        ServerConfig config = d.withPort(0)
+                .withTimes(d.leaseTimeout(), d.heartbeatInterval(), Duration.ofSeconds(1)) // polls held 1 s at most
+                .withLimits(4096, 16 * 1024);
         try (RunwayServer server = RunwayServer.start(config)) {
             List<String> routes = server.routes();
             assertThat(routes)
@@ -141,6 +127,17 @@ class RouteFuzzTest {
             a = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (java.net.http.HttpTimeoutException e) {
             throw new AssertionError(what + ": no answer within " + MAX_ANSWER, e);
+        } catch (java.io.IOException e) {
+            // refused at the request line (a NUL in the path) while a large body was still on its way: Jetty answers
+            // and
+            // closes, and the client may see the reset before the answer. Without the body the answer must come.
+            if (body == null || body.length() < 8192) throw new AssertionError(what + ": " + e, e);
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+            try {
+                a = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (java.io.IOException again) {
+                throw new AssertionError(what + " (sent again without its body): " + again, again);
+            }
         }
         String type = a.headers().firstValue("Content-Type").orElse("");
         String text;
