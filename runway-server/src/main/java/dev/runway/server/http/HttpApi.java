@@ -1,6 +1,5 @@
 package dev.runway.server.http;
 
-import dev.runway.protocol.ApiError;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Json;
 import dev.runway.server.ServerConfig;
@@ -19,19 +18,14 @@ import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import java.time.InstantSource;
 import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** The HTTP server: routes of the versioned API and one error shape for everything that goes wrong. */
 public final class HttpApi {
-    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-    private static final String ERROR_SENT = "runway.errorSent";
 
     private HttpApi() {}
 
@@ -61,10 +55,7 @@ public final class HttpApi {
             cfg.showJavalinBanner = false;
             cfg.startupWatcherEnabled = false;
             cfg.http.maxRequestSize = config.maxBodyBytes();
-            cfg.http.prefer405over404 = true; // a known path with another method is 405, as docs/api.md says
-            // Jetty's own answers (bad URI, headers too large, errors before the routes) in the JSON error shape
-            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
-            cfg.jetty.modifyServletContextHandler(h -> h.setErrorHandler(new JsonErrorHandler()));
+            ErrorAnswers.configure(cfg);
             cfg.jsonMapper(new JavalinJackson(Json.lenient(), false));
             // latency and status by route template (bounded: never the concrete path with its ids)
             cfg.requestLogger.http(
@@ -114,33 +105,7 @@ public final class HttpApi {
         new dev.runway.server.dashboard.DashboardRoutes().register(app);
         headAsGet(app);
 
-        app.exception(ApiException.class, (e, ctx) -> {
-            ctx.attribute(ERROR_SENT, true);
-            ctx.status(e.status()).json(e.body() != null ? e.body() : new ApiError(e.code(), e.getMessage()));
-        });
-        app.exception(
-                HttpResponseException.class,
-                (e, ctx) -> error(ctx, e.getStatus(), codeFor(e.getStatus()), message(ctx, e, config)));
-        app.exception(Exception.class, (e, ctx) -> {
-            log.error("{} {} failed", ctx.method(), ctx.path(), e);
-            error(ctx, 500, "internal", "internal error; the control plane's log has the details");
-        });
-        app.error(404, ctx -> {
-            if (ctx.attribute(ERROR_SENT) == null)
-                error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path());
-        });
-        app.error(405, ctx -> {
-            if (ctx.attribute(ERROR_SENT) == null)
-                error(ctx, 405, "method_not_allowed", ctx.req().getMethod() + " is not allowed on " + ctx.path());
-        });
-        app.error(413, ctx -> {
-            if (ctx.attribute(ERROR_SENT) == null)
-                error(
-                        ctx,
-                        413,
-                        "payload_too_large",
-                        "request body exceeds the limit of " + config.maxBodyBytes() + " bytes");
-        });
+        ErrorAnswers.register(app, config.maxBodyBytes());
         return app;
     }
 
@@ -166,37 +131,5 @@ public final class HttpApi {
         } catch (RuntimeException e) {
             return "unmatched"; // no endpoint handled it (404)
         }
-    }
-
-    private static void error(Context ctx, int status, String code, String message) {
-        ctx.attribute(ERROR_SENT, true);
-        ctx.status(status).json(new ApiError(code, message));
-    }
-
-    /** Javalin's own refusals in words (its messages name no types, but say little). */
-    private static String message(Context ctx, HttpResponseException e, ServerConfig config) {
-        return switch (e.getStatus()) {
-            case 404 -> "no such endpoint: " + ctx.method() + " " + ctx.path();
-            case 405 -> ctx.req().getMethod() + " is not allowed on " + ctx.path();
-            case 413 -> "request body exceeds the limit of " + config.maxBodyBytes() + " bytes";
-            default -> JsonErrors.plain(e.getMessage());
-        };
-    }
-
-    static String codeFor(int status) {
-        return switch (status) {
-            case 400 -> "bad_request";
-            case 401 -> "unauthorized";
-            case 403 -> "forbidden";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 409 -> "conflict";
-            case 413 -> "payload_too_large";
-            case 414 -> "uri_too_long";
-            case 429 -> "too_many_requests";
-            case 431 -> "headers_too_large";
-            case 505 -> "http_version_not_supported";
-            default -> status >= 500 ? "internal" : "error";
-        };
     }
 }

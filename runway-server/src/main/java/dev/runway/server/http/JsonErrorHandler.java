@@ -40,7 +40,8 @@ final class JsonErrorHandler extends ErrorHandler {
 
     static byte[] body(int status, String reason) {
         try {
-            return Json.lenient().writeValueAsBytes(new ApiError(HttpApi.codeFor(status), message(status, reason)));
+            return Json.lenient()
+                    .writeValueAsBytes(new ApiError(ErrorAnswers.codeFor(status), message(status, reason)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -53,6 +54,7 @@ final class JsonErrorHandler extends ErrorHandler {
             case 400 -> "the request is malformed (a path or query with an invalid %-escape, NUL or bad header)" + why;
             case 414 -> "the request URI is too long";
             case 431 -> "the request headers are too large";
+            case 500 -> ErrorAnswers.INTERNAL;
             case 505 -> "HTTP version not supported; use HTTP/1.1";
             default -> "the request was refused" + why;
         };
