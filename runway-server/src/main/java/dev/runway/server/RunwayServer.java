@@ -51,6 +51,7 @@ public final class RunwayServer implements AutoCloseable {
 
     private RunwayServer(ServerConfig config, InstantSource clock) {
         this.config = config;
+        if (config.dataDir() != null) dev.runway.server.store.DataDir.prepare(config.dataDir()); // 0700
         this.db = Database.open(config);
         try {
             JobStore jobs = new JobStore(db);
@@ -59,6 +60,10 @@ public final class RunwayServer implements AutoCloseable {
             ApiTokenStore apiTokens = new ApiTokenStore(db);
             this.adminToken = AdminToken.resolve(config.adminToken(), config.dataDir());
             apiTokens.ensure(adminToken, "admin", clock.millis());
+            // files an older version left readable to others
+            for (java.nio.file.Path f :
+                    new java.nio.file.Path[] {config.dataDir().resolve(AdminToken.FILE), config.masterKeyFile()})
+                if (f != null && java.nio.file.Files.exists(f)) dev.runway.server.store.DataDir.tighten(f);
             Wakeups jobEvents = new Wakeups();
             long leaseMs = config.leaseTimeout().toMillis();
             this.dispatcher = new Dispatcher(jobs, clock, leaseMs);
@@ -166,6 +171,21 @@ public final class RunwayServer implements AutoCloseable {
     /** The bootstrap admin API token (from config, or generated on first start and kept in dataDir/admin-token). */
     public String adminToken() {
         return adminToken;
+    }
+
+    /**
+     * Every HTTP route this control plane answers, as {@code METHOD /path/{param}}, read from the router itself (the
+     * route fuzzer covers each, so a new route is covered without a list to keep up to date).
+     */
+    public java.util.List<String> routes() {
+        java.util.Set<String> methods = java.util.Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
+        return http.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
+                .filter(e -> methods.contains(e.getEndpoint().getMethod().name()))
+                .map(e -> e.getEndpoint().getMethod().name() + " "
+                        + e.getEndpoint().getPath())
+                .distinct()
+                .sorted()
+                .toList();
     }
 
     /** Runner polls currently held open waiting for work (for metrics and benchmarks). */

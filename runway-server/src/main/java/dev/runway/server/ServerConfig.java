@@ -85,6 +85,48 @@ public record ServerConfig(
                 g);
     }
 
+    /** With these lease, heartbeat and long-poll times (tests shorten them). */
+    public ServerConfig withTimes(Duration lease, Duration heartbeat, Duration longPoll) {
+        return new ServerConfig(
+                host,
+                port,
+                dataDir,
+                databaseUrl,
+                databaseUser,
+                databasePassword,
+                lease,
+                heartbeat,
+                longPoll,
+                defaultJobTimeout,
+                defaultMaxAttempts,
+                maxLogBytes,
+                maxBodyBytes,
+                adminToken,
+                masterKeyFile,
+                github);
+    }
+
+    /** With these log and request body limits. */
+    public ServerConfig withLimits(long logBytes, long bodyBytes) {
+        return new ServerConfig(
+                host,
+                port,
+                dataDir,
+                databaseUrl,
+                databaseUser,
+                databasePassword,
+                leaseTimeout,
+                heartbeatInterval,
+                longPollMax,
+                defaultJobTimeout,
+                defaultMaxAttempts,
+                logBytes,
+                bodyBytes,
+                adminToken,
+                masterKeyFile,
+                github);
+    }
+
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8420;
     public static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(30);

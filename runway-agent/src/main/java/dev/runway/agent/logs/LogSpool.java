@@ -44,6 +44,14 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
 
     public LogSpool(Path file, ServerClient client, String jobId, String jobToken, Backoff backoff) throws IOException {
         Files.createDirectories(file.getParent());
+        try { // the job's output, before the server has it: the agent's user's alone
+            Files.createFile(
+                    file,
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
         this.file = file;
         this.raf = new RandomAccessFile(file.toFile(), "rw");
         this.raf.setLength(0);

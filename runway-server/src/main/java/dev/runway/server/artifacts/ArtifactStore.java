@@ -49,13 +49,18 @@ public final class ArtifactStore {
         this.maxBytes = maxBytes;
     }
 
-    /** GitHub's rule for artifact names, so workflows behave the same. */
+    /** GitHub's rule for artifact names, so workflows behave the same, and no name that is a path or control code. */
     public static String checkName(String name) {
         if (name == null || name.isBlank()) return "artifact name must not be empty";
         if (name.length() > 200) return "artifact name is longer than 200 characters";
+        if (name.equals(".") || name.equals("..")) return "artifact name must not be '" + name + "'";
         for (char c : name.toCharArray()) {
-            if ("\":<>|*?\\/\r\n".indexOf(c) >= 0)
-                return "artifact name '" + name + "' contains '" + c + "' (not allowed: \" : < > | * ? \\ / CR LF)";
+            if (Character.isISOControl(c))
+                return "artifact name contains the control character U+" + String.format("%04X", (int) c)
+                        + " (not allowed: control characters, \" : < > | * ? \\ /)";
+            if ("\":<>|*?\\/".indexOf(c) >= 0)
+                return "artifact name '" + name + "' contains '" + c
+                        + "' (not allowed: \" : < > | * ? \\ / and control characters)";
         }
         return null;
     }

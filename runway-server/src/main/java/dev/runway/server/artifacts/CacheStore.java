@@ -32,6 +32,18 @@ public final class CacheStore {
         this.maxTotalBytes = maxTotalBytes;
     }
 
+    /** Longest cache key, restore prefix or version (GitHub's limit for keys). */
+    public static final int MAX_KEY_LENGTH = 512;
+
+    /** Why {@code value} cannot be a cache key, restore prefix or version ({@code what} names it); null if it can. */
+    public static String checkKey(String what, String value) {
+        if (value == null || value.isBlank() || value.length() > MAX_KEY_LENGTH)
+            return what + ": must be 1 to " + MAX_KEY_LENGTH + " characters";
+        if (value.contains(",")) return what + ": must not contain commas";
+        if (value.chars().anyMatch(Character::isISOControl)) return what + ": must not contain control characters";
+        return null;
+    }
+
     /** The exact key, else the newest entry with one of the prefixes (in the order given); null on a miss. */
     public Entry lookup(String scope, String version, List<String> keys, long now) {
         Entry hit = null;
@@ -88,8 +100,8 @@ public final class CacheStore {
     /** Saves an archive; {@link ArtifactStore.Refused} 409 if the key exists (entries are immutable), 413 if too big. */
     public Entry save(String scope, String key, String version, InputStream body, long now)
             throws IOException, ArtifactStore.Refused {
-        if (key == null || key.isBlank() || key.length() > 512 || key.contains(","))
-            throw new ArtifactStore.Refused(400, "cache key must be 1 to 512 characters without commas");
+        String problem = checkKey("key", key);
+        if (problem != null) throw new ArtifactStore.Refused(400, problem);
         if (get(scope, key, version) != null)
             throw new ArtifactStore.Refused(
                     409, "a cache with key '" + key + "' already exists (caches are immutable)");

@@ -90,6 +90,8 @@ final class ArtifactRoutes {
     }
 
     private void send(Context ctx, String runId, String name) throws IOException {
+        String problem = ArtifactStore.checkName(name);
+        if (problem != null) throw ApiException.badRequest(problem);
         ArtifactStore.Artifact a = s.artifacts().get(runId, name);
         if (a == null) throw ApiException.notFound("run " + runId + " has no artifact named '" + name + "'");
         ctx.contentType("application/zip");

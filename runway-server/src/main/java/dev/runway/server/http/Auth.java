@@ -40,20 +40,6 @@ final class Auth {
 
     private final AuthFailures failures;
 
-    /** 429 while the caller's address is over the limit of unknown credentials. */
-    void checkRate(Context ctx) {
-        rateLimit(ctx);
-    }
-
-    private void rateLimit(Context ctx) {
-        try {
-            failures.check(ctx.ip());
-        } catch (ApiException e) {
-            metrics.authFailure(AuthFailure.RATE_LIMITED);
-            throw e;
-        }
-    }
-
     /** A refused credential of {@code kind}: counted, and the exception to throw. */
     private ApiException refused(AuthFailure kind, ApiException e) {
         metrics.authFailure(kind);
@@ -65,26 +51,39 @@ final class Auth {
         metrics.authFailure(message.contains("revoked") ? AuthFailure.REVOKED : AuthFailure.EXPIRED);
     }
 
-    /** A registration with an unknown registration token counts like any unknown credential. */
-    void unknownRegistration(Context ctx) {
-        metrics.authFailure(AuthFailure.UNKNOWN_CREDENTIAL);
-        failures.failed(ctx.ip());
-        audit.record(ctx.ip(), "auth.unknown-credential", ctx.method() + " " + ctx.path(), "registration token");
+    /** A registration with an unknown registration token counts like any unknown credential; the answer to throw. */
+    ApiException unknownRegistration(Context ctx, String token, String message) {
+        return unknown(ctx, token, message);
     }
 
-    /** An unknown token: counted against the caller's address, then refused. */
-    private ApiException unknown(Context ctx, String message) {
+    /** Before a registration token is looked up: 429 if it failed too often already. */
+    void checkRegistration(String token) {
+        notKnownBad(token);
+    }
+
+    /**
+     * An unknown token: counted against the caller's address and the token, then refused with 401, or with 429 (and
+     * no audit row) once either is over the limit. Only failed credentials get here: a valid one is never throttled.
+     */
+    private ApiException unknown(Context ctx, String token, String message) {
+        ApiException tooMany = failures.failed(ctx.ip(), token);
+        if (tooMany != null) return refused(AuthFailure.RATE_LIMITED, tooMany);
         metrics.authFailure(AuthFailure.UNKNOWN_CREDENTIAL);
-        failures.failed(ctx.ip());
         audit.record(ctx.ip(), "auth.unknown-credential", ctx.method() + " " + ctx.path(), message);
         return ApiException.unauthorized(message);
+    }
+
+    /** A token refused more than the limit in the window is refused again without a database lookup. */
+    private void notKnownBad(String token) {
+        ApiException e = failures.knownBad(token);
+        if (e != null) throw refused(AuthFailure.RATE_LIMITED, e);
     }
 
     /** Any valid API token. */
     ApiTokenStore.ApiToken user(Context ctx) {
         String t = bearer(ctx, TokenPrefixes.API, "an API token");
         ApiTokenStore.ApiToken token = apiTokens.byToken(t);
-        if (token == null) throw unknown(ctx, "API token not recognised");
+        if (token == null) throw unknown(ctx, t, "API token not recognised");
         if (token.revoked()) throw refused(AuthFailure.REVOKED, ApiException.unauthorized("API token was revoked"));
         long now = clock.millis();
         if (token.expiresAt() != null && token.expiresAt() <= now)
@@ -135,7 +134,7 @@ final class Auth {
     RunnerRecord runner(Context ctx) {
         String t = bearer(ctx, TokenPrefixes.RUNNER, "a runner credential");
         RunnerStore.CredentialCheck check = runners.byCredential(t, clock.millis());
-        if (check == null) throw unknown(ctx, "runner credential not recognised");
+        if (check == null) throw unknown(ctx, t, "runner credential not recognised");
         RunnerRecord r = check.runner();
         if (check.problem() != null && !r.deleted())
             throw refused(AuthFailure.EXPIRED, ApiException.unauthorized(check.problem()));
@@ -155,13 +154,17 @@ final class Auth {
     AttemptRecord attempt(Context ctx, String jobId, boolean allowFinished) {
         String t = bearer(ctx, TokenPrefixes.JOB, "a job token");
         AttemptRecord a = jobs.attemptByToken(t);
-        if (a == null || !a.jobId().equals(jobId)) throw unknown(ctx, "job token not recognised for job " + jobId);
+        if (a == null) throw unknown(ctx, t, "job token not recognised for job " + jobId);
+        // a real token sent for another job is a mistake, not a guess: refused, never counted against the token
+        if (!a.jobId().equals(jobId))
+            throw refused(
+                    AuthFailure.WRONG_KIND, ApiException.unauthorized("job token not recognised for job " + jobId));
         if (!a.running() && !(allowFinished && "finished".equals(a.state()))) throw ApiException.staleAttempt();
         return a;
     }
 
+    /** The presented token of the expected kind (not yet looked up); 401 if missing or of another kind. */
     private String bearer(Context ctx, String prefix, String what) {
-        rateLimit(ctx);
         String h = ctx.header("Authorization");
         if (h == null || h.isBlank())
             throw refused(
@@ -177,6 +180,7 @@ final class Auth {
                     AuthFailure.WRONG_KIND,
                     ApiException.unauthorized("this call needs " + what + " (starting with '" + prefix + "')"));
         }
+        notKnownBad(t);
         return t;
     }
 }

@@ -18,6 +18,9 @@ import java.util.List;
 
 /** The cache service of {@code actions/cache}, for runners (job token); caches are scoped to the run's repository. */
 final class CacheRoutes {
+    /** Restore prefixes per lookup, at most (GitHub allows 10 keys in all). */
+    static final int MAX_RESTORE_KEYS = 10;
+
     private final Services s;
 
     CacheRoutes(Services s) {
@@ -29,9 +32,14 @@ final class CacheRoutes {
             String scope = scope(ctx, s.auth().attempt(ctx, ctx.pathParam("id")));
             List<String> keys = new ArrayList<>();
             keys.add(required(ctx, "key"));
-            keys.addAll(ctx.queryParams("restore").stream()
+            List<String> restore = ctx.queryParams("restore").stream()
                     .filter(k -> !k.isBlank())
-                    .toList());
+                    .toList();
+            if (restore.size() > MAX_RESTORE_KEYS)
+                throw ApiException.badRequest(
+                        "restore: at most " + MAX_RESTORE_KEYS + " prefixes, got " + restore.size());
+            for (String k : restore) checked("restore", k);
+            keys.addAll(restore);
             CacheStore.Entry e = s.caches()
                     .lookup(scope, required(ctx, "version"), keys, s.clock().millis());
             if (e == null) ctx.status(204);
@@ -74,9 +82,16 @@ final class CacheRoutes {
         return run.repo() == null ? "workflow:" + run.workflowPath() : run.repo();
     }
 
+    /** A required cache key or version, checked as {@link CacheStore#checkKey} says. */
     private static String required(Context ctx, String name) {
         String v = ctx.queryParam(name);
         if (v == null || v.isBlank()) throw ApiException.badRequest(name + ": required");
+        return checked(name, v);
+    }
+
+    private static String checked(String name, String v) {
+        String problem = CacheStore.checkKey(name, v);
+        if (problem != null) throw ApiException.badRequest(problem);
         return v;
     }
 

@@ -1,6 +1,5 @@
 package dev.runway.server.http;
 
-import dev.runway.protocol.ApiError;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Json;
 import dev.runway.server.ServerConfig;
@@ -19,19 +18,14 @@ import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import java.time.InstantSource;
 import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** The HTTP server: routes of the versioned API and one error shape for everything that goes wrong. */
 public final class HttpApi {
-    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-    private static final String ERROR_SENT = "runway.errorSent";
 
     private HttpApi() {}
 
@@ -61,6 +55,7 @@ public final class HttpApi {
             cfg.showJavalinBanner = false;
             cfg.startupWatcherEnabled = false;
             cfg.http.maxRequestSize = config.maxBodyBytes();
+            ErrorAnswers.configure(cfg);
             cfg.jsonMapper(new JavalinJackson(Json.lenient(), false));
             // latency and status by route template (bounded: never the concrete path with its ids)
             cfg.requestLogger.http(
@@ -108,41 +103,24 @@ public final class HttpApi {
         new AuditRoutes(services).register(app);
         new RunnerProtocolRoutes(services).register(app);
         new dev.runway.server.dashboard.DashboardRoutes().register(app);
+        headAsGet(app);
 
-        app.exception(ApiException.class, (e, ctx) -> {
-            ctx.attribute(ERROR_SENT, true);
-            ctx.status(e.status()).json(e.body() != null ? e.body() : new ApiError(e.code(), e.getMessage()));
-        });
-        app.exception(
-                HttpResponseException.class,
-                (e, ctx) -> error(
-                        ctx,
-                        e.getStatus(),
-                        codeFor(e.getStatus()),
-                        e.getStatus() == 404
-                                ? "no such endpoint: " + ctx.method() + " " + ctx.path()
-                                : e.getMessage()));
-        app.exception(Exception.class, (e, ctx) -> {
-            log.error("{} {} failed", ctx.method(), ctx.path(), e);
-            error(ctx, 500, "internal", "internal error; the control plane's log has the details");
-        });
-        app.error(404, ctx -> {
-            if (ctx.attribute(ERROR_SENT) == null)
-                error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path());
-        });
-        app.error(405, ctx -> {
-            if (ctx.attribute(ERROR_SENT) == null)
-                error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
-        });
-        app.error(413, ctx -> {
-            if (ctx.attribute(ERROR_SENT) == null)
-                error(
-                        ctx,
-                        413,
-                        "payload_too_large",
-                        "request body exceeds the limit of " + config.maxBodyBytes() + " bytes");
-        });
+        ErrorAnswers.register(app, config.maxBodyBytes());
         return app;
+    }
+
+    /**
+     * HEAD runs the GET handler (Jetty sends no body): Javalin alone answers 200 to a HEAD of any GET route without
+     * running it, so a HEAD would pass without a token and say 200 for a job that does not exist. The log event
+     * stream is left out: its handler holds the answer until the job ends.
+     */
+    private static void headAsGet(Javalin app) {
+        var endpoints = app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.getEndpoint())
+                .filter(e -> e.getMethod() == io.javalin.http.HandlerType.GET)
+                .filter(e -> !e.getPath().equals(ApiPaths.JOB_LOG_EVENTS))
+                .toList();
+        for (var e : endpoints) app.head(e.getPath(), e.getHandler());
     }
 
     /** The matched route's template ({@code /api/v1/jobs/{id}}), or {@code unmatched}: never a path with ids. */
@@ -153,23 +131,5 @@ public final class HttpApi {
         } catch (RuntimeException e) {
             return "unmatched"; // no endpoint handled it (404)
         }
-    }
-
-    private static void error(Context ctx, int status, String code, String message) {
-        ctx.attribute(ERROR_SENT, true);
-        ctx.status(status).json(new ApiError(code, message));
-    }
-
-    private static String codeFor(int status) {
-        return switch (status) {
-            case 400 -> "bad_request";
-            case 401 -> "unauthorized";
-            case 403 -> "forbidden";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 409 -> "conflict";
-            case 413 -> "payload_too_large";
-            default -> status >= 500 ? "internal" : "error";
-        };
     }
 }

@@ -150,7 +150,7 @@ final class RunnerRoutes {
         Set<String> labels = Labels.normalise(rawLabels);
         int slots = req.slots() <= 0 ? 1 : req.slots();
         if (slots > 1000) throw ApiException.badRequest("slots: at most 1000");
-        s.auth().checkRate(ctx);
+        s.auth().checkRegistration(req.token().strip());
         try {
             RunnerStore.Registered r = s.runners()
                     .register(
@@ -179,8 +179,9 @@ final class RunnerRoutes {
                             java.time.Instant.ofEpochMilli(
                                     s.clock().millis() + RunnerStore.CREDENTIAL_LIFETIME.toMillis())));
         } catch (RunnerStore.RegistrationRefused e) {
-            if (e.getMessage().endsWith("not recognised")) s.auth().unknownRegistration(ctx);
-            else s.auth().refusedRegistration(e.getMessage());
+            if (e.getMessage().endsWith("not recognised"))
+                throw s.auth().unknownRegistration(ctx, req.token().strip(), e.getMessage());
+            s.auth().refusedRegistration(e.getMessage());
             throw ApiException.unauthorized(e.getMessage());
         }
     }

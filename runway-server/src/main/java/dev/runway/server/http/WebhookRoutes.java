@@ -3,7 +3,6 @@ package dev.runway.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.GitHubWorkflowJobView;
-import dev.runway.protocol.Json;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunOptions;
 import dev.runway.server.store.RunRecord;
@@ -94,41 +93,67 @@ final class WebhookRoutes {
             throw ApiException.badRequest("X-GitHub-Delivery: required (a delivery id)");
         if (event == null || event.isBlank() || event.length() > 100)
             throw ApiException.badRequest("X-GitHub-Event: required (an event name)");
+        JsonNode payload = Bodies.tree(body);
+        if (payload == null || !payload.isObject()) throw ApiException.badRequest("the payload is not a JSON object");
+        // checked before the delivery is recorded: a refused delivery can be sent again once fixed
+        WebhookStore.WorkflowJob job = event.equals("workflow_job") ? workflowJob(delivery, payload) : null;
         if (!store.firstDelivery(delivery, event, s.clock().millis())) {
             ctx.json(Map.of("status", "duplicate", "delivery", delivery));
             return;
         }
-        JsonNode payload;
-        try {
-            payload = Json.lenient().readTree(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw ApiException.badRequest("the payload is not JSON: " + e.getOriginalMessage());
-        }
-        if (payload == null || !payload.isObject()) throw ApiException.badRequest("the payload is not a JSON object");
         switch (event) {
             case "ping" ->
                 ctx.json(Map.of("status", "pong", "zen", payload.path("zen").asText("")));
             case "push" -> ctx.status(202).json(push(payload));
             case "workflow_job" -> {
-                JsonNode job = payload.path("workflow_job");
-                List<String> labels = new ArrayList<>();
-                job.path("labels").forEach(l -> labels.add(l.asText()));
-                store.recordWorkflowJob(new WebhookStore.WorkflowJob(
-                        delivery,
-                        payload.path("action").asText("unknown"),
-                        job.path("id").isNumber() ? job.path("id").asLong() : null,
-                        job.path("run_id").isNumber() ? job.path("run_id").asLong() : null,
-                        payload.path("repository").path("full_name").asText(null),
-                        String.join(",", labels),
-                        job.path("runner_name").isTextual()
-                                        && !job.path("runner_name").asText().isBlank()
-                                ? job.path("runner_name").asText()
-                                : null,
-                        s.clock().millis()));
+                store.recordWorkflowJob(job);
                 ctx.status(202).json(Map.of("status", "recorded"));
             }
             default -> ctx.status(202).json(Map.of("status", "ignored", "reason", "Runway does not act on " + event));
         }
+    }
+
+    /** A workflow_job delivery as the scaler reads it; 400 naming the field when it is not GitHub's shape. */
+    private WebhookStore.WorkflowJob workflowJob(String delivery, JsonNode p) {
+        String action = text(p.path("action"), "action", 50);
+        JsonNode job = p.path("workflow_job");
+        if (!job.isObject()) throw ApiException.badRequest("workflow_job: required, an object");
+        List<String> labels = new ArrayList<>();
+        JsonNode ls = job.path("labels");
+        if (!ls.isArray()) throw ApiException.badRequest("workflow_job.labels: required, an array of strings");
+        for (JsonNode l : ls) {
+            if (!l.isTextual()
+                    || l.asText().isBlank()
+                    || l.asText().contains(",")
+                    || l.asText().length() > 200)
+                throw ApiException.badRequest(
+                        "workflow_job.labels: each label must be a non-empty string without commas");
+            labels.add(l.asText());
+        }
+        JsonNode runner = job.path("runner_name");
+        if (!runner.isMissingNode() && !runner.isNull() && !runner.isTextual())
+            throw ApiException.badRequest("workflow_job.runner_name: must be a string or null");
+        return new WebhookStore.WorkflowJob(
+                delivery,
+                action,
+                id(job.path("id"), "workflow_job.id"),
+                id(job.path("run_id"), "workflow_job.run_id"),
+                text(p.path("repository").path("full_name"), "repository.full_name", 200),
+                String.join(",", labels),
+                runner.isTextual() && !runner.asText().isBlank() ? runner.asText() : null,
+                s.clock().millis());
+    }
+
+    private static long id(JsonNode n, String field) {
+        if (!n.canConvertToExactIntegral() || !n.canConvertToLong() || n.asLong() <= 0)
+            throw ApiException.badRequest(field + ": required, a positive whole number");
+        return n.asLong();
+    }
+
+    private static String text(JsonNode n, String field, int max) {
+        if (!n.isTextual() || n.asText().isBlank() || n.asText().length() > max)
+            throw ApiException.badRequest(field + ": required, a non-empty string of at most " + max + " characters");
+        return n.asText();
     }
 
     private Map<String, Object> push(JsonNode p) throws IOException {

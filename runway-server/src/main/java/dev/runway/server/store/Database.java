@@ -3,9 +3,6 @@ package dev.runway.server.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.runway.server.ServerConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
@@ -34,15 +31,18 @@ public final class Database implements AutoCloseable {
         HikariConfig hc = new HikariConfig();
         Dialect dialect;
         if (url == null || url.isBlank()) {
-            try {
-                Files.createDirectories(config.dataDir());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create data directory " + config.dataDir(), e);
-            }
+            DataDir.prepare(config.dataDir());
             url = "jdbc:sqlite:" + config.dataDir().resolve("runway.db").toAbsolutePath();
         }
         if (url.startsWith("jdbc:sqlite:")) {
             dialect = Dialect.SQLITE;
+            String file = url.substring("jdbc:sqlite:".length());
+            java.nio.file.Path db =
+                    file.isEmpty() || file.startsWith(":memory:") || file.startsWith("file:") || file.contains("?")
+                            ? null
+                            : java.nio.file.Path.of(file).toAbsolutePath();
+            if (db != null && java.nio.file.Files.isDirectory(db.getParent()))
+                DataDir.sqliteFile(db); // 0600 before SQLite would create it 0644
             hc.setJdbcUrl(url);
             // One connection: SQLite has one writer anyway, and a single connection never sees SQLITE_BUSY.
             hc.setMaximumPoolSize(1);

@@ -205,6 +205,50 @@ class GitHubWebhookTest {
                 .contains("since: 'yesterday' is not a whole number");
     }
 
+    @Test
+    void emptyOrWronglyTypedWorkflowJobsAreRefusedAndNothingIsRecorded() throws Exception {
+        Map<String, java.util.function.Consumer<ObjectNode>> broken = new java.util.LinkedHashMap<>();
+        broken.put("workflow_job: required", p -> p.remove("workflow_job"));
+        broken.put("workflow_job: required, an object", p -> p.put("workflow_job", "a string"));
+        broken.put("action: required", p -> p.put("action", 7));
+        broken.put("workflow_job.id: required", p -> p.with("workflow_job").put("id", "many"));
+        broken.put("workflow_job.run_id: required", p -> p.with("workflow_job").remove("run_id"));
+        broken.put("workflow_job.labels: required", p -> p.with("workflow_job").put("labels", "gpu"));
+        broken.put(
+                "workflow_job.labels: each label",
+                p -> p.with("workflow_job").withArray("labels").add(3));
+        broken.put(
+                "workflow_job.runner_name: must be", p -> p.with("workflow_job").put("runner_name", 5));
+        broken.put("repository.full_name: required", p -> p.remove("repository"));
+        int n = 0;
+        for (var e : broken.entrySet()) {
+            ObjectNode p = example("workflow_job");
+            e.getValue().accept(p);
+            String body = p.toString();
+            HttpResponse<String> r = send("workflow_job", body, sign(body), "bad-" + n++);
+            assertThat(r.statusCode()).as(e.getKey() + ": " + r.body()).isEqualTo(400);
+            assertThat(Json.lenient()
+                            .readValue(r.body(), dev.runway.protocol.ApiError.class)
+                            .message())
+                    .startsWith(e.getKey());
+        }
+        for (String empty : List.of("{}", "[]", "null")) {
+            HttpResponse<String> r = send("workflow_job", empty, sign(empty), "empty-" + empty);
+            assertThat(r.statusCode()).as(empty + ": " + r.body()).isEqualTo(400);
+        }
+        assertThat(Json.lenient()
+                        .readValue(
+                                get(ApiPaths.GITHUB_WORKFLOW_JOBS + "?since=0").body(),
+                                GitHubWorkflowJobView.Events.class)
+                        .events())
+                .as("nothing recorded")
+                .isEmpty();
+        // a refused delivery is not remembered: sent again once fixed, it is recorded
+        String fixed = example("workflow_job").toString();
+        assertThat(send("workflow_job", fixed, sign(fixed), "bad-0").statusCode())
+                .isEqualTo(202);
+    }
+
     ObjectNode example(String event) throws Exception {
         return (ObjectNode) Json.lenient().readTree(getClass().getResourceAsStream("/webhooks/" + event + ".json"));
     }
