@@ -15,8 +15,11 @@ import java.util.Set;
  * for an attempt is fenced: it applies only while that attempt is the job's current running attempt.
  */
 public final class JobStore {
-    /** How many queued jobs a claim looks at for one whose labels the runner has (FIFO among them). */
-    static final int CLAIM_WINDOW = 200;
+    /**
+     * How many queued jobs the runner can take a claim tries in turn (FIFO among them) when others win them first;
+     * all of them match the runner's labels.
+     */
+    static final int CLAIM_CANDIDATES = 200;
 
     private final Database db;
 
@@ -65,6 +68,8 @@ public final class JobStore {
     /** Inserts in the caller's transaction; a job created in a terminal state (skipped) is finished at once. */
     public static JobRecord insert(Connection c, NewJob j, long now) throws SQLException {
         String id = Tokens.id("j");
+        String labels = Labels.encode(j.labels());
+        LabelSets.ensure(c, labels);
         Sql.update(
                 c,
                 "INSERT INTO jobs (id, name, spec, labels, state, attempt, max_attempts, timeout_ms, created_at, queued_at,"
@@ -73,7 +78,7 @@ public final class JobStore {
                 id,
                 j.name(),
                 j.specJson(),
-                String.join(",", j.labels()),
+                labels,
                 j.state().wireName(),
                 j.maxAttempts(),
                 j.timeoutMs(),
@@ -184,8 +189,10 @@ public final class JobStore {
     public record Claim(JobRecord job, String jobToken) {}
 
     /**
-     * Claims the oldest queued job whose labels the runner has, or returns null. One conditional UPDATE decides:
-     * 0 rows means another runner (or replica) won that job, and the next candidate is tried.
+     * Claims the oldest queued job whose labels the runner has, or returns null. One transaction: the candidates are
+     * chosen in SQL (labels matched through {@link LabelSets}, concurrency groups respected), so no number of jobs
+     * that no runner serves delays one this runner can take; then one conditional UPDATE of the job decides: 0 rows
+     * means another runner (or replica) won that job, and the next candidate is tried.
      */
     public Claim claim(
             String runnerId, String runnerName, Set<String> runnerLabels, int slots, long now, long leaseMs) {
@@ -196,22 +203,25 @@ public final class JobStore {
                     rs -> rs.getInt(1),
                     runnerId);
             if (running != null && running >= slots) return null;
-            List<String[]> candidates = Sql.query(
+            LabelSets.Match match = LabelSets.servedBy(runnerLabels);
+            List<Object> args = new ArrayList<>(match.args());
+            args.add(CLAIM_CANDIDATES);
+            List<String> candidates = Sql.query(
                     c,
-                    "SELECT id, labels FROM jobs WHERE state = 'queued' AND (concurrency_group IS NULL OR NOT EXISTS"
+                    "SELECT id FROM jobs WHERE state = 'queued'" + match.sql()
+                            + " AND (concurrency_group IS NULL OR NOT EXISTS"
                             + " (SELECT 1 FROM jobs r WHERE r.concurrency_group = jobs.concurrency_group"
                             + " AND r.state = 'running')) ORDER BY seq LIMIT ?",
-                    rs -> new String[] {rs.getString(1), rs.getString(2)},
-                    CLAIM_WINDOW);
-            for (String[] cand : candidates) {
-                if (!Labels.satisfies(runnerLabels, Labels.decode(cand[1]))) continue;
+                    rs -> rs.getString(1),
+                    args.toArray());
+            for (String cand : candidates) {
                 // PostgreSQL: skip a job another claimer is taking right now instead of queueing behind its row lock
                 if (db.dialect() == Database.Dialect.POSTGRESQL
                         && Sql.one(
                                         c,
                                         "SELECT id FROM jobs WHERE id = ? AND state = 'queued' FOR UPDATE SKIP LOCKED",
                                         rs -> rs.getString(1),
-                                        cand[0])
+                                        cand)
                                 == null) {
                     continue;
                 }
@@ -233,9 +243,9 @@ public final class JobStore {
                         runnerId,
                         runnerName,
                         now,
-                        cand[0]);
+                        cand);
                 if (won == 0) continue;
-                JobRecord job = get(c, cand[0]);
+                JobRecord job = get(c, cand);
                 String token = Tokens.generate(dev.runway.protocol.TokenPrefixes.JOB);
                 Sql.update(
                         c,

@@ -31,6 +31,9 @@ abstract class StoreContractTest {
 
     abstract ServerConfig config();
 
+    /** A store of its own, empty, for tests that migrate from an older schema. */
+    abstract ServerConfig freshConfig();
+
     @BeforeEach
     void open() {
         db = Database.open(config());
@@ -80,6 +83,58 @@ abstract class StoreContractTest {
         assertThat(g.job().state()).isEqualTo(JobState.RUNNING);
         assertThat(g.job().attempt()).isEqualTo(1);
         assertThat(g.jobToken()).startsWith("rwj_");
+    }
+
+    @Test
+    void tenThousandJobsNoRunnerServesDoNotDelayOneThisRunnerCanTake() {
+        RunnerRecord linux = runner("linux-runner", "linux", "x64");
+        // a pool that is down: 10,000 jobs in 100 label sets, some sharing labels with the runner
+        db.tx(c -> {
+            for (int i = 0; i < 10_000; i++) {
+                Set<String> labels = Labels.normalise(
+                        i % 2 == 0 ? List.of("linux", "gpu-" + i % 100) : List.of("gpu-" + i % 100));
+                JobStore.insert(c, JobStore.NewJob.queued("gpu-" + i, "{}", labels, 2, 60_000), now++);
+            }
+            return null;
+        });
+        JobRecord servable = enqueue("servable", "linux");
+        long start = System.nanoTime();
+        JobStore.Claim c = claim(linux);
+        double firstMs = (System.nanoTime() - start) / 1e6;
+        assertThat(c).as("the servable job behind 10,000 others").isNotNull();
+        assertThat(c.job().id()).isEqualTo(servable.id());
+        assertThat(claim(linux)).isNull();
+        JobRecord next = enqueue("next", "x64", "linux");
+        start = System.nanoTime();
+        assertThat(claim(linux).job().id()).isEqualTo(next.id());
+        double againMs = (System.nanoTime() - start) / 1e6;
+        System.out.printf(
+                "claim behind 10000 unservable jobs on %s: first %.1f ms, again %.1f ms%n",
+                db.dialect(), firstMs, againMs);
+        assertThat(firstMs).isLessThan(2000);
+        assertThat(againMs).isLessThan(500);
+        RunnerRecord gpu = runner("gpu-runner", "gpu-7", "linux");
+        assertThat(claim(gpu).job().name()).as("FIFO within what a runner serves").isEqualTo("gpu-7");
+    }
+
+    @Test
+    void jobsQueuedBeforeLabelSetsExistedAreStillClaimedByLabel() {
+        db.close();
+        ServerConfig fresh = freshConfig();
+        db = Database.open(fresh, "16");
+        db.tx(c -> Sql.update(
+                c,
+                "INSERT INTO jobs (id, name, spec, labels, state, max_attempts, timeout_ms, created_at, queued_at)"
+                        + " VALUES ('j-old', 'old', '{}', 'gpu,linux', 'queued', 2, 60000, 1, 1),"
+                        + " ('j-any', 'any', '{}', '', 'queued', 2, 60000, 2, 2)"));
+        db.close();
+        db = Database.open(fresh);
+        jobs = new JobStore(db);
+        runners = new RunnerStore(db);
+        RunnerRecord linux = runner("linux-runner", "linux");
+        assertThat(claim(linux).job().id()).as("a job without labels").isEqualTo("j-any");
+        assertThat(claim(linux)).as("gpu,linux needs gpu too").isNull();
+        assertThat(claim(runner("gpu-runner", "linux", "gpu")).job().id()).isEqualTo("j-old");
     }
 
     @Test
