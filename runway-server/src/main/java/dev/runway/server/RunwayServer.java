@@ -65,8 +65,6 @@ public final class RunwayServer implements AutoCloseable {
             this.reaper = new LeaseReaper(jobs, dispatcher, jobEvents, clock, leaseMs);
             this.loops = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("runway-lease-loop").daemon().factory());
-            long period = Math.max(100, Math.min(1000, leaseMs / 3));
-            loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
             RunStore runs = new RunStore(db);
             this.scheduler = new RunScheduler(
                     runs,
@@ -132,6 +130,10 @@ public final class RunwayServer implements AutoCloseable {
                     new StatsQuery(db),
                     clock);
             http.start();
+            // lease time counts only while a control plane serves: from here, not from before the restart
+            reaper.startServing();
+            long period = Math.max(100, Math.min(1000, leaseMs / 3));
+            loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             db.close();
             throw e;

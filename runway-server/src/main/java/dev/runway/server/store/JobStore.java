@@ -377,6 +377,19 @@ public final class JobStore {
         return CancelOutcome.REQUESTED;
     }
 
+    /**
+     * Gives every running attempt a lease until at least {@code now + leaseMs}: lease time counts only while a control
+     * plane serves, so after a start or a stall no attempt is charged for the time nobody could answer its heartbeats.
+     * Returns how many attempts were extended.
+     */
+    public int extendLeases(long now, long leaseMs) {
+        return db.tx(c -> Sql.update(
+                c,
+                "UPDATE attempts SET lease_expires_at = ? WHERE state = 'running' AND lease_expires_at < ?",
+                now + leaseMs,
+                now + leaseMs));
+    }
+
     /** What the lease loop did to one job. */
     public record Expired(String jobId, JobState newState, String runnerId, boolean runnerLost) {}
 

@@ -329,6 +329,73 @@ abstract class StoreContractTest {
         assertThat(lost.reason()).contains("runner lost");
     }
 
+    /** A lease loop on the test's clock, which also serves as its monotonic clock. */
+    dev.runway.server.dispatch.LeaseReaper reaper() {
+        return new dev.runway.server.dispatch.LeaseReaper(
+                jobs,
+                new dev.runway.server.dispatch.Dispatcher(jobs, () -> java.time.Instant.ofEpochMilli(now), LEASE),
+                new dev.runway.server.dispatch.Wakeups(),
+                () -> java.time.Instant.ofEpochMilli(now),
+                LEASE,
+                () -> now);
+    }
+
+    /** Serving time passes: the loop runs every second for {@code millis}; what it expired. */
+    List<JobStore.Expired> serve(dev.runway.server.dispatch.LeaseReaper reaper, long millis) {
+        List<JobStore.Expired> out = new ArrayList<>();
+        for (long t = 0; t < millis; t += 1000) {
+            now += 1000;
+            out.addAll(reaper.runOnce());
+        }
+        return out;
+    }
+
+    @Test
+    void aRestartedControlPlaneGivesRunningAttemptsAFullLeaseAndAcceptsTheirResults() {
+        RunnerRecord r = runner("r");
+        JobRecord done = enqueue("finishes-during-the-outage");
+        JobRecord silent = enqueue("runner-died-during-the-outage");
+        claim(r);
+        claim(r);
+        now += 3 * LEASE; // the control plane was down for three leases
+        var restarted = reaper();
+        assertThat(restarted.startServing()).isEqualTo(2);
+        assertThat(restarted.runOnce()).as("nothing is lost at start").isEmpty();
+        assertThat(serve(restarted, LEASE - 1000)).as("nor within a lease of serving").isEmpty();
+        assertThat(jobs.heartbeat(done.id(), 1, now, LEASE)).isNotNull();
+        assertThat(jobs.complete(done.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+                .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
+        // a runner that really is gone is lost once a lease of serving time passed without its heartbeat
+        assertThat(serve(restarted, 2000))
+                .containsExactly(new JobStore.Expired(silent.id(), JobState.QUEUED, r.id(), true));
+        assertThat(jobs.get(done.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(jobs.get(done.id()).attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void aStalledLeaseLoopGivesRunningAttemptsAFullLeaseBeforeReaping() {
+        RunnerRecord r = runner("r");
+        JobRecord j = enqueue("j");
+        var loop = reaper();
+        loop.startServing();
+        claim(r);
+        assertThat(serve(loop, 5000)).isEmpty();
+        jobs.heartbeat(j.id(), 1, now, LEASE);
+        now += 2 * LEASE; // SIGSTOP, a GC pause: the loop (and every request) waited
+        assertThat(loop.runOnce()).as("the stall is not charged to the runner").isEmpty();
+        assertThat(jobs.heartbeat(j.id(), 1, now + 10, LEASE)).as("its buffered heartbeat").isNotNull();
+        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+                .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
+
+        // a short pause (under half a lease) extends nothing: a lease still runs out after a lease of serving time
+        JobRecord k = enqueue("k");
+        claim(r);
+        assertThat(serve(loop, LEASE - 3000)).isEmpty();
+        now += LEASE / 2 - 1;
+        assertThat(loop.runOnce())
+                .containsExactly(new JobStore.Expired(k.id(), JobState.QUEUED, r.id(), true));
+    }
+
     @Test
     void heartbeatsKeepTheLeaseAndCompletionIsIdempotent() {
         RunnerRecord r = runner("r");
