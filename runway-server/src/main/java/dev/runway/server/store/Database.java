@@ -74,7 +74,13 @@ public final class Database implements AutoCloseable {
                     .locations("classpath:db/migration")
                     .placeholders(
                             dialect == Dialect.SQLITE
-                                    ? Map.of("seq_pk", "INTEGER PRIMARY KEY AUTOINCREMENT", "blob", "BLOB", "strpos", "instr")
+                                    ? Map.of(
+                                            "seq_pk",
+                                            "INTEGER PRIMARY KEY AUTOINCREMENT",
+                                            "blob",
+                                            "BLOB",
+                                            "strpos",
+                                            "instr")
                                     : Map.of("seq_pk", "BIGSERIAL PRIMARY KEY", "blob", "BYTEA", "strpos", "strpos"))
                     .target(targetVersion == null ? "latest" : targetVersion)
                     .load()

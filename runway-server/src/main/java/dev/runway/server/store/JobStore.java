@@ -410,55 +410,81 @@ public final class JobStore {
                     now);
             List<Expired> out = new ArrayList<>();
             for (String[] l : lost) {
-                String jobId = l[0];
-                int attempt = Integer.parseInt(l[1]);
-                if (Sql.update(
-                                c,
-                                "UPDATE attempts SET state = 'lost', ended_at = ? WHERE job_id = ? AND attempt = ? AND state = 'running'",
-                                now,
-                                jobId,
-                                attempt)
-                        == 0) continue;
-                JobRecord j = get(c, jobId);
-                JobState next;
-                String reason;
-                if (j.startedAt() != null && j.startedAt() + j.timeoutMs() + leaseMs < now) {
-                    next = JobState.TIMED_OUT;
-                    reason = "timed out (the runner did not stop it)";
-                } else if (j.cancelRequested()) {
-                    next = JobState.CANCELLED;
-                    reason = "cancelled (runner lost)";
-                } else if (j.attempt() < j.maxAttempts()) {
-                    next = JobState.QUEUED;
-                    reason = "runner lost on attempt " + attempt + "; requeued";
-                } else {
-                    next = JobState.FAILED;
-                    reason = "runner lost (no heartbeat for " + leaseMs / 1000 + " s, attempt " + attempt + " of "
-                            + j.maxAttempts() + ")";
-                }
-                if (next == JobState.QUEUED) {
-                    Sql.update(
-                            c,
-                            "UPDATE jobs SET state = 'queued', queued_at = ?, runner_id = NULL, runner_name = NULL,"
-                                    + " started_at = NULL, reason = ? WHERE id = ? AND attempt = ?",
-                            now,
-                            reason,
-                            jobId,
-                            attempt);
-                } else {
-                    Sql.update(
-                            c,
-                            "UPDATE jobs SET state = ?, finished_at = ?, reason = ? WHERE id = ? AND attempt = ?",
-                            next.wireName(),
-                            now,
-                            reason,
-                            jobId,
-                            attempt);
-                }
-                out.add(new Expired(jobId, next, l[2], next == JobState.FAILED || next == JobState.QUEUED));
+                Expired e = end(c, l[0], Integer.parseInt(l[1]), l[2], now, leaseMs, false);
+                if (e != null) out.add(e);
             }
             return out;
         });
+    }
+
+    /**
+     * Ends, in the caller's transaction, every running attempt of a runner that was just deleted: from now on its
+     * writes are refused (409 stale_attempt) and its job is requeued, cancelled or failed as for a lost lease, with
+     * reason "runner deleted".
+     */
+    static List<Expired> endAttemptsOfDeletedRunner(Connection c, String runnerId, long now) throws SQLException {
+        List<String[]> running = Sql.query(
+                c,
+                "SELECT job_id, attempt FROM attempts WHERE runner_id = ? AND state = 'running'",
+                rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2))},
+                runnerId);
+        List<Expired> out = new ArrayList<>();
+        for (String[] r : running) {
+            Expired e = end(c, r[0], Integer.parseInt(r[1]), runnerId, now, 0, true);
+            if (e != null) out.add(e);
+        }
+        return out;
+    }
+
+    /** Ends one running attempt without a result (lease lost, or its runner deleted); null if it was not running. */
+    private static Expired end(
+            Connection c, String jobId, int attempt, String runnerId, long now, long leaseMs, boolean runnerDeleted)
+            throws SQLException {
+        if (Sql.update(
+                        c,
+                        "UPDATE attempts SET state = 'lost', ended_at = ? WHERE job_id = ? AND attempt = ? AND state = 'running'",
+                        now,
+                        jobId,
+                        attempt)
+                == 0) return null;
+        JobRecord j = get(c, jobId);
+        String cause = runnerDeleted ? "runner deleted" : "runner lost";
+        JobState next;
+        String reason;
+        if (!runnerDeleted && j.startedAt() != null && j.startedAt() + j.timeoutMs() + leaseMs < now) {
+            next = JobState.TIMED_OUT;
+            reason = "timed out (the runner did not stop it)";
+        } else if (j.cancelRequested()) {
+            next = JobState.CANCELLED;
+            reason = "cancelled (" + cause + ")";
+        } else if (j.attempt() < j.maxAttempts()) {
+            next = JobState.QUEUED;
+            reason = cause + " on attempt " + attempt + "; requeued";
+        } else {
+            next = JobState.FAILED;
+            reason = cause + (runnerDeleted ? " (" : " (no heartbeat for " + leaseMs / 1000 + " s, ") + "attempt "
+                    + attempt + " of " + j.maxAttempts() + ")";
+        }
+        if (next == JobState.QUEUED) {
+            Sql.update(
+                    c,
+                    "UPDATE jobs SET state = 'queued', queued_at = ?, runner_id = NULL, runner_name = NULL,"
+                            + " started_at = NULL, reason = ? WHERE id = ? AND attempt = ?",
+                    now,
+                    reason,
+                    jobId,
+                    attempt);
+        } else {
+            Sql.update(
+                    c,
+                    "UPDATE jobs SET state = ?, finished_at = ?, reason = ? WHERE id = ? AND attempt = ?",
+                    next.wireName(),
+                    now,
+                    reason,
+                    jobId,
+                    attempt);
+        }
+        return new Expired(jobId, next, runnerId, next == JobState.FAILED || next == JobState.QUEUED);
     }
 
     public int runningJobs(String runnerId) {

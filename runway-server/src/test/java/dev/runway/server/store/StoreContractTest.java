@@ -91,8 +91,8 @@ abstract class StoreContractTest {
         // a pool that is down: 10,000 jobs in 100 label sets, some sharing labels with the runner
         db.tx(c -> {
             for (int i = 0; i < 10_000; i++) {
-                Set<String> labels = Labels.normalise(
-                        i % 2 == 0 ? List.of("linux", "gpu-" + i % 100) : List.of("gpu-" + i % 100));
+                Set<String> labels =
+                        Labels.normalise(i % 2 == 0 ? List.of("linux", "gpu-" + i % 100) : List.of("gpu-" + i % 100));
                 JobStore.insert(c, JobStore.NewJob.queued("gpu-" + i, "{}", labels, 2, 60_000), now++);
             }
             return null;
@@ -114,7 +114,9 @@ abstract class StoreContractTest {
         assertThat(firstMs).isLessThan(2000);
         assertThat(againMs).isLessThan(500);
         RunnerRecord gpu = runner("gpu-runner", "gpu-7", "linux");
-        assertThat(claim(gpu).job().name()).as("FIFO within what a runner serves").isEqualTo("gpu-7");
+        assertThat(claim(gpu).job().name())
+                .as("FIFO within what a runner serves")
+                .isEqualTo("gpu-7");
     }
 
     @Test
@@ -361,9 +363,12 @@ abstract class StoreContractTest {
         var restarted = reaper();
         assertThat(restarted.startServing()).isEqualTo(2);
         assertThat(restarted.runOnce()).as("nothing is lost at start").isEmpty();
-        assertThat(serve(restarted, LEASE - 1000)).as("nor within a lease of serving").isEmpty();
+        assertThat(serve(restarted, LEASE - 1000))
+                .as("nor within a lease of serving")
+                .isEmpty();
         assertThat(jobs.heartbeat(done.id(), 1, now, LEASE)).isNotNull();
-        assertThat(jobs.complete(done.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+        assertThat(jobs.complete(
+                        done.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
                 .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
         // a runner that really is gone is lost once a lease of serving time passed without its heartbeat
         assertThat(serve(restarted, 2000))
@@ -383,7 +388,9 @@ abstract class StoreContractTest {
         jobs.heartbeat(j.id(), 1, now, LEASE);
         now += 2 * LEASE; // SIGSTOP, a GC pause: the loop (and every request) waited
         assertThat(loop.runOnce()).as("the stall is not charged to the runner").isEmpty();
-        assertThat(jobs.heartbeat(j.id(), 1, now + 10, LEASE)).as("its buffered heartbeat").isNotNull();
+        assertThat(jobs.heartbeat(j.id(), 1, now + 10, LEASE))
+                .as("its buffered heartbeat")
+                .isNotNull();
         assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
                 .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
 
@@ -392,8 +399,7 @@ abstract class StoreContractTest {
         claim(r);
         assertThat(serve(loop, LEASE - 3000)).isEmpty();
         now += LEASE / 2 - 1;
-        assertThat(loop.runOnce())
-                .containsExactly(new JobStore.Expired(k.id(), JobState.QUEUED, r.id(), true));
+        assertThat(loop.runOnce()).containsExactly(new JobStore.Expired(k.id(), JobState.QUEUED, r.id(), true));
     }
 
     @Test
@@ -518,7 +524,8 @@ abstract class StoreContractTest {
         RunnerStore.Registered reg = runners.register(token, "gone", Set.of(), 1, "t", now);
         assertThat(runners.byCredential(reg.credential(), now).runner().deleted())
                 .isFalse();
-        assertThat(runners.delete(reg.runner().id())).isTrue();
+        assertThat(runners.delete(reg.runner().id(), now)).isEmpty();
+        assertThat(runners.delete(reg.runner().id(), now)).as("already deleted").isNull();
         assertThat(runners.byCredential(reg.credential(), now).runner().deleted())
                 .isTrue();
         assertThat(runners.list()).extracting(RunnerRecord::name).doesNotContain("gone");
