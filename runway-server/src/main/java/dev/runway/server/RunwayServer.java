@@ -51,6 +51,12 @@ public final class RunwayServer implements AutoCloseable {
 
     private RunwayServer(ServerConfig config, InstantSource clock) {
         this.config = config;
+        // whatever the store: git mirrors, artifacts, caches and the CLI's server.url live here
+        try {
+            java.nio.file.Files.createDirectories(config.dataDir());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create data directory " + config.dataDir(), e);
+        }
         this.db = Database.open(config);
         try {
             JobStore jobs = new JobStore(db);
