@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A control plane SIGKILLed with a job running on a real agent, and restarted after more than the lease: the job,
- * which finished while nobody could hear it, completes once, as attempt 1 (the evidence is written by the job).
+ * which finished while nobody could hear it, completes once, as attempt 1 (the evidence is written by the job), even
+ * when its result reaches the restarted server only after that server's lease loop has run.
  */
 class ControlPlaneOutageE2ETest {
     static final Duration LEASE = Duration.ofSeconds(3); // ResilienceE2ETest.FAST_LEASE
@@ -26,7 +27,7 @@ class ControlPlaneOutageE2ETest {
     void aJobThatFinishedDuringAnOutageLongerThanTheLeaseCompletesOnceAsAttemptOne() throws Exception {
         Path evidence = root.resolve("evidence.txt");
         try (Cluster c = new Cluster(root, ResilienceE2ETest.FAST_LEASE).start()) {
-            c.startAgent("steady", "linux");
+            RunwayProcess agent = c.startAgent("steady", "linux");
             JobView job = c.api()
                     .submit(aJob("release")
                             .maxAttempts(2)
@@ -49,8 +50,15 @@ class ControlPlaneOutageE2ETest {
             await("an outage longer than the lease")
                     .atMost(outage.plusSeconds(20))
                     .until(() -> Duration.ofNanos(System.nanoTime() - killedAt).compareTo(outage) > 0);
+            // the agent is frozen across the restart and thaws 2 s after the server listens, so its buffered
+            // result arrives after the restarted server's lease loop has run (as it would across a slow network)
+            signal(agent, "STOP");
             c.startServer();
             long restartedAt = System.nanoTime();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> System.nanoTime() - restartedAt
+                            > Duration.ofSeconds(2).toNanos());
+            signal(agent, "CONT");
 
             JobView done = c.awaitState(job.id(), JobState.SUCCEEDED, Duration.ofSeconds(60));
             System.out.printf(
@@ -59,5 +67,12 @@ class ControlPlaneOutageE2ETest {
             assertThat(done.attempt()).as("not rerun").isEqualTo(1);
             assertThat(Files.readString(evidence)).isEqualTo("start 1\nend 1\n");
         }
+    }
+
+    static void signal(RunwayProcess p, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid()))
+                .inheritIO()
+                .start();
+        assertThat(kill.waitFor()).as("kill -%s", signal).isZero();
     }
 }
