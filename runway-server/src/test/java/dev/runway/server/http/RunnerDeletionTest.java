@@ -87,6 +87,17 @@ class RunnerDeletionTest {
                 .as(JobView.class);
     }
 
+    static final String SUCCEEDED = "{\"result\":\"succeeded\",\"steps\":[]}";
+
+    /** The deleted runner's write for its attempt {@code a} to {@code route} is refused as stale. */
+    static void assertRefused(Assignment a, String route, String query, String body) throws Exception {
+        assertError(
+                call("POST", ApiPaths.withId(route, a.jobId()) + query, a.jobToken(), body),
+                409,
+                "stale_attempt",
+                "no longer current");
+    }
+
     void delete(RegisterResponse runner) throws Exception {
         assertThat(call("DELETE", ApiPaths.withId(ApiPaths.RUNNER, runner.runnerId()), server.adminToken(), null)
                         .status())
@@ -102,26 +113,9 @@ class RunnerDeletionTest {
         JobView j = job(a.jobId());
         assertThat(j.state()).as("at once, not after the lease").isEqualTo(JobState.QUEUED);
         assertThat(j.reason()).isEqualTo("runner deleted on attempt 1; requeued");
-        String jobPath = a.jobId();
-        assertError(
-                call("POST", ApiPaths.withId(ApiPaths.RUNNER_JOB_HEARTBEAT, jobPath), a.jobToken(), "{}"),
-                409,
-                "stale_attempt",
-                "no longer current");
-        assertError(
-                call("POST", ApiPaths.withId(ApiPaths.RUNNER_JOB_LOGS, jobPath) + "?offset=0", a.jobToken(), "x"),
-                409,
-                "stale_attempt",
-                "no longer current");
-        assertError(
-                call(
-                        "POST",
-                        ApiPaths.withId(ApiPaths.RUNNER_JOB_COMPLETE, jobPath),
-                        a.jobToken(),
-                        "{\"result\":\"succeeded\",\"steps\":[]}"),
-                409,
-                "stale_attempt",
-                "no longer current");
+        assertRefused(a, ApiPaths.RUNNER_JOB_HEARTBEAT, "", "{}");
+        assertRefused(a, ApiPaths.RUNNER_JOB_LOGS, "?offset=0", "x");
+        assertRefused(a, ApiPaths.RUNNER_JOB_COMPLETE, "", SUCCEEDED);
         assertThat(job(a.jobId()).state()).as("its result was not taken").isEqualTo(JobState.QUEUED);
 
         RegisterResponse healthy = register("healthy", "deletion-requeue");
@@ -139,15 +133,7 @@ class RunnerDeletionTest {
         JobView j = job(a.jobId());
         assertThat(j.state()).isEqualTo(JobState.FAILED);
         assertThat(j.reason()).isEqualTo("runner deleted (attempt 1 of 1)");
-        assertError(
-                call(
-                        "POST",
-                        ApiPaths.withId(ApiPaths.RUNNER_JOB_COMPLETE, a.jobId()),
-                        a.jobToken(),
-                        "{\"result\":\"succeeded\",\"steps\":[]}"),
-                409,
-                "stale_attempt",
-                "no longer current");
+        assertRefused(a, ApiPaths.RUNNER_JOB_COMPLETE, "", SUCCEEDED);
         assertThat(job(a.jobId()).state()).isEqualTo(JobState.FAILED);
     }
 }
