@@ -30,7 +30,10 @@ public final class LeaseReaper implements Runnable {
     private final LongSupplier monotonicMillis;
     /** The loop not having run for longer than this means the control plane was not serving (half a lease). */
     private final long stallMillis;
-    /** When the last pass (or {@link #startServing()}) began, by {@link #monotonicMillis}; -1 before either. */
+    /**
+     * When the last pass that reached the store (or {@link #startServing()}) began, by {@link #monotonicMillis}; -1
+     * before either.
+     */
     private long lastPassAt = -1;
 
     public LeaseReaper(JobStore jobs, Dispatcher dispatcher, Wakeups jobEvents, InstantSource clock, long leaseMillis) {
@@ -95,8 +98,8 @@ public final class LeaseReaper implements Runnable {
                     at - lastPassAt,
                     n);
         }
-        lastPassAt = at;
         List<JobStore.Expired> expired = jobs.expireLeases(clock.millis(), leaseMillis);
+        lastPassAt = at; // only a pass that reached the database counts: an outage of the store is a stall too
         for (JobStore.Expired e : expired) {
             JobRecord j = jobs.get(e.jobId());
             // the requeue keeps the lost attempt's number until the next claim

@@ -403,6 +403,26 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void passesThatCannotReachTheStoreDoNotCountAsServing() {
+        RunnerRecord r = runner("r");
+        JobRecord j = enqueue("j");
+        var loop = reaper();
+        loop.startServing();
+        claim(r);
+        db.tx(c -> Sql.update(c, "ALTER TABLE attempts RENAME TO attempts_away")); // the store fails every pass
+        for (long t = 0; t < 2 * LEASE; t += 1000) {
+            now += 1000;
+            assertThatThrownBy(loop::runOnce).isInstanceOf(StoreException.class);
+        }
+        db.tx(c -> Sql.update(c, "ALTER TABLE attempts_away RENAME TO attempts"));
+        now += 1000;
+        assertThat(loop.runOnce())
+                .as("the store outage is not charged to the runner")
+                .isEmpty();
+        assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNotNull();
+    }
+
+    @Test
     void heartbeatsKeepTheLeaseAndCompletionIsIdempotent() {
         RunnerRecord r = runner("r");
         JobRecord j = enqueue("j");
