@@ -13,8 +13,12 @@ import java.util.Set;
  * set is missing from the runner's labels.
  */
 final class LabelSets {
-    /** Records the set {@code encoded} (from {@link Labels#encode}) and its members, if it is new. */
+    /**
+     * Records the set {@code encoded} (from {@link Labels#encode}) and its members, if it is new. A set that exists
+     * (nearly always) costs one read and takes no lock; a new one is inserted once, whoever races to insert it.
+     */
     static void ensure(Connection c, String encoded) throws SQLException {
+        if (Sql.one(c, "SELECT 1 FROM label_sets WHERE labels = ?", rs -> 1, encoded) != null) return;
         if (Sql.update(c, "INSERT INTO label_sets (labels) VALUES (?) ON CONFLICT DO NOTHING", encoded) == 0) return;
         for (String label : Labels.decode(encoded)) {
             Sql.update(
