@@ -101,19 +101,7 @@ public final class RunwayServer implements AutoCloseable {
             this.metrics = metrics;
             reaper.onExpired((e, j) -> {
                 RunnerRecord r = e.runnerId() == null ? null : runners.get(e.runnerId());
-                String pool = r == null ? null : r.pool();
-                if (e.newState() == dev.runway.protocol.JobState.QUEUED) metrics.attemptLost(j.labels(), pool);
-                else if (e.newState().isTerminal()) {
-                    if (e.runnerLost()) metrics.attemptLost(j.labels(), pool);
-                    metrics.jobFinished(
-                            j.labels(),
-                            pool,
-                            e.newState(),
-                            e.runnerLost(),
-                            j.startedAt() == null || j.finishedAt() == null
-                                    ? null
-                                    : (j.finishedAt() - j.startedAt()) / 1000.0);
-                }
+                metrics.attemptEnded(e, j, r == null ? null : r.pool());
             });
             this.http = HttpApi.create(
                     config,

@@ -70,9 +70,10 @@ final class RunnerRoutes {
                     case RETIRED -> {}
                 }
             } else {
+                RunnerRecord runner = s.runners().get(id);
                 List<JobStore.Expired> ended = s.runners().delete(id, s.clock().millis());
                 if (ended == null) throw ApiException.notFound("no runner with id '" + id + "'");
-                ended.forEach(e -> attemptEnded(id, e));
+                ended.forEach(e -> attemptEnded(runner, e));
             }
             s.dispatcher().release(id);
             s.dispatcher().signalChange();
@@ -82,13 +83,14 @@ final class RunnerRoutes {
     }
 
     /** A deleted runner's attempt was ended: wake a runner for a requeued job, and move a finished job's run on. */
-    private void attemptEnded(String runnerId, JobStore.Expired e) {
+    private void attemptEnded(RunnerRecord runner, JobStore.Expired e) {
         JobRecord j = s.jobs().get(e.jobId());
         log.warn(
                 "job {}: runner {} was deleted; its attempt ended, now {}",
                 e.jobId(),
-                runnerId,
+                runner.id(),
                 e.newState().wireName());
+        s.metrics().attemptEnded(e, j, runner.pool());
         if (e.newState() == JobState.QUEUED) s.dispatcher().jobQueued(Labels.normalise(j.labels()));
         s.jobEvents().signal(e.jobId());
         if (e.newState().isTerminal() && j.runId() != null) s.scheduler().advance(j.runId());

@@ -117,6 +117,8 @@ class RunnerDeletionTest {
         assertRefused(a, ApiPaths.RUNNER_JOB_LOGS, "?offset=0", "x");
         assertRefused(a, ApiPaths.RUNNER_JOB_COMPLETE, "", SUCCEEDED);
         assertThat(job(a.jobId()).state()).as("its result was not taken").isEqualTo(JobState.QUEUED);
+        assertThat(call("GET", ApiPaths.METRICS, server.adminToken(), null).body())
+                .contains("runway_job_attempts_lost_total{labels=\"deletion-requeue\"");
 
         RegisterResponse healthy = register("healthy", "deletion-requeue");
         Assignment retry = call("POST", ApiPaths.RUNNER_JOBS_NEXT, healthy.credential(), json(new PollRequest(5)))
