@@ -51,7 +51,8 @@ public final class RunwayServer implements AutoCloseable {
 
     private RunwayServer(ServerConfig config, InstantSource clock) {
         this.config = config;
-        if (config.dataDir() != null) dev.runway.server.store.DataDir.prepare(config.dataDir()); // 0700
+        // whatever the store: git mirrors, artifacts, caches and the CLI's server.url live here (0700)
+        if (config.dataDir() != null) dev.runway.server.store.DataDir.prepare(config.dataDir());
         this.db = Database.open(config);
         try {
             JobStore jobs = new JobStore(db);
@@ -70,8 +71,6 @@ public final class RunwayServer implements AutoCloseable {
             this.reaper = new LeaseReaper(jobs, dispatcher, jobEvents, clock, leaseMs);
             this.loops = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("runway-lease-loop").daemon().factory());
-            long period = Math.max(100, Math.min(1000, leaseMs / 3));
-            loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
             RunStore runs = new RunStore(db);
             this.scheduler = new RunScheduler(
                     runs,
@@ -102,19 +101,7 @@ public final class RunwayServer implements AutoCloseable {
             this.metrics = metrics;
             reaper.onExpired((e, j) -> {
                 RunnerRecord r = e.runnerId() == null ? null : runners.get(e.runnerId());
-                String pool = r == null ? null : r.pool();
-                if (e.newState() == dev.runway.protocol.JobState.QUEUED) metrics.attemptLost(j.labels(), pool);
-                else if (e.newState().isTerminal()) {
-                    if (e.runnerLost()) metrics.attemptLost(j.labels(), pool);
-                    metrics.jobFinished(
-                            j.labels(),
-                            pool,
-                            e.newState(),
-                            e.runnerLost(),
-                            j.startedAt() == null || j.finishedAt() == null
-                                    ? null
-                                    : (j.finishedAt() - j.startedAt()) / 1000.0);
-                }
+                metrics.attemptEnded(e, j, r == null ? null : r.pool());
             });
             this.http = HttpApi.create(
                     config,
@@ -137,6 +124,10 @@ public final class RunwayServer implements AutoCloseable {
                     new StatsQuery(db),
                     clock);
             http.start();
+            // lease time counts only while a control plane serves: from here, not from before the restart
+            reaper.startServing();
+            long period = Math.max(100, Math.min(1000, leaseMs / 3));
+            loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             db.close();
             throw e;

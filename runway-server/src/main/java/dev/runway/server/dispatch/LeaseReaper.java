@@ -8,6 +8,7 @@ import dev.runway.server.store.JobStore;
 import dev.runway.server.store.Labels;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,12 +26,47 @@ public final class LeaseReaper implements Runnable {
     private final long leaseMillis;
     private volatile java.util.function.Consumer<JobRecord> onFinished = j -> {};
 
+    /** Elapsed time in milliseconds from a monotonic source (wall-clock steps are not stalls). */
+    private final LongSupplier monotonicMillis;
+    /** The loop not having run for longer than this means the control plane was not serving (half a lease). */
+    private final long stallMillis;
+    /**
+     * When the last pass that reached the store (or {@link #startServing()}) began, by {@link #monotonicMillis}; -1
+     * before either.
+     */
+    private long lastPassAt = -1;
+
     public LeaseReaper(JobStore jobs, Dispatcher dispatcher, Wakeups jobEvents, InstantSource clock, long leaseMillis) {
+        this(jobs, dispatcher, jobEvents, clock, leaseMillis, () -> System.nanoTime() / 1_000_000);
+    }
+
+    /** With {@code monotonicMillis}, how the loop measures its own elapsed time (tests inject one with the clock). */
+    public LeaseReaper(
+            JobStore jobs,
+            Dispatcher dispatcher,
+            Wakeups jobEvents,
+            InstantSource clock,
+            long leaseMillis,
+            LongSupplier monotonicMillis) {
         this.jobs = jobs;
         this.dispatcher = dispatcher;
         this.jobEvents = jobEvents;
         this.clock = clock;
         this.leaseMillis = leaseMillis;
+        this.monotonicMillis = monotonicMillis;
+        this.stallMillis = leaseMillis / 2;
+    }
+
+    /**
+     * The control plane serves from now (it is listening): every running attempt gets a full lease from now, so the
+     * time it was down or starting counts against no runner. Safe with several replicas: a replica that starts only
+     * lengthens leases, so it never reaps an attempt whose runner is attached to another replica that is up.
+     */
+    public synchronized int startServing() {
+        lastPassAt = monotonicMillis.getAsLong();
+        int n = jobs.extendLeases(clock.millis(), leaseMillis);
+        if (n > 0) log.info("serving: {} running attempt(s) get a full lease of {} ms from now", n, leaseMillis);
+        return n;
     }
 
     /** Called with each job the loop finished (failed, timed out, cancelled), e.g. to advance its workflow run. */
@@ -45,8 +81,25 @@ public final class LeaseReaper implements Runnable {
         this.onExpired = listener;
     }
 
-    public List<JobStore.Expired> runOnce() {
+    /**
+     * One pass: first, if the loop has not run for more than half a lease (the process was paused or stalled: SIGSTOP,
+     * a long GC, a frozen VM, a database that did not answer), every running attempt gets a full lease from now as at
+     * a start, since no heartbeat could be answered meanwhile; then attempts whose lease ran out are lost.
+     */
+    public synchronized List<JobStore.Expired> runOnce() {
+        long at = monotonicMillis.getAsLong();
+        if (lastPassAt < 0) {
+            startServing();
+        } else if (at - lastPassAt > stallMillis) {
+            int n = jobs.extendLeases(clock.millis(), leaseMillis);
+            log.warn(
+                    "the lease loop did not run for {} ms (the control plane was stalled); {} running attempt(s) get a"
+                            + " full lease from now",
+                    at - lastPassAt,
+                    n);
+        }
         List<JobStore.Expired> expired = jobs.expireLeases(clock.millis(), leaseMillis);
+        lastPassAt = at; // only a pass that reached the database counts: an outage of the store is a stall too
         for (JobStore.Expired e : expired) {
             JobRecord j = jobs.get(e.jobId());
             // the requeue keeps the lost attempt's number until the next claim

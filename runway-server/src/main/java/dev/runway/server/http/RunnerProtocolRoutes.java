@@ -44,7 +44,7 @@ final class RunnerProtocolRoutes {
         app.post(ApiPaths.RUNNER_JOBS_NEXT, this::next);
         app.delete(ApiPaths.RUNNER_SELF, ctx -> {
             RunnerRecord r = s.auth().runner(ctx);
-            s.runners().delete(r.id());
+            s.runners().delete(r.id(), s.clock().millis());
             s.dispatcher().signalChange();
             ctx.status(204);
         });

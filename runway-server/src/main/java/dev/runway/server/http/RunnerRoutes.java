@@ -2,12 +2,15 @@ package dev.runway.server.http;
 
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Durations;
+import dev.runway.protocol.JobState;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.RegisterRequest;
 import dev.runway.protocol.RegisterResponse;
 import dev.runway.protocol.RegistrationTokenRequest;
 import dev.runway.protocol.RegistrationTokenView;
 import dev.runway.protocol.RunnerList;
+import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.JobStore;
 import dev.runway.server.store.Labels;
 import dev.runway.server.store.RunnerRecord;
 import dev.runway.server.store.RunnerStore;
@@ -20,6 +23,7 @@ import java.util.Set;
 
 /** Registration tokens, runner registration and the runner list (user side of runners). */
 final class RunnerRoutes {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunnerRoutes.class);
     static final Duration MAX_REGISTRATION_TOKEN_LIFETIME = Duration.ofDays(30);
 
     private final Services s;
@@ -65,14 +69,31 @@ final class RunnerRoutes {
                                 409, "runner_busy", "runner '" + id + "' is running a job; it was not removed");
                     case RETIRED -> {}
                 }
-            } else if (!s.runners().delete(id)) {
-                throw ApiException.notFound("no runner with id '" + id + "'");
+            } else {
+                RunnerRecord runner = s.runners().get(id);
+                List<JobStore.Expired> ended = s.runners().delete(id, s.clock().millis());
+                if (ended == null) throw ApiException.notFound("no runner with id '" + id + "'");
+                ended.forEach(e -> attemptEnded(runner, e));
             }
             s.dispatcher().release(id);
             s.dispatcher().signalChange();
             s.audit().record(caller.id(), "runner.removed", id, null);
             ctx.status(204);
         });
+    }
+
+    /** A deleted runner's attempt was ended: wake a runner for a requeued job, and move a finished job's run on. */
+    private void attemptEnded(RunnerRecord runner, JobStore.Expired e) {
+        JobRecord j = s.jobs().get(e.jobId());
+        log.warn(
+                "job {}: runner {} was deleted; its attempt ended, now {}",
+                e.jobId(),
+                runner.id(),
+                e.newState().wireName());
+        s.metrics().attemptEnded(e, j, runner.pool());
+        if (e.newState() == JobState.QUEUED) s.dispatcher().jobQueued(Labels.normalise(j.labels()));
+        s.jobEvents().signal(e.jobId());
+        if (e.newState().isTerminal() && j.runId() != null) s.scheduler().advance(j.runId());
     }
 
     private void createRegistrationToken(Context ctx) {

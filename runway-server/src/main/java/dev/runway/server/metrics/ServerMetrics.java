@@ -247,6 +247,24 @@ public final class ServerMetrics {
         if (durationSeconds != null) jobDuration.labelValues(l, p, outcome).observe(Math.max(0, durationSeconds));
     }
 
+    /**
+     * A running attempt ended without a result (its lease ran out, or its runner was deleted); {@code j} is its job as
+     * it is now (requeued or finished), {@code pool} the runner's pool.
+     */
+    public void attemptEnded(
+            dev.runway.server.store.JobStore.Expired e, dev.runway.server.store.JobRecord j, String pool) {
+        if (e.newState() == JobState.QUEUED) attemptLost(j.labels(), pool);
+        else if (e.newState().isTerminal()) {
+            if (e.runnerLost()) attemptLost(j.labels(), pool);
+            jobFinished(
+                    j.labels(),
+                    pool,
+                    e.newState(),
+                    e.runnerLost(),
+                    j.startedAt() == null || j.finishedAt() == null ? null : (j.finishedAt() - j.startedAt()) / 1000.0);
+        }
+    }
+
     public void attemptLost(Collection<String> labels, String pool) {
         attemptsLost.labelValues(labelSet(labels), pool(pool)).inc();
     }

@@ -27,6 +27,11 @@ public final class Database implements AutoCloseable {
     }
 
     public static Database open(ServerConfig config) {
+        return open(config, null);
+    }
+
+    /** Opens the store migrated up to {@code targetVersion} (null: the latest); tests start from older schemas. */
+    static Database open(ServerConfig config, String targetVersion) {
         String url = config.databaseUrl();
         HikariConfig hc = new HikariConfig();
         Dialect dialect;
@@ -69,8 +74,15 @@ public final class Database implements AutoCloseable {
                     .locations("classpath:db/migration")
                     .placeholders(
                             dialect == Dialect.SQLITE
-                                    ? Map.of("seq_pk", "INTEGER PRIMARY KEY AUTOINCREMENT", "blob", "BLOB")
-                                    : Map.of("seq_pk", "BIGSERIAL PRIMARY KEY", "blob", "BYTEA"))
+                                    ? Map.of(
+                                            "seq_pk",
+                                            "INTEGER PRIMARY KEY AUTOINCREMENT",
+                                            "blob",
+                                            "BLOB",
+                                            "strpos",
+                                            "instr")
+                                    : Map.of("seq_pk", "BIGSERIAL PRIMARY KEY", "blob", "BYTEA", "strpos", "strpos"))
+                    .target(targetVersion == null ? "latest" : targetVersion)
                     .load()
                     .migrate();
         } catch (RuntimeException e) {

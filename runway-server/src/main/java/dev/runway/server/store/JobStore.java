@@ -15,8 +15,11 @@ import java.util.Set;
  * for an attempt is fenced: it applies only while that attempt is the job's current running attempt.
  */
 public final class JobStore {
-    /** How many queued jobs a claim looks at for one whose labels the runner has (FIFO among them). */
-    static final int CLAIM_WINDOW = 200;
+    /**
+     * How many queued jobs the runner can take a claim tries in turn (FIFO among them) when others win them first;
+     * all of them match the runner's labels.
+     */
+    static final int CLAIM_CANDIDATES = 200;
 
     private final Database db;
 
@@ -65,6 +68,8 @@ public final class JobStore {
     /** Inserts in the caller's transaction; a job created in a terminal state (skipped) is finished at once. */
     public static JobRecord insert(Connection c, NewJob j, long now) throws SQLException {
         String id = Tokens.id("j");
+        String labels = Labels.encode(j.labels());
+        LabelSets.ensure(c, labels);
         Sql.update(
                 c,
                 "INSERT INTO jobs (id, name, spec, labels, state, attempt, max_attempts, timeout_ms, created_at, queued_at,"
@@ -73,7 +78,7 @@ public final class JobStore {
                 id,
                 j.name(),
                 j.specJson(),
-                String.join(",", j.labels()),
+                labels,
                 j.state().wireName(),
                 j.maxAttempts(),
                 j.timeoutMs(),
@@ -184,8 +189,10 @@ public final class JobStore {
     public record Claim(JobRecord job, String jobToken) {}
 
     /**
-     * Claims the oldest queued job whose labels the runner has, or returns null. One conditional UPDATE decides:
-     * 0 rows means another runner (or replica) won that job, and the next candidate is tried.
+     * Claims the oldest queued job whose labels the runner has, or returns null. One transaction: the candidates are
+     * chosen in SQL (labels matched through {@link LabelSets}, concurrency groups respected), so no number of jobs
+     * that no runner serves delays one this runner can take; then one conditional UPDATE of the job decides: 0 rows
+     * means another runner (or replica) won that job, and the next candidate is tried.
      */
     public Claim claim(
             String runnerId, String runnerName, Set<String> runnerLabels, int slots, long now, long leaseMs) {
@@ -196,22 +203,25 @@ public final class JobStore {
                     rs -> rs.getInt(1),
                     runnerId);
             if (running != null && running >= slots) return null;
-            List<String[]> candidates = Sql.query(
+            LabelSets.Match match = LabelSets.servedBy(runnerLabels);
+            List<Object> args = new ArrayList<>(match.args());
+            args.add(CLAIM_CANDIDATES);
+            List<String> candidates = Sql.query(
                     c,
-                    "SELECT id, labels FROM jobs WHERE state = 'queued' AND (concurrency_group IS NULL OR NOT EXISTS"
+                    "SELECT id FROM jobs WHERE state = 'queued'" + match.sql()
+                            + " AND (concurrency_group IS NULL OR NOT EXISTS"
                             + " (SELECT 1 FROM jobs r WHERE r.concurrency_group = jobs.concurrency_group"
                             + " AND r.state = 'running')) ORDER BY seq LIMIT ?",
-                    rs -> new String[] {rs.getString(1), rs.getString(2)},
-                    CLAIM_WINDOW);
-            for (String[] cand : candidates) {
-                if (!Labels.satisfies(runnerLabels, Labels.decode(cand[1]))) continue;
+                    rs -> rs.getString(1),
+                    args.toArray());
+            for (String cand : candidates) {
                 // PostgreSQL: skip a job another claimer is taking right now instead of queueing behind its row lock
                 if (db.dialect() == Database.Dialect.POSTGRESQL
                         && Sql.one(
                                         c,
                                         "SELECT id FROM jobs WHERE id = ? AND state = 'queued' FOR UPDATE SKIP LOCKED",
                                         rs -> rs.getString(1),
-                                        cand[0])
+                                        cand)
                                 == null) {
                     continue;
                 }
@@ -233,9 +243,9 @@ public final class JobStore {
                         runnerId,
                         runnerName,
                         now,
-                        cand[0]);
+                        cand);
                 if (won == 0) continue;
-                JobRecord job = get(c, cand[0]);
+                JobRecord job = get(c, cand);
                 String token = Tokens.generate(dev.runway.protocol.TokenPrefixes.JOB);
                 Sql.update(
                         c,
@@ -367,6 +377,19 @@ public final class JobStore {
         return CancelOutcome.REQUESTED;
     }
 
+    /**
+     * Gives every running attempt a lease until at least {@code now + leaseMs}: lease time counts only while a control
+     * plane serves, so after a start or a stall no attempt is charged for the time nobody could answer its heartbeats.
+     * Returns how many attempts were extended.
+     */
+    public int extendLeases(long now, long leaseMs) {
+        return db.tx(c -> Sql.update(
+                c,
+                "UPDATE attempts SET lease_expires_at = ? WHERE state = 'running' AND lease_expires_at < ?",
+                now + leaseMs,
+                now + leaseMs));
+    }
+
     /** What the lease loop did to one job. */
     public record Expired(String jobId, JobState newState, String runnerId, boolean runnerLost) {}
 
@@ -387,55 +410,81 @@ public final class JobStore {
                     now);
             List<Expired> out = new ArrayList<>();
             for (String[] l : lost) {
-                String jobId = l[0];
-                int attempt = Integer.parseInt(l[1]);
-                if (Sql.update(
-                                c,
-                                "UPDATE attempts SET state = 'lost', ended_at = ? WHERE job_id = ? AND attempt = ? AND state = 'running'",
-                                now,
-                                jobId,
-                                attempt)
-                        == 0) continue;
-                JobRecord j = get(c, jobId);
-                JobState next;
-                String reason;
-                if (j.startedAt() != null && j.startedAt() + j.timeoutMs() + leaseMs < now) {
-                    next = JobState.TIMED_OUT;
-                    reason = "timed out (the runner did not stop it)";
-                } else if (j.cancelRequested()) {
-                    next = JobState.CANCELLED;
-                    reason = "cancelled (runner lost)";
-                } else if (j.attempt() < j.maxAttempts()) {
-                    next = JobState.QUEUED;
-                    reason = "runner lost on attempt " + attempt + "; requeued";
-                } else {
-                    next = JobState.FAILED;
-                    reason = "runner lost (no heartbeat for " + leaseMs / 1000 + " s, attempt " + attempt + " of "
-                            + j.maxAttempts() + ")";
-                }
-                if (next == JobState.QUEUED) {
-                    Sql.update(
-                            c,
-                            "UPDATE jobs SET state = 'queued', queued_at = ?, runner_id = NULL, runner_name = NULL,"
-                                    + " started_at = NULL, reason = ? WHERE id = ? AND attempt = ?",
-                            now,
-                            reason,
-                            jobId,
-                            attempt);
-                } else {
-                    Sql.update(
-                            c,
-                            "UPDATE jobs SET state = ?, finished_at = ?, reason = ? WHERE id = ? AND attempt = ?",
-                            next.wireName(),
-                            now,
-                            reason,
-                            jobId,
-                            attempt);
-                }
-                out.add(new Expired(jobId, next, l[2], next == JobState.FAILED || next == JobState.QUEUED));
+                Expired e = end(c, l[0], Integer.parseInt(l[1]), l[2], now, leaseMs, false);
+                if (e != null) out.add(e);
             }
             return out;
         });
+    }
+
+    /**
+     * Ends, in the caller's transaction, every running attempt of a runner that was just deleted: from now on its
+     * writes are refused (409 stale_attempt) and its job is requeued, cancelled or failed as for a lost lease, with
+     * reason "runner deleted".
+     */
+    static List<Expired> endAttemptsOfDeletedRunner(Connection c, String runnerId, long now) throws SQLException {
+        List<String[]> running = Sql.query(
+                c,
+                "SELECT job_id, attempt FROM attempts WHERE runner_id = ? AND state = 'running'",
+                rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2))},
+                runnerId);
+        List<Expired> out = new ArrayList<>();
+        for (String[] r : running) {
+            Expired e = end(c, r[0], Integer.parseInt(r[1]), runnerId, now, 0, true);
+            if (e != null) out.add(e);
+        }
+        return out;
+    }
+
+    /** Ends one running attempt without a result (lease lost, or its runner deleted); null if it was not running. */
+    private static Expired end(
+            Connection c, String jobId, int attempt, String runnerId, long now, long leaseMs, boolean runnerDeleted)
+            throws SQLException {
+        if (Sql.update(
+                        c,
+                        "UPDATE attempts SET state = 'lost', ended_at = ? WHERE job_id = ? AND attempt = ? AND state = 'running'",
+                        now,
+                        jobId,
+                        attempt)
+                == 0) return null;
+        JobRecord j = get(c, jobId);
+        String cause = runnerDeleted ? "runner deleted" : "runner lost";
+        JobState next;
+        String reason;
+        if (!runnerDeleted && j.startedAt() != null && j.startedAt() + j.timeoutMs() + leaseMs < now) {
+            next = JobState.TIMED_OUT;
+            reason = "timed out (the runner did not stop it)";
+        } else if (j.cancelRequested()) {
+            next = JobState.CANCELLED;
+            reason = "cancelled (" + cause + ")";
+        } else if (j.attempt() < j.maxAttempts()) {
+            next = JobState.QUEUED;
+            reason = cause + " on attempt " + attempt + "; requeued";
+        } else {
+            next = JobState.FAILED;
+            reason = cause + (runnerDeleted ? " (" : " (no heartbeat for " + leaseMs / 1000 + " s, ") + "attempt "
+                    + attempt + " of " + j.maxAttempts() + ")";
+        }
+        if (next == JobState.QUEUED) {
+            Sql.update(
+                    c,
+                    "UPDATE jobs SET state = 'queued', queued_at = ?, runner_id = NULL, runner_name = NULL,"
+                            + " started_at = NULL, reason = ? WHERE id = ? AND attempt = ?",
+                    now,
+                    reason,
+                    jobId,
+                    attempt);
+        } else {
+            Sql.update(
+                    c,
+                    "UPDATE jobs SET state = ?, finished_at = ?, reason = ? WHERE id = ? AND attempt = ?",
+                    next.wireName(),
+                    now,
+                    reason,
+                    jobId,
+                    attempt);
+        }
+        return new Expired(jobId, next, runnerId, next == JobState.FAILED || next == JobState.QUEUED);
     }
 
     public int runningJobs(String runnerId) {

@@ -245,8 +245,17 @@ public final class RunnerStore {
         });
     }
 
-    public boolean delete(String runnerId) {
-        return db.tx(c -> Sql.update(c, "UPDATE runners SET deleted = 1 WHERE id = ? AND deleted = 0", runnerId)) == 1;
+    /**
+     * Deletes the runner and, in the same transaction, ends its running attempts ({@code "runner deleted"}: requeued
+     * or failed per their attempts left; their results are refused from now on). The runner's row is locked first, as
+     * by {@link JobStore#claim}, so an attempt it claims concurrently is ended too. Null if there was no such runner.
+     */
+    public List<JobStore.Expired> delete(String runnerId, long now) {
+        return db.tx(c -> {
+            if (Sql.update(c, "UPDATE runners SET deleted = 1 WHERE id = ? AND deleted = 0", runnerId) == 0)
+                return null;
+            return JobStore.endAttemptsOfDeletedRunner(c, runnerId, now);
+        });
     }
 
     public String createRegistrationToken(long now, long expiresAt, int maxUses, String[] idOut) {

@@ -20,6 +20,16 @@ class PostgresStoreTest extends StoreContractTest {
         return config;
     }
 
+    static final java.util.List<String> FRESH = new java.util.ArrayList<>();
+
+    @Override
+    ServerConfig freshConfig() {
+        String[] name = new String[1];
+        ServerConfig c = TestDatabases.postgres(dir, name);
+        FRESH.add(name[0]);
+        return c;
+    }
+
     @Override
     void reset() {
         db.tx(
@@ -31,5 +41,6 @@ class PostgresStoreTest extends StoreContractTest {
     @AfterAll
     static void drop() {
         TestDatabases.dropPostgres(NAME[0]);
+        FRESH.forEach(TestDatabases::dropPostgres);
     }
 }

@@ -13,4 +13,9 @@ class SqliteStoreTest extends StoreContractTest {
     ServerConfig config() {
         return TestDatabases.sqlite(dir);
     }
+
+    @Override
+    ServerConfig freshConfig() {
+        return TestDatabases.sqlite(dir.resolve("fresh"));
+    }
 }

@@ -31,6 +31,9 @@ abstract class StoreContractTest {
 
     abstract ServerConfig config();
 
+    /** A store of its own, empty, for tests that migrate from an older schema. */
+    abstract ServerConfig freshConfig();
+
     @BeforeEach
     void open() {
         db = Database.open(config());
@@ -80,6 +83,60 @@ abstract class StoreContractTest {
         assertThat(g.job().state()).isEqualTo(JobState.RUNNING);
         assertThat(g.job().attempt()).isEqualTo(1);
         assertThat(g.jobToken()).startsWith("rwj_");
+    }
+
+    @Test
+    void tenThousandJobsNoRunnerServesDoNotDelayOneThisRunnerCanTake() {
+        RunnerRecord linux = runner("linux-runner", "linux", "x64");
+        // a pool that is down: 10,000 jobs in 100 label sets, some sharing labels with the runner
+        db.tx(c -> {
+            for (int i = 0; i < 10_000; i++) {
+                Set<String> labels =
+                        Labels.normalise(i % 2 == 0 ? List.of("linux", "gpu-" + i % 100) : List.of("gpu-" + i % 100));
+                JobStore.insert(c, JobStore.NewJob.queued("gpu-" + i, "{}", labels, 2, 60_000), now++);
+            }
+            return null;
+        });
+        JobRecord servable = enqueue("servable", "linux");
+        long start = System.nanoTime();
+        JobStore.Claim c = claim(linux);
+        double firstMs = (System.nanoTime() - start) / 1e6;
+        assertThat(c).as("the servable job behind 10,000 others").isNotNull();
+        assertThat(c.job().id()).isEqualTo(servable.id());
+        assertThat(claim(linux)).isNull();
+        JobRecord next = enqueue("next", "x64", "linux");
+        start = System.nanoTime();
+        assertThat(claim(linux).job().id()).isEqualTo(next.id());
+        double againMs = (System.nanoTime() - start) / 1e6;
+        System.out.printf(
+                "claim behind 10000 unservable jobs on %s: first %.1f ms, again %.1f ms%n",
+                db.dialect(), firstMs, againMs);
+        assertThat(firstMs).isLessThan(2000);
+        assertThat(againMs).isLessThan(500);
+        RunnerRecord gpu = runner("gpu-runner", "gpu-7", "linux");
+        assertThat(claim(gpu).job().name())
+                .as("FIFO within what a runner serves")
+                .isEqualTo("gpu-7");
+    }
+
+    @Test
+    void jobsQueuedBeforeLabelSetsExistedAreStillClaimedByLabel() {
+        db.close();
+        ServerConfig fresh = freshConfig();
+        db = Database.open(fresh, "16");
+        db.tx(c -> Sql.update(
+                c,
+                "INSERT INTO jobs (id, name, spec, labels, state, max_attempts, timeout_ms, created_at, queued_at)"
+                        + " VALUES ('j-old', 'old', '{}', 'gpu,linux', 'queued', 2, 60000, 1, 1),"
+                        + " ('j-any', 'any', '{}', '', 'queued', 2, 60000, 2, 2)"));
+        db.close();
+        db = Database.open(fresh);
+        jobs = new JobStore(db);
+        runners = new RunnerStore(db);
+        RunnerRecord linux = runner("linux-runner", "linux");
+        assertThat(claim(linux).job().id()).as("a job without labels").isEqualTo("j-any");
+        assertThat(claim(linux)).as("gpu,linux needs gpu too").isNull();
+        assertThat(claim(runner("gpu-runner", "linux", "gpu")).job().id()).isEqualTo("j-old");
     }
 
     @Test
@@ -274,6 +331,97 @@ abstract class StoreContractTest {
         assertThat(lost.reason()).contains("runner lost");
     }
 
+    /** A lease loop on the test's clock, which also serves as its monotonic clock. */
+    dev.runway.server.dispatch.LeaseReaper reaper() {
+        return new dev.runway.server.dispatch.LeaseReaper(
+                jobs,
+                new dev.runway.server.dispatch.Dispatcher(jobs, () -> java.time.Instant.ofEpochMilli(now), LEASE),
+                new dev.runway.server.dispatch.Wakeups(),
+                () -> java.time.Instant.ofEpochMilli(now),
+                LEASE,
+                () -> now);
+    }
+
+    /** Serving time passes: the loop runs every second for {@code millis}; what it expired. */
+    List<JobStore.Expired> serve(dev.runway.server.dispatch.LeaseReaper reaper, long millis) {
+        List<JobStore.Expired> out = new ArrayList<>();
+        for (long t = 0; t < millis; t += 1000) {
+            now += 1000;
+            out.addAll(reaper.runOnce());
+        }
+        return out;
+    }
+
+    @Test
+    void aRestartedControlPlaneGivesRunningAttemptsAFullLeaseAndAcceptsTheirResults() {
+        RunnerRecord r = runner("r");
+        JobRecord done = enqueue("finishes-during-the-outage");
+        JobRecord silent = enqueue("runner-died-during-the-outage");
+        claim(r);
+        claim(r);
+        now += 3 * LEASE; // the control plane was down for three leases
+        var restarted = reaper();
+        assertThat(restarted.startServing()).isEqualTo(2);
+        assertThat(restarted.runOnce()).as("nothing is lost at start").isEmpty();
+        assertThat(serve(restarted, LEASE - 1000))
+                .as("nor within a lease of serving")
+                .isEmpty();
+        assertThat(jobs.heartbeat(done.id(), 1, now, LEASE)).isNotNull();
+        assertThat(jobs.complete(
+                        done.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+                .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
+        // a runner that really is gone is lost once a lease of serving time passed without its heartbeat
+        assertThat(serve(restarted, 2000))
+                .containsExactly(new JobStore.Expired(silent.id(), JobState.QUEUED, r.id(), true));
+        assertThat(jobs.get(done.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(jobs.get(done.id()).attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void aStalledLeaseLoopGivesRunningAttemptsAFullLeaseBeforeReaping() {
+        RunnerRecord r = runner("r");
+        JobRecord j = enqueue("j");
+        var loop = reaper();
+        loop.startServing();
+        claim(r);
+        assertThat(serve(loop, 5000)).isEmpty();
+        jobs.heartbeat(j.id(), 1, now, LEASE);
+        now += 2 * LEASE; // SIGSTOP, a GC pause: the loop (and every request) waited
+        assertThat(loop.runOnce()).as("the stall is not charged to the runner").isEmpty();
+        assertThat(jobs.heartbeat(j.id(), 1, now + 10, LEASE))
+                .as("its buffered heartbeat")
+                .isNotNull();
+        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+                .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
+
+        // a short pause (under half a lease) extends nothing: a lease still runs out after a lease of serving time
+        JobRecord k = enqueue("k");
+        claim(r);
+        assertThat(serve(loop, LEASE - 3000)).isEmpty();
+        now += LEASE / 2 - 1;
+        assertThat(loop.runOnce()).containsExactly(new JobStore.Expired(k.id(), JobState.QUEUED, r.id(), true));
+    }
+
+    @Test
+    void passesThatCannotReachTheStoreDoNotCountAsServing() {
+        RunnerRecord r = runner("r");
+        JobRecord j = enqueue("j");
+        var loop = reaper();
+        loop.startServing();
+        claim(r);
+        db.tx(c -> Sql.update(c, "ALTER TABLE attempts RENAME TO attempts_away")); // the store fails every pass
+        for (long t = 0; t < 2 * LEASE; t += 1000) {
+            now += 1000;
+            assertThatThrownBy(loop::runOnce).isInstanceOf(StoreException.class);
+        }
+        db.tx(c -> Sql.update(c, "ALTER TABLE attempts_away RENAME TO attempts"));
+        now += 1000;
+        assertThat(loop.runOnce())
+                .as("the store outage is not charged to the runner")
+                .isEmpty();
+        assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNotNull();
+    }
+
     @Test
     void heartbeatsKeepTheLeaseAndCompletionIsIdempotent() {
         RunnerRecord r = runner("r");
@@ -396,7 +544,8 @@ abstract class StoreContractTest {
         RunnerStore.Registered reg = runners.register(token, "gone", Set.of(), 1, "t", now);
         assertThat(runners.byCredential(reg.credential(), now).runner().deleted())
                 .isFalse();
-        assertThat(runners.delete(reg.runner().id())).isTrue();
+        assertThat(runners.delete(reg.runner().id(), now)).isEmpty();
+        assertThat(runners.delete(reg.runner().id(), now)).as("already deleted").isNull();
         assertThat(runners.byCredential(reg.credential(), now).runner().deleted())
                 .isTrue();
         assertThat(runners.list()).extracting(RunnerRecord::name).doesNotContain("gone");
