@@ -25,7 +25,6 @@ final class StepReader {
             "timeout-minutes",
             "uses",
             "with");
-    static final Set<String> SHELLS = Set.of("bash", "sh", "python");
     /** A local action, a Docker image, or {org}/{repo}[/path]@ref, as GitHub accepts them. */
     static final java.util.regex.Pattern USES = java.util.regex.Pattern.compile("\\./.*|docker://.*|[^/@]+/[^@]+@.+");
 
@@ -89,12 +88,7 @@ final class StepReader {
             if (uses != null && !USES.matcher(uses).matches())
                 s.error(k.get("uses"), "Expected format {org}/{repo}[/path]@ref. Actual '" + uses + "'");
             String shell = Fields.string(k.get("shell"));
-            if (shell != null && !SHELLS.contains(shell) && !shell.contains("{0}")) {
-                s.error(
-                        k.get("shell"),
-                        "not supported by Runway: shell '" + shell
-                                + "' (supported: bash, sh, python, or a command with {0})");
-            }
+            Shells.check(k.get("shell"), shell, s, dev.runway.workflow.expr.Expressions.WORKFLOW_CONTEXTS);
             f.checkTemplate(k.get("run"));
             f.checkTemplate(k.get("name"));
             f.checkTemplate(k.get("working-directory"));

@@ -118,7 +118,7 @@ public final class WorkflowParser {
             ExpressionCheck.template(top.get("run-name"), Fields.string(top.get("run-name")), s);
         Map<String, Object> on = new TriggerReader(f).triggers(top.get("on"));
         Map<String, String> env = f.stringMap(top.get("env"));
-        Map<String, String> defaultsRun = defaults(top.get("defaults"));
+        Map<String, String> defaultsRun = defaults(top.get("defaults"), Shells.WORKFLOW_DEFAULTS_CONTEXTS);
         Object concurrency = concurrency(top.get("concurrency"), WORKFLOW_CONCURRENCY_CONTEXTS);
         Object permissions = top.containsKey("permissions") ? Yaml.toData(top.get("permissions")) : null;
 
@@ -252,7 +252,7 @@ public final class WorkflowParser {
                 services,
                 concurrency,
                 permissions,
-                defaults(k.get("defaults")),
+                defaults(k.get("defaults"), Shells.JOB_DEFAULTS_CONTEXTS),
                 steps,
                 Yaml.line(n));
     }
@@ -310,7 +310,7 @@ public final class WorkflowParser {
         return out;
     }
 
-    private Map<String, String> defaults(Node n) {
+    private Map<String, String> defaults(Node n, Set<String> shellContexts) {
         if (n == null) return Map.of();
         Map<String, Node> k = f.mapping(n, Set.of("run"), true, "defaults");
         Map<String, Node> run = k.get("run") == null
@@ -318,6 +318,8 @@ public final class WorkflowParser {
                 : f.mapping(k.get("run"), Set.of("shell", "working-directory"), true, "defaults.run");
         Map<String, String> out = new LinkedHashMap<>();
         run.forEach((key, v) -> out.put(key, Fields.string(v)));
+        Shells.check(run.get("shell"), out.get("shell"), s, shellContexts);
+        f.checkTemplate(run.get("working-directory"));
         return out;
     }
 

@@ -151,6 +151,49 @@ class WorkflowParserTest {
     }
 
     @Test
+    void shellsMayBeExpressionsOverTheContextsGitHubAllowsThere() {
+        assertThat(errors("""
+                on: push
+                env: {MY_SHELL: bash}
+                defaults:
+                  run: {shell: "${{ env.MY_SHELL }}"}
+                jobs:
+                  a:
+                    runs-on: x
+                    strategy: {matrix: {shell: [bash, sh]}}
+                    defaults:
+                      run: {shell: "${{ matrix.shell }}", working-directory: "${{ env.DIR }}"}
+                    steps:
+                      - run: echo
+                        shell: ${{ env.MY_SHELL }}
+                """)).isEmpty();
+        assertThat(errors("""
+                on: push
+                jobs:
+                  a:
+                    runs-on: x
+                    defaults:
+                      run: {shell: "${{ steps.x.outputs.shell }}"}
+                    steps: [{run: echo}]
+                """))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("ci.yml:6:20: error: ")
+                .contains("steps");
+        assertThat(errors("on: push\ndefaults:\n  run: {shell: \"${{ matrix.shell }}\"}\njobs:\n  a:\n"
+                        + "    runs-on: x\n    steps: [{run: echo}]\n"))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("ci.yml:3:16: error: ")
+                .contains("matrix");
+        assertThat(errors("on: push\ndefaults:\n  run: {shell: pwsh}\njobs:\n  a:\n"
+                        + "    runs-on: x\n    steps: [{run: echo}]\n"))
+                .containsExactly("ci.yml:3:16: error: not supported by Runway: shell 'pwsh' (supported: bash, sh,"
+                        + " python, or a command with {0})");
+        assertThat(errors("on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: echo, shell: '${{ foo.x }}'}]\n"))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("ci.yml:5:32: error: ");
+    }
+
+    @Test
     void brokenYamlIsOneClearError() {
         assertThat(errors("on: push\njobs:\n  a: [\n"))
                 .singleElement()
