@@ -159,11 +159,24 @@ class ShellExecutorTest {
     }
 
     @Test
-    void aWorkingDirectoryOutsideTheWorkspaceIsRefused() {
+    void aWorkingDirectoryOutsideTheWorkspaceRunsAsOnGitHubIfItExists() throws Exception {
+        Path sibling = Files.createDirectories(work.resolve("sibling"));
+        Executor.Outcome o = run(
+                new JobControl(),
+                null,
+                new StepSpec("absolute", "echo \"in $(pwd -P)\"", Map.of(), "/tmp", null, null),
+                new StepSpec("sibling", "echo \"in $(pwd -P)\"", Map.of(), "../sibling", null, null));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log()).contains("in " + Path.of("/tmp").toRealPath()).contains("in " + sibling.toRealPath());
+    }
+
+    @Test
+    void aMissingWorkingDirectoryOutsideTheWorkspaceIsNotCreated() {
         Executor.Outcome o =
-                run(new JobControl(), null, new StepSpec("escape", "true", Map.of(), "../../etc", null, null));
+                run(new JobControl(), null, new StepSpec("missing", "true", Map.of(), "../nowhere/x", null, null));
         assertThat(o.result()).isEqualTo(JobState.FAILED);
-        assertThat(o.reason()).contains("outside the workspace");
+        assertThat(o.reason()).contains("does not exist").contains("only inside the workspace");
+        assertThat(work.resolve("nowhere")).doesNotExist();
     }
 
     @Test
