@@ -255,6 +255,8 @@ public final class ShellExecutor implements Executor {
             Output out,
             JobControl control,
             long jobDeadline) {
+        if (out instanceof WorkflowCommands commands)
+            commands.unsecureCommands("true".equalsIgnoreCase(penv.get("ACTIONS_ALLOW_UNSECURE_COMMANDS")));
         return supervise(
                 () -> host.start(cmd, visible, cwd, penv, out), host::oomReason, timeoutSeconds, control, jobDeadline);
     }

@@ -170,6 +170,38 @@ class ShellExecutorTest {
         assertThat(log()).contains("in " + Path.of("/tmp").toRealPath()).contains("in " + sibling.toRealPath());
     }
 
+    /** GitHub still honours the disabled commands where a step opts in (with a warning), and only there. */
+    @Test
+    void setEnvAndAddPathWorkOnlyWithActionsAllowUnsecureCommands() throws Exception {
+        Path bin = Files.createDirectories(work.resolve("tools"));
+        Files.writeString(bin.resolve("hello-tool"), "#!/bin/sh\necho tool ran\n");
+        bin.resolve("hello-tool").toFile().setExecutable(true);
+        Map<String, String> allow = Map.of("ACTIONS_ALLOW_UNSECURE_COMMANDS", "true");
+        Executor.Outcome o = run(
+                new JobControl(),
+                null,
+                new StepSpec("refused", "echo '::set-env name=EARLY::no'", Map.of(), null, null, null),
+                new StepSpec("check refused", "echo \"early=${EARLY:-unset}\"", Map.of(), null, null, null),
+                new StepSpec(
+                        "opted in",
+                        "echo '::set-env name=LEGACY::from set-env'; echo '::add-path::" + bin + "'",
+                        allow,
+                        null,
+                        null,
+                        null),
+                new StepSpec("check", "echo \"legacy=$LEGACY\"; hello-tool", Map.of(), null, null, null));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log())
+                .contains("the `set-env` command is disabled")
+                .contains("ACTIONS_ALLOW_UNSECURE_COMMANDS")
+                .contains("early=unset")
+                .contains("the `set-env` command is deprecated")
+                .contains("the `add-path` command is deprecated")
+                .contains("legacy=from set-env")
+                .contains("tool ran")
+                .doesNotContain("::set-env");
+    }
+
     @Test
     void aMissingWorkingDirectoryOutsideTheWorkspaceIsNotCreated() {
         Executor.Outcome o =
