@@ -193,6 +193,33 @@ class WorkflowParserTest {
                 .startsWith("ci.yml:5:32: error: ");
     }
 
+    /** As GitHub: every edge of a cycle is an error at its needs entry, and so is a need that can never run. */
+    @Test
+    void everyEdgeOfANeedsCycleIsReported() {
+        assertThat(errors("""
+                on: push
+                jobs:
+                  root: {runs-on: x, steps: [{run: echo}]}
+                  b:
+                    needs: [root, c]
+                    runs-on: x
+                    steps: [{run: echo}]
+                  c:
+                    needs: b
+                    runs-on: x
+                    steps: [{run: echo}]
+                  d:
+                    needs: [c, gone]
+                    runs-on: x
+                    steps: [{run: echo}]
+                """))
+                .containsExactly(
+                        "ci.yml:5:19: error: Job 'b' depends on job 'c' which creates a cycle in the dependency graph.",
+                        "ci.yml:9:12: error: Job 'c' depends on job 'b' which creates a cycle in the dependency graph.",
+                        "ci.yml:13:13: error: Job 'd' depends on job 'c', which can never run (see its needs).",
+                        "ci.yml:13:16: error: Job 'd' depends on unknown job 'gone'.");
+    }
+
     @Test
     void brokenYamlIsOneClearError() {
         assertThat(errors("on: push\njobs:\n  a: [\n"))
