@@ -5,7 +5,6 @@ import dev.runway.agent.client.ServerException;
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobApi;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.SecretEnv;
 import dev.runway.agent.exec.ShellExecutor;
 import dev.runway.agent.logs.LogSpool;
 import dev.runway.protocol.ArtifactView;
@@ -109,16 +108,9 @@ final class JobRun {
             // the runner's own (runway run --secret), overridden by what the control plane delivered for this attempt
             Map<String, String> jobSecrets = new HashMap<>(secrets);
             jobSecrets.putAll(a.secrets());
-            Executor.Outcome outcome = null;
-            try {
-                env.putAll(SecretEnv.evaluate(a.spec(), a.spec().env(), jobSecrets));
-            } catch (IllegalArgumentException e) { // an expression error: it names the key, never a value
-                spool.line("\u2718 " + e.getMessage());
-                outcome = new Executor.Outcome(JobState.FAILED, e.getMessage(), java.util.List.of());
-            }
-            try {
-                if (outcome == null)
-                    outcome = executor.run(a.spec(), workspace, env, spool, control, jobApi(), jobSecrets);
+            Executor.Outcome outcome;
+            try { // the executor evaluates the env the control plane left to the runner (exec.SecretEnv)
+                outcome = executor.run(a.spec(), workspace, env, spool, control, jobApi(), jobSecrets);
             } catch (RuntimeException e) {
                 // a bug in the runner ends the attempt with a reason instead of leaving it to expire and run again
                 log.error("job {}: the runner failed while running it", a.jobId(), e);

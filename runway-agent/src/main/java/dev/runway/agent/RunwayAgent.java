@@ -175,6 +175,8 @@ public final class RunwayAgent {
             env.put("RUNNER_TOOL_CACHE", config.toolCache().toString());
             env.put("AGENT_TOOLSDIRECTORY", config.toolCache().toString());
         }
+        env = new java.util.HashMap<>(env);
+        env.put("RUNNER_NAME", credentials.name()); // and runner.name
         Map<String, String> baseEnv = Map.copyOf(env);
         Thread reporter = Thread.ofVirtual().name("health-report").start(LogContext.wrap(this::reportLoop));
         List<Thread> loops = new ArrayList<>();

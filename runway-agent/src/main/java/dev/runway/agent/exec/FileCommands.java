@@ -38,6 +38,11 @@ final class FileCommands implements BuiltinActions.JobEnv {
         return dir;
     }
 
+    /** RUNNER_TEMP: the job's temporary directory. */
+    Path temp() {
+        return dir.resolve("tmp");
+    }
+
     StepFiles prepare(int step) throws IOException {
         // a step may have left a link (or anything else) where the agent's files go: the agent, maybe root, must
         // not write through it into a host file
@@ -63,7 +68,7 @@ final class FileCommands implements BuiltinActions.JobEnv {
         e.put("GITHUB_PATH", f.path().toString());
         e.put("GITHUB_STEP_SUMMARY", f.summary().toString());
         e.put("GITHUB_STATE", f.state().toString());
-        e.put("RUNNER_TEMP", dir.resolve("tmp").toString());
+        e.put("RUNNER_TEMP", temp().toString());
         return e;
     }
 

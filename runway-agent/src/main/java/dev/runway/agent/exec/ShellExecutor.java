@@ -89,8 +89,22 @@ public final class ShellExecutor implements Executor {
         } catch (IOException e) {
             return new Outcome(JobState.FAILED, "runner could not create the step files: " + e.getMessage(), List.of());
         }
-        StepExpressions expressions =
-                spec.workflow() ? new StepExpressions(spec, workspace, runnerContext(env), secrets) : null;
+        StepExpressions expressions = null;
+        if (spec.workflow()) {
+            expressions = new StepExpressions(spec, workspace, runnerContext(env, files), secrets);
+            StepExpressions scope = expressions;
+            env = new HashMap<>(env);
+            try { // what the control plane left for the runner: env that needs secrets or the runner's paths
+                env.putAll(SecretEnv.evaluate(
+                        spec,
+                        spec.env(),
+                        known -> scope.scope(known, dev.runway.workflow.expr.Expressions.Status.SUCCESS)));
+            } catch (IllegalArgumentException e) { // an expression error: it names the key, never a value
+                out.line("\u2718 " + e.getMessage());
+                deleteQuietly(filesDir);
+                return new Outcome(JobState.FAILED, e.getMessage(), List.of());
+            }
+        }
         Map<String, String> outputs = Map.of();
         StepHost host;
         try {
@@ -152,15 +166,17 @@ public final class ShellExecutor implements Executor {
         };
     }
 
-    /** GitHub's {@code runner} context for this host. */
-    private static Map<String, Object> runnerContext(Map<String, String> env) {
+    /** GitHub's {@code runner} context for this host, with the paths the job's steps get as RUNNER_* variables. */
+    private static Map<String, Object> runnerContext(Map<String, String> env, FileCommands files) {
         Map<String, Object> r = new java.util.LinkedHashMap<>();
         r.put("os", "Linux");
         r.put("arch", runnerArch());
         r.put("name", env.getOrDefault("RUNNER_NAME", ""));
-        r.put("temp", env.getOrDefault("RUNNER_TEMP", ""));
+        r.put("temp", files.temp().toString());
+        r.put("tool_cache", env.getOrDefault("RUNNER_TOOL_CACHE", ""));
         r.put("workspace", env.getOrDefault("GITHUB_WORKSPACE", ""));
         r.put("environment", "self-hosted");
+        r.put("debug", env.getOrDefault("RUNNER_DEBUG", ""));
         return r;
     }
 
@@ -186,7 +202,7 @@ public final class ShellExecutor implements Executor {
             long jobDeadline) {
         Path script = null;
         try {
-            Path cwd = workingDirectory(workspace, step.workingDirectory());
+            Path cwd = stepDirectory(workspace, step.workingDirectory());
             script = Files.createTempFile(filesDirOf(workspace), "step-" + index + "-", ".sh");
             Files.writeString(script, step.run() + "\n");
             List<String> cmd = new ArrayList<>();
@@ -239,6 +255,8 @@ public final class ShellExecutor implements Executor {
             Output out,
             JobControl control,
             long jobDeadline) {
+        if (out instanceof WorkflowCommands commands)
+            commands.unsecureCommands("true".equalsIgnoreCase(penv.get("ACTIONS_ALLOW_UNSECURE_COMMANDS")));
         return supervise(
                 () -> host.start(cmd, visible, cwd, penv, out), host::oomReason, timeoutSeconds, control, jobDeadline);
     }
@@ -306,11 +324,26 @@ public final class ShellExecutor implements Executor {
         }
     }
 
+    /** A directory in the workspace, created if missing; a path leading out of it is an error. */
     static Path workingDirectory(Path workspace, String wd) throws IOException {
         if (wd == null || wd.isBlank()) return workspace;
         Path p = workspace.resolve(wd).normalize();
         if (!p.startsWith(workspace)) throw new IOException("working directory '" + wd + "' is outside the workspace");
         Files.createDirectories(p);
+        return p;
+    }
+
+    /**
+     * A step's {@code working-directory}: relative to the workspace, or absolute, as on GitHub. One inside the
+     * workspace is created if missing; one outside it (a sibling checkout, {@code /tmp}) must exist: the runner
+     * creates nothing outside a job's own directories.
+     */
+    static Path stepDirectory(Path workspace, String wd) throws IOException {
+        Path p = workspace.resolve(wd == null ? "" : wd).normalize();
+        if (p.startsWith(workspace)) return workingDirectory(workspace, wd);
+        if (!Files.isDirectory(p))
+            throw new IOException("working directory '" + wd + "' (" + p + ") does not exist; Runway creates missing"
+                    + " working directories only inside the workspace");
         return p;
     }
 

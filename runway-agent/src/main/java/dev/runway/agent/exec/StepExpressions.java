@@ -33,8 +33,9 @@ final class StepExpressions {
     private final Path workspace;
     private final Map<String, String> secrets;
 
+    /** {@code github.workspace} is {@code workspace} as the job's steps see it. */
     StepExpressions(JobSpec spec, Path workspace, Map<String, Object> runner, Map<String, String> secrets) {
-        this(spec.contexts(), workspace, runner, secrets);
+        this(withGithub(spec.contexts(), "workspace", workspace.toString()), workspace, runner, secrets);
     }
 
     private StepExpressions(
@@ -52,15 +53,20 @@ final class StepExpressions {
 
     /** As {@link #child(Map)}, with {@code github.action_path} the action's directory (if not null). */
     StepExpressions child(Map<String, Object> inputs, String actionPath) {
-        Map<String, Object> s = new LinkedHashMap<>(sent);
+        Map<String, Object> s =
+                actionPath == null ? new LinkedHashMap<>(sent) : withGithub(sent, "action_path", actionPath);
         s.put("inputs", inputs);
-        if (actionPath != null) {
-            Map<String, Object> github = new LinkedHashMap<>();
-            if (s.get("github") instanceof Map<?, ?> g) g.forEach((k, v) -> github.put(String.valueOf(k), v));
-            github.put("action_path", actionPath);
-            s.put("github", github);
-        }
         return new StepExpressions(s, workspace, runner, secrets);
+    }
+
+    /** {@code contexts} with {@code github.<key>} set to {@code value}. */
+    private static Map<String, Object> withGithub(Map<String, Object> contexts, String key, String value) {
+        Map<String, Object> s = new LinkedHashMap<>(contexts);
+        Map<String, Object> github = new LinkedHashMap<>();
+        if (s.get("github") instanceof Map<?, ?> g) g.forEach((k, v) -> github.put(String.valueOf(k), v));
+        github.put(key, value);
+        s.put("github", github);
+        return s;
     }
 
     Templates.Scope scope(Map<String, String> env, Expressions.Status status) {
@@ -78,7 +84,7 @@ final class StepExpressions {
         return Templates.condition(step.condition(), scope(env, status));
     }
 
-    /** The step with its expressions evaluated; its env sees the job's env, its script sees both. */
+    /** The step with its expressions evaluated; its env sees the job's env, its script and shell see both. */
     StepSpec resolve(StepSpec step, Map<String, String> env, Expressions.Status status) {
         Templates.Scope outer = scope(env, status);
         Map<String, String> stepEnv = new LinkedHashMap<>();
@@ -95,7 +101,7 @@ final class StepExpressions {
                 stepEnv,
                 Templates.render(step.workingDirectory(), inner),
                 timeout,
-                step.shell(),
+                Templates.render(step.shell(), inner),
                 step.id(),
                 step.condition(),
                 step.uses(),

@@ -420,6 +420,7 @@ final class StepLoop {
 
     /** What a step left in its files and through the deprecated {@code ::set-output::}/{@code ::save-state::}. */
     private FileCommands.Collected collect(FileCommands.StepFiles stepFiles, String name) throws IOException {
+        out.applyUnsecureCommands(files);
         FileCommands.Collected c = files.collect(stepFiles);
         if (!c.summary().isBlank()) {
             out.line("[runway] summary of step '" + name + "':");

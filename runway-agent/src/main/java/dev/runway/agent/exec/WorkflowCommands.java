@@ -43,6 +43,11 @@ public final class WorkflowCommands implements Executor.Output {
     private final Map<String, String> commandOutputs = new LinkedHashMap<>();
     private final Map<String, String> commandState = new LinkedHashMap<>();
     private final Set<String> deprecationShown = new HashSet<>();
+    /** Whether the running step opted into {@code ::set-env::}/{@code ::add-path::} (ACTIONS_ALLOW_UNSECURE_COMMANDS). */
+    private boolean unsecureAllowed;
+
+    private final Map<String, String> commandEnv = new LinkedHashMap<>();
+    private final List<String> commandPaths = new ArrayList<>();
     private final ProblemMatchers matchers = new ProblemMatchers();
     private int matched;
     private java.nio.file.Path workspace;
@@ -73,6 +78,22 @@ public final class WorkflowCommands implements Executor.Output {
         Map<String, String> m = new LinkedHashMap<>(commandOutputs);
         commandOutputs.clear();
         return m;
+    }
+
+    /** Whether the step about to run may use {@code ::set-env::} and {@code ::add-path::}, as GitHub allows. */
+    synchronized void unsecureCommands(boolean allowed) {
+        unsecureAllowed = allowed;
+        commandEnv.clear();
+        commandPaths.clear();
+    }
+
+    /** Applies what the current step set with the opted-into {@code ::set-env::}/{@code ::add-path::}; cleared. */
+    synchronized void applyUnsecureCommands(BuiltinActions.JobEnv to) {
+        flush();
+        commandEnv.forEach(to::setEnv);
+        commandPaths.forEach(to::addPath);
+        commandEnv.clear();
+        commandPaths.clear();
     }
 
     /** What the current step saved with {@code ::save-state::} since the last call; cleared. */
@@ -274,11 +295,28 @@ public final class WorkflowCommands implements Executor.Output {
                 if (owner == null || !matchers.remove(owner))
                     emitText("Warning: remove-matcher: no problem matcher with owner '" + owner + "'");
             }
-            case "set-env", "add-path" ->
-                emitText("Warning: the '" + name + "' command is not supported (GitHub disabled it too); use the"
-                        + " GITHUB_ENV or GITHUB_PATH file");
+            case "set-env", "add-path" -> unsecure(name, props.get("name"), message);
             default -> emit(raw);
         }
+    }
+
+    /** GitHub's disabled commands: honoured (with its warning) only where the step opted in. */
+    private void unsecure(String name, String key, String value) {
+        String file = name.equals("set-env") ? "GITHUB_ENV" : "GITHUB_PATH";
+        if (!unsecureAllowed) {
+            emitText("Warning: the `" + name + "` command is disabled; use the " + file + " file, or opt into"
+                    + " unsecure command execution by setting ACTIONS_ALLOW_UNSECURE_COMMANDS to true");
+            return;
+        }
+        if (name.equals("set-env") && (key == null || key.isBlank())) {
+            emitText("Warning: 'set-env' needs a name (::set-env name=NAME::VALUE)");
+            return;
+        }
+        if (name.equals("set-env")) commandEnv.put(key, value);
+        else commandPaths.add(value.strip());
+        emitText(
+                "Warning: the `" + name + "` command is deprecated and will be disabled soon; use the " + file
+                        + " file. See https://github.blog/changelog/2020-10-01-github-actions-deprecating-set-env-and-add-path-commands/");
     }
 
     private static boolean startsCommand(byte[] b, int off, int len) {

@@ -67,6 +67,22 @@ class SandboxExecutorTest {
                 control);
     }
 
+    /** An absolute working directory runs as on GitHub, but only reaches what the sandbox mounts. */
+    @Test
+    void anAbsoluteWorkingDirectoryIsTheSandboxsOwn() {
+        Executor.Outcome ok = run(
+                new JobControl(),
+                new StepSpec("tmp", "touch mine && echo \"in $(pwd)\"", Map.of(), "/tmp", null, null));
+        assertThat(ok.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log()).contains("in /tmp\n");
+        assertThat(Path.of("/tmp/mine")).as("the sandbox's /tmp is its own").doesNotExist();
+
+        Executor.Outcome hidden =
+                run(new JobControl(), new StepSpec("hidden", "echo ran", Map.of(), "/root", null, null));
+        assertThat(hidden.result()).isEqualTo(JobState.FAILED);
+        assertThat(log()).doesNotContain("ran\n");
+    }
+
     @Test
     void actionsInTheRunnersHiddenDataDirectoryRunInTheSandbox() throws Exception {
         Path store = data.resolve("actions");

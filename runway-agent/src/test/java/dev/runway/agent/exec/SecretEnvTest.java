@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runway.protocol.JobSpec;
+import dev.runway.workflow.expr.Expressions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,21 +19,37 @@ class SecretEnvTest {
         return new JobSpec("t", List.of(), Map.of("PLAIN", "p"), List.of(), null, 1, contexts, null, null, null);
     }
 
+    /** As the executor evaluates them: with a step's contexts (the runner's paths, the job's secrets). */
+    static Map<String, String> evaluate(JobSpec spec, Map<String, String> env, Map<String, String> secrets) {
+        StepExpressions e = new StepExpressions(
+                spec, java.nio.file.Path.of("/work/job-1"), Map.of("temp", "/work/files/tmp"), secrets);
+        return SecretEnv.evaluate(spec, env, known -> e.scope(known, Expressions.Status.SUCCESS));
+    }
+
+    @Test
+    void runnerSideContextsHaveTheirValues() {
+        JobSpec spec =
+                spec(Map.of("WS", "${{ github.workspace }}/build"), Map.of("T", "${{ runner.temp }}|${{ env.WS }}"));
+        assertThat(evaluate(spec, spec.env(), Map.of()))
+                .containsEntry("WS", "/work/job-1/build")
+                .containsEntry("T", "/work/files/tmp|/work/job-1/build");
+    }
+
     @Test
     void workflowLevelFirstThenJobLevelWhichSeesIt() {
         JobSpec spec = spec(
                 Map.of("WF", "${{ secrets.A }}-${{ github.event_name }}"),
                 Map.of("JOB", "[${{ env.WF }}|${{ secrets.B }}|${{ env.PLAIN }}]"));
-        Map<String, String> env = SecretEnv.evaluate(spec, spec.env(), Map.of("A", "alpha", "B", "beta"));
+        Map<String, String> env = evaluate(spec, spec.env(), Map.of("A", "alpha", "B", "beta"));
         assertThat(env).containsEntry("WF", "alpha-push").containsEntry("JOB", "[alpha-push|beta|p]");
     }
 
     @Test
     void anUnknownSecretIsEmptyAsOnGitHubAndABadExpressionNamesTheKey() {
-        assertThat(SecretEnv.evaluate(spec(Map.of("X", "${{ secrets.NOPE }}"), Map.of()), Map.of(), Map.of()))
+        assertThat(evaluate(spec(Map.of("X", "${{ secrets.NOPE }}"), Map.of()), Map.of(), Map.of()))
                 .containsEntry("X", "");
-        assertThatThrownBy(() -> SecretEnv.evaluate(
-                        spec(Map.of(), Map.of("BAD", "${{ secrets.A ) }}")), Map.of(), Map.of("A", "v")))
+        assertThatThrownBy(
+                        () -> evaluate(spec(Map.of(), Map.of("BAD", "${{ secrets.A ) }}")), Map.of(), Map.of("A", "v")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("job env 'BAD': ")
                 .hasMessageNotContaining("v\"");
@@ -40,7 +57,9 @@ class SecretEnvTest {
 
     @Test
     void aPlainJobOrASpecWithoutDeferredEnvAddsNothing() {
-        assertThat(SecretEnv.evaluate(new JobSpec("t", List.of(), Map.of(), List.of(), null, 1), Map.of(), Map.of()))
+        assertThat(SecretEnv.evaluate(new JobSpec("t", List.of(), Map.of(), List.of(), null, 1), Map.of(), known -> {
+                    throw new AssertionError("nothing to evaluate");
+                }))
                 .isEmpty();
     }
 }

@@ -159,11 +159,56 @@ class ShellExecutorTest {
     }
 
     @Test
-    void aWorkingDirectoryOutsideTheWorkspaceIsRefused() {
+    void aWorkingDirectoryOutsideTheWorkspaceRunsAsOnGitHubIfItExists() throws Exception {
+        Path sibling = Files.createDirectories(work.resolve("sibling"));
+        Executor.Outcome o = run(
+                new JobControl(),
+                null,
+                new StepSpec("absolute", "echo \"in $(pwd -P)\"", Map.of(), "/tmp", null, null),
+                new StepSpec("sibling", "echo \"in $(pwd -P)\"", Map.of(), "../sibling", null, null));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log()).contains("in " + Path.of("/tmp").toRealPath()).contains("in " + sibling.toRealPath());
+    }
+
+    /** GitHub still honours the disabled commands where a step opts in (with a warning), and only there. */
+    @Test
+    void setEnvAndAddPathWorkOnlyWithActionsAllowUnsecureCommands() throws Exception {
+        Path bin = Files.createDirectories(work.resolve("tools"));
+        Files.writeString(bin.resolve("hello-tool"), "#!/bin/sh\necho tool ran\n");
+        bin.resolve("hello-tool").toFile().setExecutable(true);
+        Map<String, String> allow = Map.of("ACTIONS_ALLOW_UNSECURE_COMMANDS", "true");
+        Executor.Outcome o = run(
+                new JobControl(),
+                null,
+                new StepSpec("refused", "echo '::set-env name=EARLY::no'", Map.of(), null, null, null),
+                new StepSpec("check refused", "echo \"early=${EARLY:-unset}\"", Map.of(), null, null, null),
+                new StepSpec(
+                        "opted in",
+                        "echo '::set-env name=LEGACY::from set-env'; echo '::add-path::" + bin + "'",
+                        allow,
+                        null,
+                        null,
+                        null),
+                new StepSpec("check", "echo \"legacy=$LEGACY\"; hello-tool", Map.of(), null, null, null));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log())
+                .contains("the `set-env` command is disabled")
+                .contains("ACTIONS_ALLOW_UNSECURE_COMMANDS")
+                .contains("early=unset")
+                .contains("the `set-env` command is deprecated")
+                .contains("the `add-path` command is deprecated")
+                .contains("legacy=from set-env")
+                .contains("tool ran")
+                .doesNotContain("::set-env");
+    }
+
+    @Test
+    void aMissingWorkingDirectoryOutsideTheWorkspaceIsNotCreated() {
         Executor.Outcome o =
-                run(new JobControl(), null, new StepSpec("escape", "true", Map.of(), "../../etc", null, null));
+                run(new JobControl(), null, new StepSpec("missing", "true", Map.of(), "../nowhere/x", null, null));
         assertThat(o.result()).isEqualTo(JobState.FAILED);
-        assertThat(o.reason()).contains("outside the workspace");
+        assertThat(o.reason()).contains("does not exist").contains("only inside the workspace");
+        assertThat(work.resolve("nowhere")).doesNotExist();
     }
 
     @Test

@@ -118,9 +118,14 @@ final class RunContexts {
         return ref;
     }
 
-    /** {@code owner/name} from a git URL or path: its last two segments, without {@code .git}. */
+    /**
+     * {@code owner/name}: a local repository's GitHub {@code origin} if it has one, else the last two segments of the
+     * git URL or path, without {@code .git}.
+     */
     static String repositoryName(String repo) {
         if (repo == null || repo.isBlank()) return "local/workflow";
+        String origin = GitHubOrigin.of(repo);
+        if (origin != null) return origin;
         String r = repo.strip().replaceAll("/+$", "").replaceAll("\\.git$", "");
         String[] parts = r.split("[/:]");
         if (parts.length >= 2) return parts[parts.length - 2] + "/" + parts[parts.length - 1];

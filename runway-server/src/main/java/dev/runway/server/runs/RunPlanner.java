@@ -238,20 +238,20 @@ public final class RunPlanner {
         String name = defaultName(job, matrix);
         try {
             name = render(name, scope);
-            // workflow env, then job env (which sees the workflow's as env.*); values that need secrets.* are left
-            // for the runner, which alone gets the values (contexts.runway.secretEnv)
+            // workflow env, then job env (which sees the workflow's as env.*); values that need secrets.*, runner.*
+            // or github.workspace are left for the runner, which alone has them (contexts.runway.secretEnv)
             Map<String, String> env = new LinkedHashMap<>();
             Map<String, String> secretWorkflowEnv = new LinkedHashMap<>();
             Map<String, String> secretJobEnv = new LinkedHashMap<>();
             for (var e : wf.env().entrySet()) {
-                if (SecretReferences.mentioned(e.getValue())) secretWorkflowEnv.put(e.getKey(), e.getValue());
+                if (RunnerSide.needed(e.getValue())) secretWorkflowEnv.put(e.getKey(), e.getValue());
                 else env.put(e.getKey(), Templates.render(e.getValue(), scope));
             }
             Value.Obj withEnv = RunContexts.jobLevel(run, github, needs, matrix, strategy);
             withEnv.put("env", Templates.fromJava(env));
             Templates.Scope jobScope = new Templates.Scope(withEnv);
             for (var e : job.env().entrySet()) {
-                boolean needsSecret = SecretReferences.mentioned(e.getValue())
+                boolean needsSecret = RunnerSide.needed(e.getValue())
                         || (!secretWorkflowEnv.isEmpty() && e.getValue().contains("env"));
                 if (needsSecret) {
                     secretJobEnv.put(e.getKey(), e.getValue());

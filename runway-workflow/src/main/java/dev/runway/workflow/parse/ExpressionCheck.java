@@ -39,15 +39,30 @@ final class ExpressionCheck {
 
     /** {@code if:} may be written with or without {@code ${{ }}}. */
     static void condition(Node at, String value, Session s) {
+        condition(at, value, s, Expressions.WORKFLOW_CONTEXTS);
+    }
+
+    /** As {@link #condition(Node, String, Session)}, with only {@code contexts} available. */
+    static void condition(Node at, String value, Session s, java.util.Set<String> contexts) {
         if (value == null || value.isBlank()) return;
         String v = value.strip();
         if (v.startsWith("${{") && v.endsWith("}}") && v.indexOf("${{", 3) < 0) {
-            expression(at, v.substring(3, v.length() - 2).strip(), s);
+            expression(at, v.substring(3, v.length() - 2).strip(), s, contexts);
         } else if (v.contains("${{")) {
-            template(at, v, s);
+            template(at, v, s, contexts);
         } else {
-            expression(at, v, s);
+            expression(at, v, s, contexts);
         }
+    }
+
+    /**
+     * A {@code continue-on-error}: a boolean, or an expression (checked). Anything else is what GitHub rejects.
+     */
+    static void booleanOrExpression(Node at, String value, Session s, String what) {
+        if (value == null) return;
+        if (value.contains("${{")) template(at, value, s);
+        else if (!value.equals("true") && !value.equals("false"))
+            s.error(at, "'" + what + "' must be true, false or an expression, not '" + value + "'");
     }
 
     static void expression(Node at, String expr, Session s) {
@@ -55,6 +70,10 @@ final class ExpressionCheck {
     }
 
     static void expression(Node at, String expr, Session s, java.util.Set<String> contexts) {
+        if (expr.isBlank()) {
+            s.error(at, "An expression was expected (an empty ${{ }})");
+            return;
+        }
         try {
             Expressions.parse(expr, contexts);
         } catch (ExpressionException e) {

@@ -19,6 +19,22 @@ final class Fields {
     }
 
     /** Keys of a mapping; unknown ones are warnings ({@code closed} false) or errors ({@code closed} true). */
+    /**
+     * A mapping whose keys must be {@code known} (others are errors, as GitHub's parser has them), except
+     * {@code ignored}: keys GitHub knows that Runway does not act on, a warning each.
+     */
+    Map<String, Node> mapping(Node n, Set<String> known, Set<String> ignored, String what) {
+        Set<String> all = new java.util.HashSet<>(known);
+        all.addAll(ignored);
+        Map<String, Node> out = mapping(n, all, true, what);
+        for (NodeTuple t : Yaml.entries(n)) {
+            String key = Yaml.scalar(t.getKeyNode());
+            if (key != null && ignored.contains(key))
+                s.warning(t.getKeyNode(), "'" + key + "' in " + what + " is not acted on by Runway; it is ignored");
+        }
+        return out;
+    }
+
     Map<String, Node> mapping(Node n, Set<String> known, boolean closed, String what) {
         Map<String, Node> out = new HashMap<>();
         if (!(n instanceof MappingNode)) {

@@ -2,9 +2,10 @@ package dev.runway.workflow.parse;
 
 import dev.runway.workflow.model.Job;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -12,18 +13,10 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 /** Jobs ordered by {@code needs}: unknown jobs and cycles are errors at the {@code needs} entry that names them. */
 final class JobGraph {
     static List<String> order(Map<String, Job> jobs, Map<String, Node> nodes, Node firstJobKey, Session s) {
-        for (Job j : jobs.values()) {
-            for (String need : j.needs()) {
-                if (need == null || !jobs.containsKey(need)) {
-                    s.error(
-                            needsEntry(nodes.get(j.id()), need),
-                            "Job '" + j.id() + "' depends on unknown job '" + need + "'.");
-                }
-            }
-        }
-        Map<String, Integer> state = new LinkedHashMap<>(); // 1 visiting, 2 done
+        unrunnable(jobs, nodes, s);
+        Set<String> done = new HashSet<>();
         List<String> order = new ArrayList<>();
-        for (String id : jobs.keySet()) visit(id, jobs, nodes, state, order, new ArrayList<>(), s);
+        for (String id : jobs.keySet()) visit(id, jobs, done, new HashSet<>(), order);
         if (!jobs.isEmpty() && jobs.values().stream().allMatch(j -> !j.needs().isEmpty())) {
             Node first = firstJobKey != null
                     ? firstJobKey
@@ -33,33 +26,62 @@ final class JobGraph {
         return order;
     }
 
+    /**
+     * As GitHub's parser: the jobs whose needs can never all be met are found by running the graph (a job is ready
+     * when every job it needs has run), and each need of theirs is an error at its entry: an unknown job, a job on a
+     * cycle with it (every edge of a cycle is reported, in file order), or a job that itself can never run.
+     */
+    private static void unrunnable(Map<String, Job> jobs, Map<String, Node> nodes, Session s) {
+        Set<String> ran = new HashSet<>();
+        boolean progress = true;
+        while (progress) {
+            progress = false;
+            for (Job j : jobs.values()) {
+                if (!ran.contains(j.id()) && ran.containsAll(j.needs())) {
+                    ran.add(j.id());
+                    progress = true;
+                }
+            }
+        }
+        for (Job j : jobs.values()) {
+            if (ran.contains(j.id())) continue;
+            for (String need : j.needs()) {
+                if (need != null && ran.contains(need)) continue;
+                Node at = needsEntry(nodes.get(j.id()), need);
+                if (need == null || !jobs.containsKey(need)) {
+                    s.error(at, "Job '" + j.id() + "' depends on unknown job '" + need + "'.");
+                } else if (reaches(need, j.id(), jobs, new HashSet<>())) {
+                    s.error(
+                            at,
+                            "Job '" + j.id() + "' depends on job '" + need
+                                    + "' which creates a cycle in the dependency graph.");
+                } else {
+                    s.error(
+                            at,
+                            "Job '" + j.id() + "' depends on job '" + need + "', which can never run (see its needs).");
+                }
+            }
+        }
+    }
+
+    /** Whether job {@code from} needs {@code to}, directly or through other jobs. */
+    private static boolean reaches(String from, String to, Map<String, Job> jobs, Set<String> seen) {
+        if (!seen.add(from) || !jobs.containsKey(from)) return false;
+        for (String n : jobs.get(from).needs()) {
+            if (to.equals(n) || reaches(n, to, jobs, seen)) return true;
+        }
+        return false;
+    }
+
+    /** Depth first, needs before the jobs that need them; cycles and unknown jobs (already errors) are skipped. */
     private static void visit(
-            String id,
-            Map<String, Job> jobs,
-            Map<String, Node> nodes,
-            Map<String, Integer> state,
-            List<String> order,
-            List<String> path,
-            Session s) {
-        Integer st = state.get(id);
-        if (st != null && st == 2) return;
-        if (st != null && st == 1) {
-            List<String> cycle = new ArrayList<>(path.subList(path.indexOf(id), path.size()));
-            cycle.add(id);
-            String from = path.get(path.size() - 1);
-            s.error(
-                    needsEntry(nodes.get(from), id),
-                    "Job '" + from + "' depends on job '" + id + "', which creates a cycle: "
-                            + String.join(" -> ", cycle));
-            return;
-        }
-        state.put(id, 1);
-        path.add(id);
+            String id, Map<String, Job> jobs, Set<String> done, Set<String> path, List<String> order) {
+        if (done.contains(id) || !path.add(id)) return;
         for (String need : jobs.get(id).needs()) {
-            if (need != null && jobs.containsKey(need)) visit(need, jobs, nodes, state, order, path, s);
+            if (need != null && jobs.containsKey(need)) visit(need, jobs, done, path, order);
         }
-        path.remove(path.size() - 1);
-        state.put(id, 2);
+        path.remove(id);
+        done.add(id);
         order.add(id);
     }
 

@@ -25,7 +25,9 @@ final class StepReader {
             "timeout-minutes",
             "uses",
             "with");
-    static final Set<String> SHELLS = Set.of("bash", "sh", "python");
+    /** Step keys of GitHub's schema that Runway does not act on (background steps): a warning each. */
+    static final Set<String> GITHUB_ONLY_STEP_KEYS = Set.of("background", "wait", "wait-all", "cancel");
+
     /** A local action, a Docker image, or {org}/{repo}[/path]@ref, as GitHub accepts them. */
     static final java.util.regex.Pattern USES = java.util.regex.Pattern.compile("\\./.*|docker://.*|[^/@]+/[^@]+@.+");
 
@@ -52,7 +54,7 @@ final class StepReader {
                 s.error(sn, "step " + index + " of job '" + jobId + "' must be a mapping with 'run' or 'uses'");
                 continue;
             }
-            Map<String, Node> k = f.mapping(sn, STEP_KEYS, false, "step");
+            Map<String, Node> k = f.mapping(sn, STEP_KEYS, GITHUB_ONLY_STEP_KEYS, "step");
             String id = Fields.string(k.get("id"));
             if (id != null) {
                 if (id.startsWith("__")) {
@@ -86,15 +88,17 @@ final class StepReader {
                                 : "not supported by Runway: steps with " + other
                                         + " (Runway runs steps with 'run' or 'uses')");
             }
+            if (run != null && uses == null) notFor(k, "with", "a 'run' step (it is for 'uses' steps)");
+            if (uses != null && run == null) {
+                notFor(k, "working-directory", "a 'uses' step (it is for 'run' steps)");
+                notFor(k, "shell", "a 'uses' step (it is for 'run' steps)");
+            }
+            ExpressionCheck.booleanOrExpression(
+                    k.get("continue-on-error"), Fields.string(k.get("continue-on-error")), s, "continue-on-error");
             if (uses != null && !USES.matcher(uses).matches())
                 s.error(k.get("uses"), "Expected format {org}/{repo}[/path]@ref. Actual '" + uses + "'");
             String shell = Fields.string(k.get("shell"));
-            if (shell != null && !SHELLS.contains(shell) && !shell.contains("{0}")) {
-                s.error(
-                        k.get("shell"),
-                        "not supported by Runway: shell '" + shell
-                                + "' (supported: bash, sh, python, or a command with {0})");
-            }
+            Shells.check(k.get("shell"), shell, s, dev.runway.workflow.expr.Expressions.WORKFLOW_CONTEXTS);
             f.checkTemplate(k.get("run"));
             f.checkTemplate(k.get("name"));
             f.checkTemplate(k.get("working-directory"));
@@ -114,5 +118,10 @@ final class StepReader {
                     Yaml.line(sn)));
         }
         return out;
+    }
+
+    /** GitHub's schema gives run steps and uses steps different keys. */
+    private void notFor(Map<String, Node> k, String key, String kind) {
+        if (k.containsKey(key)) s.error(k.get(key), "Unexpected value '" + key + "': not allowed on " + kind);
     }
 }

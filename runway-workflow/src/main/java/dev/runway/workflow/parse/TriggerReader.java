@@ -109,6 +109,15 @@ final class TriggerReader {
     private void checkFilters(String event, Node config) {
         Set<String> known = FILTERS.get(event);
         if (known == null || !(config instanceof MappingNode)) return;
+        java.util.Map<String, Node> keys = new java.util.HashMap<>();
+        for (NodeTuple t : Yaml.entries(config)) keys.put(Yaml.scalar(t.getKeyNode()), t.getKeyNode());
+        for (String filter : new String[] {"branches", "tags", "paths"}) {
+            if (keys.containsKey(filter) && keys.containsKey(filter + "-ignore"))
+                s.error(
+                        keys.get(filter + "-ignore"),
+                        "'" + filter + "' and '" + filter + "-ignore' cannot both be used for the same event (" + event
+                                + "); use '" + filter + "' with patterns starting with '!' to exclude");
+        }
         for (NodeTuple t : Yaml.entries(config)) {
             String key = Yaml.scalar(t.getKeyNode());
             if (!known.contains(key)) {

@@ -60,6 +60,9 @@ public final class WorkflowParser {
             "uses",
             "with",
             "secrets");
+    /** Job keys of GitHub's schema that Runway does not act on (a warning; any other unknown key is an error). */
+    static final Set<String> GITHUB_ONLY_JOB_KEYS = Set.of("cancel-timeout-minutes", "snapshot");
+
     static final Pattern ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,99}");
 
     /** Nesting GitHub accepts in a workflow document (collections inside the root). */
@@ -118,8 +121,9 @@ public final class WorkflowParser {
             ExpressionCheck.template(top.get("run-name"), Fields.string(top.get("run-name")), s);
         Map<String, Object> on = new TriggerReader(f).triggers(top.get("on"));
         Map<String, String> env = f.stringMap(top.get("env"));
-        Map<String, String> defaultsRun = defaults(top.get("defaults"));
+        Map<String, String> defaultsRun = defaults(top.get("defaults"), Shells.WORKFLOW_DEFAULTS_CONTEXTS);
         Object concurrency = concurrency(top.get("concurrency"), WORKFLOW_CONCURRENCY_CONTEXTS);
+        Permissions.check(top.get("permissions"), s);
         Object permissions = top.containsKey("permissions") ? Yaml.toData(top.get("permissions")) : null;
 
         Map<String, Job> jobs = new LinkedHashMap<>();
@@ -198,7 +202,7 @@ public final class WorkflowParser {
             s.error(n, "job '" + id + "' must be a mapping with 'runs-on' and 'steps'");
             return null;
         }
-        Map<String, Node> k = f.mapping(n, JOB_KEYS, false, "job '" + id + "'");
+        Map<String, Node> k = f.mapping(n, JOB_KEYS, GITHUB_ONLY_JOB_KEYS, "job '" + id + "'");
         if (k.containsKey("uses")) {
             s.error(
                     k.get("uses"),
@@ -215,11 +219,11 @@ public final class WorkflowParser {
         else for (Node i : Yaml.items(needsNode)) needs.add(Yaml.scalar(i));
         List<String> runsOn = runsOn(k.get("runs-on"));
         String ifc = Fields.string(k.get("if"));
-        if (k.containsKey("if")) ExpressionCheck.condition(k.get("if"), ifc, s);
+        if (k.containsKey("if")) ExpressionCheck.condition(k.get("if"), ifc, s, JOB_IF_CONTEXTS);
         Strategy strategy = new StrategyReader(f).strategy(k.get("strategy"));
         Integer timeout = f.minutes(k.get("timeout-minutes"));
         String coe = Fields.string(k.get("continue-on-error"));
-        f.checkTemplate(k.get("continue-on-error"));
+        ExpressionCheck.booleanOrExpression(k.get("continue-on-error"), coe, s, "continue-on-error");
         Map<String, String> env = f.stringMap(k.get("env"));
         Map<String, String> outputs = f.stringMap(k.get("outputs"));
         Object container = container(k.get("container"));
@@ -228,10 +232,16 @@ public final class WorkflowParser {
         Map<String, Object> services = k.containsKey("services") && k.get("services") instanceof MappingNode
                 ? (Map<String, Object>) Yaml.toData(k.get("services"))
                 : Map.of();
+        if (k.containsKey("services") && !(k.get("services") instanceof MappingNode) && !Yaml.isNull(k.get("services")))
+            s.error(
+                    k.get("services"),
+                    "services must be a mapping of names to containers (e.g. redis: {image: redis})");
         for (NodeTuple t : Yaml.entries(k.get("services"))) container(t.getValueNode());
         f.checkTemplates(k.get("services"));
         Object concurrency = concurrency(k.get("concurrency"), JOB_CONCURRENCY_CONTEXTS);
+        Permissions.check(k.get("permissions"), s);
         Object permissions = k.containsKey("permissions") ? Yaml.toData(k.get("permissions")) : null;
+        environment(k.get("environment"));
         if (k.containsKey("environment"))
             s.warning(
                     k.get("environment"),
@@ -252,9 +262,20 @@ public final class WorkflowParser {
                 services,
                 concurrency,
                 permissions,
-                defaults(k.get("defaults")),
+                defaults(k.get("defaults"), Shells.JOB_DEFAULTS_CONTEXTS),
                 steps,
                 Yaml.line(n));
+    }
+
+    /** What GitHub makes available to a job's {@code if:} (no env, matrix or steps yet). */
+    static final Set<String> JOB_IF_CONTEXTS = Set.of("github", "needs", "vars", "inputs");
+
+    /** {@code environment:} is a name, or {@code {name, url}} with the name required. */
+    private void environment(Node n) {
+        if (n == null || n instanceof ScalarNode) return;
+        Map<String, Node> k = f.mapping(n, Set.of("name", "url"), true, "environment");
+        if (!k.containsKey("name")) s.error(n, "Required property is missing: name");
+        f.checkTemplates(n);
     }
 
     static final Set<String> CONTAINER_KEYS = Set.of("image", "credentials", "env", "ports", "volumes", "options");
@@ -310,7 +331,7 @@ public final class WorkflowParser {
         return out;
     }
 
-    private Map<String, String> defaults(Node n) {
+    private Map<String, String> defaults(Node n, Set<String> shellContexts) {
         if (n == null) return Map.of();
         Map<String, Node> k = f.mapping(n, Set.of("run"), true, "defaults");
         Map<String, Node> run = k.get("run") == null
@@ -318,6 +339,8 @@ public final class WorkflowParser {
                 : f.mapping(k.get("run"), Set.of("shell", "working-directory"), true, "defaults.run");
         Map<String, String> out = new LinkedHashMap<>();
         run.forEach((key, v) -> out.put(key, Fields.string(v)));
+        Shells.check(run.get("shell"), out.get("shell"), s, shellContexts);
+        f.checkTemplate(run.get("working-directory"));
         return out;
     }
 

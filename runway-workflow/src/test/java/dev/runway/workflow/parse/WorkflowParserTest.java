@@ -92,14 +92,16 @@ class WorkflowParserTest {
     }
 
     @Test
-    void unknownKeysAreWarningsNotErrors() {
-        WorkflowParser.Result r =
-                parse("on: push\nfoo: bar\njobs:\n  a:\n    runs-on: x\n    colour: blue\n    steps: [{run: echo}]\n");
-        assertThat(r.ok()).isTrue();
+    void unknownJobAndStepKeysAreErrorsAsOnGitHub() {
+        WorkflowParser.Result r = parse("on: push\nfoo: bar\njobs:\n  a:\n    runs-on: x\n    timeout-minute: 5\n"
+                + "    cancel-timeout-minutes: 2\n    steps: [{run: echo, colour: blue}]\n");
         assertThat(r.diagnostics())
                 .extracting(Diagnostic::toString)
                 .anyMatch(s -> s.startsWith("ci.yml:2:1: warning: unknown key 'foo'"))
-                .anyMatch(s -> s.startsWith("ci.yml:6:5: warning: unknown key 'colour'"));
+                .contains("ci.yml:6:5: error: Unexpected value 'timeout-minute'")
+                .contains("ci.yml:8:25: error: Unexpected value 'colour'")
+                .anyMatch(
+                        s -> s.startsWith("ci.yml:7:5: warning: 'cancel-timeout-minutes' in job 'a' is not acted on"));
     }
 
     @Test
@@ -148,6 +150,124 @@ class WorkflowParserTest {
                         s -> s.startsWith("ci.yml:4:11: error: not supported by Runway: calling a reusable workflow"));
         assertThat(errors("on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: echo, shell: pwsh}]\n"))
                 .anyMatch(s -> s.contains("not supported by Runway: shell 'pwsh'"));
+    }
+
+    @Test
+    void shellsMayBeExpressionsOverTheContextsGitHubAllowsThere() {
+        assertThat(errors("""
+                on: push
+                env: {MY_SHELL: bash}
+                defaults:
+                  run: {shell: "${{ env.MY_SHELL }}"}
+                jobs:
+                  a:
+                    runs-on: x
+                    strategy: {matrix: {shell: [bash, sh]}}
+                    defaults:
+                      run: {shell: "${{ matrix.shell }}", working-directory: "${{ env.DIR }}"}
+                    steps:
+                      - run: echo
+                        shell: ${{ env.MY_SHELL }}
+                """)).isEmpty();
+        assertThat(errors("""
+                on: push
+                jobs:
+                  a:
+                    runs-on: x
+                    defaults:
+                      run: {shell: "${{ steps.x.outputs.shell }}"}
+                    steps: [{run: echo}]
+                """))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("ci.yml:6:20: error: ")
+                .contains("steps");
+        assertThat(errors("on: push\ndefaults:\n  run: {shell: \"${{ matrix.shell }}\"}\njobs:\n  a:\n"
+                        + "    runs-on: x\n    steps: [{run: echo}]\n"))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("ci.yml:3:16: error: ")
+                .contains("matrix");
+        assertThat(errors("on: push\ndefaults:\n  run: {shell: pwsh}\njobs:\n  a:\n"
+                        + "    runs-on: x\n    steps: [{run: echo}]\n"))
+                .containsExactly("ci.yml:3:16: error: not supported by Runway: shell 'pwsh' (supported: bash, sh,"
+                        + " python, or a command with {0})");
+        assertThat(errors("on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: echo, shell: '${{ foo.x }}'}]\n"))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("ci.yml:5:32: error: ");
+    }
+
+    /** As GitHub: every edge of a cycle is an error at its needs entry, and so is a need that can never run. */
+    @Test
+    void everyEdgeOfANeedsCycleIsReported() {
+        assertThat(errors("""
+                on: push
+                jobs:
+                  root: {runs-on: x, steps: [{run: echo}]}
+                  b:
+                    needs: [root, c]
+                    runs-on: x
+                    steps: [{run: echo}]
+                  c:
+                    needs: b
+                    runs-on: x
+                    steps: [{run: echo}]
+                  d:
+                    needs: [c, gone]
+                    runs-on: x
+                    steps: [{run: echo}]
+                """))
+                .containsExactly(
+                        "ci.yml:5:19: error: Job 'b' depends on job 'c' which creates a cycle in the dependency graph.",
+                        "ci.yml:9:12: error: Job 'c' depends on job 'b' which creates a cycle in the dependency graph.",
+                        "ci.yml:13:13: error: Job 'd' depends on job 'c', which can never run (see its needs).",
+                        "ci.yml:13:16: error: Job 'd' depends on unknown job 'gone'.");
+    }
+
+    static String job(String lines) {
+        return "on: push\njobs:\n  a:\n    runs-on: x\n" + lines;
+    }
+
+    /** What GitHub's parser rejects, each at its place (issue 19 item 5). */
+    @Test
+    void whatGitHubRejectsIsAnError() {
+        assertThat(errors(job("    permissions: {contents: wirte, pull-request: read, id-token: read}\n"
+                        + "    steps: [{run: echo}]\n")))
+                .containsExactly(
+                        "ci.yml:5:29: error: Unexpected value 'wirte' (contents takes none, read, write)",
+                        "ci.yml:5:36: error: Unexpected value 'pull-request' (permission scopes: actions, attestations,"
+                                + " checks, contents, deployments, discussions, id-token, issues, models, packages, pages,"
+                                + " pull-requests, repository-projects, security-events, statuses)",
+                        "ci.yml:5:66: error: Unexpected value 'read' (id-token takes none, write)");
+        assertThat(errors("on: push\npermissions: read-everything\njobs:\n  a: {runs-on: x, steps: [{run: echo}]}\n"))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("ci.yml:2:14: error: Unexpected value 'read-everything'");
+        assertThat(errors(job("    steps: [{run: 'echo ${{ }}'}]\n")))
+                .containsExactly("ci.yml:5:19: error: An expression was expected (an empty ${{ }})");
+        assertThat(errors(job("    if: env.X == 'y'\n    steps: [{run: echo}]\n")))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("ci.yml:5:9: error: Unrecognized named-value: 'env'");
+        assertThat(errors("on:\n  push:\n    branches: [main]\n    branches-ignore: [dev]\njobs:\n"
+                        + "  a: {runs-on: x, steps: [{run: echo}]}\n"))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("ci.yml:4:5: error: 'branches' and 'branches-ignore' cannot both be used");
+        assertThat(errors(job("    steps:\n      - run: echo\n        with: {a: b}\n"
+                        + "      - uses: actions/checkout@v4\n        working-directory: sub\n")))
+                .containsExactly(
+                        "ci.yml:7:15: error: Unexpected value 'with': not allowed on a 'run' step (it is for 'uses' steps)",
+                        "ci.yml:9:28: error: Unexpected value 'working-directory': not allowed on a 'uses' step (it is"
+                                + " for 'run' steps)");
+        assertThat(errors(job("    services: redis\n    steps: [{run: echo}]\n")))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("ci.yml:5:15: error: services must be a mapping");
+        assertThat(
+                        errors(
+                                job(
+                                        "    steps: [{run: echo, continue-on-error: '${{ 1 == }}'}, {run: echo, continue-on-error: maybe}]\n")))
+                .hasSize(2)
+                .anyMatch(e -> e.startsWith("ci.yml:5:44: error: "))
+                .anyMatch(e ->
+                        e.startsWith("ci.yml:5:91: error: 'continue-on-error' must be true, false or an expression"));
+        assertThat(errors(job("    environment: {url: 'https://x'}\n    steps: [{run: echo}]\n")))
+                .containsExactly("ci.yml:5:18: error: Required property is missing: name");
     }
 
     @Test
