@@ -123,9 +123,12 @@ final class AgentCommand implements Callable<Integer> {
                         "--metrics-port: cannot listen on " + metricsHost + ":" + metricsPort + ": " + e.getMessage());
             }
         }
+        java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            // the agent stopped by itself (refused, deleted): System.exit carries its exit code
+                            if (returned.get()) return;
                             agent.shutdown();
                             try {
                                 agent.awaitStopped(cfg.shutdownGrace().toSeconds() + 15, TimeUnit.SECONDS);
@@ -135,7 +138,9 @@ final class AgentCommand implements Callable<Integer> {
                             Runtime.getRuntime().halt(0); // a graceful stop is a success, not "killed by SIGTERM"
                         },
                         "runway-agent-shutdown"));
-        return agent.run();
+        int code = agent.run();
+        returned.set(true);
+        return code;
     }
 
     AgentConfig toConfig() {

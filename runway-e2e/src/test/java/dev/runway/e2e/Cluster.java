@@ -98,6 +98,11 @@ final class Cluster implements AutoCloseable {
         return root.resolve("agents").resolve(agentName).resolve("work");
     }
 
+    /** The agent's own folder in its work dir, where its job workspaces are (the rest of the work dir is not its). */
+    Path workspaces(String agentName) {
+        return workDir(agentName).resolve("runway");
+    }
+
     /** Starts an agent process with its own work dir and credential file; waits until it is registered. */
     RunwayProcess startAgent(String name, String labels, String... extraArgs) {
         Path home = root.resolve("agents").resolve(name);
