@@ -105,11 +105,16 @@ final class Cluster implements AutoCloseable {
 
     /** Starts an agent process with its own work dir and credential file; waits until it is registered. */
     RunwayProcess startAgent(String name, String labels, String... extraArgs) {
+        return startAgentVia(url(), name, labels, extraArgs);
+    }
+
+    /** As {@link #startAgent}, reaching the control plane at {@code url} (a proxy in front of it). */
+    RunwayProcess startAgentVia(String url, String name, String labels, String... extraArgs) {
         Path home = root.resolve("agents").resolve(name);
         List<String> args = new ArrayList<>(List.of(
                 "agent",
                 "--url",
-                url(),
+                url,
                 "--name",
                 name,
                 "--labels",
