@@ -1,6 +1,5 @@
 package dev.runway.agent;
 
-import dev.runway.agent.client.HttpServerClient;
 import dev.runway.agent.client.ServerClient;
 import dev.runway.agent.client.ServerException;
 import dev.runway.agent.container.ContainerEngine;
@@ -64,7 +63,13 @@ public final class RunwayAgent {
     private volatile Credentials credentials;
 
     public RunwayAgent(AgentConfig config) {
-        this(config, new HttpServerClient(config.serverUrl()), System.getenv());
+        this(config, java.util.List.of(config.serverUrl()));
+    }
+
+    /** Over several control planes, tried in turn ({@code --url A,B}): {@code urls} includes the config's. */
+    public RunwayAgent(AgentConfig config, List<java.net.URI> urls) {
+        this(config, dev.runway.agent.client.Failover.over(urls), System.getenv());
+        this.where = urls.size() == 1 ? urls.get(0).toString() : urls.toString();
     }
 
     public RunwayAgent(AgentConfig config, ServerClient client, Map<String, String> environment) {
@@ -84,6 +89,7 @@ public final class RunwayAgent {
         this.disk = new DiskGuard(config.workDir(), config.minFreeDiskBytes(), freeSpace);
         this.diskRecheck = diskRecheck;
         this.area = WorkArea.of(config.workDir());
+        this.where = String.valueOf(config.serverUrl());
         this.host = new HostResources(config.workDir());
         this.metrics = new AgentMetrics(
                 config.ephemeral() ? 1 : Math.max(1, config.slots()),
@@ -96,6 +102,8 @@ public final class RunwayAgent {
     private final DiskGuard disk;
     /** The agent's own folder in the work dir: workspaces, spools, step records (see {@link WorkArea}). */
     private final java.nio.file.Path area;
+    /** The control plane(s) this agent talks to, for messages. */
+    private String where;
 
     private final java.time.Duration diskRecheck;
     private final Object healthLock = new Object();
@@ -416,7 +424,7 @@ public final class RunwayAgent {
 
     private boolean pause(Backoff backoff, Exception e) {
         if (stopping) return false;
-        log.warn("cannot reach the control plane at {} ({}); retrying", config.serverUrl(), e.toString());
+        log.warn("cannot reach the control plane at {} ({}); retrying", where, e.toString());
         try {
             backoff.pause();
             return true;
@@ -457,10 +465,7 @@ public final class RunwayAgent {
             } catch (ServerException e) {
                 if (!e.transientFailure()) throw new RegistrationFailed("registration refused: " + e.getMessage());
             } catch (IOException e) {
-                log.warn(
-                        "cannot reach the control plane at {} to register ({}); retrying",
-                        config.serverUrl(),
-                        e.toString());
+                log.warn("cannot reach the control plane at {} to register ({}); retrying", where, e.toString());
             } catch (InterruptedException e) {
                 throw new RegistrationFailed("interrupted while registering");
             }
