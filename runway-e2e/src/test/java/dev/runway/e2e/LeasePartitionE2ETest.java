@@ -61,6 +61,10 @@ class LeasePartitionE2ETest {
             long lastOfFirst = last(first);
             long firstOfSecond =
                     Long.parseLong(Files.readAllLines(second).get(0).strip()) / 1_000_000;
+            System.out.printf(
+                    "partition: attempt 1 last wrote %d ms after the cut, attempt 2 first wrote %d ms after it"
+                            + " (lease %d s)%n",
+                    lastOfFirst - cut, firstOfSecond - cut, LEASE_SECONDS);
             assertThat(lastOfFirst)
                     .as("attempt 1 stopped before the lease ran out on the control plane (cut at %d)", cut)
                     .isLessThan(cut + LEASE_SECONDS * 1000L);
