@@ -78,6 +78,53 @@ class LeasePartitionE2ETest {
         }
     }
 
+    /**
+     * A partition longer than the agent's margin but shorter than the lease: the agent stops the attempt, and once
+     * the path heals (the attempt still current on the control plane) its spooled log says why.
+     */
+    @Test
+    void aStoppedAttemptsLogSaysWhyOnceTheControlPlaneIsReachableAgain() throws Exception {
+        try (Cluster c = new Cluster(root, "--lease-timeout", "12s", "--heartbeat-interval", "1s").start();
+                TcpProxy proxy = new TcpProxy(port(c.url()))) {
+            RunwayProcess cutOff = c.startAgentVia(proxy.url(), "cut-off", "linux");
+            JobView job = c.api()
+                    .submit(aJob("long")
+                            .labels("linux")
+                            .maxAttempts(2)
+                            .step("work", "echo started; sleep 300")
+                            .build());
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> c.api().logs(job.id()).contains("started"));
+            proxy.stall();
+            cutOff.awaitOutput("attempt 1 stopped", Duration.ofSeconds(30));
+            proxy.heal();
+            await("attempt 1's log says why it stopped")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> attemptLog(c, job.id(), 1).contains("[runway] control plane unreachable for"));
+            assertThat(attemptLog(c, job.id(), 1))
+                    .containsPattern("\\[runway\\] control plane unreachable for \\d+ s: attempt 1 stopped");
+            c.awaitState(job.id(), JobState.RUNNING, Duration.ofSeconds(30));
+            await("the job is retried once its lease has run out")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> c.api().job(job.id()).attempt() == 2);
+            c.api().cancel(job.id());
+        }
+    }
+
+    private static String attemptLog(Cluster c, String jobId, int attempt) {
+        Api.Response r = c.api()
+                .call(
+                        "GET",
+                        dev.runway.protocol.ApiPaths.withId(dev.runway.protocol.ApiPaths.JOB_LOGS, jobId)
+                                + "?offset=0&attempt=" + attempt,
+                        c.adminToken(),
+                        null,
+                        null);
+        return r.status() == 200 ? r.body() : "";
+    }
+
     private static long last(Path file) throws java.io.IOException {
         List<String> lines = Files.readAllLines(file);
         for (int i = lines.size() - 1; i >= 0; i--) {
