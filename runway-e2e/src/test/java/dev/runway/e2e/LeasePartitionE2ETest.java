@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,6 +111,44 @@ class LeasePartitionE2ETest {
                     .atMost(Duration.ofSeconds(60))
                     .until(() -> c.api().job(job.id()).attempt() == 2);
             c.api().cancel(job.id());
+        }
+    }
+
+    /** Under the container executor the stopped attempt's container is removed, also before the lease ends. */
+    @Test
+    void aPartitionedContainerJobHasItsContainerRemovedBeforeTheLeaseEnds() throws Exception {
+        try (dev.runway.agent.container.ContainerEngine engine = dev.runway.agent.container.TestEngine.require();
+                Cluster c = new Cluster(root, "--lease-timeout", LEASE_SECONDS + "s", "--heartbeat-interval", "1s")
+                        .start();
+                TcpProxy proxy = new TcpProxy(port(c.url()))) {
+            c.startAgentVia(
+                    proxy.url(),
+                    "boxed",
+                    "linux",
+                    "--executor",
+                    "container",
+                    "--image",
+                    dev.runway.agent.container.TestEngine.IMAGE);
+            JobView job = c.api()
+                    .submit(aJob("boxed")
+                            .labels("linux")
+                            .maxAttempts(1)
+                            .step("hang", "echo started; sleep 300")
+                            .build());
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> c.api().logs(job.id()).contains("started"));
+            Map<String, String> labels = Map.of(dev.runway.agent.container.ContainerEngine.LABEL_JOB, job.id() + "-1");
+            assertThat(engine.containers(labels)).hasSize(1);
+            long cut = System.nanoTime();
+            proxy.stall();
+            await("the attempt's container is removed")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> engine.containers(labels).isEmpty());
+            long gone = (System.nanoTime() - cut) / 1_000_000;
+            System.out.printf("partition: container removed %d ms after the cut (lease %d s)%n", gone, LEASE_SECONDS);
+            assertThat(gone).isLessThan(LEASE_SECONDS * 1000L);
         }
     }
 
