@@ -2,6 +2,7 @@ package dev.runway.e2e;
 
 import static dev.runway.e2e.Jobs.aJob;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.JobView;
@@ -25,6 +26,29 @@ class AgentFailoverE2ETest {
             c.awaitState(job.id(), JobState.SUCCEEDED, Duration.ofSeconds(60));
             assertThat(c.api().logs(job.id())).contains("ran");
             assertThat(agent.output()).contains(dead).contains("trying " + c.url() + " next");
+        }
+    }
+
+    /** Two replicas on one PostgreSQL: the one the agent uses dies mid-job; the job finishes as attempt 1 on the other. */
+    @Test
+    void aJobOutlivesTheReplicaItStartedOn() throws Exception {
+        try (TestDatabase db = new TestDatabase();
+                Cluster a = new Cluster(root.resolve("a"), "--database-url", db.url()).start();
+                Cluster b = new Cluster(root.resolve("b"), "--database-url", db.url()).start()) {
+            RunwayProcess agent = a.startAgentVia(a.url() + "," + b.url(), "both", "linux");
+            JobView job = a.api()
+                    .submit(aJob("outlives")
+                            .labels("linux")
+                            .step("s", "echo started; sleep 6; echo done")
+                            .build());
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> a.api().logs(job.id()).contains("started"));
+            a.server().kill();
+            JobView done = b.awaitState(job.id(), JobState.SUCCEEDED, Duration.ofSeconds(60));
+            assertThat(done.attempt()).as("never retried").isEqualTo(1);
+            assertThat(b.api().logs(job.id())).contains("started").contains("done");
+            assertThat(agent.output()).contains("trying " + b.url() + " next");
         }
     }
 }
