@@ -34,7 +34,7 @@ import java.util.Map;
  * @param toolCache the runner's tool cache ({@code RUNNER_TOOL_CACHE}) that setup-java, setup-node... pick from;
  *     null means {@code tool-cache} next to the work dir ({@code <data-dir>/tool-cache})
  * @param actions where {@code uses: owner/repo@ref} actions come from (a local store, git mirrors; fetched ones
- *     are cached in {@code <workDir>/.actions}), the Node.js of JavaScript actions, built-ins to take from there
+ *     are cached in {@code <workDir>/runway/.actions}), the Node.js of JavaScript actions, built-ins to take from there
  * @param sandbox with the sandbox executor: the unprivileged uid of steps, whether they reach the container engine
  *     (root on the host), more host directories they may read
  */
@@ -263,14 +263,14 @@ public record AgentConfig(
 
     /** Where {@code uses: owner/repo@ref} actions are looked up; git-fetched ones are cached under the work dir. */
     public dev.runway.agent.exec.ActionSources actionSources() {
-        return actions.sources(workDir == null ? null : workDir.resolve(".actions"));
+        return actions.sources(workDir == null ? null : WorkArea.of(workDir).resolve(".actions"));
     }
 
     /** The directories actions are read from: the local store (if any) and the cache of fetched ones. */
     public List<Path> actionDirs() {
         List<Path> dirs = new java.util.ArrayList<>();
         if (actions.dir() != null) dirs.add(actions.dir());
-        if (workDir != null) dirs.add(workDir.resolve(".actions"));
+        if (workDir != null) dirs.add(WorkArea.of(workDir).resolve(".actions"));
         return dirs;
     }
 

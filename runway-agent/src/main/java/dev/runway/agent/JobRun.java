@@ -11,7 +11,6 @@ import dev.runway.protocol.ArtifactView;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.CacheEntry;
 import dev.runway.protocol.CompleteRequest;
-import dev.runway.protocol.HeartbeatResponse;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.LogContext;
 import java.io.IOException;
@@ -41,6 +40,7 @@ final class JobRun {
     private final Map<String, String> baseEnv;
     private final Map<String, String> secrets;
     final JobControl control = new JobControl();
+    private final AttemptLease lease;
 
     JobRun(
             Assignment a,
@@ -55,6 +55,7 @@ final class JobRun {
         this.executor = executor;
         this.workDir = workDir;
         this.baseEnv = baseEnv;
+        this.lease = new AttemptLease(a, client, control, System::nanoTime);
     }
 
     String jobId() {
@@ -90,7 +91,7 @@ final class JobRun {
                 a.jobId(),
                 a.attempt(),
                 a.spec().name());
-        Thread heartbeats = Thread.ofVirtual().name("heartbeat-" + key).start(LogContext.wrap(this::heartbeatLoop));
+        lease.start();
         try (LogSpool spool = new LogSpool(
                 workDir.resolve(".spool").resolve(key + ".log"), client, a.jobId(), a.jobToken(), Backoff.standard())) {
             Workspaces.deleteRecursively(workspace);
@@ -116,10 +117,17 @@ final class JobRun {
                 log.error("job {}: the runner failed while running it", a.jobId(), e);
                 outcome = new Executor.Outcome(JobState.FAILED, "runner error: " + e, java.util.List.of());
             }
+            lease.executionEnded();
             JobControl.Stop stop = control.stopped();
             if (stop != null && stop.abandon()) {
                 spool.abandon();
                 log.warn("job {} attempt {}: abandoned ({})", a.jobId(), a.attempt(), stop.reason());
+                return;
+            }
+            if (lease.lost() != null) { // not reported: the control plane requeues it when the lease runs out
+                spool.line("[runway] " + lease.lost());
+                if (!spool.finish(LOG_FLUSH_TIMEOUT))
+                    log.warn("job {}: its last log lines were not delivered", a.jobId());
                 return;
             }
             if (outcome.usage().known())
@@ -149,7 +157,7 @@ final class JobRun {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            heartbeats.interrupt();
+            lease.stop();
             Workspaces.deleteRecursively(workspace);
         }
     }
@@ -259,30 +267,6 @@ final class JobRun {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            }
-        }
-    }
-
-    private void heartbeatLoop() {
-        Duration every = Duration.ofSeconds(Math.max(1, a.heartbeatSeconds()));
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                Thread.sleep(every);
-                HeartbeatResponse r = client.heartbeat(a.jobId(), a.jobToken());
-                if (r.cancel()) control.cancel(r.reason() == null ? "cancelled" : r.reason());
-            } catch (InterruptedException e) {
-                return;
-            } catch (ServerException e) {
-                if (e.stale() || e.unauthorized()) {
-                    control.abandon("the control plane no longer knows this attempt (" + e.getMessage() + ")");
-                    return;
-                }
-                log.warn("job {}: heartbeat failed: {}", a.jobId(), e.getMessage());
-            } catch (IOException e) {
-                log.warn(
-                        "job {}: heartbeat failed: {}",
-                        a.jobId(),
-                        e.toString()); // keep running; the lease may still hold
             }
         }
     }

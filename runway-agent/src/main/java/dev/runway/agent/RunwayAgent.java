@@ -1,6 +1,5 @@
 package dev.runway.agent;
 
-import dev.runway.agent.client.HttpServerClient;
 import dev.runway.agent.client.ServerClient;
 import dev.runway.agent.client.ServerException;
 import dev.runway.agent.container.ContainerEngine;
@@ -64,7 +63,13 @@ public final class RunwayAgent {
     private volatile Credentials credentials;
 
     public RunwayAgent(AgentConfig config) {
-        this(config, new HttpServerClient(config.serverUrl()), System.getenv());
+        this(config, java.util.List.of(config.serverUrl()));
+    }
+
+    /** Over several control planes, tried in turn ({@code --url A,B}): {@code urls} includes the config's. */
+    public RunwayAgent(AgentConfig config, List<java.net.URI> urls) {
+        this(config, dev.runway.agent.client.Failover.over(urls), System.getenv());
+        this.where = urls.size() == 1 ? urls.get(0).toString() : urls.toString();
     }
 
     public RunwayAgent(AgentConfig config, ServerClient client, Map<String, String> environment) {
@@ -83,6 +88,8 @@ public final class RunwayAgent {
         this.environment = environment;
         this.disk = new DiskGuard(config.workDir(), config.minFreeDiskBytes(), freeSpace);
         this.diskRecheck = diskRecheck;
+        this.area = WorkArea.of(config.workDir());
+        this.where = String.valueOf(config.serverUrl());
         this.host = new HostResources(config.workDir());
         this.metrics = new AgentMetrics(
                 config.ephemeral() ? 1 : Math.max(1, config.slots()),
@@ -93,6 +100,11 @@ public final class RunwayAgent {
 
     static final java.time.Duration DISK_RECHECK = java.time.Duration.ofSeconds(5);
     private final DiskGuard disk;
+    /** The agent's own folder in the work dir: workspaces, spools, step records (see {@link WorkArea}). */
+    private final java.nio.file.Path area;
+    /** The control plane(s) this agent talks to, for messages. */
+    private String where;
+
     private final java.time.Duration diskRecheck;
     private final Object healthLock = new Object();
     private String reportedHealth = "unreported";
@@ -104,11 +116,25 @@ public final class RunwayAgent {
      * or, with {@code ephemeral}, one job has run. Returns the process exit code (0 on a clean stop).
      */
     public int run() {
-        Executor executor = executor();
         try {
-            Files.createDirectories(config.workDir());
+            return prepareAndRun();
+        } finally {
+            stopped.countDown(); // also when it never got to run: a shutdown must not wait for it
+        }
+    }
+
+    private int prepareAndRun() {
+        Executor executor;
+        try {
+            executor = executor();
+        } catch (RuntimeException e) {
+            log.error("cannot prepare the agent: {}", e.getMessage());
+            return EXIT_REGISTRATION_FAILED;
+        }
+        try {
+            WorkArea.claim(config.workDir());
             int reaped = executor.reapLeftovers();
-            int removed = Workspaces.removeLeftovers(config.workDir());
+            int removed = Workspaces.removeLeftovers(area);
             if (reaped + removed > 0)
                 log.info(
                         "cleaned up after a previous run: {} process group(s), cgroup(s) or container(s), {}"
@@ -121,7 +147,7 @@ public final class RunwayAgent {
             log.error("{}", e.getMessage());
             return EXIT_REGISTRATION_FAILED;
         } catch (IOException e) {
-            log.error("cannot prepare the agent: {}", e.toString());
+            log.error("cannot prepare the agent: {}", e.getMessage() != null ? e.getMessage() : e.toString());
             return EXIT_REGISTRATION_FAILED;
         }
         // every line from here on is this runner's, on every thread it starts (MDC is per thread)
@@ -210,7 +236,7 @@ public final class RunwayAgent {
                 new ContainerHosts(engine, config.image(), config.limits(), key, config.network(), config.actionDirs());
             case "sandbox" ->
                 new ProcessHosts(
-                        new StepTracker(config.workDir()),
+                        new StepTracker(area),
                         Sandbox.bubblewrap(
                                 List.of(
                                         config.workDir(),
@@ -222,8 +248,7 @@ public final class RunwayAgent {
                         config.limits(),
                         key + "-",
                         true);
-            default ->
-                new ProcessHosts(new StepTracker(config.workDir()), Sandbox.HOST, config.limits(), key + "-", true);
+            default -> new ProcessHosts(new StepTracker(area), Sandbox.HOST, config.limits(), key + "-", true);
         };
         return new ShellExecutor(hosts, config.actionSources(), containers);
     }
@@ -274,7 +299,7 @@ public final class RunwayAgent {
                 Thread.interrupted(); // a shutdown interrupt meant for the poll must not hit the job
             }
             if (next.isEmpty()) continue;
-            JobRun job = new JobRun(next.get(), client, executor, config.workDir(), baseEnv, config.secrets());
+            JobRun job = new JobRun(next.get(), client, executor, area, baseEnv, config.secrets());
             running.add(job);
             long jobStart = System.nanoTime();
             try {
@@ -331,7 +356,7 @@ public final class RunwayAgent {
             if (problem != null) {
                 java.util.Set<String> keep = new java.util.HashSet<>();
                 running.forEach(j -> keep.add(j.key()));
-                int removed = Workspaces.removeStale(config.workDir(), keep);
+                int removed = Workspaces.removeStale(area, keep);
                 if (removed > 0) log.info("low on disk: removed {} old workspace(s) and spool file(s)", removed);
             }
             if (!state.equals(reportedHealth)) {
@@ -401,7 +426,7 @@ public final class RunwayAgent {
 
     private boolean pause(Backoff backoff, Exception e) {
         if (stopping) return false;
-        log.warn("cannot reach the control plane at {} ({}); retrying", config.serverUrl(), e.toString());
+        log.warn("cannot reach the control plane at {} ({}); retrying", where, e.toString());
         try {
             backoff.pause();
             return true;
@@ -442,10 +467,7 @@ public final class RunwayAgent {
             } catch (ServerException e) {
                 if (!e.transientFailure()) throw new RegistrationFailed("registration refused: " + e.getMessage());
             } catch (IOException e) {
-                log.warn(
-                        "cannot reach the control plane at {} to register ({}); retrying",
-                        config.serverUrl(),
-                        e.toString());
+                log.warn("cannot reach the control plane at {} to register ({}); retrying", where, e.toString());
             } catch (InterruptedException e) {
                 throw new RegistrationFailed("interrupted while registering");
             }

@@ -10,7 +10,10 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Job workspaces under the work directory: removal after each job, and of leftovers after a crash. */
+/**
+ * Job workspaces and log spools in the agent's own folder ({@link WorkArea}): removal after each job, and of leftovers
+ * after a crash or while disk space is short. Nothing outside that folder is ever looked at.
+ */
 final class Workspaces {
     private static final Logger log = LoggerFactory.getLogger(Workspaces.class);
 
@@ -41,30 +44,37 @@ final class Workspaces {
         }
     }
 
-    /** Removes every workspace and spool file a previous run left behind; returns how many entries were removed. */
-    static int removeLeftovers(Path workDir) {
+    /**
+     * Removes every workspace and spool file a previous run left behind in the agent's folder {@code area}; returns
+     * how many entries were removed.
+     */
+    static int removeLeftovers(Path area) {
         int n = 0;
-        if (!Files.isDirectory(workDir)) return 0;
-        try (Stream<Path> s = Files.list(workDir)) {
+        if (!Files.isRegularFile(area.resolve(WorkArea.MARKER))) return 0; // not the agent's: never clean it
+        try (Stream<Path> s = Files.list(area)) {
             for (Path p : s.toList()) {
                 String name = p.getFileName().toString();
-                if (name.equals(".steps") || name.equals(".actions")) continue; // .actions: cached actions
+                if (KEPT.contains(name)) continue;
                 deleteRecursively(p);
                 n++;
             }
         } catch (IOException e) {
-            log.warn("cannot clean {}: {}", workDir, e.toString());
+            log.warn("cannot clean {}: {}", area, e.toString());
         }
         return n;
     }
 
+    /** What a clean-up leaves in the agent's folder: its mark, step records (reaped apart) and cached actions. */
+    private static final java.util.Set<String> KEPT = java.util.Set.of(WorkArea.MARKER, ".steps", ".actions");
+
     /**
-     * Removes workspaces and spool files of jobs that are not running (those in {@code keep}, by {@code
+     * Removes workspaces and spool files in the agent's folder {@code area} of jobs that are not running (those in {@code keep}, by {@code
      * <job>-<attempt>}); returns how many it removed.
      */
-    static int removeStale(Path workDir, java.util.Set<String> keep) {
+    static int removeStale(Path area, java.util.Set<String> keep) {
         int n = 0;
-        for (Path dir : java.util.List.of(workDir, workDir.resolve(".spool"))) {
+        if (!Files.isRegularFile(area.resolve(WorkArea.MARKER))) return 0; // not the agent's: never clean it
+        for (Path dir : java.util.List.of(area, area.resolve(".spool"))) {
             if (!Files.isDirectory(dir)) continue;
             try (Stream<Path> s = Files.list(dir)) {
                 for (Path p : s.toList()) {

@@ -31,7 +31,8 @@ final class AgentCommand implements Callable<Integer> {
     @Option(
             names = "--url",
             defaultValue = "http://127.0.0.1:8420",
-            description = "Control plane URL (default ${DEFAULT-VALUE}).")
+            description = "Control plane URL (default ${DEFAULT-VALUE}); several, comma-separated, are tried in turn"
+                    + " and the agent sticks to one that answers.")
     String url;
 
     @Option(
@@ -113,7 +114,7 @@ final class AgentCommand implements Callable<Integer> {
         AgentConfig cfg = toConfig();
         if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535))
             throw new CliException("--metrics-port: must be between 0 and 65535, got " + metricsPort);
-        RunwayAgent agent = new RunwayAgent(cfg);
+        RunwayAgent agent = new RunwayAgent(cfg, urls());
         if (metricsPort != null) {
             try {
                 var server = agent.metrics().serve(metricsHost, metricsPort);
@@ -123,9 +124,12 @@ final class AgentCommand implements Callable<Integer> {
                         "--metrics-port: cannot listen on " + metricsHost + ":" + metricsPort + ": " + e.getMessage());
             }
         }
+        java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            // the agent stopped by itself (refused, deleted): System.exit carries its exit code
+                            if (returned.get()) return;
                             agent.shutdown();
                             try {
                                 agent.awaitStopped(cfg.shutdownGrace().toSeconds() + 15, TimeUnit.SECONDS);
@@ -135,20 +139,36 @@ final class AgentCommand implements Callable<Integer> {
                             Runtime.getRuntime().halt(0); // a graceful stop is a success, not "killed by SIGTERM"
                         },
                         "runway-agent-shutdown"));
-        return agent.run();
+        int code = agent.run();
+        returned.set(true);
+        return code;
+    }
+
+    /** The control planes of {@code --url}, in order. */
+    List<URI> urls() {
+        List<String> given = Arrays.stream(url.split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
+        if (given.isEmpty()) throw new CliException("--url: no control plane URL given");
+        return given.stream().map(AgentCommand::httpUrl).distinct().toList();
+    }
+
+    private static URI httpUrl(String text) {
+        try {
+            URI u = URI.create(text);
+            if (u.getScheme() == null
+                    || !(u.getScheme().equals("http") || u.getScheme().equals("https"))
+                    || u.getHost() == null) throw new IllegalArgumentException("not http(s)");
+            return u;
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--url: '" + text + "' is not an http(s) URL");
+        }
     }
 
     AgentConfig toConfig() {
         if (slots < 1 || slots > 1000) throw new CliException("--slots: must be between 1 and 1000");
-        URI u;
-        try {
-            u = URI.create(url);
-            if (u.getScheme() == null
-                    || !(u.getScheme().equals("http") || u.getScheme().equals("https")))
-                throw new IllegalArgumentException("not http(s)");
-        } catch (IllegalArgumentException e) {
-            throw new CliException("--url: '" + url + "' is not an http(s) URL");
-        }
+        URI u = urls().get(0);
         isolation.check();
         List<String> l = Arrays.stream(labels.split(","))
                 .map(String::strip)

@@ -328,5 +328,20 @@ class CliTest {
         Run r = run(Map.of(), "agent", "--url", "ftp://x", "--data-dir", dir.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("--url: 'ftp://x' is not an http(s) URL");
+        Run second = run(Map.of(), "agent", "--url", "http://a:8420,ftp://y", "--data-dir", dir.toString());
+        assertThat(second.code()).isEqualTo(1);
+        assertThat(second.err()).contains("--url: 'ftp://y' is not an http(s) URL");
+    }
+
+    @Test
+    void anAgentTakesSeveralControlPlanesInOrder() {
+        assertThat(parseAgent(Map.of(), "agent", "--url", "http://a:8420, https://b:8420,http://a:8420")
+                        .urls())
+                .extracting(Object::toString)
+                .containsExactly("http://a:8420", "https://b:8420");
+        assertThat(parseAgent(Map.of(), "agent", "--url", "http://a:8420,https://b:8420")
+                        .toConfig()
+                        .serverUrl())
+                .hasToString("http://a:8420");
     }
 }

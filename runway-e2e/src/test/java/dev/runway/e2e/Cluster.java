@@ -98,13 +98,23 @@ final class Cluster implements AutoCloseable {
         return root.resolve("agents").resolve(agentName).resolve("work");
     }
 
+    /** The agent's own folder in its work dir, where its job workspaces are (the rest of the work dir is not its). */
+    Path workspaces(String agentName) {
+        return workDir(agentName).resolve("runway");
+    }
+
     /** Starts an agent process with its own work dir and credential file; waits until it is registered. */
     RunwayProcess startAgent(String name, String labels, String... extraArgs) {
+        return startAgentVia(url(), name, labels, extraArgs);
+    }
+
+    /** As {@link #startAgent}, reaching the control plane at {@code url} (a proxy in front of it). */
+    RunwayProcess startAgentVia(String url, String name, String labels, String... extraArgs) {
         Path home = root.resolve("agents").resolve(name);
         List<String> args = new ArrayList<>(List.of(
                 "agent",
                 "--url",
-                url(),
+                url,
                 "--name",
                 name,
                 "--labels",

@@ -91,7 +91,7 @@ class ContainerExecutorE2ETest {
                     .until(() -> c.api().logs(job.id()).contains("started"));
             Map<String, String> labels = Map.of(ContainerEngine.LABEL_JOB, job.id() + "-1");
             assertThat(engine.containers(labels)).hasSize(1);
-            Path workspace = c.workDir("victim").resolve(job.id() + "-1");
+            Path workspace = c.workspaces("victim").resolve(job.id() + "-1");
             assertThat(workspace).isDirectory();
 
             agent.kill();

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The disk guard on a real, small file system (a 64 MiB tmpfs mounted as the agent's work directory): below
  * --min-free-disk the runner takes no jobs, shows as unhealthy with the reason in `runway runners`, removes stale
- * workspaces, and takes the queued job once space is freed. Needs root to mount; under CI=true it must run.
+ * workspaces, and takes the queued job once space is freed. What the work directory held before the agent came (a
+ * user's files, even one named like a workspace) survives start-up, the clean-up and the job: the agent deletes only
+ * in its own folder. Needs root to mount; under CI=true it must run.
  */
 class DiskGuardE2ETest {
     @TempDir
@@ -48,6 +50,12 @@ class DiskGuardE2ETest {
             mounted = home;
             Path filler = home.resolve("filler"); // outside the work dir: the agent does not own it
             Files.write(filler, new byte[44 << 20]);
+            Path work = Files.createDirectories(c.workDir("tight"));
+            Path notes = Files.writeString(work.resolve("notes.txt"), "the user's own file");
+            Path lookalike = Files.createDirectories(work.resolve("job-mine-1")); // named like a workspace
+            Files.writeString(lookalike.resolve("keep.txt"), "also the user's");
+            Path hidden = Files.createDirectories(work.resolve(".spool"));
+            Files.writeString(hidden.resolve("x-1.log"), "a user's log, named like a spool file");
 
             c.startAgent("tight", "linux", "--min-free-disk", "32m");
             await("the runner reports itself unhealthy")
@@ -55,7 +63,7 @@ class DiskGuardE2ETest {
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> runner(c).state().equals("unhealthy"));
             assertThat(runner(c).unhealthyReason()).contains("low disk space").contains("below the minimum of 32 MiB");
-            Path stale = Files.createDirectories(c.workDir("tight").resolve("job-old-1"));
+            Path stale = Files.createDirectories(c.workspaces("tight").resolve("job-old-1"));
             Files.write(stale.resolve("big.bin"), new byte[1 << 20]);
             await("a stale workspace is cleaned up while space is short")
                     .atMost(Duration.ofSeconds(30))
@@ -75,6 +83,9 @@ class DiskGuardE2ETest {
             c.awaitState(job.id(), JobState.SUCCEEDED, Duration.ofSeconds(30));
             assertThat(runner(c).unhealthyReason()).isNull();
             assertThat(runner(c).state()).isIn("idle", "busy");
+            assertThat(notes).hasContent("the user's own file");
+            assertThat(lookalike.resolve("keep.txt")).hasContent("also the user's");
+            assertThat(hidden.resolve("x-1.log")).exists();
         }
     }
 

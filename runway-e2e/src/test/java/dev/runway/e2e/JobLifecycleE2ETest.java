@@ -169,7 +169,7 @@ class JobLifecycleE2ETest {
         cluster.awaitState(job.id(), JobState.SUCCEEDED, Duration.ofSeconds(30));
         await("beta's workspace removed")
                 .atMost(Duration.ofSeconds(10))
-                .until(() -> workspaces(cluster.workDir("beta")) == 0);
+                .until(() -> workspaces(cluster.workspaces("beta")) == 0);
     }
 
     @Test

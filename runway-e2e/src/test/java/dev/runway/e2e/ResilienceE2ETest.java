@@ -178,7 +178,7 @@ class ResilienceE2ETest {
                             .anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 300")
                                     || p.info().command().orElse("").endsWith("sleep")));
             List<ProcessHandle> leftovers = first.descendants();
-            assertThat(JobLifecycleE2ETest.workspaces(c.workDir("phoenix"))).isEqualTo(1);
+            assertThat(JobLifecycleE2ETest.workspaces(c.workspaces("phoenix"))).isEqualTo(1);
             // where the agent may create cgroups (root, cgroup v1 as in CI), the job has one; its restart removes it
             Path cgroups = Path.of("/sys/fs/cgroup/memory/runway");
             java.util.function.BooleanSupplier jobCgroup = () -> {
@@ -202,7 +202,7 @@ class ResilienceE2ETest {
                     .until(() -> leftovers.stream().noneMatch(ProcessHandle::isAlive));
             await("leftover workspace removed")
                     .atMost(Duration.ofSeconds(15))
-                    .until(() -> JobLifecycleE2ETest.workspaces(c.workDir("phoenix")) == 0);
+                    .until(() -> JobLifecycleE2ETest.workspaces(c.workspaces("phoenix")) == 0);
             if (measured) {
                 await("leftover cgroup removed").atMost(Duration.ofSeconds(15)).until(() -> !jobCgroup.getAsBoolean());
             }

@@ -92,7 +92,7 @@ class SandboxProbeE2ETest {
     /** The probe: one PROBE line per item. */
     String probe(Cluster c, String agent, long agentPid, int serverPort) throws IOException {
         Path credential = root.resolve("agents").resolve(agent).resolve("credential.json");
-        Path other = Files.createDirectories(c.workDir(agent).resolve("other-job-7-1"));
+        Path other = Files.createDirectories(c.workspaces(agent).resolve("other-job-7-1"));
         Files.writeString(other.resolve("secret.txt"), "another job's file");
         StringBuilder sockets = new StringBuilder();
         for (String s : hostSockets()) sockets.append(" '").append(s).append('\'');

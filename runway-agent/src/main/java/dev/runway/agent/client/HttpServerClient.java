@@ -28,6 +28,9 @@ import java.util.Optional;
 /** {@link ServerClient} over HTTP with the JDK client. */
 public final class HttpServerClient implements ServerClient {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    /** Short: a heartbeat stuck on a stalled connection must not hold back the next one while the lease runs down. */
+    private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
+
     private static final Duration TRANSFER_TIMEOUT = Duration.ofMinutes(30);
 
     /** Status and body of an answer, whichever body handler read it. */
@@ -61,7 +64,7 @@ public final class HttpServerClient implements ServerClient {
     @Override
     public HeartbeatResponse heartbeat(String jobId, String jobToken) throws IOException, InterruptedException {
         return read(
-                send(json(ApiPaths.withId(ApiPaths.RUNNER_JOB_HEARTBEAT, jobId), jobToken, null), CALL_TIMEOUT),
+                send(json(ApiPaths.withId(ApiPaths.RUNNER_JOB_HEARTBEAT, jobId), jobToken, null), HEARTBEAT_TIMEOUT),
                 HeartbeatResponse.class);
     }
 

@@ -28,29 +28,9 @@ public record JobLimits(Double cpus, Long memoryBytes, Integer pids) {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    /** Docker's size syntax: {@code 512m}, {@code 1g}, {@code 1.5g}, {@code 65536k}, or bytes. */
+    /** A size in bytes, as everywhere in Runway ({@link dev.runway.protocol.ByteSizes}): {@code 512m}, {@code 1.5g}. */
     public static long parseBytes(String s) {
-        String v = s.strip().toLowerCase(Locale.ROOT);
-        if (v.endsWith("b")) v = v.substring(0, v.length() - 1);
-        long unit = 1;
-        if (!v.isEmpty()) {
-            switch (v.charAt(v.length() - 1)) {
-                case 'k' -> unit = 1L << 10;
-                case 'm' -> unit = 1L << 20;
-                case 'g' -> unit = 1L << 30;
-                case 't' -> unit = 1L << 40;
-                default -> {}
-            }
-        }
-        if (unit != 1) v = v.substring(0, v.length() - 1);
-        try {
-            double n = Double.parseDouble(v);
-            if (n < 0 || Double.isNaN(n) || Double.isInfinite(n)) throw new NumberFormatException();
-            return Math.round(n * unit);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(
-                    "'" + s + "' is not a size (use a number of bytes or a number with k, m or g, e.g. 512m)");
-        }
+        return dev.runway.protocol.ByteSizes.parse(s);
     }
 
     public static double parseCpus(String s) {

@@ -45,7 +45,6 @@ public record ContainerSettings(
     static final Set<String> KEYS =
             Set.of("engine", "network", "cpus", "memory", "pids-limit", "volumes", "user", "pull");
     private static final Pattern NETWORK = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
-    private static final Pattern MEMORY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(?:i?b)?");
     private static final long MIN_MEMORY = 6L << 20;
 
     public ContainerSettings {
@@ -152,17 +151,11 @@ public record ContainerSettings(
 
     /** Docker's size syntax ({@code 512m}, {@code 4g}, {@code 1.5g}, {@code 4GiB}, or bytes); null when not one. */
     static Long parseBytes(String text) {
-        var matcher = MEMORY.matcher(text.strip().toLowerCase(Locale.ROOT));
-        if (!matcher.matches()) return null;
-        long unit = switch (matcher.group(2)) {
-            case "k" -> 1L << 10;
-            case "m" -> 1L << 20;
-            case "g" -> 1L << 30;
-            case "t" -> 1L << 40;
-            default -> 1;
-        };
-        double n = Double.parseDouble(matcher.group(1)) * unit;
-        return n > Long.MAX_VALUE / 2 ? null : Math.round(n);
+        try {
+            return dev.runway.protocol.ByteSizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static String text(JsonNode n) {

@@ -1,0 +1,144 @@
+package dev.runway.agent;
+
+import dev.runway.agent.client.ServerClient;
+import dev.runway.agent.client.ServerException;
+import dev.runway.agent.exec.JobControl;
+import dev.runway.protocol.Assignment;
+import dev.runway.protocol.HeartbeatResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's half of an attempt's lease: heartbeats renew it, and a watchdog stops the attempt (process tree killed,
+ * container removed, through {@link JobControl#cancel}) once it has gone unrenewed for the lease less a safety
+ * margin — before the control plane may give the job to another runner. Time is measured on the agent's own
+ * monotonic clock from when each successful heartbeat was <em>sent</em>, which is never later than when the control
+ * plane renewed the lease on its clock: the two clocks need not agree. The clock is injected so tests need not wait.
+ */
+final class AttemptLease {
+    private static final Logger log = LoggerFactory.getLogger(AttemptLease.class);
+    private static final long SECOND = 1_000_000_000L;
+
+    private final Assignment a;
+    private final ServerClient client;
+    private final JobControl control;
+    private final LongSupplier nanos;
+    private final long leaseNanos;
+    private final long marginNanos;
+    private volatile long renewedAt;
+    private volatile String lost;
+    private Thread heartbeats;
+    private Thread watchdog;
+
+    /** Starts the lease's clock now: the assignment was just received, so the control plane claimed it before. */
+    AttemptLease(Assignment a, ServerClient client, JobControl control, LongSupplier nanos) {
+        this.a = a;
+        this.client = client;
+        this.control = control;
+        this.nanos = nanos;
+        this.leaseNanos = Math.max(0, a.leaseSeconds()) * SECOND;
+        this.marginNanos = margin(leaseNanos);
+        this.renewedAt = nanos.getAsLong();
+    }
+
+    /**
+     * How long before the lease would run out the agent stops an unrenewed attempt: a fifth of the lease, at least 5
+     * s (but no more than half of a short lease) — time to kill the step's process tree (SIGTERM, SIGKILL 2 s later)
+     * and remove its container, and to cover the delay between the claim and the assignment's arrival.
+     */
+    static long margin(long leaseNanos) {
+        return Math.max(leaseNanos / 5, Math.min(5 * SECOND, leaseNanos / 2));
+    }
+
+    /** On the agent's clock, when it stops the attempt unless a heartbeat renews the lease first. */
+    long deadline() {
+        return renewedAt + leaseNanos - marginNanos;
+    }
+
+    /** A heartbeat sent at {@code sentAt} (agent clock) was answered: the lease runs from then. */
+    void renewed(long sentAt) {
+        if (lost == null && sentAt - renewedAt > 0) renewedAt = sentAt;
+    }
+
+    /**
+     * Past the deadline, stops the attempt (once) and returns true. An old control plane that sends no lease
+     * duration ({@code leaseSeconds} 0) gets no watchdog.
+     */
+    boolean check() {
+        if (leaseNanos <= 0) return false;
+        long now = nanos.getAsLong();
+        if (lost != null) return true;
+        if (now - deadline() < 0) return false;
+        lost = "control plane unreachable for " + (now - renewedAt) / SECOND + " s: attempt " + a.attempt()
+                + " stopped";
+        log.warn(
+                "job {}: {} (its lease of {} s would run out; another runner may get the job)",
+                a.jobId(),
+                lost,
+                a.leaseSeconds());
+        control.cancel(lost);
+        return true;
+    }
+
+    /** Why the attempt was stopped for want of renewal, or null. */
+    String lost() {
+        return lost;
+    }
+
+    void start() {
+        heartbeats = Thread.ofVirtual()
+                .name("heartbeat-" + a.jobId() + "-" + a.attempt())
+                .start(dev.runway.protocol.LogContext.wrap(this::heartbeatLoop));
+        if (leaseNanos > 0)
+            watchdog = Thread.ofVirtual()
+                    .name("lease-" + a.jobId() + "-" + a.attempt())
+                    .start(dev.runway.protocol.LogContext.wrap(this::watchLoop));
+    }
+
+    /** Nothing of the attempt runs any more (it is delivering its log and result): nothing left to stop. */
+    void executionEnded() {
+        if (watchdog != null) watchdog.interrupt();
+    }
+
+    void stop() {
+        if (heartbeats != null) heartbeats.interrupt();
+        if (watchdog != null) watchdog.interrupt();
+    }
+
+    private void watchLoop() {
+        while (!check()) {
+            long wait = deadline() - nanos.getAsLong(); // the deadline only moves later: sleep to it, then look again
+            try {
+                Thread.sleep(Duration.ofNanos(Math.max(1_000_000L, wait)));
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void heartbeatLoop() {
+        Duration every = Duration.ofSeconds(Math.max(1, a.heartbeatSeconds()));
+        while (!Thread.currentThread().isInterrupted() && lost == null) {
+            try {
+                Thread.sleep(every);
+                long sent = nanos.getAsLong();
+                HeartbeatResponse r = client.heartbeat(a.jobId(), a.jobToken());
+                renewed(sent);
+                if (r.cancel()) control.cancel(r.reason() == null ? "cancelled" : r.reason());
+            } catch (InterruptedException e) {
+                return;
+            } catch (ServerException e) {
+                if (e.stale() || e.unauthorized()) {
+                    control.abandon("the control plane no longer knows this attempt (" + e.getMessage() + ")");
+                    return;
+                }
+                log.warn("job {}: heartbeat failed: {}", a.jobId(), e.getMessage());
+            } catch (IOException e) {
+                log.warn("job {}: heartbeat failed: {}", a.jobId(), e.toString()); // the lease may still hold
+            }
+        }
+    }
+}
