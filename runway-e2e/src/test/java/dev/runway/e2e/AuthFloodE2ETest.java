@@ -80,7 +80,7 @@ class AuthFloodE2ETest {
                     .until(() -> statuses.containsKey(429));
 
             // the log spool of the running job is the agent's user's alone
-            Path spool = cluster.workDir("flooded").resolve(".spool");
+            Path spool = cluster.workspaces("flooded").resolve(".spool");
             await("the job runs").atMost(Duration.ofSeconds(30)).until(() -> {
                 if (!Files.isDirectory(spool)) return false;
                 try (Stream<Path> files = Files.list(spool)) {

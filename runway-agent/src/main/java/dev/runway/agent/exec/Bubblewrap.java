@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The sandbox executor's {@link Sandbox}: each step in bubblewrap with its own mount, PID, IPC, UTS and cgroup
@@ -54,16 +56,45 @@ final class Bubblewrap implements Sandbox {
     @Override
     public List<String> wrap(List<String> inner, Path workspace, Path filesDir, Path script, Path cwd)
             throws IOException {
+        return launch(inner, workspace, filesDir, script, cwd, Map.of()).command();
+    }
+
+    /**
+     * Everything before the job's command runs as the agent (root): {@code setsid}, the cgroup's shell, {@code sh},
+     * {@code bwrap} and {@code setpriv}. They are named by absolute path and get {@link HostPrograms#ENVIRONMENT},
+     * never the job's: a job's {@code PATH}, {@code BASH_ENV} or {@code LD_PRELOAD} would otherwise choose code that
+     * runs as root outside the sandbox. The job's environment reaches the step through bwrap's {@code --clearenv}
+     * and {@code --setenv}, read from a file descriptor (never the command line, which every host user can read in
+     * /proc); the dynamic loader's variables, which would reach the still-privileged {@code setpriv}, are set by
+     * {@code env} after it has dropped to the job user.
+     */
+    @Override
+    public Launch launch(
+            List<String> inner, Path workspace, Path filesDir, Path script, Path cwd, Map<String, String> env)
+            throws IOException {
         Files.createDirectories(filesDir.resolve("home"));
         if (user != null) user.own(List.of(workspace, filesDir));
         List<String> cmd = new ArrayList<>();
         byte[] filter = SeccompFilter.forThisMachine();
-        if (filter != null) { // bwrap reads the program from a file descriptor
-            cmd.addAll(List.of(
-                    "sh", "-c", "exec \"$@\" 9<\"$0\"", seccompFile(filter).toString()));
-        }
+        Map<String, String> loader = new TreeMap<>();
+        List<String> setenv = new ArrayList<>(List.of("--clearenv"));
+        env.forEach((k, v) -> {
+            if (user != null && loaderVariable(k)) loader.put(k, v);
+            else setenv.addAll(List.of("--setenv", k, v));
+        });
+        // bwrap reads the seccomp program from fd 9 and these arguments from fd 8; the argument file is removed as
+        // soon as it is open
         cmd.addAll(List.of(
-                "bwrap",
+                HostPrograms.SH,
+                "-c",
+                "exec 9<\"$1\" 8<\"$2\" && rm -f \"$2\" && shift 2 && exec \"$@\"",
+                "sh",
+                filter == null ? "/dev/null" : seccompFile(filter).toString(),
+                argumentFile(setenv).toString()));
+        cmd.addAll(List.of(
+                HostPrograms.BWRAP,
+                "--args",
+                "8",
                 "--die-with-parent",
                 "--unshare-pid",
                 "--unshare-ipc",
@@ -85,8 +116,36 @@ final class Bubblewrap implements Sandbox {
         cmd.addAll(List.of("--ro-bind", script.toString(), script.toString()));
         cmd.addAll(List.of("--chdir", cwd.toString(), "--"));
         if (user != null) cmd.addAll(user.drop());
+        if (!loader.isEmpty()) {
+            cmd.add(HostPrograms.ENV);
+            loader.forEach((k, v) -> cmd.add(k + "=" + v));
+        }
         cmd.addAll(inner);
-        return cmd;
+        return new Launch(cmd, HostPrograms.ENVIRONMENT);
+    }
+
+    /**
+     * Variables the dynamic loader (or glibc) acts on before a program's own code runs: given to a privileged
+     * program they choose code it runs (glibc ignores them only for set-uid programs, which setpriv is not).
+     */
+    static boolean loaderVariable(String name) {
+        return name.startsWith("LD_")
+                || name.startsWith("MALLOC_")
+                || LOADER.contains(name);
+    }
+
+    private static final Set<String> LOADER = Set.of(
+            "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "NIS_PATH",
+            "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "TZDIR");
+
+    /** bwrap's arguments, NUL-separated, in a file only the agent can read (they hold the job's secrets). */
+    private static Path argumentFile(List<String> args) throws IOException {
+        Path f = Files.createTempFile(
+                "runway-bwrap-", ".args", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        StringBuilder b = new StringBuilder();
+        for (String a : args) b.append(a).append('\0');
+        Files.writeString(f, b.toString());
+        return f;
     }
 
     /** The system directories read-only (a usr-merge link stays a link), fresh /dev, /proc and temp directories. */

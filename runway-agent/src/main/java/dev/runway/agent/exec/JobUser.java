@@ -59,7 +59,7 @@ final class JobUser {
     /** {@code setpriv} arguments that run a command as this user with no capabilities and no supplementary groups. */
     List<String> drop() {
         return List.of(
-                "setpriv",
+                HostPrograms.SETPRIV,
                 "--reuid=" + uid,
                 "--regid=" + gid,
                 "--clear-groups",

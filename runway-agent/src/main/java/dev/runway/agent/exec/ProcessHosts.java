@@ -84,12 +84,12 @@ public final class ProcessHosts implements StepHost.Factory {
         @Override
         public Running start(List<String> command, Path script, Path cwd, Map<String, String> env, Executor.Output out)
                 throws IOException {
-            List<String> inner = sandbox.wrap(command, workspace, filesDir, script, cwd);
-            List<String> full = new ArrayList<>(List.of("setsid"));
-            full.addAll(group == null ? inner : group.enter(inner));
+            Sandbox.Launch launch = sandbox.launch(command, workspace, filesDir, script, cwd, env);
+            List<String> full = new ArrayList<>(List.of(HostPrograms.SETSID));
+            full.addAll(group == null ? launch.command() : group.enter(launch.command()));
             ProcessBuilder pb = new ProcessBuilder(full).directory(cwd.toFile()).redirectErrorStream(true);
             pb.environment().clear();
-            pb.environment().putAll(env);
+            pb.environment().putAll(launch.environment());
             if (group != null) oomKillsSeen = group.oomKills();
             Process p = pb.start();
             tracker.started(p.pid());

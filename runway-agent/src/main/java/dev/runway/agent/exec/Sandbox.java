@@ -14,6 +14,20 @@ public interface Sandbox {
     /** The command that runs {@code inner} (the shell and its script) for a step of the job in {@code workspace}. */
     List<String> wrap(List<String> inner, Path workspace, Path filesDir, Path script, Path cwd) throws IOException;
 
+    /**
+     * The host-side process that runs {@code inner} with the job's environment {@code env}: its command and the
+     * environment it is started with. On the host the two are the job's own; a sandbox that starts as root gives the
+     * host-side programs a fixed environment and carries the job's inside (see {@link Bubblewrap}).
+     */
+    default Launch launch(
+            List<String> inner, Path workspace, Path filesDir, Path script, Path cwd, java.util.Map<String, String> env)
+            throws IOException {
+        return new Launch(wrap(inner, workspace, filesDir, script, cwd), env);
+    }
+
+    /** A command and the environment to start it with. */
+    record Launch(List<String> command, java.util.Map<String, String> environment) {}
+
     /** The HOME a step gets; null keeps the agent's. */
     default Path home(Path filesDir) {
         return null;

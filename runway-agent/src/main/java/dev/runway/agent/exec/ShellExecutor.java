@@ -99,10 +99,11 @@ public final class ShellExecutor implements Executor {
                         spec,
                         spec.env(),
                         known -> scope.scope(known, dev.runway.workflow.expr.Expressions.Status.SUCCESS)));
-            } catch (IllegalArgumentException e) { // an expression error: it names the key, never a value
-                out.line("\u2718 " + e.getMessage());
+            } catch (IllegalArgumentException e) { // an expression error: it may quote a secret (format's text)
+                String why = out.hide(e.getMessage());
+                out.line("\u2718 " + why);
                 deleteQuietly(filesDir);
-                return new Outcome(JobState.FAILED, e.getMessage(), List.of());
+                return new Outcome(JobState.FAILED, why, List.of());
             }
         }
         Map<String, String> outputs = Map.of();
@@ -110,9 +111,10 @@ public final class ShellExecutor implements Executor {
         try {
             host = hosts.open(spec, workspace, filesDir, out, control);
         } catch (StepHost.JobSetupException e) {
-            out.line("\u2718 " + e.getMessage());
+            String why = out.hide(e.getMessage());
+            out.line("\u2718 " + why);
             deleteQuietly(filesDir);
-            return new Outcome(JobState.FAILED, e.getMessage(), List.of());
+            return new Outcome(JobState.FAILED, why, List.of());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             deleteQuietly(filesDir);

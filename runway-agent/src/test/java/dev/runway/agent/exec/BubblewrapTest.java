@@ -41,7 +41,7 @@ class BubblewrapTest {
                 .isTrue();
         assertThat(has(cmd, "--seccomp", "9")).isEqualTo(SeccompFilter.forThisMachine() != null);
         assertThat(cmd).doesNotContain("--unshare-net");
-        int drop = cmd.indexOf("setpriv");
+        int drop = cmd.indexOf(HostPrograms.SETPRIV);
         assertThat(drop).isGreaterThan(cmd.indexOf("--"));
         assertThat(cmd.subList(drop, cmd.size())).contains("--reuid=4242", "--regid=4242", "--clear-groups");
     }

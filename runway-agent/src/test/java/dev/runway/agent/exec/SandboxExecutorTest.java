@@ -203,6 +203,39 @@ class SandboxExecutorTest {
         }
     }
 
+    /**
+     * The programs that start a sandboxed step run as the agent (root) outside the sandbox: a job must not choose
+     * them through GITHUB_PATH, nor load code into them through LD_PRELOAD (found by review: both were root on the
+     * host). The job's own environment still reaches its step, loader variables included.
+     */
+    @Test
+    void aJobCannotChooseOrLoadCodeIntoTheProgramsThatStartItsSandbox() throws Exception {
+        Path marker = data.resolve("pwned"); // hidden from the sandbox: only a host-side program can write it
+        StringBuilder plant = new StringBuilder("mkdir -p bin\n");
+        for (String p : List.of("setsid", "sh", "bwrap", "setpriv", "env")) {
+            plant.append("printf '#!/bin/sh\\necho ").append(p).append(" >> ").append(marker)
+                    .append("\\nexit 0\\n' > bin/").append(p).append(" && chmod +x bin/").append(p).append("\n");
+        }
+        plant.append("echo \"$PWD/bin\" >> \"$GITHUB_PATH\"\n");
+        Executor.Outcome o = run(
+                new JobControl(),
+                StepSpec.of("plant", plant.toString()),
+                new StepSpec(
+                        "second",
+                        "echo \"second step ran preload=$LD_PRELOAD path-first=${PATH%%:*}\"",
+                        Map.of("LD_PRELOAD", "/nonexistent/runway-probe.so"),
+                        null,
+                        null,
+                        null));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(marker).as("a program the job planted ran on the host").doesNotExist();
+        assertThat(log())
+                .contains("second step ran preload=/nonexistent/runway-probe.so path-first=" + workspace + "/bin");
+        // ld.so names a preload it cannot find once for each process that loads it: only the step's own shell
+        long preloaded = log().lines().filter(l -> l.contains("runway-probe.so") && l.contains("ld.so")).count();
+        assertThat(preloaded).as(log()).isEqualTo(1);
+    }
+
     @Test
     void stepFilesReplacedByLinksAreNeitherReadNorWrittenThrough() throws Exception {
         Path victim = Files.createDirectories(data.resolve("victim"));

@@ -121,4 +121,28 @@ class SecretOutputsTest {
     String text() {
         return log.toString(StandardCharsets.UTF_8);
     }
+
+    /**
+     * An env expression that fails may quote its text, and format()'s error quotes the format string: a JSON secret
+     * (braces) given to format() must not reach the reason or the log in plain text (found by review).
+     */
+    @Test
+    void aFailingEnvExpressionDoesNotQuoteTheSecret() throws Exception {
+        Path workspace = Files.createDirectories(work.resolve("job-1"));
+        String json = "{\"key\":\"" + SECRET + "\"}";
+        JobSpec spec = SecretEnvTest.spec(Map.of(), Map.of("K", "${{ format(secrets.JSON, 'x') }}"));
+        Executor.Outcome o = new ShellExecutor(new StepTracker(work))
+                .run(
+                        spec,
+                        workspace,
+                        new HashMap<>(ShellExecutor.baseEnvironment(Map.of("PATH", System.getenv("PATH")))),
+                        (b, off, len) -> log.write(b, off, len),
+                        new JobControl(),
+                        JobApi.NONE,
+                        Map.of("JSON", json));
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertThat(o.result()).as(text).isEqualTo(JobState.FAILED);
+        assertThat(o.reason()).startsWith("job env 'K': ").doesNotContain(SECRET);
+        assertThat(text).contains("job env 'K': ").doesNotContain(SECRET);
+    }
 }
