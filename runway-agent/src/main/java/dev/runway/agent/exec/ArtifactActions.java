@@ -231,10 +231,10 @@ final class ArtifactActions {
                 if (!target.startsWith(base))
                     throw new IOException("artifact entry '" + e.getName() + "' points outside the target directory");
                 if (e.isDirectory()) {
-                    Files.createDirectories(target);
+                    InsideDirectories.create(base, target);
                     continue;
                 }
-                Files.createDirectories(target.getParent());
+                InsideDirectories.create(base, target.getParent());
                 if (!target.getParent().toRealPath().startsWith(base))
                     throw new IOException("artifact entry '" + e.getName() + "' leads outside the target directory"
                             + " through a link");

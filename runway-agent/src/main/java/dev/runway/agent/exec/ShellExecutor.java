@@ -331,8 +331,7 @@ public final class ShellExecutor implements Executor {
         if (wd == null || wd.isBlank()) return workspace;
         Path p = workspace.resolve(wd).normalize();
         if (!p.startsWith(workspace)) throw new IOException("working directory '" + wd + "' is outside the workspace");
-        Files.createDirectories(p);
-        return p;
+        return InsideDirectories.create(workspace, p);
     }
 
     /**

@@ -94,6 +94,27 @@ class ArtifactActionsTest {
         assertThat(into.resolve("file.txt")).isRegularFile().hasContent("overwritten"); // the link was replaced
     }
 
+    /** A root agent must not create directories on the host through a job's link (found by review). */
+    @Test
+    void noDirectoryIsCreatedThroughALinkOutOfTheTarget(@TempDir Path host) throws IOException {
+        Path into = Files.createDirectories(ws.resolve("into2"));
+        Files.createSymbolicLink(into.resolve("x"), host);
+        Path zip = ws.resolve("dirs.zip");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
+            z.putNextEntry(new ZipEntry("x/made-by-root/"));
+            z.closeEntry();
+        }
+        assertThatThrownBy(() -> ArtifactActions.unzip(zip, into)).hasMessageContaining("through a link");
+        assertThat(host.resolve("made-by-root")).doesNotExist();
+        assertThatThrownBy(() -> ShellExecutor.workingDirectory(ws, "into2/x/new"))
+                .hasMessageContaining("through a link");
+        assertThat(host.resolve("new")).doesNotExist();
+        Files.createDirectories(ws.resolve("real"));
+        Files.createSymbolicLink(ws.resolve("alias"), ws.resolve("real"));
+        assertThat(ShellExecutor.workingDirectory(ws, "alias/sub")).as("a link inside the workspace is fine").isDirectory();
+        assertThat(ws.resolve("real/sub")).isDirectory();
+    }
+
     @Test
     void anArtifactWithASecretIsUploadedAsItIsWithAWarning() throws Exception {
         String secret = "artifact-secret-123";
