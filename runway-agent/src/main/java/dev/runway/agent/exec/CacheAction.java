@@ -105,7 +105,10 @@ final class CacheAction {
             api.cacheDownload(e.key(), e.version(), archive);
             JobUser user = JobUser.ownerOf(workspace);
             if (user == null) tar(workspace, List.of("-xzf", archive.toString(), "-P"));
-            else asJob(user, workspace, List.of("-xzf", "-"), archive, true);
+            else {
+                refuseLinksOut(workspace, archive);
+                asJob(user, workspace, List.of("-xzf", "-"), archive, true);
+            }
             out.line("Cache restored from key: " + e.key() + " (" + e.size() + " bytes)");
         } finally {
             Files.deleteIfExists(archive);
@@ -194,6 +197,40 @@ final class CacheAction {
         if (p.exitValue() != 0)
             throw new IOException("tar failed (" + p.exitValue() + "): "
                     + Files.readString(log).strip());
+    }
+
+    /**
+     * tar follows a link that is already in the workspace when it extracts a member below it: a job's {@code ln -s
+     * /tmp t} and a cached {@code t/x} would write {@code /tmp/x} on the host (any place the job user may write,
+     * other jobs' included). A restore whose members pass through such a link is refused (found by review); links
+     * the archive itself makes are safe, as tar creates those that leave the directory only at the end.
+     */
+    static void refuseLinksOut(Path workspace, Path archive) throws IOException, InterruptedException {
+        Path log = Files.createTempFile(workspace.getParent(), ".tar-", ".log");
+        Path names = Files.createTempFile(workspace.getParent(), ".tar-", ".names");
+        try {
+            finish(new ProcessBuilder("tar", "--quoting-style=literal", "-tzf", archive.toString())
+                            .redirectOutput(names.toFile())
+                            .redirectError(log.toFile()),
+                    log);
+            Path real = workspace.toRealPath();
+            Set<Path> checked = new java.util.HashSet<>();
+            try (var lines = Files.lines(names, StandardCharsets.UTF_8)) {
+                for (String name : (Iterable<String>) lines::iterator) {
+                    Path member = Path.of(name.replaceFirst("^/+", "")).normalize();
+                    for (Path prefix = member.getParent(); prefix != null; prefix = prefix.getParent()) {
+                        if (!checked.add(prefix)) break;
+                        Path p = workspace.resolve(prefix);
+                        if (Files.isSymbolicLink(p) && !(Files.exists(p) && p.toRealPath().startsWith(real)))
+                            throw new IOException("cache entry '" + name + "' would be written through the link '"
+                                    + prefix + "', which leads out of the workspace; not restored");
+                    }
+                }
+            }
+        } finally {
+            Files.deleteIfExists(log);
+            Files.deleteIfExists(names);
+        }
     }
 
     /**

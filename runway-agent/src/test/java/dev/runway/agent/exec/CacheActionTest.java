@@ -130,7 +130,27 @@ class CacheActionTest {
         Files.createSymbolicLink(workspace.resolve("dir"), host);
         handOver();
         assertThatThrownBy(() -> cache("dir/x").restore(workspace, api(), out()))
-                .hasMessageContaining("tar failed");
+                .hasMessageContaining("through the link 'dir'");
         assertThat(host.resolve("x")).as("written through the job's link").doesNotExist();
+    }
+
+    /** The same into a directory the job user may write (as /tmp is): tar alone would write through the link. */
+    @Test
+    void aRestoreDoesNotWriteThroughALinkIntoAWorldWritableDirectory() throws Exception {
+        Path src = Files.createDirectories(data.resolve("src/t"));
+        Files.writeString(src.resolve("x"), "cached");
+        Process tar = new ProcessBuilder("tar", "-czf", stored.toString(), "-C", data.resolve("src").toString(), "t/x")
+                .inheritIO()
+                .start();
+        assertThat(tar.waitFor()).isZero();
+        // the job user can reach it, as it can reach /tmp
+        Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        Path open = Files.createDirectories(data.resolve("open"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.createSymbolicLink(workspace.resolve("t"), open);
+        handOver();
+        assertThatThrownBy(() -> cache("t/x").restore(workspace, api(), out()))
+                .hasMessageContaining("through the link 't'");
+        assertThat(open.resolve("x")).as("written through the job's link").doesNotExist();
     }
 }
