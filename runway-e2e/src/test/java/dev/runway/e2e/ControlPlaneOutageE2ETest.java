@@ -18,7 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
  * evidence is written by the job), even when its result reaches the control plane only after the lease loop ran.
  */
 class ControlPlaneOutageE2ETest {
-    static final Duration LEASE = Duration.ofSeconds(3); // ResilienceE2ETest.FAST_LEASE
+    /**
+     * Long enough that the 2 s job finishes before the agent's own deadline (the lease minus its margin, 5 s here):
+     * an agent that cannot renew its lease stops a job that is still running (LeasePartitionE2ETest).
+     */
+    static final Duration LEASE = Duration.ofSeconds(10);
+
+    static final String[] SETTINGS = {"--lease-timeout", "10s", "--heartbeat-interval", "1s"};
     static final Duration OUTAGE = LEASE.plusSeconds(3);
 
     @TempDir
@@ -28,7 +34,7 @@ class ControlPlaneOutageE2ETest {
 
     @Test
     void aJobThatFinishedDuringARestartLongerThanTheLeaseCompletesOnceAsAttemptOne() throws Exception {
-        try (Cluster c = new Cluster(root, ResilienceE2ETest.FAST_LEASE).start()) {
+        try (Cluster c = new Cluster(root, SETTINGS).start()) {
             RunwayProcess agent = c.startAgent("steady", "linux");
             JobView job = startRelease(c);
             c.server().kill();
@@ -46,7 +52,7 @@ class ControlPlaneOutageE2ETest {
 
     @Test
     void aJobThatFinishedDuringAStallLongerThanTheLeaseCompletesOnceAsAttemptOne() throws Exception {
-        try (Cluster c = new Cluster(root, ResilienceE2ETest.FAST_LEASE).start()) {
+        try (Cluster c = new Cluster(root, SETTINGS).start()) {
             RunwayProcess agent = c.startAgent("steady", "linux");
             JobView job = startRelease(c);
             signal(c.server(), "STOP");
