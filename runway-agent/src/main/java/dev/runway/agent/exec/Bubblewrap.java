@@ -129,19 +129,29 @@ final class Bubblewrap implements Sandbox {
      * program they choose code it runs (glibc ignores them only for set-uid programs, which setpriv is not).
      */
     static boolean loaderVariable(String name) {
-        return name.startsWith("LD_")
-                || name.startsWith("MALLOC_")
-                || LOADER.contains(name);
+        return name.startsWith("LD_") || name.startsWith("MALLOC_") || LOADER.contains(name);
     }
 
     private static final Set<String> LOADER = Set.of(
-            "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "NIS_PATH",
-            "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "TZDIR");
+            "GCONV_PATH",
+            "GETCONF_DIR",
+            "GLIBC_TUNABLES",
+            "HOSTALIASES",
+            "LOCALDOMAIN",
+            "LOCPATH",
+            "NIS_PATH",
+            "NLSPATH",
+            "RESOLV_HOST_CONF",
+            "RES_OPTIONS",
+            "TMPDIR",
+            "TZDIR");
 
     /** bwrap's arguments, NUL-separated, in a file only the agent can read (they hold the job's secrets). */
     private static Path argumentFile(List<String> args) throws IOException {
         Path f = Files.createTempFile(
-                "runway-bwrap-", ".args", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                "runway-bwrap-",
+                ".args",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         StringBuilder b = new StringBuilder();
         for (String a : args) b.append(a).append('\0');
         Files.writeString(f, b.toString());

@@ -209,7 +209,8 @@ final class CacheAction {
         Path log = Files.createTempFile(workspace.getParent(), ".tar-", ".log");
         Path names = Files.createTempFile(workspace.getParent(), ".tar-", ".names");
         try {
-            finish(new ProcessBuilder("tar", "--quoting-style=literal", "-tzf", archive.toString())
+            finish(
+                    new ProcessBuilder("tar", "--quoting-style=literal", "-tzf", archive.toString())
                             .redirectOutput(names.toFile())
                             .redirectError(log.toFile()),
                     log);
@@ -221,7 +222,8 @@ final class CacheAction {
                     for (Path prefix = member.getParent(); prefix != null; prefix = prefix.getParent()) {
                         if (!checked.add(prefix)) break;
                         Path p = workspace.resolve(prefix);
-                        if (Files.isSymbolicLink(p) && !(Files.exists(p) && p.toRealPath().startsWith(real)))
+                        if (Files.isSymbolicLink(p)
+                                && !(Files.exists(p) && p.toRealPath().startsWith(real)))
                             throw new IOException("cache entry '" + name + "' would be written through the link '"
                                     + prefix + "', which leads out of the workspace; not restored");
                     }

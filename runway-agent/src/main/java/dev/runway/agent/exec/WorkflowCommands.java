@@ -357,7 +357,8 @@ public final class WorkflowCommands implements Executor.Output {
                     file = workspace.relativize(f.normalize()).toString();
             }
             String message = p.code() == null ? p.message() : p.message() + " (" + p.code() + ")";
-            annotations.add(new Annotation(p.severity(), masked(message), step, null, masked(file), p.line(), p.column()));
+            annotations.add(
+                    new Annotation(p.severity(), masked(message), step, null, masked(file), p.line(), p.column()));
         }
     }
 

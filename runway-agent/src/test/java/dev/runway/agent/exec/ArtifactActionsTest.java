@@ -111,7 +111,9 @@ class ArtifactActionsTest {
         assertThat(host.resolve("new")).doesNotExist();
         Files.createDirectories(ws.resolve("real"));
         Files.createSymbolicLink(ws.resolve("alias"), ws.resolve("real"));
-        assertThat(ShellExecutor.workingDirectory(ws, "alias/sub")).as("a link inside the workspace is fine").isDirectory();
+        assertThat(ShellExecutor.workingDirectory(ws, "alias/sub"))
+                .as("a link inside the workspace is fine")
+                .isDirectory();
         assertThat(ws.resolve("real/sub")).isDirectory();
     }
 

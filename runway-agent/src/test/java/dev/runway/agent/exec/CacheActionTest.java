@@ -139,7 +139,13 @@ class CacheActionTest {
     void aRestoreDoesNotWriteThroughALinkIntoAWorldWritableDirectory() throws Exception {
         Path src = Files.createDirectories(data.resolve("src/t"));
         Files.writeString(src.resolve("x"), "cached");
-        Process tar = new ProcessBuilder("tar", "-czf", stored.toString(), "-C", data.resolve("src").toString(), "t/x")
+        Process tar = new ProcessBuilder(
+                        "tar",
+                        "-czf",
+                        stored.toString(),
+                        "-C",
+                        data.resolve("src").toString(),
+                        "t/x")
                 .inheritIO()
                 .start();
         assertThat(tar.waitFor()).isZero();

@@ -213,8 +213,15 @@ class SandboxExecutorTest {
         Path marker = data.resolve("pwned"); // hidden from the sandbox: only a host-side program can write it
         StringBuilder plant = new StringBuilder("mkdir -p bin\n");
         for (String p : List.of("setsid", "sh", "bwrap", "setpriv", "env")) {
-            plant.append("printf '#!/bin/sh\\necho ").append(p).append(" >> ").append(marker)
-                    .append("\\nexit 0\\n' > bin/").append(p).append(" && chmod +x bin/").append(p).append("\n");
+            plant.append("printf '#!/bin/sh\\necho ")
+                    .append(p)
+                    .append(" >> ")
+                    .append(marker)
+                    .append("\\nexit 0\\n' > bin/")
+                    .append(p)
+                    .append(" && chmod +x bin/")
+                    .append(p)
+                    .append("\n");
         }
         plant.append("echo \"$PWD/bin\" >> \"$GITHUB_PATH\"\n");
         Executor.Outcome o = run(
@@ -232,7 +239,9 @@ class SandboxExecutorTest {
         assertThat(log())
                 .contains("second step ran preload=/nonexistent/runway-probe.so path-first=" + workspace + "/bin");
         // ld.so names a preload it cannot find once for each process that loads it: only the step's own shell
-        long preloaded = log().lines().filter(l -> l.contains("runway-probe.so") && l.contains("ld.so")).count();
+        long preloaded = log().lines()
+                .filter(l -> l.contains("runway-probe.so") && l.contains("ld.so"))
+                .count();
         assertThat(preloaded).as(log()).isEqualTo(1);
     }
 
