@@ -123,6 +123,10 @@ final class Cluster implements AutoCloseable {
                 home.resolve("work").toString(),
                 "--credential-file",
                 home.resolve("credential.json").toString()));
+        // its own action store: the default (.runway/actions under the build's working directory) is shared by every
+        // test of the build, so one test's store changed what another's agent found
+        if (!List.of(extraArgs).contains("--actions-dir"))
+            args.addAll(List.of("--actions-dir", home.resolve("actions").toString()));
         args.addAll(List.of(extraArgs));
         Map<String, String> env = Files.exists(home.resolve("credential.json"))
                 ? Map.of()
