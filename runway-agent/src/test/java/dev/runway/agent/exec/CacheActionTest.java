@@ -92,6 +92,23 @@ class CacheActionTest {
         return log::write;
     }
 
+    /** A cached archive of the file {@code member} alone (no entry for its directory), as tar makes of its path. */
+    void storeFileAlone(String member) throws Exception {
+        Path file = data.resolve("src").resolve(member);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "cached");
+        Process tar = new ProcessBuilder(
+                        "tar",
+                        "-czf",
+                        stored.toString(),
+                        "-C",
+                        data.resolve("src").toString(),
+                        member)
+                .inheritIO()
+                .start();
+        assertThat(tar.waitFor()).isZero();
+    }
+
     static List<String> listing(Path archive) throws Exception {
         Process p = new ProcessBuilder("tar", "-tzf", archive.toString()).start();
         List<String> names = new ArrayList<>(
@@ -113,19 +130,7 @@ class CacheActionTest {
 
     @Test
     void aRestoreDoesNotWriteThroughALinkTheJobPlanted() throws Exception {
-        // an archive with the file alone (no entry for its directory), as tar makes of a path naming the file
-        Path src = Files.createDirectories(data.resolve("src/dir"));
-        Files.writeString(src.resolve("x"), "cached");
-        Process tar = new ProcessBuilder(
-                        "tar",
-                        "-czf",
-                        stored.toString(),
-                        "-C",
-                        data.resolve("src").toString(),
-                        "dir/x")
-                .inheritIO()
-                .start();
-        assertThat(tar.waitFor()).isZero();
+        storeFileAlone("dir/x");
         // this run's job put a link to a host directory where the cache goes
         Files.createSymbolicLink(workspace.resolve("dir"), host);
         handOver();
@@ -137,18 +142,7 @@ class CacheActionTest {
     /** The same into a directory the job user may write (as /tmp is): tar alone would write through the link. */
     @Test
     void aRestoreDoesNotWriteThroughALinkIntoAWorldWritableDirectory() throws Exception {
-        Path src = Files.createDirectories(data.resolve("src/t"));
-        Files.writeString(src.resolve("x"), "cached");
-        Process tar = new ProcessBuilder(
-                        "tar",
-                        "-czf",
-                        stored.toString(),
-                        "-C",
-                        data.resolve("src").toString(),
-                        "t/x")
-                .inheritIO()
-                .start();
-        assertThat(tar.waitFor()).isZero();
+        storeFileAlone("t/x");
         // the job user can reach it, as it can reach /tmp
         Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         Path open = Files.createDirectories(data.resolve("open"));
