@@ -39,6 +39,8 @@ import java.util.function.Consumer;
  * agent can find and remove what a killed one left.
  */
 public final class ContainerEngine implements Closeable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ContainerEngine.class);
+
     public static final String LABEL_AGENT = "runway.agent";
     public static final String LABEL_JOB = "runway.job";
 
@@ -331,10 +333,15 @@ public final class ContainerEngine implements Closeable {
 
     /**
      * Follows a started container: its output (stdout and stderr, from its start) goes to {@code out} as it arrives;
-     * the answer ends when the container has.
+     * the answer ends when the container has. The engine's follow stream is not trusted to end: Podman's can miss
+     * the exit of a container that ends as the stream starts (podman#6627, #11461) and then stays open for ever. So
+     * the container's state is asked every {@link #FOLLOW_POLL}; once it has ended, the stream gets
+     * {@link #FOLLOW_GRACE} to finish, and if it does not, it is closed and the rest of the container's log is read
+     * without following, after the bytes the stream delivered.
      */
     public Exec follow(String id, Output out) throws EngineException {
-        ResultCallback.Adapter<Frame> callback = frames(out);
+        FollowedOutput counted = new FollowedOutput(out);
+        Frames callback = frames(counted);
         try {
             client.logContainerCmd(id)
                     .withStdOut(true)
@@ -344,38 +351,162 @@ public final class ContainerEngine implements Closeable {
         } catch (RuntimeException e) {
             throw new EngineException("cannot follow container " + id + ": " + message(e));
         }
-        // the log stream can end a moment before the engine records the exit
-        return streamed(callback, 200, () -> {
+        return followed(id, callback, counted, out);
+    }
+
+    /** {@link #follow}'s answer on a stream already started: {@code callback} gets it, through {@code counted}. */
+    Exec followed(String id, Frames callback, FollowedOutput counted, Output out) {
+        java.util.function.Supplier<Long> exit = () -> {
             var st = client.inspectContainerCmd(id).exec().getState();
             return Boolean.TRUE.equals(st.getRunning()) ? null : st.getExitCodeLong();
-        });
+        };
+        // the log stream can end a moment before the engine records the exit
+        Exec streamed = streamed(callback, 200, exit);
+        return new Exec() {
+            @Override
+            public boolean await(long nanos) throws InterruptedException {
+                long deadline = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, nanos);
+                while (true) {
+                    long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+                    if (callback.waitEnd(Math.max(0, Math.min(left, FOLLOW_POLL.toNanos())))) return true;
+                    if (ended()) {
+                        if (callback.waitEnd(FOLLOW_GRACE.toNanos())) return true;
+                        log.warn("the engine's log stream of container {} did not end with it; reading the rest", id);
+                        long delivered = counted.stop();
+                        try {
+                            callback.close();
+                        } catch (IOException ignored) {
+                            // closing a stream that is stuck
+                        }
+                        rest(id, delivered, out);
+                        return true;
+                    }
+                    if (left != Long.MAX_VALUE && deadline - System.nanoTime() <= 0) return false;
+                }
+            }
+
+            /** True when the container is no longer running, or gone. */
+            private boolean ended() {
+                try {
+                    return exit.get() != null;
+                } catch (NotFoundException e) {
+                    return true;
+                } catch (RuntimeException e) {
+                    return false; // the engine did not answer: ask again at the next poll
+                }
+            }
+
+            @Override
+            public int exitCode() {
+                return streamed.exitCode();
+            }
+        };
+    }
+
+    static final Duration FOLLOW_POLL = Duration.ofMillis(500);
+    static final Duration FOLLOW_GRACE = Duration.ofSeconds(2);
+
+    /** Writes what the container logged after its first {@code skip} bytes (stdout and stderr as one stream). */
+    private void rest(String id, long skip, Output out) throws InterruptedException {
+        long[] seen = {0};
+        try {
+            client.logContainerCmd(id)
+                    .withStdOut(true)
+                    .withStdErr(true)
+                    .exec(new ResultCallback.Adapter<Frame>() {
+                        @Override
+                        public void onNext(Frame f) {
+                            byte[] b = f.getPayload();
+                            if (b == null) return;
+                            long start = seen[0];
+                            seen[0] += b.length;
+                            int from = (int) Math.max(0, Math.min(b.length, skip - start));
+                            if (from < b.length) out.write(b, from, b.length - from);
+                        }
+                    })
+                    .awaitCompletion(30, TimeUnit.SECONDS);
+        } catch (RuntimeException e) {
+            String m = "\n[runway] the rest of this container's output could not be read: " + message(e) + "\n";
+            byte[] b = m.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            out.write(b, 0, b.length);
+        }
+    }
+
+    /** Counts what a follow stream delivered, and drops what it delivers once it is given up on. */
+    static final class FollowedOutput implements Output {
+        private final Output out;
+        private long written;
+        private boolean stopped;
+
+        FollowedOutput(Output out) {
+            this.out = out;
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            if (stopped) return;
+            out.write(b, off, len);
+            written += len;
+        }
+
+        /** No more writes; returns how many bytes were written. */
+        synchronized long stop() {
+            stopped = true;
+            return written;
+        }
     }
 
     /** A callback that copies a stream's frames to {@code out}. */
-    private static ResultCallback.Adapter<Frame> frames(Output out) {
-        return new ResultCallback.Adapter<>() {
-            @Override
-            public void onNext(Frame f) {
-                byte[] b = f.getPayload();
-                if (b != null) out.write(b, 0, b.length);
+    private static Frames frames(Output out) {
+        return new Frames(out);
+    }
+
+    /**
+     * A stream's frames, copied to an {@link Output}. Waiting for its end does not close it: docker-java's own
+     * {@code awaitCompletion(timeout)} closes the stream when the time is up, which would lose the rest of it.
+     */
+    static class Frames extends ResultCallback.Adapter<Frame> {
+        private final Output out;
+        private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+
+        Frames(Output out) {
+            this.out = out;
+        }
+
+        @Override
+        public void onNext(Frame f) {
+            byte[] b = f.getPayload();
+            if (b != null && out != null) out.write(b, 0, b.length);
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                super.close();
+            } finally {
+                ended.countDown();
             }
-        };
+        }
+
+        /** Waits up to {@code nanos} for the stream's end; true when it has ended. */
+        boolean waitEnd(long nanos) throws InterruptedException {
+            if (nanos == Long.MAX_VALUE) {
+                ended.await();
+                return true;
+            }
+            return ended.await(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+        }
     }
 
     /**
      * A started process whose output streams through {@code callback}; its exit code is what {@code exitCode}
      * reports once the engine has recorded it (null until then), asked up to {@code tries} times 10 ms apart.
      */
-    private static Exec streamed(
-            ResultCallback.Adapter<Frame> callback, int tries, java.util.function.Supplier<Long> exitCode) {
+    private static Exec streamed(Frames callback, int tries, java.util.function.Supplier<Long> exitCode) {
         return new Exec() {
             @Override
             public boolean await(long nanos) throws InterruptedException {
-                if (nanos == Long.MAX_VALUE) {
-                    callback.awaitCompletion();
-                    return true;
-                }
-                return callback.awaitCompletion(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+                return callback.waitEnd(nanos);
             }
 
             @Override
@@ -447,7 +578,7 @@ public final class ContainerEngine implements Closeable {
             throw new EngineException(
                     "cannot run a command in container " + id + ": " + message(e) + " (container " + state(id) + ")");
         }
-        ResultCallback.Adapter<Frame> callback = frames(out);
+        Frames callback = frames(out);
         try {
             client.execStartCmd(execId).exec(callback);
         } catch (RuntimeException e) {
