@@ -30,6 +30,7 @@ final class AttemptLease {
     private final long marginNanos;
     private volatile long renewedAt;
     private volatile String lost;
+    private volatile boolean ended;
     private Thread heartbeats;
     private Thread watchdog;
 
@@ -83,6 +84,15 @@ final class AttemptLease {
         return true;
     }
 
+    /**
+     * How long the attempt may go on unrenewed from now (negative once past its deadline); {@link Long#MAX_VALUE}
+     * when there is nothing to stop: no lease, execution ended, or already stopped.
+     */
+    long remainingNanos() {
+        if (leaseNanos <= 0 || lost != null || ended) return Long.MAX_VALUE;
+        return deadline() - nanos.getAsLong();
+    }
+
     /** Why the attempt was stopped for want of renewal, or null. */
     String lost() {
         return lost;
@@ -100,6 +110,7 @@ final class AttemptLease {
 
     /** Nothing of the attempt runs any more (it is delivering its log and result): nothing left to stop. */
     void executionEnded() {
+        ended = true;
         if (watchdog != null) watchdog.interrupt();
     }
 

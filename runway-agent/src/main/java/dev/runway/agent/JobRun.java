@@ -58,6 +58,11 @@ final class JobRun {
         this.lease = new AttemptLease(a, client, control, System::nanoTime);
     }
 
+    /** How long this attempt may go on unrenewed (see {@link AttemptLease#remainingNanos()}). */
+    long leaseRemainingNanos() {
+        return lease.remainingNanos();
+    }
+
     String jobId() {
         return a.jobId();
     }
@@ -117,6 +122,7 @@ final class JobRun {
                 log.error("job {}: the runner failed while running it", a.jobId(), e);
                 outcome = new Executor.Outcome(JobState.FAILED, "runner error: " + e, java.util.List.of());
             }
+            lease.check(); // ended past its deadline: the dead man's switch may have stopped it, so it is lost
             lease.executionEnded();
             JobControl.Stop stop = control.stopped();
             if (stop != null && stop.abandon()) {

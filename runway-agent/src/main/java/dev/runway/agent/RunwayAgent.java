@@ -205,6 +205,7 @@ public final class RunwayAgent {
         env.put("RUNNER_NAME", credentials.name()); // and runner.name
         Map<String, String> baseEnv = Map.copyOf(env);
         Thread reporter = Thread.ofVirtual().name("health-report").start(LogContext.wrap(this::reportLoop));
+        DeadMansSwitch deadMan = DeadMansSwitch.start(this::soonestLeaseDeadline);
         List<Thread> loops = new ArrayList<>();
         for (int i = 0; i < slots; i++) {
             loops.add(Thread.ofVirtual().name("slot-" + i).start(LogContext.wrap(() -> slotLoop(executor, baseEnv))));
@@ -218,9 +219,17 @@ public final class RunwayAgent {
             }
         }
         reporter.interrupt();
+        if (deadMan != null) deadMan.close();
         if (config.ephemeral() && exitCode == EXIT_OK) deregister();
         stopped.countDown();
         return exitCode;
+    }
+
+    /** How long the running attempts may go on unrenewed: the soonest of their deadlines, from now. */
+    private long soonestLeaseDeadline() {
+        long soonest = Long.MAX_VALUE;
+        for (JobRun j : running) soonest = Math.min(soonest, j.leaseRemainingNanos());
+        return soonest;
     }
 
     private Executor executor() {

@@ -1,0 +1,184 @@
+package dev.runway.agent;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's lease watchdog outside its own JVM. {@link AttemptLease} stops an unrenewed attempt from inside the
+ * agent, which a frozen agent (SIGSTOP, a stopped VM, a debugger, a swap storm) cannot do while its steps run on;
+ * and a killed agent leaves its steps running as orphans. So the agent keeps a small bash process of its own (in
+ * its own session) and tells it, every {@link #TICK}, how long its running attempts may go on unrenewed
+ * ({@code <seconds>}, or {@code idle}). When that time passes with no word from the agent, the process stops
+ * (SIGTERM, SIGKILL 2 s later) every process group the agent's child processes lead — each step leads its own — and
+ * when the agent is gone (its end of the pipe closed), it does the same at once, for the groups it saw a moment
+ * before. So exclusivity by time holds when the agent's JVM does not run. Jobs of the container executor run in the
+ * engine, not as the agent's children: their containers are stopped by the agent (or its next start), not here.
+ */
+final class DeadMansSwitch implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeadMansSwitch.class);
+
+    /** How often the agent speaks; also how stale the switch's picture of the agent's children may be. */
+    static final Duration TICK = Duration.ofSeconds(1);
+
+    /**
+     * How much later than the agent's own watchdog the switch fires: the agent, when it runs, stops the attempt
+     * first and says why in its log; the switch is the backstop. Within the lease's margin (at least 4 s of the
+     * shortest lease, 5 s of the others) with the 2 s between SIGTERM and SIGKILL.
+     */
+    static final Duration AFTER_AGENT = Duration.ofSeconds(1);
+
+    /** The switch; builtins only in its loop (no process per thread of the agent each second). */
+    static final String SCRIPT = """
+            agent=$1; t=; groups=
+            snapshot() {
+              groups=
+              for f in /proc/"$agent"/task/*/children; do
+                kids=()
+                read -r -a kids < "$f" 2>/dev/null
+                for c in "${kids[@]}"; do
+                  [ "$c" = "$$" ] && continue
+                  st=
+                  read -r st < /proc/"$c"/stat 2>/dev/null || continue
+                  set -- ${st##*) }
+                  [ "$3" = "$c" ] && groups="$groups $c"
+                done
+              done
+            }
+            stop() {
+              [ -z "$groups" ] && return
+              echo "runway: $1: stopping the agent's steps (process groups$groups)" >&2
+              for g in $groups; do kill -TERM -- -"$g" 2>/dev/null; done
+              sleep 2
+              for g in $groups; do kill -KILL -- -"$g" 2>/dev/null; done
+            }
+            while :; do
+              if [ -n "$t" ]; then IFS= read -r -t "$t" line; rc=$?; else IFS= read -r line; rc=$?; fi
+              if [ "$rc" -gt 128 ]; then snapshot; stop "no word from agent $agent for $t s (frozen?)"; t=; continue; fi
+              if [ "$rc" -ne 0 ]; then stop "agent $agent is gone"; exit 0; fi
+              case "$line" in idle) t= ;; *) t=$line ;; esac
+              snapshot
+            done
+            """;
+
+    private final Process process;
+    private final OutputStream pipe;
+    private final LongSupplier remainingNanos;
+    private final Thread ticker;
+    private volatile boolean failed;
+    private volatile int said;
+
+    private DeadMansSwitch(Process process, LongSupplier remainingNanos) {
+        this.process = process;
+        this.pipe = process.getOutputStream();
+        this.remainingNanos = remainingNanos;
+        this.ticker = Thread.ofVirtual().name("dead-mans-switch").start(this::tickLoop);
+    }
+
+    /**
+     * Starts the switch for this JVM; {@code remainingNanos} answers how long the running attempts may go on
+     * unrenewed (the soonest deadline; {@link Long#MAX_VALUE} when none runs). Null when bash cannot be started:
+     * the agent then runs with its in-process watchdog only, and says so.
+     */
+    static DeadMansSwitch start(LongSupplier remainingNanos) {
+        return start(ProcessHandle.current().pid(), remainingNanos);
+    }
+
+    /** As {@link #start(LongSupplier)}, watching the children of process {@code agentPid}. */
+    static DeadMansSwitch start(long agentPid, LongSupplier remainingNanos) {
+        String bash = program("bash");
+        String setsid = program("setsid");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(
+                            setsid, bash, "-c", SCRIPT, "runway-dead-mans-switch", Long.toString(agentPid))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT);
+            pb.environment().clear();
+            pb.environment().put("PATH", "/usr/bin:/bin");
+            return new DeadMansSwitch(pb.start(), remainingNanos);
+        } catch (IOException e) {
+            log.warn(
+                    "cannot start the out-of-process lease watchdog ({}): a frozen agent's steps would run on past their"
+                            + " lease",
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /** The program in the system directories (never the job's PATH), or its bare name. */
+    private static String program(String name) {
+        for (String dir : new String[] {"/usr/bin", "/bin"}) {
+            Path p = Path.of(dir, name);
+            if (Files.isExecutable(p)) return p.toString();
+        }
+        return name;
+    }
+
+    /** What the agent says now: the seconds its attempts may go on unrenewed, plus {@link #AFTER_AGENT}. */
+    static String word(long remainingNanos) {
+        if (remainingNanos == Long.MAX_VALUE) return "idle";
+        double seconds = Math.max(0, remainingNanos) / 1e9 + AFTER_AGENT.toMillis() / 1e3;
+        return String.format(Locale.ROOT, "%.1f", seconds);
+    }
+
+    private void tickLoop() {
+        while (!Thread.currentThread().isInterrupted()) {
+            say(word(remainingNanos.getAsLong()));
+            try {
+                Thread.sleep(TICK);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private synchronized void say(String word) {
+        if (failed) return;
+        try {
+            pipe.write((word + "\n").getBytes(StandardCharsets.US_ASCII));
+            pipe.flush();
+            said++;
+        } catch (IOException e) {
+            failed = true;
+            log.warn("the out-of-process lease watchdog is gone ({}); the in-process one remains", e.getMessage());
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** How many words the agent has said (for tests). */
+    int said() {
+        return said;
+    }
+
+    /** The agent falls silent as a frozen one would (for tests: the ticker stops; the switch runs on). */
+    void silence() {
+        ticker.interrupt();
+    }
+
+    /** The agent's end of the pipe closes as a killed agent's would (for tests). */
+    void cutPipe() throws IOException {
+        ticker.interrupt();
+        synchronized (this) {
+            failed = true;
+            pipe.close();
+        }
+    }
+
+    /** Stops ticking and ends the switch: with no attempt running, it has nothing to stop. */
+    @Override
+    public void close() {
+        ticker.interrupt();
+        say("idle");
+        process.destroy();
+    }
+}
