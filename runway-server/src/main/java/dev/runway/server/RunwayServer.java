@@ -122,7 +122,8 @@ public final class RunwayServer implements AutoCloseable {
                     new dev.runway.server.store.PoolStore(db),
                     metrics,
                     new StatsQuery(db),
-                    clock);
+                    clock,
+                    db::problem);
             http.start();
             // lease time counts only while a control plane serves: from here, not from before the restart
             reaper.startServing();

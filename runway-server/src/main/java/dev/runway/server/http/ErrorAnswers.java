@@ -52,6 +52,11 @@ final class ErrorAnswers {
                 HttpResponseException.class,
                 (e, ctx) -> error(ctx, e.getStatus(), codeFor(e.getStatus()), message(ctx, e, maxBodyBytes)));
         app.exception(Exception.class, (e, ctx) -> {
+            if (diskFull(e)) { // logged once by the store, not once per request
+                ctx.header("Retry-After", "10");
+                error(ctx, 503, "unavailable", DISK_FULL);
+                return;
+            }
             log.error("{} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, 500, "internal", INTERNAL);
         });
@@ -67,6 +72,22 @@ final class ErrorAnswers {
             if (ctx.attribute(ERROR_SENT) == null)
                 error(ctx, 413, "payload_too_large", "request body exceeds the limit of " + maxBodyBytes + " bytes");
         });
+    }
+
+    static final String DISK_FULL =
+            "the control plane's disk is full: it cannot store this now; retry once an operator has freed space"
+                    + " (see /healthz)";
+
+    /** A full disk under the store or the blob directory, anywhere in the cause chain. */
+    static boolean diskFull(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof dev.runway.server.store.StoreException s && s.diskFull()) return true;
+            if (c instanceof java.io.IOException
+                    && c.getMessage() != null
+                    && c.getMessage().contains("No space left on device")) return true;
+            if (c.getCause() == c) break;
+        }
+        return false;
     }
 
     private static void error(Context ctx, int status, String code, String message) {

@@ -48,7 +48,8 @@ public final class HttpApi {
             dev.runway.server.store.PoolStore pools,
             ServerMetrics metrics,
             StatsQuery stats,
-            InstantSource clock) {
+            InstantSource clock,
+            java.util.function.Supplier<String> storeProblem) {
         Auth auth = new Auth(apiTokens, runners, jobs, audit, metrics, clock);
         Javalin app = Javalin.create(cfg -> {
             cfg.useVirtualThreads = true; // long-polls park cheaply
@@ -69,7 +70,11 @@ public final class HttpApi {
                 return c;
             });
         });
-        app.get(ApiPaths.HEALTH, ctx -> ctx.json(Map.of("status", "ok")));
+        app.get(ApiPaths.HEALTH, ctx -> {
+            String problem = storeProblem.get();
+            if (problem == null) ctx.json(Map.of("status", "ok"));
+            else ctx.status(503).json(Map.of("status", "unhealthy", "detail", problem));
+        });
         Services services = new Services(
                 config,
                 auth,

@@ -18,12 +18,17 @@ public final class Database implements AutoCloseable {
         POSTGRESQL
     }
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Database.class);
+
     private final HikariDataSource pool;
     private final Dialect dialect;
+    /** The directory of an SQLite store's file (null for PostgreSQL or an in-memory store). */
+    private final java.nio.file.Path directory;
 
-    private Database(HikariDataSource pool, Dialect dialect) {
+    private Database(HikariDataSource pool, Dialect dialect, java.nio.file.Path directory) {
         this.pool = pool;
         this.dialect = dialect;
+        this.directory = directory;
     }
 
     public static Database open(ServerConfig config) {
@@ -35,6 +40,7 @@ public final class Database implements AutoCloseable {
         String url = config.databaseUrl();
         HikariConfig hc = new HikariConfig();
         Dialect dialect;
+        java.nio.file.Path directory = null;
         if (url == null || url.isBlank()) {
             DataDir.prepare(config.dataDir());
             url = "jdbc:sqlite:" + config.dataDir().resolve("runway.db").toAbsolutePath();
@@ -46,8 +52,10 @@ public final class Database implements AutoCloseable {
                     file.isEmpty() || file.startsWith(":memory:") || file.startsWith("file:") || file.contains("?")
                             ? null
                             : java.nio.file.Path.of(file).toAbsolutePath();
-            if (db != null && java.nio.file.Files.isDirectory(db.getParent()))
+            if (db != null && java.nio.file.Files.isDirectory(db.getParent())) {
                 DataDir.sqliteFile(db); // 0600 before SQLite would create it 0644
+                directory = db.getParent();
+            }
             hc.setJdbcUrl(url);
             // One connection: SQLite has one writer anyway, and a single connection never sees SQLITE_BUSY.
             hc.setMaximumPoolSize(1);
@@ -89,7 +97,7 @@ public final class Database implements AutoCloseable {
             ds.close();
             throw e;
         }
-        return new Database(ds, dialect);
+        return new Database(ds, dialect, directory);
     }
 
     /** The connection pool's use now: active, idle, threads waiting, and its size. */
@@ -108,23 +116,90 @@ public final class Database implements AutoCloseable {
         return dialect;
     }
 
-    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+    /**
+     * Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. A rollback that fails
+     * too (SQLite has rolled back itself after a full disk) never hides the first failure.
+     */
     public <T> T tx(SqlWork<T> work) {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
                 T result = work.run(c);
                 c.commit();
+                diskFullSeen = false; // a write went through: the disk has room again
                 return result;
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                try {
+                    c.rollback();
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
+                if (e instanceof StoreException s && s.diskFull()) diskFull(s);
                 throw e;
             } finally {
-                c.setAutoCommit(true);
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException ignored) {
+                    // the connection is broken: the pool replaces it
+                }
             }
         } catch (SQLException e) {
-            throw new StoreException(e);
+            throw failure(e);
         }
+    }
+
+    /**
+     * The failure as a {@link StoreException}: a full disk when the database says so, or when SQLite's own
+     * rollback left "no transaction is active" and the store's directory has next to no space left.
+     */
+    StoreException failure(SQLException e) {
+        boolean full = StoreException.isDiskFull(e) || (dialect == Dialect.SQLITE && lowOnSpace());
+        StoreException s = new StoreException(e, full);
+        if (full) diskFull(s);
+        return s;
+    }
+
+    /** Under this many free bytes in an SQLite store's directory, a failed write is taken for a full disk. */
+    static final long LOW_SPACE_BYTES = 1 << 20;
+
+    /** How long /healthz keeps reporting a full disk after the store last failed for it. */
+    static final long DISK_FULL_REPORTED_NANOS = 60_000_000_000L;
+
+    private volatile long diskFullAt;
+    private volatile boolean diskFullSeen;
+    private volatile long diskFullLoggedAt;
+
+    private boolean lowOnSpace() {
+        if (directory == null) return false;
+        try {
+            return java.nio.file.Files.getFileStore(directory).getUsableSpace() < LOW_SPACE_BYTES;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private void diskFull(StoreException e) {
+        long now = System.nanoTime();
+        diskFullAt = now;
+        boolean first = !diskFullSeen;
+        diskFullSeen = true;
+        if (first || now - diskFullLoggedAt > 10_000_000_000L) { // once every 10 s, not once per request
+            diskFullLoggedAt = now;
+            log.error(
+                    "disk full: the store{} cannot write ({}); requests that write answer 503 until space is freed",
+                    directory == null ? "" : " in " + directory,
+                    e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+        }
+    }
+
+    /** Null when the store can write; else why not, in words for /healthz. */
+    public String problem() {
+        if (dialect == Dialect.SQLITE && lowOnSpace())
+            return "disk full: " + directory + " has less than 1 MiB free; the store cannot write";
+        if (diskFullSeen && System.nanoTime() - diskFullAt < DISK_FULL_REPORTED_NANOS) // and nothing written since
+        return "disk full: the store's last write failed for want of space "
+                    + (System.nanoTime() - diskFullAt) / 1_000_000_000L + " s ago";
+        return null;
     }
 
     /**
@@ -135,7 +210,7 @@ public final class Database implements AutoCloseable {
         try (Connection c = pool.getConnection()) {
             return work.run(c);
         } catch (SQLException e) {
-            throw new StoreException(e);
+            throw failure(e);
         }
     }
 
