@@ -19,6 +19,12 @@ final class LabelSets {
      */
     static void ensure(Connection c, String encoded) throws SQLException {
         if (Sql.one(c, "SELECT 1 FROM label_sets WHERE labels = ?", rs -> 1, encoded) != null) return;
+        // On PostgreSQL an insert waits for another transaction's uncommitted insert of the same set: two
+        // transactions creating the same new sets in opposite orders would wait for each other (a deadlock that
+        // fails one). New sets are therefore created one transaction at a time, under a lock held to its commit.
+        // SQLite has one connection: nothing to order.
+        if ("PostgreSQL".equals(c.getMetaData().getDatabaseProductName()))
+            Sql.one(c, "SELECT pg_advisory_xact_lock(?)", rs -> 1, NEW_SET_LOCK);
         if (Sql.update(c, "INSERT INTO label_sets (labels) VALUES (?) ON CONFLICT DO NOTHING", encoded) == 0) return;
         for (String label : Labels.decode(encoded)) {
             Sql.update(
@@ -28,6 +34,9 @@ final class LabelSets {
                     label);
         }
     }
+
+    /** The advisory lock of new label sets (any constant no other part of Runway uses). */
+    static final long NEW_SET_LOCK = 0x52554E5741594C53L; // "RUNWAYLS"
 
     /** A condition on {@code jobs} (starting with " AND", empty for a runner that takes anything) and its arguments. */
     record Match(String sql, List<Object> args) {}

@@ -66,6 +66,45 @@ abstract class StoreContractTest {
         return jobs.claim(r.id(), r.name(), r.labels(), r.slots(), now, LEASE);
     }
 
+    /**
+     * Two transactions that create the same two new label sets in opposite orders (two matrix runs of new runner
+     * labels, started at once) both commit: on PostgreSQL each used to wait for the other's uncommitted insert, a
+     * deadlock that failed one of them.
+     */
+    @Test
+    void twoTransactionsCreatingTheSameNewLabelSetsInOppositeOrdersBothCommit() throws Exception {
+        String a = "new-a-" + java.util.UUID.randomUUID();
+        String b = "new-b-" + java.util.UUID.randomUUID();
+        java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
+        java.util.function.BiFunction<String, String, java.util.concurrent.Callable<Void>> creating =
+                (first, second) -> () -> {
+                    db.tx(c -> {
+                        JobStore.insert(c, JobStore.NewJob.queued("x", "{}", java.util.Set.of(first), 1, 60_000), now);
+                        try { // both hold their first new set before either creates its second
+                            both.await(3, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (java.util.concurrent.TimeoutException
+                                | java.util.concurrent.BrokenBarrierException e) {
+                            // the other waits for this one to commit (the fix): go on alone
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        JobStore.insert(c, JobStore.NewJob.queued("y", "{}", java.util.Set.of(second), 1, 60_000), now);
+                        return null;
+                    });
+                    return null;
+                };
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            var one = pool.submit(creating.apply(a, b));
+            var two = pool.submit(creating.apply(b, a));
+            one.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            two.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        RunnerRecord r = runner("both", a, b);
+        int claimed = 0;
+        while (claim(r) != null) claimed++;
+        assertThat(claimed).isEqualTo(4);
+    }
+
     @Test
     void claimsAreFifoAmongJobsTheRunnerCanTake() {
         RunnerRecord linux = runner("linux-runner", "linux");
