@@ -22,9 +22,21 @@ public final class JobStore {
     static final int CLAIM_CANDIDATES = 200;
 
     private final Database db;
+    private final Transitions transitions;
 
+    /** A store whose changes no one listens to (tests of the store alone). */
     public JobStore(Database db) {
+        this(db, new Transitions());
+    }
+
+    /** A store whose every job state change {@code transitions} passes on to its listeners. */
+    public JobStore(Database db, Transitions transitions) {
         this.db = db;
+        this.transitions = transitions;
+    }
+
+    public Transitions transitions() {
+        return transitions;
     }
 
     /** A job to create; the run fields are null for a job submitted on its own. */
@@ -62,11 +74,13 @@ public final class JobStore {
 
     public JobRecord insert(
             String name, String specJson, Set<String> labels, int maxAttempts, long timeoutMs, long now) {
-        return db.tx(c -> insert(c, NewJob.queued(name, specJson, labels, maxAttempts, timeoutMs), now));
+        return transitions.tx(
+                db, (c, p) -> insert(c, p, NewJob.queued(name, specJson, labels, maxAttempts, timeoutMs), now));
     }
 
     /** Inserts in the caller's transaction; a job created in a terminal state (skipped) is finished at once. */
-    public static JobRecord insert(Connection c, NewJob j, long now) throws SQLException {
+    public static JobRecord insert(Connection c, Transitions.Pending p, NewJob j, long now) throws SQLException {
+        StateMachine.require(null, j.state());
         String id = Tokens.id("j");
         String labels = Labels.encode(j.labels());
         LabelSets.ensure(c, labels);
@@ -92,7 +106,10 @@ public final class JobStore {
                 j.matrixTotal(),
                 j.continueOnError() ? 1 : 0,
                 j.concurrencyGroup());
-        return get(c, id);
+        JobRecord created = get(c, id);
+        Transition.Cause cause = j.state() == JobState.QUEUED ? Transition.Cause.ENQUEUED : Transition.Cause.PLANNED;
+        p.add(Transition.of(created, 0, null, cause, now, null));
+        return created;
     }
 
     /** Unfinished jobs of a concurrency group, oldest first: id, run id and state. */
@@ -196,7 +213,7 @@ public final class JobStore {
      */
     public Claim claim(
             String runnerId, String runnerName, Set<String> runnerLabels, int slots, long now, long leaseMs) {
-        return db.tx(c -> {
+        return transitions.tx(db, (c, p) -> {
             Integer running = Sql.one(
                     c,
                     "SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running'",
@@ -235,28 +252,33 @@ public final class JobStore {
                                 now,
                                 runnerId)
                         == 0) return null;
-                int won = Sql.update(
+                int won = moveJob(
                         c,
-                        "UPDATE jobs SET state = 'running', attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = ?,"
-                                + " finished_at = NULL, reason = NULL, steps = NULL, annotations = NULL, outputs = NULL, cpu_seconds ="
-                                + " NULL, peak_memory_bytes = NULL, oom_killed = 0 WHERE id = ? AND state = 'queued'",
+                        cand,
+                        null,
+                        JobState.QUEUED,
+                        JobState.RUNNING,
+                        "attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = ?, finished_at = NULL, reason ="
+                                + " NULL, steps = NULL, annotations = NULL, outputs = NULL, cpu_seconds = NULL,"
+                                + " peak_memory_bytes = NULL, oom_killed = 0",
                         runnerId,
                         runnerName,
-                        now,
-                        cand);
+                        now);
                 if (won == 0) continue;
                 JobRecord job = get(c, cand);
                 String token = Tokens.generate(dev.runway.protocol.TokenPrefixes.JOB);
                 Sql.update(
                         c,
                         "INSERT INTO attempts (job_id, attempt, runner_id, token_hash, state, lease_expires_at, started_at)"
-                                + " VALUES (?, ?, ?, ?, 'running', ?, ?)",
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?)",
                         job.id(),
                         job.attempt(),
                         runnerId,
                         Tokens.hash(token),
+                        AttemptState.RUNNING.wireName(),
                         now + leaseMs,
                         now);
+                p.add(Transition.of(job, job.attempt(), JobState.QUEUED, Transition.Cause.CLAIMED, now, runnerId));
                 return new Claim(job, token);
             }
             return null;
@@ -303,22 +325,21 @@ public final class JobStore {
             ResourceUsage usage,
             long secretsMasked,
             long now) {
-        return db.tx(c -> {
-            String state = Sql.one(
+        return transitions.tx(db, (c, p) -> {
+            AttemptRecord a = Sql.one(
+                    c, "SELECT * FROM attempts WHERE job_id = ? AND attempt = ?", JobStore::attempt, jobId, attempt);
+            if (a == null) return CompleteOutcome.STALE;
+            AttemptState was = AttemptState.fromWire(a.state());
+            if (was == AttemptState.FINISHED) return CompleteOutcome.ALREADY_COMPLETED;
+            if (was != AttemptState.RUNNING) return CompleteOutcome.STALE;
+            int n = moveJob(
                     c,
-                    "SELECT state FROM attempts WHERE job_id = ? AND attempt = ?",
-                    rs -> rs.getString(1),
                     jobId,
-                    attempt);
-            if ("finished".equals(state)) return CompleteOutcome.ALREADY_COMPLETED;
-            if (!"running".equals(state)) return CompleteOutcome.STALE;
-            int n = Sql.update(
-                    c,
-                    "UPDATE jobs SET state = ?, reason = ?, steps = ?, outputs = ?, annotations = ?, finished_at = ?,"
-                            + " cpu_seconds = ?, peak_memory_bytes = ?, oom_killed = ?, secrets_masked = ? WHERE id = ?"
-                            + " AND attempt = ?"
-                            + " AND state = 'running'",
-                    result.wireName(),
+                    attempt,
+                    JobState.RUNNING,
+                    result,
+                    "reason = ?, steps = ?, outputs = ?, annotations = ?, finished_at = ?, cpu_seconds = ?,"
+                            + " peak_memory_bytes = ?, oom_killed = ?, secrets_masked = ?",
                     reason,
                     stepsJson,
                     outputsJson,
@@ -327,16 +348,11 @@ public final class JobStore {
                     usage.cpuSeconds(),
                     usage.peakMemoryBytes(),
                     usage.oomKilled() ? 1 : 0,
-                    secretsMasked,
-                    jobId,
-                    attempt);
+                    secretsMasked);
             if (n == 0) return CompleteOutcome.STALE;
-            Sql.update(
-                    c,
-                    "UPDATE attempts SET state = 'finished', ended_at = ? WHERE job_id = ? AND attempt = ?",
-                    now,
-                    jobId,
-                    attempt);
+            moveAttempt(c, jobId, attempt, AttemptState.RUNNING, AttemptState.FINISHED, now);
+            p.add(Transition.of(
+                    get(c, jobId), attempt, JobState.RUNNING, Transition.Cause.COMPLETED, now, a.runnerId()));
             return CompleteOutcome.COMPLETED;
         });
     }
@@ -348,32 +364,40 @@ public final class JobStore {
         NOT_FOUND
     }
 
+    /** A user cancels the job. */
     public CancelOutcome cancel(String jobId, long now) {
-        return db.tx(c -> cancel(c, jobId, now, null));
+        return transitions.tx(db, (c, p) -> cancel(c, p, jobId, now, null, Transition.Cause.USER_CANCEL));
     }
 
     /**
      * Cancels in the caller's transaction: a queued job at once, a running one by request (its runner stops it at
      * the next heartbeat, which carries {@code reason}). A null reason means a user asked.
      */
-    public static CancelOutcome cancel(Connection c, String jobId, long now, String reason) throws SQLException {
+    public static CancelOutcome cancel(
+            Connection c, Transitions.Pending p, String jobId, long now, String reason, Transition.Cause cause)
+            throws SQLException {
         JobRecord j = get(c, jobId);
         if (j == null) return CancelOutcome.NOT_FOUND;
         if (j.state().isTerminal()) return CancelOutcome.ALREADY_FINISHED;
-        if (Sql.update(
+        if (moveJob(
                         c,
-                        "UPDATE jobs SET state = 'cancelled', finished_at = ?, reason = ? WHERE id = ? AND state = 'queued'",
+                        jobId,
+                        null,
+                        JobState.QUEUED,
+                        JobState.CANCELLED,
+                        "finished_at = ?, reason = ?",
                         now,
-                        reason == null ? "cancelled before it started" : reason,
-                        jobId)
+                        reason == null ? "cancelled before it started" : reason)
                 == 1) {
+            p.add(Transition.of(get(c, jobId), j.attempt(), JobState.QUEUED, cause, now, null));
             return CancelOutcome.CANCELLED;
         }
         Sql.update(
                 c,
-                "UPDATE jobs SET cancel_requested = 1, reason = ? WHERE id = ? AND state = 'running'",
+                "UPDATE jobs SET cancel_requested = 1, reason = ? WHERE id = ? AND state = ?",
                 reason == null ? "cancelled by a user" : reason,
-                jobId);
+                jobId,
+                JobState.RUNNING.wireName());
         return CancelOutcome.REQUESTED;
     }
 
@@ -390,28 +414,26 @@ public final class JobStore {
                 now + leaseMs));
     }
 
-    /** What the lease loop did to one job. */
-    public record Expired(String jobId, JobState newState, String runnerId, boolean runnerLost) {}
-
     /**
      * Running attempts whose lease ran out are lost: the job is requeued as a new attempt if it has attempts left,
      * cancelled if a cancel was pending, failed with "runner lost" otherwise. Running jobs far past their timeout
      * (the agent should have stopped them) are timed out the same way.
      */
-    public List<Expired> expireLeases(long now, long leaseMs) {
-        return db.tx(c -> {
+    public List<Transition> expireLeases(long now, long leaseMs) {
+        return transitions.tx(db, (c, p) -> {
             List<String[]> lost = Sql.query(
                     c,
                     "SELECT a.job_id, a.attempt, a.runner_id FROM attempts a JOIN jobs j ON j.id = a.job_id AND j.attempt = a.attempt"
-                            + " WHERE a.state = 'running' AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)",
+                            + " WHERE a.state = ? AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)",
                     rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2)), rs.getString(3)},
+                    AttemptState.RUNNING.wireName(),
                     now,
                     leaseMs,
                     now);
-            List<Expired> out = new ArrayList<>();
+            List<Transition> out = new ArrayList<>();
             for (String[] l : lost) {
-                Expired e = end(c, l[0], Integer.parseInt(l[1]), l[2], now, leaseMs, false);
-                if (e != null) out.add(e);
+                Transition t = end(c, p, l[0], Integer.parseInt(l[1]), l[2], now, leaseMs, false);
+                if (t != null) out.add(t);
             }
             return out;
         });
@@ -422,69 +444,107 @@ public final class JobStore {
      * writes are refused (409 stale_attempt) and its job is requeued, cancelled or failed as for a lost lease, with
      * reason "runner deleted".
      */
-    static List<Expired> endAttemptsOfDeletedRunner(Connection c, String runnerId, long now) throws SQLException {
+    static List<Transition> endAttemptsOfDeletedRunner(Connection c, Transitions.Pending p, String runnerId, long now)
+            throws SQLException {
         List<String[]> running = Sql.query(
                 c,
-                "SELECT job_id, attempt FROM attempts WHERE runner_id = ? AND state = 'running'",
+                "SELECT job_id, attempt FROM attempts WHERE runner_id = ? AND state = ?",
                 rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2))},
-                runnerId);
-        List<Expired> out = new ArrayList<>();
+                runnerId,
+                AttemptState.RUNNING.wireName());
+        List<Transition> out = new ArrayList<>();
         for (String[] r : running) {
-            Expired e = end(c, r[0], Integer.parseInt(r[1]), runnerId, now, 0, true);
-            if (e != null) out.add(e);
+            Transition t = end(c, p, r[0], Integer.parseInt(r[1]), runnerId, now, 0, true);
+            if (t != null) out.add(t);
         }
         return out;
     }
 
     /** Ends one running attempt without a result (lease lost, or its runner deleted); null if it was not running. */
-    private static Expired end(
-            Connection c, String jobId, int attempt, String runnerId, long now, long leaseMs, boolean runnerDeleted)
+    private static Transition end(
+            Connection c,
+            Transitions.Pending p,
+            String jobId,
+            int attempt,
+            String runnerId,
+            long now,
+            long leaseMs,
+            boolean runnerDeleted)
             throws SQLException {
-        if (Sql.update(
-                        c,
-                        "UPDATE attempts SET state = 'lost', ended_at = ? WHERE job_id = ? AND attempt = ? AND state = 'running'",
-                        now,
-                        jobId,
-                        attempt)
-                == 0) return null;
+        if (moveAttempt(c, jobId, attempt, AttemptState.RUNNING, AttemptState.LOST, now) == 0) return null;
         JobRecord j = get(c, jobId);
-        String cause = runnerDeleted ? "runner deleted" : "runner lost";
+        String lostHow = runnerDeleted ? "runner deleted" : "runner lost";
+        Transition.Cause cause = runnerDeleted ? Transition.Cause.RUNNER_DELETED : Transition.Cause.LEASE_EXPIRED;
         JobState next;
         String reason;
         if (!runnerDeleted && j.startedAt() != null && j.startedAt() + j.timeoutMs() + leaseMs < now) {
             next = JobState.TIMED_OUT;
             reason = "timed out (the runner did not stop it)";
+            cause = Transition.Cause.TIMEOUT;
         } else if (j.cancelRequested()) {
             next = JobState.CANCELLED;
-            reason = "cancelled (" + cause + ")";
+            reason = "cancelled (" + lostHow + ")";
         } else if (j.attempt() < j.maxAttempts()) {
             next = JobState.QUEUED;
-            reason = cause + " on attempt " + attempt + "; requeued";
+            reason = lostHow + " on attempt " + attempt + "; requeued";
         } else {
             next = JobState.FAILED;
-            reason = cause + (runnerDeleted ? " (" : " (no heartbeat for " + leaseMs / 1000 + " s, ") + "attempt "
+            reason = lostHow + (runnerDeleted ? " (" : " (no heartbeat for " + leaseMs / 1000 + " s, ") + "attempt "
                     + attempt + " of " + j.maxAttempts() + ")";
         }
         if (next == JobState.QUEUED) {
-            Sql.update(
+            moveJob(
                     c,
-                    "UPDATE jobs SET state = 'queued', queued_at = ?, runner_id = NULL, runner_name = NULL,"
-                            + " started_at = NULL, reason = ? WHERE id = ? AND attempt = ?",
-                    now,
-                    reason,
                     jobId,
-                    attempt);
+                    attempt,
+                    JobState.RUNNING,
+                    JobState.QUEUED,
+                    "queued_at = ?, runner_id = NULL, runner_name = NULL, started_at = NULL, reason = ?",
+                    now,
+                    reason);
         } else {
-            Sql.update(
-                    c,
-                    "UPDATE jobs SET state = ?, finished_at = ?, reason = ? WHERE id = ? AND attempt = ?",
-                    next.wireName(),
-                    now,
-                    reason,
-                    jobId,
-                    attempt);
+            moveJob(c, jobId, attempt, JobState.RUNNING, next, "finished_at = ?, reason = ?", now, reason);
         }
-        return new Expired(jobId, next, runnerId, next == JobState.FAILED || next == JobState.QUEUED);
+        Transition t = Transition.of(get(c, jobId), attempt, JobState.RUNNING, cause, now, runnerId);
+        p.add(t);
+        return t;
+    }
+
+    /**
+     * Moves job {@code id} (at {@code attempt}, if not null) from {@code from} to {@code to}, a move {@link
+     * StateMachine} must allow, setting {@code sets} (SQL assignments, their values in {@code args}) with it. Returns
+     * the rows changed: 0 if the job was not in {@code from} (another writer moved it first).
+     */
+    private static int moveJob(
+            Connection c, String id, Integer attempt, JobState from, JobState to, String sets, Object... args)
+            throws SQLException {
+        StateMachine.require(from, to);
+        List<Object> all = new ArrayList<>();
+        all.add(to.wireName());
+        all.addAll(java.util.Arrays.asList(args));
+        all.add(id);
+        all.add(from.wireName());
+        if (attempt != null) all.add(attempt);
+        return Sql.update(
+                c,
+                "UPDATE jobs SET state = ?, " + sets + " WHERE id = ? AND state = ?"
+                        + (attempt == null ? "" : " AND attempt = ?"),
+                all.toArray());
+    }
+
+    /** Moves an attempt from {@code from} to {@code to} (a move {@link StateMachine} must allow); rows changed. */
+    private static int moveAttempt(
+            Connection c, String jobId, int attempt, AttemptState from, AttemptState to, long endedAt)
+            throws SQLException {
+        StateMachine.require(from, to);
+        return Sql.update(
+                c,
+                "UPDATE attempts SET state = ?, ended_at = ? WHERE job_id = ? AND attempt = ? AND state = ?",
+                to.wireName(),
+                endedAt,
+                jobId,
+                attempt,
+                from.wireName());
     }
 
     public int runningJobs(String runnerId) {

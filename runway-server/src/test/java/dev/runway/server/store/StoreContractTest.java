@@ -89,11 +89,11 @@ abstract class StoreContractTest {
     void tenThousandJobsNoRunnerServesDoNotDelayOneThisRunnerCanTake() {
         RunnerRecord linux = runner("linux-runner", "linux", "x64");
         // a pool that is down: 10,000 jobs in 100 label sets, some sharing labels with the runner
-        db.tx(c -> {
+        jobs.transitions().tx(db, (c, p) -> {
             for (int i = 0; i < 10_000; i++) {
                 Set<String> labels =
                         Labels.normalise(i % 2 == 0 ? List.of("linux", "gpu-" + i % 100) : List.of("gpu-" + i % 100));
-                JobStore.insert(c, JobStore.NewJob.queued("gpu-" + i, "{}", labels, 2, 60_000), now++);
+                JobStore.insert(c, p, JobStore.NewJob.queued("gpu-" + i, "{}", labels, 2, 60_000), now++);
             }
             return null;
         });
@@ -311,8 +311,7 @@ abstract class StoreContractTest {
         JobRecord j = enqueue("j");
         JobStore.Claim first = claim(r);
         now += LEASE + 1;
-        assertThat(jobs.expireLeases(now, LEASE))
-                .containsExactly(new JobStore.Expired(j.id(), JobState.QUEUED, r.id(), true));
+        assertThat(moves(jobs.expireLeases(now, LEASE))).containsExactly(requeued(j, r));
         assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.QUEUED);
 
         // the first attempt is fenced off
@@ -334,20 +333,27 @@ abstract class StoreContractTest {
     /** A lease loop on the test's clock, which also serves as its monotonic clock. */
     dev.runway.server.dispatch.LeaseReaper reaper() {
         return new dev.runway.server.dispatch.LeaseReaper(
-                jobs,
-                new dev.runway.server.dispatch.Dispatcher(jobs, () -> java.time.Instant.ofEpochMilli(now), LEASE),
-                new dev.runway.server.dispatch.Wakeups(),
-                () -> java.time.Instant.ofEpochMilli(now),
-                LEASE,
-                () -> now);
+                jobs, () -> java.time.Instant.ofEpochMilli(now), LEASE, () -> now);
+    }
+
+    /** What happened to each job: "job: from -> to (cause, runner)". */
+    static List<String> moves(List<Transition> ts) {
+        return ts.stream()
+                .map(t -> t.jobId() + ": " + t.from() + " -> " + t.to() + " (" + t.cause() + ", " + t.runnerId() + ")")
+                .toList();
+    }
+
+    /** {@code j}'s attempt on {@code r} was lost and {@code j} requeued. */
+    static String requeued(JobRecord j, RunnerRecord r) {
+        return j.id() + ": RUNNING -> QUEUED (LEASE_EXPIRED, " + r.id() + ")";
     }
 
     /** Serving time passes: the loop runs every second for {@code millis}; what it expired. */
-    List<JobStore.Expired> serve(dev.runway.server.dispatch.LeaseReaper reaper, long millis) {
-        List<JobStore.Expired> out = new ArrayList<>();
+    List<String> serve(dev.runway.server.dispatch.LeaseReaper reaper, long millis) {
+        List<String> out = new ArrayList<>();
         for (long t = 0; t < millis; t += 1000) {
             now += 1000;
-            out.addAll(reaper.runOnce());
+            out.addAll(moves(reaper.runOnce()));
         }
         return out;
     }
@@ -371,8 +377,7 @@ abstract class StoreContractTest {
                         done.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
                 .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
         // a runner that really is gone is lost once a lease of serving time passed without its heartbeat
-        assertThat(serve(restarted, 2000))
-                .containsExactly(new JobStore.Expired(silent.id(), JobState.QUEUED, r.id(), true));
+        assertThat(serve(restarted, 2000)).containsExactly(requeued(silent, r));
         assertThat(jobs.get(done.id()).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(jobs.get(done.id()).attempt()).isEqualTo(1);
     }
@@ -399,7 +404,7 @@ abstract class StoreContractTest {
         claim(r);
         assertThat(serve(loop, LEASE - 3000)).isEmpty();
         now += LEASE / 2 - 1;
-        assertThat(loop.runOnce()).containsExactly(new JobStore.Expired(k.id(), JobState.QUEUED, r.id(), true));
+        assertThat(moves(loop.runOnce())).containsExactly(requeued(k, r));
     }
 
     @Test
