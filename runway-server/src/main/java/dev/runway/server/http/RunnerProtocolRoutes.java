@@ -305,13 +305,14 @@ final class RunnerProtocolRoutes {
                 .complete(
                         jobId,
                         a.attempt(),
-                        req.result(),
-                        req.reason(),
-                        steps,
-                        outputs,
-                        annotations,
-                        req.usage(),
-                        req.secretsMasked(),
+                        new JobStore.Completion(
+                                req.result(),
+                                req.reason(),
+                                steps,
+                                outputs,
+                                annotations,
+                                req.usage(),
+                                req.secretsMasked()),
                         s.clock().millis());
         if (outcome == JobStore.CompleteOutcome.STALE) throw ApiException.staleAttempt();
         // followers woken, dispatcher told, M1/M2 counted, the run moved on: the store's transitions' listeners

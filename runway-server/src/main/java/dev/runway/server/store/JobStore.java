@@ -314,17 +314,30 @@ public final class JobStore {
         STALE
     }
 
-    public CompleteOutcome complete(
-            String jobId,
-            int attempt,
+    /**
+     * What a runner reported for its attempt: the result (a final state), why (null if it succeeded), the steps,
+     * outputs and annotations as JSON (annotations null if none), resource use and how many secret values it masked.
+     */
+    public record Completion(
             JobState result,
             String reason,
             String stepsJson,
             String outputsJson,
             String annotationsJson,
             ResourceUsage usage,
-            long secretsMasked,
-            long now) {
+            long secretsMasked) {
+        /** A bare result: no reason, no steps, outputs or annotations, usage unknown. */
+        public static Completion of(JobState result) {
+            return new Completion(result, null, "[]", null, null, ResourceUsage.UNKNOWN, 0);
+        }
+
+        public Completion because(String why) {
+            return new Completion(result, why, stepsJson, outputsJson, annotationsJson, usage, secretsMasked);
+        }
+    }
+
+    /** Records the attempt's result, if it is still the job's running attempt. */
+    public CompleteOutcome complete(String jobId, int attempt, Completion done, long now) {
         return transitions.tx(db, (c, p) -> {
             AttemptRecord a = Sql.one(
                     c, "SELECT * FROM attempts WHERE job_id = ? AND attempt = ?", JobStore::attempt, jobId, attempt);
@@ -337,18 +350,18 @@ public final class JobStore {
                     jobId,
                     attempt,
                     JobState.RUNNING,
-                    result,
+                    done.result(),
                     "reason = ?, steps = ?, outputs = ?, annotations = ?, finished_at = ?, cpu_seconds = ?,"
                             + " peak_memory_bytes = ?, oom_killed = ?, secrets_masked = ?",
-                    reason,
-                    stepsJson,
-                    outputsJson,
-                    annotationsJson,
+                    done.reason(),
+                    done.stepsJson(),
+                    done.outputsJson(),
+                    done.annotationsJson(),
                     now,
-                    usage.cpuSeconds(),
-                    usage.peakMemoryBytes(),
-                    usage.oomKilled() ? 1 : 0,
-                    secretsMasked);
+                    done.usage().cpuSeconds(),
+                    done.usage().peakMemoryBytes(),
+                    done.usage().oomKilled() ? 1 : 0,
+                    done.secretsMasked());
             if (n == 0) return CompleteOutcome.STALE;
             moveAttempt(c, jobId, attempt, AttemptState.RUNNING, AttemptState.FINISHED, now);
             p.add(Transition.of(

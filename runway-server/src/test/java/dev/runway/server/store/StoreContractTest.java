@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runway.protocol.JobState;
-import dev.runway.protocol.ResourceUsage;
 import dev.runway.server.ServerConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -215,7 +214,7 @@ abstract class StoreContractTest {
             } else {
                 assertThat(t).isEqualTo(RunnerStore.Retired.BUSY);
                 assertThat(c).isNotNull();
-                jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now);
+                jobs.complete(j.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now);
             }
         }
     }
@@ -265,8 +264,8 @@ abstract class StoreContractTest {
         now += 100;
         claim(stable);
         claim(canary);
-        jobs.complete(a.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now);
-        jobs.complete(b.id(), 1, JobState.FAILED, "exit 1", "[]", null, null, ResourceUsage.UNKNOWN, 0, now);
+        jobs.complete(a.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now);
+        jobs.complete(b.id(), 1, JobStore.Completion.of(JobState.FAILED).because("exit 1"), now);
         assertThat(pools.variantOutcomes("roll", 0))
                 .containsExactly(
                         new PoolStore.VariantCount("canary", 1, 0), new PoolStore.VariantCount("stable", 1, 1));
@@ -316,7 +315,7 @@ abstract class StoreContractTest {
 
         // the first attempt is fenced off
         assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNull();
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+        assertThat(jobs.complete(j.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
                 .isEqualTo(JobStore.CompleteOutcome.STALE);
         assertThat(logs.append(j.id(), 1, 0, bytes("late"), 1000).outcome()).isEqualTo(LogStore.Outcome.STALE);
         assertThat(jobs.attemptByToken(first.jobToken()).running()).isFalse();
@@ -373,8 +372,7 @@ abstract class StoreContractTest {
                 .as("nor within a lease of serving")
                 .isEmpty();
         assertThat(jobs.heartbeat(done.id(), 1, now, LEASE)).isNotNull();
-        assertThat(jobs.complete(
-                        done.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+        assertThat(jobs.complete(done.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
                 .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
         // a runner that really is gone is lost once a lease of serving time passed without its heartbeat
         assertThat(serve(restarted, 2000)).containsExactly(requeued(silent, r));
@@ -396,7 +394,7 @@ abstract class StoreContractTest {
         assertThat(jobs.heartbeat(j.id(), 1, now + 10, LEASE))
                 .as("its buffered heartbeat")
                 .isNotNull();
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+        assertThat(jobs.complete(j.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
                 .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
 
         // a short pause (under half a lease) extends nothing: a lease still runs out after a lease of serving time
@@ -436,9 +434,9 @@ abstract class StoreContractTest {
         assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNotNull();
         now += LEASE - 1;
         assertThat(jobs.expireLeases(now, LEASE)).isEmpty();
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+        assertThat(jobs.complete(j.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
                 .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+        assertThat(jobs.complete(j.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
                 .isEqualTo(JobStore.CompleteOutcome.ALREADY_COMPLETED);
         assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.SUCCEEDED);
     }

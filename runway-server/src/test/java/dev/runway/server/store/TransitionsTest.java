@@ -57,28 +57,8 @@ class TransitionsTest {
         jobs.claim(r.id(), r.name(), r.labels(), 1, now, 1000);
         jobs.expireLeases(now + 2000, 1000);
         jobs.claim(r.id(), r.name(), r.labels(), 1, now, 1000);
-        jobs.complete(
-                j.id(),
-                2,
-                JobState.FAILED,
-                "exit 1",
-                "[]",
-                null,
-                null,
-                dev.runway.protocol.ResourceUsage.UNKNOWN,
-                0,
-                now);
-        jobs.complete(
-                j.id(),
-                2,
-                JobState.FAILED,
-                "exit 1",
-                "[]",
-                null,
-                null,
-                dev.runway.protocol.ResourceUsage.UNKNOWN,
-                0,
-                now);
+        jobs.complete(j.id(), 2, JobStore.Completion.of(JobState.FAILED).because("exit 1"), now);
+        jobs.complete(j.id(), 2, JobStore.Completion.of(JobState.FAILED).because("exit 1"), now);
         assertThat(jobs.cancel(j.id(), now)).isEqualTo(JobStore.CancelOutcome.ALREADY_FINISHED);
         assertThat(heard)
                 .as("a repeated completion and a cancel of a finished job change nothing: nothing is heard")
