@@ -13,6 +13,7 @@ import dev.runway.server.metrics.JobMetrics;
 import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.metrics.StatsQuery;
 import dev.runway.server.runs.GitSource;
+import dev.runway.server.runs.ParsedWorkflows;
 import dev.runway.server.runs.RunAdvancer;
 import dev.runway.server.runs.RunPlanner;
 import dev.runway.server.runs.RunScheduler;
@@ -83,6 +84,7 @@ public final class RunwayServer implements AutoCloseable {
                     new RunPlanner(new RunPlanner.Defaults(
                             config.defaultJobTimeout().toMillis(), config.defaultMaxAttempts())),
                     transitions,
+                    new ParsedWorkflows(),
                     clock);
             long offlineAfter = config.offlineAfter().toMillis();
             ServerMetrics metrics = new ServerMetrics(

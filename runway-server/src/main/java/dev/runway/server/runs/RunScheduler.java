@@ -35,22 +35,20 @@ public final class RunScheduler {
     /** Planning passes in one advance: skipped jobs can unblock their dependents at once. */
     static final int MAX_PASSES = 1000;
 
-    static final int PARSED_CACHE = 1000;
-
-    private final java.util.concurrent.ConcurrentHashMap<String, WorkflowParser.Result> parsed =
-            new java.util.concurrent.ConcurrentHashMap<>();
-
     private final RunStore runs;
     private final RunPlanner planner;
     private final Transitions transitions;
+    private final ParsedWorkflows parsed;
     private final InstantSource clock;
     /** The runs this thread is advancing now: their own job changes, heard back through the listeners, are planned. */
     private final ThreadLocal<Set<String>> advancing = ThreadLocal.withInitial(java.util.HashSet::new);
 
-    public RunScheduler(RunStore runs, RunPlanner planner, Transitions transitions, InstantSource clock) {
+    public RunScheduler(
+            RunStore runs, RunPlanner planner, Transitions transitions, ParsedWorkflows parsed, InstantSource clock) {
         this.runs = runs;
         this.planner = planner;
         this.transitions = transitions;
+        this.parsed = parsed;
         this.clock = clock;
     }
 
@@ -64,7 +62,6 @@ public final class RunScheduler {
 
     /** Advances a run just created from {@code parsed}, its workflow already read outside any transaction. */
     public RunRecord start(String runId, WorkflowParser.Result parsed) {
-        if (this.parsed.size() >= PARSED_CACHE) this.parsed.clear();
         this.parsed.put(runId, parsed);
         return advance(runId);
     }
@@ -112,7 +109,7 @@ public final class RunScheduler {
         // connection must not wait on a parser
         RunRecord unlocked = runs.get(runId);
         if (unlocked == null || unlocked.state().isTerminal()) return unlocked;
-        WorkflowParser.Result parsed = parsed(unlocked);
+        WorkflowParser.Result parsed = this.parsed.of(unlocked);
         return transitions.tx(runs.database(), (c, p) -> {
             RunRecord run = runs.lock(c, runId);
             if (run == null || run.state().isTerminal()) return run;
@@ -220,7 +217,6 @@ public final class RunScheduler {
             }
             case RunPlanner.Complete done -> {
                 RunStore.setState(c, run.id(), done.state(), done.reason(), now);
-                parsed.remove(run.id());
                 if (run.concurrencyGroup() != null) { // a pending run of the group may start now
                     for (String[] o : RunStore.inGroup(c, run.concurrencyGroup(), run.id())) others.add(o[0]);
                 }
@@ -306,18 +302,9 @@ public final class RunScheduler {
         return run.repo() != null ? run.repo() : "workflow:" + run.workflowPath();
     }
 
-    /**
-     * The run's workflow, parsed once per run and replica: a run's text never changes, and the sweep advances every
-     * unfinished run every few seconds. Bounded: past {@link #PARSED_CACHE} runs the cache starts over.
-     */
-    private WorkflowParser.Result parsed(RunRecord run) {
-        WorkflowParser.Result r = parsed.get(run.id());
-        if (r == null) {
-            r = WorkflowParser.parse(run.workflowPath(), run.workflowText());
-            if (parsed.size() >= PARSED_CACHE) parsed.clear();
-            parsed.put(run.id(), r);
-        }
-        return r;
+    /** The run's workflow, parsed once per run and replica ({@link ParsedWorkflows}). */
+    public WorkflowParser.Result workflow(RunRecord run) {
+        return parsed.of(run);
     }
 
     /** Cancels a run: jobs not started are cancelled, running ones asked to stop; the run ends when they have. */
