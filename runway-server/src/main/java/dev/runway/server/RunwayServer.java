@@ -97,8 +97,8 @@ public final class RunwayServer implements AutoCloseable {
                             offlineAfter),
                     dispatcher::waiting,
                     () -> {
-                        int[] u = db.poolUse();
-                        return new ServerMetrics.DbPool.Use(u[0], u[1], u[2], u[3]);
+                        Database.PoolUse u = db.poolUse();
+                        return new ServerMetrics.DbPool.Use(u.active(), u.idle(), u.pending(), u.max());
                     });
             this.metrics = metrics;
             transitions

@@ -118,24 +118,22 @@ final class RunnerRoutes {
         if (req.pool() == null && (req.instance() != null || req.variant() != null))
             throw ApiException.badRequest("instance and variant belong to a pool: give pool too");
         long now = s.clock().millis();
-        String[] id = new String[1];
-        String token = s.runners()
+        RunnerStore.NewRegistrationToken made = s.runners()
                 .createRegistrationToken(
                         now,
                         now + ttl.toMillis(),
                         maxUses,
-                        new RunnerStore.Placement(req.pool(), req.instance(), req.variant()),
-                        id);
+                        new RunnerStore.Placement(req.pool(), req.instance(), req.variant()));
         s.audit()
                 .record(
                         caller.id(),
                         "registration-token.created",
-                        id[0],
+                        made.id(),
                         maxUses + " use(s), expires in " + ttl + (req.pool() == null ? "" : ", pool " + req.pool()));
         ctx.status(201)
                 .json(new RegistrationTokenView(
-                        id[0],
-                        token,
+                        made.id(),
+                        made.token(),
                         Instant.ofEpochMilli(now),
                         Instant.ofEpochMilli(now + ttl.toMillis()),
                         maxUses,

@@ -218,7 +218,8 @@ public final class RunScheduler {
             case RunPlanner.Complete done -> {
                 RunStore.setState(c, run.id(), done.state(), done.reason(), now);
                 if (run.concurrencyGroup() != null) { // a pending run of the group may start now
-                    for (String[] o : RunStore.inGroup(c, run.concurrencyGroup(), run.id())) others.add(o[0]);
+                    for (RunStore.GroupRun o : RunStore.inGroup(c, run.concurrencyGroup(), run.id()))
+                        others.add(o.runId());
                 }
                 log.info(
                         "run {} finished: {} in {} ms{}",
@@ -256,45 +257,45 @@ public final class RunScheduler {
             }
             if (g == null) return true;
             RunStore.setGroup(c, run.id(), g.group());
-            for (String[] o : RunStore.inGroup(c, g.group(), run.id())) {
-                boolean running = o[1].equals("running");
+            for (RunStore.GroupRun o : RunStore.inGroup(c, g.group(), run.id())) {
+                boolean running = o.running();
                 if (running && !g.cancelInProgress()) continue;
                 String why = "cancelled: run " + run.id() + " joined concurrency group '" + g.shown() + "'";
                 if (running) {
-                    RunStore.requestCancel(c, o[0]);
-                    for (JobRecord j : JobStore.ofRun(c, o[0])) {
+                    RunStore.requestCancel(c, o.runId());
+                    for (JobRecord j : JobStore.ofRun(c, o.runId())) {
                         if (!j.state().isTerminal())
                             JobStore.cancel(c, p, j.id(), now, why, Transition.Cause.CONCURRENCY);
                     }
                 } else {
-                    RunStore.setState(c, o[0], JobState.CANCELLED, why, now);
+                    RunStore.setState(c, o.runId(), JobState.CANCELLED, why, now);
                 }
-                others.add(o[0]);
+                others.add(o.runId());
             }
             run = runs.lock(c, run.id());
         }
-        return RunStore.inGroup(c, run.concurrencyGroup(), run.id()).stream().noneMatch(o -> o[1].equals("running"));
+        return RunStore.inGroup(c, run.concurrencyGroup(), run.id()).stream().noneMatch(RunStore.GroupRun::running);
     }
 
     /** Job-level concurrency: a new job replaces the group's queued job (and, with cancel-in-progress, its running one). */
     private static void makeRoom(
             Connection c, Transitions.Pending p, RunRecord run, Concurrency g, long now, List<String> others)
             throws SQLException {
-        List<String[]> members = JobStore.inGroup(c, g.group());
-        boolean anyRunning = members.stream().anyMatch(j -> j[2].equals("running"));
+        List<JobStore.GroupJob> members = JobStore.inGroup(c, g.group());
+        boolean anyRunning = members.stream().anyMatch(JobStore.GroupJob::running);
         for (int i = 0; i < members.size(); i++) {
-            String[] j = members.get(i);
+            JobStore.GroupJob j = members.get(i);
             // the oldest queued job of an idle group is about to run: it counts as in progress, not as pending
-            boolean inProgress = j[2].equals("running") || (!anyRunning && i == 0);
+            boolean inProgress = j.running() || (!anyRunning && i == 0);
             if (inProgress && !g.cancelInProgress()) continue;
             JobStore.cancel(
                     c,
                     p,
-                    j[0],
+                    j.jobId(),
                     now,
                     "cancelled: a newer job of run " + run.id() + " joined concurrency group '" + g.shown() + "'",
                     Transition.Cause.CONCURRENCY);
-            if (j[1] != null && !j[1].equals(run.id())) others.add(j[1]);
+            if (j.runId() != null && !j.runId().equals(run.id())) others.add(j.runId());
         }
     }
 

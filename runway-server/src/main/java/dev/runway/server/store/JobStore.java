@@ -112,14 +112,22 @@ public final class JobStore {
         return created;
     }
 
-    /** Unfinished jobs of a concurrency group, oldest first: id, run id and state. */
-    public static List<String[]> inGroup(Connection c, String group) throws SQLException {
+    /** An unfinished job of a concurrency group; {@code runId} null for a job submitted on its own. */
+    public record GroupJob(String jobId, String runId, JobState state) {
+        public boolean running() {
+            return state == JobState.RUNNING;
+        }
+    }
+
+    /** Unfinished jobs of a concurrency group, oldest first. */
+    public static List<GroupJob> inGroup(Connection c, String group) throws SQLException {
         return Sql.query(
                 c,
-                "SELECT id, run_id, state FROM jobs WHERE concurrency_group = ? AND state IN ('queued', 'running')"
-                        + " ORDER BY seq",
-                rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)},
-                group);
+                "SELECT id, run_id, state FROM jobs WHERE concurrency_group = ? AND state IN (?, ?) ORDER BY seq",
+                rs -> new GroupJob(rs.getString(1), rs.getString(2), JobState.fromWire(rs.getString(3))),
+                group,
+                JobState.QUEUED.wireName(),
+                JobState.RUNNING.wireName());
     }
 
     /** The jobs of a workflow run, in creation order. */
@@ -342,7 +350,7 @@ public final class JobStore {
             AttemptRecord a = Sql.one(
                     c, "SELECT * FROM attempts WHERE job_id = ? AND attempt = ?", JobStore::attempt, jobId, attempt);
             if (a == null) return CompleteOutcome.STALE;
-            AttemptState was = AttemptState.fromWire(a.state());
+            AttemptState was = a.state();
             if (was == AttemptState.FINISHED) return CompleteOutcome.ALREADY_COMPLETED;
             if (was != AttemptState.RUNNING) return CompleteOutcome.STALE;
             int n = moveJob(
@@ -434,18 +442,18 @@ public final class JobStore {
      */
     public List<Transition> expireLeases(long now, long leaseMs) {
         return transitions.tx(db, (c, p) -> {
-            List<String[]> lost = Sql.query(
+            List<RunningAttempt> lost = Sql.query(
                     c,
                     "SELECT a.job_id, a.attempt, a.runner_id FROM attempts a JOIN jobs j ON j.id = a.job_id AND j.attempt = a.attempt"
                             + " WHERE a.state = ? AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)",
-                    rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2)), rs.getString(3)},
+                    RunningAttempt::of,
                     AttemptState.RUNNING.wireName(),
                     now,
                     leaseMs,
                     now);
             List<Transition> out = new ArrayList<>();
-            for (String[] l : lost) {
-                Transition t = end(c, p, l[0], Integer.parseInt(l[1]), l[2], now, leaseMs, false);
+            for (RunningAttempt l : lost) {
+                Transition t = end(c, p, l.jobId(), l.attempt(), l.runnerId(), now, leaseMs, false);
                 if (t != null) out.add(t);
             }
             return out;
@@ -459,18 +467,25 @@ public final class JobStore {
      */
     static List<Transition> endAttemptsOfDeletedRunner(Connection c, Transitions.Pending p, String runnerId, long now)
             throws SQLException {
-        List<String[]> running = Sql.query(
+        List<RunningAttempt> running = Sql.query(
                 c,
-                "SELECT job_id, attempt FROM attempts WHERE runner_id = ? AND state = ?",
-                rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2))},
+                "SELECT job_id, attempt, runner_id FROM attempts WHERE runner_id = ? AND state = ?",
+                RunningAttempt::of,
                 runnerId,
                 AttemptState.RUNNING.wireName());
         List<Transition> out = new ArrayList<>();
-        for (String[] r : running) {
-            Transition t = end(c, p, r[0], Integer.parseInt(r[1]), runnerId, now, 0, true);
+        for (RunningAttempt r : running) {
+            Transition t = end(c, p, r.jobId(), r.attempt(), r.runnerId(), now, 0, true);
             if (t != null) out.add(t);
         }
         return out;
+    }
+
+    /** An attempt still running, as the lease loop and a runner's deletion find it. */
+    private record RunningAttempt(String jobId, int attempt, String runnerId) {
+        static RunningAttempt of(ResultSet rs) throws SQLException {
+            return new RunningAttempt(rs.getString(1), rs.getInt(2), rs.getString(3));
+        }
     }
 
     /** Ends one running attempt without a result (lease lost, or its runner deleted); null if it was not running. */
@@ -609,7 +624,7 @@ public final class JobStore {
                 rs.getString("job_id"),
                 rs.getInt("attempt"),
                 rs.getString("runner_id"),
-                rs.getString("state"),
+                AttemptState.fromWire(rs.getString("state")),
                 rs.getLong("lease_expires_at"));
     }
 }

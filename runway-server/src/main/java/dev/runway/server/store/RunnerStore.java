@@ -266,8 +266,11 @@ public final class RunnerStore {
         });
     }
 
-    public String createRegistrationToken(long now, long expiresAt, int maxUses, String[] idOut) {
-        return createRegistrationToken(now, expiresAt, maxUses, Placement.NONE, idOut);
+    /** A registration token just created: the plain token (shown once) and its id. */
+    public record NewRegistrationToken(String token, String id) {}
+
+    public NewRegistrationToken createRegistrationToken(long now, long expiresAt, int maxUses) {
+        return createRegistrationToken(now, expiresAt, maxUses, Placement.NONE);
     }
 
     /** Where a scaler-started runner belongs; every field null for a runner started by hand. */
@@ -275,7 +278,7 @@ public final class RunnerStore {
         public static final Placement NONE = new Placement(null, null, null);
     }
 
-    public String createRegistrationToken(long now, long expiresAt, int maxUses, Placement placement, String[] idOut) {
+    public NewRegistrationToken createRegistrationToken(long now, long expiresAt, int maxUses, Placement placement) {
         String token = Tokens.generate(TokenPrefixes.REGISTRATION);
         String id = Tokens.id("rt");
         db.tx(c -> Sql.update(
@@ -290,8 +293,7 @@ public final class RunnerStore {
                 placement.pool(),
                 placement.instance(),
                 placement.variant()));
-        idOut[0] = id;
-        return token;
+        return new NewRegistrationToken(token, id);
     }
 
     /** True if the registration token existed and was not revoked yet. */

@@ -55,8 +55,7 @@ abstract class StoreContractTest {
     }
 
     RunnerRecord runner(String name, String... labels) {
-        String[] id = new String[1];
-        String token = runners.createRegistrationToken(now, now + 3_600_000, 1, id);
+        String token = runners.createRegistrationToken(now, now + 3_600_000, 1).token();
         return runners.register(token, name, Labels.normalise(List.of(labels)), 100, "test", now)
                 .runner();
     }
@@ -140,8 +139,7 @@ abstract class StoreContractTest {
 
     @Test
     void aRunnerNeverHoldsMoreJobsThanItsSlots() {
-        String[] id = new String[1];
-        String token = runners.createRegistrationToken(now, now + 60_000, 1, id);
+        String token = runners.createRegistrationToken(now, now + 60_000, 1).token();
         RunnerRecord one =
                 runners.register(token, "one-slot", Set.of(), 1, "test", now).runner();
         enqueue("a");
@@ -151,9 +149,9 @@ abstract class StoreContractTest {
     }
 
     RunnerRecord pooled(String pool, String instance, String variant, String... labels) {
-        String[] id = new String[1];
         String token = runners.createRegistrationToken(
-                now, now + 3_600_000, 1, new RunnerStore.Placement(pool, instance, variant), id);
+                        now, now + 3_600_000, 1, new RunnerStore.Placement(pool, instance, variant))
+                .token();
         return runners.register(token, instance, Labels.normalise(List.of(labels)), 1, "test", now)
                 .runner();
     }
@@ -524,14 +522,13 @@ abstract class StoreContractTest {
 
     @Test
     void registrationTokensExpireAndHaveAMaximumOfUses() {
-        String[] id = new String[1];
-        String twice = runners.createRegistrationToken(now, now + 1000, 2, id);
+        String twice = runners.createRegistrationToken(now, now + 1000, 2).token();
         runners.register(twice, "a", Set.of(), 1, "t", now);
         runners.register(twice, "b", Set.of(), 1, "t", now);
         assertThatThrownBy(() -> runners.register(twice, "c", Set.of(), 1, "t", now))
                 .isInstanceOf(RunnerStore.RegistrationRefused.class)
                 .hasMessageContaining("maximum");
-        String soon = runners.createRegistrationToken(now, now + 1000, 5, id);
+        String soon = runners.createRegistrationToken(now, now + 1000, 5).token();
         assertThatThrownBy(() -> runners.register(soon, "d", Set.of(), 1, "t", now + 1000))
                 .isInstanceOf(RunnerStore.RegistrationRefused.class)
                 .hasMessageContaining("expired");
@@ -542,8 +539,7 @@ abstract class StoreContractTest {
 
     @Test
     void aDeletedRunnersCredentialIsRecognisedAsDeleted() {
-        String[] id = new String[1];
-        String token = runners.createRegistrationToken(now, now + 1000, 1, id);
+        String token = runners.createRegistrationToken(now, now + 1000, 1).token();
         RunnerStore.Registered reg = runners.register(token, "gone", Set.of(), 1, "t", now);
         assertThat(runners.byCredential(reg.credential(), now).runner().deleted())
                 .isFalse();
@@ -556,8 +552,7 @@ abstract class StoreContractTest {
 
     @Test
     void aRotatedCredentialOverlapsBrieflyAndEveryCredentialExpires() {
-        String[] id = new String[1];
-        String token = runners.createRegistrationToken(now, now + 1000, 1, id);
+        String token = runners.createRegistrationToken(now, now + 1000, 1).token();
         RunnerStore.Registered reg = runners.register(token, "rotating", Set.of(), 1, "t", now);
         String old = reg.credential();
         RunnerStore.Rotated next = runners.rotate(reg.runner().id(), old, now + 10);

@@ -41,8 +41,7 @@ class TransitionsTest {
     }
 
     RunnerRecord runner() {
-        String[] id = new String[1];
-        String token = runners.createRegistrationToken(now, now + 3_600_000, 1, id);
+        String token = runners.createRegistrationToken(now, now + 3_600_000, 1).token();
         return runners.register(token, "r", Set.of(), 1, "test", now).runner();
     }
 
