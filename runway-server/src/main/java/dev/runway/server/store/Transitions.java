@@ -62,7 +62,13 @@ public final class Transitions {
                 l.onAll(committed);
             } catch (RuntimeException e) {
                 // the change is committed: one failing reaction must not keep the others from it
-                log.error("{} failed on {}", l.getClass().getSimpleName(), committed, e);
+                log.error(
+                        "{} failed on {} transition(s), the first {}",
+                        l.getClass().getSimpleName(),
+                        committed.size(),
+                        committed.get(0).jobId() + ": " + committed.get(0).from() + " -> "
+                                + committed.get(0).to(),
+                        e);
             }
         }
     }
