@@ -3,13 +3,18 @@ package dev.runway.server;
 import dev.runway.server.artifacts.ArtifactStore;
 import dev.runway.server.artifacts.CacheStore;
 import dev.runway.server.dispatch.Dispatcher;
+import dev.runway.server.dispatch.DispatcherWakeup;
 import dev.runway.server.dispatch.LeaseReaper;
+import dev.runway.server.dispatch.LogFollowerWakeup;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.http.HttpApi;
 import dev.runway.server.metrics.FleetSnapshot;
+import dev.runway.server.metrics.JobMetrics;
 import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.metrics.StatsQuery;
 import dev.runway.server.runs.GitSource;
+import dev.runway.server.runs.ParsedWorkflows;
+import dev.runway.server.runs.RunAdvancer;
 import dev.runway.server.runs.RunPlanner;
 import dev.runway.server.runs.RunScheduler;
 import dev.runway.server.secrets.MasterKey;
@@ -19,8 +24,8 @@ import dev.runway.server.store.Database;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
 import dev.runway.server.store.RunStore;
-import dev.runway.server.store.RunnerRecord;
 import dev.runway.server.store.RunnerStore;
+import dev.runway.server.store.Transitions;
 import dev.runway.server.tokens.AdminToken;
 import io.javalin.Javalin;
 import java.time.InstantSource;
@@ -55,9 +60,11 @@ public final class RunwayServer implements AutoCloseable {
         if (config.dataDir() != null) dev.runway.server.store.DataDir.prepare(config.dataDir());
         this.db = Database.open(config);
         try {
-            JobStore jobs = new JobStore(db);
+            // every job state change, whoever makes it, reaches the listeners added below through this one path
+            Transitions transitions = new Transitions();
+            JobStore jobs = new JobStore(db, transitions);
             LogStore logs = new LogStore(db);
-            RunnerStore runners = new RunnerStore(db);
+            RunnerStore runners = new RunnerStore(db, transitions);
             ApiTokenStore apiTokens = new ApiTokenStore(db);
             this.adminToken = AdminToken.resolve(config.adminToken(), config.dataDir());
             apiTokens.ensure(adminToken, "admin", clock.millis());
@@ -68,7 +75,7 @@ public final class RunwayServer implements AutoCloseable {
             Wakeups jobEvents = new Wakeups();
             long leaseMs = config.leaseTimeout().toMillis();
             this.dispatcher = new Dispatcher(jobs, clock, leaseMs);
-            this.reaper = new LeaseReaper(jobs, dispatcher, jobEvents, clock, leaseMs);
+            this.reaper = new LeaseReaper(jobs, clock, leaseMs);
             this.loops = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("runway-lease-loop").daemon().factory());
             RunStore runs = new RunStore(db);
@@ -76,14 +83,9 @@ public final class RunwayServer implements AutoCloseable {
                     runs,
                     new RunPlanner(new RunPlanner.Defaults(
                             config.defaultJobTimeout().toMillis(), config.defaultMaxAttempts())),
-                    dispatcher,
-                    new Wakeups(),
+                    transitions,
+                    new ParsedWorkflows(),
                     clock);
-            reaper.onFinished(j -> {
-                if (j.runId() != null) scheduler.advance(j.runId());
-            });
-            // a run whose job finished while this replica was down (or on another replica that died) moves on
-            loops.scheduleWithFixedDelay(this::sweepRuns, 1, SWEEP_SECONDS, TimeUnit.SECONDS);
             long offlineAfter = config.offlineAfter().toMillis();
             ServerMetrics metrics = new ServerMetrics(
                     () -> FleetSnapshot.of(
@@ -95,14 +97,17 @@ public final class RunwayServer implements AutoCloseable {
                             offlineAfter),
                     dispatcher::waiting,
                     () -> {
-                        int[] u = db.poolUse();
-                        return new ServerMetrics.DbPool.Use(u[0], u[1], u[2], u[3]);
+                        Database.PoolUse u = db.poolUse();
+                        return new ServerMetrics.DbPool.Use(u.active(), u.idle(), u.pending(), u.max());
                     });
             this.metrics = metrics;
-            reaper.onExpired((e, j) -> {
-                RunnerRecord r = e.runnerId() == null ? null : runners.get(e.runnerId());
-                metrics.attemptEnded(e, j, r == null ? null : r.pool());
-            });
+            transitions
+                    .listen(new LogFollowerWakeup(jobEvents))
+                    .listen(new DispatcherWakeup(dispatcher))
+                    .listen(new JobMetrics(metrics, runners::get))
+                    .listen(new RunAdvancer(scheduler));
+            // a run whose job finished while this replica was down (or on another replica that died) moves on
+            loops.scheduleWithFixedDelay(this::sweepRuns, 1, SWEEP_SECONDS, TimeUnit.SECONDS);
             this.http = HttpApi.create(
                     config,
                     apiTokens,

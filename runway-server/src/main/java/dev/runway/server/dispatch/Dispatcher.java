@@ -59,10 +59,7 @@ public final class Dispatcher {
             try {
                 JobStore.Claim claim = jobs.claim(
                         runner.id(), runner.name(), runner.labels(), runner.slots(), clock.millis(), leaseMillis);
-                if (claim != null) {
-                    signalChange();
-                    return claim;
-                }
+                if (claim != null) return claim; // the store's transition signals the change
                 if (w.released) return null;
                 long remaining = (deadline - System.nanoTime()) / 1_000_000;
                 if (remaining <= 0) return null;

@@ -1,11 +1,8 @@
 package dev.runway.server.dispatch;
 
-import dev.runway.protocol.JobState;
 import dev.runway.protocol.LogContext;
-import dev.runway.server.store.AttemptRecord;
-import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
-import dev.runway.server.store.Labels;
+import dev.runway.server.store.Transition;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -13,18 +10,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lease loop: attempts whose runner stopped heartbeating are lost; their jobs are requeued (and a waiting
- * runner woken) or finished. {@link #runOnce()} is one pass, so tests can step it.
+ * The lease loop: attempts whose runner stopped heartbeating are lost; their jobs are requeued or finished (what
+ * follows, a runner woken, metrics, the run moved on, is the store's transitions' listeners' part). {@link
+ * #runOnce()} is one pass, so tests can step it.
  */
 public final class LeaseReaper implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(LeaseReaper.class);
 
     private final JobStore jobs;
-    private final Dispatcher dispatcher;
-    private final Wakeups jobEvents;
     private final InstantSource clock;
     private final long leaseMillis;
-    private volatile java.util.function.Consumer<JobRecord> onFinished = j -> {};
 
     /** Elapsed time in milliseconds from a monotonic source (wall-clock steps are not stalls). */
     private final LongSupplier monotonicMillis;
@@ -36,21 +31,13 @@ public final class LeaseReaper implements Runnable {
      */
     private long lastPassAt = -1;
 
-    public LeaseReaper(JobStore jobs, Dispatcher dispatcher, Wakeups jobEvents, InstantSource clock, long leaseMillis) {
-        this(jobs, dispatcher, jobEvents, clock, leaseMillis, () -> System.nanoTime() / 1_000_000);
+    public LeaseReaper(JobStore jobs, InstantSource clock, long leaseMillis) {
+        this(jobs, clock, leaseMillis, () -> System.nanoTime() / 1_000_000);
     }
 
     /** With {@code monotonicMillis}, how the loop measures its own elapsed time (tests inject one with the clock). */
-    public LeaseReaper(
-            JobStore jobs,
-            Dispatcher dispatcher,
-            Wakeups jobEvents,
-            InstantSource clock,
-            long leaseMillis,
-            LongSupplier monotonicMillis) {
+    public LeaseReaper(JobStore jobs, InstantSource clock, long leaseMillis, LongSupplier monotonicMillis) {
         this.jobs = jobs;
-        this.dispatcher = dispatcher;
-        this.jobEvents = jobEvents;
         this.clock = clock;
         this.leaseMillis = leaseMillis;
         this.monotonicMillis = monotonicMillis;
@@ -69,24 +56,12 @@ public final class LeaseReaper implements Runnable {
         return n;
     }
 
-    /** Called with each job the loop finished (failed, timed out, cancelled), e.g. to advance its workflow run. */
-    public void onFinished(java.util.function.Consumer<JobRecord> listener) {
-        this.onFinished = listener;
-    }
-
-    private volatile java.util.function.BiConsumer<JobStore.Expired, JobRecord> onExpired = (e, j) -> {};
-
-    /** Called with each attempt the loop ended and its job as it is now (requeued or finished), e.g. for metrics. */
-    public void onExpired(java.util.function.BiConsumer<JobStore.Expired, JobRecord> listener) {
-        this.onExpired = listener;
-    }
-
     /**
      * One pass: first, if the loop has not run for more than half a lease (the process was paused or stalled: SIGSTOP,
      * a long GC, a frozen VM, a database that did not answer), every running attempt gets a full lease from now as at
      * a start, since no heartbeat could be answered meanwhile; then attempts whose lease ran out are lost.
      */
-    public synchronized List<JobStore.Expired> runOnce() {
+    public synchronized List<Transition> runOnce() {
         long at = monotonicMillis.getAsLong();
         if (lastPassAt < 0) {
             startServing();
@@ -98,34 +73,24 @@ public final class LeaseReaper implements Runnable {
                     at - lastPassAt,
                     n);
         }
-        List<JobStore.Expired> expired = jobs.expireLeases(clock.millis(), leaseMillis);
+        List<Transition> expired = jobs.expireLeases(clock.millis(), leaseMillis);
         lastPassAt = at; // only a pass that reached the database counts: an outage of the store is a stall too
-        for (JobStore.Expired e : expired) {
-            JobRecord j = jobs.get(e.jobId());
-            // the requeue keeps the lost attempt's number until the next claim
-            AttemptRecord a = j == null ? null : jobs.attempt(e.jobId(), j.attempt());
+        for (Transition t : expired) {
             try (LogContext ignored = LogContext.with(
                     LogContext.JOB_ID,
-                    e.jobId(),
+                    t.jobId(),
                     LogContext.ATTEMPT,
-                    a == null ? null : Integer.toString(a.attempt()),
+                    Integer.toString(t.attempt()),
                     LogContext.RUNNER_ID,
-                    a == null ? null : a.runnerId(),
+                    t.runnerId(),
                     LogContext.RUN_ID,
-                    j == null ? null : j.runId())) {
+                    t.runId())) {
                 log.warn(
                         "job {} attempt {}: lease expired (runner {}), now {}",
-                        e.jobId(),
-                        a == null ? "?" : a.attempt(),
-                        a == null ? "?" : a.runnerId(),
-                        e.newState().wireName());
-                if (e.newState() == JobState.QUEUED) {
-                    dispatcher.jobQueued(Labels.normalise(j.labels()));
-                }
-                jobEvents.signal(e.jobId());
-                JobRecord now = jobs.get(e.jobId());
-                onExpired.accept(e, now);
-                if (e.newState().isTerminal()) onFinished.accept(now);
+                        t.jobId(),
+                        t.attempt(),
+                        t.runnerId(),
+                        t.to().wireName());
             }
         }
         return expired;

@@ -159,7 +159,8 @@ final class Auth {
         if (!a.jobId().equals(jobId))
             throw refused(
                     AuthFailure.WRONG_KIND, ApiException.unauthorized("job token not recognised for job " + jobId));
-        if (!a.running() && !(allowFinished && "finished".equals(a.state()))) throw ApiException.staleAttempt();
+        if (!a.running() && !(allowFinished && a.state() == dev.runway.server.store.AttemptState.FINISHED))
+            throw ApiException.staleAttempt();
         return a;
     }
 

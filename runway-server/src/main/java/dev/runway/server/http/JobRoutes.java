@@ -55,7 +55,6 @@ final class JobRoutes {
                         maxAttempts,
                         timeoutMs,
                         s.clock().millis());
-        s.dispatcher().jobQueued(labels);
         ctx.status(201).json(view(j));
     }
 
@@ -116,14 +115,7 @@ final class JobRoutes {
                         "conflict",
                         "job " + id + " already finished ("
                                 + s.jobs().get(id).state().wireName() + ")");
-            case CANCELLED -> {
-                s.jobEvents().signal(id);
-                JobRecord cancelled = s.jobs().get(id);
-                s.metrics().jobFinished(cancelled.labels(), null, JobState.CANCELLED, false, null);
-                String runId = cancelled.runId();
-                if (runId != null) s.scheduler().advance(runId);
-            }
-            case REQUESTED -> {}
+            case CANCELLED, REQUESTED -> {} // what follows a cancel is the store's transitions' listeners' part
         }
         ctx.status(202).json(view(s.jobs().get(id)));
     }

@@ -152,13 +152,12 @@ final class RunRoutes {
                 jobs.stream()
                         .map(j -> Views.job(j, j.attempt() == 0 ? 0 : s.logs().size(j.id(), j.attempt()), now))
                         .toList(),
-                needs(r, jobs),
+                needs(s.scheduler().workflow(r), jobs),
                 now);
     }
 
     /** The job graph by job id: for each job, the jobs (every matrix leg) of the workflow jobs it needs. */
-    static Map<String, List<String>> needs(RunRecord r, List<JobRecord> jobs) {
-        WorkflowParser.Result parsed = WorkflowParser.parse(r.workflowPath(), r.workflowText());
+    static Map<String, List<String>> needs(WorkflowParser.Result parsed, List<JobRecord> jobs) {
         Map<String, List<String>> idsByKey = new LinkedHashMap<>();
         for (JobRecord j : jobs)
             if (j.jobKey() != null)

@@ -18,6 +18,7 @@ import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
 import dev.runway.server.store.RunnerRecord;
+import dev.runway.server.store.StateMachine;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -129,7 +130,6 @@ final class RunnerProtocolRoutes {
         JobSpec spec = Json.lenient().readValue(job.specJson(), JobSpec.class);
         // the job runs with the timeout the server decided, whatever the submitted spec said
         JobSpec effective = spec.withLimits((int) Math.max(1, job.timeoutMs() / 1000), job.maxAttempts());
-        s.jobEvents().signal(job.id());
         // the secrets its steps mention, decrypted for this attempt only (a workflow job's repository first)
         Map<String, String> secrets = Map.of();
         if (spec.workflow()) {
@@ -284,7 +284,9 @@ final class RunnerProtocolRoutes {
         }
         CompleteRequest req = Bodies.json(
                 ctx, Json.lenient(), CompleteRequest.class, s.config().maxBodyBytes());
-        if (req.result() == null || !req.result().isTerminal()) {
+        if (req.result() == null
+                || !req.result().isTerminal()
+                || !StateMachine.legal(dev.runway.protocol.JobState.RUNNING, req.result())) {
             throw ApiException.badRequest("result: required, one of succeeded, failed, cancelled, timed_out");
         }
         req = scrubbed(jobId, a.attempt(), req);
@@ -303,31 +305,19 @@ final class RunnerProtocolRoutes {
                 .complete(
                         jobId,
                         a.attempt(),
-                        req.result(),
-                        req.reason(),
-                        steps,
-                        outputs,
-                        annotations,
-                        req.usage(),
-                        req.secretsMasked(),
+                        new JobStore.Completion(
+                                req.result(),
+                                req.reason(),
+                                steps,
+                                outputs,
+                                annotations,
+                                req.usage(),
+                                req.secretsMasked()),
                         s.clock().millis());
         if (outcome == JobStore.CompleteOutcome.STALE) throw ApiException.staleAttempt();
-        s.jobEvents().signal(jobId);
-        s.dispatcher().signalChange();
+        // followers woken, dispatcher told, M1/M2 counted, the run moved on: the store's transitions' listeners
+        if (outcome == JobStore.CompleteOutcome.COMPLETED) s.metrics().secretsMasked(req.secretsMasked());
         JobRecord done = s.jobs().get(jobId);
-        if (outcome == JobStore.CompleteOutcome.COMPLETED) {
-            RunnerRecord runner = s.runners().get(a.runnerId());
-            s.metrics()
-                    .jobFinished(
-                            done.labels(),
-                            runner == null ? null : runner.pool(),
-                            req.result(),
-                            false,
-                            done.startedAt() == null || done.finishedAt() == null
-                                    ? null
-                                    : (done.finishedAt() - done.startedAt()) / 1000.0);
-            s.metrics().secretsMasked(req.secretsMasked());
-        }
         String runId = done.runId();
         try (LogContext ignored = LogContext.run(runId)) {
             log.info(
@@ -339,7 +329,6 @@ final class RunnerProtocolRoutes {
                             ? "?"
                             : Long.toString(done.finishedAt() - done.startedAt()),
                     req.reason() == null ? "" : " (" + req.reason() + ")");
-            if (runId != null) s.scheduler().advance(runId);
         }
         ctx.json(Map.of("state", req.result()));
     }

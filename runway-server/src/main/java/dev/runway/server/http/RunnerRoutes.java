@@ -2,18 +2,16 @@ package dev.runway.server.http;
 
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Durations;
-import dev.runway.protocol.JobState;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.RegisterRequest;
 import dev.runway.protocol.RegisterResponse;
 import dev.runway.protocol.RegistrationTokenRequest;
 import dev.runway.protocol.RegistrationTokenView;
 import dev.runway.protocol.RunnerList;
-import dev.runway.server.store.JobRecord;
-import dev.runway.server.store.JobStore;
 import dev.runway.server.store.Labels;
 import dev.runway.server.store.RunnerRecord;
 import dev.runway.server.store.RunnerStore;
+import dev.runway.server.store.Transition;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Duration;
@@ -71,29 +69,20 @@ final class RunnerRoutes {
                 }
             } else {
                 RunnerRecord runner = s.runners().get(id);
-                List<JobStore.Expired> ended = s.runners().delete(id, s.clock().millis());
+                List<Transition> ended = s.runners().delete(id, s.clock().millis());
                 if (ended == null) throw ApiException.notFound("no runner with id '" + id + "'");
-                ended.forEach(e -> attemptEnded(runner, e));
+                for (Transition t : ended)
+                    log.warn(
+                            "job {}: runner {} was deleted; its attempt ended, now {}",
+                            t.jobId(),
+                            runner.id(),
+                            t.to().wireName());
             }
             s.dispatcher().release(id);
             s.dispatcher().signalChange();
             s.audit().record(caller.id(), "runner.removed", id, null);
             ctx.status(204);
         });
-    }
-
-    /** A deleted runner's attempt was ended: wake a runner for a requeued job, and move a finished job's run on. */
-    private void attemptEnded(RunnerRecord runner, JobStore.Expired e) {
-        JobRecord j = s.jobs().get(e.jobId());
-        log.warn(
-                "job {}: runner {} was deleted; its attempt ended, now {}",
-                e.jobId(),
-                runner.id(),
-                e.newState().wireName());
-        s.metrics().attemptEnded(e, j, runner.pool());
-        if (e.newState() == JobState.QUEUED) s.dispatcher().jobQueued(Labels.normalise(j.labels()));
-        s.jobEvents().signal(e.jobId());
-        if (e.newState().isTerminal() && j.runId() != null) s.scheduler().advance(j.runId());
     }
 
     private void createRegistrationToken(Context ctx) {
@@ -129,24 +118,22 @@ final class RunnerRoutes {
         if (req.pool() == null && (req.instance() != null || req.variant() != null))
             throw ApiException.badRequest("instance and variant belong to a pool: give pool too");
         long now = s.clock().millis();
-        String[] id = new String[1];
-        String token = s.runners()
+        RunnerStore.NewRegistrationToken made = s.runners()
                 .createRegistrationToken(
                         now,
                         now + ttl.toMillis(),
                         maxUses,
-                        new RunnerStore.Placement(req.pool(), req.instance(), req.variant()),
-                        id);
+                        new RunnerStore.Placement(req.pool(), req.instance(), req.variant()));
         s.audit()
                 .record(
                         caller.id(),
                         "registration-token.created",
-                        id[0],
+                        made.id(),
                         maxUses + " use(s), expires in " + ttl + (req.pool() == null ? "" : ", pool " + req.pool()));
         ctx.status(201)
                 .json(new RegistrationTokenView(
-                        id[0],
-                        token,
+                        made.id(),
+                        made.token(),
                         Instant.ofEpochMilli(now),
                         Instant.ofEpochMilli(now + ttl.toMillis()),
                         maxUses,

@@ -77,12 +77,12 @@ final class TokenRoutes {
         String name = req.name() == null ? null : req.name().strip();
         if (name != null && name.length() > 200) throw ApiException.badRequest("name: at most 200 characters");
         long now = s.clock().millis();
-        String[] made = s.apiTokens().create(role.wireName(), name, now, now + ttl.toMillis());
-        log.info("API token {} ({}) created by {}", made[1], role.wireName(), caller.id());
-        s.audit().record(caller.id(), "token.created", made[1], "role " + role.wireName() + ", expires in " + ttl);
+        ApiTokenStore.NewToken made = s.apiTokens().create(role.wireName(), name, now, now + ttl.toMillis());
+        log.info("API token {} ({}) created by {}", made.id(), role.wireName(), caller.id());
+        s.audit().record(caller.id(), "token.created", made.id(), "role " + role.wireName() + ", expires in " + ttl);
         ApiTokenStore.ApiToken t =
-                new ApiTokenStore.ApiToken(made[1], role.wireName(), name, now, now + ttl.toMillis(), null, false);
-        ctx.status(201).json(view(t, made[0]));
+                new ApiTokenStore.ApiToken(made.id(), role.wireName(), name, now, now + ttl.toMillis(), null, false);
+        ctx.status(201).json(view(t, made.token()));
     }
 
     private static ApiTokenView view(ApiTokenStore.ApiToken t, String token) {

@@ -1,6 +1,5 @@
 package dev.runway.server.metrics;
 
-import dev.runway.protocol.JobState;
 import dev.runway.protocol.RunwayVersion;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -236,33 +235,17 @@ public final class ServerMetrics {
         return versions.of(v == null || v.isBlank() ? "unknown" : v);
     }
 
-    /** A job reached a final state; {@code durationSeconds} is null when it never started. */
-    public void jobFinished(
-            Collection<String> labels, String pool, JobState state, boolean runnerLost, Double durationSeconds) {
-        if (state == JobState.SKIPPED || !state.isTerminal()) return;
-        String outcome = runnerLost ? "runner_lost" : state.wireName();
+    /**
+     * A job reached a final state ({@code outcome} null: it never ran, as a skipped job, and is not counted);
+     * {@code durationSeconds} is null when it never started.
+     */
+    public void jobFinished(Collection<String> labels, String pool, JobOutcome outcome, Double durationSeconds) {
+        if (outcome == null) return;
         String l = labelSet(labels);
         String p = durationSeconds == null && pool == null ? NO_POOL : pool(pool);
-        jobsFinished.labelValues(l, p, outcome).inc();
-        if (durationSeconds != null) jobDuration.labelValues(l, p, outcome).observe(Math.max(0, durationSeconds));
-    }
-
-    /**
-     * A running attempt ended without a result (its lease ran out, or its runner was deleted); {@code j} is its job as
-     * it is now (requeued or finished), {@code pool} the runner's pool.
-     */
-    public void attemptEnded(
-            dev.runway.server.store.JobStore.Expired e, dev.runway.server.store.JobRecord j, String pool) {
-        if (e.newState() == JobState.QUEUED) attemptLost(j.labels(), pool);
-        else if (e.newState().isTerminal()) {
-            if (e.runnerLost()) attemptLost(j.labels(), pool);
-            jobFinished(
-                    j.labels(),
-                    pool,
-                    e.newState(),
-                    e.runnerLost(),
-                    j.startedAt() == null || j.finishedAt() == null ? null : (j.finishedAt() - j.startedAt()) / 1000.0);
-        }
+        jobsFinished.labelValues(l, p, outcome.label()).inc();
+        if (durationSeconds != null)
+            jobDuration.labelValues(l, p, outcome.label()).observe(Math.max(0, durationSeconds));
     }
 
     public void attemptLost(Collection<String> labels, String pool) {

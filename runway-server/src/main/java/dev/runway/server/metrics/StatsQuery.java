@@ -1,5 +1,6 @@
 package dev.runway.server.metrics;
 
+import dev.runway.protocol.JobState;
 import dev.runway.protocol.StatsView;
 import dev.runway.server.store.Database;
 import dev.runway.server.store.JobStore;
@@ -48,17 +49,14 @@ public final class StatsQuery {
                     "SELECT state, reason, started_at, finished_at FROM jobs WHERE finished_at >= ? AND finished_at <= ?"
                             + " AND state IN ('succeeded', 'failed', 'cancelled', 'timed_out')",
                     rs -> {
-                        String state = rs.getString(1);
-                        String reason = rs.getString(2);
+                        JobOutcome outcome = JobOutcome.of(JobState.fromWire(rs.getString(1)), rs.getString(2));
                         counts[0]++;
-                        switch (state) {
-                            case "succeeded" -> counts[1]++;
-                            case "failed" -> {
-                                if (reason != null && reason.startsWith("runner lost")) counts[5]++;
-                                else counts[2]++;
-                            }
-                            case "cancelled" -> counts[3]++;
-                            default -> counts[4]++;
+                        switch (outcome) {
+                            case SUCCEEDED -> counts[1]++;
+                            case FAILED -> counts[2]++;
+                            case CANCELLED -> counts[3]++;
+                            case TIMED_OUT -> counts[4]++;
+                            case RUNNER_LOST -> counts[5]++;
                         }
                         long started = rs.getLong(3);
                         if (!rs.wasNull()) durations.add(rs.getLong(4) - started);

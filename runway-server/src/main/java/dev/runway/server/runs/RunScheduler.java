@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.LogContext;
-import dev.runway.server.dispatch.Dispatcher;
-import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.Labels;
 import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunStore;
+import dev.runway.server.store.Transition;
+import dev.runway.server.store.Transitions;
 import dev.runway.workflow.model.Workflow;
 import dev.runway.workflow.parse.WorkflowParser;
 import java.io.UncheckedIOException;
@@ -27,35 +27,41 @@ import org.slf4j.LoggerFactory;
  * Moves runs forward: after a run is created and whenever one of its jobs finishes, {@link #advance} plans the
  * next step ({@link RunPlanner}) and applies it in one transaction that holds the run's row, so replicas sharing a
  * database never start a job twice (a unique index on run, job and matrix leg backs that up). A periodic {@link
- * #sweep} catches runs whose event was lost to a crash between a job's completion and its run's advance.
+ * #sweep} catches runs whose event was lost to a crash between a job's completion and its run's advance. The jobs
+ * it starts, cancels and finishes go through the store's {@link Transitions} like every other job change.
  */
 public final class RunScheduler {
     private static final Logger log = LoggerFactory.getLogger(RunScheduler.class);
     /** Planning passes in one advance: skipped jobs can unblock their dependents at once. */
     static final int MAX_PASSES = 1000;
 
-    static final int PARSED_CACHE = 1000;
-
-    private final java.util.concurrent.ConcurrentHashMap<String, WorkflowParser.Result> parsed =
-            new java.util.concurrent.ConcurrentHashMap<>();
-
     private final RunStore runs;
     private final RunPlanner planner;
-    private final Dispatcher dispatcher;
-    private final Wakeups events;
+    private final Transitions transitions;
+    private final ParsedWorkflows parsed;
     private final InstantSource clock;
+    /** The runs this thread is advancing now: their own job changes, heard back through the listeners, are planned. */
+    private final ThreadLocal<Set<String>> advancing = ThreadLocal.withInitial(java.util.HashSet::new);
 
-    public RunScheduler(RunStore runs, RunPlanner planner, Dispatcher dispatcher, Wakeups events, InstantSource clock) {
+    public RunScheduler(
+            RunStore runs, RunPlanner planner, Transitions transitions, ParsedWorkflows parsed, InstantSource clock) {
         this.runs = runs;
         this.planner = planner;
-        this.dispatcher = dispatcher;
-        this.events = events;
+        this.transitions = transitions;
+        this.parsed = parsed;
         this.clock = clock;
+    }
+
+    /**
+     * A job of the run finished: advances it, unless this thread is advancing it already (the change came from that
+     * advance, which plans until nothing more changes).
+     */
+    public void jobFinished(String runId) {
+        if (!advancing.get().contains(runId)) advance(runId);
     }
 
     /** Advances a run just created from {@code parsed}, its workflow already read outside any transaction. */
     public RunRecord start(String runId, WorkflowParser.Result parsed) {
-        if (this.parsed.size() >= PARSED_CACHE) this.parsed.clear();
         this.parsed.put(runId, parsed);
         return advance(runId);
     }
@@ -89,14 +95,22 @@ public final class RunScheduler {
     }
 
     private RunRecord advanceOne(String runId, List<String> others) {
-        List<Set<String>> queued = new ArrayList<>();
+        Set<String> mine = advancing.get();
+        boolean outer = mine.add(runId);
+        try {
+            return plan(runId, others);
+        } finally {
+            if (outer) mine.remove(runId);
+        }
+    }
+
+    private RunRecord plan(String runId, List<String> others) {
         // the workflow is read before the transaction: a run's text never changes, and the one database
         // connection must not wait on a parser
         RunRecord unlocked = runs.get(runId);
         if (unlocked == null || unlocked.state().isTerminal()) return unlocked;
-        WorkflowParser.Result parsed = parsed(unlocked);
-        RunRecord after = runs.database().tx(c -> {
-            queued.clear();
+        WorkflowParser.Result parsed = this.parsed.of(unlocked);
+        return transitions.tx(runs.database(), (c, p) -> {
             RunRecord run = runs.lock(c, runId);
             if (run == null || run.state().isTerminal()) return run;
             if (!parsed.ok()) { // only if a newer Runway reads an old run's file differently
@@ -111,7 +125,7 @@ public final class RunScheduler {
             Workflow wf = parsed.workflow();
             long now = clock.millis();
             if (run.state() == JobState.QUEUED && wf.concurrency() != null && !run.cancelRequested()) {
-                if (!admit(c, run, wf, now, others)) return runs.lock(c, runId); // pending behind its group
+                if (!admit(c, p, run, wf, now, others)) return runs.lock(c, runId); // pending behind its group
                 run = runs.lock(c, runId);
             }
             for (int pass = 0; pass < MAX_PASSES; pass++) {
@@ -119,7 +133,7 @@ public final class RunScheduler {
                 List<RunPlanner.Action> actions = planner.plan(run, wf, jobs);
                 boolean again = false;
                 for (RunPlanner.Action a : actions) {
-                    again |= apply(c, run, jobs, a, now, queued, others);
+                    again |= apply(c, p, run, jobs, a, now, others);
                 }
                 if (run.state() == JobState.QUEUED
                         && !actions.isEmpty()
@@ -131,27 +145,25 @@ public final class RunScheduler {
             }
             return runs.lock(c, runId);
         });
-        for (Set<String> labels : queued) dispatcher.jobQueued(labels);
-        events.signal(runId);
-        return after;
     }
 
     /** Applies one action; true if it finished something, so planning again may find more to do. */
     private boolean apply(
             Connection c,
+            Transitions.Pending p,
             RunRecord run,
             List<JobRecord> jobs,
             RunPlanner.Action a,
             long now,
-            List<Set<String>> queued,
             List<String> others)
             throws SQLException {
         switch (a) {
             case RunPlanner.Start s -> {
                 Set<String> labels = Labels.normalise(s.labels());
-                if (s.concurrency() != null) makeRoom(c, run, s.concurrency(), now, others);
+                if (s.concurrency() != null) makeRoom(c, p, run, s.concurrency(), now, others);
                 JobRecord j = JobStore.insert(
                         c,
+                        p,
                         new JobStore.NewJob(
                                 s.name(),
                                 json(s.spec()),
@@ -168,12 +180,12 @@ public final class RunScheduler {
                                 s.concurrency() == null ? null : s.concurrency().group()),
                         now);
                 log.info("run {}: job '{}' queued as {}", run.id(), s.name(), j.id());
-                queued.add(labels);
                 return false;
             }
             case RunPlanner.Finish f -> {
                 JobStore.insert(
                         c,
+                        p,
                         new JobStore.NewJob(
                                 f.name(),
                                 "{}",
@@ -193,18 +205,21 @@ public final class RunScheduler {
             }
             case RunPlanner.CancelLegs cl -> {
                 boolean finished = false;
+                Transition.Cause cause =
+                        run.cancelRequested() ? Transition.Cause.RUN_CANCEL : Transition.Cause.FAIL_FAST;
                 for (JobRecord j : jobs) {
                     if (cl.jobKey().equals(j.jobKey()) && !j.state().isTerminal() && !j.cancelRequested()) {
-                        finished |= JobStore.cancel(c, j.id(), now, cl.reason()) == JobStore.CancelOutcome.CANCELLED;
+                        finished |= JobStore.cancel(c, p, j.id(), now, cl.reason(), cause)
+                                == JobStore.CancelOutcome.CANCELLED;
                     }
                 }
                 return finished;
             }
             case RunPlanner.Complete done -> {
                 RunStore.setState(c, run.id(), done.state(), done.reason(), now);
-                parsed.remove(run.id());
                 if (run.concurrencyGroup() != null) { // a pending run of the group may start now
-                    for (String[] o : RunStore.inGroup(c, run.concurrencyGroup(), run.id())) others.add(o[0]);
+                    for (RunStore.GroupRun o : RunStore.inGroup(c, run.concurrencyGroup(), run.id()))
+                        others.add(o.runId());
                 }
                 log.info(
                         "run {} finished: {} in {} ms{}",
@@ -221,7 +236,9 @@ public final class RunScheduler {
      * Workflow-level concurrency: on first sight the run joins its group, cancelling the group's pending runs (and,
      * with cancel-in-progress, its running ones); it starts only when no other run of the group is running.
      */
-    private boolean admit(Connection c, RunRecord run, Workflow wf, long now, List<String> others) throws SQLException {
+    private boolean admit(
+            Connection c, Transitions.Pending p, RunRecord run, Workflow wf, long now, List<String> others)
+            throws SQLException {
         if (run.concurrencyGroup() == null) {
             Concurrency g;
             try {
@@ -240,41 +257,45 @@ public final class RunScheduler {
             }
             if (g == null) return true;
             RunStore.setGroup(c, run.id(), g.group());
-            for (String[] o : RunStore.inGroup(c, g.group(), run.id())) {
-                boolean running = o[1].equals("running");
+            for (RunStore.GroupRun o : RunStore.inGroup(c, g.group(), run.id())) {
+                boolean running = o.running();
                 if (running && !g.cancelInProgress()) continue;
                 String why = "cancelled: run " + run.id() + " joined concurrency group '" + g.shown() + "'";
                 if (running) {
-                    RunStore.requestCancel(c, o[0]);
-                    for (JobRecord j : JobStore.ofRun(c, o[0])) {
-                        if (!j.state().isTerminal()) JobStore.cancel(c, j.id(), now, why);
+                    RunStore.requestCancel(c, o.runId());
+                    for (JobRecord j : JobStore.ofRun(c, o.runId())) {
+                        if (!j.state().isTerminal())
+                            JobStore.cancel(c, p, j.id(), now, why, Transition.Cause.CONCURRENCY);
                     }
                 } else {
-                    RunStore.setState(c, o[0], JobState.CANCELLED, why, now);
+                    RunStore.setState(c, o.runId(), JobState.CANCELLED, why, now);
                 }
-                others.add(o[0]);
+                others.add(o.runId());
             }
             run = runs.lock(c, run.id());
         }
-        return RunStore.inGroup(c, run.concurrencyGroup(), run.id()).stream().noneMatch(o -> o[1].equals("running"));
+        return RunStore.inGroup(c, run.concurrencyGroup(), run.id()).stream().noneMatch(RunStore.GroupRun::running);
     }
 
     /** Job-level concurrency: a new job replaces the group's queued job (and, with cancel-in-progress, its running one). */
-    private static void makeRoom(Connection c, RunRecord run, Concurrency g, long now, List<String> others)
+    private static void makeRoom(
+            Connection c, Transitions.Pending p, RunRecord run, Concurrency g, long now, List<String> others)
             throws SQLException {
-        List<String[]> members = JobStore.inGroup(c, g.group());
-        boolean anyRunning = members.stream().anyMatch(j -> j[2].equals("running"));
+        List<JobStore.GroupJob> members = JobStore.inGroup(c, g.group());
+        boolean anyRunning = members.stream().anyMatch(JobStore.GroupJob::running);
         for (int i = 0; i < members.size(); i++) {
-            String[] j = members.get(i);
+            JobStore.GroupJob j = members.get(i);
             // the oldest queued job of an idle group is about to run: it counts as in progress, not as pending
-            boolean inProgress = j[2].equals("running") || (!anyRunning && i == 0);
+            boolean inProgress = j.running() || (!anyRunning && i == 0);
             if (inProgress && !g.cancelInProgress()) continue;
             JobStore.cancel(
                     c,
-                    j[0],
+                    p,
+                    j.jobId(),
                     now,
-                    "cancelled: a newer job of run " + run.id() + " joined concurrency group '" + g.shown() + "'");
-            if (j[1] != null && !j[1].equals(run.id())) others.add(j[1]);
+                    "cancelled: a newer job of run " + run.id() + " joined concurrency group '" + g.shown() + "'",
+                    Transition.Cause.CONCURRENCY);
+            if (j.runId() != null && !j.runId().equals(run.id())) others.add(j.runId());
         }
     }
 
@@ -282,27 +303,19 @@ public final class RunScheduler {
         return run.repo() != null ? run.repo() : "workflow:" + run.workflowPath();
     }
 
-    /**
-     * The run's workflow, parsed once per run and replica: a run's text never changes, and the sweep advances every
-     * unfinished run every few seconds. Bounded: past {@link #PARSED_CACHE} runs the cache starts over.
-     */
-    private WorkflowParser.Result parsed(RunRecord run) {
-        WorkflowParser.Result r = parsed.get(run.id());
-        if (r == null) {
-            r = WorkflowParser.parse(run.workflowPath(), run.workflowText());
-            if (parsed.size() >= PARSED_CACHE) parsed.clear();
-            parsed.put(run.id(), r);
-        }
-        return r;
+    /** The run's workflow, parsed once per run and replica ({@link ParsedWorkflows}). */
+    public WorkflowParser.Result workflow(RunRecord run) {
+        return parsed.of(run);
     }
 
     /** Cancels a run: jobs not started are cancelled, running ones asked to stop; the run ends when they have. */
     public RunRecord cancel(String runId) {
-        runs.database().tx(c -> {
+        transitions.tx(runs.database(), (c, p) -> {
             RunStore.requestCancel(c, runId);
             long now = clock.millis();
             for (JobRecord j : JobStore.ofRun(c, runId)) {
-                if (!j.state().isTerminal()) JobStore.cancel(c, j.id(), now, "run cancelled");
+                if (!j.state().isTerminal())
+                    JobStore.cancel(c, p, j.id(), now, "run cancelled", Transition.Cause.RUN_CANCEL);
             }
             return null;
         });

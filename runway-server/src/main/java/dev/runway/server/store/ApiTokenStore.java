@@ -29,8 +29,10 @@ public final class ApiTokenStore {
                 rs.getInt("revoked") != 0);
     }
 
-    /** A new token; only its hash is kept. Returns {token, id}. */
-    public String[] create(String role, String name, long now, Long expiresAt) {
+    /** A token just created: the plain token (shown once; only its hash is kept) and its id. */
+    public record NewToken(String token, String id) {}
+
+    public NewToken create(String role, String name, long now, Long expiresAt) {
         String token = Tokens.generate(dev.runway.protocol.TokenPrefixes.API);
         String id = Tokens.id("at");
         db.tx(c -> Sql.update(
@@ -42,7 +44,7 @@ public final class ApiTokenStore {
                 name,
                 now,
                 expiresAt));
-        return new String[] {token, id};
+        return new NewToken(token, id);
     }
 
     public java.util.List<ApiToken> list() {

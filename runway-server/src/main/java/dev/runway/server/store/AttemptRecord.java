@@ -1,8 +1,8 @@
 package dev.runway.server.store;
 
-/** A row of {@code attempts}: one claim of a job by a runner. {@code state} is running, finished or lost. */
-public record AttemptRecord(String jobId, int attempt, String runnerId, String state, long leaseExpiresAt) {
+/** A row of {@code attempts}: one claim of a job by a runner. */
+public record AttemptRecord(String jobId, int attempt, String runnerId, AttemptState state, long leaseExpiresAt) {
     public boolean running() {
-        return "running".equals(state);
+        return state == AttemptState.RUNNING;
     }
 }

@@ -100,16 +100,17 @@ public final class Database implements AutoCloseable {
         return new Database(ds, dialect, directory);
     }
 
-    /** The connection pool's use now: active, idle, threads waiting, and its size. */
-    public int[] poolUse() {
+    /** The connection pool's use: connections active and idle, threads waiting for one, and its size. */
+    public record PoolUse(int active, int idle, int pending, int max) {}
+
+    public PoolUse poolUse() {
         com.zaxxer.hikari.HikariPoolMXBean p = pool.getHikariPoolMXBean();
-        if (p == null) return new int[] {0, 0, 0, pool.getMaximumPoolSize()};
-        return new int[] {
-            p.getActiveConnections(),
-            p.getIdleConnections(),
-            p.getThreadsAwaitingConnection(),
-            pool.getMaximumPoolSize()
-        };
+        if (p == null) return new PoolUse(0, 0, 0, pool.getMaximumPoolSize());
+        return new PoolUse(
+                p.getActiveConnections(),
+                p.getIdleConnections(),
+                p.getThreadsAwaitingConnection(),
+                pool.getMaximumPoolSize());
     }
 
     public Dialect dialect() {

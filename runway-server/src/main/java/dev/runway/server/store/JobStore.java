@@ -22,9 +22,21 @@ public final class JobStore {
     static final int CLAIM_CANDIDATES = 200;
 
     private final Database db;
+    private final Transitions transitions;
 
+    /** A store whose changes no one listens to (tests of the store alone). */
     public JobStore(Database db) {
+        this(db, new Transitions());
+    }
+
+    /** A store whose every job state change {@code transitions} passes on to its listeners. */
+    public JobStore(Database db, Transitions transitions) {
         this.db = db;
+        this.transitions = transitions;
+    }
+
+    public Transitions transitions() {
+        return transitions;
     }
 
     /** A job to create; the run fields are null for a job submitted on its own. */
@@ -62,11 +74,13 @@ public final class JobStore {
 
     public JobRecord insert(
             String name, String specJson, Set<String> labels, int maxAttempts, long timeoutMs, long now) {
-        return db.tx(c -> insert(c, NewJob.queued(name, specJson, labels, maxAttempts, timeoutMs), now));
+        return transitions.tx(
+                db, (c, p) -> insert(c, p, NewJob.queued(name, specJson, labels, maxAttempts, timeoutMs), now));
     }
 
     /** Inserts in the caller's transaction; a job created in a terminal state (skipped) is finished at once. */
-    public static JobRecord insert(Connection c, NewJob j, long now) throws SQLException {
+    public static JobRecord insert(Connection c, Transitions.Pending p, NewJob j, long now) throws SQLException {
+        StateMachine.require(null, j.state());
         String id = Tokens.id("j");
         String labels = Labels.encode(j.labels());
         LabelSets.ensure(c, labels);
@@ -92,17 +106,28 @@ public final class JobStore {
                 j.matrixTotal(),
                 j.continueOnError() ? 1 : 0,
                 j.concurrencyGroup());
-        return get(c, id);
+        JobRecord created = get(c, id);
+        Transition.Cause cause = j.state() == JobState.QUEUED ? Transition.Cause.ENQUEUED : Transition.Cause.PLANNED;
+        p.add(Transition.of(created, 0, null, cause, now, null));
+        return created;
     }
 
-    /** Unfinished jobs of a concurrency group, oldest first: id, run id and state. */
-    public static List<String[]> inGroup(Connection c, String group) throws SQLException {
+    /** An unfinished job of a concurrency group; {@code runId} null for a job submitted on its own. */
+    public record GroupJob(String jobId, String runId, JobState state) {
+        public boolean running() {
+            return state == JobState.RUNNING;
+        }
+    }
+
+    /** Unfinished jobs of a concurrency group, oldest first. */
+    public static List<GroupJob> inGroup(Connection c, String group) throws SQLException {
         return Sql.query(
                 c,
-                "SELECT id, run_id, state FROM jobs WHERE concurrency_group = ? AND state IN ('queued', 'running')"
-                        + " ORDER BY seq",
-                rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)},
-                group);
+                "SELECT id, run_id, state FROM jobs WHERE concurrency_group = ? AND state IN (?, ?) ORDER BY seq",
+                rs -> new GroupJob(rs.getString(1), rs.getString(2), JobState.fromWire(rs.getString(3))),
+                group,
+                JobState.QUEUED.wireName(),
+                JobState.RUNNING.wireName());
     }
 
     /** The jobs of a workflow run, in creation order. */
@@ -196,7 +221,7 @@ public final class JobStore {
      */
     public Claim claim(
             String runnerId, String runnerName, Set<String> runnerLabels, int slots, long now, long leaseMs) {
-        return db.tx(c -> {
+        return transitions.tx(db, (c, p) -> {
             Integer running = Sql.one(
                     c,
                     "SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running'",
@@ -235,28 +260,33 @@ public final class JobStore {
                                 now,
                                 runnerId)
                         == 0) return null;
-                int won = Sql.update(
+                int won = moveJob(
                         c,
-                        "UPDATE jobs SET state = 'running', attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = ?,"
-                                + " finished_at = NULL, reason = NULL, steps = NULL, annotations = NULL, outputs = NULL, cpu_seconds ="
-                                + " NULL, peak_memory_bytes = NULL, oom_killed = 0 WHERE id = ? AND state = 'queued'",
+                        cand,
+                        null,
+                        JobState.QUEUED,
+                        JobState.RUNNING,
+                        "attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = ?, finished_at = NULL, reason ="
+                                + " NULL, steps = NULL, annotations = NULL, outputs = NULL, cpu_seconds = NULL,"
+                                + " peak_memory_bytes = NULL, oom_killed = 0",
                         runnerId,
                         runnerName,
-                        now,
-                        cand);
+                        now);
                 if (won == 0) continue;
                 JobRecord job = get(c, cand);
                 String token = Tokens.generate(dev.runway.protocol.TokenPrefixes.JOB);
                 Sql.update(
                         c,
                         "INSERT INTO attempts (job_id, attempt, runner_id, token_hash, state, lease_expires_at, started_at)"
-                                + " VALUES (?, ?, ?, ?, 'running', ?, ?)",
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?)",
                         job.id(),
                         job.attempt(),
                         runnerId,
                         Tokens.hash(token),
+                        AttemptState.RUNNING.wireName(),
                         now + leaseMs,
                         now);
+                p.add(Transition.of(job, job.attempt(), JobState.QUEUED, Transition.Cause.CLAIMED, now, runnerId));
                 return new Claim(job, token);
             }
             return null;
@@ -292,51 +322,58 @@ public final class JobStore {
         STALE
     }
 
-    public CompleteOutcome complete(
-            String jobId,
-            int attempt,
+    /**
+     * What a runner reported for its attempt: the result (a final state), why (null if it succeeded), the steps,
+     * outputs and annotations as JSON (annotations null if none), resource use and how many secret values it masked.
+     */
+    public record Completion(
             JobState result,
             String reason,
             String stepsJson,
             String outputsJson,
             String annotationsJson,
             ResourceUsage usage,
-            long secretsMasked,
-            long now) {
-        return db.tx(c -> {
-            String state = Sql.one(
+            long secretsMasked) {
+        /** A bare result: no reason, no steps, outputs or annotations, usage unknown. */
+        public static Completion of(JobState result) {
+            return new Completion(result, null, "[]", null, null, ResourceUsage.UNKNOWN, 0);
+        }
+
+        public Completion because(String why) {
+            return new Completion(result, why, stepsJson, outputsJson, annotationsJson, usage, secretsMasked);
+        }
+    }
+
+    /** Records the attempt's result, if it is still the job's running attempt. */
+    public CompleteOutcome complete(String jobId, int attempt, Completion done, long now) {
+        return transitions.tx(db, (c, p) -> {
+            AttemptRecord a = Sql.one(
+                    c, "SELECT * FROM attempts WHERE job_id = ? AND attempt = ?", JobStore::attempt, jobId, attempt);
+            if (a == null) return CompleteOutcome.STALE;
+            AttemptState was = a.state();
+            if (was == AttemptState.FINISHED) return CompleteOutcome.ALREADY_COMPLETED;
+            if (was != AttemptState.RUNNING) return CompleteOutcome.STALE;
+            int n = moveJob(
                     c,
-                    "SELECT state FROM attempts WHERE job_id = ? AND attempt = ?",
-                    rs -> rs.getString(1),
                     jobId,
-                    attempt);
-            if ("finished".equals(state)) return CompleteOutcome.ALREADY_COMPLETED;
-            if (!"running".equals(state)) return CompleteOutcome.STALE;
-            int n = Sql.update(
-                    c,
-                    "UPDATE jobs SET state = ?, reason = ?, steps = ?, outputs = ?, annotations = ?, finished_at = ?,"
-                            + " cpu_seconds = ?, peak_memory_bytes = ?, oom_killed = ?, secrets_masked = ? WHERE id = ?"
-                            + " AND attempt = ?"
-                            + " AND state = 'running'",
-                    result.wireName(),
-                    reason,
-                    stepsJson,
-                    outputsJson,
-                    annotationsJson,
+                    attempt,
+                    JobState.RUNNING,
+                    done.result(),
+                    "reason = ?, steps = ?, outputs = ?, annotations = ?, finished_at = ?, cpu_seconds = ?,"
+                            + " peak_memory_bytes = ?, oom_killed = ?, secrets_masked = ?",
+                    done.reason(),
+                    done.stepsJson(),
+                    done.outputsJson(),
+                    done.annotationsJson(),
                     now,
-                    usage.cpuSeconds(),
-                    usage.peakMemoryBytes(),
-                    usage.oomKilled() ? 1 : 0,
-                    secretsMasked,
-                    jobId,
-                    attempt);
+                    done.usage().cpuSeconds(),
+                    done.usage().peakMemoryBytes(),
+                    done.usage().oomKilled() ? 1 : 0,
+                    done.secretsMasked());
             if (n == 0) return CompleteOutcome.STALE;
-            Sql.update(
-                    c,
-                    "UPDATE attempts SET state = 'finished', ended_at = ? WHERE job_id = ? AND attempt = ?",
-                    now,
-                    jobId,
-                    attempt);
+            moveAttempt(c, jobId, attempt, AttemptState.RUNNING, AttemptState.FINISHED, now);
+            p.add(Transition.of(
+                    get(c, jobId), attempt, JobState.RUNNING, Transition.Cause.COMPLETED, now, a.runnerId()));
             return CompleteOutcome.COMPLETED;
         });
     }
@@ -348,32 +385,40 @@ public final class JobStore {
         NOT_FOUND
     }
 
+    /** A user cancels the job. */
     public CancelOutcome cancel(String jobId, long now) {
-        return db.tx(c -> cancel(c, jobId, now, null));
+        return transitions.tx(db, (c, p) -> cancel(c, p, jobId, now, null, Transition.Cause.USER_CANCEL));
     }
 
     /**
      * Cancels in the caller's transaction: a queued job at once, a running one by request (its runner stops it at
      * the next heartbeat, which carries {@code reason}). A null reason means a user asked.
      */
-    public static CancelOutcome cancel(Connection c, String jobId, long now, String reason) throws SQLException {
+    public static CancelOutcome cancel(
+            Connection c, Transitions.Pending p, String jobId, long now, String reason, Transition.Cause cause)
+            throws SQLException {
         JobRecord j = get(c, jobId);
         if (j == null) return CancelOutcome.NOT_FOUND;
         if (j.state().isTerminal()) return CancelOutcome.ALREADY_FINISHED;
-        if (Sql.update(
+        if (moveJob(
                         c,
-                        "UPDATE jobs SET state = 'cancelled', finished_at = ?, reason = ? WHERE id = ? AND state = 'queued'",
+                        jobId,
+                        null,
+                        JobState.QUEUED,
+                        JobState.CANCELLED,
+                        "finished_at = ?, reason = ?",
                         now,
-                        reason == null ? "cancelled before it started" : reason,
-                        jobId)
+                        reason == null ? "cancelled before it started" : reason)
                 == 1) {
+            p.add(Transition.of(get(c, jobId), j.attempt(), JobState.QUEUED, cause, now, null));
             return CancelOutcome.CANCELLED;
         }
         Sql.update(
                 c,
-                "UPDATE jobs SET cancel_requested = 1, reason = ? WHERE id = ? AND state = 'running'",
+                "UPDATE jobs SET cancel_requested = 1, reason = ? WHERE id = ? AND state = ?",
                 reason == null ? "cancelled by a user" : reason,
-                jobId);
+                jobId,
+                JobState.RUNNING.wireName());
         return CancelOutcome.REQUESTED;
     }
 
@@ -390,28 +435,26 @@ public final class JobStore {
                 now + leaseMs));
     }
 
-    /** What the lease loop did to one job. */
-    public record Expired(String jobId, JobState newState, String runnerId, boolean runnerLost) {}
-
     /**
      * Running attempts whose lease ran out are lost: the job is requeued as a new attempt if it has attempts left,
      * cancelled if a cancel was pending, failed with "runner lost" otherwise. Running jobs far past their timeout
      * (the agent should have stopped them) are timed out the same way.
      */
-    public List<Expired> expireLeases(long now, long leaseMs) {
-        return db.tx(c -> {
-            List<String[]> lost = Sql.query(
+    public List<Transition> expireLeases(long now, long leaseMs) {
+        return transitions.tx(db, (c, p) -> {
+            List<RunningAttempt> lost = Sql.query(
                     c,
                     "SELECT a.job_id, a.attempt, a.runner_id FROM attempts a JOIN jobs j ON j.id = a.job_id AND j.attempt = a.attempt"
-                            + " WHERE a.state = 'running' AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)",
-                    rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2)), rs.getString(3)},
+                            + " WHERE a.state = ? AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)",
+                    RunningAttempt::of,
+                    AttemptState.RUNNING.wireName(),
                     now,
                     leaseMs,
                     now);
-            List<Expired> out = new ArrayList<>();
-            for (String[] l : lost) {
-                Expired e = end(c, l[0], Integer.parseInt(l[1]), l[2], now, leaseMs, false);
-                if (e != null) out.add(e);
+            List<Transition> out = new ArrayList<>();
+            for (RunningAttempt l : lost) {
+                Transition t = end(c, p, l.jobId(), l.attempt(), l.runnerId(), now, leaseMs, false);
+                if (t != null) out.add(t);
             }
             return out;
         });
@@ -422,69 +465,114 @@ public final class JobStore {
      * writes are refused (409 stale_attempt) and its job is requeued, cancelled or failed as for a lost lease, with
      * reason "runner deleted".
      */
-    static List<Expired> endAttemptsOfDeletedRunner(Connection c, String runnerId, long now) throws SQLException {
-        List<String[]> running = Sql.query(
+    static List<Transition> endAttemptsOfDeletedRunner(Connection c, Transitions.Pending p, String runnerId, long now)
+            throws SQLException {
+        List<RunningAttempt> running = Sql.query(
                 c,
-                "SELECT job_id, attempt FROM attempts WHERE runner_id = ? AND state = 'running'",
-                rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2))},
-                runnerId);
-        List<Expired> out = new ArrayList<>();
-        for (String[] r : running) {
-            Expired e = end(c, r[0], Integer.parseInt(r[1]), runnerId, now, 0, true);
-            if (e != null) out.add(e);
+                "SELECT job_id, attempt, runner_id FROM attempts WHERE runner_id = ? AND state = ?",
+                RunningAttempt::of,
+                runnerId,
+                AttemptState.RUNNING.wireName());
+        List<Transition> out = new ArrayList<>();
+        for (RunningAttempt r : running) {
+            Transition t = end(c, p, r.jobId(), r.attempt(), r.runnerId(), now, 0, true);
+            if (t != null) out.add(t);
         }
         return out;
     }
 
+    /** An attempt still running, as the lease loop and a runner's deletion find it. */
+    private record RunningAttempt(String jobId, int attempt, String runnerId) {
+        static RunningAttempt of(ResultSet rs) throws SQLException {
+            return new RunningAttempt(rs.getString(1), rs.getInt(2), rs.getString(3));
+        }
+    }
+
     /** Ends one running attempt without a result (lease lost, or its runner deleted); null if it was not running. */
-    private static Expired end(
-            Connection c, String jobId, int attempt, String runnerId, long now, long leaseMs, boolean runnerDeleted)
+    private static Transition end(
+            Connection c,
+            Transitions.Pending p,
+            String jobId,
+            int attempt,
+            String runnerId,
+            long now,
+            long leaseMs,
+            boolean runnerDeleted)
             throws SQLException {
-        if (Sql.update(
-                        c,
-                        "UPDATE attempts SET state = 'lost', ended_at = ? WHERE job_id = ? AND attempt = ? AND state = 'running'",
-                        now,
-                        jobId,
-                        attempt)
-                == 0) return null;
+        if (moveAttempt(c, jobId, attempt, AttemptState.RUNNING, AttemptState.LOST, now) == 0) return null;
         JobRecord j = get(c, jobId);
-        String cause = runnerDeleted ? "runner deleted" : "runner lost";
+        String lostHow = runnerDeleted ? "runner deleted" : "runner lost";
+        Transition.Cause cause = runnerDeleted ? Transition.Cause.RUNNER_DELETED : Transition.Cause.LEASE_EXPIRED;
         JobState next;
         String reason;
         if (!runnerDeleted && j.startedAt() != null && j.startedAt() + j.timeoutMs() + leaseMs < now) {
             next = JobState.TIMED_OUT;
             reason = "timed out (the runner did not stop it)";
+            cause = Transition.Cause.TIMEOUT;
         } else if (j.cancelRequested()) {
             next = JobState.CANCELLED;
-            reason = "cancelled (" + cause + ")";
+            reason = "cancelled (" + lostHow + ")";
         } else if (j.attempt() < j.maxAttempts()) {
             next = JobState.QUEUED;
-            reason = cause + " on attempt " + attempt + "; requeued";
+            reason = lostHow + " on attempt " + attempt + "; requeued";
         } else {
             next = JobState.FAILED;
-            reason = cause + (runnerDeleted ? " (" : " (no heartbeat for " + leaseMs / 1000 + " s, ") + "attempt "
+            reason = lostHow + (runnerDeleted ? " (" : " (no heartbeat for " + leaseMs / 1000 + " s, ") + "attempt "
                     + attempt + " of " + j.maxAttempts() + ")";
         }
         if (next == JobState.QUEUED) {
-            Sql.update(
+            moveJob(
                     c,
-                    "UPDATE jobs SET state = 'queued', queued_at = ?, runner_id = NULL, runner_name = NULL,"
-                            + " started_at = NULL, reason = ? WHERE id = ? AND attempt = ?",
-                    now,
-                    reason,
                     jobId,
-                    attempt);
+                    attempt,
+                    JobState.RUNNING,
+                    JobState.QUEUED,
+                    "queued_at = ?, runner_id = NULL, runner_name = NULL, started_at = NULL, reason = ?",
+                    now,
+                    reason);
         } else {
-            Sql.update(
-                    c,
-                    "UPDATE jobs SET state = ?, finished_at = ?, reason = ? WHERE id = ? AND attempt = ?",
-                    next.wireName(),
-                    now,
-                    reason,
-                    jobId,
-                    attempt);
+            moveJob(c, jobId, attempt, JobState.RUNNING, next, "finished_at = ?, reason = ?", now, reason);
         }
-        return new Expired(jobId, next, runnerId, next == JobState.FAILED || next == JobState.QUEUED);
+        Transition t = Transition.of(get(c, jobId), attempt, JobState.RUNNING, cause, now, runnerId);
+        p.add(t);
+        return t;
+    }
+
+    /**
+     * Moves job {@code id} (at {@code attempt}, if not null) from {@code from} to {@code to}, a move {@link
+     * StateMachine} must allow, setting {@code sets} (SQL assignments, their values in {@code args}) with it. Returns
+     * the rows changed: 0 if the job was not in {@code from} (another writer moved it first).
+     */
+    private static int moveJob(
+            Connection c, String id, Integer attempt, JobState from, JobState to, String sets, Object... args)
+            throws SQLException {
+        StateMachine.require(from, to);
+        List<Object> all = new ArrayList<>();
+        all.add(to.wireName());
+        all.addAll(java.util.Arrays.asList(args));
+        all.add(id);
+        all.add(from.wireName());
+        if (attempt != null) all.add(attempt);
+        return Sql.update(
+                c,
+                "UPDATE jobs SET state = ?, " + sets + " WHERE id = ? AND state = ?"
+                        + (attempt == null ? "" : " AND attempt = ?"),
+                all.toArray());
+    }
+
+    /** Moves an attempt from {@code from} to {@code to} (a move {@link StateMachine} must allow); rows changed. */
+    private static int moveAttempt(
+            Connection c, String jobId, int attempt, AttemptState from, AttemptState to, long endedAt)
+            throws SQLException {
+        StateMachine.require(from, to);
+        return Sql.update(
+                c,
+                "UPDATE attempts SET state = ?, ended_at = ? WHERE job_id = ? AND attempt = ? AND state = ?",
+                to.wireName(),
+                endedAt,
+                jobId,
+                attempt,
+                from.wireName());
     }
 
     public int runningJobs(String runnerId) {
@@ -536,7 +624,7 @@ public final class JobStore {
                 rs.getString("job_id"),
                 rs.getInt("attempt"),
                 rs.getString("runner_id"),
-                rs.getString("state"),
+                AttemptState.fromWire(rs.getString("state")),
                 rs.getLong("lease_expires_at"));
     }
 }

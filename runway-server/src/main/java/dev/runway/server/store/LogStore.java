@@ -33,17 +33,20 @@ public final class LogStore {
 
     public Append append(String jobId, int attempt, long offset, byte[] data, long maxBytes) {
         return db.tx(c -> {
-            long[] a = Sql.one(
+            AttemptLog a = Sql.one(
                     c,
-                    "SELECT log_received, log_stored, log_truncated, CASE WHEN state = 'running' THEN 1 ELSE 0 END"
-                            + " FROM attempts WHERE job_id = ? AND attempt = ?",
-                    rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)},
+                    "SELECT log_received, log_stored, log_truncated, state FROM attempts WHERE job_id = ? AND attempt = ?",
+                    rs -> new AttemptLog(
+                            rs.getLong(1),
+                            rs.getLong(2),
+                            rs.getInt(3) != 0,
+                            AttemptState.fromWire(rs.getString(4)) == AttemptState.RUNNING),
                     jobId,
                     attempt);
-            if (a == null || a[3] == 0) return new Append(Outcome.STALE, a == null ? 0 : a[0], false);
-            long received = a[0];
-            long stored = a[1];
-            boolean truncated = a[2] != 0;
+            if (a == null || !a.running()) return new Append(Outcome.STALE, a == null ? 0 : a.received(), false);
+            long received = a.received();
+            long stored = a.stored();
+            boolean truncated = a.truncated();
             if (offset > received) return new Append(Outcome.GAP, received, truncated);
             long skip = received - offset;
             if (skip >= data.length) return new Append(Outcome.APPENDED, received, truncated);
@@ -76,6 +79,9 @@ public final class LogStore {
             return new Append(Outcome.APPENDED, received, truncated);
         });
     }
+
+    /** An attempt's log so far: bytes received and stored, whether it was truncated, whether it still runs. */
+    private record AttemptLog(long received, long stored, boolean truncated, boolean running) {}
 
     private static void insertChunk(java.sql.Connection c, String jobId, int attempt, long at, byte[] b)
             throws java.sql.SQLException {

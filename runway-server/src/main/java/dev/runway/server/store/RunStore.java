@@ -92,14 +92,23 @@ public final class RunStore {
         Sql.update(c, "UPDATE runs SET concurrency_group = ? WHERE id = ?", group, id);
     }
 
-    /** Unfinished runs of a concurrency group other than {@code except}: id and state. */
-    public static List<String[]> inGroup(Connection c, String group, String except) throws SQLException {
+    /** An unfinished run of a concurrency group. */
+    public record GroupRun(String runId, JobState state) {
+        public boolean running() {
+            return state == JobState.RUNNING;
+        }
+    }
+
+    /** Unfinished runs of a concurrency group other than {@code except}. */
+    public static List<GroupRun> inGroup(Connection c, String group, String except) throws SQLException {
         return Sql.query(
                 c,
-                "SELECT id, state FROM runs WHERE concurrency_group = ? AND id <> ? AND state IN ('queued', 'running')",
-                rs -> new String[] {rs.getString(1), rs.getString(2)},
+                "SELECT id, state FROM runs WHERE concurrency_group = ? AND id <> ? AND state IN (?, ?)",
+                rs -> new GroupRun(rs.getString(1), JobState.fromWire(rs.getString(2))),
                 group,
-                except);
+                except,
+                JobState.QUEUED.wireName(),
+                JobState.RUNNING.wireName());
     }
 
     public static void requestCancel(Connection c, String id) throws SQLException {

@@ -11,9 +11,17 @@ import java.util.Set;
 /** Registered runners, their credentials (hashes) and the registration tokens that admit them. */
 public final class RunnerStore {
     private final Database db;
+    private final Transitions transitions;
 
+    /** A store whose changes no one listens to (tests of the store alone). */
     public RunnerStore(Database db) {
+        this(db, new Transitions());
+    }
+
+    /** Jobs whose attempts a runner's deletion ends are passed on through {@code transitions}. */
+    public RunnerStore(Database db, Transitions transitions) {
         this.db = db;
+        this.transitions = transitions;
     }
 
     /** A new runner, its credential (shown once), and the registration token it used (its id). */
@@ -250,16 +258,19 @@ public final class RunnerStore {
      * or failed per their attempts left; their results are refused from now on). The runner's row is locked first, as
      * by {@link JobStore#claim}, so an attempt it claims concurrently is ended too. Null if there was no such runner.
      */
-    public List<JobStore.Expired> delete(String runnerId, long now) {
-        return db.tx(c -> {
+    public List<Transition> delete(String runnerId, long now) {
+        return transitions.tx(db, (c, p) -> {
             if (Sql.update(c, "UPDATE runners SET deleted = 1 WHERE id = ? AND deleted = 0", runnerId) == 0)
                 return null;
-            return JobStore.endAttemptsOfDeletedRunner(c, runnerId, now);
+            return JobStore.endAttemptsOfDeletedRunner(c, p, runnerId, now);
         });
     }
 
-    public String createRegistrationToken(long now, long expiresAt, int maxUses, String[] idOut) {
-        return createRegistrationToken(now, expiresAt, maxUses, Placement.NONE, idOut);
+    /** A registration token just created: the plain token (shown once) and its id. */
+    public record NewRegistrationToken(String token, String id) {}
+
+    public NewRegistrationToken createRegistrationToken(long now, long expiresAt, int maxUses) {
+        return createRegistrationToken(now, expiresAt, maxUses, Placement.NONE);
     }
 
     /** Where a scaler-started runner belongs; every field null for a runner started by hand. */
@@ -267,7 +278,7 @@ public final class RunnerStore {
         public static final Placement NONE = new Placement(null, null, null);
     }
 
-    public String createRegistrationToken(long now, long expiresAt, int maxUses, Placement placement, String[] idOut) {
+    public NewRegistrationToken createRegistrationToken(long now, long expiresAt, int maxUses, Placement placement) {
         String token = Tokens.generate(TokenPrefixes.REGISTRATION);
         String id = Tokens.id("rt");
         db.tx(c -> Sql.update(
@@ -282,8 +293,7 @@ public final class RunnerStore {
                 placement.pool(),
                 placement.instance(),
                 placement.variant()));
-        idOut[0] = id;
-        return token;
+        return new NewRegistrationToken(token, id);
     }
 
     /** True if the registration token existed and was not revoked yet. */

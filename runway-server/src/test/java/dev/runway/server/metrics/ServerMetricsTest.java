@@ -43,10 +43,11 @@ class ServerMetricsTest {
     @Test
     void jobOutcomesDurationsAndWaitsAreCountedByLabelSetPoolAndOutcome() throws Exception {
         fleet.set(FleetSnapshot.of(metrics, List.of(), List.of(), Map.of(), NOW, 60_000));
-        metrics.jobFinished(Set.of("linux"), null, JobState.SUCCEEDED, false, 12.0);
-        metrics.jobFinished(Set.of("linux"), "gpu", JobState.FAILED, true, 3.0);
-        metrics.jobFinished(Set.of("linux"), null, JobState.CANCELLED, false, null); // never started
-        metrics.jobFinished(Set.of("linux"), null, JobState.SKIPPED, false, null); // never counted
+        metrics.jobFinished(Set.of("linux"), null, JobOutcome.of(JobState.SUCCEEDED, null), 12.0);
+        metrics.jobFinished(
+                Set.of("linux"), "gpu", JobOutcome.of(JobState.FAILED, "runner lost (attempt 1 of 1)"), 3.0);
+        metrics.jobFinished(Set.of("linux"), null, JobOutcome.of(JobState.CANCELLED, null), null); // never started
+        metrics.jobFinished(Set.of("linux"), null, JobOutcome.of(JobState.SKIPPED, null), null); // never counted
         metrics.claimed(Set.of("linux"), null, 0.3);
         String text = scrape();
         assertThat(text)

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runway.protocol.JobState;
-import dev.runway.protocol.ResourceUsage;
 import dev.runway.server.ServerConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -56,8 +55,7 @@ abstract class StoreContractTest {
     }
 
     RunnerRecord runner(String name, String... labels) {
-        String[] id = new String[1];
-        String token = runners.createRegistrationToken(now, now + 3_600_000, 1, id);
+        String token = runners.createRegistrationToken(now, now + 3_600_000, 1).token();
         return runners.register(token, name, Labels.normalise(List.of(labels)), 100, "test", now)
                 .runner();
     }
@@ -128,11 +126,11 @@ abstract class StoreContractTest {
     void tenThousandJobsNoRunnerServesDoNotDelayOneThisRunnerCanTake() {
         RunnerRecord linux = runner("linux-runner", "linux", "x64");
         // a pool that is down: 10,000 jobs in 100 label sets, some sharing labels with the runner
-        db.tx(c -> {
+        jobs.transitions().tx(db, (c, p) -> {
             for (int i = 0; i < 10_000; i++) {
                 Set<String> labels =
                         Labels.normalise(i % 2 == 0 ? List.of("linux", "gpu-" + i % 100) : List.of("gpu-" + i % 100));
-                JobStore.insert(c, JobStore.NewJob.queued("gpu-" + i, "{}", labels, 2, 60_000), now++);
+                JobStore.insert(c, p, JobStore.NewJob.queued("gpu-" + i, "{}", labels, 2, 60_000), now++);
             }
             return null;
         });
@@ -180,8 +178,7 @@ abstract class StoreContractTest {
 
     @Test
     void aRunnerNeverHoldsMoreJobsThanItsSlots() {
-        String[] id = new String[1];
-        String token = runners.createRegistrationToken(now, now + 60_000, 1, id);
+        String token = runners.createRegistrationToken(now, now + 60_000, 1).token();
         RunnerRecord one =
                 runners.register(token, "one-slot", Set.of(), 1, "test", now).runner();
         enqueue("a");
@@ -191,9 +188,9 @@ abstract class StoreContractTest {
     }
 
     RunnerRecord pooled(String pool, String instance, String variant, String... labels) {
-        String[] id = new String[1];
         String token = runners.createRegistrationToken(
-                now, now + 3_600_000, 1, new RunnerStore.Placement(pool, instance, variant), id);
+                        now, now + 3_600_000, 1, new RunnerStore.Placement(pool, instance, variant))
+                .token();
         return runners.register(token, instance, Labels.normalise(List.of(labels)), 1, "test", now)
                 .runner();
     }
@@ -254,7 +251,7 @@ abstract class StoreContractTest {
             } else {
                 assertThat(t).isEqualTo(RunnerStore.Retired.BUSY);
                 assertThat(c).isNotNull();
-                jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now);
+                jobs.complete(j.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now);
             }
         }
     }
@@ -304,8 +301,8 @@ abstract class StoreContractTest {
         now += 100;
         claim(stable);
         claim(canary);
-        jobs.complete(a.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now);
-        jobs.complete(b.id(), 1, JobState.FAILED, "exit 1", "[]", null, null, ResourceUsage.UNKNOWN, 0, now);
+        jobs.complete(a.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now);
+        jobs.complete(b.id(), 1, JobStore.Completion.of(JobState.FAILED).because("exit 1"), now);
         assertThat(pools.variantOutcomes("roll", 0))
                 .containsExactly(
                         new PoolStore.VariantCount("canary", 1, 0), new PoolStore.VariantCount("stable", 1, 1));
@@ -350,13 +347,12 @@ abstract class StoreContractTest {
         JobRecord j = enqueue("j");
         JobStore.Claim first = claim(r);
         now += LEASE + 1;
-        assertThat(jobs.expireLeases(now, LEASE))
-                .containsExactly(new JobStore.Expired(j.id(), JobState.QUEUED, r.id(), true));
+        assertThat(moves(jobs.expireLeases(now, LEASE))).containsExactly(requeued(j, r));
         assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.QUEUED);
 
         // the first attempt is fenced off
         assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNull();
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+        assertThat(jobs.complete(j.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
                 .isEqualTo(JobStore.CompleteOutcome.STALE);
         assertThat(logs.append(j.id(), 1, 0, bytes("late"), 1000).outcome()).isEqualTo(LogStore.Outcome.STALE);
         assertThat(jobs.attemptByToken(first.jobToken()).running()).isFalse();
@@ -373,20 +369,27 @@ abstract class StoreContractTest {
     /** A lease loop on the test's clock, which also serves as its monotonic clock. */
     dev.runway.server.dispatch.LeaseReaper reaper() {
         return new dev.runway.server.dispatch.LeaseReaper(
-                jobs,
-                new dev.runway.server.dispatch.Dispatcher(jobs, () -> java.time.Instant.ofEpochMilli(now), LEASE),
-                new dev.runway.server.dispatch.Wakeups(),
-                () -> java.time.Instant.ofEpochMilli(now),
-                LEASE,
-                () -> now);
+                jobs, () -> java.time.Instant.ofEpochMilli(now), LEASE, () -> now);
+    }
+
+    /** What happened to each job: "job: from -> to (cause, runner)". */
+    static List<String> moves(List<Transition> ts) {
+        return ts.stream()
+                .map(t -> t.jobId() + ": " + t.from() + " -> " + t.to() + " (" + t.cause() + ", " + t.runnerId() + ")")
+                .toList();
+    }
+
+    /** {@code j}'s attempt on {@code r} was lost and {@code j} requeued. */
+    static String requeued(JobRecord j, RunnerRecord r) {
+        return j.id() + ": RUNNING -> QUEUED (LEASE_EXPIRED, " + r.id() + ")";
     }
 
     /** Serving time passes: the loop runs every second for {@code millis}; what it expired. */
-    List<JobStore.Expired> serve(dev.runway.server.dispatch.LeaseReaper reaper, long millis) {
-        List<JobStore.Expired> out = new ArrayList<>();
+    List<String> serve(dev.runway.server.dispatch.LeaseReaper reaper, long millis) {
+        List<String> out = new ArrayList<>();
         for (long t = 0; t < millis; t += 1000) {
             now += 1000;
-            out.addAll(reaper.runOnce());
+            out.addAll(moves(reaper.runOnce()));
         }
         return out;
     }
@@ -406,12 +409,10 @@ abstract class StoreContractTest {
                 .as("nor within a lease of serving")
                 .isEmpty();
         assertThat(jobs.heartbeat(done.id(), 1, now, LEASE)).isNotNull();
-        assertThat(jobs.complete(
-                        done.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+        assertThat(jobs.complete(done.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
                 .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
         // a runner that really is gone is lost once a lease of serving time passed without its heartbeat
-        assertThat(serve(restarted, 2000))
-                .containsExactly(new JobStore.Expired(silent.id(), JobState.QUEUED, r.id(), true));
+        assertThat(serve(restarted, 2000)).containsExactly(requeued(silent, r));
         assertThat(jobs.get(done.id()).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(jobs.get(done.id()).attempt()).isEqualTo(1);
     }
@@ -430,7 +431,7 @@ abstract class StoreContractTest {
         assertThat(jobs.heartbeat(j.id(), 1, now + 10, LEASE))
                 .as("its buffered heartbeat")
                 .isNotNull();
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+        assertThat(jobs.complete(j.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
                 .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
 
         // a short pause (under half a lease) extends nothing: a lease still runs out after a lease of serving time
@@ -438,7 +439,7 @@ abstract class StoreContractTest {
         claim(r);
         assertThat(serve(loop, LEASE - 3000)).isEmpty();
         now += LEASE / 2 - 1;
-        assertThat(loop.runOnce()).containsExactly(new JobStore.Expired(k.id(), JobState.QUEUED, r.id(), true));
+        assertThat(moves(loop.runOnce())).containsExactly(requeued(k, r));
     }
 
     @Test
@@ -470,9 +471,9 @@ abstract class StoreContractTest {
         assertThat(jobs.heartbeat(j.id(), 1, now, LEASE)).isNotNull();
         now += LEASE - 1;
         assertThat(jobs.expireLeases(now, LEASE)).isEmpty();
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+        assertThat(jobs.complete(j.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
                 .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
-        assertThat(jobs.complete(j.id(), 1, JobState.SUCCEEDED, null, "[]", null, null, ResourceUsage.UNKNOWN, 0, now))
+        assertThat(jobs.complete(j.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
                 .isEqualTo(JobStore.CompleteOutcome.ALREADY_COMPLETED);
         assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.SUCCEEDED);
     }
@@ -560,14 +561,13 @@ abstract class StoreContractTest {
 
     @Test
     void registrationTokensExpireAndHaveAMaximumOfUses() {
-        String[] id = new String[1];
-        String twice = runners.createRegistrationToken(now, now + 1000, 2, id);
+        String twice = runners.createRegistrationToken(now, now + 1000, 2).token();
         runners.register(twice, "a", Set.of(), 1, "t", now);
         runners.register(twice, "b", Set.of(), 1, "t", now);
         assertThatThrownBy(() -> runners.register(twice, "c", Set.of(), 1, "t", now))
                 .isInstanceOf(RunnerStore.RegistrationRefused.class)
                 .hasMessageContaining("maximum");
-        String soon = runners.createRegistrationToken(now, now + 1000, 5, id);
+        String soon = runners.createRegistrationToken(now, now + 1000, 5).token();
         assertThatThrownBy(() -> runners.register(soon, "d", Set.of(), 1, "t", now + 1000))
                 .isInstanceOf(RunnerStore.RegistrationRefused.class)
                 .hasMessageContaining("expired");
@@ -578,8 +578,7 @@ abstract class StoreContractTest {
 
     @Test
     void aDeletedRunnersCredentialIsRecognisedAsDeleted() {
-        String[] id = new String[1];
-        String token = runners.createRegistrationToken(now, now + 1000, 1, id);
+        String token = runners.createRegistrationToken(now, now + 1000, 1).token();
         RunnerStore.Registered reg = runners.register(token, "gone", Set.of(), 1, "t", now);
         assertThat(runners.byCredential(reg.credential(), now).runner().deleted())
                 .isFalse();
@@ -592,8 +591,7 @@ abstract class StoreContractTest {
 
     @Test
     void aRotatedCredentialOverlapsBrieflyAndEveryCredentialExpires() {
-        String[] id = new String[1];
-        String token = runners.createRegistrationToken(now, now + 1000, 1, id);
+        String token = runners.createRegistrationToken(now, now + 1000, 1).token();
         RunnerStore.Registered reg = runners.register(token, "rotating", Set.of(), 1, "t", now);
         String old = reg.credential();
         RunnerStore.Rotated next = runners.rotate(reg.runner().id(), old, now + 10);
