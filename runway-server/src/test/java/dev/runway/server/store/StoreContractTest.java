@@ -76,8 +76,9 @@ abstract class StoreContractTest {
         java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
         java.util.function.BiFunction<String, String, java.util.concurrent.Callable<Void>> creating =
                 (first, second) -> () -> {
-                    db.tx(c -> {
-                        JobStore.insert(c, JobStore.NewJob.queued("x", "{}", java.util.Set.of(first), 1, 60_000), now);
+                    jobs.transitions().tx(db, (c, p) -> {
+                        JobStore.insert(
+                                c, p, JobStore.NewJob.queued("x", "{}", java.util.Set.of(first), 1, 60_000), now);
                         try { // both hold their first new set before either creates its second
                             both.await(3, java.util.concurrent.TimeUnit.SECONDS);
                         } catch (java.util.concurrent.TimeoutException
@@ -86,7 +87,8 @@ abstract class StoreContractTest {
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }
-                        JobStore.insert(c, JobStore.NewJob.queued("y", "{}", java.util.Set.of(second), 1, 60_000), now);
+                        JobStore.insert(
+                                c, p, JobStore.NewJob.queued("y", "{}", java.util.Set.of(second), 1, 60_000), now);
                         return null;
                     });
                     return null;
