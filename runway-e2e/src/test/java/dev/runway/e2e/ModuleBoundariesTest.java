@@ -11,7 +11,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The agent and the control plane meet only in runway-protocol (DESIGN.md section 2): neither imports the
+ * The agent and the control plane meet only in runway-protocol (docs/architecture.md, "Rules of the design"):
+ * neither imports the
  * other, and the protocol imports neither. Checked on the sources so a violation names the file.
  */
 class ModuleBoundariesTest {

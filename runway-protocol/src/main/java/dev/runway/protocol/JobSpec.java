@@ -2,6 +2,7 @@ package dev.runway.protocol;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What to run: the body of {@code POST /api/v1/jobs} and the spec handed to a runner. The control plane compiles
@@ -23,11 +24,11 @@ public record JobSpec(
         List<String> labels,
         Map<String, String> env,
         List<StepSpec> steps,
-        Integer timeoutSeconds,
-        Integer maxAttempts,
-        Map<String, Object> contexts,
+        @Nullable Integer timeoutSeconds,
+        @Nullable Integer maxAttempts,
+        @Nullable Map<String, Object> contexts,
         Map<String, String> outputs,
-        Object container,
+        @Nullable Object container,
         Map<String, Object> services) {
     public JobSpec {
         services = services == null ? Map.of() : services;
@@ -43,9 +44,9 @@ public record JobSpec(
             List<String> labels,
             Map<String, String> env,
             List<StepSpec> steps,
-            Integer timeoutSeconds,
-            Integer maxAttempts) {
-        this(name, labels, env, steps, timeoutSeconds, maxAttempts, null, null, null, null);
+            @Nullable Integer timeoutSeconds,
+            @Nullable Integer maxAttempts) {
+        this(name, labels, env, steps, timeoutSeconds, maxAttempts, null, Map.of(), null, Map.of());
     }
 
     /** Whether this job came from a workflow (its steps hold expressions to evaluate). */

@@ -1,5 +1,7 @@
 package dev.runway.protocol;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Body of {@code POST /api/v1/tokens/registration}. {@code expiresIn} is a duration such as {@code 30m},
  * {@code 1h}, {@code 7d} (see {@link Durations}); null means 1h. {@code maxUses} null means 1.
@@ -9,8 +11,12 @@ package dev.runway.protocol;
  * control plane can drain a pool and compare its variants without trusting what an agent says of itself.
  */
 public record RegistrationTokenRequest(
-        String expiresIn, Integer maxUses, String pool, String instance, String variant) {
-    public RegistrationTokenRequest(String expiresIn, Integer maxUses) {
+        @Nullable String expiresIn,
+        @Nullable Integer maxUses,
+        @Nullable String pool,
+        @Nullable String instance,
+        @Nullable String variant) {
+    public RegistrationTokenRequest(@Nullable String expiresIn, @Nullable Integer maxUses) {
         this(expiresIn, maxUses, null, null, null);
     }
 }

@@ -2,6 +2,7 @@ package dev.runway.protocol;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Body of {@code POST /api/v1/runs}: start a workflow. The control plane reads {@code workflow} (a path in the
@@ -14,15 +15,15 @@ import java.util.Map;
  * {@code actions/checkout} copy the repository's working tree, uncommitted changes included (`runway run`).
  */
 public record RunRequest(
-        String repo,
-        String ref,
-        String workflow,
-        String source,
-        String event,
+        @Nullable String repo,
+        @Nullable String ref,
+        @Nullable String workflow,
+        @Nullable String source,
+        @Nullable String event,
         Map<String, String> inputs,
         List<String> jobs,
         Map<String, String> matrix,
-        Boolean workingTree) {
+        @Nullable Boolean workingTree) {
     public RunRequest {
         inputs = inputs == null ? Map.of() : Map.copyOf(inputs);
         jobs = jobs == null ? List.of() : List.copyOf(jobs);
@@ -30,7 +31,12 @@ public record RunRequest(
     }
 
     public RunRequest(
-            String repo, String ref, String workflow, String source, String event, Map<String, String> inputs) {
-        this(repo, ref, workflow, source, event, inputs, null, null, null);
+            @Nullable String repo,
+            @Nullable String ref,
+            @Nullable String workflow,
+            @Nullable String source,
+            @Nullable String event,
+            Map<String, String> inputs) {
+        this(repo, ref, workflow, source, event, inputs, List.of(), Map.of(), null);
     }
 }

@@ -1,6 +1,7 @@
 package dev.runway.protocol;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a runner's host uses, as its agent measured it: CPU use of the whole host over the last interval (0..1, all
@@ -10,22 +11,22 @@ import java.time.Instant;
  * null.
  */
 public record RunnerResources(
-        Double cpuRatio,
-        Long memoryUsedBytes,
-        Long memoryTotalBytes,
-        Long diskUsedBytes,
-        Long diskTotalBytes,
-        Instant reportedAt) {
+        @Nullable Double cpuRatio,
+        @Nullable Long memoryUsedBytes,
+        @Nullable Long memoryTotalBytes,
+        @Nullable Long diskUsedBytes,
+        @Nullable Long diskTotalBytes,
+        @Nullable Instant reportedAt) {
 
-    public Double memoryRatio() {
+    public @Nullable Double memoryRatio() {
         return ratio(memoryUsedBytes, memoryTotalBytes);
     }
 
-    public Double diskRatio() {
+    public @Nullable Double diskRatio() {
         return ratio(diskUsedBytes, diskTotalBytes);
     }
 
-    private static Double ratio(Long used, Long total) {
+    private static @Nullable Double ratio(@Nullable Long used, @Nullable Long total) {
         return used == null || total == null || total <= 0 ? null : (double) used / total;
     }
 

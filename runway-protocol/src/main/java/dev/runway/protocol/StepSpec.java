@@ -2,6 +2,7 @@ package dev.runway.protocol;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One step of a job: a script run by {@code shell} (default {@code bash -eo pipefail}) in {@code
@@ -11,30 +12,30 @@ import java.util.Map;
  * if:}, {@code uses}/{@code with} an action instead of {@code run}, {@code continueOnError} a boolean or expression.
  */
 public record StepSpec(
-        String name,
-        String run,
+        @Nullable String name,
+        @Nullable String run,
         Map<String, String> env,
-        String workingDirectory,
-        Integer timeoutSeconds,
-        String shell,
-        String id,
-        @JsonProperty("if") String condition,
-        String uses,
+        @Nullable String workingDirectory,
+        @Nullable Integer timeoutSeconds,
+        @Nullable String shell,
+        @Nullable String id,
+        @JsonProperty("if") @Nullable String condition,
+        @Nullable String uses,
         Map<String, String> with,
-        String continueOnError) {
+        @Nullable String continueOnError) {
     public StepSpec {
         env = env == null ? Map.of() : Map.copyOf(env);
         with = with == null ? Map.of() : Map.copyOf(with);
     }
 
     public StepSpec(
-            String name,
-            String run,
+            @Nullable String name,
+            @Nullable String run,
             Map<String, String> env,
-            String workingDirectory,
-            Integer timeoutSeconds,
-            String shell) {
-        this(name, run, env, workingDirectory, timeoutSeconds, shell, null, null, null, null, null);
+            @Nullable String workingDirectory,
+            @Nullable Integer timeoutSeconds,
+            @Nullable String shell) {
+        this(name, run, env, workingDirectory, timeoutSeconds, shell, null, null, null, Map.of(), null);
     }
 
     public static StepSpec of(String name, String run) {

@@ -1,5 +1,7 @@
 package dev.runway.workflow;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Every bound Runway puts on what one workflow file may make the control plane do, in one place (docs/workflows.md,
  * "Limits", lists them). Where GitHub has the same limit, the value is GitHub's. Each is checked before the work it
@@ -34,7 +36,7 @@ public final class Limits {
     public static final int MAX_RESULT_CHARS = 1024 * 1024;
 
     /** The error for a file of {@code bytes} bytes, or null if its size is within {@link #MAX_FILE_BYTES}. */
-    public static String fileSize(long bytes) {
+    public static @Nullable String fileSize(long bytes) {
         return bytes <= MAX_FILE_BYTES
                 ? null
                 : "the file is " + bytes + " bytes; a workflow file may have at most " + MAX_FILE_BYTES + " bytes ("

@@ -4,6 +4,7 @@ import dev.runway.workflow.model.Workflow;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Whether a push starts a workflow, by its {@code on.push} filters as GitHub applies them: {@code branches} /
@@ -52,7 +53,7 @@ public final class PushTrigger {
         return true;
     }
 
-    private static List<String> list(Object v) {
+    private static List<String> list(@Nullable Object v) {
         if (v instanceof List<?> l) return l.stream().map(String::valueOf).toList();
         return v == null ? List.of() : List.of(String.valueOf(v));
     }

@@ -3,6 +3,7 @@ package dev.runway.workflow.expr;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /** Evaluates a parsed expression against contexts, with GitHub's loose equality, ordering and truthiness. */
 final class Evaluator {
@@ -30,7 +31,7 @@ final class Evaluator {
         this.env = env;
     }
 
-    Value eval(Expr e) {
+    Value eval(@Nullable Expr e) {
         return switch (e) {
             case null -> Value.NULL;
             case Expr.Literal l -> l.value();
@@ -66,17 +67,21 @@ final class Evaluator {
             case Expr.Call c -> {
                 List<Value> args = new ArrayList<>();
                 for (Expr a : c.args()) args.add(eval(a));
-                yield Functions.STANDARD.get(c.name()).impl().call(args, env);
+                yield java.util.Objects.requireNonNull(
+                                Functions.STANDARD.get(c.name()), "the parser checked the function name")
+                        .impl()
+                        .call(args, env);
             }
         };
     }
 
     private Value index(Expr.IndexAccess ia) {
-        boolean star = ia.index() == null;
+        Expr index = ia.index();
+        boolean star = index == null;
         String key = null;
         Integer idx = null;
-        if (!star) {
-            Value i = eval(ia.index());
+        if (index != null) {
+            Value i = eval(index);
             if (i.primitive()) key = i.coerceString();
             double f = i.number();
             if (!Double.isNaN(f) && Double.isFinite(f) && f >= 0)

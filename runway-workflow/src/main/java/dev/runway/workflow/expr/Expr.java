@@ -1,6 +1,7 @@
 package dev.runway.workflow.expr;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** The syntax tree of an expression. */
 sealed interface Expr {
@@ -9,7 +10,7 @@ sealed interface Expr {
     record ContextAccess(String name) implements Expr {}
 
     /** {@code index} null means a filter ({@code [*]} or {@code .*}). */
-    record IndexAccess(Expr target, Expr index) implements Expr {}
+    record IndexAccess(Expr target, @Nullable Expr index) implements Expr {}
 
     record Not(Expr operand) implements Expr {}
 

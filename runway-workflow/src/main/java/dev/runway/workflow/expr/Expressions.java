@@ -4,6 +4,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * GitHub Actions expressions ({@code ${{ ... }}}): parse once (errors before anything runs), evaluate against
@@ -27,13 +28,13 @@ public final class Expressions {
             "runner");
 
     /** A parsed expression, ready to evaluate any number of times. */
-    public record Compiled(String source, Object tree) {
+    public record Compiled(String source, @Nullable Object tree) {
         /** Whether the expression calls success(), failure(), cancelled() or always() (else {@code if:} implies success()). */
         public boolean checksStatus() {
             return checksStatus((Expr) tree);
         }
 
-        private static boolean checksStatus(Expr e) {
+        private static boolean checksStatus(@Nullable Expr e) {
             return switch (e) {
                 case null -> false;
                 case Expr.Call c ->

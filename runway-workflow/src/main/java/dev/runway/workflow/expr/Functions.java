@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** The functions an expression may call, with their arities (checked when parsing). */
 final class Functions {
@@ -46,6 +47,7 @@ final class Functions {
         byName.put(name.toLowerCase(Locale.ROOT), new Definition(name, min, max, odd, impl));
     }
 
+    @Nullable
     Definition get(String name) {
         return byName.get(name.toLowerCase(Locale.ROOT));
     }

@@ -74,7 +74,7 @@ public final class JsonValues {
                     sb.append(inner);
                     quote(keys.get(i), sb);
                     sb.append(": ");
-                    write(o.get(keys.get(i)), sb, inner);
+                    write(java.util.Objects.requireNonNull(o.get(keys.get(i))), sb, inner);
                     Functions.bounded(sb);
                     sb.append(i < keys.size() - 1 ? ",\n" : "\n");
                 }

@@ -2,6 +2,7 @@ package dev.runway.workflow.expr;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Splits an expression (the text inside {@code ${{ }}}) into tokens, following GitHub's lexer. */
 final class Lexer {
@@ -87,7 +88,7 @@ final class Lexer {
         return true;
     }
 
-    private void add(Token.Type type, Object value) {
+    private void add(Token.Type type, @Nullable Object value) {
         tokens.add(new Token(type, in.substring(start, offset), value, line, start - lastLineOffset));
     }
 

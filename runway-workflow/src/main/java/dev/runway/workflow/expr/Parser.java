@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Recursive-descent parser with GitHub's precedence: {@code ||} < {@code &&} < {@code == !=} < {@code < <= > >=} <
@@ -26,6 +27,7 @@ final class Parser {
     }
 
     /** The tree, or null for an empty expression. */
+    @Nullable
     Expr parse() {
         if (atEnd()) return null;
         Expr e = expression();
@@ -159,9 +161,11 @@ final class Parser {
         if (match(Token.Type.TRUE)) return new Expr.Literal(Value.TRUE);
         if (match(Token.Type.NULL)) return new Expr.Literal(Value.NULL);
         if (match(Token.Type.NUMBER))
-            return new Expr.Literal(new Value.Num((Double) previous().value()));
+            return new Expr.Literal(new Value.Num(
+                    (Double) java.util.Objects.requireNonNull(previous().value())));
         if (match(Token.Type.STRING))
-            return new Expr.Literal(new Value.Str((String) previous().value()));
+            return new Expr.Literal(new Value.Str(
+                    (String) java.util.Objects.requireNonNull(previous().value())));
         if (match(Token.Type.LEFT_PAREN)) {
             Expr e = expression();
             if (atEnd()) throw error("Unexpected end of expression", previous());

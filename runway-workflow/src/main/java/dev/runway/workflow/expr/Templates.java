@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Run-time evaluation of workflow values: strings with embedded {@code ${{ }}}, whole-expression values (a
@@ -88,7 +89,7 @@ public final class Templates {
      * Parsed YAML data (maps, lists, scalars) with every string evaluated: a whole-expression string keeps its value's
      * type ({@link #value}), other strings are rendered.
      */
-    public static Object evaluateAll(Object o, Scope scope) {
+    public static @Nullable Object evaluateAll(@Nullable Object o, Scope scope) {
         if (o instanceof String s) return toJava(value(s, scope));
         if (o instanceof Map<?, ?> m) {
             Map<String, Object> out = new LinkedHashMap<>();
@@ -106,12 +107,12 @@ public final class Templates {
     }
 
     /** A context object from plain data; null becomes an empty object. */
-    public static Value.Obj object(Map<String, ?> m) {
+    public static Value.Obj object(@Nullable Map<String, ?> m) {
         return m == null ? new Value.Obj() : (Value.Obj) fromJava(m);
     }
 
     /** An expression value as plain data (whole numbers become longs). */
-    public static Object toJava(Value v) {
+    public static @Nullable Object toJava(Value v) {
         return switch (v) {
             case Value.Null n -> null;
             case Value.Bool b -> b.value();

@@ -1,7 +1,9 @@
 package dev.runway.workflow.expr;
 
+import org.jspecify.annotations.Nullable;
+
 /** A lexed token; {@code column} is 0-based within its line. */
-record Token(Type type, String lexeme, Object value, int line, int column) {
+record Token(Type type, String lexeme, @Nullable Object value, int line, int column) {
     enum Type {
         LEFT_PAREN,
         RIGHT_PAREN,
@@ -32,7 +34,7 @@ record Token(Type type, String lexeme, Object value, int line, int column) {
     String display() {
         return switch (type) {
             case EOF -> "EOF";
-            case STRING -> (String) value;
+            case STRING -> (String) java.util.Objects.requireNonNull(value);
             default -> lexeme;
         };
     }

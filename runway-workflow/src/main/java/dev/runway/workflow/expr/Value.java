@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A value of the workflow expression language, with GitHub's coercions: {@link #number()} (JavaScript's
@@ -142,7 +143,7 @@ public sealed interface Value {
             return this;
         }
 
-        public Value get(String key) {
+        public @Nullable Value get(String key) {
             return byLowerKey.get(key.toLowerCase(Locale.ROOT));
         }
 

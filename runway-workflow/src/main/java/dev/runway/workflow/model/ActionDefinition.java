@@ -2,13 +2,15 @@ package dev.runway.workflow.model;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An action's {@code action.yml}: its inputs (default value and whether required), outputs (expressions over its
  * steps, for a composite action), and how it runs ({@link Runs}).
  */
-public record ActionDefinition(String name, Map<String, Input> inputs, Map<String, String> outputs, Runs runs) {
-    public record Input(String defaultValue, boolean required) {}
+public record ActionDefinition(
+        @Nullable String name, Map<String, Input> inputs, Map<String, String> outputs, Runs runs) {
+    public record Input(@Nullable String defaultValue, boolean required) {}
 
     /** How the action runs: {@code runs.using} and what goes with it. */
     public sealed interface Runs {
@@ -29,7 +31,13 @@ public record ActionDefinition(String name, Map<String, Input> inputs, Map<Strin
      * {@code pre} before and {@code post} at the end of the job, each with its condition ({@code pre-if}, {@code
      * post-if}; GitHub's default for both is {@code always()}). Paths are relative to the action's directory.
      */
-    public record Node(String using, String main, String pre, String preIf, String post, String postIf)
+    public record Node(
+            String using,
+            String main,
+            @Nullable String pre,
+            @Nullable String preIf,
+            @Nullable String post,
+            @Nullable String postIf)
             implements Runs {
         /** The Node.js major version the action asks for (20 for node20). */
         public int major() {
@@ -45,11 +53,11 @@ public record ActionDefinition(String name, Map<String, Input> inputs, Map<Strin
             String image,
             List<String> args,
             Map<String, String> env,
-            String entrypoint,
-            String preEntrypoint,
-            String preIf,
-            String postEntrypoint,
-            String postIf)
+            @Nullable String entrypoint,
+            @Nullable String preEntrypoint,
+            @Nullable String preIf,
+            @Nullable String postEntrypoint,
+            @Nullable String postIf)
             implements Runs {
         @Override
         public String using() {

@@ -2,23 +2,24 @@ package dev.runway.workflow.model;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** A job of a workflow. Objects not interpreted yet (container, services, permissions) are kept as parsed YAML. */
 public record Job(
         String id,
-        String name,
+        @Nullable String name,
         List<String> needs,
         List<String> runsOn,
-        String ifCondition,
-        Strategy strategy,
-        Integer timeoutMinutes,
-        String continueOnError,
+        @Nullable String ifCondition,
+        @Nullable Strategy strategy,
+        @Nullable Integer timeoutMinutes,
+        @Nullable String continueOnError,
         Map<String, String> env,
         Map<String, String> outputs,
-        Object container,
-        Map<String, Object> services,
-        Object concurrency,
-        Object permissions,
+        @Nullable Object container,
+        @Nullable Map<String, Object> services,
+        @Nullable Object concurrency,
+        @Nullable Object permissions,
         Map<String, String> defaultsRun,
         List<Step> steps,
         int line) {}

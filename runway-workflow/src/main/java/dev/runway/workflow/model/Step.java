@@ -1,18 +1,19 @@
 package dev.runway.workflow.model;
 
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** A step: either {@code run} (with {@code shell}) or {@code uses} (with {@code with}). */
 public record Step(
-        String id,
-        String name,
-        String ifCondition,
-        String run,
-        String shell,
-        String workingDirectory,
+        @Nullable String id,
+        @Nullable String name,
+        @Nullable String ifCondition,
+        @Nullable String run,
+        @Nullable String shell,
+        @Nullable String workingDirectory,
         Map<String, String> env,
-        String continueOnError,
-        Integer timeoutMinutes,
-        String uses,
+        @Nullable String continueOnError,
+        @Nullable Integer timeoutMinutes,
+        @Nullable String uses,
         Map<String, String> with,
         int line) {}

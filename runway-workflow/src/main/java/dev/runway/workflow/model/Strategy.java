@@ -2,6 +2,7 @@ package dev.runway.workflow.model;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code strategy}: the matrix and its options. {@code combinations} is the expansion when the matrix is static;
@@ -9,4 +10,7 @@ import java.util.Map;
  * MatrixExpander.expandAtRunTime}): the expression string, or the matrix mapping with expressions in it.
  */
 public record Strategy(
-        List<Map<String, Object>> combinations, Object matrixTemplate, boolean failFast, Integer maxParallel) {}
+        @Nullable List<Map<String, Object>> combinations,
+        @Nullable Object matrixTemplate,
+        boolean failFast,
+        @Nullable Integer maxParallel) {}

@@ -2,16 +2,17 @@ package dev.runway.workflow.model;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** A parsed, validated workflow file. {@code on} keeps the triggers as parsed (event name → its filters/inputs). */
 public record Workflow(
         String file,
-        String name,
-        String runName,
+        @Nullable String name,
+        @Nullable String runName,
         Map<String, Object> on,
         Map<String, String> env,
         Map<String, String> defaultsRun,
-        Object concurrency,
-        Object permissions,
+        @Nullable Object concurrency,
+        @Nullable Object permissions,
         Map<String, Job> jobs,
         List<String> jobOrder) {}

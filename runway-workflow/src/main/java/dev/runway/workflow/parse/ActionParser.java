@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -20,7 +21,7 @@ public final class ActionParser {
             Set.of("name", "author", "description", "inputs", "outputs", "runs", "branding");
 
     /** The action, or null with errors in {@code diagnostics}. */
-    public record Result(ActionDefinition action, List<Diagnostic> diagnostics) {
+    public record Result(@Nullable ActionDefinition action, List<Diagnostic> diagnostics) {
         public List<Diagnostic> errors() {
             return diagnostics.stream()
                     .filter(d -> d.severity() == Diagnostic.Severity.ERROR)
@@ -41,7 +42,7 @@ public final class ActionParser {
         return new Result(s.hasErrors() ? null : a, List.copyOf(s.diagnostics));
     }
 
-    private static ActionDefinition read(Node root, Session s) {
+    private static @Nullable ActionDefinition read(Node root, Session s) {
         Fields f = new Fields(s);
         if (!(root instanceof MappingNode)) {
             s.error(root, "an action must be a mapping with 'runs'");
@@ -112,8 +113,9 @@ public final class ActionParser {
         } else if (NODE.contains(using)) {
             onlyFor(runs, using, f, Set.of("using", "main", "pre", "post", "pre-if", "post-if"));
             String main = path(runs, "main", f);
-            if (runs.get("main") == null)
+            if (runs.get("main") == null || Yaml.isNull(runs.get("main")))
                 s.error(usingNode, "Required property is missing: runs.main (the script " + using + " runs)");
+            if (main == null) return null; // missing, empty or not a path inside the action: each an error above
             how = new ActionDefinition.Node(
                     using,
                     main,
@@ -183,8 +185,9 @@ public final class ActionParser {
     }
 
     /** A script path inside the action: relative, and never leaving the action's directory. */
-    private static String path(Map<String, Node> runs, String key, Fields f) {
+    private static @Nullable String path(Map<String, Node> runs, String key, Fields f) {
         Node n = runs.get(key);
+        if (n == null) return null;
         String p = f.scalar(n);
         if (p == null) return null;
         java.nio.file.Path normal = java.nio.file.Path.of(p).normalize();
@@ -195,7 +198,7 @@ public final class ActionParser {
         return p;
     }
 
-    private static String condition(Map<String, Node> runs, String key, Session s) {
+    private static @Nullable String condition(Map<String, Node> runs, String key, Session s) {
         Node n = runs.get(key);
         String c = Fields.string(n);
         if (c != null) ExpressionCheck.condition(n, c, s);

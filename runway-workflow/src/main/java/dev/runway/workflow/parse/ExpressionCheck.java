@@ -3,6 +3,7 @@ package dev.runway.workflow.parse;
 import dev.runway.workflow.expr.ExpressionException;
 import dev.runway.workflow.expr.Expressions;
 import dev.runway.workflow.expr.Templates;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 /** Checks every {@code ${{ }}} in a value (and whole {@code if:} conditions) before anything runs. */
@@ -10,13 +11,13 @@ final class ExpressionCheck {
     /** GitHub's limit on a value holding expressions (the whole value is evaluated as one). */
     static final int MAX_EXPRESSION_LENGTH = dev.runway.workflow.Limits.MAX_EXPRESSION_LENGTH;
 
-    static void template(Node at, String value, Session s) {
+    static void template(@Nullable Node at, @Nullable String value, Session s) {
         template(at, value, s, Expressions.WORKFLOW_CONTEXTS);
     }
 
     /** As {@link #template(Node, String, Session)}, with only {@code contexts} available to the expressions. */
-    static void template(Node at, String value, Session s, java.util.Set<String> contexts) {
-        if (value == null) return;
+    static void template(@Nullable Node at, @Nullable String value, Session s, java.util.Set<String> contexts) {
+        if (at == null || value == null) return; // value is read from at: no node, no value
         if (value.length() > MAX_EXPRESSION_LENGTH && value.contains("${{")) {
             s.error(at, "Exceeded max expression length " + MAX_EXPRESSION_LENGTH);
             return;
@@ -38,13 +39,13 @@ final class ExpressionCheck {
     }
 
     /** {@code if:} may be written with or without {@code ${{ }}}. */
-    static void condition(Node at, String value, Session s) {
+    static void condition(@Nullable Node at, @Nullable String value, Session s) {
         condition(at, value, s, Expressions.WORKFLOW_CONTEXTS);
     }
 
     /** As {@link #condition(Node, String, Session)}, with only {@code contexts} available. */
-    static void condition(Node at, String value, Session s, java.util.Set<String> contexts) {
-        if (value == null || value.isBlank()) return;
+    static void condition(@Nullable Node at, @Nullable String value, Session s, java.util.Set<String> contexts) {
+        if (at == null || value == null || value.isBlank()) return;
         String v = value.strip();
         if (v.startsWith("${{") && v.endsWith("}}") && v.indexOf("${{", 3) < 0) {
             expression(at, v.substring(3, v.length() - 2).strip(), s, contexts);
@@ -58,8 +59,8 @@ final class ExpressionCheck {
     /**
      * A {@code continue-on-error}: a boolean, or an expression (checked). Anything else is what GitHub rejects.
      */
-    static void booleanOrExpression(Node at, String value, Session s, String what) {
-        if (value == null) return;
+    static void booleanOrExpression(@Nullable Node at, @Nullable String value, Session s, String what) {
+        if (at == null || value == null) return;
         if (value.contains("${{")) template(at, value, s);
         else if (!value.equals("true") && !value.equals("false"))
             s.error(at, "'" + what + "' must be true, false or an expression, not '" + value + "'");

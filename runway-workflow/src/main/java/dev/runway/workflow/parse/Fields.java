@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -67,7 +68,7 @@ final class Fields {
         return out;
     }
 
-    Map<String, String> stringMap(Node n) {
+    Map<String, String> stringMap(@Nullable Node n) {
         Map<String, String> out = new LinkedHashMap<>();
         if (n == null) return out;
         if (n instanceof ScalarNode sc && sc.getValue().contains("${{")) {
@@ -91,7 +92,9 @@ final class Fields {
         return out;
     }
 
-    Integer minutes(Node n) {
+    @Nullable
+    Integer minutes(@Nullable Node n) {
+        if (n == null) return null;
         String v = string(n);
         if (v == null || v.contains("${{")) {
             checkTemplate(n);
@@ -107,11 +110,11 @@ final class Fields {
         }
     }
 
-    void checkTemplate(Node n) {
+    void checkTemplate(@Nullable Node n) {
         if (n instanceof ScalarNode sc) ExpressionCheck.template(n, sc.getValue(), s);
     }
 
-    void checkTemplates(Node n) {
+    void checkTemplates(@Nullable Node n) {
         if (n == null) return;
         if (n instanceof ScalarNode) checkTemplate(n);
         for (Node i : Yaml.items(n)) checkTemplates(i);
@@ -119,13 +122,14 @@ final class Fields {
     }
 
     /** A value that must be a single string (a name, a script): a list or mapping there is an error. */
-    String scalar(Node n) {
+    @Nullable
+    String scalar(@Nullable Node n) {
         if (n instanceof SequenceNode) s.error(n, "A sequence was not expected");
         else if (n instanceof MappingNode) s.error(n, "A mapping was not expected");
         return string(n);
     }
 
-    static String string(Node n) {
+    static @Nullable String string(@Nullable Node n) {
         if (n == null || Yaml.isNull(n)) return null;
         return Yaml.scalar(n);
     }

@@ -6,13 +6,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
 /** Jobs ordered by {@code needs}: unknown jobs and cycles are errors at the {@code needs} entry that names them. */
 final class JobGraph {
-    static List<String> order(Map<String, Job> jobs, Map<String, Node> nodes, Node firstJobKey, Session s) {
+    static List<String> order(Map<String, Job> jobs, Map<String, Node> nodes, @Nullable Node firstJobKey, Session s) {
         unrunnable(jobs, nodes, s);
         Set<String> done = new HashSet<>();
         List<String> order = new ArrayList<>();
@@ -47,7 +48,7 @@ final class JobGraph {
             if (ran.contains(j.id())) continue;
             for (String need : j.needs()) {
                 if (need != null && ran.contains(need)) continue;
-                Node at = needsEntry(nodes.get(j.id()), need);
+                Node at = needsEntry(java.util.Objects.requireNonNull(nodes.get(j.id())), need);
                 if (need == null || !jobs.containsKey(need)) {
                     s.error(at, "Job '" + j.id() + "' depends on unknown job '" + need + "'.");
                 } else if (reaches(need, j.id(), jobs, new HashSet<>())) {
@@ -77,7 +78,7 @@ final class JobGraph {
     private static void visit(
             String id, Map<String, Job> jobs, Set<String> done, Set<String> path, List<String> order) {
         if (done.contains(id) || !path.add(id)) return;
-        for (String need : jobs.get(id).needs()) {
+        for (String need : java.util.Objects.requireNonNull(jobs.get(id)).needs()) {
             if (need != null && jobs.containsKey(need)) visit(need, jobs, done, path, order);
         }
         path.remove(id);
@@ -86,7 +87,7 @@ final class JobGraph {
     }
 
     /** The node of {@code needs} that names {@code need} (for the error position), else the job. */
-    private static Node needsEntry(Node job, String need) {
+    private static Node needsEntry(Node job, @Nullable String need) {
         for (NodeTuple t : Yaml.entries(job)) {
             if (!"needs".equals(Yaml.scalar(t.getKeyNode()))) continue;
             Node v = t.getValueNode();

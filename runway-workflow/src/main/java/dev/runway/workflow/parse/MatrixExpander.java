@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * GitHub's matrix expansion: the cartesian product of the keys, minus every combination an {@code exclude} entry
@@ -57,7 +58,7 @@ public final class MatrixExpander {
         return combos;
     }
 
-    private static String describe(Object o) {
+    private static String describe(@Nullable Object o) {
         return o == null
                 ? "null"
                 : o instanceof String s
@@ -148,7 +149,7 @@ public final class MatrixExpander {
             visit(out);
         }
 
-        private void visit(List<Map<String, Object>> out) {
+        private void visit(@Nullable List<Map<String, Object>> out) {
             BigInteger total = BigInteger.ZERO;
             BigInteger limit = BigInteger.valueOf(MAX_COMBINATIONS);
             long work = 0;

@@ -2,6 +2,7 @@ package dev.runway.workflow.parse;
 
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -29,7 +30,7 @@ final class Permissions {
             Map.entry("security-events", LEVELS),
             Map.entry("statuses", LEVELS));
 
-    static void check(Node n, Session s) {
+    static void check(@Nullable Node n, Session s) {
         if (n == null || Yaml.isNull(n)) return;
         if (n instanceof ScalarNode sc) {
             String v = sc.getValue();

@@ -1,6 +1,7 @@
 package dev.runway.workflow.parse;
 
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
@@ -17,8 +18,8 @@ final class Shells {
     /** What GitHub allows in the workflow's {@code defaults.run.shell} (no job has started yet). */
     static final Set<String> WORKFLOW_DEFAULTS_CONTEXTS = Set.of("github", "inputs", "vars", "env");
 
-    static void check(Node at, String shell, Session s, Set<String> contexts) {
-        if (shell == null) return;
+    static void check(@Nullable Node at, @Nullable String shell, Session s, Set<String> contexts) {
+        if (at == null || shell == null) return; // shell is read from at
         if (shell.contains("${{")) {
             ExpressionCheck.template(at, shell, s, contexts);
         } else if (shell.isBlank()) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
@@ -39,7 +40,7 @@ final class StepReader {
         this.s = f.s;
     }
 
-    List<Step> steps(String jobId, Node n) {
+    List<Step> steps(String jobId, @Nullable Node n) {
         List<Step> out = new ArrayList<>();
         if (n == null) return out;
         if (!(n instanceof SequenceNode) || Yaml.items(n).isEmpty()) {
@@ -55,21 +56,20 @@ final class StepReader {
                 continue;
             }
             Map<String, Node> k = f.mapping(sn, STEP_KEYS, GITHUB_ONLY_STEP_KEYS, "step");
-            String id = Fields.string(k.get("id"));
-            if (id != null) {
+            Node idNode = k.get("id");
+            String id = Fields.string(idNode);
+            if (idNode != null && id != null) {
                 if (id.startsWith("__")) {
-                    s.error(
-                            k.get("id"),
-                            "The identifier '" + id + "' is invalid. IDs starting with '__' are reserved.");
+                    s.error(idNode, "The identifier '" + id + "' is invalid. IDs starting with '__' are reserved.");
                 } else if (!WorkflowParser.ID.matcher(id).matches()) {
                     s.error(
-                            k.get("id"),
+                            idNode,
                             "The identifier '" + id
                                     + "' is invalid. IDs may only contain alphanumeric characters, '_', and '-'."
                                     + " IDs must start with a letter or '_' and and must be less than 100 characters.");
                 } else if (!ids.add(id.toLowerCase(Locale.ROOT))) {
                     s.error(
-                            k.get("id"),
+                            idNode,
                             "The identifier '" + id + "' may not be used more than once within the same scope.");
                 }
             }
@@ -95,8 +95,9 @@ final class StepReader {
             }
             ExpressionCheck.booleanOrExpression(
                     k.get("continue-on-error"), Fields.string(k.get("continue-on-error")), s, "continue-on-error");
-            if (uses != null && !USES.matcher(uses).matches())
-                s.error(k.get("uses"), "Expected format {org}/{repo}[/path]@ref. Actual '" + uses + "'");
+            Node usesNode = k.get("uses");
+            if (usesNode != null && uses != null && !USES.matcher(uses).matches())
+                s.error(usesNode, "Expected format {org}/{repo}[/path]@ref. Actual '" + uses + "'");
             String shell = Fields.string(k.get("shell"));
             Shells.check(k.get("shell"), shell, s, dev.runway.workflow.expr.Expressions.WORKFLOW_CONTEXTS);
             f.checkTemplate(k.get("run"));
@@ -122,6 +123,7 @@ final class StepReader {
 
     /** GitHub's schema gives run steps and uses steps different keys. */
     private void notFor(Map<String, Node> k, String key, String kind) {
-        if (k.containsKey(key)) s.error(k.get(key), "Unexpected value '" + key + "': not allowed on " + kind);
+        Node v = k.get(key);
+        if (v != null) s.error(v, "Unexpected value '" + key + "': not allowed on " + kind);
     }
 }

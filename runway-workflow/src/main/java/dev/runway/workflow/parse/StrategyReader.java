@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -22,18 +23,20 @@ final class StrategyReader {
         this.s = f.s;
     }
 
-    Strategy strategy(Node n) {
+    @Nullable
+    Strategy strategy(@Nullable Node n) {
         if (n == null) return null;
         Map<String, Node> k = f.mapping(n, Set.of("matrix", "fail-fast", "max-parallel"), true, "strategy");
         boolean failFast = !"false".equals(Fields.string(k.get("fail-fast")));
         Integer maxParallel = null;
-        String mp = Fields.string(k.get("max-parallel"));
-        if (mp != null && !mp.contains("${{")) {
+        Node mpNode = k.get("max-parallel");
+        String mp = Fields.string(mpNode);
+        if (mpNode != null && mp != null && !mp.contains("${{")) {
             try {
                 maxParallel = Integer.parseInt(mp);
                 if (maxParallel < 1) throw new NumberFormatException();
             } catch (NumberFormatException e) {
-                s.error(k.get("max-parallel"), "max-parallel must be a positive whole number, not '" + mp + "'");
+                s.error(mpNode, "max-parallel must be a positive whole number, not '" + mp + "'");
             }
         }
         Node m = k.get("matrix");
@@ -87,7 +90,7 @@ final class StrategyReader {
         try {
             combos = MatrixExpander.expand(axes, include, exclude);
         } catch (IllegalArgumentException e) { // too many, counted before any was built
-            s.error(m, e.getMessage());
+            s.error(m, String.valueOf(e.getMessage()));
             return new Strategy(List.of(), null, failFast, maxParallel);
         }
         if (combos.isEmpty()) s.error(m, "the matrix expands to no combinations (every combination is excluded)");

@@ -3,6 +3,7 @@ package dev.runway.workflow.parse;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -57,7 +58,7 @@ final class TriggerReader {
         this.s = f.s;
     }
 
-    Map<String, Object> triggers(Node n) {
+    Map<String, Object> triggers(@Nullable Node n) {
         Map<String, Object> out = new LinkedHashMap<>();
         if (n == null) return out;
         if (n instanceof ScalarNode sc) {
@@ -106,21 +107,24 @@ final class TriggerReader {
     static final Set<String> DISPATCH_INPUT_KEYS =
             Set.of("description", "required", "default", "type", "options", "deprecationMessage");
 
-    private void checkFilters(String event, Node config) {
+    private void checkFilters(@Nullable String event, Node config) {
+        // a key that is no string (a list, a mapping) is no event (already a warning); Map.of and Set.of refuse null
+        if (event == null) return;
         Set<String> known = FILTERS.get(event);
         if (known == null || !(config instanceof MappingNode)) return;
         java.util.Map<String, Node> keys = new java.util.HashMap<>();
         for (NodeTuple t : Yaml.entries(config)) keys.put(Yaml.scalar(t.getKeyNode()), t.getKeyNode());
         for (String filter : new String[] {"branches", "tags", "paths"}) {
-            if (keys.containsKey(filter) && keys.containsKey(filter + "-ignore"))
+            Node ignore = keys.get(filter + "-ignore");
+            if (keys.containsKey(filter) && ignore != null)
                 s.error(
-                        keys.get(filter + "-ignore"),
+                        ignore,
                         "'" + filter + "' and '" + filter + "-ignore' cannot both be used for the same event (" + event
                                 + "); use '" + filter + "' with patterns starting with '!' to exclude");
         }
         for (NodeTuple t : Yaml.entries(config)) {
             String key = Yaml.scalar(t.getKeyNode());
-            if (!known.contains(key)) {
+            if (key == null || !known.contains(key)) {
                 String message = "Unexpected value '" + key + "' (" + event + " takes "
                         + String.join(", ", new java.util.TreeSet<>(known)) + ")";
                 // GitHub's own cases accept unknown keys directly under workflow_dispatch
@@ -131,7 +135,7 @@ final class TriggerReader {
                 for (NodeTuple in : Yaml.entries(inputs)) {
                     for (NodeTuple p : Yaml.entries(in.getValueNode())) {
                         String k = Yaml.scalar(p.getKeyNode());
-                        if (!DISPATCH_INPUT_KEYS.contains(k))
+                        if (k == null || !DISPATCH_INPUT_KEYS.contains(k))
                             s.error(
                                     p.getKeyNode(),
                                     "Unexpected value '" + k + "' (an input takes "
@@ -142,7 +146,7 @@ final class TriggerReader {
         }
     }
 
-    void event(Node at, String e) {
+    void event(Node at, @Nullable String e) {
         if (e != null && e.contains("${{")) {
             s.error(at, "A template expression is not allowed in this context");
             return;

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -26,7 +27,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  */
 public final class WorkflowParser {
     /** The workflow (null if it has errors) and every diagnostic. */
-    public record Result(Workflow workflow, List<Diagnostic> diagnostics) {
+    public record Result(@Nullable Workflow workflow, List<Diagnostic> diagnostics) {
         public List<Diagnostic> errors() {
             return diagnostics.stream()
                     .filter(d -> d.severity() == Diagnostic.Severity.ERROR)
@@ -100,7 +101,7 @@ public final class WorkflowParser {
         this.f = new Fields(s);
     }
 
-    private Workflow workflow(Node root) {
+    private @Nullable Workflow workflow(Node root) {
         // anchors and aliases are accepted: GitHub supports them, and real workflows use them
         if (!(root instanceof MappingNode)) {
             s.error(root, "a workflow must be a mapping with 'on' and 'jobs'");
@@ -113,9 +114,10 @@ public final class WorkflowParser {
             s.error(root, "Required property is missing: jobs");
             return null;
         }
-        String name = f.scalar(top.get("name"));
-        if (name != null && name.contains("${{"))
-            s.error(top.get("name"), "A template expression is not allowed in this context");
+        Node nameNode = top.get("name");
+        String name = f.scalar(nameNode);
+        if (nameNode != null && name != null && name.contains("${{"))
+            s.error(nameNode, "A template expression is not allowed in this context");
         f.scalar(top.get("run-name"));
         if (top.containsKey("run-name"))
             ExpressionCheck.template(top.get("run-name"), Fields.string(top.get("run-name")), s);
@@ -197,7 +199,7 @@ public final class WorkflowParser {
                 : Math.max(1, j.strategy().combinations().size());
     }
 
-    private Job job(String id, Node n) {
+    private @Nullable Job job(String id, Node n) {
         if (!(n instanceof MappingNode)) {
             s.error(n, "job '" + id + "' must be a mapping with 'runs-on' and 'steps'");
             return null;
@@ -271,7 +273,7 @@ public final class WorkflowParser {
     static final Set<String> JOB_IF_CONTEXTS = Set.of("github", "needs", "vars", "inputs");
 
     /** {@code environment:} is a name, or {@code {name, url}} with the name required. */
-    private void environment(Node n) {
+    private void environment(@Nullable Node n) {
         if (n == null || n instanceof ScalarNode) return;
         Map<String, Node> k = f.mapping(n, Set.of("name", "url"), true, "environment");
         if (!k.containsKey("name")) s.error(n, "Required property is missing: name");
@@ -281,7 +283,7 @@ public final class WorkflowParser {
     static final Set<String> CONTAINER_KEYS = Set.of("image", "credentials", "env", "ports", "volumes", "options");
 
     /** {@code container:} is an image name or a mapping; the same shape serves each entry of {@code services:}. */
-    private Object container(Node n) {
+    private @Nullable Object container(@Nullable Node n) {
         if (n == null) return null;
         if (n instanceof ScalarNode sc) {
             if (!sc.getValue().contains("${{") && sc.getValue().isBlank())
@@ -297,7 +299,7 @@ public final class WorkflowParser {
         return Yaml.toData(n);
     }
 
-    private List<String> runsOn(Node n) {
+    private List<String> runsOn(@Nullable Node n) {
         List<String> out = new ArrayList<>();
         if (n == null) return out;
         if (n instanceof ScalarNode sc) {
@@ -331,7 +333,7 @@ public final class WorkflowParser {
         return out;
     }
 
-    private Map<String, String> defaults(Node n, Set<String> shellContexts) {
+    private Map<String, String> defaults(@Nullable Node n, Set<String> shellContexts) {
         if (n == null) return Map.of();
         Map<String, Node> k = f.mapping(n, Set.of("run"), true, "defaults");
         Map<String, Node> run = k.get("run") == null
@@ -350,7 +352,7 @@ public final class WorkflowParser {
     static final Set<String> JOB_CONCURRENCY_CONTEXTS =
             Set.of("github", "inputs", "vars", "needs", "strategy", "matrix");
 
-    private Object concurrency(Node n, Set<String> contexts) {
+    private @Nullable Object concurrency(@Nullable Node n, Set<String> contexts) {
         if (n == null) return null;
         if (n instanceof ScalarNode sc) {
             ExpressionCheck.template(n, sc.getValue(), s, contexts);

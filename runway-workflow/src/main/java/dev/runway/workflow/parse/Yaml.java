@@ -4,6 +4,7 @@ import dev.runway.workflow.Limits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.api.lowlevel.Parse;
@@ -51,7 +52,7 @@ final class Yaml {
      * Also the bounds aliases could break: nesting (an alias can put a deep collection deeper), recursion (an alias
      * inside the collection it names) and size once expanded. Returns the node's size with its aliases expanded.
      */
-    private static long check(Node n, int depth, Check c) {
+    private static long check(@Nullable Node n, int depth, Check c) {
         if (n == null) return 0;
         Long known = c.nodes.get(n);
         if (known != null) return known;
@@ -111,7 +112,7 @@ final class Yaml {
     }
 
     /** The composed document, or null after reporting why it could not be read. */
-    static Node compose(String text, Session s) {
+    static @Nullable Node compose(String text, Session s) {
         return compose(text, s, WorkflowParser.DEFAULT_MAX_DEPTH);
     }
 
@@ -120,7 +121,7 @@ final class Yaml {
      * Every limit is checked before the work it bounds: the size first, then the nesting on the parser's events
      * (which need no stack, unlike composing), then aliases while composing and their expanded size after.
      */
-    static Node compose(String text, Session s, int maxDepth) {
+    static @Nullable Node compose(String text, Session s, int maxDepth) {
         String tooLarge = Limits.fileSize(utf8Length(text));
         if (tooLarge != null) {
             s.error(1, 1, tooLarge);
@@ -244,24 +245,24 @@ final class Yaml {
         return n.getStartMark().map(m -> m.getColumn() + 1).orElse(1);
     }
 
-    static String scalar(Node n) {
+    static @Nullable String scalar(@Nullable Node n) {
         return n instanceof ScalarNode s ? s.getValue() : null;
     }
 
-    static boolean isNull(Node n) {
+    static boolean isNull(@Nullable Node n) {
         return n instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
     }
 
-    static List<NodeTuple> entries(Node n) {
+    static List<NodeTuple> entries(@Nullable Node n) {
         return n instanceof MappingNode m ? m.getValue() : List.of();
     }
 
-    static List<Node> items(Node n) {
+    static List<Node> items(@Nullable Node n) {
         return n instanceof SequenceNode s ? s.getValue() : List.of();
     }
 
     /** Plain Java values (String, Boolean, Long/Double, null, List, Map) of a node, for parts kept as data. */
-    static Object toData(Node n) {
+    static @Nullable Object toData(@Nullable Node n) {
         if (n instanceof ScalarNode s) {
             Tag t = s.getTag();
             if (t.equals(Tag.NULL)) return null;

@@ -120,4 +120,16 @@ class ActionParserTest {
                 .asString()
                 .startsWith("action.yml:3:9: error: runs.main does not apply to actions that run with 'composite'");
     }
+
+    @Test
+    void aJavaScriptActionWithAnEmptyMainIsAnError() {
+        // found by NullAway: an empty or null runs.main used to give an action whose main script was null
+        for (String main : List.of("  main:\n", "  main: null\n")) {
+            ActionParser.Result r = ActionParser.parse("action.yml", "runs:\n  using: node20\n" + main);
+            assertThat(r.action()).isNull();
+            assertThat(errors("runs:\n  using: node20\n" + main))
+                    .containsExactly(
+                            "action.yml:2:10: error: Required property is missing: runs.main (the script node20 runs)");
+        }
+    }
 }
