@@ -110,7 +110,9 @@ final class ValidateCommand implements Callable<Integer> {
             boolean action = name.equals("action.yml") || name.equals("action.yaml");
             Future<List<Diagnostic>> parsed = worker.submit(() -> action
                     ? ActionParser.parse(file, text).diagnostics()
-                    : WorkflowParser.parse(file, text).diagnostics());
+                    : WorkflowParser.parse(
+                                    file, text, WorkflowParser.Options.DEFAULT.withCallees(ref -> callee(f, ref)))
+                            .diagnostics());
             try {
                 return parsed.get(FILE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
@@ -127,6 +129,28 @@ final class ValidateCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of(error(file, 1, 1, "interrupted"));
+        }
+    }
+
+    /**
+     * A called workflow's text: a local reference ({@code ./.github/workflows/x.yml}) is read from the repository the
+     * checked file is in (the directory above its {@code .github}); a remote one cannot be read here (null).
+     */
+    static @org.jspecify.annotations.Nullable String callee(Path caller, String ref) {
+        if (!ref.startsWith("./")) return null;
+        Path dir = caller.toAbsolutePath().getParent();
+        while (dir != null
+                && !(dir.getFileName() != null && dir.getFileName().toString().equals(".github")))
+            dir = dir.getParent();
+        if (dir == null || dir.getParent() == null) return null;
+        Path root = dir.getParent();
+        Path file = root.resolve(ref.substring(2)).normalize();
+        try {
+            if (!file.startsWith(root) || !Files.isRegularFile(file) || Limits.fileSize(Files.size(file)) != null)
+                return null;
+            return Files.readString(file);
+        } catch (IOException e) {
+            return null;
         }
     }
 

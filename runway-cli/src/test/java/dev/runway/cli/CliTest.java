@@ -310,6 +310,23 @@ class CliTest {
     }
 
     @Test
+    void validateChecksACallAgainstTheCalleeInTheSameRepository() throws Exception {
+        Path wf = Files.createDirectories(dir.resolve("repo/.github/workflows"));
+        Files.writeString(
+                wf.resolve("deploy.yml"),
+                "on:\n  workflow_call:\n    inputs:\n      env: {type: string, required: true}\n"
+                        + "jobs:\n  d: {runs-on: x, steps: [{run: echo}]}\n");
+        Path ci = wf.resolve("ci.yml");
+        Files.writeString(ci, "on: push\njobs:\n  release:\n    uses: ./.github/workflows/deploy.yml\n");
+        Run r = run(Map.of(), "validate", wf.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).contains(ci + ":4:11: error: Input env is required, but not provided while calling.");
+        Files.writeString(
+                ci, "on: push\njobs:\n  release:\n    uses: ./.github/workflows/deploy.yml\n    with: {env: prod}\n");
+        assertThat(run(Map.of(), "validate", wf.toString()).code()).isZero();
+    }
+
+    @Test
     void validateChecksActionFilesAsActions() throws Exception {
         Path ok = Files.createDirectories(dir.resolve("ok")).resolve("action.yml");
         Files.writeString(ok, "name: js\nruns:\n  using: node20\n  main: dist/index.js\n");

@@ -26,6 +26,12 @@ public final class Limits {
     /** Jobs one workflow run may have, every matrix leg counted (Runway's limit). */
     public static final int MAX_JOBS_PER_RUN = 1000;
 
+    /** How deep reusable-workflow calls may nest, as on github.com (a workflow calling one calling one ...). */
+    public static final int MAX_CALL_NESTING = 10;
+
+    /** Distinct reusable workflows one run may call, as on github.com. */
+    public static final int MAX_CALLEES = 50;
+
     /** Characters of one value holding expressions, and of one expression (GitHub's limit). */
     public static final int MAX_EXPRESSION_LENGTH = 21_000;
 

@@ -108,7 +108,11 @@ final class RunRoutes {
             RunOptions options)
             throws JsonProcessingException {
         // parsed, matrices counted and every limit checked (dev.runway.workflow.Limits) before the store is touched
-        WorkflowParser.Result parsed = WorkflowParser.parse(path, text);
+        // calls of reusable workflows in the same repository are checked against the callee at the same commit
+        WorkflowParser.Options parse = repo == null || sha == null
+                ? WorkflowParser.Options.DEFAULT
+                : WorkflowParser.Options.DEFAULT.withCallees(callee -> sameRepository(repo, sha, callee));
+        WorkflowParser.Result parsed = WorkflowParser.parse(path, text, parse);
         if (!parsed.ok()) {
             List<String> errors =
                     parsed.errors().stream().map(Diagnostic::toString).toList();
@@ -136,6 +140,16 @@ final class RunRoutes {
                                 options.equals(RunOptions.NONE) ? null : options.json()),
                         s.clock().millis());
         return s.scheduler().start(run.id(), parsed);
+    }
+
+    /** A local callee ({@code ./.github/workflows/x.yml}) of {@code repo} at {@code sha}; null for any other. */
+    private String sameRepository(String repo, String sha, String ref) {
+        if (!ref.startsWith("./")) return null;
+        try {
+            return s.git().read(repo, sha, ref.substring(2)).text();
+        } catch (dev.runway.server.runs.GitSource.GitException e) {
+            return null;
+        }
     }
 
     private RunRecord find(String id) {

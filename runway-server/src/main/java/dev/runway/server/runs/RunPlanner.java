@@ -126,6 +126,12 @@ public final class RunPlanner {
         return "success";
     }
 
+    /** Why a job that calls a reusable workflow fails (the planner does not expand calls yet). */
+    static String notRunYet(String uses) {
+        return "calling a reusable workflow ('" + uses + "') is not run by Runway yet: the call is checked, this job"
+                + " fails and the jobs that need it are skipped; the workflow's other jobs run";
+    }
+
     private List<Action> begin(
             RunRecord run,
             Workflow wf,
@@ -150,6 +156,9 @@ public final class RunPlanner {
         } catch (ExpressionException e) {
             return List.of(new Finish(job.id(), 0, 1, plainName, JobState.FAILED, "if: " + e.getMessage()));
         }
+        if (job.call() != null) // parsed and checked, not run yet: this job fails, the jobs that need it are skipped
+        return List.of(new Finish(
+                job.id(), 0, 1, plainName, JobState.FAILED, notRunYet(job.call().uses())));
         List<Map<String, Object>> combos;
         try {
             combos = combinations(run, job, scope);

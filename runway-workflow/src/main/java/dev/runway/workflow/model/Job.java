@@ -22,4 +22,11 @@ public record Job(
         @Nullable Object permissions,
         Map<String, String> defaultsRun,
         List<Step> steps,
-        int line) {}
+        int line,
+        @Nullable Call call) {
+
+    /** True for a job that calls a reusable workflow instead of running steps. */
+    public boolean calls() {
+        return call != null;
+    }
+}

@@ -4,7 +4,10 @@ import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** A parsed, validated workflow file. {@code on} keeps the triggers as parsed (event name → its filters/inputs). */
+/**
+ * A parsed, validated workflow file; {@code workflowCall} is what it declares as a reusable workflow (null if it is
+ * not one).
+ * {@code on} keeps the triggers as parsed (event name → its filters/inputs). */
 public record Workflow(
         String file,
         @Nullable String name,
@@ -15,4 +18,11 @@ public record Workflow(
         @Nullable Object concurrency,
         @Nullable Object permissions,
         Map<String, Job> jobs,
-        List<String> jobOrder) {}
+        List<String> jobOrder,
+        @Nullable WorkflowCall workflowCall) {
+
+    /** True when the workflow can be called ({@code on.workflow_call}). */
+    public boolean reusable() {
+        return workflowCall != null;
+    }
+}

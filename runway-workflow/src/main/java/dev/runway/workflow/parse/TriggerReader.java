@@ -74,11 +74,6 @@ final class TriggerReader {
             for (NodeTuple t : Yaml.entries(n)) {
                 String e = Yaml.scalar(t.getKeyNode());
                 event(t.getKeyNode(), e);
-                if ("workflow_call".equals(e)) {
-                    s.warning(
-                            t.getKeyNode(),
-                            "not supported by Runway: 'workflow_call' (this workflow cannot be called as a reusable workflow)");
-                }
                 if ("schedule".equals(e)) {
                     for (Node c : Yaml.items(t.getValueNode())) {
                         String cron = Fields.string(Yaml.entries(c).stream()

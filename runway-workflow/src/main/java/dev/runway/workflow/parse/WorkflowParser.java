@@ -1,10 +1,12 @@
 package dev.runway.workflow.parse;
 
 import dev.runway.workflow.Limits;
+import dev.runway.workflow.model.Call;
 import dev.runway.workflow.model.Job;
 import dev.runway.workflow.model.Step;
 import dev.runway.workflow.model.Strategy;
 import dev.runway.workflow.model.Workflow;
+import dev.runway.workflow.model.WorkflowCall;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -73,15 +75,60 @@ public final class WorkflowParser {
         return parse(file, text, DEFAULT_MAX_DEPTH);
     }
 
+    /**
+     * How a parse reads a workflow. {@code callees} answers the text of a called workflow by its reference as
+     * written ({@code ./.github/workflows/x.yml}, {@code owner/repo/.github/workflows/x.yml@ref}), or null when it
+     * cannot be had; without it calls are checked for their form only. {@code maxNesting}: how deep calls may nest
+     * (GitHub: 10); {@code maxJobs}: jobs in all, callees' counted; {@code permissionsPolicy}: the token's
+     * permissions where a workflow names none ({@code Write} or {@code LimitedRead}).
+     */
+    public record Options(
+            int maxDepth,
+            java.util.function.@Nullable Function<String, @Nullable String> callees,
+            int maxNesting,
+            int maxDistinctCallees,
+            long maxJobs,
+            String permissionsPolicy) {
+        public static final Options DEFAULT = new Options(
+                DEFAULT_MAX_DEPTH, null, Limits.MAX_CALL_NESTING, Limits.MAX_CALLEES, Limits.MAX_JOBS_PER_RUN, "Write");
+
+        public Options withCallees(java.util.function.Function<String, @Nullable String> source) {
+            return new Options(maxDepth, source, maxNesting, maxDistinctCallees, maxJobs, permissionsPolicy);
+        }
+
+        public Options withMaxDepth(int depth) {
+            return new Options(depth, callees, maxNesting, maxDistinctCallees, maxJobs, permissionsPolicy);
+        }
+
+        public Options withLimits(int nesting, long jobs, String policy) {
+            return new Options(maxDepth, callees, nesting, maxDistinctCallees, jobs, policy);
+        }
+    }
+
+    /** The calls that led to a parse: references from the top file down, and every distinct callee so far. */
+    private record Chain(List<String> refs, Set<String> distinct, Map<String, Integer> allowed) {}
+
+    public static Result parse(String file, String text, Options options) {
+        return parse(
+                file,
+                text,
+                options,
+                new Chain(List.of(), new HashSet<>(), PermissionLevels.policy(options.permissionsPolicy())));
+    }
+
     /** As {@link #parse(String, String)} with another nesting limit. */
     public static Result parse(String file, String text, int maxDepth) {
+        return parse(file, text, Options.DEFAULT.withMaxDepth(maxDepth));
+    }
+
+    private static Result parse(String file, String text, Options options, Chain chain) {
         Session s = new Session(file);
         Workflow w = null;
         try {
-            Node root = Yaml.compose(text, s, maxDepth);
+            Node root = Yaml.compose(text, s, options.maxDepth());
             if (root == null && !s.hasErrors())
                 s.error(1, 1, "the file is empty; expected a mapping with 'on' and 'jobs'");
-            if (root != null) w = new WorkflowParser(s).workflow(root);
+            if (root != null) w = new WorkflowParser(s, options, chain).workflow(root);
         } catch (StackOverflowError e) {
             // the limits above should make this unreachable; if one is missed, still a diagnostic, not a crash
             s.error(1, 1, "the workflow is nested too deeply to read");
@@ -95,10 +142,16 @@ public final class WorkflowParser {
 
     private final Session s;
     private final Fields f;
+    private final Options options;
+    private final Chain chain;
+    /** The workflow-level permissions, as levels, while its jobs are read (null: it names none). */
+    private @Nullable Map<String, Integer> workflowPermissions;
 
-    private WorkflowParser(Session s) {
+    private WorkflowParser(Session s, Options options, Chain chain) {
         this.s = s;
         this.f = new Fields(s);
+        this.options = options;
+        this.chain = chain;
     }
 
     private @Nullable Workflow workflow(Node root) {
@@ -127,6 +180,8 @@ public final class WorkflowParser {
         Object concurrency = concurrency(top.get("concurrency"), WORKFLOW_CONCURRENCY_CONTEXTS);
         Permissions.check(top.get("permissions"), s);
         Object permissions = top.containsKey("permissions") ? Yaml.toData(top.get("permissions")) : null;
+        workflowPermissions = PermissionLevels.of(permissions, null);
+        WorkflowCall workflowCall = workflowCall(top.get("on"));
 
         Map<String, Job> jobs = new LinkedHashMap<>();
         Map<String, Node> jobNodes = new LinkedHashMap<>();
@@ -162,20 +217,23 @@ public final class WorkflowParser {
                                 + " IDs must start with a letter or '_' and and must be less than 100 characters.");
                 continue;
             }
-            Job j = job(id, t.getValueNode());
+            Job j = job(id, t.getKeyNode(), t.getValueNode());
             if (j != null) {
                 jobs.put(id, j);
                 jobNodes.put(id, t.getValueNode());
                 if (firstJobKey == null) firstJobKey = t.getKeyNode();
             }
         }
-        long total = jobs.values().stream().mapToLong(WorkflowParser::legs).sum();
-        if (total > Limits.MAX_JOBS_PER_RUN) {
+        long total = jobs.values().stream().mapToLong(WorkflowParser::count).sum();
+        if (chain.refs().isEmpty() && total > options.maxJobs()) {
             // checked before the needs graph is walked, which is as deep as the longest chain of jobs
             s.error(
                     jobsNode,
-                    "the workflow has " + total + " jobs, counting every matrix combination; at most "
-                            + Limits.MAX_JOBS_PER_RUN + " jobs may run in one workflow run");
+                    "the workflow has " + total + " jobs, counting every matrix combination"
+                            + (jobs.values().stream().anyMatch(Job::calls)
+                                    ? " and the jobs of the workflows it calls"
+                                    : "")
+                            + "; at most " + options.maxJobs() + " jobs may run in one workflow run");
             return null;
         }
         List<String> order = JobGraph.order(jobs, jobNodes, firstJobKey, s);
@@ -189,7 +247,31 @@ public final class WorkflowParser {
                 concurrency,
                 permissions,
                 jobs,
-                order);
+                order,
+                workflowCall);
+    }
+
+    /** {@code on.workflow_call}'s declarations, or null when the workflow cannot be called. */
+    private @Nullable WorkflowCall workflowCall(@Nullable Node on) {
+        if (on instanceof ScalarNode sc) return "workflow_call".equals(sc.getValue()) ? WorkflowCall.NONE : null;
+        for (Node i : on instanceof SequenceNode ? Yaml.items(on) : List.<Node>of())
+            if ("workflow_call".equals(Yaml.scalar(i))) return WorkflowCall.NONE;
+        for (NodeTuple t : Yaml.entries(on instanceof MappingNode ? on : null))
+            if ("workflow_call".equals(Yaml.scalar(t.getKeyNode()))) return new Calls(f).declaration(t.getValueNode());
+        return null;
+    }
+
+    /** The jobs a workflow job counts for: its matrix legs, or for a call every job of the callee. */
+    static long count(Job j) {
+        Call c = j.call();
+        if (c == null) return legs(j);
+        Workflow callee = c.callee();
+        return callee == null
+                ? 1
+                : 1
+                        + callee.jobs().values().stream()
+                                .mapToLong(WorkflowParser::count)
+                                .sum();
     }
 
     /** The jobs a workflow job becomes: its matrix combinations, at least one (a matrix known only at run time). */
@@ -199,19 +281,13 @@ public final class WorkflowParser {
                 : Math.max(1, j.strategy().combinations().size());
     }
 
-    private @Nullable Job job(String id, Node n) {
+    private @Nullable Job job(String id, Node key, Node n) {
         if (!(n instanceof MappingNode)) {
             s.error(n, "job '" + id + "' must be a mapping with 'runs-on' and 'steps'");
             return null;
         }
         Map<String, Node> k = f.mapping(n, JOB_KEYS, GITHUB_ONLY_JOB_KEYS, "job '" + id + "'");
-        if (k.containsKey("uses")) {
-            s.error(
-                    k.get("uses"),
-                    "not supported by Runway: calling a reusable workflow (jobs." + id
-                            + ".uses); inline its jobs instead");
-            return null;
-        }
+        if (k.containsKey("uses")) return caller(id, key, n, k);
         if (!k.containsKey("runs-on")) s.error(n, "Required property is missing: runs-on");
         if (!k.containsKey("steps"))
             s.warning(n, "job '" + id + "' has no steps; it will succeed without doing anything");
@@ -266,7 +342,110 @@ public final class WorkflowParser {
                 permissions,
                 defaults(k.get("defaults"), Shells.JOB_DEFAULTS_CONTEXTS),
                 steps,
-                Yaml.line(n));
+                Yaml.line(n),
+                null);
+    }
+
+    /**
+     * A job that calls a reusable workflow: the keys a caller may have, the call's form, and, when the callee can
+     * be read, the call checked against it and the callee parsed in turn (its diagnostics are reported as its own).
+     */
+    private @Nullable Job caller(String id, Node key, Node n, Map<String, Node> k) {
+        for (NodeTuple t : Yaml.entries(n)) {
+            String name = Yaml.scalar(t.getKeyNode());
+            if (name != null && JOB_KEYS.contains(name) && !Calls.CALLER_KEYS.contains(name))
+                s.error(
+                        t.getKeyNode(),
+                        "Unexpected value '" + name + "' (a job that calls a reusable workflow takes only "
+                                + String.join(", ", new java.util.TreeSet<>(Calls.CALLER_KEYS)) + ")");
+        }
+        Calls calls = new Calls(f);
+        Calls.Written w = calls.caller(id, k);
+        List<String> needs = new ArrayList<>();
+        Node needsNode = k.get("needs");
+        if (needsNode instanceof ScalarNode sc) needs.add(sc.getValue());
+        else for (Node i : Yaml.items(needsNode)) needs.add(Yaml.scalar(i));
+        String ifc = Fields.string(k.get("if"));
+        if (k.containsKey("if")) ExpressionCheck.condition(k.get("if"), ifc, s, JOB_IF_CONTEXTS);
+        Strategy strategy = new StrategyReader(f).strategy(k.get("strategy"));
+        Object concurrency = concurrency(k.get("concurrency"), JOB_CONCURRENCY_CONTEXTS);
+        Permissions.check(k.get("permissions"), s);
+        Object permissions = k.containsKey("permissions") ? Yaml.toData(k.get("permissions")) : null;
+        Workflow callee = callee(key, w, permissions);
+        Call call = new Call(
+                w.call().uses(),
+                w.call().with(),
+                w.call().inheritSecrets(),
+                w.call().secrets(),
+                callee);
+        return new Job(
+                id,
+                Fields.string(k.get("name")),
+                needs,
+                List.of(),
+                ifc,
+                strategy,
+                null,
+                null,
+                Map.of(),
+                Map.of(),
+                null,
+                Map.of(),
+                concurrency,
+                permissions,
+                Map.of(),
+                List.of(),
+                Yaml.line(n),
+                call);
+    }
+
+    /** The called workflow, read, parsed and checked; null when it cannot be read (no source, or not found). */
+    private @Nullable Workflow callee(Node key, Calls.Written w, @Nullable Object callerPermissions) {
+        var source = options.callees();
+        String ref = w.call().uses();
+        if (source == null || ref.isEmpty()) return null;
+        int depth = chain.refs().size() + 1;
+        if (depth > options.maxNesting()) {
+            s.error(
+                    w.usesNode(),
+                    "Nested reusable workflow depth exceeded " + options.maxNesting() + ". (calls: "
+                            + String.join(" → ", chain.refs()) + " → " + ref + ")");
+            return null;
+        }
+        if (chain.distinct().add(ref) && chain.distinct().size() > options.maxDistinctCallees()) {
+            s.error(
+                    w.usesNode(),
+                    "a workflow run may call at most " + options.maxDistinctCallees()
+                            + " distinct reusable workflows; '" + ref + "' is one more");
+            return null;
+        }
+        if (chain.refs().contains(ref)) {
+            s.error(w.usesNode(), "'" + ref + "' calls itself: " + String.join(" → ", chain.refs()) + " → " + ref);
+            return null;
+        }
+        String text = source.apply(ref);
+        if (text == null) {
+            s.warning(w.usesNode(), "cannot read the called workflow '" + ref + "' here; the call is not checked");
+            return null;
+        }
+        Map<String, Integer> allowed = PermissionLevels.of(
+                callerPermissions, workflowPermissions != null ? workflowPermissions : chain.allowed());
+        List<String> refs = new ArrayList<>(chain.refs());
+        refs.add(ref);
+        Result r = parse(
+                ref,
+                text,
+                options,
+                new Chain(List.copyOf(refs), chain.distinct(), allowed == null ? chain.allowed() : allowed));
+        s.diagnostics.addAll(r.diagnostics());
+        Workflow callee = r.workflow();
+        if (callee == null) {
+            if (r.errors().isEmpty()) s.error(w.usesNode(), "the called workflow '" + ref + "' cannot be read");
+            return null;
+        }
+        new Calls(f).check(w, callee);
+        new Calls(f).checkPermissions(key, ref, callee, allowed == null ? chain.allowed() : allowed);
+        return callee;
     }
 
     /** What GitHub makes available to a job's {@code if:} (no env, matrix or steps yet). */

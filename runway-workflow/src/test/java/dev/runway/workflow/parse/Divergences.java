@@ -8,10 +8,7 @@ import java.util.Map;
  */
 final class Divergences {
     /** Whole families: Runway does not implement the feature, so GitHub's detailed checks of it do not apply. */
-    static final Map<String, String> PREFIXES = Map.of(
-            "errors-reusable-workflow-", "reusable workflows are not supported: a job with 'uses' is rejected as such",
-            "errors-on-workflow_call-", "reusable workflows are not supported: 'on.workflow_call' is only warned about",
-            "errors-max-job-limit-with-reusable-workflow", "reusable workflows are not supported");
+    static final Map<String, String> PREFIXES = Map.of();
 
     static final Map<String, String> CASES = Map.ofEntries(
             Map.entry(

@@ -27,15 +27,26 @@ class ParserConformanceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void followsGitHub(Path file) throws Exception {
+        // a case is [header ---] workflow [--- reference --- callee]... --- expected
         String[] docs = Resources.read(file).split("(?m)^---\\s*$\\n?");
-        String workflow = docs[docs.length - 2];
+        int at = docs.length > 2 && isHeader(docs[0]) ? 1 : 0;
+        String header = at == 1 ? docs[0] : "";
+        String workflow = docs[at];
+        java.util.Map<String, String> callees = new java.util.HashMap<>();
+        for (int i = at + 1; i + 1 < docs.length - 1; i += 2) callees.put(docs[i].strip(), docs[i + 1]);
         JsonNode expected = new ObjectMapper().readTree(docs[docs.length - 1]);
         String name = file.getFileName().toString();
-        java.util.regex.Matcher depth =
-                java.util.regex.Pattern.compile("(?m)^max-depth:\\s*(\\d+)").matcher(docs.length > 2 ? docs[0] : "");
-        WorkflowParser.Result r = depth.find()
-                ? WorkflowParser.parse(name, workflow, Integer.parseInt(depth.group(1)))
-                : WorkflowParser.parse(name, workflow);
+        WorkflowParser.Options options = WorkflowParser.Options.DEFAULT
+                .withMaxDepth(headerInt(header, "max-depth", WorkflowParser.DEFAULT_MAX_DEPTH))
+                .withLimits(
+                        headerInt(
+                                header,
+                                "max-nested-reusable-workflows-depth",
+                                dev.runway.workflow.Limits.MAX_CALL_NESTING),
+                        headerInt(header, "max-job-limit", dev.runway.workflow.Limits.MAX_JOBS_PER_RUN),
+                        headerString(header, "permissions-policy", "Write"));
+        if (!callees.isEmpty()) options = options.withCallees(callees::get);
+        WorkflowParser.Result r = WorkflowParser.parse(name, workflow, options);
         if (Divergences.reason(name) != null) {
             // all we claim for a listed divergence: it is read without an internal error
             assertThat(r.diagnostics()).noneMatch(d -> d.message().startsWith("internal error"));
@@ -60,5 +71,20 @@ class ParserConformanceTest {
                         .anyMatch(d -> d.line() == line);
             }
         }
+    }
+
+    /** The first document is the case's settings, not a workflow. */
+    static boolean isHeader(String doc) {
+        return !Pattern.compile("(?m)^jobs:").matcher(doc).find();
+    }
+
+    static int headerInt(String header, String key, int otherwise) {
+        Matcher m = Pattern.compile("(?m)^" + key + ":\\s*(\\d+)").matcher(header);
+        return m.find() ? Integer.parseInt(m.group(1)) : otherwise;
+    }
+
+    static String headerString(String header, String key, String otherwise) {
+        Matcher m = Pattern.compile("(?m)^" + key + ":\\s*(\\S+)").matcher(header);
+        return m.find() ? m.group(1) : otherwise;
     }
 }
