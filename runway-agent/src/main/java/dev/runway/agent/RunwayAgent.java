@@ -1,17 +1,17 @@
 package dev.runway.agent;
 
+import dev.runway.agent.actions.ActionContainers;
 import dev.runway.agent.client.ServerClient;
 import dev.runway.agent.client.ServerException;
 import dev.runway.agent.container.ContainerEngine;
 import dev.runway.agent.container.ContainerHosts;
 import dev.runway.agent.container.EngineActionContainers;
-import dev.runway.agent.exec.ActionContainers;
 import dev.runway.agent.exec.Executor;
-import dev.runway.agent.exec.ProcessHosts;
-import dev.runway.agent.exec.Sandbox;
 import dev.runway.agent.exec.ShellExecutor;
 import dev.runway.agent.exec.StepHost;
-import dev.runway.agent.exec.StepTracker;
+import dev.runway.agent.isolation.ProcessHosts;
+import dev.runway.agent.isolation.Sandbox;
+import dev.runway.agent.isolation.StepTracker;
 import dev.runway.agent.metrics.AgentMetrics;
 import dev.runway.agent.metrics.HostResources;
 import dev.runway.agent.registration.Credentials;

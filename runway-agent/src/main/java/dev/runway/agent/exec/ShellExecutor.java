@@ -1,5 +1,16 @@
 package dev.runway.agent.exec;
 
+import dev.runway.agent.actions.ActionContainers;
+import dev.runway.agent.actions.ActionSources;
+import dev.runway.agent.isolation.InsideDirectories;
+import dev.runway.agent.isolation.ProcessHosts;
+import dev.runway.agent.isolation.Sandbox;
+import dev.runway.agent.isolation.StepTracker;
+import dev.runway.agent.output.FileCommands;
+import dev.runway.agent.output.WorkflowCommands;
+import dev.runway.agent.steps.SecretEnv;
+import dev.runway.agent.steps.StepExpressions;
+import dev.runway.agent.steps.StepLoop;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.ResourceUsage;
@@ -55,7 +66,7 @@ public final class ShellExecutor implements Executor {
         this.containers = containers == null ? ActionContainers.NONE : containers;
     }
 
-    ActionContainers containers() {
+    public ActionContainers containers() {
         return containers;
     }
 
@@ -191,9 +202,9 @@ public final class ShellExecutor implements Executor {
         }
     }
 
-    record StepRun(JobState state, Integer exitCode, String detail) {}
+    public record StepRun(JobState state, Integer exitCode, String detail) {}
 
-    StepRun runStep(
+    public StepRun runStep(
             StepHost host,
             int index,
             StepSpec step,
@@ -247,7 +258,7 @@ public final class ShellExecutor implements Executor {
      * Runs {@code cmd} on {@code host} until it ends, the step's or the job's deadline passes, or the job is stopped.
      * {@code visible} is a file or directory of the host the process must see (its script, an action's directory).
      */
-    StepRun runProcess(
+    public StepRun runProcess(
             StepHost host,
             List<String> cmd,
             Path visible,
@@ -265,7 +276,7 @@ public final class ShellExecutor implements Executor {
 
     /** Starts something that runs like a step's process (an action's container). */
     @FunctionalInterface
-    interface Start {
+    public interface Start {
         StepHost.Running start() throws IOException;
     }
 
@@ -273,7 +284,7 @@ public final class ShellExecutor implements Executor {
      * Starts a step's process and waits for its end, killing it at the step's or the job's deadline or when the job
      * is stopped; {@code oomReason} says whether a failure was an out-of-memory kill.
      */
-    StepRun supervise(
+    public StepRun supervise(
             Start start,
             java.util.function.Supplier<String> oomReason,
             Integer timeoutSeconds,
@@ -327,7 +338,7 @@ public final class ShellExecutor implements Executor {
     }
 
     /** A directory in the workspace, created if missing; a path leading out of it is an error. */
-    static Path workingDirectory(Path workspace, String wd) throws IOException {
+    public static Path workingDirectory(Path workspace, String wd) throws IOException {
         if (wd == null || wd.isBlank()) return workspace;
         Path p = workspace.resolve(wd).normalize();
         if (!p.startsWith(workspace)) throw new IOException("working directory '" + wd + "' is outside the workspace");

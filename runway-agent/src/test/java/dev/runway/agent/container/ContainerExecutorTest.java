@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.JobLimits;
 import dev.runway.agent.exec.ShellExecutor;
+import dev.runway.agent.isolation.JobLimits;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepSpec;
@@ -119,7 +119,7 @@ class ContainerExecutorTest {
         Files.writeString(js.resolve("index.js"), "console.log('js');\n");
         executor = new ShellExecutor(
                 new ContainerHosts(engine, TestEngine.IMAGE, JobLimits.NONE, agentKey, true, List.of(store)),
-                new dev.runway.agent.exec.ActionSources(store, List.of(), work.resolve(".actions")));
+                new dev.runway.agent.actions.ActionSources(store, List.of(), work.resolve(".actions")));
         Map<String, String> env = new HashMap<>(Map.of("GITHUB_WORKSPACE", workspace.toString()));
         JobSpec spec = new JobSpec(
                 "t",

@@ -3,6 +3,13 @@ package dev.runway.agent.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.runway.agent.actions.ActionSources;
+import dev.runway.agent.isolation.JobLimits;
+import dev.runway.agent.isolation.JobUser;
+import dev.runway.agent.isolation.ProcessHosts;
+import dev.runway.agent.isolation.Sandbox;
+import dev.runway.agent.isolation.SandboxOptions;
+import dev.runway.agent.isolation.StepTracker;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepSpec;

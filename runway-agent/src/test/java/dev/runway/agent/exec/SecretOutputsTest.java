@@ -2,6 +2,8 @@ package dev.runway.agent.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.runway.agent.isolation.StepTracker;
+import dev.runway.agent.steps.SecretEnvTest;
 import dev.runway.protocol.Annotation;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
