@@ -11,6 +11,8 @@ import dev.runway.agent.output.WorkflowCommands;
 import dev.runway.agent.steps.SecretEnv;
 import dev.runway.agent.steps.StepExpressions;
 import dev.runway.agent.steps.StepLoop;
+import dev.runway.agent.steps.StepReporter;
+import dev.runway.agent.steps.StepRun;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.ResourceUsage;
@@ -112,7 +114,7 @@ public final class ShellExecutor implements Executor {
                         known -> scope.scope(known, dev.runway.workflow.expr.Expressions.Status.SUCCESS)));
             } catch (IllegalArgumentException e) { // an expression error: it may quote a secret (format's text)
                 String why = out.hide(e.getMessage());
-                out.line("\u2718 " + why);
+                new StepReporter(out).failed(why);
                 deleteQuietly(filesDir);
                 return new Outcome(JobState.FAILED, why, List.of());
             }
@@ -123,7 +125,7 @@ public final class ShellExecutor implements Executor {
             host = hosts.open(spec, workspace, filesDir, out, control);
         } catch (StepHost.JobSetupException e) {
             String why = out.hide(e.getMessage());
-            out.line("\u2718 " + why);
+            new StepReporter(out).failed(why);
             deleteQuietly(filesDir);
             return new Outcome(JobState.FAILED, why, List.of());
         } catch (InterruptedException e) {
@@ -149,7 +151,7 @@ public final class ShellExecutor implements Executor {
                 jobEnv = new java.util.HashMap<>(jobEnv);
                 jobEnv.put("GITHUB_EVENT_PATH", eventFile.toString());
             }
-            StepLoop.Result r = loop.runPosts(loop.run(spec.steps(), expressions, jobEnv, "", 0));
+            StepLoop.Result r = loop.runPosts(loop.run(spec.steps(), expressions, jobEnv, new StepReporter(out), 0));
             results.addAll(r.steps());
             result = r.state();
             reason = r.reason();
@@ -201,8 +203,6 @@ public final class ShellExecutor implements Executor {
             // the agent removes leftovers at its next start
         }
     }
-
-    public record StepRun(JobState state, Integer exitCode, String detail) {}
 
     public StepRun runStep(
             StepHost host,

@@ -46,7 +46,7 @@ public final class StepLoop {
     /** Runs a post step. */
     @FunctionalInterface
     interface PostRun {
-        public ShellExecutor.StepRun run() throws IOException, InterruptedException;
+        public StepRun run() throws IOException, InterruptedException;
     }
 
     /** How a list of steps went. */
@@ -58,6 +58,7 @@ public final class StepLoop {
     private final JobSpec spec;
     private final Path workspace;
     private final WorkflowCommands out;
+    private final StepReporter reporter;
     private final JobControl control;
     private final JobApi api;
     private final FileCommands files;
@@ -93,6 +94,7 @@ public final class StepLoop {
         this.spec = spec;
         this.workspace = workspace;
         this.out = out;
+        this.reporter = new StepReporter(out);
         this.control = control;
         this.api = api;
         this.files = files;
@@ -110,31 +112,24 @@ public final class StepLoop {
         for (Post post : posts.reversed()) {
             if (control.stopped() != null || !post.when().test(result)) continue;
             String name = post.name();
-            out.step(name);
-            out.line("\u25b6 " + name);
+            reporter.started(name);
             long start = System.nanoTime();
-            ShellExecutor.StepRun run;
+            StepRun run;
             try {
                 run = post.run().run();
             } catch (IOException | RuntimeException e) {
-                run = new ShellExecutor.StepRun(
-                        JobState.FAILED, null, e.getMessage() == null ? e.toString() : e.getMessage());
+                run = new StepRun(JobState.FAILED, null, e.getMessage() == null ? e.toString() : e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                run = new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted");
+                run = new StepRun(JobState.CANCELLED, null, "agent interrupted");
             }
             out.flush();
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             results.add(new StepResult(name, run.state(), run.exitCode(), ms));
-            if (run.state() == JobState.SUCCEEDED) {
-                out.line("\u2714 " + name + " (" + ms + " ms)");
-            } else {
-                String detail = run.exitCode() != null ? "exited with " + run.exitCode() : run.detail();
-                out.line("\u2718 " + name + ": " + detail);
-                if (result == JobState.SUCCEEDED) {
-                    result = run.state();
-                    reason = "step '" + name + "': " + detail;
-                }
+            reporter.phaseEnded(name, run, ms);
+            if (run.state() != JobState.SUCCEEDED && result == JobState.SUCCEEDED) {
+                result = run.state();
+                reason = "step '" + name + "': " + StepReporter.exitOrDetail(run);
             }
         }
         return new Result(result, out.hide(reason), results);
@@ -179,10 +174,9 @@ public final class StepLoop {
             }
             String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : out.hide(step.name());
             String preName = "Pre " + name;
-            out.step(preName);
-            out.line("\u25b6 " + preName);
+            reporter.started(preName);
             long start = System.nanoTime();
-            ShellExecutor.StepRun run;
+            StepRun run;
             try {
                 StepSpec resolved = expressions.resolve(step, envContext, Expressions.Status.SUCCESS);
                 topStep = i;
@@ -194,12 +188,12 @@ public final class StepLoop {
                                 env,
                                 envContext,
                                 Expressions.Status.SUCCESS,
-                                "",
+                                reporter,
                                 0,
                                 name)
                         .run();
             } catch (RuntimeException e) {
-                run = new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage());
+                run = new StepRun(JobState.FAILED, null, e.getMessage());
             } finally {
                 preOnly = false;
                 topStep = null;
@@ -207,13 +201,10 @@ public final class StepLoop {
             out.flush();
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             results.add(new StepResult(preName, run.state(), run.exitCode(), ms));
-            if (run.state() == JobState.SUCCEEDED) {
-                out.line("\u2714 " + preName + " (" + ms + " ms)");
-            } else {
-                String detail = run.exitCode() != null ? "exited with " + run.exitCode() : run.detail();
-                out.line("\u2718 " + preName + ": " + detail);
+            reporter.phaseEnded(preName, run, ms);
+            if (run.state() != JobState.SUCCEEDED) {
                 result = run.state();
-                reason = "step '" + preName + "': " + detail;
+                reason = "step '" + preName + "': " + StepReporter.exitOrDetail(run);
             }
         }
         return new Result(result, out.hide(reason), results);
@@ -243,7 +234,7 @@ public final class StepLoop {
     /** A {@code pre} whose {@code pre-if} did not hold: it does not run later either. */
     private Composite preSkipped() {
         preStates.putIfAbsent(topStep, Map.of());
-        return new Composite(new ShellExecutor.StepRun(JobState.SUCCEEDED, null, null), Map.of());
+        return new Composite(new StepRun(JobState.SUCCEEDED, null, null), Map.of());
     }
 
     /** The state the current top-level step's {@code pre} saved at the job's start, or null if it did not run then. */
@@ -255,12 +246,17 @@ public final class StepLoop {
     private Post nativePost(String name, BuiltinActions.NativeStep step, boolean always) {
         return new Post("Post " + name, r -> always || r == JobState.SUCCEEDED, () -> {
             step.run(workspace, api, out);
-            return new ShellExecutor.StepRun(JobState.SUCCEEDED, null, null);
+            return new StepRun(JobState.SUCCEEDED, null, null);
         });
     }
 
     public Result run(
-            List<StepSpec> steps, StepExpressions expressions, Map<String, String> env, String indent, int depth) {
+            List<StepSpec> steps,
+            StepExpressions expressions,
+            Map<String, String> env,
+            StepReporter report,
+            int depth) {
+        String indent = report.indent();
         if (depth == 0) topEnv = java.util.Collections.unmodifiableMap(new java.util.HashMap<>(env));
         List<StepResult> results = new ArrayList<>();
         JobState result = JobState.SUCCEEDED;
@@ -299,10 +295,9 @@ public final class StepLoop {
                 if (expressions != null) expressions.record(step.id(), "skipped", "skipped", Map.of());
                 continue;
             }
-            out.step(name);
-            out.line(indent + "\u25b6 " + name);
+            report.started(name);
             long start = System.nanoTime();
-            ShellExecutor.StepRun run;
+            StepRun run;
             Map<String, String> stepOutputs = Map.of();
             BuiltinActions.NativeStep nativeStep = null;
             boolean composite =
@@ -332,9 +327,9 @@ public final class StepLoop {
                 }
             }
             if (interrupted) {
-                run = new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted");
+                run = new StepRun(JobState.CANCELLED, null, "agent interrupted");
             } else if (problem != null) {
-                run = new ShellExecutor.StepRun(JobState.FAILED, null, problem);
+                run = new StepRun(JobState.FAILED, null, problem);
             } else if (image) {
                 Composite c = expressions == null
                         ? failed("uses: '" + step.uses() + "': docker:// steps run in workflow jobs only")
@@ -349,7 +344,7 @@ public final class StepLoop {
                         env,
                         envContext,
                         status,
-                        indent,
+                        report,
                         depth,
                         name);
                 run = c.run();
@@ -357,13 +352,12 @@ public final class StepLoop {
             } else if (nativeStep != null) {
                 try {
                     stepOutputs = nativeStep.run(workspace, api, out, files);
-                    run = new ShellExecutor.StepRun(JobState.SUCCEEDED, null, null);
+                    run = new StepRun(JobState.SUCCEEDED, null, null);
                 } catch (IOException | RuntimeException e) {
-                    run = new ShellExecutor.StepRun(
-                            JobState.FAILED, null, e.getMessage() == null ? e.toString() : e.getMessage());
+                    run = new StepRun(JobState.FAILED, null, e.getMessage() == null ? e.toString() : e.getMessage());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    run = new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted");
+                    run = new StepRun(JobState.CANCELLED, null, "agent interrupted");
                 }
             } else {
                 try {
@@ -379,7 +373,7 @@ public final class StepLoop {
                             jobDeadline);
                     stepOutputs = collect(stepFiles, name).outputs();
                 } catch (IOException e) {
-                    run = new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage());
+                    run = new StepRun(JobState.FAILED, null, e.getMessage());
                 }
             }
             out.flush();
@@ -401,34 +395,25 @@ public final class StepLoop {
                 String outcome = outcome(run.state());
                 expressions.record(step.id(), outcome, continueOnError ? "success" : outcome, stepOutputs);
             }
-            String failure = run.exitCode() != null
-                    ? "step '" + name + "' exited with " + run.exitCode()
-                    : "step '" + name + "': " + run.detail();
+            report.ended(name, run, ms, continueOnError);
             switch (run.state()) {
-                case SUCCEEDED -> out.line(indent + "\u2714 " + name + " (" + ms + " ms)");
+                case SUCCEEDED -> {}
                 case FAILED -> {
-                    out.line(indent + "\u2718 " + failure + (continueOnError ? " (continue-on-error)" : ""));
                     if (!continueOnError && result == JobState.SUCCEEDED) {
                         result = JobState.FAILED;
-                        reason = failure;
+                        reason = StepReporter.failure(name, run);
                     }
-                }
-                case TIMED_OUT -> {
-                    result = JobState.TIMED_OUT;
-                    reason = run.detail();
-                    out.line(indent + "\u2718 " + reason);
                 }
                 default -> {
                     result = run.state();
                     reason = run.detail();
-                    out.line(indent + "\u2718 " + name + ": " + reason);
                 }
             }
         }
         return new Result(result, out.hide(reason), results);
     }
 
-    private record Composite(ShellExecutor.StepRun run, Map<String, String> outputs) {}
+    private record Composite(StepRun run, Map<String, String> outputs) {}
 
     /** What a step left in its files and through the deprecated {@code ::set-output::}/{@code ::save-state::}. */
     private FileCommands.Collected collect(FileCommands.StepFiles stepFiles, String name) throws IOException {
@@ -457,9 +442,10 @@ public final class StepLoop {
             Map<String, String> env,
             Map<String, String> envContext,
             Expressions.Status status,
-            String indent,
+            StepReporter report,
             int depth,
             String name) {
+        String indent = report.indent();
         String kind = remoteDir == null ? "local actions" : "actions";
         if (parent == null) return failed("uses: '" + step.uses() + "': " + kind + " run in workflow jobs only");
         if (depth >= MAX_DEPTH)
@@ -517,11 +503,11 @@ public final class StepLoop {
                 innerEnv.putAll(step.env());
                 innerEnv.put("GITHUB_ACTION_PATH", dir.toString());
                 StepExpressions child = parent.child(inputs, dir.toString());
-                Result r = run(steps(def), child, innerEnv, indent + "  ", depth + 1);
+                Result r = run(steps(def), child, innerEnv, report.nested(), depth + 1);
                 Map<String, String> envAfter = new LinkedHashMap<>(innerEnv);
                 envAfter.putAll(files.addedEnv());
                 Map<String, String> outputs = child.outputs(def.outputs(), envAfter, status(r.state()));
-                yield new Composite(new ShellExecutor.StepRun(r.state(), null, r.reason()), outputs);
+                yield new Composite(new StepRun(r.state(), null, r.reason()), outputs);
             }
             case ActionDefinition.Node js -> {
                 Map<String, String> values = new LinkedHashMap<>();
@@ -568,8 +554,7 @@ public final class StepLoop {
                 return failed("uses: '" + step.uses() + "': " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new Composite(
-                        new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted"), Map.of());
+                return new Composite(new StepRun(JobState.CANCELLED, null, "agent interrupted"), Map.of());
             }
         } else {
             node = "node"; // the job container's
@@ -584,10 +569,10 @@ public final class StepLoop {
                 step.timeoutSeconds(),
                 name,
                 (script, state, timeout, label) -> runJs(node, dir, script, env, actionEnv, state, timeout, label));
-        ShellExecutor.StepRun main = c.run();
+        StepRun main = c.run();
         if (main.exitCode() != null && main.exitCode() == 127 && !host.hostPrograms())
             return new Composite(
-                    new ShellExecutor.StepRun(
+                    new StepRun(
                             JobState.FAILED,
                             null,
                             "the job's container has no 'node' on its PATH: a JavaScript action in a container"
@@ -647,7 +632,7 @@ public final class StepLoop {
         return new Composite(main.run(), main.collected().outputs());
     }
 
-    private record ProcessRun(ShellExecutor.StepRun run, FileCommands.Collected collected) {}
+    private record ProcessRun(StepRun run, FileCommands.Collected collected) {}
 
     private ProcessRun runJs(
             String node,
@@ -666,7 +651,7 @@ public final class StepLoop {
             if (home != null) penv.put("HOME", home.toString());
             penv.putAll(actionEnv);
             state.forEach((k, v) -> penv.put("STATE_" + k, v));
-            ShellExecutor.StepRun run = shell.runProcess(
+            StepRun run = shell.runProcess(
                     host,
                     List.of(node, dir.resolve(script).toString()),
                     dir,
@@ -679,7 +664,7 @@ public final class StepLoop {
             out.flush();
             return new ProcessRun(run, collect(stepFiles, name));
         } catch (IOException e) {
-            return new ProcessRun(new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage()), none);
+            return new ProcessRun(new StepRun(JobState.FAILED, null, e.getMessage()), none);
         }
     }
 
@@ -734,7 +719,7 @@ public final class StepLoop {
             return failed("uses: '" + step.uses() + "': " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Composite(new ShellExecutor.StepRun(JobState.CANCELLED, null, "agent interrupted"), Map.of());
+            return new Composite(new StepRun(JobState.CANCELLED, null, "agent interrupted"), Map.of());
         }
         StepExpressions conditions = parent.child(new LinkedHashMap<>(inputs), dir.toString());
         Templates.Scope scope = conditions.scope(envContext, status);
@@ -849,12 +834,12 @@ public final class StepLoop {
             state.forEach((k, v) -> cenv.put("STATE_" + k, v));
             ActionContainers.Request request =
                     run.request(entrypoint, cenv, stepFiles, workspace.getFileName() + "-step-" + index, jobKey());
-            ShellExecutor.StepRun r = shell.supervise(
+            StepRun r = shell.supervise(
                     () -> shell.containers().start(request, out), () -> null, timeoutSeconds, control, jobDeadline);
             out.flush();
             return new ProcessRun(r, collect(stepFiles, name));
         } catch (IOException e) {
-            return new ProcessRun(new ShellExecutor.StepRun(JobState.FAILED, null, e.getMessage()), none);
+            return new ProcessRun(new StepRun(JobState.FAILED, null, e.getMessage()), none);
         }
     }
 
@@ -886,7 +871,7 @@ public final class StepLoop {
     }
 
     private static Composite failed(String message) {
-        return new Composite(new ShellExecutor.StepRun(JobState.FAILED, null, message), Map.of());
+        return new Composite(new StepRun(JobState.FAILED, null, message), Map.of());
     }
 
     private static List<StepSpec> steps(ActionDefinition def) {
