@@ -2,7 +2,6 @@ package dev.runway.agent.actions;
 
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobApi;
-import dev.runway.agent.exec.ShellExecutor;
 import dev.runway.agent.isolation.InsideDirectories;
 import dev.runway.agent.output.SecretMasker;
 import dev.runway.agent.output.WorkflowCommands;
@@ -117,7 +116,7 @@ final class ArtifactActions {
                     "actions/download-artifact: only artifacts of this run can be downloaded (run-id and repository"
                             + " are not supported)");
         String name = with.getOrDefault("name", "").strip();
-        Path dest = ShellExecutor.workingDirectory(
+        Path dest = InsideDirectories.workingDirectory(
                 workspace, with.getOrDefault("path", "").strip());
         List<String> names = new ArrayList<>();
         boolean one = !name.isEmpty();
@@ -133,7 +132,7 @@ final class ArtifactActions {
         boolean merge =
                 "true".equals(with.getOrDefault("merge-multiple", "false").strip());
         for (String n : names) {
-            Path into = one || merge ? dest : ShellExecutor.workingDirectory(dest, n);
+            Path into = one || merge ? dest : InsideDirectories.workingDirectory(dest, n);
             if (!inside(workspace, into))
                 throw new IOException("actions/download-artifact: '" + workspace.relativize(into)
                         + "' leads outside the workspace through a link; the runner does not write there");

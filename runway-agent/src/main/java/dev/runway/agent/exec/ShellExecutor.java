@@ -2,22 +2,20 @@ package dev.runway.agent.exec;
 
 import dev.runway.agent.actions.ActionContainers;
 import dev.runway.agent.actions.ActionSources;
-import dev.runway.agent.isolation.InsideDirectories;
 import dev.runway.agent.isolation.ProcessHosts;
 import dev.runway.agent.isolation.Sandbox;
 import dev.runway.agent.isolation.StepTracker;
 import dev.runway.agent.output.FileCommands;
 import dev.runway.agent.output.WorkflowCommands;
+import dev.runway.agent.steps.ProcessSupervisor;
 import dev.runway.agent.steps.SecretEnv;
 import dev.runway.agent.steps.StepExpressions;
 import dev.runway.agent.steps.StepLoop;
 import dev.runway.agent.steps.StepReporter;
-import dev.runway.agent.steps.StepRun;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.ResourceUsage;
 import dev.runway.protocol.StepResult;
-import dev.runway.protocol.StepSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs a job's steps, each a script with {@code bash --noprofile --norc -eo pipefail} (or {@code sh -e}, python, a
@@ -66,10 +63,6 @@ public final class ShellExecutor implements Executor {
         this.hosts = hosts;
         this.sources = sources == null ? ActionSources.NONE : sources;
         this.containers = containers == null ? ActionContainers.NONE : containers;
-    }
-
-    public ActionContainers containers() {
-        return containers;
     }
 
     @Override
@@ -134,7 +127,17 @@ public final class ShellExecutor implements Executor {
             return new Outcome(JobState.CANCELLED, "agent interrupted", List.of());
         }
         try {
-            StepLoop loop = new StepLoop(this, host, spec, workspace, out, control, api, files, jobDeadline, sources);
+            StepLoop loop = new StepLoop(
+                    new ProcessSupervisor(control, jobDeadline),
+                    containers,
+                    host,
+                    spec,
+                    workspace,
+                    out,
+                    control,
+                    api,
+                    files,
+                    sources);
             Map<String, String> jobEnv = host.environment(env);
             if (spec.workflow()) { // GitHub's event payload file, as far as the run has one
                 Object github = spec.contexts().get("github");
@@ -202,161 +205,6 @@ public final class ShellExecutor implements Executor {
         } catch (IOException ignored) {
             // the agent removes leftovers at its next start
         }
-    }
-
-    public StepRun runStep(
-            StepHost host,
-            int index,
-            StepSpec step,
-            Path workspace,
-            Map<String, String> env,
-            Output out,
-            JobControl control,
-            long jobDeadline) {
-        Path script = null;
-        try {
-            Path cwd = stepDirectory(workspace, step.workingDirectory());
-            script = Files.createTempFile(filesDirOf(workspace), "step-" + index + "-", ".sh");
-            Files.writeString(script, step.run() + "\n");
-            List<String> cmd = new ArrayList<>();
-            String shell = step.shell() == null ? host.defaultShell() : step.shell();
-            switch (shell) {
-                case "bash" ->
-                    cmd.addAll(List.of("bash", "--noprofile", "--norc", "-eo", "pipefail", script.toString()));
-                case "sh" -> cmd.addAll(List.of("sh", "-e", script.toString()));
-                case "python" -> cmd.addAll(List.of("python3", script.toString()));
-                default -> {
-                    if (!shell.contains("{0}")) {
-                        return new StepRun(
-                                JobState.FAILED,
-                                null,
-                                "shell '" + shell + "' is not supported (use bash, sh, python or a command with {0})");
-                    }
-                    // GitHub's custom shell: the command with {0} replaced by the script file
-                    for (String part : shell.strip().split("\\s+")) cmd.add(part.replace("{0}", script.toString()));
-                }
-            }
-            Map<String, String> penv = new HashMap<>(env);
-            Path home = host.home();
-            if (home != null) penv.put("HOME", home.toString());
-            penv.putAll(step.env());
-            return runProcess(host, cmd, script, cwd, penv, step.timeoutSeconds(), out, control, jobDeadline);
-        } catch (IOException e) {
-            return new StepRun(JobState.FAILED, null, "cannot start step: " + e.getMessage());
-        } finally {
-            if (script != null) {
-                try {
-                    Files.deleteIfExists(script);
-                } catch (IOException ignored) {
-                    // removed with the step files at the end of the job
-                }
-            }
-        }
-    }
-
-    /**
-     * Runs {@code cmd} on {@code host} until it ends, the step's or the job's deadline passes, or the job is stopped.
-     * {@code visible} is a file or directory of the host the process must see (its script, an action's directory).
-     */
-    public StepRun runProcess(
-            StepHost host,
-            List<String> cmd,
-            Path visible,
-            Path cwd,
-            Map<String, String> penv,
-            Integer timeoutSeconds,
-            Output out,
-            JobControl control,
-            long jobDeadline) {
-        if (out instanceof WorkflowCommands commands)
-            commands.unsecureCommands("true".equalsIgnoreCase(penv.get("ACTIONS_ALLOW_UNSECURE_COMMANDS")));
-        return supervise(
-                () -> host.start(cmd, visible, cwd, penv, out), host::oomReason, timeoutSeconds, control, jobDeadline);
-    }
-
-    /** Starts something that runs like a step's process (an action's container). */
-    @FunctionalInterface
-    public interface Start {
-        StepHost.Running start() throws IOException;
-    }
-
-    /**
-     * Starts a step's process and waits for its end, killing it at the step's or the job's deadline or when the job
-     * is stopped; {@code oomReason} says whether a failure was an out-of-memory kill.
-     */
-    public StepRun supervise(
-            Start start,
-            java.util.function.Supplier<String> oomReason,
-            Integer timeoutSeconds,
-            JobControl control,
-            long jobDeadline) {
-        StepHost.Running proc = null;
-        try {
-            proc = start.start();
-            final StepHost.Running running = proc;
-            AtomicReference<String> killedFor = new AtomicReference<>();
-            control.onStop(() -> {
-                killedFor.compareAndSet(null, "stop");
-                running.kill();
-            });
-            long stepDeadline = timeoutSeconds == null
-                    ? Long.MAX_VALUE
-                    : System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-            long deadline = Math.min(stepDeadline, jobDeadline);
-            boolean exited =
-                    running.waitFor(deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime());
-            if (!exited) {
-                killedFor.compareAndSet(null, stepDeadline <= jobDeadline ? "step" : "job");
-                running.kill();
-            }
-            running.finish(exited);
-            String why = killedFor.get();
-            if (why == null) {
-                int code = running.exitCode();
-                String oom = code == 0 ? null : oomReason.get();
-                if (oom != null) return new StepRun(JobState.FAILED, null, oom + " (exit code " + code + ")");
-                return new StepRun(code == 0 ? JobState.SUCCEEDED : JobState.FAILED, code, null);
-            }
-            return switch (why) {
-                case "step" -> new StepRun(JobState.TIMED_OUT, null, "step timed out after " + timeoutSeconds + " s");
-                case "job" -> new StepRun(JobState.TIMED_OUT, null, "job timed out after the job timeout");
-                default -> {
-                    JobControl.Stop s = control.stopped();
-                    yield new StepRun(
-                            s == null ? JobState.CANCELLED : s.result(), null, s == null ? "cancelled" : s.reason());
-                }
-            };
-        } catch (IOException e) {
-            return new StepRun(JobState.FAILED, null, "cannot start step: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            if (proc != null) proc.kill();
-            return new StepRun(JobState.CANCELLED, null, "agent interrupted");
-        } finally {
-            control.onStop(() -> {});
-        }
-    }
-
-    /** A directory in the workspace, created if missing; a path leading out of it is an error. */
-    public static Path workingDirectory(Path workspace, String wd) throws IOException {
-        if (wd == null || wd.isBlank()) return workspace;
-        Path p = workspace.resolve(wd).normalize();
-        if (!p.startsWith(workspace)) throw new IOException("working directory '" + wd + "' is outside the workspace");
-        return InsideDirectories.create(workspace, p);
-    }
-
-    /**
-     * A step's {@code working-directory}: relative to the workspace, or absolute, as on GitHub. One inside the
-     * workspace is created if missing; one outside it (a sibling checkout, {@code /tmp}) must exist: the runner
-     * creates nothing outside a job's own directories.
-     */
-    static Path stepDirectory(Path workspace, String wd) throws IOException {
-        Path p = workspace.resolve(wd == null ? "" : wd).normalize();
-        if (p.startsWith(workspace)) return workingDirectory(workspace, wd);
-        if (!Files.isDirectory(p))
-            throw new IOException("working directory '" + wd + "' (" + p + ") does not exist; Runway creates missing"
-                    + " working directories only inside the workspace");
-        return p;
     }
 
     /** The environment of a step: the agent's own, minus Runway's settings (the job must never see the credential). */

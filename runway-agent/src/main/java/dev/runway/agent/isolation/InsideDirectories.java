@@ -42,4 +42,26 @@ public final class InsideDirectories {
     }
 
     private InsideDirectories() {}
+
+    /** A directory in the workspace, created if missing; a path leading out of it is an error. */
+    public static Path workingDirectory(Path workspace, String wd) throws IOException {
+        if (wd == null || wd.isBlank()) return workspace;
+        Path p = workspace.resolve(wd).normalize();
+        if (!p.startsWith(workspace)) throw new IOException("working directory '" + wd + "' is outside the workspace");
+        return create(workspace, p);
+    }
+
+    /**
+     * A step's {@code working-directory}: relative to the workspace, or absolute, as on GitHub. One inside the
+     * workspace is created if missing; one outside it (a sibling checkout, {@code /tmp}) must exist: the runner
+     * creates nothing outside a job's own directories.
+     */
+    public static Path stepDirectory(Path workspace, String wd) throws IOException {
+        Path p = workspace.resolve(wd == null ? "" : wd).normalize();
+        if (p.startsWith(workspace)) return workingDirectory(workspace, wd);
+        if (!Files.isDirectory(p))
+            throw new IOException("working directory '" + wd + "' (" + p + ") does not exist; Runway creates missing"
+                    + " working directories only inside the workspace");
+        return p;
+    }
 }

@@ -7,8 +7,8 @@ import dev.runway.agent.actions.DockerActionRun;
 import dev.runway.agent.actions.NodeRuntime;
 import dev.runway.agent.exec.JobApi;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.ShellExecutor;
 import dev.runway.agent.exec.StepHost;
+import dev.runway.agent.isolation.InsideDirectories;
 import dev.runway.agent.output.FileCommands;
 import dev.runway.agent.output.WorkflowCommands;
 import dev.runway.protocol.JobSpec;
@@ -52,7 +52,8 @@ public final class StepLoop {
     /** How a list of steps went. */
     public record Result(JobState state, String reason, List<StepResult> steps) {}
 
-    private final ShellExecutor shell;
+    private final ProcessSupervisor supervisor;
+    private final ActionContainers containers;
     private final StepHost host;
     private final BuiltinActions actions;
     private final JobSpec spec;
@@ -62,7 +63,6 @@ public final class StepLoop {
     private final JobControl control;
     private final JobApi api;
     private final FileCommands files;
-    private final long jobDeadline;
     private final List<Post> posts = new ArrayList<>();
     /** What each top-level step's {@code pre} saved, for the steps whose {@code pre} ran at the job's start. */
     private final Map<Integer, Map<String, String>> preStates = new java.util.HashMap<>();
@@ -77,7 +77,8 @@ public final class StepLoop {
     private Map<String, String> topEnv = Map.of();
 
     public StepLoop(
-            ShellExecutor shell,
+            ProcessSupervisor supervisor,
+            ActionContainers containers,
             StepHost host,
             JobSpec spec,
             Path workspace,
@@ -85,11 +86,11 @@ public final class StepLoop {
             JobControl control,
             JobApi api,
             FileCommands files,
-            long jobDeadline,
             ActionSources sources) {
         this.actions = new BuiltinActions(sources);
         this.sources = sources == null ? ActionSources.NONE : sources;
-        this.shell = shell;
+        this.supervisor = supervisor;
+        this.containers = containers == null ? ActionContainers.NONE : containers;
         this.host = host;
         this.spec = spec;
         this.workspace = workspace;
@@ -98,7 +99,6 @@ public final class StepLoop {
         this.control = control;
         this.api = api;
         this.files = files;
-        this.jobDeadline = jobDeadline;
     }
 
     /**
@@ -362,15 +362,15 @@ public final class StepLoop {
             } else {
                 try {
                     FileCommands.StepFiles stepFiles = files.prepare(scripts);
-                    run = shell.runStep(
+                    run = ScriptStep.run(
+                            supervisor,
                             host,
+                            files.dir(),
                             scripts++,
                             step,
                             workspace,
                             files.environment(withActionId(env, step), stepFiles),
-                            out,
-                            control,
-                            jobDeadline);
+                            out);
                     stepOutputs = collect(stepFiles, name).outputs();
                 } catch (IOException e) {
                     run = new StepRun(JobState.FAILED, null, e.getMessage());
@@ -453,7 +453,7 @@ public final class StepLoop {
         Path dir = remoteDir;
         if (dir == null) {
             try {
-                dir = ShellExecutor.workingDirectory(workspace, step.uses());
+                dir = InsideDirectories.workingDirectory(workspace, step.uses());
             } catch (IOException e) {
                 return failed("uses: '" + step.uses() + "': " + e.getMessage());
             }
@@ -651,16 +651,8 @@ public final class StepLoop {
             if (home != null) penv.put("HOME", home.toString());
             penv.putAll(actionEnv);
             state.forEach((k, v) -> penv.put("STATE_" + k, v));
-            StepRun run = shell.runProcess(
-                    host,
-                    List.of(node, dir.resolve(script).toString()),
-                    dir,
-                    workspace,
-                    penv,
-                    timeoutSeconds,
-                    out,
-                    control,
-                    jobDeadline);
+            StepRun run = supervisor.run(
+                    host, List.of(node, dir.resolve(script).toString()), dir, workspace, penv, timeoutSeconds, out);
             out.flush();
             return new ProcessRun(run, collect(stepFiles, name));
         } catch (IOException e) {
@@ -714,7 +706,7 @@ public final class StepLoop {
             boolean literalArgs) {
         String image;
         try {
-            image = shell.containers().image(dir, d.image(), line -> out.line(indent + line));
+            image = containers.image(dir, d.image(), line -> out.line(indent + line));
         } catch (ActionContainers.Unavailable e) {
             return failed("uses: '" + step.uses() + "': " + e.getMessage());
         } catch (InterruptedException e) {
@@ -834,8 +826,7 @@ public final class StepLoop {
             state.forEach((k, v) -> cenv.put("STATE_" + k, v));
             ActionContainers.Request request =
                     run.request(entrypoint, cenv, stepFiles, workspace.getFileName() + "-step-" + index, jobKey());
-            StepRun r = shell.supervise(
-                    () -> shell.containers().start(request, out), () -> null, timeoutSeconds, control, jobDeadline);
+            StepRun r = supervisor.supervise(() -> containers.start(request, out), () -> null, timeoutSeconds);
             out.flush();
             return new ProcessRun(r, collect(stepFiles, name));
         } catch (IOException e) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runway.agent.exec.JobApi;
-import dev.runway.agent.exec.ShellExecutor;
+import dev.runway.agent.isolation.InsideDirectories;
 import dev.runway.agent.output.WorkflowCommands;
 import dev.runway.protocol.Annotation;
 import dev.runway.protocol.ArtifactView;
@@ -109,12 +109,12 @@ class ArtifactActionsTest {
         }
         assertThatThrownBy(() -> ArtifactActions.unzip(zip, into)).hasMessageContaining("through a link");
         assertThat(host.resolve("made-by-root")).doesNotExist();
-        assertThatThrownBy(() -> ShellExecutor.workingDirectory(ws, "into2/x/new"))
+        assertThatThrownBy(() -> InsideDirectories.workingDirectory(ws, "into2/x/new"))
                 .hasMessageContaining("through a link");
         assertThat(host.resolve("new")).doesNotExist();
         Files.createDirectories(ws.resolve("real"));
         Files.createSymbolicLink(ws.resolve("alias"), ws.resolve("real"));
-        assertThat(ShellExecutor.workingDirectory(ws, "alias/sub"))
+        assertThat(InsideDirectories.workingDirectory(ws, "alias/sub"))
                 .as("a link inside the workspace is fine")
                 .isDirectory();
         assertThat(ws.resolve("real/sub")).isDirectory();
