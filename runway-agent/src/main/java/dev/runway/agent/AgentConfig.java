@@ -1,5 +1,6 @@
 package dev.runway.agent;
 
+import dev.runway.agent.exec.Isolation;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +22,8 @@ import java.util.Map;
  * @param shutdownGrace on SIGTERM, how long a running job may go on before it is cancelled
  * @param pollWait how long one long-poll may be held by the server
  * @param executor {@code shell} (steps on the host), {@code sandbox} (steps in a bubblewrap sandbox) or {@code
- *     container} (each job in its own container, with its services)
+ *     container} (each job in its own container, with its services): the {@code --executor} flag's value, read as
+ *     an {@link Isolation} ({@link #isolation()}); another value is an {@link IllegalArgumentException}
  * @param network whether sandboxed steps may use the network
  * @param limits the most one job may use (CPUs, memory, processes); enforced through cgroups or the container engine
  * @param engine the container engine's address ({@code unix:///run/podman/podman.sock}); null: DOCKER_HOST or the
@@ -304,6 +306,11 @@ public record AgentConfig(
         return actions.gitBases();
     }
 
+    /** Where this runner's jobs run: {@link #executor} as a typed choice. */
+    public Isolation isolation() {
+        return Isolation.of(executor);
+    }
+
     /** The same runner with another executor. */
     public AgentConfig withExecutor(String executor, boolean network) {
         return with(executor, network, limits, engine, image, minFreeDiskBytes);
@@ -358,7 +365,9 @@ public record AgentConfig(
     public AgentConfig {
         labels = labels == null ? List.of() : List.copyOf(labels);
         secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
-        executor = executor == null ? "shell" : executor;
+        executor = executor == null
+                ? Isolation.HOST.flag()
+                : Isolation.of(executor).flag();
         limits = limits == null ? dev.runway.agent.isolation.JobLimits.NONE : limits;
         image = image == null || image.isBlank() ? DEFAULT_IMAGE : image;
         actions = actions == null ? dev.runway.agent.actions.ActionSettings.NONE : actions.absolute();

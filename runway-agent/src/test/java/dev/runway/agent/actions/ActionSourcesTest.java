@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.ShellExecutor;
+import dev.runway.agent.exec.JobExecutor;
 import dev.runway.agent.isolation.ProcessHosts;
 import dev.runway.agent.isolation.Sandbox;
 import dev.runway.agent.isolation.StepTracker;
@@ -187,11 +187,11 @@ class ActionSourcesTest {
                 """, "v1");
         Path work = Files.createDirectories(tmp.resolve("work"));
         Path workspace = Files.createDirectories(work.resolve("job-1"));
-        ShellExecutor executor = new ShellExecutor(
+        JobExecutor executor = new JobExecutor(
                 new ProcessHosts(new StepTracker(work), Sandbox.HOST),
                 new ActionSources(tmp.resolve("none"), List.of("file://" + mirror), work.resolve(".actions")));
         LogCapture out = new LogCapture();
-        Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(
+        Map<String, String> env = new HashMap<>(JobExecutor.baseEnvironment(
                 Map.of("PATH", System.getenv("PATH"), "HOME", System.getProperty("user.home"))));
         StepSpec o =
                 new StepSpec("outer", null, Map.of(), null, null, null, "o", null, "acme/outer@v2", Map.of(), null);
@@ -248,11 +248,11 @@ class ActionSourcesTest {
         repo(mirror, "acme/hello", HELLO, "v1");
         Path work = Files.createDirectories(tmp.resolve("work"));
         Path workspace = Files.createDirectories(work.resolve("job-1"));
-        ShellExecutor executor = new ShellExecutor(
+        JobExecutor executor = new JobExecutor(
                 new ProcessHosts(new StepTracker(work), Sandbox.HOST),
                 new ActionSources(null, List.of("file://" + mirror), work.resolve(".actions")));
         LogCapture out = new LogCapture();
-        Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(
+        Map<String, String> env = new HashMap<>(JobExecutor.baseEnvironment(
                 Map.of("PATH", System.getenv("PATH"), "HOME", System.getProperty("user.home"))));
         StepSpec hello = new StepSpec(
                 "hello", null, Map.of(), null, null, null, "hi", null, "acme/hello@v1", Map.of("who", "mirror"), null);

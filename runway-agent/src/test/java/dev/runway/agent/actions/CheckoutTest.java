@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.ShellExecutor;
+import dev.runway.agent.exec.JobExecutor;
 import dev.runway.agent.isolation.StepTracker;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
@@ -45,7 +45,7 @@ class CheckoutTest {
                 null,
                 null,
                 null);
-        Executor.Outcome o = new ShellExecutor(new StepTracker(work))
+        Executor.Outcome o = new JobExecutor(new StepTracker(work))
                 .run(
                         spec,
                         workspace,

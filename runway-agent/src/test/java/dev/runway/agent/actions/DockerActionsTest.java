@@ -7,7 +7,7 @@ import dev.runway.agent.container.EngineActionContainers;
 import dev.runway.agent.container.TestEngine;
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.ShellExecutor;
+import dev.runway.agent.exec.JobExecutor;
 import dev.runway.agent.isolation.JobLimits;
 import dev.runway.agent.isolation.JobUser;
 import dev.runway.agent.isolation.ProcessHosts;
@@ -206,7 +206,7 @@ class DockerActionsTest {
     Sandbox sandbox = Sandbox.HOST;
 
     Executor.Outcome run(ActionContainers containers, StepSpec... steps) {
-        Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(Map.of(
+        Map<String, String> env = new HashMap<>(JobExecutor.baseEnvironment(Map.of(
                 "PATH", System.getenv("PATH"), "HOME", System.getProperty("user.home"), "HOST_ONLY_VAR", "leaked")));
         env.put("GITHUB_WORKSPACE", workspace.toString());
         env.put("CI", "true");
@@ -216,7 +216,7 @@ class DockerActionsTest {
         JobSpec spec = new JobSpec(
                 "t", List.of(), Map.of("JOB_VAR", "from the job"), List.of(steps), 120, 1, contexts, null, null, null);
         ActionSources sources = new ActionSources(store, List.of(), work.resolve(".actions"));
-        Executor.Outcome o = new ShellExecutor(new ProcessHosts(new StepTracker(work), sandbox), sources, containers)
+        Executor.Outcome o = new JobExecutor(new ProcessHosts(new StepTracker(work), sandbox), sources, containers)
                 .run(spec, workspace, env, log, new JobControl());
         Matcher m = Pattern.compile("(localhost/runway-action:[0-9a-f]+)").matcher(log());
         while (m.find()) builtTags.add(m.group(1));

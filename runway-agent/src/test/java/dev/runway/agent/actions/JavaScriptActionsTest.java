@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.runway.agent.NpmPackages;
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.ShellExecutor;
+import dev.runway.agent.exec.JobExecutor;
 import dev.runway.agent.isolation.ProcessHosts;
 import dev.runway.agent.isolation.Sandbox;
 import dev.runway.agent.isolation.StepTracker;
@@ -165,13 +165,13 @@ class JavaScriptActionsTest {
     }
 
     Executor.Outcome run(Path node, Map<String, String> extraEnv, StepSpec... steps) {
-        Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(
+        Map<String, String> env = new HashMap<>(JobExecutor.baseEnvironment(
                 Map.of("PATH", System.getenv("PATH"), "HOME", System.getProperty("user.home"))));
         env.putAll(extraEnv);
         Map<String, Object> contexts = Map.of("github", Map.of("repository", "acme/app", "run_id", "1"));
         JobSpec spec = new JobSpec("t", List.of(), Map.of(), List.of(steps), 120, 1, contexts, null, null, null);
         ActionSources sources = new ActionSources(store, List.of(), work.resolve(".actions"), node, prefer);
-        return new ShellExecutor(new ProcessHosts(new StepTracker(work), Sandbox.HOST), sources)
+        return new JobExecutor(new ProcessHosts(new StepTracker(work), Sandbox.HOST), sources)
                 .run(spec, workspace, env, log, new JobControl());
     }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.ShellExecutor;
+import dev.runway.agent.exec.JobExecutor;
 import dev.runway.agent.isolation.StepTracker;
 import dev.runway.agent.tools.ToolCache;
 import dev.runway.agent.tools.ToolDiscovery;
@@ -41,13 +41,13 @@ class SetupActionsTest {
     }
 
     Executor.Outcome run(boolean workflow, StepSpec... steps) {
-        Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(
+        Map<String, String> env = new HashMap<>(JobExecutor.baseEnvironment(
                 Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", System.getProperty("user.home"))));
         env.put("RUNNER_TOOL_CACHE", cache.root().toString());
         env.remove("JAVA_HOME");
         Map<String, Object> contexts = workflow ? Map.of("github", Map.of("run_id", "1")) : null;
         JobSpec spec = new JobSpec("t", List.of(), Map.of(), List.of(steps), null, 1, contexts, null, null, null);
-        return new ShellExecutor(new StepTracker(work)).run(spec, workspace, env, log, new JobControl());
+        return new JobExecutor(new StepTracker(work)).run(spec, workspace, env, log, new JobControl());
     }
 
     static StepSpec uses(String id, String action, Map<String, String> with) {

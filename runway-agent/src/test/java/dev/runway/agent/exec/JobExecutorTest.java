@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real bash processes on this machine. */
-class ShellExecutorTest {
+class JobExecutorTest {
     @TempDir
     Path work;
 
@@ -32,12 +32,12 @@ class ShellExecutorTest {
             log.write(b, off, len);
         }
     };
-    ShellExecutor executor;
+    JobExecutor executor;
 
     @BeforeEach
     void setUp() throws Exception {
         workspace = Files.createDirectories(work.resolve("job-1"));
-        executor = new ShellExecutor(new StepTracker(work));
+        executor = new JobExecutor(new StepTracker(work));
     }
 
     String log() {
@@ -47,7 +47,7 @@ class ShellExecutorTest {
     }
 
     Executor.Outcome run(JobControl control, Integer jobTimeout, StepSpec... steps) {
-        Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(Map.of(
+        Map<String, String> env = new HashMap<>(JobExecutor.baseEnvironment(Map.of(
                 "PATH",
                 System.getenv("PATH"),
                 "RUNWAY_REGISTRATION_TOKEN",

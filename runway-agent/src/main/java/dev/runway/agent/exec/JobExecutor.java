@@ -26,16 +26,18 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a job's steps, each a script with {@code bash --noprofile --norc -eo pipefail} (or {@code sh -e}, python, a
- * custom shell), in the job's workspace, in the place its {@link StepHost.Factory} opens for the job: the host (shell
- * executor), a bubblewrap sandbox, or a container. The first failing step ends the job; later steps are skipped.
+ * The agent's only executor: runs a job's steps in order (through a {@link dev.runway.agent.steps.StepLoop}), each
+ * a script with {@code bash --noprofile --norc -eo pipefail} (or {@code sh -e}, python, a custom shell) or an action,
+ * in the job's workspace, in the place its {@link StepHost.Factory} opens for the job: the host, a bubblewrap
+ * sandbox, or a container (the job's {@link Isolation}). The first failing step ends the job; later steps are
+ * skipped.
  */
-public final class ShellExecutor implements Executor {
+public final class JobExecutor implements Executor {
     private final StepHost.Factory hosts;
     private final ActionSources sources;
     private final ActionContainers containers;
 
-    public ShellExecutor(StepTracker tracker) {
+    public JobExecutor(StepTracker tracker) {
         this(new ProcessHosts(tracker, Sandbox.HOST));
     }
 
@@ -45,21 +47,21 @@ public final class ShellExecutor implements Executor {
     }
 
     /** Steps run inside {@code sandbox} (the sandbox executor) instead of directly on the host. */
-    public ShellExecutor(StepTracker tracker, Sandbox sandbox) {
+    public JobExecutor(StepTracker tracker, Sandbox sandbox) {
         this(new ProcessHosts(tracker, sandbox));
     }
 
-    public ShellExecutor(StepHost.Factory hosts) {
+    public JobExecutor(StepHost.Factory hosts) {
         this(hosts, ActionSources.NONE);
     }
 
     /** Steps that use actions other than the built-in ones find them in {@code sources}. */
-    public ShellExecutor(StepHost.Factory hosts, ActionSources sources) {
+    public JobExecutor(StepHost.Factory hosts, ActionSources sources) {
         this(hosts, sources, ActionContainers.NONE);
     }
 
     /** Docker actions ({@code runs.using: docker}) run in {@code containers}. */
-    public ShellExecutor(StepHost.Factory hosts, ActionSources sources, ActionContainers containers) {
+    public JobExecutor(StepHost.Factory hosts, ActionSources sources, ActionContainers containers) {
         this.hosts = hosts;
         this.sources = sources == null ? ActionSources.NONE : sources;
         this.containers = containers == null ? ActionContainers.NONE : containers;
