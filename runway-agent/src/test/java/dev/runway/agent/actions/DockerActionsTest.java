@@ -14,7 +14,7 @@ import dev.runway.agent.isolation.ProcessHosts;
 import dev.runway.agent.isolation.Sandbox;
 import dev.runway.agent.isolation.SandboxOptions;
 import dev.runway.agent.isolation.StepTracker;
-import dev.runway.agent.steps.StepLoop;
+import dev.runway.agent.steps.DockerAction;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepResult;
@@ -354,8 +354,8 @@ class DockerActionsTest {
                         null));
         assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
         assertThat(log()).contains("image step in /github/workspace with blue").contains("after: 1");
-        assertThat(StepLoop.splitArgs("-c 'a b' \"c d\" e")).containsExactly("-c", "a b", "c d", "e");
-        assertThat(StepLoop.splitArgs("  ")).isEmpty();
+        assertThat(DockerAction.splitArgs("-c 'a b' \"c d\" e")).containsExactly("-c", "a b", "c d", "e");
+        assertThat(DockerAction.splitArgs("  ")).isEmpty();
         Executor.Outcome bad = run(uses("x", "docker://" + TestEngine.IMAGE, Map.of("args", "echo 'oops")));
         assertThat(bad.reason()).contains("with.args: unclosed ' quote");
     }
