@@ -29,7 +29,8 @@ sealed interface ActionKind permits BuiltinAction, CompositeAction, NodeAction, 
             Expressions.Status status,
             StepReporter report,
             int depth,
-            String name) {}
+            String name,
+            Lifecycle lifecycle) {}
 
     /** How the action went and the outputs it set. */
     record Result(StepRun run, Map<String, String> outputs) {

@@ -5,12 +5,13 @@ import dev.runway.protocol.JobState;
 import dev.runway.workflow.expr.Expressions;
 import dev.runway.workflow.expr.Templates;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The life of a JavaScript or Docker action: {@code pre} (unless it ran at the job's start, or its {@code pre-if}
- * does not hold), {@code main}, and {@code post} registered for the job's end under its {@code post-if}; what each
- * saves in GITHUB_STATE reaches the later ones. While the job's pre steps run, only {@code pre} runs.
+ * Runs the phases of a JavaScript or Docker action that its {@link Lifecycle} says are due: {@code pre} (if its
+ * {@code pre-if} holds), {@code main}, and {@code post} registered for the job's end under its {@code post-if}; what
+ * each saves in GITHUB_STATE reaches the later ones.
  */
 final class ActionPhases {
     private ActionPhases() {}
@@ -29,9 +30,10 @@ final class ActionPhases {
         ProcessRun run(String script, Map<String, String> state, Integer timeoutSeconds, String label);
     }
 
-    /** Runs the phases of {@code p} that are due now; conditions are evaluated with {@code conditions}. */
+    /** Runs the phases of {@code p} that {@code life} says are due; conditions are evaluated with {@code conditions}. */
     static ActionKind.Result run(
             JobSteps job,
+            Lifecycle life,
             StepExpressions conditions,
             Map<String, String> envContext,
             Expressions.Status status,
@@ -39,30 +41,42 @@ final class ActionPhases {
             Integer timeoutSeconds,
             String name,
             PhaseRunner runner) {
-        Map<String, String> state = new LinkedHashMap<>();
-        Map<String, String> saved = job.savedPreState();
-        if (saved != null) {
-            state.putAll(saved); // its pre ran at the job's start
-        } else if (p.pre() != null && Templates.condition(orAlways(p.preIf()), conditions.scope(envContext, status))) {
-            ProcessRun pre = runner.run(p.pre(), state, timeoutSeconds, name + " (pre)");
-            state.putAll(pre.collected().state());
-            if (job.preOnly) job.preStates.put(job.topStep, Map.copyOf(state));
-            if (pre.run().state() != JobState.SUCCEEDED || job.preOnly)
-                return new ActionKind.Result(pre.run(), Map.of());
+        Map<String, String> state = new LinkedHashMap<>(life.state());
+        ActionKind.Result result = new ActionKind.Result(StepRun.SUCCEEDED, Map.of());
+        List<Lifecycle.Phase> phases = life.phases(
+                p.pre() != null,
+                () -> Templates.condition(orAlways(p.preIf()), conditions.scope(envContext, status)),
+                p.post() != null);
+        for (Lifecycle.Phase phase : phases) {
+            switch (phase) {
+                case PRE -> {
+                    ProcessRun pre = runner.run(p.pre(), state, timeoutSeconds, name + " (pre)");
+                    state.putAll(pre.collected().state());
+                    result = new ActionKind.Result(pre.run(), Map.of());
+                    if (pre.run().state() != JobState.SUCCEEDED) {
+                        life.finished(state);
+                        return result;
+                    }
+                }
+                case MAIN -> {
+                    ProcessRun main = runner.run(p.main(), state, timeoutSeconds, name);
+                    state.putAll(main.collected().state());
+                    result = new ActionKind.Result(main.run(), main.collected().outputs());
+                }
+                case POST -> {
+                    Map<String, String> postState = Map.copyOf(state);
+                    String postIf = orAlways(p.postIf());
+                    job.addPost(new JobSteps.Post(
+                            "Post " + name,
+                            r -> Templates.condition(
+                                    postIf, conditions.scope(job.envContext(envContext), StepLoop.status(r))),
+                            () -> runner.run(p.post(), postState, null, "Post " + name)
+                                    .run()));
+                }
+            }
         }
-        if (job.preOnly) return job.preSkipped();
-        ProcessRun main = runner.run(p.main(), state, timeoutSeconds, name);
-        state.putAll(main.collected().state());
-        if (p.post() != null) {
-            Map<String, String> postState = Map.copyOf(state);
-            String postIf = orAlways(p.postIf());
-            job.addPost(new JobSteps.Post(
-                    "Post " + name,
-                    result -> Templates.condition(
-                            postIf, conditions.scope(job.envContext(envContext), StepLoop.status(result))),
-                    () -> runner.run(p.post(), postState, null, "Post " + name).run()));
-        }
-        return new ActionKind.Result(main.run(), main.collected().outputs());
+        life.finished(state);
+        return result;
     }
 
     static String orAlways(String condition) {

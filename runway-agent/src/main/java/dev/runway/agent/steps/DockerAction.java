@@ -70,7 +70,8 @@ public final class DockerAction implements ActionKind {
                 call.status(),
                 call.report(),
                 call.depth(),
-                call.name());
+                call.name(),
+                call.lifecycle());
         return run(image, d, true);
     }
 
@@ -109,6 +110,7 @@ public final class DockerAction implements ActionKind {
                 new DockerActionRun(image, args, job.workspace, job.files.dir(), job.host.containerNetwork());
         return ActionPhases.run(
                 job,
+                call.lifecycle(),
                 conditions,
                 call.envContext(),
                 call.status(),

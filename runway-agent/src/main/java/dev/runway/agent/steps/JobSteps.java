@@ -47,12 +47,6 @@ final class JobSteps {
     private final List<Post> posts = new ArrayList<>();
     private final Map<String, Integer> actionIds = new HashMap<>();
     private int scripts;
-    /** What each top-level step's {@code pre} saved, for the steps whose {@code pre} ran at the job's start. */
-    final Map<Integer, Map<String, String>> preStates = new HashMap<>();
-    /** The index of the top-level step running now (null inside composite actions). */
-    Integer topStep;
-    /** Running the job's {@code pre} steps: actions run their {@code pre} only. */
-    boolean preOnly;
     /** The environment the job's steps start from (the host's, under the shell executor). */
     private Map<String, String> topEnv = Map.of();
 
@@ -144,17 +138,6 @@ final class JobSteps {
                                 .replaceAll("^_+", "");
         int n = actionIds.merge(base, 1, Integer::sum);
         return n == 1 ? base : base + "_" + n;
-    }
-
-    /** A {@code pre} whose {@code pre-if} did not hold: it does not run later either. */
-    ActionKind.Result preSkipped() {
-        preStates.putIfAbsent(topStep, Map.of());
-        return new ActionKind.Result(StepRun.SUCCEEDED, Map.of());
-    }
-
-    /** The state the current top-level step's {@code pre} saved at the job's start, or null if it did not run then. */
-    Map<String, String> savedPreState() {
-        return preOnly || topStep == null ? null : preStates.get(topStep);
     }
 
     /** The job's {@code runway.job} label: what the container executor labels the job's containers with. */

@@ -48,6 +48,7 @@ final class NodeAction implements ActionKind {
         actionEnv.put("GITHUB_ACTION", job.actionId(call.step()));
         Result c = ActionPhases.run(
                 job,
+                call.lifecycle(),
                 call.expressions(),
                 call.envContext(),
                 call.status(),

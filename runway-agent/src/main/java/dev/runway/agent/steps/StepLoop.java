@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -46,6 +47,8 @@ public final class StepLoop {
     private final StepReporter reporter;
     private final ActionKind.Kinds kinds;
     private final DockerAction docker;
+    /** What each top-level step's {@code pre} saved at the job's start (empty: skipped then, not run later either). */
+    private final Map<Integer, Map<String, String>> preStates = new HashMap<>();
 
     public StepLoop(
             ProcessSupervisor supervisor,
@@ -134,7 +137,7 @@ public final class StepLoop {
             if (preIf == null) continue;
             try {
                 if (!Templates.condition(preIf, expressions.scope(envContext, Expressions.Status.SUCCESS))) {
-                    job.preStates.put(i, Map.of()); // skipped now: not run later either
+                    preStates.put(i, Map.of()); // skipped now: not run later either
                     continue;
                 }
             } catch (RuntimeException e) {
@@ -147,8 +150,8 @@ public final class StepLoop {
             StepRun run;
             try {
                 StepSpec resolved = expressions.resolve(step, envContext, Expressions.Status.SUCCESS);
-                job.topStep = i;
-                job.preOnly = true;
+                int index = i;
+                Lifecycle atStart = new Lifecycle.JobStart(state -> preStates.put(index, state));
                 run = action(
                                 resolved,
                                 found.dir(),
@@ -158,13 +161,11 @@ public final class StepLoop {
                                 Expressions.Status.SUCCESS,
                                 reporter,
                                 0,
-                                name)
+                                name,
+                                atStart)
                         .run();
             } catch (RuntimeException e) {
                 run = StepRun.failed(e.getMessage());
-            } finally {
-                job.preOnly = false;
-                job.topStep = null;
             }
             job.out.flush();
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -217,7 +218,9 @@ public final class StepLoop {
         }
         for (int i = 0; i < steps.size(); i++) {
             StepSpec step = steps.get(i);
-            job.topStep = depth == 0 ? i : job.topStep;
+            // a top-level step whose pre ran at the job's start runs its main now; any other runs all its phases
+            Lifecycle life =
+                    depth == 0 && preStates.containsKey(i) ? new Lifecycle.AfterPre(preStates.get(i)) : Lifecycle.WHOLE;
             String name = step.name() == null || step.name().isBlank() ? "step " + (i + 1) : step.name();
             Expressions.Status status = status(result);
             Map<String, String> envContext = job.envContext(env);
@@ -246,7 +249,7 @@ public final class StepLoop {
             long start = System.nanoTime();
             ActionKind.Result done = problem != null
                     ? ActionKind.Result.failed(problem)
-                    : step(step, expressions, env, envContext, status, report, depth, name);
+                    : step(step, expressions, env, envContext, status, report, depth, name, life);
             StepRun run = done.run();
             Map<String, String> stepOutputs = done.outputs();
             job.out.flush();
@@ -299,7 +302,8 @@ public final class StepLoop {
             Expressions.Status status,
             StepReporter report,
             int depth,
-            String name) {
+            String name,
+            Lifecycle life) {
         if (step.uses() != null && step.uses().startsWith("docker://")) {
             if (expressions == null)
                 return ActionKind.Result.failed(
@@ -315,10 +319,11 @@ public final class StepLoop {
                     status,
                     report,
                     depth,
-                    name));
+                    name,
+                    life));
         }
         if (step.uses() != null && step.uses().startsWith("./"))
-            return action(step, null, expressions, env, envContext, status, report, depth, name);
+            return action(step, null, expressions, env, envContext, status, report, depth, name, life);
         if (step.uses() != null) {
             try {
                 switch (actions.resolve(step, job.spec, envContext)) {
@@ -331,7 +336,8 @@ public final class StepLoop {
                     case BuiltinActions.Action a -> {
                         job.out.line(report.indent() + "[runway] " + step.uses() + " from "
                                 + a.found().from());
-                        return action(step, a.found().dir(), expressions, env, envContext, status, report, depth, name);
+                        return action(
+                                step, a.found().dir(), expressions, env, envContext, status, report, depth, name, life);
                     }
                 }
             } catch (IllegalArgumentException e) {
@@ -373,7 +379,8 @@ public final class StepLoop {
             Expressions.Status status,
             StepReporter report,
             int depth,
-            String name) {
+            String name,
+            Lifecycle life) {
         String kind = remoteDir == null ? "local actions" : "actions";
         if (parent == null) return failed(step, kind + " run in workflow jobs only");
         if (depth >= MAX_DEPTH) return failed(step, "composite actions nested more than " + MAX_DEPTH + " deep");
@@ -429,8 +436,8 @@ public final class StepLoop {
         }
         Map<String, String> inputs = new LinkedHashMap<>(step.with()); // GitHub passes undeclared inputs too
         inputs.putAll(declared);
-        ActionKind.Call call =
-                new ActionKind.Call(step, dir, declared, inputs, env, envContext, parent, status, report, depth, name);
+        ActionKind.Call call = new ActionKind.Call(
+                step, dir, declared, inputs, env, envContext, parent, status, report, depth, name, life);
         return kinds.of(def.runs()).run(call, def);
     }
 
