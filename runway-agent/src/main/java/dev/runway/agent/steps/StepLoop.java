@@ -16,10 +16,7 @@ import dev.runway.protocol.StepSpec;
 import dev.runway.workflow.expr.Expressions;
 import dev.runway.workflow.expr.Templates;
 import dev.runway.workflow.model.ActionDefinition;
-import dev.runway.workflow.parse.ActionParser;
-import dev.runway.workflow.parse.Diagnostic;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -133,7 +130,7 @@ public final class StepLoop {
                 Thread.currentThread().interrupt();
                 return new Result(JobState.CANCELLED, "agent interrupted", results);
             }
-            String preIf = preCondition(found.dir());
+            String preIf = ActionYml.preCondition(found.dir());
             if (preIf == null) continue;
             try {
                 if (!Templates.condition(preIf, expressions.scope(envContext, Expressions.Status.SUCCESS))) {
@@ -177,27 +174,6 @@ public final class StepLoop {
             }
         }
         return new Result(result, job.out.hide(reason), results);
-    }
-
-    /**
-     * The {@code pre-if} of the action in {@code dir} ({@code always()} if it has none) when it has a {@code pre} (or
-     * {@code pre-entrypoint}); null when it has none or cannot be read (the step reports that).
-     */
-    private static String preCondition(Path dir) {
-        Path file = dir.resolve("action.yml");
-        if (!Files.isRegularFile(file)) file = dir.resolve("action.yaml");
-        try {
-            ActionDefinition def =
-                    ActionParser.parse(file.toString(), Files.readString(file)).action();
-            if (def == null) return null;
-            return switch (def.runs()) {
-                case ActionDefinition.Node js -> js.pre() == null ? null : ActionPhases.orAlways(js.preIf());
-                case ActionDefinition.Docker d -> d.preEntrypoint() == null ? null : ActionPhases.orAlways(d.preIf());
-                case ActionDefinition.Composite c -> null;
-            };
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 
     public Result run(
@@ -392,42 +368,13 @@ public final class StepLoop {
                 return failed(step, e.getMessage());
             }
         }
-        Path file = dir.resolve("action.yml");
-        if (!Files.isRegularFile(file)) file = dir.resolve("action.yaml");
-        if (!Files.isRegularFile(file))
-            return failed(
-                    step,
-                    "no action.yml or action.yaml in "
-                            + (remoteDir == null
-                                    ? step.uses() + " (local actions are read from the workspace: check the"
-                                            + " repository out first with actions/checkout)"
-                                    : dir.toString()));
-        ActionParser.Result parsed;
+        ActionDefinition def;
+        Map<String, String> declared;
         try {
-            String shown = remoteDir == null
-                    ? job.workspace.relativize(file).toString()
-                    : step.uses() + "/" + file.getFileName();
-            parsed = ActionParser.parse(shown, Files.readString(file));
-        } catch (IOException e) {
-            return failed(step, "cannot read " + file + ": " + e.getMessage());
-        }
-        if (parsed.action() == null) {
-            return failed(
-                    step,
-                    String.join(
-                            "; ",
-                            parsed.errors().stream().map(Diagnostic::toString).toList()));
-        }
-        ActionDefinition def = parsed.action();
-        Templates.Scope outer = parent.scope(envContext, status);
-        Map<String, String> declared = new LinkedHashMap<>();
-        for (Map.Entry<String, ActionDefinition.Input> in : def.inputs().entrySet()) {
-            String v = step.with().get(in.getKey());
-            if (v == null && in.getValue().defaultValue() != null) {
-                v = Templates.render(in.getValue().defaultValue(), outer);
-            }
-            if (v == null && in.getValue().required()) return failed(step, "input '" + in.getKey() + "' is required");
-            declared.put(in.getKey(), v == null ? "" : v);
+            def = ActionYml.read(step, dir, remoteDir == null, job.workspace);
+            declared = ActionYml.declaredInputs(def, step, parent.scope(envContext, status));
+        } catch (ActionYml.Unusable e) {
+            return failed(step, e.getMessage());
         }
         for (String k : step.with().keySet()) {
             if (!def.inputs().containsKey(k))
