@@ -141,20 +141,15 @@ public final class JobExecutor implements Executor {
                     files,
                     sources);
             Map<String, String> jobEnv = host.environment(env);
-            if (spec.workflow()) { // GitHub's event payload file, as far as the run has one
-                Object github = spec.contexts().get("github");
-                Object event = github instanceof Map<?, ?> g ? g.get("event") : null;
-                Path eventFile = filesDir.resolve("event.json");
+            if (spec.workflow()) {
                 try {
-                    Files.writeString(
-                            eventFile,
-                            dev.runway.protocol.Json.lenient().writeValueAsString(event == null ? Map.of() : event));
+                    jobEnv = new HashMap<>(jobEnv);
+                    jobEnv.put(
+                            "GITHUB_EVENT_PATH", writeEventFile(spec, filesDir).toString());
                 } catch (IOException e) {
                     return new Outcome(
                             JobState.FAILED, "runner could not write the event file: " + e.getMessage(), List.of());
                 }
-                jobEnv = new java.util.HashMap<>(jobEnv);
-                jobEnv.put("GITHUB_EVENT_PATH", eventFile.toString());
             }
             StepLoop.Result r = loop.runPosts(loop.run(spec.steps(), expressions, jobEnv, new StepReporter(out), 0));
             results.addAll(r.steps());
@@ -173,6 +168,16 @@ public final class JobExecutor implements Executor {
             host.close();
             deleteQuietly(filesDir);
         }
+    }
+
+    /** GitHub's event payload file ({@code GITHUB_EVENT_PATH}), as far as the run has one. */
+    private static Path writeEventFile(JobSpec spec, Path filesDir) throws IOException {
+        Object github = spec.contexts().get("github");
+        Object event = github instanceof Map<?, ?> g ? g.get("event") : null;
+        Path eventFile = filesDir.resolve("event.json");
+        Files.writeString(
+                eventFile, dev.runway.protocol.Json.lenient().writeValueAsString(event == null ? Map.of() : event));
+        return eventFile;
     }
 
     /** GitHub's name for this host's architecture ({@code runner.arch}, {@code RUNNER_ARCH}). */
