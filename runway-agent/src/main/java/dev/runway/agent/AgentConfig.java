@@ -1,5 +1,6 @@
 package dev.runway.agent;
 
+import dev.runway.agent.exec.Isolation;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +22,8 @@ import java.util.Map;
  * @param shutdownGrace on SIGTERM, how long a running job may go on before it is cancelled
  * @param pollWait how long one long-poll may be held by the server
  * @param executor {@code shell} (steps on the host), {@code sandbox} (steps in a bubblewrap sandbox) or {@code
- *     container} (each job in its own container, with its services)
+ *     container} (each job in its own container, with its services): the {@code --executor} flag's value, read as
+ *     an {@link Isolation} ({@link #isolation()}); another value is an {@link IllegalArgumentException}
  * @param network whether sandboxed steps may use the network
  * @param limits the most one job may use (CPUs, memory, processes); enforced through cgroups or the container engine
  * @param engine the container engine's address ({@code unix:///run/podman/podman.sock}); null: DOCKER_HOST or the
@@ -52,13 +54,13 @@ public record AgentConfig(
         Map<String, String> secrets,
         String executor,
         boolean network,
-        dev.runway.agent.exec.JobLimits limits,
+        dev.runway.agent.isolation.JobLimits limits,
         String engine,
         String image,
         long minFreeDiskBytes,
         Path toolCache,
-        dev.runway.agent.exec.ActionSettings actions,
-        dev.runway.agent.exec.SandboxOptions sandbox) {
+        dev.runway.agent.actions.ActionSettings actions,
+        dev.runway.agent.isolation.SandboxOptions sandbox) {
 
     public static final String DEFAULT_IMAGE = "debian:stable-slim";
     public static final long DEFAULT_MIN_FREE_DISK = 1L << 30;
@@ -88,7 +90,7 @@ public record AgentConfig(
                 Map.of(),
                 "shell",
                 true,
-                dev.runway.agent.exec.JobLimits.NONE,
+                dev.runway.agent.isolation.JobLimits.NONE,
                 null,
                 DEFAULT_IMAGE,
                 DEFAULT_MIN_FREE_DISK);
@@ -109,7 +111,7 @@ public record AgentConfig(
             Map<String, String> secrets,
             String executor,
             boolean network,
-            dev.runway.agent.exec.JobLimits limits,
+            dev.runway.agent.isolation.JobLimits limits,
             String engine,
             String image,
             long minFreeDiskBytes) {
@@ -132,7 +134,7 @@ public record AgentConfig(
                 image,
                 minFreeDiskBytes,
                 null,
-                dev.runway.agent.exec.ActionSettings.NONE,
+                dev.runway.agent.actions.ActionSettings.NONE,
                 null);
     }
 
@@ -151,12 +153,12 @@ public record AgentConfig(
             Map<String, String> secrets,
             String executor,
             boolean network,
-            dev.runway.agent.exec.JobLimits limits,
+            dev.runway.agent.isolation.JobLimits limits,
             String engine,
             String image,
             long minFreeDiskBytes,
             Path toolCache,
-            dev.runway.agent.exec.ActionSettings actions) {
+            dev.runway.agent.actions.ActionSettings actions) {
         this(
                 serverUrl,
                 registrationToken,
@@ -181,7 +183,7 @@ public record AgentConfig(
     }
 
     /** The same runner with other sandbox settings. */
-    public AgentConfig withSandbox(dev.runway.agent.exec.SandboxOptions sandbox) {
+    public AgentConfig withSandbox(dev.runway.agent.isolation.SandboxOptions sandbox) {
         return new AgentConfig(
                 serverUrl,
                 registrationToken,
@@ -232,12 +234,12 @@ public record AgentConfig(
 
     /** The same runner with other action sources. */
     public AgentConfig withActions(Path actionsDir, List<String> actionsGitBases) {
-        return withActions(new dev.runway.agent.exec.ActionSettings(
+        return withActions(new dev.runway.agent.actions.ActionSettings(
                 actionsDir, actionsGitBases, actions.node(), actions.preferSources()));
     }
 
     /** The same runner with other action settings. */
-    public AgentConfig withActions(dev.runway.agent.exec.ActionSettings actions) {
+    public AgentConfig withActions(dev.runway.agent.actions.ActionSettings actions) {
         return new AgentConfig(
                 serverUrl,
                 registrationToken,
@@ -262,7 +264,7 @@ public record AgentConfig(
     }
 
     /** Where {@code uses: owner/repo@ref} actions are looked up; git-fetched ones are cached under the work dir. */
-    public dev.runway.agent.exec.ActionSources actionSources() {
+    public dev.runway.agent.actions.ActionSources actionSources() {
         return actions.sources(workDir == null ? null : WorkArea.of(workDir).resolve(".actions"));
     }
 
@@ -304,6 +306,11 @@ public record AgentConfig(
         return actions.gitBases();
     }
 
+    /** Where this runner's jobs run: {@link #executor} as a typed choice. */
+    public Isolation isolation() {
+        return Isolation.of(executor);
+    }
+
     /** The same runner with another executor. */
     public AgentConfig withExecutor(String executor, boolean network) {
         return with(executor, network, limits, engine, image, minFreeDiskBytes);
@@ -313,7 +320,7 @@ public record AgentConfig(
     public AgentConfig with(
             String executor,
             boolean network,
-            dev.runway.agent.exec.JobLimits limits,
+            dev.runway.agent.isolation.JobLimits limits,
             String engine,
             String image,
             long minFreeDiskBytes) {
@@ -358,11 +365,13 @@ public record AgentConfig(
     public AgentConfig {
         labels = labels == null ? List.of() : List.copyOf(labels);
         secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
-        executor = executor == null ? "shell" : executor;
-        limits = limits == null ? dev.runway.agent.exec.JobLimits.NONE : limits;
+        executor = executor == null
+                ? Isolation.HOST.flag()
+                : Isolation.of(executor).flag();
+        limits = limits == null ? dev.runway.agent.isolation.JobLimits.NONE : limits;
         image = image == null || image.isBlank() ? DEFAULT_IMAGE : image;
-        actions = actions == null ? dev.runway.agent.exec.ActionSettings.NONE : actions.absolute();
-        sandbox = sandbox == null ? dev.runway.agent.exec.SandboxOptions.DEFAULT : sandbox;
+        actions = actions == null ? dev.runway.agent.actions.ActionSettings.NONE : actions.absolute();
+        sandbox = sandbox == null ? dev.runway.agent.isolation.SandboxOptions.DEFAULT : sandbox;
         // steps run in other directories: every path the agent hands to them must be absolute
         workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
         credentialFile =

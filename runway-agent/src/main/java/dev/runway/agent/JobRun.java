@@ -5,7 +5,7 @@ import dev.runway.agent.client.ServerException;
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobApi;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.ShellExecutor;
+import dev.runway.agent.exec.JobExecutor;
 import dev.runway.agent.logs.LogSpool;
 import dev.runway.protocol.ArtifactView;
 import dev.runway.protocol.Assignment;
@@ -237,7 +237,7 @@ final class JobRun {
         env.put("GITHUB_HEAD_REF", get.apply("head_ref"));
         env.put("GITHUB_BASE_REF", get.apply("base_ref"));
         env.put("RUNNER_OS", "Linux");
-        env.put("RUNNER_ARCH", ShellExecutor.runnerArch());
+        env.put("RUNNER_ARCH", JobExecutor.runnerArch());
         env.put("RUNNER_ENVIRONMENT", "self-hosted");
         return env;
     }

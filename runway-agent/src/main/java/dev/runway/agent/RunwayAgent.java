@@ -1,17 +1,18 @@
 package dev.runway.agent;
 
+import dev.runway.agent.actions.ActionContainers;
 import dev.runway.agent.client.ServerClient;
 import dev.runway.agent.client.ServerException;
 import dev.runway.agent.container.ContainerEngine;
 import dev.runway.agent.container.ContainerHosts;
 import dev.runway.agent.container.EngineActionContainers;
-import dev.runway.agent.exec.ActionContainers;
 import dev.runway.agent.exec.Executor;
-import dev.runway.agent.exec.ProcessHosts;
-import dev.runway.agent.exec.Sandbox;
-import dev.runway.agent.exec.ShellExecutor;
+import dev.runway.agent.exec.Isolation;
+import dev.runway.agent.exec.JobExecutor;
 import dev.runway.agent.exec.StepHost;
-import dev.runway.agent.exec.StepTracker;
+import dev.runway.agent.isolation.ProcessHosts;
+import dev.runway.agent.isolation.Sandbox;
+import dev.runway.agent.isolation.StepTracker;
 import dev.runway.agent.metrics.AgentMetrics;
 import dev.runway.agent.metrics.HostResources;
 import dev.runway.agent.registration.Credentials;
@@ -141,7 +142,7 @@ public final class RunwayAgent {
                                 + " workspace(s)",
                         reaped,
                         removed);
-            if (!config.executor().equals("container")) discoverTools();
+            if (config.isolation().onHost()) discoverTools();
             credentials = credentials();
         } catch (RegistrationFailed e) {
             log.error("{}", e.getMessage());
@@ -194,9 +195,8 @@ public final class RunwayAgent {
                 slots,
                 config.ephemeral() ? ", ephemeral" : "");
         // a container starts from its image's environment: nothing of the host's goes in
-        Map<String, String> env =
-                config.executor().equals("container") ? Map.of() : ShellExecutor.baseEnvironment(environment);
-        if (!config.executor().equals("container") && config.toolCache() != null) {
+        Map<String, String> env = config.isolation().onHost() ? JobExecutor.baseEnvironment(environment) : Map.of();
+        if (config.isolation().onHost() && config.toolCache() != null) {
             env = new java.util.HashMap<>(env);
             env.put("RUNNER_TOOL_CACHE", config.toolCache().toString());
             env.put("AGENT_TOOLSDIRECTORY", config.toolCache().toString());
@@ -236,14 +236,14 @@ public final class RunwayAgent {
         String key = config.agentKey();
         // Docker actions run on the engine under every executor; connected at the first one outside containers
         ContainerEngine engine =
-                config.executor().equals("container") ? ContainerEngine.connect(config.engine()) : null;
+                config.isolation() == Isolation.CONTAINER ? ContainerEngine.connect(config.engine()) : null;
         ActionContainers containers = engine != null
                 ? new EngineActionContainers(engine, config.limits(), key)
                 : new EngineActionContainers(config.engine(), config.limits(), key);
-        StepHost.Factory hosts = switch (config.executor()) {
-            case "container" ->
+        StepHost.Factory hosts = switch (config.isolation()) {
+            case CONTAINER ->
                 new ContainerHosts(engine, config.image(), config.limits(), key, config.network(), config.actionDirs());
-            case "sandbox" ->
+            case SANDBOX ->
                 new ProcessHosts(
                         new StepTracker(area),
                         Sandbox.bubblewrap(
@@ -257,9 +257,9 @@ public final class RunwayAgent {
                         config.limits(),
                         key + "-",
                         true);
-            default -> new ProcessHosts(new StepTracker(area), Sandbox.HOST, config.limits(), key + "-", true);
+            case HOST -> new ProcessHosts(new StepTracker(area), Sandbox.HOST, config.limits(), key + "-", true);
         };
-        return new ShellExecutor(hosts, config.actionSources(), containers);
+        return new JobExecutor(hosts, config.actionSources(), containers);
     }
 
     private void slotLoop(Executor executor, Map<String, String> baseEnv) {

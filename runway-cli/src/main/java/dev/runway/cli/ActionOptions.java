@@ -1,8 +1,8 @@
 package dev.runway.cli;
 
-import dev.runway.agent.exec.ActionSettings;
-import dev.runway.agent.exec.ActionSources;
-import dev.runway.agent.exec.BuiltinActions;
+import dev.runway.agent.actions.ActionSettings;
+import dev.runway.agent.actions.ActionSources;
+import dev.runway.agent.actions.BuiltinActions;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;

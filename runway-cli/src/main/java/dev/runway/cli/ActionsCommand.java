@@ -1,6 +1,6 @@
 package dev.runway.cli;
 
-import dev.runway.agent.exec.ActionSources;
+import dev.runway.agent.actions.ActionSources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.runway.cli;
 
 import dev.runway.agent.AgentConfig;
 import dev.runway.agent.container.ContainerEngine;
-import dev.runway.agent.exec.JobLimits;
+import dev.runway.agent.isolation.JobLimits;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -63,7 +63,7 @@ final class IsolationOptions {
 
     @Option(
             names = "--sandbox-uid",
-            defaultValue = "" + dev.runway.agent.exec.SandboxOptions.DEFAULT_UID,
+            defaultValue = "" + dev.runway.agent.isolation.SandboxOptions.DEFAULT_UID,
             description = "With --executor sandbox and an agent running as root: the unprivileged uid (and gid)"
                     + " steps run as (default ${DEFAULT-VALUE}, nobody; a uid of its own is better on a shared"
                     + " host). An agent that is not root cannot change users: its steps keep its uid.")
@@ -144,8 +144,8 @@ final class IsolationOptions {
     }
 
     /** The sandbox settings (after {@link #check()}). */
-    dev.runway.agent.exec.SandboxOptions sandbox() {
-        return new dev.runway.agent.exec.SandboxOptions(sandboxUid, sandboxEngineAccess, sandboxRead);
+    dev.runway.agent.isolation.SandboxOptions sandbox() {
+        return new dev.runway.agent.isolation.SandboxOptions(sandboxUid, sandboxEngineAccess, sandboxRead);
     }
 
     private static <T> T limit(String flag, java.util.function.Supplier<T> parse) {

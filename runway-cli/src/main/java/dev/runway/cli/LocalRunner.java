@@ -49,7 +49,7 @@ final class LocalRunner {
                 secrets,
                 "shell",
                 true,
-                dev.runway.agent.exec.JobLimits.NONE,
+                dev.runway.agent.isolation.JobLimits.NONE,
                 null,
                 null,
                 AgentConfig.DEFAULT_MIN_FREE_DISK);

@@ -115,8 +115,9 @@ class CliTest {
     @Test
     void sandboxFlagsReachTheConfigAndEngineAccessSaysItIsRoot() {
         assertThat(parseAgent(Map.of(), "agent").toConfig().sandbox())
-                .isEqualTo(dev.runway.agent.exec.SandboxOptions.DEFAULT);
-        assertThat(dev.runway.agent.exec.SandboxOptions.DEFAULT.engineAccess()).isFalse();
+                .isEqualTo(dev.runway.agent.isolation.SandboxOptions.DEFAULT);
+        assertThat(dev.runway.agent.isolation.SandboxOptions.DEFAULT.engineAccess())
+                .isFalse();
         assertThatThrownBy(() ->
                         parseAgent(Map.of(), "agent", "--sandbox-engine-access").toConfig())
                 .hasMessageContaining("--sandbox-engine-access and --sandbox-read need --executor sandbox");

@@ -20,7 +20,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.core.InvocationBuilder;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
-import dev.runway.agent.exec.JobLimits;
+import dev.runway.agent.isolation.JobLimits;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package dev.runway.agent.container;
 
 import com.github.dockerjava.api.command.InspectImageResponse;
-import dev.runway.agent.exec.Cgroup;
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.JobLimits;
 import dev.runway.agent.exec.StepHost;
+import dev.runway.agent.isolation.Cgroup;
+import dev.runway.agent.isolation.JobLimits;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.ResourceUsage;
 import java.nio.file.Path;

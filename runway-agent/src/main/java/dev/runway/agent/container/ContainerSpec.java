@@ -1,6 +1,6 @@
 package dev.runway.agent.container;
 
-import dev.runway.agent.exec.JobLimits;
+import dev.runway.agent.isolation.JobLimits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,9 +1,9 @@
 package dev.runway.agent.container;
 
-import dev.runway.agent.exec.ActionContainers;
+import dev.runway.agent.actions.ActionContainers;
 import dev.runway.agent.exec.Executor;
-import dev.runway.agent.exec.JobLimits;
 import dev.runway.agent.exec.StepHost;
+import dev.runway.agent.isolation.JobLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.JobLimits;
-import dev.runway.agent.exec.ShellExecutor;
+import dev.runway.agent.exec.JobExecutor;
+import dev.runway.agent.isolation.JobLimits;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepSpec;
@@ -44,7 +44,7 @@ class ContainerExecutorTest {
     Path credential;
     final ByteArrayOutputStream log = new ByteArrayOutputStream();
     ContainerHosts hosts;
-    ShellExecutor executor;
+    JobExecutor executor;
 
     @BeforeAll
     static void engine() throws Exception {
@@ -65,7 +65,7 @@ class ContainerExecutorTest {
         credential = data.resolve("runner-credential.json");
         Files.writeString(credential, "{\"credential\":\"rwc_secret\"}");
         hosts = new ContainerHosts(engine, TestEngine.IMAGE, new JobLimits(1.0, 256L << 20, 256), agentKey);
-        executor = new ShellExecutor(hosts);
+        executor = new JobExecutor(hosts);
     }
 
     @AfterEach
@@ -117,9 +117,9 @@ class ContainerExecutorTest {
         Path js = Files.createDirectories(store.resolve("acme/js/v1"));
         Files.writeString(js.resolve("action.yml"), "name: js\nruns:\n  using: node20\n  main: index.js\n");
         Files.writeString(js.resolve("index.js"), "console.log('js');\n");
-        executor = new ShellExecutor(
+        executor = new JobExecutor(
                 new ContainerHosts(engine, TestEngine.IMAGE, JobLimits.NONE, agentKey, true, List.of(store)),
-                new dev.runway.agent.exec.ActionSources(store, List.of(), work.resolve(".actions")));
+                new dev.runway.agent.actions.ActionSources(store, List.of(), work.resolve(".actions")));
         Map<String, String> env = new HashMap<>(Map.of("GITHUB_WORKSPACE", workspace.toString()));
         JobSpec spec = new JobSpec(
                 "t",
@@ -309,7 +309,7 @@ class ContainerExecutorTest {
 
     @Test
     void withoutNetworkAJobSeesOnlyLoopbackAndServicesAreRefused() {
-        executor = new ShellExecutor(new ContainerHosts(engine, TestEngine.IMAGE, JobLimits.NONE, agentKey, false));
+        executor = new JobExecutor(new ContainerHosts(engine, TestEngine.IMAGE, JobLimits.NONE, agentKey, false));
         Executor.Outcome o =
                 run(new JobControl(), null, Map.of(), StepSpec.of("net", "echo links: $(ls /sys/class/net)"));
         assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
@@ -320,7 +320,7 @@ class ContainerExecutorTest {
         assertThat(refused.result()).isEqualTo(JobState.FAILED);
         assertThat(refused.reason()).contains("runs without a network (the runner's --no-network)");
 
-        executor = new ShellExecutor(hosts); // a runner with network, a job that gives it up
+        executor = new JobExecutor(hosts); // a runner with network, a job that gives it up
         Executor.Outcome perJob = run(
                 new JobControl(),
                 Map.of("image", TestEngine.IMAGE, "options", "--network none"),

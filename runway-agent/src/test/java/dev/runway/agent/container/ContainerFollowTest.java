@@ -2,7 +2,7 @@ package dev.runway.agent.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.runway.agent.exec.JobLimits;
+import dev.runway.agent.isolation.JobLimits;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

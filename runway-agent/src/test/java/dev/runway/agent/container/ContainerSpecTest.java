@@ -3,7 +3,7 @@ package dev.runway.agent.container;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.runway.agent.exec.JobLimits;
+import dev.runway.agent.isolation.JobLimits;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

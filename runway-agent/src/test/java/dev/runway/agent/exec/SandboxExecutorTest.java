@@ -3,6 +3,13 @@ package dev.runway.agent.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.runway.agent.actions.ActionSources;
+import dev.runway.agent.isolation.JobLimits;
+import dev.runway.agent.isolation.JobUser;
+import dev.runway.agent.isolation.ProcessHosts;
+import dev.runway.agent.isolation.Sandbox;
+import dev.runway.agent.isolation.SandboxOptions;
+import dev.runway.agent.isolation.StepTracker;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepSpec;
@@ -30,7 +37,7 @@ class SandboxExecutorTest {
     Path workspace;
     Path credential;
     final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    ShellExecutor executor;
+    JobExecutor executor;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -44,7 +51,7 @@ class SandboxExecutorTest {
         Files.writeString(work.resolve("job-2/other.txt"), "another job's file");
         credential = data.resolve("runner-credential.json");
         Files.writeString(credential, "{\"credential\":\"rwc_secret\"}");
-        executor = new ShellExecutor(new StepTracker(work), Sandbox.bubblewrap(List.of(work, data), false));
+        executor = new JobExecutor(new StepTracker(work), Sandbox.bubblewrap(List.of(work, data), false));
     }
 
     String log() {
@@ -104,7 +111,7 @@ class SandboxExecutorTest {
                 try { secret = fs.readFileSync('%s', 'utf8'); } catch (e) {}
                 console.log(`js action ran; credential ${secret === 'hidden' ? 'hidden' : 'READ'}`);
                 """.formatted(credential));
-        executor = new ShellExecutor(
+        executor = new JobExecutor(
                 new ProcessHosts(new StepTracker(work), Sandbox.bubblewrap(List.of(work, data), false, List.of(store))),
                 new ActionSources(store, List.of(), work.resolve(".actions")));
         List<StepSpec> steps = List.of(
@@ -295,7 +302,7 @@ class SandboxExecutorTest {
         if (!cgroups && "true".equals(System.getenv("CI")))
             throw new AssertionError("cgroups are not writable; under CI=true (root) the limit tests must run");
         assumeTrue(cgroups, "cgroups are not writable here (not root?): limit tests skipped");
-        executor = new ShellExecutor(new ProcessHosts(
+        executor = new JobExecutor(new ProcessHosts(
                 new StepTracker(work),
                 Sandbox.bubblewrap(List.of(work, data), false),
                 new JobLimits(null, 48L << 20, 40),

@@ -2,6 +2,8 @@ package dev.runway.agent.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.runway.agent.isolation.StepTracker;
+import dev.runway.agent.steps.SecretEnvTest;
 import dev.runway.protocol.Annotation;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
@@ -33,7 +35,7 @@ class SecretOutputsTest {
 
     Executor.Outcome run(Map<String, String> jobOutputs, StepSpec... steps) throws Exception {
         Path workspace = Files.createDirectories(work.resolve("job-1"));
-        Map<String, String> env = new HashMap<>(ShellExecutor.baseEnvironment(Map.of("PATH", System.getenv("PATH"))));
+        Map<String, String> env = new HashMap<>(JobExecutor.baseEnvironment(Map.of("PATH", System.getenv("PATH"))));
         JobSpec spec = new JobSpec(
                 "t",
                 List.of(),
@@ -45,7 +47,7 @@ class SecretOutputsTest {
                 jobOutputs,
                 null,
                 null);
-        return new ShellExecutor(new StepTracker(work))
+        return new JobExecutor(new StepTracker(work))
                 .run(
                         spec,
                         workspace,
@@ -131,11 +133,11 @@ class SecretOutputsTest {
         Path workspace = Files.createDirectories(work.resolve("job-1"));
         String json = "{\"key\":\"" + SECRET + "\"}";
         JobSpec spec = SecretEnvTest.spec(Map.of(), Map.of("K", "${{ format(secrets.JSON, 'x') }}"));
-        Executor.Outcome o = new ShellExecutor(new StepTracker(work))
+        Executor.Outcome o = new JobExecutor(new StepTracker(work))
                 .run(
                         spec,
                         workspace,
-                        new HashMap<>(ShellExecutor.baseEnvironment(Map.of("PATH", System.getenv("PATH")))),
+                        new HashMap<>(JobExecutor.baseEnvironment(Map.of("PATH", System.getenv("PATH")))),
                         (b, off, len) -> log.write(b, off, len),
                         new JobControl(),
                         JobApi.NONE,
