@@ -2,12 +2,19 @@ package dev.runway.server.store;
 
 import java.util.Locale;
 
-/** State of an attempt (a row of {@code attempts}): running until its runner reports (finished) or is lost. */
+/** State of an attempt (a row of {@code attempts}): running until its runner reports (finished) or is lost; fenced
+ * between its runner's deletion and the end of its lease. */
 public enum AttemptState {
     RUNNING,
     /** Its runner reported a result. */
     FINISHED,
-    /** Ended without a result: its lease ran out or its runner was deleted. */
+    /**
+     * Its runner was deleted: every write of the attempt is refused from now on (409), and the agent stops it at its
+     * next call, but the job waits for the attempt's lease to run out before another attempt may start, so the two
+     * never run at once. Then the lease loop ends it as lost ("runner deleted").
+     */
+    FENCED,
+    /** Ended without a result: its lease ran out (after its runner was lost or deleted). */
     LOST;
 
     public String wireName() {

@@ -444,16 +444,18 @@ public final class JobStore {
         return transitions.tx(db, (c, p) -> {
             List<RunningAttempt> lost = Sql.query(
                     c,
-                    "SELECT a.job_id, a.attempt, a.runner_id FROM attempts a JOIN jobs j ON j.id = a.job_id AND j.attempt = a.attempt"
-                            + " WHERE a.state = ? AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)",
+                    "SELECT a.job_id, a.attempt, a.runner_id, a.state FROM attempts a JOIN jobs j ON j.id = a.job_id"
+                            + " AND j.attempt = a.attempt WHERE a.state IN (?, ?)"
+                            + " AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)",
                     RunningAttempt::of,
                     AttemptState.RUNNING.wireName(),
+                    AttemptState.FENCED.wireName(),
                     now,
                     leaseMs,
                     now);
             List<Transition> out = new ArrayList<>();
             for (RunningAttempt l : lost) {
-                Transition t = end(c, p, l.jobId(), l.attempt(), l.runnerId(), now, leaseMs, false);
+                Transition t = end(c, p, l, now, leaseMs);
                 if (t != null) out.add(t);
             }
             return out;
@@ -461,31 +463,35 @@ public final class JobStore {
     }
 
     /**
-     * Ends, in the caller's transaction, every running attempt of a runner that was just deleted: from now on its
-     * writes are refused (409 stale_attempt) and its job is requeued, cancelled or failed as for a lost lease, with
-     * reason "runner deleted".
+     * Fences, in the caller's transaction, every running attempt of a runner that was just deleted: from now on its
+     * writes are refused (409 stale_attempt; the agent stops the job at its next call), and when its lease runs out
+     * the lease loop requeues, cancels or fails the job as for a lost lease, with reason "runner deleted". Not at
+     * once: until then the deleted runner may still be running it, and two attempts never run at once.
      */
     static List<Transition> endAttemptsOfDeletedRunner(Connection c, Transitions.Pending p, String runnerId, long now)
             throws SQLException {
-        List<RunningAttempt> running = Sql.query(
+        StateMachine.require(AttemptState.RUNNING, AttemptState.FENCED);
+        Sql.update(
                 c,
-                "SELECT job_id, attempt, runner_id FROM attempts WHERE runner_id = ? AND state = ?",
-                RunningAttempt::of,
+                "UPDATE attempts SET state = ? WHERE runner_id = ? AND state = ?",
+                AttemptState.FENCED.wireName(),
                 runnerId,
                 AttemptState.RUNNING.wireName());
-        List<Transition> out = new ArrayList<>();
-        for (RunningAttempt r : running) {
-            Transition t = end(c, p, r.jobId(), r.attempt(), r.runnerId(), now, 0, true);
-            if (t != null) out.add(t);
-        }
-        return out;
+        return List.of();
     }
 
-    /** An attempt still running, as the lease loop and a runner's deletion find it. */
-    private record RunningAttempt(String jobId, int attempt, String runnerId) {
+    /** An attempt still running (or fenced), as the lease loop finds it. */
+    private record RunningAttempt(String jobId, int attempt, String runnerId, AttemptState state) {
         static RunningAttempt of(ResultSet rs) throws SQLException {
-            return new RunningAttempt(rs.getString(1), rs.getInt(2), rs.getString(3));
+            return new RunningAttempt(
+                    rs.getString(1), rs.getInt(2), rs.getString(3), AttemptState.fromWire(rs.getString(4)));
         }
+    }
+
+    private static Transition end(Connection c, Transitions.Pending p, RunningAttempt a, long now, long leaseMs)
+            throws SQLException {
+        return end(
+                c, p, a.jobId(), a.attempt(), a.state(), a.runnerId(), now, leaseMs, a.state() == AttemptState.FENCED);
     }
 
     /** Ends one running attempt without a result (lease lost, or its runner deleted); null if it was not running. */
@@ -494,12 +500,13 @@ public final class JobStore {
             Transitions.Pending p,
             String jobId,
             int attempt,
+            AttemptState from,
             String runnerId,
             long now,
             long leaseMs,
             boolean runnerDeleted)
             throws SQLException {
-        if (moveAttempt(c, jobId, attempt, AttemptState.RUNNING, AttemptState.LOST, now) == 0) return null;
+        if (moveAttempt(c, jobId, attempt, from, AttemptState.LOST, now) == 0) return null;
         JobRecord j = get(c, jobId);
         String lostHow = runnerDeleted ? "runner deleted" : "runner lost";
         Transition.Cause cause = runnerDeleted ? Transition.Cause.RUNNER_DELETED : Transition.Cause.LEASE_EXPIRED;

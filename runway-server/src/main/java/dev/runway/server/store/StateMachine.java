@@ -29,8 +29,11 @@ public final class StateMachine {
                             JobState.TIMED_OUT,
                             JobState.QUEUED)));
 
-    static final Map<AttemptState, Set<AttemptState>> ATTEMPT =
-            new EnumMap<>(Map.of(AttemptState.RUNNING, EnumSet.of(AttemptState.FINISHED, AttemptState.LOST)));
+    static final Map<AttemptState, Set<AttemptState>> ATTEMPT = new EnumMap<>(Map.of(
+            AttemptState.RUNNING,
+            EnumSet.of(AttemptState.FINISHED, AttemptState.LOST, AttemptState.FENCED),
+            AttemptState.FENCED,
+            EnumSet.of(AttemptState.LOST)));
 
     /** Whether a job may move from {@code from} to {@code to}; {@code from} null means it is being created. */
     public static boolean legal(JobState from, JobState to) {

@@ -52,24 +52,31 @@ class HttpApiTest {
 
     /** A control plane on a free port with small limits (1000-byte logs, 4 KiB bodies), for the HTTP tests. */
     static RunwayServer startTestServer(Path dir) {
+        return startTestServer(dir, java.time.InstantSource.system());
+    }
+
+    /** As {@link #startTestServer(Path)}, on {@code clock}. */
+    static RunwayServer startTestServer(Path dir, java.time.InstantSource clock) {
         ServerConfig d = ServerConfig.defaults(dir);
-        return RunwayServer.start(new ServerConfig(
-                "127.0.0.1",
-                0,
-                dir,
-                null,
-                null,
-                null,
-                d.leaseTimeout(),
-                d.heartbeatInterval(),
-                d.longPollMax(),
-                d.defaultJobTimeout(),
-                2,
-                1000,
-                4096,
-                null,
-                null,
-                null));
+        return RunwayServer.start(
+                new ServerConfig(
+                        "127.0.0.1",
+                        0,
+                        dir,
+                        null,
+                        null,
+                        null,
+                        d.leaseTimeout(),
+                        d.heartbeatInterval(),
+                        d.longPollMax(),
+                        d.defaultJobTimeout(),
+                        2,
+                        1000,
+                        4096,
+                        null,
+                        null,
+                        null),
+                clock);
     }
 
     @AfterAll

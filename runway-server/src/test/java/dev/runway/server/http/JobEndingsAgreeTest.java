@@ -127,9 +127,15 @@ abstract class JobEndingsAgreeTest {
         RegisterResponse r = register("deleted");
         Assignment a = running(r, "deleted", 1, null);
         assertEnds(
-                () -> assertThat(call("DELETE", ApiPaths.withId(ApiPaths.RUNNER, r.runnerId()), null)
-                                .status())
-                        .isEqualTo(204),
+                () -> {
+                    assertThat(call("DELETE", ApiPaths.withId(ApiPaths.RUNNER, r.runnerId()), null)
+                                    .status())
+                            .isEqualTo(204);
+                    assertThat(job(a.jobId()).state())
+                            .as("fenced until its lease ends")
+                            .isEqualTo(JobState.RUNNING);
+                    leasesRunOut();
+                },
                 Map.of("runner_lost", 1));
         assertThat(job(a.jobId()).state()).isEqualTo(JobState.FAILED);
     }
@@ -139,9 +145,12 @@ abstract class JobEndingsAgreeTest {
         RegisterResponse r = register("self-deleted");
         Assignment a = running(r, "self-deleted", 1, null);
         assertEnds(
-                () -> assertThat(HttpApiTest.call(server, "DELETE", ApiPaths.RUNNER_SELF, r.credential(), null)
-                                .status())
-                        .isEqualTo(204),
+                () -> {
+                    assertThat(HttpApiTest.call(server, "DELETE", ApiPaths.RUNNER_SELF, r.credential(), null)
+                                    .status())
+                            .isEqualTo(204);
+                    leasesRunOut();
+                },
                 Map.of("runner_lost", 1));
         assertThat(job(a.jobId()).state()).isEqualTo(JobState.FAILED);
     }

@@ -29,10 +29,19 @@ class RunnerDeletionTest {
     static Path dir;
 
     static RunwayServer server;
+    static final java.util.concurrent.atomic.AtomicLong now =
+            new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
 
     @BeforeAll
     static void start() {
-        server = HttpApiTest.startTestServer(dir);
+        server = HttpApiTest.startTestServer(dir, () -> java.time.Instant.ofEpochMilli(now.get()));
+    }
+
+    /** The deleted runner's lease runs out (the test's clock), and the lease loop runs. */
+    static void leaseRunsOut() {
+        now.addAndGet(
+                dev.runway.server.ServerConfig.defaults(dir).leaseTimeout().toMillis() + 2000);
+        server.expireLeasesNow();
     }
 
     @AfterAll
@@ -105,22 +114,32 @@ class RunnerDeletionTest {
     }
 
     @Test
-    void deletingARunnerRequeuesItsRunningJobAndRefusesItsResult() throws Exception {
+    void deletingARunnerRefusesItsResultAtOnceAndRequeuesItsJobOnceItsLeaseHasRunOut() throws Exception {
         RegisterResponse doomed = register("compromised", "deletion-requeue");
         Assignment a = running(doomed, "deletion-requeue", 2);
         delete(doomed);
 
-        JobView j = job(a.jobId());
-        assertThat(j.state()).as("at once, not after the lease").isEqualTo(JobState.QUEUED);
-        assertThat(j.reason()).isEqualTo("runner deleted on attempt 1; requeued");
         assertRefused(a, ApiPaths.RUNNER_JOB_HEARTBEAT, "", "{}");
         assertRefused(a, ApiPaths.RUNNER_JOB_LOGS, "?offset=0", "x");
+        assertRefused(a, ApiPaths.RUNNER_JOB_COMPLETE, "", SUCCEEDED);
+        RegisterResponse healthy = register("healthy", "deletion-requeue");
+        // the deleted runner may still be running it until its lease runs out: no second attempt before that
+        assertThat(job(a.jobId()).state())
+                .as("not requeued before the lease ends")
+                .isEqualTo(JobState.RUNNING);
+        assertThat(call("POST", ApiPaths.RUNNER_JOBS_NEXT, healthy.credential(), json(new PollRequest(1)))
+                        .status())
+                .as("nothing for another runner yet")
+                .isEqualTo(204);
+        leaseRunsOut();
+        JobView j = job(a.jobId());
+        assertThat(j.state()).isEqualTo(JobState.QUEUED);
+        assertThat(j.reason()).isEqualTo("runner deleted on attempt 1; requeued");
         assertRefused(a, ApiPaths.RUNNER_JOB_COMPLETE, "", SUCCEEDED);
         assertThat(job(a.jobId()).state()).as("its result was not taken").isEqualTo(JobState.QUEUED);
         assertThat(call("GET", ApiPaths.METRICS, server.adminToken(), null).body())
                 .contains("runway_job_attempts_lost_total{labels=\"deletion-requeue\"");
 
-        RegisterResponse healthy = register("healthy", "deletion-requeue");
         Assignment retry = call("POST", ApiPaths.RUNNER_JOBS_NEXT, healthy.credential(), json(new PollRequest(5)))
                 .as(Assignment.class);
         assertThat(retry.jobId()).isEqualTo(a.jobId());
@@ -132,6 +151,8 @@ class RunnerDeletionTest {
         RegisterResponse doomed = register("last-chance", "deletion-fail");
         Assignment a = running(doomed, "deletion-fail", 1);
         delete(doomed);
+        assertRefused(a, ApiPaths.RUNNER_JOB_COMPLETE, "", SUCCEEDED);
+        leaseRunsOut();
         JobView j = job(a.jobId());
         assertThat(j.state()).isEqualTo(JobState.FAILED);
         assertThat(j.reason()).isEqualTo("runner deleted (attempt 1 of 1)");

@@ -32,7 +32,8 @@ class StateMachineTest {
             "running -> timed_out",
             "running -> queued");
 
-    static final Set<String> LEGAL_ATTEMPT = Set.of("running -> finished", "running -> lost");
+    static final Set<String> LEGAL_ATTEMPT =
+            Set.of("running -> finished", "running -> lost", "running -> fenced", "fenced -> lost");
 
     static String name(JobState s) {
         return s == null ? "new" : s.wireName();

@@ -70,14 +70,23 @@ class TransitionsTest {
     }
 
     @Test
-    void aCancelByRequestIsNoTransitionButTheRunnersDeletionEndsTheJob() {
+    void aCancelByRequestIsNoTransitionAndTheRunnersDeletionEndsTheJobWhenItsLeaseHasRunOut() {
         RunnerRecord r = runner();
         JobRecord j = enqueue(1);
         jobs.claim(r.id(), r.name(), r.labels(), 1, now, 1000);
         heard.clear();
         assertThat(jobs.cancel(j.id(), now)).isEqualTo(JobStore.CancelOutcome.REQUESTED);
         assertThat(heard).isEmpty();
-        assertThat(runners.delete(r.id(), now)).extracting(Transition::to).containsExactly(JobState.CANCELLED);
+        assertThat(runners.delete(r.id(), now))
+                .as("fenced: the deleted runner may still run it")
+                .isEmpty();
+        assertThat(heard).isEmpty();
+        assertThat(jobs.expireLeases(now + 500, 1000))
+                .as("not before its lease ends")
+                .isEmpty();
+        assertThat(jobs.expireLeases(now + 2000, 1000))
+                .extracting(Transition::to)
+                .containsExactly(JobState.CANCELLED);
         assertThat(heard).containsExactly("RUNNING -> CANCELLED RUNNER_DELETED attempt 1");
     }
 
