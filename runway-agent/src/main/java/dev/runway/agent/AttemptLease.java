@@ -93,6 +93,16 @@ final class AttemptLease {
         return deadline() - nanos.getAsLong();
     }
 
+    /** The attempt is lost for {@code why} (once): stopped, and its result never reported. */
+    void lose(String why) {
+        synchronized (this) {
+            if (lost != null || ended) return;
+            lost = why + ": attempt " + a.attempt() + " stopped";
+        }
+        log.warn("job {}: {}", a.jobId(), lost);
+        control.cancel(lost);
+    }
+
     /** Why the attempt was stopped for want of renewal, or null. */
     String lost() {
         return lost;

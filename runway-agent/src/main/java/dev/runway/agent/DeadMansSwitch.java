@@ -37,7 +37,7 @@ final class DeadMansSwitch implements AutoCloseable {
 
     /** The switch; builtins only in its loop (no process per thread of the agent each second). */
     static final String SCRIPT = """
-            agent=$1; t=; groups=
+            agent=$1; marker=$2; t=; groups=
             snapshot() {
               groups=
               for f in /proc/"$agent"/task/*/children; do
@@ -55,6 +55,9 @@ final class DeadMansSwitch implements AutoCloseable {
             stop() {
               [ -z "$groups" ] && return
               echo "runway: $1: stopping the agent's steps (process groups$groups)" >&2
+              # first the marker, then the kill: an attempt that sees its step die finds the marker already there
+              printf '%s\\n' "$EPOCHREALTIME" > "$marker.tmp" && mv -f "$marker.tmp" "$marker"
+              echo stopped
               for g in $groups; do kill -TERM -- -"$g" 2>/dev/null; done
               sleep 2
               for g in $groups; do kill -KILL -- -"$g" 2>/dev/null; done
@@ -69,40 +72,64 @@ final class DeadMansSwitch implements AutoCloseable {
             """;
 
     private final Process process;
+    /** Written (wall clock, seconds) by the switch each time it stops the steps, before it does. */
+    private final Path marker;
+
     private final OutputStream pipe;
     private final LongSupplier remainingNanos;
     private final Thread ticker;
     private volatile boolean failed;
     private volatile int said;
 
-    private DeadMansSwitch(Process process, LongSupplier remainingNanos) {
+    private DeadMansSwitch(Process process, Path marker, LongSupplier remainingNanos, Runnable stopped) {
         this.process = process;
+        this.marker = marker;
         this.pipe = process.getOutputStream();
         this.remainingNanos = remainingNanos;
         this.ticker = Thread.ofVirtual().name("dead-mans-switch").start(this::tickLoop);
+        Thread.ofVirtual().name("dead-mans-switch-reader").start(() -> readLoop(stopped));
+    }
+
+    /**
+     * The switch says {@code stopped} when it has stopped the steps: every attempt running then may have lost its
+     * steps, so none of them may report a result (it would be the result of a killed step).
+     */
+    private void readLoop(Runnable stopped) {
+        try (var in = new java.io.BufferedReader(
+                new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII))) {
+            for (String line; (line = in.readLine()) != null; ) if (line.equals("stopped")) stopped.run();
+        } catch (IOException e) {
+            // the switch is gone: nothing more to hear
+        }
     }
 
     /**
      * Starts the switch for this JVM; {@code remainingNanos} answers how long the running attempts may go on
-     * unrenewed (the soonest deadline; {@link Long#MAX_VALUE} when none runs). Null when bash cannot be started:
+     * unrenewed (the soonest deadline; {@link Long#MAX_VALUE} when none runs); {@code stopped} runs when the switch
+     * has stopped the steps (the agent was late to speak: it ran, but too slowly). Null when bash cannot be started:
      * the agent then runs with its in-process watchdog only, and says so.
      */
-    static DeadMansSwitch start(LongSupplier remainingNanos) {
-        return start(ProcessHandle.current().pid(), remainingNanos);
+    static DeadMansSwitch start(Path marker, LongSupplier remainingNanos, Runnable stopped) {
+        return start(ProcessHandle.current().pid(), marker, remainingNanos, stopped);
     }
 
-    /** As {@link #start(LongSupplier)}, watching the children of process {@code agentPid}. */
-    static DeadMansSwitch start(long agentPid, LongSupplier remainingNanos) {
+    /** As {@link #start(Path, LongSupplier, Runnable)}, watching the children of process {@code agentPid}. */
+    static DeadMansSwitch start(long agentPid, Path marker, LongSupplier remainingNanos, Runnable stopped) {
         String bash = program("bash");
         String setsid = program("setsid");
         try {
             ProcessBuilder pb = new ProcessBuilder(
-                            setsid, bash, "-c", SCRIPT, "runway-dead-mans-switch", Long.toString(agentPid))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                            setsid,
+                            bash,
+                            "-c",
+                            SCRIPT,
+                            "runway-dead-mans-switch",
+                            Long.toString(agentPid),
+                            marker.toString())
                     .redirectError(ProcessBuilder.Redirect.INHERIT);
             pb.environment().clear();
             pb.environment().put("PATH", "/usr/bin:/bin");
-            return new DeadMansSwitch(pb.start(), remainingNanos);
+            return new DeadMansSwitch(pb.start(), marker, remainingNanos, stopped);
         } catch (IOException e) {
             log.warn(
                     "cannot start the out-of-process lease watchdog ({}): a frozen agent's steps would run on past their"
@@ -153,6 +180,20 @@ final class DeadMansSwitch implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /**
+     * True when the switch has stopped the steps at or after {@code epochMillis} (wall clock): an attempt started
+     * before then may have had its step killed, so its result is not its own. Read from the marker the switch writes
+     * before it kills, so a step's death is never seen before the marker.
+     */
+    boolean stoppedSince(long epochMillis) {
+        try {
+            String t = Files.readString(marker).strip();
+            return Math.round(Double.parseDouble(t) * 1000) >= epochMillis;
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
     }
 
     /** How many words the agent has said (for tests). */

@@ -41,6 +41,8 @@ final class JobRun {
     private final Map<String, String> secrets;
     final JobControl control = new JobControl();
     private final AttemptLease lease;
+    /** Whether the dead man's switch stopped the agent's steps at or after a wall-clock time (ms). */
+    private final java.util.function.LongPredicate stoppedFromOutsideSince;
 
     JobRun(
             Assignment a,
@@ -48,7 +50,9 @@ final class JobRun {
             Executor executor,
             Path workDir,
             Map<String, String> baseEnv,
-            Map<String, String> secrets) {
+            Map<String, String> secrets,
+            java.util.function.LongPredicate stoppedFromOutsideSince) {
+        this.stoppedFromOutsideSince = stoppedFromOutsideSince;
         this.secrets = secrets;
         this.a = a;
         this.client = client;
@@ -56,6 +60,14 @@ final class JobRun {
         this.workDir = workDir;
         this.baseEnv = baseEnv;
         this.lease = new AttemptLease(a, client, control, System::nanoTime);
+    }
+
+    static final String STOPPED_BY_SWITCH =
+            "the dead man's switch stopped the agent's steps: the agent did not speak to it in time";
+
+    /** Its steps may have been stopped from outside: it is lost, never reported (see {@link AttemptLease#lose}). */
+    void lose(String why) {
+        lease.lose(why);
     }
 
     /** How long this attempt may go on unrenewed (see {@link AttemptLease#remainingNanos()}). */
@@ -89,6 +101,7 @@ final class JobRun {
 
     private void runAttempt() {
         long started = System.nanoTime();
+        long startedWall = System.currentTimeMillis();
         String key = a.jobId() + "-" + a.attempt();
         Path workspace = workDir.resolve(key);
         log.info(
@@ -122,6 +135,7 @@ final class JobRun {
                 log.error("job {}: the runner failed while running it", a.jobId(), e);
                 outcome = new Executor.Outcome(JobState.FAILED, "runner error: " + e, java.util.List.of());
             }
+            if (stoppedFromOutsideSince.test(startedWall)) lose(STOPPED_BY_SWITCH);
             lease.check(); // ended past its deadline: the dead man's switch may have stopped it, so it is lost
             lease.executionEnded();
             JobControl.Stop stop = control.stopped();

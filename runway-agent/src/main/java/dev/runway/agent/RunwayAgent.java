@@ -56,6 +56,9 @@ public final class RunwayAgent {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Set<Thread> polling = ConcurrentHashMap.newKeySet();
     private final Set<JobRun> running = ConcurrentHashMap.newKeySet();
+    /** The lease watchdog outside the JVM, while the slots run (null before, or where bash cannot start). */
+    private volatile DeadMansSwitch deadMan;
+
     private volatile boolean stopping;
     /** How often a stopping agent repeats its release while a poll is still held (one may have raced the first). */
     static final long RELEASE_AGAIN_NANOS = 1_000_000_000L;
@@ -205,7 +208,9 @@ public final class RunwayAgent {
         env.put("RUNNER_NAME", credentials.name()); // and runner.name
         Map<String, String> baseEnv = Map.copyOf(env);
         Thread reporter = Thread.ofVirtual().name("health-report").start(LogContext.wrap(this::reportLoop));
-        DeadMansSwitch deadMan = DeadMansSwitch.start(this::soonestLeaseDeadline);
+        deadMan = DeadMansSwitch.start(area.resolve(".dead-mans-switch"), this::soonestLeaseDeadline, () -> {
+            for (JobRun j : running) j.lose(JobRun.STOPPED_BY_SWITCH);
+        });
         List<Thread> loops = new ArrayList<>();
         for (int i = 0; i < slots; i++) {
             loops.add(Thread.ofVirtual().name("slot-" + i).start(LogContext.wrap(() -> slotLoop(executor, baseEnv))));
@@ -308,7 +313,10 @@ public final class RunwayAgent {
                 Thread.interrupted(); // a shutdown interrupt meant for the poll must not hit the job
             }
             if (next.isEmpty()) continue;
-            JobRun job = new JobRun(next.get(), client, executor, area, baseEnv, config.secrets());
+            JobRun job = new JobRun(next.get(), client, executor, area, baseEnv, config.secrets(), since -> {
+                DeadMansSwitch d = deadMan;
+                return d != null && d.stoppedSince(since);
+            });
             running.add(job);
             long jobStart = System.nanoTime();
             try {

@@ -18,6 +18,17 @@ import org.junit.jupiter.api.Test;
 class DeadMansSwitchTest {
     Process agent;
     DeadMansSwitch deadMan;
+    final java.util.concurrent.atomic.AtomicInteger stopped = new java.util.concurrent.atomic.AtomicInteger();
+
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
+    java.nio.file.Path marker;
+
+    @org.junit.jupiter.api.BeforeEach
+    void markerFile() {
+        marker = dir.resolve(".dead-mans-switch");
+    }
 
     @AfterEach
     void cleanUp() {
@@ -43,7 +54,7 @@ class DeadMansSwitchTest {
     void aSilentAgentsStepsAreStoppedOnceTheirTimeHasPassed() throws Exception {
         List<ProcessHandle> steps = agentWithSteps();
         AtomicLong remaining = new AtomicLong(Duration.ofMillis(500).toNanos());
-        deadMan = DeadMansSwitch.start(agent.pid(), remaining::get);
+        deadMan = DeadMansSwitch.start(agent.pid(), marker, remaining::get, () -> stopped.incrementAndGet());
         assertThat(deadMan).isNotNull();
         await().atMost(Duration.ofSeconds(5)).until(() -> deadMan.said() > 0);
         deadMan.silence();
@@ -55,24 +66,32 @@ class DeadMansSwitchTest {
                 .as("not before the time the agent announced (0.5 s + 1 s)")
                 .isGreaterThanOrEqualTo(Duration.ofMillis(1400));
         assertThat(agent.isAlive()).as("the agent itself is not touched").isTrue();
+        await("the agent hears that its steps were stopped")
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> stopped.get() == 1);
+        assertThat(deadMan.stoppedSince(System.currentTimeMillis() - 60_000)).isTrue();
+        assertThat(deadMan.stoppedSince(System.currentTimeMillis() + 60_000)).isFalse();
     }
 
     @Test
     void anAgentThatKeepsTalkingKeepsItsSteps() throws Exception {
         List<ProcessHandle> steps = agentWithSteps();
         // each word gives 0.2 s + 1 s; the agent speaks every second, so the switch never fires
-        deadMan = DeadMansSwitch.start(agent.pid(), () -> Duration.ofMillis(200).toNanos());
+        deadMan = DeadMansSwitch.start(
+                agent.pid(), marker, () -> Duration.ofMillis(200).toNanos(), () -> stopped.incrementAndGet());
         long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
         await().pollInterval(Duration.ofMillis(200))
                 .atMost(Duration.ofSeconds(10))
                 .until(() -> System.nanoTime() > until || steps.stream().anyMatch(p -> !p.isAlive()));
         assertThat(steps).allMatch(ProcessHandle::isAlive);
+        assertThat(stopped.get()).isZero();
+        assertThat(deadMan.stoppedSince(0)).as("no marker").isFalse();
     }
 
     @Test
     void anIdleAgentIsNeverChased() throws Exception {
         List<ProcessHandle> steps = agentWithSteps();
-        deadMan = DeadMansSwitch.start(agent.pid(), () -> Long.MAX_VALUE);
+        deadMan = DeadMansSwitch.start(agent.pid(), marker, () -> Long.MAX_VALUE, () -> stopped.incrementAndGet());
         await().atMost(Duration.ofSeconds(5)).until(() -> deadMan.said() > 1);
         deadMan.silence();
         long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
@@ -85,7 +104,8 @@ class DeadMansSwitchTest {
     @Test
     void aGoneAgentsStepsAreStoppedAtOnce() throws Exception {
         List<ProcessHandle> steps = agentWithSteps();
-        deadMan = DeadMansSwitch.start(agent.pid(), () -> Duration.ofMinutes(10).toNanos());
+        deadMan = DeadMansSwitch.start(
+                agent.pid(), marker, () -> Duration.ofMinutes(10).toNanos(), () -> stopped.incrementAndGet());
         await().atMost(Duration.ofSeconds(5)).until(() -> deadMan.said() > 1); // the switch has seen the steps
         long cut = System.nanoTime();
         deadMan.cutPipe();

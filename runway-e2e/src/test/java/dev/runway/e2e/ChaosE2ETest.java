@@ -41,6 +41,9 @@ class ChaosE2ETest {
     static final boolean FULL = "full".equals(System.getProperty("runway.chaos.scale", "small"));
     static final int LEASE = 8;
     static final int LINES = 20;
+    /** Seconds between ticks: at full scale hundreds of jobs tick at once on the machine, so less often. */
+    static final String TICK = FULL ? "0.5" : "0.2";
+
     static final List<Row> TABLE = new CopyOnWriteArrayList<>();
 
     @TempDir
@@ -89,7 +92,7 @@ class ChaosE2ETest {
         static String script(int lines) {
             return "f=$EVIDENCE/$RUNWAY_JOB_NAME.$RUNWAY_ATTEMPT; echo \"start $(date +%s%N)\" >> $f;"
                     + " for i in $(seq 1 " + lines + "); do echo \"line $i of $RUNWAY_JOB_NAME\";"
-                    + " echo \"tick $(date +%s%N)\" >> $f; sleep 0.2; done; echo \"end $(date +%s%N)\" >> $f";
+                    + " echo \"tick $(date +%s%N)\" >> $f; sleep " + TICK + "; done; echo \"end $(date +%s%N)\" >> $f";
         }
 
         /** Waits until some job of the batch has written at least {@code ticks} ticks; returns its id. */
