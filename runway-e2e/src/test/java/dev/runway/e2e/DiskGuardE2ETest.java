@@ -3,7 +3,6 @@ package dev.runway.e2e;
 import static dev.runway.e2e.Jobs.aJob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.JobView;
@@ -26,28 +25,18 @@ class DiskGuardE2ETest {
     @TempDir
     Path root;
 
-    Path mounted;
+    SmallDisk disk;
 
     @AfterEach
     void unmount() throws Exception {
-        if (mounted != null)
-            new ProcessBuilder("umount", "-l", mounted.toString()).start().waitFor();
+        if (disk != null) disk.close();
     }
 
     @Test
     void aRunnerShortOfDiskTakesNoJobsSaysWhyAndResumesWhenSpaceReturns() throws Exception {
         try (Cluster c = new Cluster(root).start()) {
             Path home = c.workDir("tight").getParent(); // work dir, credential and the filler on one small disk
-            Files.createDirectories(home);
-            Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", home.toString())
-                    .redirectErrorStream(true)
-                    .start();
-            boolean ok = mount.waitFor() == 0;
-            if (!ok && "true".equals(System.getenv("CI")))
-                throw new AssertionError("cannot mount a tmpfs (CI runs as root and must): "
-                        + new String(mount.getInputStream().readAllBytes()));
-            assumeTrue(ok, "cannot mount a tmpfs here (not root): disk guard test skipped");
-            mounted = home;
+            disk = SmallDisk.mount(home, "64m");
             Path filler = home.resolve("filler"); // outside the work dir: the agent does not own it
             Files.write(filler, new byte[44 << 20]);
             Path work = Files.createDirectories(c.workDir("tight"));

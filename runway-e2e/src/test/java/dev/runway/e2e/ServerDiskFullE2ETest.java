@@ -3,13 +3,10 @@ package dev.runway.e2e;
 import static dev.runway.e2e.Jobs.aJob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.JobView;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,41 +24,17 @@ class ServerDiskFullE2ETest {
     @TempDir
     Path root;
 
-    Path mounted;
+    SmallDisk disk;
 
     @AfterEach
     void unmount() throws Exception {
-        if (mounted != null)
-            new ProcessBuilder("umount", "-l", mounted.toString()).start().waitFor();
-    }
-
-    static Path mountSmallDisk(Path dir, String size) throws Exception {
-        Files.createDirectories(dir);
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString())
-                .redirectErrorStream(true)
-                .start();
-        boolean ok = mount.waitFor() == 0;
-        if (!ok && "true".equals(System.getenv("CI")))
-            throw new AssertionError("cannot mount a tmpfs (CI runs as root and must): "
-                    + new String(mount.getInputStream().readAllBytes()));
-        assumeTrue(ok, "cannot mount a tmpfs here (not root): disk-full test skipped");
-        return dir;
-    }
-
-    /** Writes {@code file} until the disk is full. */
-    static void fill(Path file) {
-        byte[] chunk = new byte[64 * 1024];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            while (true) out.write(chunk);
-        } catch (IOException e) {
-            assertThat(e.getMessage()).contains("No space left on device");
-        }
+        if (disk != null) disk.close();
     }
 
     @Test
     void aFullDiskIsReportedAsSuchAndNothingIsLostOnceSpaceIsFreed() throws Exception {
         Cluster c = new Cluster(root);
-        mounted = mountSmallDisk(c.dataDir(), "24m");
+        disk = SmallDisk.mount(c.dataDir(), "24m");
         try (c) {
             c.start();
             c.startAgent("a", "linux");
@@ -73,7 +46,7 @@ class ServerDiskFullE2ETest {
             c.awaitState(before.id(), JobState.SUCCEEDED, Duration.ofSeconds(60));
 
             Path filler = c.dataDir().resolve("filler"); // not the store's: an operator's mistake, another process
-            fill(filler);
+            SmallDisk.fill(filler);
             Api.Response refused = c.api()
                     .json(
                             "POST",

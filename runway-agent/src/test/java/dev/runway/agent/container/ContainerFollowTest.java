@@ -42,7 +42,15 @@ class ContainerFollowTest {
     }
 
     String exited(String script) throws Exception {
-        String id = engine.start(new ContainerEngine.ContainerRequest(
+        String id = started(script);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(60))
+                .until(() -> !engine.state(id).startsWith("running"));
+        return id;
+    }
+
+    String started(String script) throws Exception {
+        return engine.start(new ContainerEngine.ContainerRequest(
                 TestEngine.IMAGE,
                 "follow-" + UUID.randomUUID(),
                 Map.of(ContainerEngine.LABEL_AGENT, agentKey),
@@ -55,10 +63,6 @@ class ContainerFollowTest {
                 JobLimits.NONE,
                 null,
                 null));
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(60))
-                .until(() -> !engine.state(id).startsWith("running"));
-        return id;
     }
 
     static final String SCRIPT = "for i in 1 2 3 4 5; do echo out-$i; echo err-$i >&2; done; exit 3";
@@ -102,19 +106,7 @@ class ContainerFollowTest {
 
     @Test
     void aRunningContainerIsWaitedForAndTheRealStreamDeliversEverythingOnce() throws Exception {
-        String id = engine.start(new ContainerEngine.ContainerRequest(
-                TestEngine.IMAGE,
-                "follow-" + UUID.randomUUID(),
-                Map.of(ContainerEngine.LABEL_AGENT, agentKey),
-                List.of(),
-                List.of("sh"),
-                List.of("-c", "echo begin; sleep 2; echo end"),
-                "none",
-                List.of(),
-                List.of(),
-                JobLimits.NONE,
-                null,
-                null));
+        String id = started("echo begin; sleep 2; echo end");
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         ContainerEngine.Exec e = engine.follow(id, (b, off, len) -> {
             synchronized (got) {
