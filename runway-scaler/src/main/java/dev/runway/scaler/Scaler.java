@@ -256,7 +256,9 @@ public final class Scaler implements AutoCloseable {
             if (t.failure != null
                     || (t.launched && t.launchedNanos - listedNanos < 0 && !removing.contains(e.getKey()))) {
                 tracked.remove(e.getKey()); // start failed, or gone from the provider since: forget it
-            } else if (!t.launched) {
+            } else if (!removing.contains(e.getKey())) {
+                // not started yet, or started after the listing began (the listing may have missed it): either way
+                // it counts against max until a listing shows it
                 starting++;
             }
         }
