@@ -1,11 +1,7 @@
 package dev.runway.agent;
 
-import dev.runway.agent.client.ServerClient;
-import dev.runway.agent.client.ServerException;
 import dev.runway.agent.exec.JobControl;
 import dev.runway.protocol.Assignment;
-import dev.runway.protocol.HeartbeatResponse;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -23,7 +19,7 @@ final class AttemptLease {
     private static final long SECOND = 1_000_000_000L;
 
     private final Assignment a;
-    private final ServerClient client;
+    private final LeaseRenewer renewer;
     private final JobControl control;
     private final LongSupplier nanos;
     private final long leaseNanos;
@@ -31,13 +27,13 @@ final class AttemptLease {
     private volatile long renewedAt;
     private volatile String lost;
     private volatile boolean ended;
-    private Thread heartbeats;
+    private volatile boolean renewing;
     private Thread watchdog;
 
     /** Starts the lease's clock now: the assignment was just received, so the control plane claimed it before. */
-    AttemptLease(Assignment a, ServerClient client, JobControl control, LongSupplier nanos) {
+    AttemptLease(Assignment a, LeaseRenewer renewer, JobControl control, LongSupplier nanos) {
         this.a = a;
-        this.client = client;
+        this.renewer = renewer;
         this.control = control;
         this.nanos = nanos;
         this.leaseNanos = Math.max(0, a.leaseSeconds()) * SECOND;
@@ -108,14 +104,38 @@ final class AttemptLease {
         return lost;
     }
 
+    /** Starts renewing (with every other running attempt of the agent, in one call) and the watchdog. */
     void start() {
-        heartbeats = Thread.ofVirtual()
-                .name("heartbeat-" + a.jobId() + "-" + a.attempt())
-                .start(dev.runway.protocol.LogContext.wrap(this::heartbeatLoop));
+        renewing = true;
+        renewer.add(this);
         if (leaseNanos > 0)
             watchdog = Thread.ofVirtual()
                     .name("lease-" + a.jobId() + "-" + a.attempt())
                     .start(dev.runway.protocol.LogContext.wrap(this::watchLoop));
+    }
+
+    /** The attempt the lease is for. */
+    Assignment assignment() {
+        return a;
+    }
+
+    /** Whether its lease should still be renewed: started, not stopped, not lost or abandoned. */
+    boolean renewing() {
+        return renewing && lost == null;
+    }
+
+    /**
+     * The control plane's answer to a renewal sent at {@code sentAt} (agent clock): renewed (perhaps with a request
+     * to stop the job, whose result is still reported), or no longer current, when the attempt is given up unreported.
+     */
+    void answered(long sentAt, boolean renewed, boolean cancel, String reason) {
+        if (!renewed) {
+            renewing = false;
+            control.abandon("the control plane no longer knows this attempt (" + reason + ")");
+            return;
+        }
+        renewed(sentAt);
+        if (cancel) control.cancel(reason == null ? "cancelled" : reason);
     }
 
     /** Nothing of the attempt runs any more (it is delivering its log and result): nothing left to stop. */
@@ -125,7 +145,8 @@ final class AttemptLease {
     }
 
     void stop() {
-        if (heartbeats != null) heartbeats.interrupt();
+        renewing = false;
+        renewer.remove(this);
         if (watchdog != null) watchdog.interrupt();
     }
 
@@ -136,29 +157,6 @@ final class AttemptLease {
                 Thread.sleep(Duration.ofNanos(Math.max(1_000_000L, wait)));
             } catch (InterruptedException e) {
                 return;
-            }
-        }
-    }
-
-    private void heartbeatLoop() {
-        Duration every = Duration.ofSeconds(Math.max(1, a.heartbeatSeconds()));
-        while (!Thread.currentThread().isInterrupted() && lost == null) {
-            try {
-                Thread.sleep(every);
-                long sent = nanos.getAsLong();
-                HeartbeatResponse r = client.heartbeat(a.jobId(), a.jobToken());
-                renewed(sent);
-                if (r.cancel()) control.cancel(r.reason() == null ? "cancelled" : r.reason());
-            } catch (InterruptedException e) {
-                return;
-            } catch (ServerException e) {
-                if (e.stale() || e.unauthorized()) {
-                    control.abandon("the control plane no longer knows this attempt (" + e.getMessage() + ")");
-                    return;
-                }
-                log.warn("job {}: heartbeat failed: {}", a.jobId(), e.getMessage());
-            } catch (IOException e) {
-                log.warn("job {}: heartbeat failed: {}", a.jobId(), e.toString()); // the lease may still hold
             }
         }
     }

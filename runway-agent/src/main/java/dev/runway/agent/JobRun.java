@@ -47,6 +47,7 @@ final class JobRun {
     JobRun(
             Assignment a,
             ServerClient client,
+            LeaseRenewer renewer,
             Executor executor,
             Path workDir,
             Map<String, String> baseEnv,
@@ -59,7 +60,7 @@ final class JobRun {
         this.executor = executor;
         this.workDir = workDir;
         this.baseEnv = baseEnv;
-        this.lease = new AttemptLease(a, client, control, System::nanoTime);
+        this.lease = new AttemptLease(a, renewer, control, System::nanoTime);
     }
 
     static final String STOPPED_BY_SWITCH =

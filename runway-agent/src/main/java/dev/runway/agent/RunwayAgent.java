@@ -65,6 +65,8 @@ public final class RunwayAgent {
 
     private volatile int exitCode = EXIT_OK;
     private volatile Credentials credentials;
+    /** Renews the leases of all running attempts in one call a heartbeat interval. */
+    private final LeaseRenewer renewer;
 
     public RunwayAgent(AgentConfig config) {
         this(config, java.util.List.of(config.serverUrl()));
@@ -89,6 +91,7 @@ public final class RunwayAgent {
             java.time.Duration diskRecheck) {
         this.config = config;
         this.client = client;
+        this.renewer = new LeaseRenewer(client, () -> credentials.credential(), System::nanoTime);
         this.environment = environment;
         this.disk = new DiskGuard(config.workDir(), config.minFreeDiskBytes(), freeSpace);
         this.diskRecheck = diskRecheck;
@@ -208,6 +211,7 @@ public final class RunwayAgent {
         env.put("RUNNER_NAME", credentials.name()); // and runner.name
         Map<String, String> baseEnv = Map.copyOf(env);
         Thread reporter = Thread.ofVirtual().name("health-report").start(LogContext.wrap(this::reportLoop));
+        Thread renewals = Thread.ofVirtual().name("lease-renewer").start(LogContext.wrap(renewer::run));
         deadMan = DeadMansSwitch.start(area.resolve(".dead-mans-switch"), this::soonestLeaseDeadline, () -> {
             for (JobRun j : running) j.lose(JobRun.STOPPED_BY_SWITCH);
         });
@@ -224,6 +228,7 @@ public final class RunwayAgent {
             }
         }
         reporter.interrupt();
+        renewals.interrupt();
         if (deadMan != null) deadMan.close();
         if (config.ephemeral() && exitCode == EXIT_OK) deregister();
         stopped.countDown();
@@ -313,7 +318,7 @@ public final class RunwayAgent {
                 Thread.interrupted(); // a shutdown interrupt meant for the poll must not hit the job
             }
             if (next.isEmpty()) continue;
-            JobRun job = new JobRun(next.get(), client, executor, area, baseEnv, config.secrets(), since -> {
+            JobRun job = new JobRun(next.get(), client, renewer, executor, area, baseEnv, config.secrets(), since -> {
                 DeadMansSwitch d = deadMan;
                 return d != null && d.stoppedSince(since);
             });

@@ -54,7 +54,9 @@ public final class ApiPaths {
     public static final String RUNNER_CREDENTIAL = PREFIX + "/runner/credential"; // POST rotate this credential
     public static final String RUNNER_HEALTH = PREFIX + "/runner/health"; // POST this runner's health
     public static final String RUNNER_RELEASE = PREFIX + "/runner/release"; // POST end this runner's held polls
-    public static final String RUNNER_JOB_HEARTBEAT = PREFIX + "/runner/jobs/{id}/heartbeat"; // POST
+    public static final String RUNNER_JOB_HEARTBEAT =
+            PREFIX + "/runner/jobs/{id}/heartbeat"; // POST one attempt (older agents)
+    public static final String RUNNER_LEASES = PREFIX + "/runner/leases"; // POST renew all of a runner's attempts
     public static final String RUNNER_JOB_LOGS = PREFIX + "/runner/jobs/{id}/logs"; // POST ?offset=
     public static final String RUNNER_JOB_COMPLETE = PREFIX + "/runner/jobs/{id}/complete"; // POST
     // GET ?key=&restore=&version= lookup (204: miss), PUT ?key=&version= save (409: exists)

@@ -9,6 +9,7 @@ import dev.runway.protocol.CacheEntry;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
 import dev.runway.protocol.Json;
+import dev.runway.protocol.LeaseRenewal;
 import dev.runway.protocol.LogAppendResponse;
 import dev.runway.protocol.PollRequest;
 import dev.runway.protocol.ProtocolVersion;
@@ -66,6 +67,13 @@ public final class HttpServerClient implements ServerClient {
         return read(
                 send(json(ApiPaths.withId(ApiPaths.RUNNER_JOB_HEARTBEAT, jobId), jobToken, null), HEARTBEAT_TIMEOUT),
                 HeartbeatResponse.class);
+    }
+
+    @Override
+    public LeaseRenewal.Answer renewLeases(String credential, LeaseRenewal request)
+            throws IOException, InterruptedException {
+        return read(
+                send(json(ApiPaths.RUNNER_LEASES, credential, request), HEARTBEAT_TIMEOUT), LeaseRenewal.Answer.class);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.runway.protocol.Assignment;
 import dev.runway.protocol.CacheEntry;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
+import dev.runway.protocol.LeaseRenewal;
 import dev.runway.protocol.LogAppendResponse;
 import dev.runway.protocol.RegisterRequest;
 import dev.runway.protocol.RegisterResponse;
@@ -23,7 +24,14 @@ public interface ServerClient {
     /** Long-polls for one job; empty when the server held the poll and nothing came. */
     Optional<Assignment> poll(String credential, int waitSeconds) throws IOException, InterruptedException;
 
+    /** Renews one attempt's lease (control planes that do not serve {@link #renewLeases} answer this). */
     HeartbeatResponse heartbeat(String jobId, String jobToken) throws IOException, InterruptedException;
+
+    /**
+     * Renews the leases of all of this runner's attempts in one call; a {@link ServerException} with status 404 from
+     * a control plane older than this call.
+     */
+    LeaseRenewal.Answer renewLeases(String credential, LeaseRenewal request) throws IOException, InterruptedException;
 
     LogAppendResponse appendLog(String jobId, String jobToken, long offset, byte[] chunk)
             throws IOException, InterruptedException;

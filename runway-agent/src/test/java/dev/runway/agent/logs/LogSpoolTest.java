@@ -127,6 +127,12 @@ class LogSpoolTest {
         }
 
         @Override
+        public dev.runway.protocol.LeaseRenewal.Answer renewLeases(
+                String credential, dev.runway.protocol.LeaseRenewal request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public void complete(String j, String t, CompleteRequest r) {
             throw new UnsupportedOperationException();
         }

@@ -26,9 +26,38 @@ final class Bodies {
         return b;
     }
 
+    /**
+     * The body read straight from the request within {@code maxBytes}, for a route whose limit is its own and may be
+     * above the server's {@code --max-body-size} (which {@link Context#bodyAsBytes()} enforces).
+     */
+    static byte[] ownLimit(Context ctx, long maxBytes) {
+        long declared = ctx.contentLength();
+        if (declared > maxBytes) {
+            throw new ApiException(
+                    413,
+                    "payload_too_large",
+                    "request body of " + declared + " bytes exceeds the limit of " + maxBytes);
+        }
+        byte[] b;
+        try {
+            b = ctx.req().getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        } catch (IOException e) {
+            throw ApiException.badRequest("cannot read request body: " + JsonErrors.plain(e.getMessage()));
+        }
+        if (b.length > maxBytes) {
+            throw new ApiException(
+                    413, "payload_too_large", "request body exceeds the limit of " + maxBytes + " bytes");
+        }
+        return b;
+    }
+
     /** The body as {@code type}; 400 naming the field, the position or the limit when it is not that. */
     static <T> T json(Context ctx, ObjectMapper mapper, Class<T> type, long maxBytes) {
-        byte[] b = bytes(ctx, maxBytes);
+        return json(bytes(ctx, maxBytes), mapper, type);
+    }
+
+    /** {@code b} as {@code type}; 400 naming the field, the position or the limit when it is not that. */
+    static <T> T json(byte[] b, ObjectMapper mapper, Class<T> type) {
         if (b.length == 0) throw ApiException.badRequest("request body is empty; expected a JSON object");
         T value;
         try (JsonParser p = Json.input(b)) {

@@ -7,6 +7,7 @@ import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.Json;
+import dev.runway.protocol.LeaseRenewal;
 import dev.runway.protocol.LogAppendResponse;
 import dev.runway.protocol.LogContext;
 import dev.runway.protocol.PollRequest;
@@ -22,6 +23,7 @@ import dev.runway.server.store.StateMachine;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -85,6 +87,7 @@ final class RunnerProtocolRoutes {
             ctx.status(204);
         });
         app.post(ApiPaths.RUNNER_JOB_HEARTBEAT, this::heartbeat);
+        app.post(ApiPaths.RUNNER_LEASES, this::renewLeases);
         app.post(ApiPaths.RUNNER_JOB_LOGS, this::appendLog);
         app.post(ApiPaths.RUNNER_JOB_COMPLETE, this::complete);
     }
@@ -218,13 +221,45 @@ final class RunnerProtocolRoutes {
                 .heartbeat(jobId, a.attempt(), now, s.config().leaseTimeout().toMillis());
         if (j == null) throw ApiException.staleAttempt();
         touch(a.runnerId());
-        if (j.cancelRequested()) {
-            ctx.json(new HeartbeatResponse(true, j.reason() != null ? j.reason() : "cancelled by a user"));
-        } else if (j.startedAt() != null && now > j.startedAt() + j.timeoutMs()) {
-            ctx.json(new HeartbeatResponse(true, "job timeout reached"));
-        } else {
-            ctx.json(new HeartbeatResponse(false, null));
+        String stop = stopReason(j, now);
+        ctx.json(new HeartbeatResponse(stop != null, stop));
+    }
+
+    /** Why the agent should stop a job whose lease was just renewed (a cancel, its timeout), or null. */
+    private static String stopReason(JobRecord j, long now) {
+        if (j.cancelRequested()) return j.reason() != null ? j.reason() : "cancelled by a user";
+        if (j.startedAt() != null && now > j.startedAt() + j.timeoutMs()) return "job timeout reached";
+        return null;
+    }
+
+    /** The batched heartbeat: renews every listed attempt this runner runs, in one transaction. */
+    private void renewLeases(Context ctx) {
+        RunnerRecord runner = s.auth().runner(ctx);
+        LeaseRenewal req =
+                Bodies.json(Bodies.ownLimit(ctx, LeaseRenewal.MAX_BODY_BYTES), Json.lenient(), LeaseRenewal.class);
+        if (req.attempts().size() > LeaseRenewal.MAX_ATTEMPTS)
+            throw ApiException.badRequest("attempts: at most " + LeaseRenewal.MAX_ATTEMPTS + " in one call, got "
+                    + req.attempts().size());
+        for (int i = 0; i < req.attempts().size(); i++) {
+            LeaseRenewal.Attempt a = req.attempts().get(i);
+            if (a == null || a.jobId() == null || a.jobId().isBlank() || a.attempt() < 1)
+                throw ApiException.badRequest("attempts[" + i + "]: needs a jobId and an attempt number of at least 1");
         }
+        long now = s.clock().millis();
+        Map<LeaseRenewal.Attempt, JobRecord> renewed = s.jobs()
+                .renewLeases(
+                        runner.id(),
+                        req.attempts(),
+                        now,
+                        s.config().leaseTimeout().toMillis());
+        touch(runner.id());
+        List<LeaseRenewal.Lease> out = new ArrayList<>(req.attempts().size());
+        for (LeaseRenewal.Attempt a : req.attempts()) {
+            JobRecord j = renewed.get(a);
+            String stop = j == null ? null : stopReason(j, now);
+            out.add(new LeaseRenewal.Lease(a.jobId(), a.attempt(), j != null, stop != null, stop));
+        }
+        ctx.json(new LeaseRenewal.Answer(out));
     }
 
     private void appendLog(Context ctx) {

@@ -1,13 +1,18 @@
 package dev.runway.server.store;
 
 import dev.runway.protocol.JobState;
+import dev.runway.protocol.LeaseRenewal;
 import dev.runway.protocol.ResourceUsage;
 import dev.runway.server.tokens.Tokens;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -315,6 +320,53 @@ public final class JobStore {
             return n == 0 ? null : get(c, jobId);
         });
     }
+
+    /**
+     * Extends the leases of those of {@code attempts} that {@code runnerId} is running, in one transaction: the batched
+     * heartbeat (one write per runner per interval, not one per attempt). Returns the job of each attempt renewed;
+     * an attempt missing from the answer is no longer current (stale, finished, fenced or another runner's).
+     */
+    public Map<LeaseRenewal.Attempt, JobRecord> renewLeases(
+            String runnerId, List<LeaseRenewal.Attempt> attempts, long now, long leaseMs) {
+        if (attempts.isEmpty()) return Map.of();
+        return db.tx(c -> {
+            Map<LeaseRenewal.Attempt, JobRecord> renewed = new LinkedHashMap<>();
+            for (int from = 0; from < attempts.size(); from += RENEWAL_CHUNK) {
+                List<LeaseRenewal.Attempt> chunk =
+                        attempts.subList(from, Math.min(attempts.size(), from + RENEWAL_CHUNK));
+                String pairs = String.join(",", Collections.nCopies(chunk.size(), "(?, ?)"));
+                List<Object> args = new ArrayList<>(List.of(now + leaseMs, runnerId));
+                for (LeaseRenewal.Attempt a : chunk) {
+                    args.add(a.jobId());
+                    args.add(a.attempt());
+                }
+                String where =
+                        " WHERE runner_id = ? AND state = 'running' AND (job_id, attempt) IN (VALUES " + pairs + ")";
+                if (Sql.update(c, "UPDATE attempts SET lease_expires_at = ?" + where, args.toArray()) == 0) continue;
+                List<LeaseRenewal.Attempt> current = Sql.query(
+                        c,
+                        "SELECT job_id, attempt FROM attempts" + where,
+                        rs -> new LeaseRenewal.Attempt(rs.getString("job_id"), rs.getInt("attempt")),
+                        args.subList(1, args.size()).toArray());
+                if (current.isEmpty()) continue;
+                Map<String, JobRecord> jobs = new HashMap<>();
+                for (JobRecord j : Sql.query(
+                        c,
+                        "SELECT * FROM jobs WHERE id IN (" + String.join(",", Collections.nCopies(current.size(), "?"))
+                                + ")",
+                        JobStore::job,
+                        current.stream().map(LeaseRenewal.Attempt::jobId).toArray())) jobs.put(j.id(), j);
+                for (LeaseRenewal.Attempt a : current) {
+                    JobRecord j = jobs.get(a.jobId());
+                    if (j != null) renewed.put(a, j);
+                }
+            }
+            return renewed;
+        });
+    }
+
+    /** Attempts per statement of a batched renewal (two parameters each, well below either database's limit). */
+    private static final int RENEWAL_CHUNK = 500;
 
     public enum CompleteOutcome {
         COMPLETED,

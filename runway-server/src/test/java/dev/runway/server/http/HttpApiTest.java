@@ -8,6 +8,7 @@ import dev.runway.protocol.Assignment;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
+import dev.runway.protocol.LeaseRenewal;
 import dev.runway.protocol.PollRequest;
 import dev.runway.protocol.RegisterRequest;
 import dev.runway.protocol.RegisterResponse;
@@ -272,6 +273,81 @@ class HttpApiTest {
                         .status())
                 .isEqualTo(204);
         assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(900L, 5000L);
+    }
+
+    /**
+     * One batched call renews every listed attempt the runner runs and answers each in order: renewed, renewed with a
+     * cancel to carry out, or no longer current. Malformed or oversized bodies and a job token get a clear 4xx.
+     */
+    @Test
+    void oneLeaseRenewalAnswersEachOfTheRunnersAttemptsInOrder() throws Exception {
+        String token = call("POST", ApiPaths.REGISTRATION_TOKENS, admin(), json(new RegistrationTokenRequest("5m", 1)))
+                .as(RegistrationTokenView.class)
+                .token();
+        RegisterResponse r = call(
+                        "POST",
+                        ApiPaths.RUNNERS_REGISTER,
+                        null,
+                        json(new RegisterRequest(token, "batched", List.of("lease-batch"), 2, "test")))
+                .as(RegisterResponse.class);
+        List<Assignment> got = new java.util.ArrayList<>();
+        for (String name : List.of("one", "two")) {
+            call(
+                    "POST",
+                    ApiPaths.JOBS,
+                    admin(),
+                    json(new JobSpec(
+                            name, List.of("lease-batch"), null, List.of(StepSpec.of("s", "true")), null, null)));
+            got.add(call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(5)))
+                    .as(Assignment.class));
+        }
+        assertThat(call("POST", ApiPaths.withId(ApiPaths.JOB_CANCEL, got.get(1).jobId()), admin(), "")
+                        .status())
+                .isBetween(200, 299);
+        LeaseRenewal ask = new LeaseRenewal(List.of(
+                new LeaseRenewal.Attempt(got.get(0).jobId(), 1),
+                new LeaseRenewal.Attempt("j-not-a-job", 1),
+                new LeaseRenewal.Attempt(got.get(1).jobId(), 1)));
+        Answer a = call("POST", ApiPaths.RUNNER_LEASES, r.credential(), json(ask));
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        assertThat(a.as(LeaseRenewal.Answer.class).attempts())
+                .containsExactly(
+                        new LeaseRenewal.Lease(got.get(0).jobId(), 1, true, false, null),
+                        new LeaseRenewal.Lease("j-not-a-job", 1, false, false, null),
+                        new LeaseRenewal.Lease(got.get(1).jobId(), 1, true, true, "cancelled by a user"));
+
+        assertError(
+                call("POST", ApiPaths.RUNNER_LEASES, got.get(0).jobToken(), json(ask)),
+                401,
+                "unauthorized",
+                "runner credential");
+        assertError(
+                call(
+                        "POST",
+                        ApiPaths.RUNNER_LEASES,
+                        r.credential(),
+                        "{\"attempts\":[{\"jobId\":\"x\",\"attempt\":0}]}"),
+                400,
+                "bad_request",
+                "attempts[0]");
+        assertError(
+                call("POST", ApiPaths.RUNNER_LEASES, r.credential(), "{\"attempts\": 7}"),
+                400,
+                "bad_request",
+                "attempts: expected an array");
+        assertError(
+                call("POST", ApiPaths.RUNNER_LEASES, r.credential(), "{\"attempts\": [{\"jobId\""),
+                400,
+                "bad_request",
+                "attempts[0]: Unexpected end-of-input");
+        List<LeaseRenewal.Attempt> tooMany = java.util.Collections.nCopies(
+                LeaseRenewal.MAX_ATTEMPTS + 1,
+                new LeaseRenewal.Attempt(got.get(0).jobId(), 1));
+        assertError(
+                call("POST", ApiPaths.RUNNER_LEASES, r.credential(), json(new LeaseRenewal(tooMany))),
+                400,
+                "bad_request",
+                "at most " + LeaseRenewal.MAX_ATTEMPTS);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runway.protocol.JobState;
+import dev.runway.protocol.LeaseRenewal;
 import dev.runway.server.ServerConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -417,6 +418,85 @@ abstract class StoreContractTest {
         assertThat(serve(restarted, 2000)).containsExactly(requeued(silent, r));
         assertThat(jobs.get(done.id()).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(jobs.get(done.id()).attempt()).isEqualTo(1);
+    }
+
+    /**
+     * The batched heartbeat renews, in one transaction, exactly the listed attempts that the calling runner is
+     * running: not another runner's, not an older attempt of a job now on its next one, not a finished one, not an
+     * unlisted one of its own.
+     */
+    @Test
+    void aBatchedRenewalExtendsTheRunnersListedRunningAttemptsAndNoOthers() {
+        RunnerRecord r = runner("r");
+        RunnerRecord other = runner("other");
+        JobRecord a = enqueue("a");
+        JobRecord b = enqueue("b");
+        JobRecord unlisted = enqueue("unlisted");
+        JobRecord finished = enqueue("finished");
+        JobRecord theirs = enqueue("theirs");
+        JobRecord retried = enqueue("retried");
+        claim(r);
+        claim(r);
+        claim(r);
+        claim(r);
+        claim(other);
+        // "retried": attempt 1 lost, attempt 2 now running on r too
+        claim(r);
+        now += LEASE + 1;
+        for (String keep : List.of(a.id(), b.id(), unlisted.id(), finished.id(), theirs.id()))
+            assertThat(jobs.heartbeat(keep, 1, now, LEASE)).isNotNull();
+        jobs.expireLeases(now, LEASE);
+        assertThat(claim(r).job().id()).isEqualTo(retried.id());
+        assertThat(jobs.complete(finished.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
+                .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
+        assertThat(jobs.cancel(b.id(), now)).isEqualTo(JobStore.CancelOutcome.REQUESTED);
+
+        long at = now + 5_000;
+        var asked = List.of(
+                new LeaseRenewal.Attempt(a.id(), 1),
+                new LeaseRenewal.Attempt(b.id(), 1),
+                new LeaseRenewal.Attempt(finished.id(), 1),
+                new LeaseRenewal.Attempt(theirs.id(), 1),
+                new LeaseRenewal.Attempt(retried.id(), 1),
+                new LeaseRenewal.Attempt(retried.id(), 2),
+                new LeaseRenewal.Attempt("no-such-job", 1));
+        var renewed = jobs.renewLeases(r.id(), asked, at, LEASE);
+        assertThat(renewed.keySet())
+                .containsExactlyInAnyOrder(
+                        new LeaseRenewal.Attempt(a.id(), 1),
+                        new LeaseRenewal.Attempt(b.id(), 1),
+                        new LeaseRenewal.Attempt(retried.id(), 2));
+        assertThat(renewed.get(new LeaseRenewal.Attempt(b.id(), 1)).cancelRequested())
+                .as("the renewal carries the job, so a cancel reaches the agent")
+                .isTrue();
+        assertThat(jobs.attempt(a.id(), 1).leaseExpiresAt()).isEqualTo(at + LEASE);
+        assertThat(jobs.attempt(retried.id(), 2).leaseExpiresAt()).isEqualTo(at + LEASE);
+        assertThat(jobs.attempt(unlisted.id(), 1).leaseExpiresAt())
+                .as("an attempt not listed is not renewed")
+                .isLessThan(at + LEASE);
+        assertThat(jobs.attempt(theirs.id(), 1).leaseExpiresAt())
+                .as("another runner's attempt is not renewed")
+                .isLessThan(at + LEASE);
+        assertThat(jobs.renewLeases(r.id(), List.of(), at, LEASE)).isEmpty();
+    }
+
+    /** Many attempts in one call: more than one statement's worth, all renewed. */
+    @Test
+    void aBatchedRenewalOfMoreAttemptsThanOneStatementTakesRenewsThemAll() {
+        RunnerRecord r = runners.register(
+                        runners.createRegistrationToken(now, now + 3_600_000, 1).token(),
+                        "big",
+                        Labels.normalise(List.of()),
+                        1_200,
+                        "test",
+                        now)
+                .runner();
+        List<LeaseRenewal.Attempt> asked = new ArrayList<>();
+        for (int i = 0; i < 1_100; i++) {
+            enqueue("j" + i);
+            asked.add(new LeaseRenewal.Attempt(claim(r).job().id(), 1));
+        }
+        assertThat(jobs.renewLeases(r.id(), asked, now + 1, LEASE)).hasSize(1_100);
     }
 
     @Test
