@@ -6,6 +6,9 @@ import dev.runway.protocol.Json;
 import dev.runway.protocol.PoolStatus;
 import dev.runway.protocol.PoolView;
 import dev.runway.protocol.QueueView;
+import dev.runway.server.ServerConfig;
+import dev.runway.server.audit.AuditLog;
+import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.PoolStore;
@@ -13,6 +16,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
@@ -25,9 +29,19 @@ final class PoolRoutes {
     static final Pattern POOL_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     static final Duration VARIANT_WINDOW = Duration.ofHours(24);
 
-    private final Services s;
+    /** What the pool routes use. */
+    record Deps(
+            ServerConfig config,
+            Auth auth,
+            PoolStore pools,
+            JobStore jobs,
+            Dispatcher dispatcher,
+            AuditLog audit,
+            InstantSource clock) {}
 
-    PoolRoutes(Services s) {
+    private final Deps s;
+
+    PoolRoutes(Deps s) {
         this.s = s;
     }
 

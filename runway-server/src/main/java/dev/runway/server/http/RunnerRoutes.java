@@ -8,6 +8,10 @@ import dev.runway.protocol.RegisterResponse;
 import dev.runway.protocol.RegistrationTokenRequest;
 import dev.runway.protocol.RegistrationTokenView;
 import dev.runway.protocol.RunnerList;
+import dev.runway.server.ServerConfig;
+import dev.runway.server.audit.AuditLog;
+import dev.runway.server.dispatch.Dispatcher;
+import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.store.Labels;
 import dev.runway.server.store.RunnerRecord;
 import dev.runway.server.store.RunnerStore;
@@ -16,6 +20,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Set;
 
@@ -24,9 +29,19 @@ final class RunnerRoutes {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunnerRoutes.class);
     static final Duration MAX_REGISTRATION_TOKEN_LIFETIME = Duration.ofDays(30);
 
-    private final Services s;
+    /** What the runner routes use. */
+    record Deps(
+            ServerConfig config,
+            Auth auth,
+            RunnerStore runners,
+            Dispatcher dispatcher,
+            AuditLog audit,
+            ServerMetrics metrics,
+            InstantSource clock) {}
 
-    RunnerRoutes(Services s) {
+    private final Deps s;
+
+    RunnerRoutes(Deps s) {
         this.s = s;
     }
 
