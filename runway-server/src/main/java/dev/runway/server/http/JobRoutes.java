@@ -5,6 +5,7 @@ import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.JobList;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
+import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.StepSpec;
 import dev.runway.server.ServerConfig;
@@ -164,7 +165,7 @@ final class JobRoutes {
         return j;
     }
 
-    private dev.runway.protocol.JobView view(JobRecord j) {
+    private JobView view(JobRecord j) {
         return Views.job(
                 j,
                 j.attempt() == 0 ? 0 : s.logs().size(j.id(), j.attempt()),

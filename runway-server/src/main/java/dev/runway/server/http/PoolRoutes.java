@@ -10,6 +10,7 @@ import dev.runway.server.ServerConfig;
 import dev.runway.server.audit.AuditLog;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.Wakeups;
+import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.PoolStore;
 import io.javalin.Javalin;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -106,11 +108,7 @@ final class PoolRoutes {
                                 .setCanary(name, "rolled-back", s.clock().millis())));
     }
 
-    private void decide(
-            Context ctx,
-            dev.runway.server.store.ApiTokenStore.ApiToken caller,
-            String event,
-            java.util.function.Consumer<String> change) {
+    private void decide(Context ctx, ApiTokenStore.ApiToken caller, String event, Consumer<String> change) {
         String name = poolName(ctx);
         change.accept(name);
         s.audit().record(caller.id(), event, name, null);
