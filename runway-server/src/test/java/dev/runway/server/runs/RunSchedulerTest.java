@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.runway.protocol.JobState;
 import dev.runway.server.TestClock;
 import dev.runway.server.TestDatabases;
+import dev.runway.server.dispatch.LogFollowerWakeup;
+import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.store.Database;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -269,6 +272,22 @@ class RunSchedulerTest {
                 .isInstanceOf(RunStarter.Rejected.class)
                 .hasMessageContaining("not triggered by 'release'");
         assertThat(runs.list(10)).isEmpty();
+    }
+
+    @Test
+    void theSchedulersCancelsWakeWhoeverFollowsTheJob() throws Exception {
+        // issue 18: the scheduler once signalled a Wakeups of its own that nobody waited on
+        Wakeups jobEvents = new Wakeups();
+        transitions.listen(new LogFollowerWakeup(jobEvents));
+        listening();
+        RunRecord run = start(CHAIN);
+        String build = job(run, "build").id();
+        CompletableFuture<Void> follower = jobEvents.ticket(build); // a log follower waiting on the queued job
+        assertThat(follower).isNotDone();
+        scheduler.cancel(run.id());
+        assertThat(follower)
+                .as("woken by the run's cancel, not by its 1 s re-check")
+                .isDone();
     }
 
     @Test
