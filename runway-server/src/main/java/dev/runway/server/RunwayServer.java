@@ -2,8 +2,10 @@ package dev.runway.server;
 
 import dev.runway.server.artifacts.ArtifactStore;
 import dev.runway.server.artifacts.CacheStore;
+import dev.runway.server.audit.AuditLog;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.DispatcherWakeup;
+import dev.runway.server.dispatch.JobDelivery;
 import dev.runway.server.dispatch.LeaseReaper;
 import dev.runway.server.dispatch.LogFollowerWakeup;
 import dev.runway.server.dispatch.Wakeups;
@@ -17,18 +19,26 @@ import dev.runway.server.runs.ParsedWorkflows;
 import dev.runway.server.runs.RunAdvancer;
 import dev.runway.server.runs.RunPlanner;
 import dev.runway.server.runs.RunScheduler;
+import dev.runway.server.runs.RunStarter;
 import dev.runway.server.secrets.MasterKey;
 import dev.runway.server.secrets.SecretStore;
 import dev.runway.server.store.ApiTokenStore;
+import dev.runway.server.store.DataDir;
 import dev.runway.server.store.Database;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
+import dev.runway.server.store.PoolStore;
 import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
 import dev.runway.server.store.Transitions;
+import dev.runway.server.store.WebhookStore;
 import dev.runway.server.tokens.AdminToken;
 import io.javalin.Javalin;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +67,7 @@ public final class RunwayServer implements AutoCloseable {
     private RunwayServer(ServerConfig config, InstantSource clock) {
         this.config = config;
         // whatever the store: git mirrors, artifacts, caches and the CLI's server.url live here (0700)
-        if (config.dataDir() != null) dev.runway.server.store.DataDir.prepare(config.dataDir());
+        if (config.dataDir() != null) DataDir.prepare(config.dataDir());
         this.db = Database.open(config);
         try {
             // every job state change, whoever makes it, reaches the listeners added below through this one path
@@ -69,9 +79,8 @@ public final class RunwayServer implements AutoCloseable {
             this.adminToken = AdminToken.resolve(config.adminToken(), config.dataDir());
             apiTokens.ensure(adminToken, "admin", clock.millis());
             // files an older version left readable to others
-            for (java.nio.file.Path f :
-                    new java.nio.file.Path[] {config.dataDir().resolve(AdminToken.FILE), config.masterKeyFile()})
-                if (f != null && java.nio.file.Files.exists(f)) dev.runway.server.store.DataDir.tighten(f);
+            for (Path f : new Path[] {config.dataDir().resolve(AdminToken.FILE), config.masterKeyFile()})
+                if (f != null && Files.exists(f)) DataDir.tighten(f);
             Wakeups jobEvents = new Wakeups();
             long leaseMs = config.leaseTimeout().toMillis();
             this.dispatcher = new Dispatcher(jobs, clock, leaseMs);
@@ -108,27 +117,32 @@ public final class RunwayServer implements AutoCloseable {
                     .listen(new RunAdvancer(scheduler));
             // a run whose job finished while this replica was down (or on another replica that died) moves on
             loops.scheduleWithFixedDelay(this::sweepRuns, 1, SWEEP_SECONDS, TimeUnit.SECONDS);
-            this.http = HttpApi.create(
-                    config,
-                    apiTokens,
-                    runners,
-                    jobs,
-                    runs,
-                    scheduler,
-                    new GitSource(config.dataDir().resolve("git")),
-                    new ArtifactStore(db, config.dataDir().resolve("artifacts"), MAX_ARTIFACT_BYTES),
-                    new CacheStore(db, config.dataDir().resolve("caches"), MAX_CACHE_BYTES),
-                    logs,
-                    dispatcher,
-                    jobEvents,
-                    new SecretStore(db, MasterKey.loadOrCreate(config.masterKeyFile())),
-                    new dev.runway.server.audit.AuditLog(db, clock),
-                    new dev.runway.server.store.WebhookStore(db),
-                    new dev.runway.server.store.PoolStore(db),
-                    metrics,
-                    new StatsQuery(db),
-                    clock,
-                    db::problem);
+            GitSource git = new GitSource(config.dataDir().resolve("git"));
+            SecretStore secrets = new SecretStore(db, MasterKey.loadOrCreate(config.masterKeyFile()));
+            AuditLog audit = new AuditLog(db, clock);
+            this.http = HttpApi.builder(config)
+                    .clock(clock)
+                    .apiTokens(apiTokens)
+                    .runners(runners)
+                    .jobs(jobs)
+                    .runs(runs)
+                    .logs(logs)
+                    .artifacts(new ArtifactStore(db, config.dataDir().resolve("artifacts"), MAX_ARTIFACT_BYTES))
+                    .caches(new CacheStore(db, config.dataDir().resolve("caches"), MAX_CACHE_BYTES))
+                    .secrets(secrets)
+                    .audit(audit)
+                    .webhooks(new WebhookStore(db))
+                    .pools(new PoolStore(db))
+                    .scheduler(scheduler)
+                    .starter(new RunStarter(runs, scheduler, git, clock))
+                    .git(git)
+                    .dispatcher(dispatcher)
+                    .delivery(new JobDelivery(secrets, audit, config.leaseTimeout(), config.heartbeatInterval()))
+                    .jobEvents(jobEvents)
+                    .metrics(metrics)
+                    .stats(new StatsQuery(db))
+                    .storeProblem(db::problem)
+                    .create();
             http.start();
             // lease time counts only while a control plane serves: from here, not from before the restart
             reaper.startServing();
@@ -174,8 +188,8 @@ public final class RunwayServer implements AutoCloseable {
      * Every HTTP route this control plane answers, as {@code METHOD /path/{param}}, read from the router itself (the
      * route fuzzer covers each, so a new route is covered without a list to keep up to date).
      */
-    public java.util.List<String> routes() {
-        java.util.Set<String> methods = java.util.Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
+    public List<String> routes() {
+        Set<String> methods = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
         return http.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
                 .filter(e -> methods.contains(e.getEndpoint().getMethod().name()))
                 .map(e -> e.getEndpoint().getMethod().name() + " "

@@ -2,6 +2,7 @@ package dev.runway.server;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Everything the control plane can be told at start. Only the CLI reads files, flags and environment
@@ -47,12 +48,12 @@ public record ServerConfig(
      * GitHub webhooks: the shared secret that signs deliveries (null: webhooks off), and where Runway fetches each
      * repository it starts runs for ({@code owner/name} → git URL or local path; a mirror in air-gapped sites).
      */
-    public record GitHubWebhooks(String secret, java.util.Map<String, String> repos) {
+    public record GitHubWebhooks(String secret, Map<String, String> repos) {
         public GitHubWebhooks {
-            repos = repos == null ? java.util.Map.of() : java.util.Map.copyOf(repos);
+            repos = repos == null ? Map.of() : Map.copyOf(repos);
         }
 
-        public static final GitHubWebhooks OFF = new GitHubWebhooks(null, java.util.Map.of());
+        public static final GitHubWebhooks OFF = new GitHubWebhooks(null, Map.of());
     }
 
     public ServerConfig {
@@ -66,65 +67,21 @@ public record ServerConfig(
     }
 
     public ServerConfig withGitHub(GitHubWebhooks g) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDir,
-                databaseUrl,
-                databaseUser,
-                databasePassword,
-                leaseTimeout,
-                heartbeatInterval,
-                longPollMax,
-                defaultJobTimeout,
-                defaultMaxAttempts,
-                maxLogBytes,
-                maxBodyBytes,
-                adminToken,
-                masterKeyFile,
-                g);
+        return toBuilder().github(g).build();
     }
 
     /** With these lease, heartbeat and long-poll times (tests shorten them). */
     public ServerConfig withTimes(Duration lease, Duration heartbeat, Duration longPoll) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDir,
-                databaseUrl,
-                databaseUser,
-                databasePassword,
-                lease,
-                heartbeat,
-                longPoll,
-                defaultJobTimeout,
-                defaultMaxAttempts,
-                maxLogBytes,
-                maxBodyBytes,
-                adminToken,
-                masterKeyFile,
-                github);
+        return toBuilder()
+                .leaseTimeout(lease)
+                .heartbeatInterval(heartbeat)
+                .longPollMax(longPoll)
+                .build();
     }
 
     /** With these log and request body limits. */
     public ServerConfig withLimits(long logBytes, long bodyBytes) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDir,
-                databaseUrl,
-                databaseUser,
-                databasePassword,
-                leaseTimeout,
-                heartbeatInterval,
-                longPollMax,
-                defaultJobTimeout,
-                defaultMaxAttempts,
-                logBytes,
-                bodyBytes,
-                adminToken,
-                masterKeyFile,
-                github);
+        return toBuilder().maxLogBytes(logBytes).maxBodyBytes(bodyBytes).build();
     }
 
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -137,43 +94,158 @@ public record ServerConfig(
     public static final long DEFAULT_MAX_LOG_BYTES = 100L * 1024 * 1024;
     public static final long DEFAULT_MAX_BODY_BYTES = 8L * 1024 * 1024;
 
+    /** The defaults, with data in {@code dataDir}. */
     public static ServerConfig defaults(Path dataDir) {
-        return new ServerConfig(
-                DEFAULT_HOST,
-                DEFAULT_PORT,
-                dataDir,
-                null,
-                null,
-                null,
-                DEFAULT_LEASE_TIMEOUT,
-                DEFAULT_HEARTBEAT_INTERVAL,
-                DEFAULT_LONG_POLL_MAX,
-                DEFAULT_JOB_TIMEOUT,
-                DEFAULT_MAX_ATTEMPTS,
-                DEFAULT_MAX_LOG_BYTES,
-                DEFAULT_MAX_BODY_BYTES,
-                null,
-                null,
-                null);
+        return builder(dataDir).build();
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(
-                host,
-                p,
-                dataDir,
-                databaseUrl,
-                databaseUser,
-                databasePassword,
-                leaseTimeout,
-                heartbeatInterval,
-                longPollMax,
-                defaultJobTimeout,
-                defaultMaxAttempts,
-                maxLogBytes,
-                maxBodyBytes,
-                adminToken,
-                masterKeyFile,
-                github);
+        return toBuilder().port(p).build();
+    }
+
+    /** A config with every value at its default and data in {@code dataDir}; set what differs, then {@code build()}. */
+    public static Builder builder(Path dataDir) {
+        return new Builder().dataDir(dataDir);
+    }
+
+    /** A builder holding this config's values. A master key file at its default place follows a new data dir. */
+    public Builder toBuilder() {
+        Builder b = new Builder()
+                .host(host)
+                .port(port)
+                .dataDir(dataDir)
+                .database(databaseUrl, databaseUser, databasePassword)
+                .leaseTimeout(leaseTimeout)
+                .heartbeatInterval(heartbeatInterval)
+                .longPollMax(longPollMax)
+                .defaultJobTimeout(defaultJobTimeout)
+                .defaultMaxAttempts(defaultMaxAttempts)
+                .maxLogBytes(maxLogBytes)
+                .maxBodyBytes(maxBodyBytes)
+                .adminToken(adminToken)
+                .github(github);
+        if (dataDir == null || !dataDir.resolve("master.key").equals(masterKeyFile)) b.masterKeyFile(masterKeyFile);
+        return b;
+    }
+
+    /** Builds a {@link ServerConfig} by name; what is not set keeps its default (the {@code DEFAULT_*} constants). */
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private Path dataDir;
+        private String databaseUrl;
+        private String databaseUser;
+        private String databasePassword;
+        private Duration leaseTimeout = DEFAULT_LEASE_TIMEOUT;
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        private Duration longPollMax = DEFAULT_LONG_POLL_MAX;
+        private Duration defaultJobTimeout = DEFAULT_JOB_TIMEOUT;
+        private int defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private long maxLogBytes = DEFAULT_MAX_LOG_BYTES;
+        private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private String adminToken;
+        private Path masterKeyFile;
+        private GitHubWebhooks github = GitHubWebhooks.OFF;
+
+        private Builder() {}
+
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder dataDir(Path v) {
+            dataDir = v;
+            return this;
+        }
+
+        /** A JDBC URL (null: SQLite in the data dir) with its user and password (each may be null). */
+        public Builder database(String url, String user, String password) {
+            databaseUrl = url;
+            databaseUser = user;
+            databasePassword = password;
+            return this;
+        }
+
+        public Builder databaseUrl(String v) {
+            databaseUrl = v;
+            return this;
+        }
+
+        public Builder leaseTimeout(Duration v) {
+            leaseTimeout = v;
+            return this;
+        }
+
+        public Builder heartbeatInterval(Duration v) {
+            heartbeatInterval = v;
+            return this;
+        }
+
+        public Builder longPollMax(Duration v) {
+            longPollMax = v;
+            return this;
+        }
+
+        public Builder defaultJobTimeout(Duration v) {
+            defaultJobTimeout = v;
+            return this;
+        }
+
+        public Builder defaultMaxAttempts(int v) {
+            defaultMaxAttempts = v;
+            return this;
+        }
+
+        public Builder maxLogBytes(long v) {
+            maxLogBytes = v;
+            return this;
+        }
+
+        public Builder maxBodyBytes(long v) {
+            maxBodyBytes = v;
+            return this;
+        }
+
+        public Builder adminToken(String v) {
+            adminToken = v;
+            return this;
+        }
+
+        /** Null: {@code <dataDir>/master.key}. */
+        public Builder masterKeyFile(Path v) {
+            masterKeyFile = v;
+            return this;
+        }
+
+        public Builder github(GitHubWebhooks v) {
+            github = v;
+            return this;
+        }
+
+        public ServerConfig build() {
+            return new ServerConfig(
+                    host,
+                    port,
+                    dataDir,
+                    databaseUrl,
+                    databaseUser,
+                    databasePassword,
+                    leaseTimeout,
+                    heartbeatInterval,
+                    longPollMax,
+                    defaultJobTimeout,
+                    defaultMaxAttempts,
+                    maxLogBytes,
+                    maxBodyBytes,
+                    adminToken,
+                    masterKeyFile,
+                    github);
+        }
     }
 }

@@ -20,23 +20,11 @@ class DataDirTest {
         String[] name = new String[1];
         ServerConfig pg = TestDatabases.postgres(dir.resolve("unused"), name);
         Path dataDir = dir.resolve("not/yet/data");
-        ServerConfig config = new ServerConfig(
-                pg.host(),
-                0,
-                dataDir,
-                pg.databaseUrl(),
-                null,
-                null,
-                pg.leaseTimeout(),
-                pg.heartbeatInterval(),
-                pg.longPollMax(),
-                pg.defaultJobTimeout(),
-                pg.defaultMaxAttempts(),
-                pg.maxLogBytes(),
-                pg.maxBodyBytes(),
-                "rwa_admin-token-for-the-data-dir-test",
-                dir.resolve("keys/master.key"),
-                null);
+        ServerConfig config = pg.toBuilder()
+                .dataDir(dataDir)
+                .adminToken("rwa_admin-token-for-the-data-dir-test")
+                .masterKeyFile(dir.resolve("keys/master.key"))
+                .build();
         try (RunwayServer server = RunwayServer.start(config)) {
             assertThat(dataDir).isDirectory();
             Files.writeString(dataDir.resolve("server.url"), server.url() + "\n"); // what `runway server` does

@@ -40,24 +40,7 @@ public final class TestDatabases {
         }
         nameOut[0] = name;
         String url = PG_ADMIN_URL.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1");
-        ServerConfig d = ServerConfig.defaults(dir);
-        return new ServerConfig(
-                d.host(),
-                0,
-                dir,
-                url,
-                null,
-                null,
-                d.leaseTimeout(),
-                d.heartbeatInterval(),
-                d.longPollMax(),
-                d.defaultJobTimeout(),
-                d.defaultMaxAttempts(),
-                d.maxLogBytes(),
-                d.maxBodyBytes(),
-                d.adminToken(),
-                null,
-                null);
+        return ServerConfig.builder(dir).port(0).databaseUrl(url).build();
     }
 
     public static void dropPostgres(String name) {

@@ -2,6 +2,7 @@ package dev.runway.server.artifacts;
 
 import dev.runway.server.store.Database;
 import dev.runway.server.store.Sql;
+import dev.runway.server.store.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -86,7 +89,7 @@ public final class ArtifactStore {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             try {
                 insert(a);
-            } catch (dev.runway.server.store.StoreException e) {
+            } catch (StoreException e) {
                 Files.deleteIfExists(target);
                 throw new Refused(409, "an artifact named '" + name + "' was uploaded by another job at the same time");
             }
@@ -140,7 +143,7 @@ public final class ArtifactStore {
         }
     }
 
-    private static Artifact row(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Artifact row(ResultSet rs) throws SQLException {
         return new Artifact(
                 rs.getString("run_id"),
                 rs.getString("name"),

@@ -7,6 +7,7 @@ import java.time.InstantSource;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Hands queued jobs to long-polling runners. A poll first tries to claim; if nothing matches it waits until an
@@ -41,8 +42,7 @@ public final class Dispatcher {
     private final long leaseMillis;
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> changed =
-            new java.util.concurrent.atomic.AtomicReference<>(new CompletableFuture<>());
+    private final AtomicReference<CompletableFuture<Void>> changed = new AtomicReference<>(new CompletableFuture<>());
 
     public Dispatcher(JobStore jobs, InstantSource clock, long leaseMillis) {
         this.jobs = jobs;

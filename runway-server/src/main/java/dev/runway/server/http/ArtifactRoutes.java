@@ -4,14 +4,18 @@ import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.ArtifactList;
 import dev.runway.protocol.ArtifactView;
 import dev.runway.server.artifacts.ArtifactStore;
+import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.store.AttemptRecord;
 import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.JobStore;
+import dev.runway.server.store.RunStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.time.Instant;
+import java.time.InstantSource;
 
 /**
  * Artifacts: runners upload and download them for their job's run with the attempt's job token (so a fenced-off
@@ -19,9 +23,18 @@ import java.time.Instant;
  * API's body limit.
  */
 final class ArtifactRoutes {
-    private final Services s;
+    /** What the artifact routes use. */
+    record Deps(
+            Auth auth,
+            ArtifactStore artifacts,
+            JobStore jobs,
+            RunStore runs,
+            ServerMetrics metrics,
+            InstantSource clock) {}
 
-    ArtifactRoutes(Services s) {
+    private final Deps s;
+
+    ArtifactRoutes(Deps s) {
         this.s = s;
     }
 

@@ -6,12 +6,16 @@ import dev.runway.protocol.Durations;
 import dev.runway.server.audit.AuditLog;
 import io.javalin.Javalin;
 import java.time.Instant;
+import java.time.InstantSource;
 
 /** The audit log (admin): records by time and kind, and a walk of its hash chain. */
 final class AuditRoutes {
-    private final Services s;
+    /** What the audit routes use. */
+    record Deps(Auth auth, AuditLog audit, InstantSource clock) {}
 
-    AuditRoutes(Services s) {
+    private final Deps s;
+
+    AuditRoutes(Deps s) {
         this.s = s;
     }
 

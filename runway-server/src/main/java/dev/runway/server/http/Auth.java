@@ -2,10 +2,12 @@ package dev.runway.server.http;
 
 import dev.runway.protocol.Role;
 import dev.runway.protocol.TokenPrefixes;
+import dev.runway.server.audit.AuditLog;
 import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.metrics.ServerMetrics.AuthFailure;
 import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.AttemptRecord;
+import dev.runway.server.store.AttemptState;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.RunnerRecord;
 import dev.runway.server.store.RunnerStore;
@@ -19,14 +21,14 @@ final class Auth {
     private final JobStore jobs;
     private final InstantSource clock;
 
-    private final dev.runway.server.audit.AuditLog audit;
+    private final AuditLog audit;
     private final ServerMetrics metrics;
 
     Auth(
             ApiTokenStore apiTokens,
             RunnerStore runners,
             JobStore jobs,
-            dev.runway.server.audit.AuditLog audit,
+            AuditLog audit,
             ServerMetrics metrics,
             InstantSource clock) {
         this.audit = audit;
@@ -159,8 +161,7 @@ final class Auth {
         if (!a.jobId().equals(jobId))
             throw refused(
                     AuthFailure.WRONG_KIND, ApiException.unauthorized("job token not recognised for job " + jobId));
-        if (!a.running() && !(allowFinished && a.state() == dev.runway.server.store.AttemptState.FINISHED))
-            throw ApiException.staleAttempt();
+        if (!a.running() && !(allowFinished && a.state() == AttemptState.FINISHED)) throw ApiException.staleAttempt();
         return a;
     }
 

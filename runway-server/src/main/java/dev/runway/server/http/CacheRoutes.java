@@ -6,13 +6,16 @@ import dev.runway.server.artifacts.ArtifactStore;
 import dev.runway.server.artifacts.CacheStore;
 import dev.runway.server.store.AttemptRecord;
 import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.JobStore;
 import dev.runway.server.store.RunRecord;
+import dev.runway.server.store.RunStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,9 +24,12 @@ final class CacheRoutes {
     /** Restore prefixes per lookup, at most (GitHub allows 10 keys in all). */
     static final int MAX_RESTORE_KEYS = 10;
 
-    private final Services s;
+    /** What the cache routes use. */
+    record Deps(Auth auth, CacheStore caches, JobStore jobs, RunStore runs, InstantSource clock) {}
 
-    CacheRoutes(Services s) {
+    private final Deps s;
+
+    CacheRoutes(Deps s) {
         this.s = s;
     }
 

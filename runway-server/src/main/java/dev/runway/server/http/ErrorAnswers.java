@@ -1,6 +1,7 @@
 package dev.runway.server.http;
 
 import dev.runway.protocol.ApiError;
+import dev.runway.server.store.StoreException;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -81,8 +82,8 @@ final class ErrorAnswers {
     /** A full disk under the store or the blob directory, anywhere in the cause chain. */
     static boolean diskFull(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof dev.runway.server.store.StoreException s && s.diskFull()) return true;
-            if (c instanceof java.io.IOException
+            if (c instanceof StoreException s && s.diskFull()) return true;
+            if (c instanceof IOException
                     && c.getMessage() != null
                     && c.getMessage().contains("No space left on device")) return true;
             if (c.getCause() == c) break;

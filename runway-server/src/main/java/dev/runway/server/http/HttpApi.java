@@ -5,22 +5,32 @@ import dev.runway.protocol.Json;
 import dev.runway.server.ServerConfig;
 import dev.runway.server.artifacts.ArtifactStore;
 import dev.runway.server.artifacts.CacheStore;
+import dev.runway.server.audit.AuditLog;
+import dev.runway.server.dashboard.DashboardRoutes;
 import dev.runway.server.dispatch.Dispatcher;
+import dev.runway.server.dispatch.JobDelivery;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.metrics.StatsQuery;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunScheduler;
+import dev.runway.server.runs.RunStarter;
+import dev.runway.server.secrets.SecretStore;
 import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
+import dev.runway.server.store.PoolStore;
 import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
+import dev.runway.server.store.WebhookStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import java.time.InstantSource;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -29,27 +39,187 @@ public final class HttpApi {
 
     private HttpApi() {}
 
-    public static Javalin create(
-            ServerConfig config,
-            ApiTokenStore apiTokens,
-            RunnerStore runners,
-            JobStore jobs,
-            RunStore runs,
-            RunScheduler scheduler,
-            GitSource git,
-            ArtifactStore artifacts,
-            CacheStore caches,
-            LogStore logs,
-            Dispatcher dispatcher,
-            Wakeups jobEvents,
-            dev.runway.server.secrets.SecretStore secrets,
-            dev.runway.server.audit.AuditLog audit,
-            dev.runway.server.store.WebhookStore webhooks,
-            dev.runway.server.store.PoolStore pools,
-            ServerMetrics metrics,
-            StatsQuery stats,
-            InstantSource clock,
-            java.util.function.Supplier<String> storeProblem) {
+    /** Starts wiring an API for {@code config}: name each collaborator, then {@link Builder#create()}. */
+    public static Builder builder(ServerConfig config) {
+        return new Builder(config);
+    }
+
+    /**
+     * The collaborators the routes are made of, each set by name. {@link #create()} hands every route group only the
+     * ones it uses.
+     */
+    public static final class Builder {
+        private final ServerConfig config;
+        private InstantSource clock = InstantSource.system();
+        private ApiTokenStore apiTokens;
+        private RunnerStore runners;
+        private JobStore jobs;
+        private RunStore runs;
+        private LogStore logs;
+        private ArtifactStore artifacts;
+        private CacheStore caches;
+        private SecretStore secrets;
+        private AuditLog audit;
+        private WebhookStore webhooks;
+        private PoolStore pools;
+        private RunScheduler scheduler;
+        private RunStarter starter;
+        private GitSource git;
+        private Dispatcher dispatcher;
+        private JobDelivery delivery;
+        private Wakeups jobEvents;
+        private ServerMetrics metrics;
+        private StatsQuery stats;
+        private Supplier<String> storeProblem;
+
+        private Builder(ServerConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        public Builder clock(InstantSource v) {
+            clock = v;
+            return this;
+        }
+
+        public Builder apiTokens(ApiTokenStore v) {
+            apiTokens = v;
+            return this;
+        }
+
+        public Builder runners(RunnerStore v) {
+            runners = v;
+            return this;
+        }
+
+        public Builder jobs(JobStore v) {
+            jobs = v;
+            return this;
+        }
+
+        public Builder runs(RunStore v) {
+            runs = v;
+            return this;
+        }
+
+        public Builder logs(LogStore v) {
+            logs = v;
+            return this;
+        }
+
+        public Builder artifacts(ArtifactStore v) {
+            artifacts = v;
+            return this;
+        }
+
+        public Builder caches(CacheStore v) {
+            caches = v;
+            return this;
+        }
+
+        public Builder secrets(SecretStore v) {
+            secrets = v;
+            return this;
+        }
+
+        public Builder audit(AuditLog v) {
+            audit = v;
+            return this;
+        }
+
+        public Builder webhooks(WebhookStore v) {
+            webhooks = v;
+            return this;
+        }
+
+        public Builder pools(PoolStore v) {
+            pools = v;
+            return this;
+        }
+
+        /** Moves runs on and cancels them. */
+        public Builder scheduler(RunScheduler v) {
+            scheduler = v;
+            return this;
+        }
+
+        /** Starts runs, for {@code POST /runs} and push webhooks. */
+        public Builder starter(RunStarter v) {
+            starter = v;
+            return this;
+        }
+
+        public Builder git(GitSource v) {
+            git = v;
+            return this;
+        }
+
+        public Builder dispatcher(Dispatcher v) {
+            dispatcher = v;
+            return this;
+        }
+
+        /** Hands claimed attempts to runners with their secrets. */
+        public Builder delivery(JobDelivery v) {
+            delivery = v;
+            return this;
+        }
+
+        /** Signalled per job id when its log grows or it ends (log followers wait on it). */
+        public Builder jobEvents(Wakeups v) {
+            jobEvents = v;
+            return this;
+        }
+
+        public Builder metrics(ServerMetrics v) {
+            metrics = v;
+            return this;
+        }
+
+        public Builder stats(StatsQuery v) {
+            stats = v;
+            return this;
+        }
+
+        /** What is wrong with the store, for {@code /health}; null when nothing is. */
+        public Builder storeProblem(Supplier<String> v) {
+            storeProblem = v;
+            return this;
+        }
+
+        /** The server with every route registered, not started; fails naming a collaborator that was not set. */
+        public Javalin create() {
+            return HttpApi.create(this);
+        }
+
+        private static <T> T required(T v, String name) {
+            return Objects.requireNonNull(v, () -> "HttpApi.builder(): " + name + " not set");
+        }
+    }
+
+    private static Javalin create(Builder b) {
+        ServerConfig config = b.config;
+        InstantSource clock = Builder.required(b.clock, "clock");
+        ApiTokenStore apiTokens = Builder.required(b.apiTokens, "apiTokens");
+        RunnerStore runners = Builder.required(b.runners, "runners");
+        JobStore jobs = Builder.required(b.jobs, "jobs");
+        RunStore runs = Builder.required(b.runs, "runs");
+        LogStore logs = Builder.required(b.logs, "logs");
+        ArtifactStore artifacts = Builder.required(b.artifacts, "artifacts");
+        CacheStore caches = Builder.required(b.caches, "caches");
+        SecretStore secrets = Builder.required(b.secrets, "secrets");
+        AuditLog audit = Builder.required(b.audit, "audit");
+        WebhookStore webhooks = Builder.required(b.webhooks, "webhooks");
+        PoolStore pools = Builder.required(b.pools, "pools");
+        RunScheduler scheduler = Builder.required(b.scheduler, "scheduler");
+        RunStarter starter = Builder.required(b.starter, "starter");
+        GitSource git = Builder.required(b.git, "git");
+        Dispatcher dispatcher = Builder.required(b.dispatcher, "dispatcher");
+        JobDelivery delivery = Builder.required(b.delivery, "delivery");
+        Wakeups jobEvents = Builder.required(b.jobEvents, "jobEvents");
+        ServerMetrics metrics = Builder.required(b.metrics, "metrics");
+        StatsQuery stats = Builder.required(b.stats, "stats");
+        Supplier<String> storeProblem = Builder.required(b.storeProblem, "storeProblem");
+
         Auth auth = new Auth(apiTokens, runners, jobs, audit, metrics, clock);
         Javalin app = Javalin.create(cfg -> {
             cfg.useVirtualThreads = true; // long-polls park cheaply
@@ -75,39 +245,23 @@ public final class HttpApi {
             if (problem == null) ctx.json(Map.of("status", "ok"));
             else ctx.status(503).json(Map.of("status", "unhealthy", "detail", problem));
         });
-        Services services = new Services(
-                config,
-                auth,
-                apiTokens,
-                jobs,
-                runs,
-                scheduler,
-                git,
-                artifacts,
-                caches,
-                logs,
-                runners,
-                dispatcher,
-                jobEvents,
-                secrets,
-                audit,
-                pools,
-                metrics,
-                clock);
-        new JobRoutes(services).register(app);
-        new MetricsRoutes(services, stats).register(app);
-        RunRoutes runRoutes = new RunRoutes(services);
-        runRoutes.register(app);
-        new WebhookRoutes(services, webhooks, runRoutes).register(app);
-        new ArtifactRoutes(services).register(app);
-        new CacheRoutes(services).register(app);
-        new RunnerRoutes(services).register(app);
-        new PoolRoutes(services).register(app);
-        new SecretRoutes(services).register(app);
-        new TokenRoutes(services).register(app);
-        new AuditRoutes(services).register(app);
-        new RunnerProtocolRoutes(services).register(app);
-        new dev.runway.server.dashboard.DashboardRoutes().register(app);
+        // each route group gets what it uses, and nothing else
+        new JobRoutes(new JobRoutes.Deps(config, auth, jobs, logs, jobEvents, clock)).register(app);
+        new MetricsRoutes(new MetricsRoutes.Deps(config, auth, jobs, runners, metrics, stats, clock)).register(app);
+        new RunRoutes(new RunRoutes.Deps(config, auth, starter, scheduler, git, runs, jobs, logs, clock)).register(app);
+        new WebhookRoutes(new WebhookRoutes.Deps(config, auth, webhooks, starter, git, audit, metrics, clock))
+                .register(app);
+        new ArtifactRoutes(new ArtifactRoutes.Deps(auth, artifacts, jobs, runs, metrics, clock)).register(app);
+        new CacheRoutes(new CacheRoutes.Deps(auth, caches, jobs, runs, clock)).register(app);
+        new RunnerRoutes(new RunnerRoutes.Deps(config, auth, runners, dispatcher, audit, metrics, clock)).register(app);
+        new PoolRoutes(new PoolRoutes.Deps(config, auth, pools, jobs, dispatcher, audit, clock)).register(app);
+        new SecretRoutes(new SecretRoutes.Deps(config, auth, secrets, audit, clock)).register(app);
+        new TokenRoutes(new TokenRoutes.Deps(config, auth, apiTokens, runners, audit, clock)).register(app);
+        new AuditRoutes(new AuditRoutes.Deps(auth, audit, clock)).register(app);
+        new RunnerProtocolRoutes(new RunnerProtocolRoutes.Deps(
+                        config, auth, dispatcher, delivery, jobs, runners, logs, jobEvents, audit, metrics, clock))
+                .register(app);
+        new DashboardRoutes().register(app);
         headAsGet(app);
 
         ErrorAnswers.register(app, config.maxBodyBytes());
@@ -122,7 +276,7 @@ public final class HttpApi {
     private static void headAsGet(Javalin app) {
         var endpoints = app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
                 .map(e -> e.getEndpoint())
-                .filter(e -> e.getMethod() == io.javalin.http.HandlerType.GET)
+                .filter(e -> e.getMethod() == HandlerType.GET)
                 .filter(e -> !e.getPath().equals(ApiPaths.JOB_LOG_EVENTS))
                 .toList();
         for (var e : endpoints) app.head(e.getPath(), e.getHandler());

@@ -5,14 +5,18 @@ import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.JobList;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
+import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.StepSpec;
+import dev.runway.server.ServerConfig;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.JobStore;
 import dev.runway.server.store.Labels;
 import dev.runway.server.store.LogStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import java.time.InstantSource;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -20,9 +24,12 @@ import java.util.concurrent.CompletableFuture;
 final class JobRoutes {
     static final int MAX_LOG_WAIT_SECONDS = 30;
 
-    private final Services s;
+    /** What the job routes use. */
+    record Deps(ServerConfig config, Auth auth, JobStore jobs, LogStore logs, Wakeups jobEvents, InstantSource clock) {}
 
-    JobRoutes(Services s) {
+    private final Deps s;
+
+    JobRoutes(Deps s) {
         this.s = s;
     }
 
@@ -35,7 +42,7 @@ final class JobRoutes {
         });
         app.post(ApiPaths.JOB_CANCEL, this::cancel);
         app.get(ApiPaths.JOB_LOGS, this::logs);
-        new LogEvents(s).register(app);
+        new LogEvents(new LogEvents.Deps(s.auth(), s.jobs(), s.logs(), s.jobEvents())).register(app);
     }
 
     private void submit(Context ctx) throws JsonProcessingException {
@@ -158,7 +165,7 @@ final class JobRoutes {
         return j;
     }
 
-    private dev.runway.protocol.JobView view(JobRecord j) {
+    private JobView view(JobRecord j) {
         return Views.job(
                 j,
                 j.attempt() == 0 ? 0 : s.logs().size(j.id(), j.attempt()),

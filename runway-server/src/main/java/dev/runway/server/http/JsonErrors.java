@@ -12,6 +12,10 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import dev.runway.protocol.Json;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -118,16 +122,13 @@ final class JsonErrors {
                 || t == Long.class
                 || t == short.class
                 || t == Short.class
-                || t == java.math.BigInteger.class) return "a whole number";
-        if (t == double.class
-                || t == Double.class
-                || t == float.class
-                || t == Float.class
-                || t == java.math.BigDecimal.class) return "a number";
+                || t == BigInteger.class) return "a whole number";
+        if (t == double.class || t == Double.class || t == float.class || t == Float.class || t == BigDecimal.class)
+            return "a number";
         if (t == boolean.class || t == Boolean.class) return "true or false";
         if (t.isArray() || Collection.class.isAssignableFrom(t)) return "an array";
-        if (t == java.time.Instant.class) return "an ISO-8601 instant (2026-01-31T12:00:00Z)";
-        if (t == java.time.Duration.class) return "an ISO-8601 duration (PT30S)";
+        if (t == Instant.class) return "an ISO-8601 instant (2026-01-31T12:00:00Z)";
+        if (t == Duration.class) return "an ISO-8601 duration (PT30S)";
         if (Map.class.isAssignableFrom(t) || t.isRecord() || !t.getName().startsWith("java.")) return "an object";
         return "a different value";
     }

@@ -3,6 +3,7 @@ package dev.runway.server.http;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -40,9 +41,12 @@ final class LogEvents {
     private static final Logger log = LoggerFactory.getLogger(LogEvents.class);
     private static final String EVENT_STREAM = "text/event-stream";
 
-    private final Services s;
+    /** What the log event stream uses. */
+    record Deps(Auth auth, JobStore jobs, LogStore logs, Wakeups jobEvents) {}
 
-    LogEvents(Services s) {
+    private final Deps s;
+
+    LogEvents(Deps s) {
         this.s = s;
     }
 

@@ -2,12 +2,17 @@ package dev.runway.server.http;
 
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Durations;
+import dev.runway.server.ServerConfig;
+import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.metrics.StatsQuery;
+import dev.runway.server.store.JobStore;
+import dev.runway.server.store.RunnerStore;
 import io.javalin.Javalin;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.time.InstantSource;
 
 /**
  * {@code GET /metrics} (Prometheus text format, or OpenMetrics when the scraper asks for it) and {@code GET
@@ -17,13 +22,23 @@ final class MetricsRoutes {
     /** The longest window {@code /api/v1/stats} computes over. */
     static final Duration MAX_WINDOW = Duration.ofDays(31);
 
-    private final Services s;
+    /** What the metrics routes use. */
+    record Deps(
+            ServerConfig config,
+            Auth auth,
+            JobStore jobs,
+            RunnerStore runners,
+            ServerMetrics metrics,
+            StatsQuery stats,
+            InstantSource clock) {}
+
+    private final Deps s;
     private final StatsQuery stats;
     private final ExpositionFormats formats = ExpositionFormats.init();
 
-    MetricsRoutes(Services s, StatsQuery stats) {
+    MetricsRoutes(Deps s) {
         this.s = s;
-        this.stats = stats;
+        this.stats = s.stats();
     }
 
     void register(Javalin app) {

@@ -6,15 +6,21 @@ import dev.runway.protocol.Json;
 import dev.runway.protocol.PoolStatus;
 import dev.runway.protocol.PoolView;
 import dev.runway.protocol.QueueView;
+import dev.runway.server.ServerConfig;
+import dev.runway.server.audit.AuditLog;
+import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.Wakeups;
+import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.PoolStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -25,9 +31,19 @@ final class PoolRoutes {
     static final Pattern POOL_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     static final Duration VARIANT_WINDOW = Duration.ofHours(24);
 
-    private final Services s;
+    /** What the pool routes use. */
+    record Deps(
+            ServerConfig config,
+            Auth auth,
+            PoolStore pools,
+            JobStore jobs,
+            Dispatcher dispatcher,
+            AuditLog audit,
+            InstantSource clock) {}
 
-    PoolRoutes(Services s) {
+    private final Deps s;
+
+    PoolRoutes(Deps s) {
         this.s = s;
     }
 
@@ -92,11 +108,7 @@ final class PoolRoutes {
                                 .setCanary(name, "rolled-back", s.clock().millis())));
     }
 
-    private void decide(
-            Context ctx,
-            dev.runway.server.store.ApiTokenStore.ApiToken caller,
-            String event,
-            java.util.function.Consumer<String> change) {
+    private void decide(Context ctx, ApiTokenStore.ApiToken caller, String event, Consumer<String> change) {
         String name = poolName(ctx);
         change.accept(name);
         s.audit().record(caller.id(), event, name, null);

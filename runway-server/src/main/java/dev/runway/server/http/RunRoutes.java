@@ -6,17 +6,21 @@ import dev.runway.protocol.Json;
 import dev.runway.protocol.RunList;
 import dev.runway.protocol.RunRequest;
 import dev.runway.protocol.RunView;
+import dev.runway.server.ServerConfig;
 import dev.runway.server.runs.GitSource;
-import dev.runway.server.runs.RunInputs;
 import dev.runway.server.runs.RunOptions;
+import dev.runway.server.runs.RunScheduler;
+import dev.runway.server.runs.RunStarter;
 import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.JobStore;
+import dev.runway.server.store.LogStore;
 import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunStore;
 import dev.runway.workflow.model.Job;
-import dev.runway.workflow.parse.Diagnostic;
 import dev.runway.workflow.parse.WorkflowParser;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,9 +28,21 @@ import java.util.Map;
 
 /** The user API for workflow runs: start one from a repository (or a file's text), list, show, cancel. */
 final class RunRoutes {
-    private final Services s;
+    /** What the run routes use. */
+    record Deps(
+            ServerConfig config,
+            Auth auth,
+            RunStarter starter,
+            RunScheduler scheduler,
+            GitSource git,
+            RunStore runs,
+            JobStore jobs,
+            LogStore logs,
+            InstantSource clock) {}
 
-    RunRoutes(Services s) {
+    private final Deps s;
+
+    RunRoutes(Deps s) {
         this.s = s;
     }
 
@@ -88,68 +104,13 @@ final class RunRoutes {
         RunOptions options = new RunOptions(req.jobs(), req.matrix(), Boolean.TRUE.equals(req.workingTree()));
         if (options.workingTree() && !GitSource.isLocal(req.repo()))
             throw ApiException.badRequest("workingTree: needs repo to be a local directory");
-        RunRecord run = create(req.workflow(), text, req.repo(), ref, sha, req.event(), req.inputs(), options);
-        ctx.status(201).json(view(run));
-    }
-
-    /**
-     * Starts a run of the workflow {@code text} (file {@code path} of {@code repo} at {@code sha}): parsed, inputs
-     * resolved for {@code event}, stored, and its first jobs queued. 400 with the reasons if the workflow or the
-     * inputs are wrong. Used by {@code POST /runs} and by webhooks.
-     */
-    RunRecord create(
-            String path,
-            String text,
-            String repo,
-            String ref,
-            String sha,
-            String event,
-            java.util.Map<String, String> given,
-            RunOptions options)
-            throws JsonProcessingException {
-        // parsed, matrices counted and every limit checked (dev.runway.workflow.Limits) before the store is touched
-        // calls of reusable workflows in the same repository are checked against the callee at the same commit
-        WorkflowParser.Options parse = repo == null || sha == null
-                ? WorkflowParser.Options.DEFAULT
-                : WorkflowParser.Options.DEFAULT.withCallees(callee -> sameRepository(repo, sha, callee));
-        WorkflowParser.Result parsed = WorkflowParser.parse(path, text, parse);
-        if (!parsed.ok()) {
-            List<String> errors =
-                    parsed.errors().stream().map(Diagnostic::toString).toList();
-            throw ApiException.badRequest("the workflow has errors:\n  " + String.join("\n  ", errors));
-        }
-        RunInputs inputs;
+        RunRecord run;
         try {
-            inputs = RunInputs.resolve(parsed.workflow(), event, given);
-            options.check(parsed.workflow());
-        } catch (IllegalArgumentException e) {
+            run = s.starter().start(req.workflow(), text, req.repo(), ref, sha, req.event(), req.inputs(), options);
+        } catch (RunStarter.Rejected e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        String name = parsed.workflow().name() != null ? parsed.workflow().name() : path;
-        RunRecord run = s.runs()
-                .insert(
-                        new RunStore.NewRun(
-                                name,
-                                path,
-                                text,
-                                repo,
-                                ref,
-                                sha,
-                                inputs.event(),
-                                Json.lenient().writeValueAsString(inputs.inputs()),
-                                options.equals(RunOptions.NONE) ? null : options.json()),
-                        s.clock().millis());
-        return s.scheduler().start(run.id(), parsed);
-    }
-
-    /** A local callee ({@code ./.github/workflows/x.yml}) of {@code repo} at {@code sha}; null for any other. */
-    private String sameRepository(String repo, String sha, String ref) {
-        if (!ref.startsWith("./")) return null;
-        try {
-            return s.git().read(repo, sha, ref.substring(2)).text();
-        } catch (dev.runway.server.runs.GitSource.GitException e) {
-            return null;
-        }
+        ctx.status(201).json(view(run));
     }
 
     private RunRecord find(String id) {

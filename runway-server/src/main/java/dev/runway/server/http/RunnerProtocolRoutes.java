@@ -2,44 +2,68 @@ package dev.runway.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.runway.protocol.ApiPaths;
-import dev.runway.protocol.Assignment;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
-import dev.runway.protocol.JobSpec;
+import dev.runway.protocol.JobState;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.LeaseRenewal;
 import dev.runway.protocol.LogAppendResponse;
 import dev.runway.protocol.LogContext;
 import dev.runway.protocol.PollRequest;
+import dev.runway.protocol.RegisterResponse;
 import dev.runway.protocol.RunnerHealth;
-import dev.runway.server.secrets.ReportScrubber;
-import dev.runway.server.secrets.SecretReferences;
+import dev.runway.protocol.RunnerResources;
+import dev.runway.server.ServerConfig;
+import dev.runway.server.audit.AuditLog;
+import dev.runway.server.dispatch.Dispatcher;
+import dev.runway.server.dispatch.JobDelivery;
+import dev.runway.server.dispatch.Wakeups;
+import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.store.AttemptRecord;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
 import dev.runway.server.store.RunnerRecord;
+import dev.runway.server.store.RunnerStore;
 import dev.runway.server.store.StateMachine;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What runners call: long-poll for work, then heartbeat, stream logs and complete with the attempt's job token. */
 final class RunnerProtocolRoutes {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunnerProtocolRoutes.class);
+    private static final Logger log = LoggerFactory.getLogger(RunnerProtocolRoutes.class);
 
-    private final java.util.concurrent.ConcurrentHashMap<String, Long> lastTouch =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> lastTouch = new ConcurrentHashMap<>();
     static final long TOUCH_EVERY_MILLIS = 1000;
     /** Annotations kept per job (GitHub keeps 10 of each level per step; a runaway loop must not fill the store). */
     static final int MAX_ANNOTATIONS = 100;
 
-    private final Services s;
+    /** What the runner protocol routes use. */
+    record Deps(
+            ServerConfig config,
+            Auth auth,
+            Dispatcher dispatcher,
+            JobDelivery delivery,
+            JobStore jobs,
+            RunnerStore runners,
+            LogStore logs,
+            Wakeups jobEvents,
+            AuditLog audit,
+            ServerMetrics metrics,
+            InstantSource clock) {}
 
-    RunnerProtocolRoutes(Services s) {
+    private final Deps s;
+
+    RunnerProtocolRoutes(Deps s) {
         this.s = s;
     }
 
@@ -69,7 +93,7 @@ final class RunnerProtocolRoutes {
         app.post(ApiPaths.RUNNER_CREDENTIAL, ctx -> {
             RunnerRecord r = s.auth().runner(ctx);
             String presented = ctx.header("Authorization").substring(7).strip();
-            dev.runway.server.store.RunnerStore.Rotated rotated =
+            RunnerStore.Rotated rotated =
                     s.runners().rotate(r.id(), presented, s.clock().millis());
             if (rotated == null)
                 throw new ApiException(409, "conflict", "only the runner's current credential can be rotated");
@@ -78,9 +102,8 @@ final class RunnerProtocolRoutes {
                             r.id(),
                             "runner.credential-rotated",
                             r.id(),
-                            "expires " + java.time.Instant.ofEpochMilli(rotated.expiresAt()));
-            ctx.json(new dev.runway.protocol.RegisterResponse.Rotated(
-                    rotated.credential(), java.time.Instant.ofEpochMilli(rotated.expiresAt())));
+                            "expires " + Instant.ofEpochMilli(rotated.expiresAt()));
+            ctx.json(new RegisterResponse.Rotated(rotated.credential(), Instant.ofEpochMilli(rotated.expiresAt())));
         });
         app.post(ApiPaths.RUNNER_RELEASE, ctx -> {
             s.dispatcher().release(s.auth().runner(ctx).id());
@@ -129,65 +152,13 @@ final class RunnerProtocolRoutes {
     }
 
     private void assign(Context ctx, RunnerRecord runner, JobStore.Claim claim) throws IOException {
-        JobRecord job = claim.job();
-        JobSpec spec = Json.lenient().readValue(job.specJson(), JobSpec.class);
-        // the job runs with the timeout the server decided, whatever the submitted spec said
-        JobSpec effective = spec.withLimits((int) Math.max(1, job.timeoutMs() / 1000), job.maxAttempts());
-        // the secrets its steps mention, decrypted for this attempt only (a workflow job's repository first)
-        Map<String, String> secrets = Map.of();
-        if (spec.workflow()) {
-            try {
-                secrets = secretsOf(job, spec);
-            } catch (IllegalStateException e) {
-                log.error("job {}: cannot deliver its secrets: {}", job.id(), e.getMessage());
-            }
-            if (!secrets.isEmpty()) {
-                java.util.Set<String> names = new java.util.TreeSet<>(secrets.keySet());
-                s.audit()
-                        .record(
-                                runner.id(),
-                                "secret.delivered",
-                                job.id() + "/" + job.attempt(),
-                                String.join(",", names));
-                log.info("job {} attempt {}: secrets {} delivered", job.id(), job.attempt(), names);
-            }
-        }
-        ctx.json(new Assignment(
-                job.id(),
-                job.attempt(),
-                claim.jobToken(),
-                effective,
-                (int) s.config().leaseTimeout().toSeconds(),
-                (int) Math.max(1, s.config().heartbeatInterval().toSeconds()),
-                secrets));
+        ctx.json(s.delivery().assign(runner.id(), claim));
     }
 
-    /** The secrets a workflow job's spec mentions, for its run's repository (none for a plain job). */
-    private Map<String, String> secretsOf(JobRecord job, JobSpec spec) {
-        if (!spec.workflow()) return Map.of();
-        Object github = spec.contexts().get("github");
-        Object repo = github instanceof Map<?, ?> g ? g.get("repository") : null;
-        return s.secrets().resolve(repo == null ? null : String.valueOf(repo), SecretReferences.in(job.specJson()));
-    }
-
-    /**
-     * The report without the secret values the job was sent (the runner masks and drops them already; this is the
-     * control plane's own check, so a modified or faulty runner cannot store them).
-     */
+    /** The report without the secret values the job was sent ({@link JobDelivery#scrubbed}). */
     private CompleteRequest scrubbed(String jobId, int attempt, CompleteRequest req) throws JsonProcessingException {
         JobRecord job = s.jobs().get(jobId);
-        if (job == null) return req;
-        Map<String, String> secrets;
-        try {
-            secrets = secretsOf(job, Json.lenient().readValue(job.specJson(), JobSpec.class));
-        } catch (IllegalStateException e) {
-            return req; // no key to open them with: none could have been sent
-        }
-        ReportScrubber scrubber = new ReportScrubber(secrets.values());
-        CompleteRequest clean = scrubber.scrub(req);
-        for (String d : scrubber.dropped())
-            log.warn("job {} attempt {}: dropped {}: it holds a secret value", jobId, attempt, d);
-        return clean;
+        return job == null ? req : s.delivery().scrubbed(job, attempt, req);
     }
 
     /** Queue wait (M3) and, for a scaler's runner taking its first job, provisioning time (M4). */
@@ -319,9 +290,7 @@ final class RunnerProtocolRoutes {
         }
         CompleteRequest req = Bodies.json(
                 ctx, Json.lenient(), CompleteRequest.class, s.config().maxBodyBytes());
-        if (req.result() == null
-                || !req.result().isTerminal()
-                || !StateMachine.legal(dev.runway.protocol.JobState.RUNNING, req.result())) {
+        if (req.result() == null || !req.result().isTerminal() || !StateMachine.legal(JobState.RUNNING, req.result())) {
             throw ApiException.badRequest("result: required, one of succeeded, failed, cancelled, timed_out");
         }
         req = scrubbed(jobId, a.attempt(), req);
@@ -369,7 +338,7 @@ final class RunnerProtocolRoutes {
     }
 
     /** The runner's resource figures, refused when they cannot be true (a ratio outside 0..1, used above total). */
-    private static dev.runway.protocol.RunnerResources checked(dev.runway.protocol.RunnerResources r) {
+    private static RunnerResources checked(RunnerResources r) {
         if (r == null) return null;
         if (r.cpuRatio() != null && !(r.cpuRatio() >= 0 && r.cpuRatio() <= 1))
             throw ApiException.badRequest("resources.cpuRatio: must be between 0 and 1, got " + r.cpuRatio());

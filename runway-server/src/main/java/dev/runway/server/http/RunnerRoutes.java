@@ -8,6 +8,10 @@ import dev.runway.protocol.RegisterResponse;
 import dev.runway.protocol.RegistrationTokenRequest;
 import dev.runway.protocol.RegistrationTokenView;
 import dev.runway.protocol.RunnerList;
+import dev.runway.server.ServerConfig;
+import dev.runway.server.audit.AuditLog;
+import dev.runway.server.dispatch.Dispatcher;
+import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.store.Labels;
 import dev.runway.server.store.RunnerRecord;
 import dev.runway.server.store.RunnerStore;
@@ -16,17 +20,31 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Registration tokens, runner registration and the runner list (user side of runners). */
 final class RunnerRoutes {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunnerRoutes.class);
+    private static final Logger log = LoggerFactory.getLogger(RunnerRoutes.class);
     static final Duration MAX_REGISTRATION_TOKEN_LIFETIME = Duration.ofDays(30);
 
-    private final Services s;
+    /** What the runner routes use. */
+    record Deps(
+            ServerConfig config,
+            Auth auth,
+            RunnerStore runners,
+            Dispatcher dispatcher,
+            AuditLog audit,
+            ServerMetrics metrics,
+            InstantSource clock) {}
 
-    RunnerRoutes(Services s) {
+    private final Deps s;
+
+    RunnerRoutes(Deps s) {
         this.s = s;
     }
 
@@ -50,7 +68,7 @@ final class RunnerRoutes {
             s.auth().viewer(ctx);
             long now = s.clock().millis();
             long offlineAfter = s.config().offlineAfter().toMillis();
-            java.util.Map<String, Integer> running = s.runners().runningCounts();
+            Map<String, Integer> running = s.runners().runningCounts();
             ctx.json(new RunnerList(s.runners().list().stream()
                     .map(r -> Views.runner(r, running.getOrDefault(r.id(), 0), now, offlineAfter))
                     .toList()));
@@ -184,8 +202,7 @@ final class RunnerRoutes {
                             rr.name(),
                             List.copyOf(rr.labels()),
                             r.credential(),
-                            java.time.Instant.ofEpochMilli(
-                                    s.clock().millis() + RunnerStore.CREDENTIAL_LIFETIME.toMillis())));
+                            Instant.ofEpochMilli(s.clock().millis() + RunnerStore.CREDENTIAL_LIFETIME.toMillis())));
         } catch (RunnerStore.RegistrationRefused e) {
             if (e.getMessage().endsWith("not recognised"))
                 throw s.auth().unknownRegistration(ctx, req.token().strip(), e.getMessage());

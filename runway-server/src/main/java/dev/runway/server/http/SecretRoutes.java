@@ -3,6 +3,8 @@ package dev.runway.server.http;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.SecretView;
+import dev.runway.server.ServerConfig;
+import dev.runway.server.audit.AuditLog;
 import dev.runway.server.secrets.MasterKey;
 import dev.runway.server.secrets.SecretStore;
 import io.javalin.Javalin;
@@ -10,6 +12,7 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.time.InstantSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +22,12 @@ import org.slf4j.LoggerFactory;
  */
 final class SecretRoutes {
     private static final Logger log = LoggerFactory.getLogger(SecretRoutes.class);
-    private final Services s;
+    /** What the secret routes use. */
+    record Deps(ServerConfig config, Auth auth, SecretStore secrets, AuditLog audit, InstantSource clock) {}
 
-    SecretRoutes(Services s) {
+    private final Deps s;
+
+    SecretRoutes(Deps s) {
         this.s = s;
     }
 

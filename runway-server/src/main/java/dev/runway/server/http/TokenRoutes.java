@@ -5,11 +5,15 @@ import dev.runway.protocol.ApiTokenView;
 import dev.runway.protocol.Durations;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.Role;
+import dev.runway.server.ServerConfig;
+import dev.runway.server.audit.AuditLog;
 import dev.runway.server.store.ApiTokenStore;
+import dev.runway.server.store.RunnerStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +23,18 @@ final class TokenRoutes {
     static final Duration DEFAULT_LIFETIME = Duration.ofDays(90);
     static final Duration MAX_LIFETIME = Duration.ofDays(366);
 
-    private final Services s;
+    /** What the token routes use. */
+    record Deps(
+            ServerConfig config,
+            Auth auth,
+            ApiTokenStore apiTokens,
+            RunnerStore runners,
+            AuditLog audit,
+            InstantSource clock) {}
 
-    TokenRoutes(Services s) {
+    private final Deps s;
+
+    TokenRoutes(Deps s) {
         this.s = s;
     }
 

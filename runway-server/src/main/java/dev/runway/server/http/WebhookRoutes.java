@@ -3,8 +3,12 @@ package dev.runway.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.GitHubWorkflowJobView;
+import dev.runway.server.ServerConfig;
+import dev.runway.server.audit.AuditLog;
+import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunOptions;
+import dev.runway.server.runs.RunStarter;
 import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.WebhookStore;
 import dev.runway.workflow.events.PushTrigger;
@@ -16,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -37,14 +42,25 @@ import org.slf4j.LoggerFactory;
  */
 final class WebhookRoutes {
     private static final Logger log = LoggerFactory.getLogger(WebhookRoutes.class);
-    private final Services s;
-    private final WebhookStore store;
-    private final RunRoutes runs;
+    /** What the webhook routes use. */
+    record Deps(
+            ServerConfig config,
+            Auth auth,
+            WebhookStore store,
+            RunStarter runs,
+            GitSource git,
+            AuditLog audit,
+            ServerMetrics metrics,
+            InstantSource clock) {}
 
-    WebhookRoutes(Services s, WebhookStore store, RunRoutes runs) {
+    private final Deps s;
+    private final WebhookStore store;
+    private final RunStarter runs;
+
+    WebhookRoutes(Deps s) {
         this.s = s;
-        this.store = store;
-        this.runs = runs;
+        this.store = s.store();
+        this.runs = s.runs();
     }
 
     void register(Javalin app) {
@@ -189,7 +205,7 @@ final class WebhookRoutes {
                         problems.put(file, parsed.errors().getFirst().toString());
                     continue;
                 }
-                RunRecord run = runs.create(file, text, source, ref, after, "push", Map.of(), RunOptions.NONE);
+                RunRecord run = runs.start(file, text, source, ref, after, "push", Map.of(), RunOptions.NONE);
                 started.add(run.id());
                 log.info(
                         "push to {} {} ({}): started run {} of {}",
@@ -198,7 +214,7 @@ final class WebhookRoutes {
                         after.substring(0, 12),
                         run.id(),
                         file);
-            } catch (GitSource.GitException | ApiException e) {
+            } catch (GitSource.GitException | RunStarter.Rejected e) {
                 problems.put(file, e.getMessage());
             }
         }
@@ -215,7 +231,7 @@ final class WebhookRoutes {
 
     private ApiException rejected(Context ctx, String why) {
         s.audit().record(ctx.ip(), "webhook.rejected", "POST " + ctx.path(), why);
-        s.metrics().authFailure(dev.runway.server.metrics.ServerMetrics.AuthFailure.BAD_SIGNATURE);
+        s.metrics().authFailure(ServerMetrics.AuthFailure.BAD_SIGNATURE);
         log.warn("GitHub webhook from {} rejected: {}", ctx.ip(), why);
         return ApiException.unauthorized(why);
     }

@@ -4,6 +4,7 @@ import dev.runway.protocol.RunnerResources;
 import dev.runway.protocol.RunwayVersion;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.RunnerRecord;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -58,7 +59,7 @@ public record FleetSnapshot(
                             : new Queue(prev.queued() + g.queued(), Math.max(prev.oldestAgeSeconds(), age)));
         }
         Map<RunnerKey, Integer> runners =
-                new TreeMap<>(java.util.Comparator.comparing(RunnerKey::pool).thenComparing(RunnerKey::state));
+                new TreeMap<>(Comparator.comparing(RunnerKey::pool).thenComparing(RunnerKey::state));
         Map<String, Integer> versions = new TreeMap<>();
         Map<String, List<Stat>> resources = new TreeMap<>();
         int outdated = 0;

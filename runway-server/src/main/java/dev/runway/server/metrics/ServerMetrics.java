@@ -6,8 +6,12 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -150,7 +154,7 @@ public final class ServerMetrics {
         return Histogram.builder()
                 .name(name)
                 .help(help)
-                .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
+                .unit(Unit.SECONDS)
                 .labelNames(labels)
                 .classicOnly()
                 .classicUpperBounds(buckets)
@@ -224,7 +228,7 @@ public final class ServerMetrics {
 
     /** A label set as a label value: sorted, comma-joined, bounded. */
     public String labelSet(Collection<String> labels) {
-        return labelSets.of(labels.isEmpty() ? "" : String.join(",", new java.util.TreeSet<>(labels)));
+        return labelSets.of(labels.isEmpty() ? "" : String.join(",", new TreeSet<>(labels)));
     }
 
     public String pool(String pool) {
@@ -298,11 +302,11 @@ public final class ServerMetrics {
         BAD_SIGNATURE;
 
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
 
         public static List<String> labels() {
-            return java.util.Arrays.stream(values()).map(AuthFailure::label).toList();
+            return Arrays.stream(values()).map(AuthFailure::label).toList();
         }
     }
 }

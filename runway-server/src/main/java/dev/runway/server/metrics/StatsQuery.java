@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The service level indicators over a window, from the control plane's records ({@code GET /api/v1/stats}): what
@@ -168,9 +169,7 @@ public final class StatsQuery {
             total += g.queued();
             oldest = Math.min(oldest, g.oldestQueuedAt());
             groups.add(new StatsView.QueueGroup(
-                    List.copyOf(new java.util.TreeSet<>(g.labels())),
-                    g.queued(),
-                    Math.max(0, now - g.oldestQueuedAt())));
+                    List.copyOf(new TreeSet<>(g.labels())), g.queued(), Math.max(0, now - g.oldestQueuedAt())));
         }
         return new StatsView.Queue(
                 total, total == 0 ? null : Math.max(0, now - oldest), total == 0 ? null : oldestJobId, groups);

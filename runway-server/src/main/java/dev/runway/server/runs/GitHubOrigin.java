@@ -3,6 +3,7 @@ package dev.runway.server.runs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +36,7 @@ final class GitHubOrigin {
         if (repo == null || !GitSource.isLocal(repo)) return null;
         try {
             if (!Files.isDirectory(Path.of(repo))) return null;
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             return null;
         }
         Known k = CACHE.get(repo);

@@ -11,6 +11,8 @@ import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunStore;
 import dev.runway.server.store.Transition;
 import dev.runway.server.store.Transitions;
+import dev.runway.workflow.expr.Templates;
+import dev.runway.workflow.expr.Value;
 import dev.runway.workflow.model.Workflow;
 import dev.runway.workflow.parse.WorkflowParser;
 import java.io.UncheckedIOException;
@@ -18,6 +20,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -41,7 +44,7 @@ public final class RunScheduler {
     private final ParsedWorkflows parsed;
     private final InstantSource clock;
     /** The runs this thread is advancing now: their own job changes, heard back through the listeners, are planned. */
-    private final ThreadLocal<Set<String>> advancing = ThreadLocal.withInitial(java.util.HashSet::new);
+    private final ThreadLocal<Set<String>> advancing = ThreadLocal.withInitial(HashSet::new);
 
     public RunScheduler(
             RunStore runs, RunPlanner planner, Transitions transitions, ParsedWorkflows parsed, InstantSource clock) {
@@ -74,7 +77,7 @@ public final class RunScheduler {
             r = advanceOne(runId, others);
         }
         // runs this one touched through a concurrency group (cancelled, or now free to start) move on too
-        java.util.Set<String> done = new java.util.HashSet<>(List.of(runId));
+        Set<String> done = new HashSet<>(List.of(runId));
         while (!others.isEmpty()) {
             String next = others.remove(0);
             if (!done.add(next)) continue;
@@ -245,12 +248,8 @@ public final class RunScheduler {
                 g = Concurrency.of(
                         wf.concurrency(),
                         scope(run),
-                        new dev.runway.workflow.expr.Templates.Scope(RunContexts.jobLevel(
-                                run,
-                                RunContexts.github(run, wf),
-                                new dev.runway.workflow.expr.Value.Obj(),
-                                null,
-                                null)));
+                        new Templates.Scope(
+                                RunContexts.jobLevel(run, RunContexts.github(run, wf), new Value.Obj(), null, null)));
             } catch (RuntimeException e) {
                 RunStore.setState(c, run.id(), JobState.FAILED, "concurrency: " + e.getMessage(), now);
                 return false;

@@ -2,7 +2,10 @@ package dev.runway.server.secrets;
 
 import dev.runway.server.store.Database;
 import dev.runway.server.store.Sql;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -58,7 +61,7 @@ public final class SecretStore {
     /** Creates or replaces a secret; true if it was new. */
     public boolean set(String scope, String name, String value, long now) {
         if (value == null || value.isEmpty()) throw new IllegalArgumentException("a secret value may not be empty");
-        if (value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_VALUE_BYTES)
+        if (value.getBytes(StandardCharsets.UTF_8).length > MAX_VALUE_BYTES)
             throw new IllegalArgumentException("a secret value may be at most " + MAX_VALUE_BYTES / 1024 + " KiB");
         MasterKey k = key;
         String sealed = Base64.getEncoder().encodeToString(k.seal(value, aad(scope, name)));
@@ -147,11 +150,11 @@ public final class SecretStore {
 
     private record Sealed(String scope, String name, String sealed, String keyId) {}
 
-    private static Sealed sealed(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Sealed sealed(ResultSet rs) throws SQLException {
         return new Sealed(rs.getString("scope"), rs.getString("name"), rs.getString("sealed"), rs.getString("key_id"));
     }
 
-    private static Secret row(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Secret row(ResultSet rs) throws SQLException {
         return new Secret(
                 rs.getString("scope"), rs.getString("name"), rs.getLong("created_at"), rs.getLong("updated_at"));
     }

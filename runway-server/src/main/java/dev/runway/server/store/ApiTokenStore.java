@@ -1,6 +1,10 @@
 package dev.runway.server.store;
 
+import dev.runway.protocol.TokenPrefixes;
 import dev.runway.server.tokens.Tokens;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
 
 /** API tokens (hashes only) with their role, name, expiry and last use; revocable. */
 public final class ApiTokenStore {
@@ -18,7 +22,7 @@ public final class ApiTokenStore {
                 Sql.one(c, "SELECT * FROM api_tokens WHERE token_hash = ?", ApiTokenStore::row, Tokens.hash(token)));
     }
 
-    private static ApiToken row(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static ApiToken row(ResultSet rs) throws SQLException {
         return new ApiToken(
                 rs.getString("id"),
                 rs.getString("role"),
@@ -33,7 +37,7 @@ public final class ApiTokenStore {
     public record NewToken(String token, String id) {}
 
     public NewToken create(String role, String name, long now, Long expiresAt) {
-        String token = Tokens.generate(dev.runway.protocol.TokenPrefixes.API);
+        String token = Tokens.generate(TokenPrefixes.API);
         String id = Tokens.id("at");
         db.tx(c -> Sql.update(
                 c,
@@ -47,7 +51,7 @@ public final class ApiTokenStore {
         return new NewToken(token, id);
     }
 
-    public java.util.List<ApiToken> list() {
+    public List<ApiToken> list() {
         return db.read(c -> Sql.query(c, "SELECT * FROM api_tokens ORDER BY created_at", ApiTokenStore::row));
     }
 

@@ -2,11 +2,17 @@ package dev.runway.server.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.runway.server.ServerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The connection pool and schema of the store: SQLite in the data directory by default, PostgreSQL by JDBC URL.
@@ -18,14 +24,14 @@ public final class Database implements AutoCloseable {
         POSTGRESQL
     }
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Database.class);
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
 
     private final HikariDataSource pool;
     private final Dialect dialect;
     /** The directory of an SQLite store's file (null for PostgreSQL or an in-memory store). */
-    private final java.nio.file.Path directory;
+    private final Path directory;
 
-    private Database(HikariDataSource pool, Dialect dialect, java.nio.file.Path directory) {
+    private Database(HikariDataSource pool, Dialect dialect, Path directory) {
         this.pool = pool;
         this.dialect = dialect;
         this.directory = directory;
@@ -40,7 +46,7 @@ public final class Database implements AutoCloseable {
         String url = config.databaseUrl();
         HikariConfig hc = new HikariConfig();
         Dialect dialect;
-        java.nio.file.Path directory = null;
+        Path directory = null;
         if (url == null || url.isBlank()) {
             DataDir.prepare(config.dataDir());
             url = "jdbc:sqlite:" + config.dataDir().resolve("runway.db").toAbsolutePath();
@@ -48,11 +54,10 @@ public final class Database implements AutoCloseable {
         if (url.startsWith("jdbc:sqlite:")) {
             dialect = Dialect.SQLITE;
             String file = url.substring("jdbc:sqlite:".length());
-            java.nio.file.Path db =
-                    file.isEmpty() || file.startsWith(":memory:") || file.startsWith("file:") || file.contains("?")
-                            ? null
-                            : java.nio.file.Path.of(file).toAbsolutePath();
-            if (db != null && java.nio.file.Files.isDirectory(db.getParent())) {
+            Path db = file.isEmpty() || file.startsWith(":memory:") || file.startsWith("file:") || file.contains("?")
+                    ? null
+                    : Path.of(file).toAbsolutePath();
+            if (db != null && Files.isDirectory(db.getParent())) {
                 DataDir.sqliteFile(db); // 0600 before SQLite would create it 0644
                 directory = db.getParent();
             }
@@ -104,7 +109,7 @@ public final class Database implements AutoCloseable {
     public record PoolUse(int active, int idle, int pending, int max) {}
 
     public PoolUse poolUse() {
-        com.zaxxer.hikari.HikariPoolMXBean p = pool.getHikariPoolMXBean();
+        HikariPoolMXBean p = pool.getHikariPoolMXBean();
         if (p == null) return new PoolUse(0, 0, 0, pool.getMaximumPoolSize());
         return new PoolUse(
                 p.getActiveConnections(),
@@ -173,8 +178,8 @@ public final class Database implements AutoCloseable {
     private boolean lowOnSpace() {
         if (directory == null) return false;
         try {
-            return java.nio.file.Files.getFileStore(directory).getUsableSpace() < LOW_SPACE_BYTES;
-        } catch (java.io.IOException e) {
+            return Files.getFileStore(directory).getUsableSpace() < LOW_SPACE_BYTES;
+        } catch (IOException e) {
             return false;
         }
     }

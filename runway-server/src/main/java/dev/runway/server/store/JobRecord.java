@@ -1,6 +1,7 @@
 package dev.runway.server.store;
 
 import dev.runway.protocol.JobState;
+import dev.runway.protocol.ResourceUsage;
 import java.util.List;
 
 /**
@@ -32,4 +33,4 @@ public record JobRecord(
         boolean continueOnError,
         String outputsJson,
         String annotationsJson,
-        dev.runway.protocol.ResourceUsage usage) {}
+        ResourceUsage usage) {}

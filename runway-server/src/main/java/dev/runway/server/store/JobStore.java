@@ -3,11 +3,13 @@ package dev.runway.server.store;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.LeaseRenewal;
 import dev.runway.protocol.ResourceUsage;
+import dev.runway.protocol.TokenPrefixes;
 import dev.runway.server.tokens.Tokens;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -158,7 +160,7 @@ public final class JobStore {
      */
     public List<JobRecord> list(JobState state, String runnerId, int limit) {
         StringBuilder sql = new StringBuilder("SELECT * FROM jobs");
-        List<Object> args = new java.util.ArrayList<>();
+        List<Object> args = new ArrayList<>();
         if (state != null) {
             sql.append(" WHERE state = ?");
             args.add(state.wireName());
@@ -279,7 +281,7 @@ public final class JobStore {
                         now);
                 if (won == 0) continue;
                 JobRecord job = get(c, cand);
-                String token = Tokens.generate(dev.runway.protocol.TokenPrefixes.JOB);
+                String token = Tokens.generate(TokenPrefixes.JOB);
                 Sql.update(
                         c,
                         "INSERT INTO attempts (job_id, attempt, runner_id, token_hash, state, lease_expires_at, started_at)"
@@ -608,7 +610,7 @@ public final class JobStore {
         StateMachine.require(from, to);
         List<Object> all = new ArrayList<>();
         all.add(to.wireName());
-        all.addAll(java.util.Arrays.asList(args));
+        all.addAll(Arrays.asList(args));
         all.add(id);
         all.add(from.wireName());
         if (attempt != null) all.add(attempt);

@@ -2,6 +2,8 @@ package dev.runway.server.store;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -83,8 +85,7 @@ public final class LogStore {
     /** An attempt's log so far: bytes received and stored, whether it was truncated, whether it still runs. */
     private record AttemptLog(long received, long stored, boolean truncated, boolean running) {}
 
-    private static void insertChunk(java.sql.Connection c, String jobId, int attempt, long at, byte[] b)
-            throws java.sql.SQLException {
+    private static void insertChunk(Connection c, String jobId, int attempt, long at, byte[] b) throws SQLException {
         Sql.update(
                 c,
                 "INSERT INTO log_chunks (job_id, attempt, start_offset, data) VALUES (?, ?, ?, ?)",

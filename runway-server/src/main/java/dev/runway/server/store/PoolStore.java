@@ -1,5 +1,7 @@
 package dev.runway.server.store;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
 
 /**
@@ -98,7 +100,7 @@ public final class PoolStore {
                 .toArray();
     }
 
-    private static PoolRecord pool(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static PoolRecord pool(ResultSet rs) throws SQLException {
         return new PoolRecord(
                 rs.getString("name"),
                 rs.getString("status"),

@@ -1,5 +1,6 @@
 package dev.runway.server.store;
 
+import dev.runway.protocol.RunnerResources;
 import java.util.Set;
 
 /**
@@ -20,7 +21,7 @@ public record RunnerRecord(
         String instance,
         String variant,
         Long firstJobAt,
-        dev.runway.protocol.RunnerResources resources,
+        RunnerResources resources,
         Long requestedAt) {
 
     /**

@@ -5,7 +5,11 @@ import dev.runway.protocol.TokenPrefixes;
 import dev.runway.server.tokens.Tokens;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Registered runners, their credentials (hashes) and the registration tokens that admit them. */
@@ -105,9 +109,9 @@ public final class RunnerStore {
     }
 
     /** How long a runner credential lasts; agents rotate theirs half-way. */
-    public static final java.time.Duration CREDENTIAL_LIFETIME = java.time.Duration.ofDays(30);
+    public static final Duration CREDENTIAL_LIFETIME = Duration.ofDays(30);
     /** How long the previous credential still works after a rotation (requests in flight). */
-    public static final java.time.Duration ROTATION_OVERLAP = java.time.Duration.ofHours(1);
+    public static final Duration ROTATION_OVERLAP = Duration.ofHours(1);
 
     /** Who a credential belongs to, and whether it is still good at {@code now}. */
     public record CredentialCheck(RunnerRecord runner, String problem) {}
@@ -206,9 +210,9 @@ public final class RunnerStore {
     }
 
     /** Running attempts per runner (runners running nothing are absent), in one query. */
-    public java.util.Map<String, Integer> runningCounts() {
+    public Map<String, Integer> runningCounts() {
         return db.read(c -> {
-            java.util.Map<String, Integer> m = new java.util.HashMap<>();
+            Map<String, Integer> m = new HashMap<>();
             Sql.query(
                     c,
                     "SELECT runner_id, COUNT(*) FROM attempts WHERE state = 'running' GROUP BY runner_id",
@@ -346,6 +350,6 @@ public final class RunnerStore {
                 Sql.nullableLong(rs, "memory_total_bytes"),
                 Sql.nullableLong(rs, "disk_used_bytes"),
                 Sql.nullableLong(rs, "disk_total_bytes"),
-                java.time.Instant.ofEpochMilli(at));
+                Instant.ofEpochMilli(at));
     }
 }

@@ -58,25 +58,12 @@ class HttpApiTest {
 
     /** As {@link #startTestServer(Path)}, on {@code clock}. */
     static RunwayServer startTestServer(Path dir, java.time.InstantSource clock) {
-        ServerConfig d = ServerConfig.defaults(dir);
         return RunwayServer.start(
-                new ServerConfig(
-                        "127.0.0.1",
-                        0,
-                        dir,
-                        null,
-                        null,
-                        null,
-                        d.leaseTimeout(),
-                        d.heartbeatInterval(),
-                        d.longPollMax(),
-                        d.defaultJobTimeout(),
-                        2,
-                        1000,
-                        4096,
-                        null,
-                        null,
-                        null),
+                ServerConfig.builder(dir)
+                        .port(0)
+                        .maxLogBytes(1000)
+                        .maxBodyBytes(4096)
+                        .build(),
                 clock);
     }
 
