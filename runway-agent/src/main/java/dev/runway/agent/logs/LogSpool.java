@@ -21,11 +21,18 @@ import org.slf4j.LoggerFactory;
  * A job attempt's log: output is appended to a local spool file first (so nothing is lost while the control
  * plane is unreachable), and an uploader thread ships it in chunks from the server's committed offset. A retried
  * chunk is harmless because the server skips bytes below its committed length.
+ *
+ * <p>When the spool file cannot be written (the agent's disk is full), the rest of the log is held in memory instead,
+ * up to {@link #MAX_MEMORY} bytes the control plane has not acknowledged; past that the job's output waits (its
+ * steps block on their pipes) until the uploads catch up. The job goes on and its log stays byte-exact, where a full
+ * disk used to fail the job.
  */
 public final class LogSpool implements Executor.Output, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogSpool.class);
     static final int CHUNK = 64 * 1024;
     static final Duration LINGER = Duration.ofMillis(100);
+    /** Unacknowledged log bytes held in memory once the spool file cannot be written. */
+    static final int MAX_MEMORY = 8 * 1024 * 1024;
 
     private final Path file;
     private final RandomAccessFile raf;
@@ -36,6 +43,10 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private long written;
+    /** Bytes below this offset are in the file; those from it on, in {@link #memory} (no limit while the disk works). */
+    private long onDisk = Long.MAX_VALUE;
+
+    private volatile Memory memory;
     private volatile long committed;
     private volatile boolean finishing;
     private volatile boolean stopped;
@@ -68,14 +79,81 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
     public void write(byte[] b, int off, int len) {
         lock.lock();
         try {
-            raf.seek(written);
-            raf.write(b, off, len);
-            written += len;
-            changed.signalAll();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the log spool " + file, e);
+            if (memory == null) {
+                try {
+                    raf.seek(written);
+                    raf.write(b, off, len);
+                    written += len;
+                    changed.signalAll();
+                    return;
+                } catch (IOException e) { // a partial write leaves bytes past onDisk in the file: never read
+                    onDisk = written;
+                    memory = new Memory(written);
+                    log.warn(
+                            "job {}: cannot write the log spool {} ({}); holding up to {} MiB of the log in memory"
+                                    + " until the control plane has it",
+                            jobId,
+                            file,
+                            e.getMessage(),
+                            MAX_MEMORY >> 20);
+                }
+            }
+            for (int done = 0; done < len; ) {
+                int piece = Math.min(len - done, CHUNK);
+                while (held() + piece > MAX_MEMORY && !stopped) changed.await();
+                if (stopped) return; // abandoned or closed: nobody will read it
+                memory.append(b, off + done, piece);
+                written += piece;
+                done += piece;
+                changed.signalAll();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(
+                    "interrupted while the log waited for room in memory", new java.io.InterruptedIOException());
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Log bytes in memory the control plane has not acknowledged (after dropping those it has). */
+    private long held() {
+        memory.dropBelow(committed);
+        return Math.max(0, written - Math.max(committed, memory.base));
+    }
+
+    /**
+     * The log from some offset on, in memory: a growable window whose start moves up as the control plane
+     * acknowledges bytes.
+     */
+    private static final class Memory {
+        long base;
+        byte[] data = new byte[CHUNK];
+        int size;
+
+        Memory(long base) {
+            this.base = base;
+        }
+
+        void append(byte[] b, int off, int len) {
+            if (size + len > data.length)
+                data = java.util.Arrays.copyOf(
+                        data, Math.max(size + len, Math.min(2 * data.length, MAX_MEMORY + CHUNK)));
+            System.arraycopy(b, off, data, size, len);
+            size += len;
+        }
+
+        void dropBelow(long offset) {
+            long drop = Math.min(size, offset - base);
+            if (drop <= 0) return;
+            System.arraycopy(data, (int) drop, data, 0, size - (int) drop);
+            size -= (int) drop;
+            base += drop;
+        }
+
+        /** Copies {@code n} bytes from log offset {@code from} (at or above {@link #base}). */
+        void read(long from, byte[] into, int n) {
+            System.arraycopy(data, (int) (from - base), into, 0, n);
         }
     }
 
@@ -102,6 +180,7 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
     public void abandon() {
         stopped = true;
         uploader.interrupt();
+        wakeWriters();
     }
 
     public long committed() {
@@ -132,9 +211,15 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
                             java.util.concurrent.TimeUnit.MILLISECONDS); // let a burst of small writes gather
                 }
                 from = committed;
-                n = (int) Math.min(CHUNK, written - from);
-                raf.seek(from);
-                raf.readFully(buf, 0, n);
+                if (from < onDisk) {
+                    n = (int) Math.min(CHUNK, Math.min(written, onDisk) - from);
+                    raf.seek(from);
+                    raf.readFully(buf, 0, n);
+                } else {
+                    memory.dropBelow(from);
+                    n = (int) Math.min(CHUNK, written - from);
+                    memory.read(from, buf, n);
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
@@ -147,6 +232,7 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
                 LogAppendResponse r = client.appendLog(jobId, jobToken, from, java.util.Arrays.copyOf(buf, n));
                 committed = Math.max(committed, r.committed());
                 backoff.reset();
+                wakeWriters();
                 if (r.truncated()) {
                     truncated = true;
                     committed = Long.MAX_VALUE / 2; // the server keeps nothing more; stop sending
@@ -164,6 +250,17 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
+        }
+    }
+
+    /** Output waiting for room in memory may go on now that more is acknowledged. */
+    private void wakeWriters() {
+        if (memory == null) return;
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -187,4 +187,86 @@ class LogSpoolTest {
         }
         assertThat(f).doesNotExist();
     }
+
+    /** A real, small file system to fill: a tmpfs (needs root; CI runs as root and must be able to). */
+    Path fullDisk() throws Exception {
+        Path mnt = java.nio.file.Files.createDirectories(dir.resolve("small-disk"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString())
+                .redirectErrorStream(true)
+                .start();
+        boolean ok = mount.waitFor() == 0;
+        if (!ok && "true".equals(System.getenv("CI")))
+            throw new AssertionError("cannot mount a tmpfs: "
+                    + new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        org.junit.jupiter.api.Assumptions.assumeTrue(ok, "cannot mount a tmpfs here (not root)");
+        mounted = mnt;
+        byte[] chunk = new byte[64 * 1024];
+        try (var out = java.nio.file.Files.newOutputStream(mnt.resolve("filler"))) {
+            while (true) out.write(chunk);
+        } catch (IOException e) {
+            assertThat(e.getMessage()).contains("No space left on device");
+        }
+        return mnt;
+    }
+
+    Path mounted;
+
+    @org.junit.jupiter.api.AfterEach
+    void unmount() throws Exception {
+        if (mounted != null)
+            new ProcessBuilder("umount", "-l", mounted.toString()).start().waitFor();
+    }
+
+    /** With the agent's disk full the job goes on: its log is held in memory and arrives byte-exact. */
+    @Test
+    void withTheDiskFullTheLogIsHeldInMemoryAndArrivesExactly() throws Exception {
+        Path disk = fullDisk();
+        InMemoryLogServer server = new InMemoryLogServer();
+        StringBuilder expected = new StringBuilder();
+        try (LogSpool spool = new LogSpool(disk.resolve("j.log"), server, "j", "rwj_t", fastBackoff())) {
+            for (int i = 0; i < 20_000; i++) { // about 390 KiB: far more than the full disk could take
+                if (i == 5_000) server.downFor.set(3);
+                String line = "line " + i + " of a job whose agent's disk is full\n";
+                expected.append(line);
+                spool.line(line.strip());
+            }
+            assertThat(spool.finish(Duration.ofSeconds(30))).isTrue();
+        }
+        assertThat(server.text()).isEqualTo(expected.toString());
+    }
+
+    /**
+     * Memory is bounded: with the disk full and the control plane down, output waits once {@link LogSpool.MAX_MEMORY}
+     * bytes are unacknowledged, and goes on, losing nothing, when the control plane is back.
+     */
+    @Test
+    void withTheDiskFullAndTheControlPlaneDownOutputWaitsAtTheMemoryBound() throws Exception {
+        Path disk = fullDisk();
+        InMemoryLogServer server = new InMemoryLogServer();
+        server.downFor.set(Integer.MAX_VALUE);
+        byte[] piece = new byte[LogSpool.CHUNK];
+        java.util.Arrays.fill(piece, (byte) 'y');
+        int pieces = LogSpool.MAX_MEMORY / LogSpool.CHUNK + 8;
+        java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+        try (LogSpool spool = new LogSpool(disk.resolve("j.log"), server, "j", "rwj_t", fastBackoff())) {
+            Thread job = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < pieces; i++) {
+                    spool.write(piece, 0, piece.length);
+                    written.incrementAndGet();
+                }
+            });
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> written.get() == LogSpool.MAX_MEMORY / LogSpool.CHUNK);
+            org.awaitility.Awaitility.await()
+                    .during(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> written.get() == LogSpool.MAX_MEMORY / LogSpool.CHUNK);
+            server.downFor.set(0);
+            job.join(Duration.ofSeconds(30));
+            assertThat(written.get()).isEqualTo(pieces);
+            assertThat(spool.finish(Duration.ofSeconds(30))).isTrue();
+        }
+        assertThat(server.stored.size()).isEqualTo((long) pieces * LogSpool.CHUNK);
+    }
 }
