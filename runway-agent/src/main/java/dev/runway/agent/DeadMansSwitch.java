@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * ({@code <seconds>}, or {@code idle}). When that time passes with no word from the agent, the process stops
  * (SIGTERM, SIGKILL 2 s later) every process group the agent's child processes lead — each step leads its own — and
  * when the agent is gone (its end of the pipe closed), it does the same at once, for the groups it saw a moment
- * before. So exclusivity by time holds when the agent's JVM does not run. Jobs of the container executor run in the
- * engine, not as the agent's children: their containers are stopped by the agent (or its next start), not here.
+ * before. So exclusivity by time holds when the agent's JVM does not run. Containers (the container executor's
+ * jobs, Docker actions, service containers) run in the engine, not as the agent's children: given the engine's Unix
+ * socket and the agent's label, the switch asks the engine (with curl) for the containers labelled with this agent
+ * and kills them too (SIGTERM, SIGKILL 2 s later); the agent, or its next start, removes them.
  */
 final class DeadMansSwitch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeadMansSwitch.class);
@@ -37,7 +40,8 @@ final class DeadMansSwitch implements AutoCloseable {
 
     /** The switch; builtins only in its loop (no process per thread of the agent each second). */
     static final String SCRIPT = """
-            agent=$1; marker=$2; t=; groups=
+            agent=$1; marker=$2; sock=$3; key=$4; t=; groups=
+            curl=; [ -n "$sock" ] && [ -x /usr/bin/curl ] && curl=/usr/bin/curl
             snapshot() {
               groups=
               for f in /proc/"$agent"/task/*/children; do
@@ -52,15 +56,32 @@ final class DeadMansSwitch implements AutoCloseable {
                 done
               done
             }
+            # the running containers labelled with this agent (asked only when stopping: no process per second)
+            containers() {
+              [ -n "$curl" ] && [ -S "$sock" ] || return 0
+              "$curl" -fsS --max-time 5 --unix-socket "$sock" -G http://d/containers/json \\
+                --data-urlencode "filters={\\"label\\":[\\"runway.agent=$key\\"]}" 2>/dev/null \\
+                | grep -o '"Id": *"[0-9a-f]*"' | grep -o '[0-9a-f]\\{12,\\}'
+            }
+            signal() {
+              for c in $ctrs; do
+                "$curl" -fsS --max-time 5 --unix-socket "$sock" -X POST "http://d/containers/$c/kill?signal=$1" \\
+                  >/dev/null 2>&1 &
+              done
+              wait
+            }
             stop() {
-              [ -z "$groups" ] && return
-              echo "runway: $1: stopping the agent's steps (process groups$groups)" >&2
+              ctrs=$(containers)
+              [ -z "$groups" ] && [ -z "$ctrs" ] && return
+              echo "runway: $1: stopping the agent's steps (process groups$groups; containers" $ctrs")" >&2
               # first the marker, then the kill: an attempt that sees its step die finds the marker already there
               printf '%s\\n' "$EPOCHREALTIME" > "$marker.tmp" && mv -f "$marker.tmp" "$marker"
               echo stopped
               for g in $groups; do kill -TERM -- -"$g" 2>/dev/null; done
+              signal SIGTERM
               sleep 2
               for g in $groups; do kill -KILL -- -"$g" 2>/dev/null; done
+              signal SIGKILL
             }
             while :; do
               if [ -n "$t" ]; then IFS= read -r -t "$t" line; rc=$?; else IFS= read -r line; rc=$?; fi
@@ -70,6 +91,9 @@ final class DeadMansSwitch implements AutoCloseable {
               snapshot
             done
             """;
+
+    /** The engine the agent's containers run in, and the value of their {@code runway.agent} label. */
+    record Containers(Path socket, String agentKey) {}
 
     private final Process process;
     /** Written (wall clock, seconds) by the switch each time it stops the steps, before it does. */
@@ -109,12 +133,29 @@ final class DeadMansSwitch implements AutoCloseable {
      * has stopped the steps (the agent was late to speak: it ran, but too slowly). Null when bash cannot be started:
      * the agent then runs with its in-process watchdog only, and says so.
      */
-    static DeadMansSwitch start(Path marker, LongSupplier remainingNanos, Runnable stopped) {
-        return start(ProcessHandle.current().pid(), marker, remainingNanos, stopped);
+    static DeadMansSwitch start(
+            Path marker, LongSupplier remainingNanos, Runnable stopped, @Nullable Containers containers) {
+        return start(ProcessHandle.current().pid(), marker, remainingNanos, stopped, containers);
     }
 
-    /** As {@link #start(Path, LongSupplier, Runnable)}, watching the children of process {@code agentPid}. */
+    /** As {@link #start(Path, LongSupplier, Runnable, Containers)}, for processes only. */
     static DeadMansSwitch start(long agentPid, Path marker, LongSupplier remainingNanos, Runnable stopped) {
+        return start(agentPid, marker, remainingNanos, stopped, null);
+    }
+
+    /**
+     * As {@link #start(Path, LongSupplier, Runnable, Containers)}, watching the children of process {@code agentPid}
+     * (and the containers of {@code containers}, when not null).
+     */
+    static DeadMansSwitch start(
+            long agentPid,
+            Path marker,
+            LongSupplier remainingNanos,
+            Runnable stopped,
+            @Nullable Containers containers) {
+        if (containers != null && !Files.isExecutable(Path.of("/usr/bin/curl")))
+            log.warn("no /usr/bin/curl: the out-of-process lease watchdog cannot stop this agent's containers if the"
+                    + " agent freezes (apt-get install curl)");
         String bash = program("bash");
         String setsid = program("setsid");
         try {
@@ -125,7 +166,9 @@ final class DeadMansSwitch implements AutoCloseable {
                             SCRIPT,
                             "runway-dead-mans-switch",
                             Long.toString(agentPid),
-                            marker.toString())
+                            marker.toString(),
+                            containers == null ? "" : containers.socket().toString(),
+                            containers == null ? "" : containers.agentKey())
                     .redirectError(ProcessBuilder.Redirect.INHERIT);
             pb.environment().clear();
             pb.environment().put("PATH", "/usr/bin:/bin");

@@ -212,9 +212,14 @@ public final class RunwayAgent {
         Map<String, String> baseEnv = Map.copyOf(env);
         Thread reporter = Thread.ofVirtual().name("health-report").start(LogContext.wrap(this::reportLoop));
         Thread renewals = Thread.ofVirtual().name("lease-renewer").start(LogContext.wrap(renewer::run));
-        deadMan = DeadMansSwitch.start(area.resolve(".dead-mans-switch"), this::soonestLeaseDeadline, () -> {
-            for (JobRun j : running) j.lose(JobRun.STOPPED_BY_SWITCH);
-        });
+        java.nio.file.Path engineSocket = ContainerEngine.socket(config.engine());
+        deadMan = DeadMansSwitch.start(
+                area.resolve(".dead-mans-switch"),
+                this::soonestLeaseDeadline,
+                () -> {
+                    for (JobRun j : running) j.lose(JobRun.STOPPED_BY_SWITCH);
+                },
+                engineSocket == null ? null : new DeadMansSwitch.Containers(engineSocket, config.agentKey()));
         List<Thread> loops = new ArrayList<>();
         for (int i = 0; i < slots; i++) {
             loops.add(Thread.ofVirtual().name("slot-" + i).start(LogContext.wrap(() -> slotLoop(executor, baseEnv))));

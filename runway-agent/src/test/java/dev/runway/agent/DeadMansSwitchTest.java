@@ -3,9 +3,13 @@ package dev.runway.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.runway.agent.container.ContainerEngine;
+import dev.runway.agent.container.TestEngine;
+import dev.runway.agent.isolation.JobLimits;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -111,6 +115,82 @@ class DeadMansSwitchTest {
         deadMan.cutPipe();
         await().atMost(Duration.ofSeconds(10)).until(() -> steps.stream().noneMatch(ProcessHandle::isAlive));
         assertThat(Duration.ofNanos(System.nanoTime() - cut)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    /** A container of the agent's (the container executor's job, a Docker action) that sleeps, TERM-proof. */
+    String agentsContainer(ContainerEngine engine, String agentKey) throws Exception {
+        return engine.start(new ContainerEngine.ContainerRequest(
+                TestEngine.IMAGE,
+                "dms-" + java.util.UUID.randomUUID(),
+                Map.of(ContainerEngine.LABEL_AGENT, agentKey),
+                List.of(),
+                List.of("sh"),
+                List.of("-c", "trap '' TERM; while :; do sleep 1; done"),
+                "none",
+                List.of(),
+                List.of(),
+                JobLimits.NONE,
+                null,
+                null));
+    }
+
+    /**
+     * Containers run in the engine, not as the agent's children: the switch asks the engine for the agent's labelled
+     * containers and kills them, even ones that ignore SIGTERM, and leaves other agents' containers alone.
+     */
+    @Test
+    void aSilentAgentsContainersAreKilledButNoOtherAgents() throws Exception {
+        try (ContainerEngine engine = TestEngine.require()) {
+            String key = "dms-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+            String mine = agentsContainer(engine, key);
+            String theirs = agentsContainer(engine, key + "-other");
+            try {
+                agent = new ProcessBuilder("sleep", "300").start(); // an agent with no child processes
+                deadMan = DeadMansSwitch.start(
+                        agent.pid(),
+                        marker,
+                        () -> Duration.ofMillis(300).toNanos(),
+                        () -> stopped.incrementAndGet(),
+                        new DeadMansSwitch.Containers(ContainerEngine.socket(null), key));
+                await().atMost(Duration.ofSeconds(5)).until(() -> deadMan.said() > 0);
+                deadMan.silence();
+                await("the agent's container is killed")
+                        .atMost(Duration.ofSeconds(20))
+                        .until(() -> !engine.state(mine).equals("running"));
+                assertThat(stopped.get()).isEqualTo(1);
+                assertThat(deadMan.stoppedSince(System.currentTimeMillis() - 60_000))
+                        .isTrue();
+                assertThat(engine.state(theirs)).as("another agent's container").isEqualTo("running");
+            } finally {
+                engine.removeAll(Map.of(ContainerEngine.LABEL_AGENT, key));
+                engine.removeAll(Map.of(ContainerEngine.LABEL_AGENT, key + "-other"));
+            }
+        }
+    }
+
+    @Test
+    void aGoneAgentsContainersAreKilledAtOnce() throws Exception {
+        try (ContainerEngine engine = TestEngine.require()) {
+            String key = "dms-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+            String mine = agentsContainer(engine, key);
+            try {
+                agent = new ProcessBuilder("sleep", "300").start();
+                deadMan = DeadMansSwitch.start(
+                        agent.pid(),
+                        marker,
+                        () -> Duration.ofMinutes(10).toNanos(),
+                        () -> stopped.incrementAndGet(),
+                        new DeadMansSwitch.Containers(ContainerEngine.socket(null), key));
+                await().atMost(Duration.ofSeconds(5)).until(() -> deadMan.said() > 1);
+                long cut = System.nanoTime();
+                deadMan.cutPipe();
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> !engine.state(mine).equals("running"));
+                assertThat(Duration.ofNanos(System.nanoTime() - cut)).isLessThan(Duration.ofSeconds(10));
+            } finally {
+                engine.removeAll(Map.of(ContainerEngine.LABEL_AGENT, key));
+            }
+        }
     }
 
     @Test
