@@ -415,7 +415,7 @@
     return table(['Job', 'State', ...(withRunner ? ['Runner'] : []), 'Queue wait', 'Duration', 'CPU', 'Peak memory', 'Created'],
       jobs.map((j) => h('tr', { class: 'job-row', 'data-job': j.name },
         h('td', {}, h('a', { href: '#/debug/job/' + j.id, text: j.name })),
-        h('td', {}, stateBadge(j.state)),
+        h('td', {}, stateBadge(j.state), j.waiting ? h('div', { class: 'muted waiting', text: j.waiting }) : null),
         withRunner ? h('td', {}, j.runnerId ? h('a', { href: '#/debug/runner/' + j.runnerId, text: j.runnerName || j.runnerId }) : '–') : null,
         h('td', { text: duration(j.queueWaitMs) }),
         h('td', { text: duration(j.durationMs) }),
@@ -503,6 +503,7 @@
         h('dt', { text: 'Queue wait' }), h('dd', { text: duration(job.queueWaitMs) }),
         h('dt', { text: 'Duration' }), h('dd', { id: 'job-duration', text: duration(job.durationMs) }),
         h('dt', { text: 'Resources' }), h('dd', { text: usageText(job.usage) }),
+        job.waiting ? h('dt', { text: 'Waiting for' }) : null, job.waiting ? h('dd', { id: 'job-waiting', text: job.waiting }) : null,
         job.reason ? h('dt', { text: 'Reason' }) : null, job.reason ? h('dd', { class: 'error', id: 'job-reason', text: job.reason }) : null)));
     const longest = Math.max(1, ...job.steps.map((s) => s.durationMs || 0));
     put($('job-body'),

@@ -7,10 +7,13 @@ import picocli.CommandLine.Option;
 
 /** --url and --token of every command that talks to a control plane. */
 final class ClientOptions {
+    /** Where the CLI looks when neither --url, RUNWAY_URL nor the data directory's server.url says. */
+    static final String DEFAULT_URL = "http://127.0.0.1:8420";
+
     @Option(
             names = "--url",
-            description = "Control plane URL (env RUNWAY_URL; default ${DEFAULT-VALUE}).",
-            defaultValue = "http://127.0.0.1:8420")
+            description = "Control plane URL (env RUNWAY_URL; default: the address `runway up` or `runway server`"
+                    + " wrote to the data directory's server.url, else " + DEFAULT_URL + ").")
     String url;
 
     @Option(
@@ -27,7 +30,25 @@ final class ClientOptions {
     Path dataDir;
 
     ApiClient client() {
-        return new ApiClient(url, token());
+        return new ApiClient(url(), token());
+    }
+
+    /**
+     * The control plane's URL: --url, RUNWAY_URL, the address a control plane started on this data directory wrote
+     * ({@code server.url}, so a second terminal finds a server on any port), or {@link #DEFAULT_URL}.
+     */
+    String url() {
+        if (url != null && !url.isBlank()) return url;
+        Path f = dataDir.resolve("server.url");
+        try {
+            if (Files.isReadable(f)) {
+                String written = Files.readString(f).strip();
+                if (written.startsWith("http://") || written.startsWith("https://")) return written;
+            }
+        } catch (IOException ignored) {
+            // unreadable: the default
+        }
+        return DEFAULT_URL;
     }
 
     /** The API token: --token, RUNWAY_TOKEN, or the admin token in the data directory. */

@@ -46,7 +46,7 @@ final class JobsCommand implements Callable<Integer> {
         }
         Instant now = Instant.now();
         System.out.print(Format.table(
-                List.of("ID", "NAME", "STATE", "RUNNER", "QUEUE WAIT", "DURATION", "AGE"),
+                List.of("ID", "NAME", "STATE", "RUNNER", "QUEUE WAIT", "DURATION", "AGE", "WAITING FOR"),
                 jobs.jobs().stream()
                         .map(j -> List.of(
                                 j.id(),
@@ -55,7 +55,8 @@ final class JobsCommand implements Callable<Integer> {
                                 j.runnerName() == null ? "-" : j.runnerName(),
                                 Format.duration(j.queueWaitMs()),
                                 Format.duration(j.durationMs()),
-                                Format.age(j.createdAt(), now)))
+                                Format.age(j.createdAt(), now),
+                                j.waiting() == null ? "" : j.waiting()))
                         .toList()));
         return 0;
     }
@@ -82,6 +83,7 @@ final class JobsCommand implements Callable<Integer> {
             System.out.printf("job       %s  %s%n", j.id(), j.name());
             System.out.printf(
                     "state     %s%s%n", j.state().wireName(), j.reason() == null ? "" : " (" + j.reason() + ")");
+            if (j.waiting() != null) System.out.printf("waiting   %s%n", j.waiting());
             System.out.printf("labels    %s%n", j.labels().isEmpty() ? "-" : String.join(",", j.labels()));
             System.out.printf("attempt   %d of %d%n", j.attempt(), j.maxAttempts());
             System.out.printf(

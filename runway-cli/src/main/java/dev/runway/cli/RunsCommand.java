@@ -63,7 +63,10 @@ final class RunsCommand implements Callable<Integer> {
         while (true) {
             RunView r = api.get(Ids.path(ApiPaths.RUN, id, "run"), RunView.class);
             for (JobView j : r.jobs()) {
-                String state = j.state().wireName() + (j.reason() == null ? "" : " (" + j.reason() + ")");
+                String state = j.state().wireName()
+                        + (j.reason() != null
+                                ? " (" + j.reason() + ")"
+                                : j.waiting() != null ? " (" + j.waiting() + ")" : "");
                 if (!state.equals(seen.put(j.id(), state))) out.println("  " + j.name() + ": " + state);
             }
             if (r.state().isTerminal()) {
@@ -120,7 +123,9 @@ final class RunsCommand implements Callable<Integer> {
                                     j.state().wireName(),
                                     j.runnerName() == null ? "-" : j.runnerName(),
                                     Format.duration(j.durationMs()),
-                                    j.reason() == null ? "" : j.reason()))
+                                    j.reason() != null
+                                            ? j.reason()
+                                            : j.waiting() != null ? "waiting: " + j.waiting() : ""))
                             .toList()));
             for (JobView j : r.jobs()) {
                 if (j.annotations() == null || j.annotations().isEmpty()) continue;

@@ -66,12 +66,12 @@ final class ScalerCommand implements Callable<Integer> {
             providers.values().forEach(Provider::close);
             return 0;
         }
-        String url = agentUrl != null ? agentUrl : cfg.agentUrl() != null ? cfg.agentUrl() : client.url;
-        ControlPlane api = new ControlPlane(client.url, client.token());
+        String url = agentUrl != null ? agentUrl : cfg.agentUrl() != null ? cfg.agentUrl() : client.url();
+        ControlPlane api = new ControlPlane(client.url(), client.token());
         Scaler scaler = new Scaler(
                 cfg, api, providers, url, agent, InstantSource.system(), Executors.newVirtualThreadPerTaskExecutor());
         Runtime.getRuntime().addShutdownHook(new Thread(scaler::close, "runway-scaler-shutdown"));
-        System.out.println("scaler " + cfg.scalerId() + ": " + cfg.pools().size() + " pool(s) on " + client.url
+        System.out.println("scaler " + cfg.scalerId() + ": " + cfg.pools().size() + " pool(s) on " + client.url()
                 + " (runners reach it at " + url + ")");
         scaler.run();
         return 0;

@@ -47,6 +47,15 @@ final class UpCommand implements Callable<Integer> {
             description = "Jobs the local runner runs at once (default ${DEFAULT-VALUE}).")
     int slots;
 
+    @Option(
+            names = "--labels",
+            split = ",",
+            paramLabel = "LABEL",
+            description = "The local runner's labels (default: the OS and architecture, local, self-hosted and, on"
+                    + " Linux, GitHub's hosted labels ubuntu-latest, ubuntu-24.04 and ubuntu-22.04, so workflows that"
+                    + " say `runs-on: ubuntu-latest` run here).")
+    List<String> labels;
+
     @Option(names = "--no-example", description = "Do not run the example job.")
     boolean noExample;
 
@@ -67,8 +76,11 @@ final class UpCommand implements Callable<Integer> {
                     + (port != 0 ? " (is port " + port + " in use? try --port 0)" : ""));
         }
         ApiClient api = new ApiClient(server.url(), server.adminToken());
+        // a second terminal's CLI finds this server on any port (ClientOptions reads it)
+        java.nio.file.Files.writeString(dataDir.resolve("server.url"), server.url() + "\n");
+        List<String> runnerLabels = labels == null || labels.isEmpty() ? localLabels() : labels;
         AgentConfig agentConfig = LocalRunner.config(
-                server, api, dataDir, "local", localLabels(), slots, Duration.ofSeconds(10), Map.of());
+                server, api, dataDir, "local", runnerLabels, slots, Duration.ofSeconds(10), Map.of());
         RunwayAgent agent = new RunwayAgent(agentConfig);
         Thread agentThread = Thread.ofPlatform().name("runway-agent").start(agent::run);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -89,11 +101,15 @@ final class UpCommand implements Callable<Integer> {
         System.out.println(
                 "  admin token    " + server.adminToken() + "   (also in " + dataDir.resolve("admin-token") + ")");
         System.out.println(
-                "  runner         local, labels " + String.join(",", localLabels()) + ", " + slots + " slot(s)");
+                "  runner         local, labels " + String.join(",", runnerLabels) + ", " + slots + " slot(s)");
+        if (runnerLabels.contains("ubuntu-latest"))
+            System.out.println("                 (GitHub's hosted labels too: `runs-on: ubuntu-latest` runs here;"
+                    + " --labels to change)");
         System.out.println();
-        System.out.println(
-                "  export RUNWAY_URL=" + server.url() + " RUNWAY_TOKEN=$(cat " + dataDir.resolve("admin-token") + ")");
-        System.out.println("  bin/runway jobs    bin/runway runners    bin/runway submit job.yaml --follow");
+        System.out.println("  another terminal here finds it (" + dataDir.resolve("server.url")
+                + "): bin/runway jobs    bin/runway runners    bin/runway submit job.yaml --follow");
+        System.out.println("  elsewhere: export RUNWAY_URL=" + server.url() + " RUNWAY_TOKEN=$(cat "
+                + dataDir.toAbsolutePath().resolve("admin-token") + ")");
         System.out.println();
         System.out.flush();
 
@@ -118,6 +134,9 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** GitHub's hosted-runner labels for Linux that nearly every workflow's {@code runs-on} says. */
+    static final List<String> GITHUB_HOSTED_LINUX = List.of("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04");
+
     static List<String> localLabels() {
         List<String> l = new ArrayList<>();
         l.add(System.getProperty("os.name").toLowerCase(Locale.ROOT).replace(' ', '-'));
@@ -129,6 +148,8 @@ final class UpCommand implements Callable<Integer> {
                     default -> arch;
                 });
         l.add("local");
+        l.add("self-hosted");
+        if (l.getFirst().equals("linux")) l.addAll(GITHUB_HOSTED_LINUX);
         return l;
     }
 

@@ -139,4 +139,80 @@ class AgentModesE2ETest {
             assertThat(dataDir.resolve("admin-token")).exists();
         }
     }
+
+    /**
+     * The first-day path: `runway up` on a port of its own choosing; a second terminal in the same directory (another
+     * process, no --url, no token) finds it through the data directory, and a workflow that says
+     * `runs-on: ubuntu-latest`, as nearly every real one does, runs on the local runner; a job no runner can take says
+     * why it waits in `runway jobs`.
+     */
+    @Test
+    void aSecondTerminalFindsRunwayUpOnAnyPortAndUbuntuLatestRunsThere() throws Exception {
+        Path dataDir = root.resolve("up-any-port");
+        Path repo = Files.createDirectories(root.resolve("first-day/.github/workflows"))
+                .getParent()
+                .getParent();
+        Files.writeString(repo.resolve(".github/workflows/ci.yml"), """
+                on: [push, workflow_dispatch]
+                jobs:
+                  build:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - run: echo "built on $RUNNER_NAME for ${{ runner.os }}"
+                """);
+        WorkflowRunsE2ETest.git(repo, "init", "-q", "-b", "main");
+        WorkflowRunsE2ETest.git(repo, "add", "-A");
+        WorkflowRunsE2ETest.git(repo, "-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-qm", "one");
+        try (RunwayProcess up = RunwayProcess.start(
+                root.resolve("process-logs"),
+                "up-any-port",
+                Map.of(),
+                List.of("up", "--port", "0", "--data-dir", dataDir.toString(), "--no-example"))) {
+            up.awaitOutput("Press Ctrl-C to stop.", Duration.ofSeconds(60));
+            assertThat(up.output()).contains("ubuntu-latest").doesNotContain(":8420");
+
+            RunwayProcess run = RunwayProcess.start(
+                    root.resolve("process-logs"),
+                    "second-terminal",
+                    Map.of(),
+                    List.of(
+                            "submit",
+                            "--workflow",
+                            ".github/workflows/ci.yml",
+                            "--repo",
+                            repo.toString(),
+                            "--follow",
+                            "--data-dir",
+                            dataDir.toString()));
+            assertThat(run.awaitExit(Duration.ofSeconds(90))).as(run.output()).isZero();
+            assertThat(run.output()).contains("build: succeeded");
+
+            Files.writeString(root.resolve("gpu.yaml"), """
+                    name: needs-a-gpu
+                    labels: [gpu]
+                    steps:
+                      - name: s
+                        run: "true"
+                    """);
+            RunwayProcess submit = RunwayProcess.start(
+                    root.resolve("process-logs"),
+                    "gpu-submit",
+                    Map.of(),
+                    List.of("submit", root.resolve("gpu.yaml").toString(), "--data-dir", dataDir.toString()));
+            assertThat(submit.awaitExit(Duration.ofSeconds(60)))
+                    .as(submit.output())
+                    .isZero();
+            RunwayProcess jobs = RunwayProcess.start(
+                    root.resolve("process-logs"),
+                    "jobs",
+                    Map.of(),
+                    List.of("jobs", "--state", "queued", "--data-dir", dataDir.toString()));
+            assertThat(jobs.awaitExit(Duration.ofSeconds(60))).as(jobs.output()).isZero();
+            assertThat(jobs.output())
+                    .contains("WAITING FOR")
+                    .contains("needs-a-gpu")
+                    .contains("no runner has labels gpu; the runners have [")
+                    .contains("ubuntu-latest");
+        }
+    }
 }

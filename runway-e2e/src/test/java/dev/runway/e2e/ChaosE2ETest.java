@@ -501,6 +501,44 @@ class ChaosE2ETest {
         }
     }
 
+    /**
+     * An agent's disk fills up under its running jobs (another process on the host filled it): they go on, their
+     * logs held in memory (the spool file cannot be written), and the agent takes no job until there is room again;
+     * the other agent takes the queue meanwhile. Nothing is lost, every log is exact.
+     */
+    @Test
+    @Order(11)
+    void agentDiskFull() throws Exception {
+        try (Cluster c = cluster(root);
+                SmallDisk disk = SmallDisk.mount(c.workDir("a0"), "64m")) {
+            c.start();
+            c.startAgent("a0", "linux", "--slots", "3", "--min-free-disk", "16MiB");
+            c.startAgent("a1", "linux", "--slots", "3");
+            Batch b = new Batch("agent-disk");
+            b.submit(c.api(), FULL ? 30 : 6, LINES);
+            b.awaitRunning(3);
+            await("a0 runs a job")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> b.ids.stream()
+                            .map(id -> c.api().job(id))
+                            .anyMatch(j -> j.state() == JobState.RUNNING && "a0".equals(j.runnerName())));
+            Path filler = disk.dir.resolve("filler"); // outside the agent's own folder: not the agent's to delete
+            SmallDisk.fill(filler);
+            await("a0 reports itself unhealthy: its disk is full")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> c.api().runners().runners().stream()
+                            .anyMatch(r -> r.name().equals("a0") && r.state().equals("unhealthy")));
+            await().pollDelay(Duration.ofSeconds(4))
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> true);
+            Files.delete(filler);
+            long freed = System.nanoTime();
+            long done = b.awaitAll(c.api(), Duration.ofMinutes(FULL ? 10 : 3));
+            b.verdict(c.api(), "agent disk full", "sqlite", 1, seconds(freed, done));
+        }
+    }
+
     @AfterAll
     static void summary() throws IOException {
         StringBuilder t = new StringBuilder();

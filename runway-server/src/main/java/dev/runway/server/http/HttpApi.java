@@ -246,9 +246,10 @@ public final class HttpApi {
             else ctx.status(503).json(Map.of("status", "unhealthy", "detail", problem));
         });
         // each route group gets what it uses, and nothing else
-        new JobRoutes(new JobRoutes.Deps(config, auth, jobs, logs, jobEvents, clock)).register(app);
+        new JobRoutes(new JobRoutes.Deps(config, auth, jobs, logs, runners, jobEvents, clock)).register(app);
         new MetricsRoutes(new MetricsRoutes.Deps(config, auth, jobs, runners, metrics, stats, clock)).register(app);
-        new RunRoutes(new RunRoutes.Deps(config, auth, starter, scheduler, git, runs, jobs, logs, clock)).register(app);
+        new RunRoutes(new RunRoutes.Deps(config, auth, starter, scheduler, git, runs, jobs, logs, runners, clock))
+                .register(app);
         new WebhookRoutes(new WebhookRoutes.Deps(config, auth, webhooks, starter, git, audit, metrics, clock))
                 .register(app);
         new ArtifactRoutes(new ArtifactRoutes.Deps(auth, artifacts, jobs, runs, metrics, clock)).register(app);

@@ -9,23 +9,33 @@ import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.StepSpec;
 import dev.runway.server.ServerConfig;
+import dev.runway.server.dispatch.WaitReasons;
 import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.Labels;
 import dev.runway.server.store.LogStore;
+import dev.runway.server.store.RunnerStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.InstantSource;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /** The user API for jobs: submit, list, show, cancel, read and follow s.logs(). */
 final class JobRoutes {
     static final int MAX_LOG_WAIT_SECONDS = 30;
 
     /** What the job routes use. */
-    record Deps(ServerConfig config, Auth auth, JobStore jobs, LogStore logs, Wakeups jobEvents, InstantSource clock) {}
+    record Deps(
+            ServerConfig config,
+            Auth auth,
+            JobStore jobs,
+            LogStore logs,
+            RunnerStore runners,
+            Wakeups jobEvents,
+            InstantSource clock) {}
 
     private final Deps s;
 
@@ -106,8 +116,9 @@ final class JobRoutes {
         String runner = ctx.queryParam("runner");
         if (runner != null && runner.isBlank()) runner = null;
         int limit = intParam(ctx, "limit", 50, 1, 1000);
+        Supplier<WaitReasons> waits = waits();
         ctx.json(new JobList(s.jobs().list(filter, runner == null ? null : runner.strip(), limit).stream()
-                .map(this::view)
+                .map(j -> view(j, waits))
                 .toList()));
     }
 
@@ -166,10 +177,21 @@ final class JobRoutes {
     }
 
     private JobView view(JobRecord j) {
+        return view(j, waits());
+    }
+
+    private JobView view(JobRecord j, Supplier<WaitReasons> waits) {
         return Views.job(
                 j,
                 j.attempt() == 0 ? 0 : s.logs().size(j.id(), j.attempt()),
-                s.clock().millis());
+                s.clock().millis(),
+                waits);
+    }
+
+    /** Why queued jobs wait: the fleet read once per request, and only when a queued job is shown. */
+    private Supplier<WaitReasons> waits() {
+        return WaitReasons.lazily(
+                s.runners(), s.clock().millis(), s.config().offlineAfter().toMillis());
     }
 
     static int intParam(Context ctx, String name, int dflt, int min, int max) {

@@ -7,6 +7,7 @@ import dev.runway.protocol.RunList;
 import dev.runway.protocol.RunRequest;
 import dev.runway.protocol.RunView;
 import dev.runway.server.ServerConfig;
+import dev.runway.server.dispatch.WaitReasons;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunOptions;
 import dev.runway.server.runs.RunScheduler;
@@ -16,6 +17,7 @@ import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
 import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunStore;
+import dev.runway.server.store.RunnerStore;
 import dev.runway.workflow.model.Job;
 import dev.runway.workflow.parse.WorkflowParser;
 import io.javalin.Javalin;
@@ -38,6 +40,7 @@ final class RunRoutes {
             RunStore runs,
             JobStore jobs,
             LogStore logs,
+            RunnerStore runners,
             InstantSource clock) {}
 
     private final Deps s;
@@ -122,10 +125,12 @@ final class RunRoutes {
     private RunView view(RunRecord r) {
         long now = s.clock().millis();
         List<JobRecord> jobs = s.jobs().ofRun(r.id());
+        var waits =
+                WaitReasons.lazily(s.runners(), now, s.config().offlineAfter().toMillis());
         return Views.run(
                 r,
                 jobs.stream()
-                        .map(j -> Views.job(j, j.attempt() == 0 ? 0 : s.logs().size(j.id(), j.attempt()), now))
+                        .map(j -> Views.job(j, j.attempt() == 0 ? 0 : s.logs().size(j.id(), j.attempt()), now, waits))
                         .toList(),
                 needs(s.scheduler().workflow(r), jobs),
                 now);

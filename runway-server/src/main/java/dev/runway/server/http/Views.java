@@ -8,6 +8,7 @@ import dev.runway.protocol.Json;
 import dev.runway.protocol.RunView;
 import dev.runway.protocol.RunnerView;
 import dev.runway.protocol.StepResult;
+import dev.runway.server.dispatch.WaitReasons;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunnerRecord;
@@ -15,10 +16,12 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /** Store records to API views. */
 final class Views {
-    static JobView job(JobRecord j, long logBytes, long now) {
+    static JobView job(JobRecord j, long logBytes, long now, Supplier<WaitReasons> waits) {
         Long wait = null;
         if (j.startedAt() != null) wait = j.startedAt() - j.queuedAt();
         else if (!j.state().isTerminal()) wait = now - j.queuedAt();
@@ -45,7 +48,8 @@ final class Views {
                 j.runId(),
                 j.runId() == null ? null : stringMap(j.outputsJson()),
                 annotations(j.annotationsJson()),
-                j.usage());
+                j.usage(),
+                j.state() == JobState.QUEUED ? waits.get().why(Set.copyOf(j.labels())) : null);
     }
 
     static RunView run(RunRecord r, List<JobView> jobs, long now) {

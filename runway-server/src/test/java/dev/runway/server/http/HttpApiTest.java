@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.runway.protocol.ApiError;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Assignment;
+import dev.runway.protocol.JobList;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
@@ -260,6 +261,45 @@ class HttpApiTest {
                         .status())
                 .isEqualTo(204);
         assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(900L, 5000L);
+    }
+
+    /** A queued job says why it waits: here no runner has its labels, and the runners' labels are named. */
+    @Test
+    void aQueuedJobThatNoRunnerCanTakeSaysWhyInTheJobAndTheList() throws Exception {
+        registerRunner("only-cpu", List.of("cpu-only-pool"));
+        JobView job = call(
+                        "POST",
+                        ApiPaths.JOBS,
+                        admin(),
+                        json(new JobSpec(
+                                "gpu-job",
+                                List.of("no-such-gpu"),
+                                null,
+                                List.of(StepSpec.of("s", "true")),
+                                null,
+                                null)))
+                .as(JobView.class);
+        JobView got = call("GET", ApiPaths.withId(ApiPaths.JOB, job.id()), admin(), null)
+                .as(JobView.class);
+        assertThat(got.waiting())
+                .startsWith("no runner has labels no-such-gpu; the runners have ")
+                .contains("[cpu-only-pool]");
+        JobList queued = call("GET", ApiPaths.JOBS + "?state=queued&limit=1000", admin(), null)
+                .as(JobList.class);
+        assertThat(queued.jobs().stream()
+                        .filter(j -> j.id().equals(job.id()))
+                        .findFirst()
+                        .orElseThrow()
+                        .waiting())
+                .isEqualTo(got.waiting());
+        assertThat(call("POST", ApiPaths.withId(ApiPaths.JOB_CANCEL, job.id()), admin(), "")
+                        .status())
+                .isBetween(200, 299);
+        assertThat(call("GET", ApiPaths.withId(ApiPaths.JOB, job.id()), admin(), null)
+                        .as(JobView.class)
+                        .waiting())
+                .as("a job that no longer waits says nothing")
+                .isNull();
     }
 
     /**
