@@ -238,15 +238,20 @@ public final class JobStore {
             LabelSets.Match match = LabelSets.servedBy(runnerLabels);
             List<Object> args = new ArrayList<>(match.args());
             args.add(CLAIM_CANDIDATES);
-            List<String> candidates = Sql.query(
+            record Candidate(String id, long queuedAt) {}
+            List<Candidate> candidates = Sql.query(
                     c,
-                    "SELECT id FROM jobs WHERE state = 'queued'" + match.sql()
+                    "SELECT id, queued_at FROM jobs WHERE state = 'queued'" + match.sql()
                             + " AND (concurrency_group IS NULL OR NOT EXISTS"
                             + " (SELECT 1 FROM jobs r WHERE r.concurrency_group = jobs.concurrency_group"
                             + " AND r.state = 'running')) ORDER BY seq LIMIT ?",
-                    rs -> rs.getString(1),
+                    rs -> new Candidate(rs.getString(1), rs.getLong(2)),
                     args.toArray());
-            for (String cand : candidates) {
+            for (Candidate candidate : candidates) {
+                String cand = candidate.id();
+                // never before the job was queued: `now` was read before this transaction waited for the write lock,
+                // which a job queued meanwhile (by a run's scheduler) held (a queue wait of -39 ms was shown)
+                long at = Math.max(now, candidate.queuedAt());
                 // PostgreSQL: skip a job another claimer is taking right now instead of queueing behind its row lock
                 if (db.dialect() == Database.Dialect.POSTGRESQL
                         && Sql.one(
@@ -278,7 +283,7 @@ public final class JobStore {
                                 + " peak_memory_bytes = NULL, oom_killed = 0",
                         runnerId,
                         runnerName,
-                        now);
+                        at);
                 if (won == 0) continue;
                 JobRecord job = get(c, cand);
                 String token = Tokens.generate(TokenPrefixes.JOB);
@@ -291,9 +296,9 @@ public final class JobStore {
                         runnerId,
                         Tokens.hash(token),
                         AttemptState.RUNNING.wireName(),
-                        now + leaseMs,
-                        now);
-                p.add(Transition.of(job, job.attempt(), JobState.QUEUED, Transition.Cause.CLAIMED, now, runnerId));
+                        at + leaseMs,
+                        at);
+                p.add(Transition.of(job, job.attempt(), JobState.QUEUED, Transition.Cause.CLAIMED, at, runnerId));
                 return new Claim(job, token);
             }
             return null;

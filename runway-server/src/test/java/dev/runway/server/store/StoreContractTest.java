@@ -421,6 +421,23 @@ abstract class StoreContractTest {
     }
 
     /**
+     * A claim whose time was read before it waited for the write lock (held by a run's scheduler queueing the job)
+     * starts the attempt no earlier than the job was queued: the dashboard showed a queue wait of -39 ms.
+     */
+    @Test
+    void aClaimNeverStartsAnAttemptBeforeItsJobWasQueued() {
+        RunnerRecord r = runner("r");
+        long readBeforeTheLock = now;
+        now += 39;
+        JobRecord j = enqueue("queued-while-the-claim-waited");
+        JobStore.Claim c = jobs.claim(r.id(), r.name(), r.labels(), r.slots(), readBeforeTheLock, LEASE);
+        assertThat(c.job().id()).isEqualTo(j.id());
+        JobRecord got = jobs.get(j.id());
+        assertThat(got.startedAt()).as("started").isGreaterThanOrEqualTo(got.queuedAt());
+        assertThat(jobs.attempt(j.id(), 1).leaseExpiresAt()).isGreaterThanOrEqualTo(got.queuedAt() + LEASE);
+    }
+
+    /**
      * The batched heartbeat renews, in one transaction, exactly the listed attempts that the calling runner is
      * running: not another runner's, not an older attempt of a job now on its next one, not a finished one, not an
      * unlisted one of its own.
