@@ -288,7 +288,8 @@
       head,
       h('div', { class: 'cards' },
         card('exec-success-rate', 'Job success rate (24 h)', percent(j.successRate),
-          j.succeeded + ' of ' + j.finished + ' finished jobs succeeded', rateTone),
+          j.succeeded + ' of ' + (j.succeeded + j.failed + j.timedOut + j.runnerLost) + ' finished jobs succeeded'
+            + (j.cancelled ? '; ' + j.cancelled + ' cancelled, not counted' : ''), rateTone),
         card('exec-duration', 'Job duration (24 h)', duration(j.durationP50Ms),
           'median · p95 ' + duration(j.durationP95Ms)),
         card('exec-queue-wait', 'Queue wait (24 h)', duration(j.queueWaitP50Ms), 'median · p95 ' + duration(j.queueWaitP95Ms)),
