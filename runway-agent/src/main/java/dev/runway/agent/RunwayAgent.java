@@ -16,15 +16,11 @@ import dev.runway.agent.isolation.Sandbox;
 import dev.runway.agent.isolation.StepTracker;
 import dev.runway.agent.metrics.AgentMetrics;
 import dev.runway.agent.metrics.HostResources;
-import dev.runway.agent.registration.Credentials;
 import dev.runway.agent.steps.JobExecutor;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.LogContext;
-import dev.runway.protocol.RegisterRequest;
-import dev.runway.protocol.RegisterResponse;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +66,8 @@ public final class RunwayAgent {
     static final long RELEASE_AGAIN_NANOS = 1_000_000_000L;
 
     private volatile int exitCode = EXIT_OK;
-    private volatile Credentials credentials;
+    /** The runner credential: saved, registered for, rotated. */
+    private final RunnerIdentity identity;
     /** Renews the leases of all running attempts in one call a heartbeat interval. */
     private final LeaseRenewer renewer;
 
@@ -114,7 +111,8 @@ public final class RunwayAgent {
         this.jobCalls = jobCalls;
         this.backoffs = seams.backoffs();
         this.clock = seams.clock();
-        this.renewer = new LeaseRenewer(client, jobCalls, () -> credentials.credential(), System::nanoTime);
+        this.identity = new RunnerIdentity(config, client, backoffs, clock, () -> where);
+        this.renewer = new LeaseRenewer(client, jobCalls, identity::credential, System::nanoTime);
         this.environment = environment;
         this.disk = new DiskGuard(config.workDir(), config.minFreeDiskBytes(), seams.freeSpace());
         this.diskRecheck = seams.diskRecheck();
@@ -180,7 +178,7 @@ public final class RunwayAgent {
         }
         if (!signIn()) return EXIT_REGISTRATION_FAILED;
         // every line from here on is this runner's, on every thread it starts (MDC is per thread)
-        try (LogContext ignored = LogContext.runner(credentials.runnerId())) {
+        try (LogContext ignored = LogContext.runner(identity.current().runnerId())) {
             return runSlots(executor);
         }
     }
@@ -219,9 +217,9 @@ public final class RunwayAgent {
      */
     boolean signIn() {
         try {
-            credentials = credentials();
+            identity.signIn(() -> stopping);
             return true;
-        } catch (RegistrationFailed e) {
+        } catch (RunnerIdentity.RegistrationFailed e) {
             log.error("{}", e.getMessage());
         } catch (IOException e) {
             log.error("cannot prepare the agent: {}", e.getMessage() != null ? e.getMessage() : e.toString());
@@ -233,8 +231,8 @@ public final class RunwayAgent {
         int slots = config.ephemeral() ? 1 : Math.max(1, config.slots());
         log.info(
                 "runner '{}' ({}) ready: labels {}, {} slot(s){}",
-                credentials.name(),
-                credentials.runnerId(),
+                identity.current().name(),
+                identity.current().runnerId(),
                 config.labels(),
                 slots,
                 config.ephemeral() ? ", ephemeral" : "");
@@ -260,7 +258,7 @@ public final class RunwayAgent {
         reporter.interrupt();
         renewals.interrupt();
         if (deadMan != null) deadMan.close();
-        if (config.ephemeral() && exitCode == EXIT_OK) deregister();
+        if (config.ephemeral() && exitCode == EXIT_OK) identity.deregister();
         stopped.countDown();
         return exitCode;
     }
@@ -275,7 +273,7 @@ public final class RunwayAgent {
             env.put("AGENT_TOOLSDIRECTORY", config.toolCache().toString());
         }
         env = new java.util.HashMap<>(env);
-        env.put("RUNNER_NAME", credentials.name()); // and runner.name
+        env.put("RUNNER_NAME", identity.current().name()); // and runner.name
         return Map.copyOf(env);
     }
 
@@ -369,13 +367,13 @@ public final class RunwayAgent {
      */
     Pass pollOnce(Slot slot) {
         if (stopping) return Pass.STOP;
-        rotateIfDue();
+        identity.rotateIfDue();
         if (!healthy()) return waitForDisk() ? Pass.NO_DISK : Pass.STOP;
         Optional<Assignment> next;
         polling.add(Thread.currentThread());
         try {
             if (stopping) return Pass.STOP;
-            next = client.poll(credentials.credential(), (int) config.pollWait().toSeconds());
+            next = client.poll(identity.credential(), (int) config.pollWait().toSeconds());
             slot.backoff.reset();
         } catch (ServerException e) {
             if (e.unauthorized()) {
@@ -431,32 +429,6 @@ public final class RunwayAgent {
     }
 
     /**
-     * Replaces the runner credential half-way through its life: the control plane issues a new one and keeps the
-     * old one valid for an hour, so polls and calls in flight on other slots do not fail. The new one is saved
-     * (atomically, mode 0600) before it is used; a failure is retried on the next loop.
-     */
-    private void rotateIfDue() {
-        synchronized (rotationLock) {
-            Credentials c = credentials;
-            java.time.Instant now = clock.instant();
-            if (!c.dueForRotation(now)) return;
-            try {
-                dev.runway.protocol.RegisterResponse.Rotated r = client.rotateCredential(c.credential());
-                Credentials next = c.rotated(r.credential(), now, r.expiresAt());
-                next.save(config.credentialFile());
-                credentials = next;
-                log.info("runner credential rotated; the new one expires {}", r.expiresAt());
-            } catch (IOException | RuntimeException e) {
-                log.warn("cannot rotate the runner credential yet: {}", e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private final Object rotationLock = new Object();
-
-    /**
      * Checks the disk before taking a job and tells the control plane when the answer changes. While space is
      * short, it removes what no running job needs (old workspaces and spool files) and answers false.
      */
@@ -478,7 +450,7 @@ public final class RunwayAgent {
                 }
                 try {
                     client.health(
-                            credentials.credential(),
+                            identity.credential(),
                             new dev.runway.protocol.RunnerHealth(problem == null, problem, host.latest()));
                     reportedHealth = state;
                 } catch (IOException | RuntimeException e) {
@@ -508,7 +480,7 @@ public final class RunwayAgent {
             String problem = disk.problem();
             try {
                 client.health(
-                        credentials.credential(),
+                        identity.credential(),
                         new dev.runway.protocol.RunnerHealth(problem == null, problem, resources));
             } catch (IOException | RuntimeException e) {
                 log.debug("cannot report this runner's health and resources: {}", e.toString());
@@ -546,63 +518,6 @@ public final class RunwayAgent {
         }
     }
 
-    private Credentials credentials() throws IOException, RegistrationFailed {
-        Credentials saved = Credentials.load(config.credentialFile());
-        if (saved != null) return saved;
-        String token = config.registrationToken();
-        if (token == null || token.isBlank()) {
-            throw new RegistrationFailed(
-                    "no runner credential in " + config.credentialFile()
-                            + " and no registration token given: pass --token (or RUNWAY_REGISTRATION_TOKEN) from `runway token create --registration`");
-        }
-        String name = config.name() != null && !config.name().isBlank() ? config.name() : hostName();
-        Backoff backoff = backoffs.get();
-        while (true) {
-            try {
-                RegisterResponse r = client.register(
-                        new RegisterRequest(token, name, config.labels(), Math.max(1, config.slots()), VERSION));
-                Credentials c = new Credentials(
-                        config.serverUrl().toString(),
-                        r.runnerId(),
-                        r.name(),
-                        r.credential(),
-                        clock.instant(),
-                        r.credentialExpiresAt());
-                c.save(config.credentialFile());
-                log.info(
-                        "registered as runner {} ('{}'); credential saved in {}",
-                        r.runnerId(),
-                        r.name(),
-                        config.credentialFile());
-                return c;
-            } catch (ServerException e) {
-                if (!e.transientFailure()) throw new RegistrationFailed("registration refused: " + e.getMessage());
-            } catch (IOException e) {
-                log.warn("cannot reach the control plane at {} to register ({}); retrying", where, e.toString());
-            } catch (InterruptedException e) {
-                throw new RegistrationFailed("interrupted while registering");
-            }
-            try {
-                if (stopping) throw new RegistrationFailed("stopped before registration completed");
-                backoff.pause();
-            } catch (InterruptedException e) {
-                throw new RegistrationFailed("interrupted while registering");
-            }
-        }
-    }
-
-    private void deregister() {
-        try {
-            client.deregister(credentials.credential());
-            Files.deleteIfExists(config.credentialFile());
-            log.info("ephemeral runner deregistered");
-        } catch (IOException | RuntimeException e) {
-            log.warn("could not deregister: {}", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** Graceful stop (SIGTERM): take no new jobs, let running ones finish within the grace period, then cancel them. */
     public void shutdown() {
         if (stopping && stopped.getCount() == 0) return;
@@ -611,7 +526,7 @@ public final class RunwayAgent {
         // claimed for us in that instant (it would come back only when its lease expired). If the control plane
         // cannot be reached, no claim can be in flight either, and interrupting is safe.
         try {
-            if (credentials != null) client.release(credentials.credential());
+            if (identity.current() != null) client.release(identity.credential());
             else polling.forEach(Thread::interrupt);
         } catch (IOException | RuntimeException e) {
             polling.forEach(Thread::interrupt);
@@ -623,9 +538,9 @@ public final class RunwayAgent {
         long nextRelease = System.nanoTime() + RELEASE_AGAIN_NANOS;
         while ((!running.isEmpty() || !polling.isEmpty()) && System.nanoTime() < deadline) {
             // a poll sent just before the release may reach the control plane after it and be held: ask again
-            if (!polling.isEmpty() && credentials != null && System.nanoTime() > nextRelease) {
+            if (!polling.isEmpty() && identity.current() != null && System.nanoTime() > nextRelease) {
                 try {
-                    client.release(credentials.credential());
+                    client.release(identity.credential());
                 } catch (IOException | RuntimeException e) {
                     polling.forEach(Thread::interrupt);
                 } catch (InterruptedException e) {
@@ -646,19 +561,5 @@ public final class RunwayAgent {
     /** Waits until {@link #run()} has returned. */
     public boolean awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
         return stopped.await(timeout, unit);
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "runner";
-        }
-    }
-
-    private static final class RegistrationFailed extends Exception {
-        RegistrationFailed(String m) {
-            super(m);
-        }
     }
 }
