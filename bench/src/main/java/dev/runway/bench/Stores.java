@@ -26,24 +26,16 @@ final class Stores {
             created.add(name);
             url = PG_ADMIN.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1");
         }
-        ServerConfig d = ServerConfig.defaults(dir);
-        return new ServerConfig(
-                "127.0.0.1",
-                0,
-                dir,
-                url,
-                null,
-                null,
-                Duration.ofSeconds(30),
-                Duration.ofSeconds(5),
-                Duration.ofSeconds(30),
-                d.defaultJobTimeout(),
-                2,
-                d.maxLogBytes(),
-                d.maxBodyBytes(),
-                null,
-                null,
-                null);
+        // the times and attempts are the bench's own conditions, pinned here whatever the defaults become
+        return ServerConfig.builder(dir)
+                .host("127.0.0.1")
+                .port(0)
+                .databaseUrl(url)
+                .leaseTimeout(Duration.ofSeconds(30))
+                .heartbeatInterval(Duration.ofSeconds(5))
+                .longPollMax(Duration.ofSeconds(30))
+                .defaultMaxAttempts(2)
+                .build();
     }
 
     static void dropAll() {

@@ -1,12 +1,12 @@
 package dev.runway.agent;
 
-import dev.runway.agent.client.ServerClient;
+import dev.runway.agent.client.JobCalls;
 import dev.runway.agent.client.ServerException;
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobApi;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.JobExecutor;
 import dev.runway.agent.logs.LogSpool;
+import dev.runway.agent.steps.JobExecutor;
 import dev.runway.protocol.ArtifactView;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.CacheEntry;
@@ -33,8 +33,24 @@ final class JobRun {
     static final Duration LOG_FLUSH_TIMEOUT = Duration.ofMinutes(10);
     static final Duration COMPLETE_TIMEOUT = Duration.ofMinutes(30);
 
+    /**
+     * What every attempt on this agent runs with: the attempt's calls to the control plane, the renewer its lease
+     * joins, the executor, the agent's folder in the work dir, the base environment and the runner's own secrets,
+     * whether the dead man's switch stopped the agent's steps at or after a wall-clock time (ms), and the backoff of
+     * its retried calls (log upload, completion).
+     */
+    record Shared(
+            JobCalls calls,
+            LeaseRenewer renewer,
+            Executor executor,
+            Path workDir,
+            Map<String, String> baseEnv,
+            Map<String, String> secrets,
+            java.util.function.LongPredicate stoppedFromOutsideSince,
+            java.util.function.Supplier<Backoff> backoffs) {}
+
     private final Assignment a;
-    private final ServerClient client;
+    private final JobCalls client;
     private final Executor executor;
     private final Path workDir;
     private final Map<String, String> baseEnv;
@@ -44,23 +60,18 @@ final class JobRun {
     /** Whether the dead man's switch stopped the agent's steps at or after a wall-clock time (ms). */
     private final java.util.function.LongPredicate stoppedFromOutsideSince;
 
-    JobRun(
-            Assignment a,
-            ServerClient client,
-            LeaseRenewer renewer,
-            Executor executor,
-            Path workDir,
-            Map<String, String> baseEnv,
-            Map<String, String> secrets,
-            java.util.function.LongPredicate stoppedFromOutsideSince) {
-        this.stoppedFromOutsideSince = stoppedFromOutsideSince;
-        this.secrets = secrets;
+    private final java.util.function.Supplier<Backoff> backoffs;
+
+    JobRun(Assignment a, Shared shared) {
+        this.stoppedFromOutsideSince = shared.stoppedFromOutsideSince();
+        this.secrets = shared.secrets();
         this.a = a;
-        this.client = client;
-        this.executor = executor;
-        this.workDir = workDir;
-        this.baseEnv = baseEnv;
-        this.lease = new AttemptLease(a, renewer, control, System::nanoTime);
+        this.client = shared.calls();
+        this.executor = shared.executor();
+        this.workDir = shared.workDir();
+        this.baseEnv = shared.baseEnv();
+        this.backoffs = shared.backoffs();
+        this.lease = new AttemptLease(a, shared.renewer(), control, System::nanoTime);
     }
 
     static final String STOPPED_BY_SWITCH =
@@ -112,7 +123,7 @@ final class JobRun {
                 a.spec().name());
         lease.start();
         try (LogSpool spool = new LogSpool(
-                workDir.resolve(".spool").resolve(key + ".log"), client, a.jobId(), a.jobToken(), Backoff.standard())) {
+                workDir.resolve(".spool").resolve(key + ".log"), client, a.jobId(), a.jobToken(), backoffs.get())) {
             Workspaces.deleteRecursively(workspace);
             Files.createDirectories(
                     workspace, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -266,7 +277,7 @@ final class JobRun {
 
     private void complete(CompleteRequest req) {
         completed = req;
-        Backoff backoff = Backoff.standard();
+        Backoff backoff = backoffs.get();
         long deadline = System.nanoTime() + COMPLETE_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             try {

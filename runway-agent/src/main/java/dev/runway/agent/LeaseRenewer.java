@@ -1,6 +1,7 @@
 package dev.runway.agent;
 
-import dev.runway.agent.client.ServerClient;
+import dev.runway.agent.client.JobCalls;
+import dev.runway.agent.client.RunnerCalls;
 import dev.runway.agent.client.ServerException;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.HeartbeatResponse;
@@ -26,12 +27,16 @@ import org.slf4j.LoggerFactory;
  * <p>A call stuck on a stalled connection must not hold back the next one while the leases run down, so each round
  * is sent on its own virtual thread, with at most {@link #MAX_IN_FLIGHT} rounds in flight. {@link #renewOnce()} is
  * one round, synchronously, for tests.
+ *
+ * <p>It needs both kinds of call: the batched renewal is the runner's ({@link RunnerCalls}, with the runner
+ * credential), the per-attempt fallback an attempt's ({@link JobCalls}, with its job token).
  */
 final class LeaseRenewer {
     private static final Logger log = LoggerFactory.getLogger(LeaseRenewer.class);
     static final int MAX_IN_FLIGHT = 2;
 
-    private final ServerClient client;
+    private final RunnerCalls runner;
+    private final JobCalls jobs;
     private final Supplier<String> credential;
     private final LongSupplier nanos;
     private final Set<AttemptLease> leases = ConcurrentHashMap.newKeySet();
@@ -39,8 +44,9 @@ final class LeaseRenewer {
     private volatile boolean perAttempt;
     private volatile String lastFailure;
 
-    LeaseRenewer(ServerClient client, Supplier<String> credential, LongSupplier nanos) {
-        this.client = client;
+    LeaseRenewer(RunnerCalls runner, JobCalls jobs, Supplier<String> credential, LongSupplier nanos) {
+        this.runner = runner;
+        this.jobs = jobs;
         this.credential = credential;
         this.nanos = nanos;
     }
@@ -99,7 +105,7 @@ final class LeaseRenewer {
         long sent = nanos.getAsLong();
         LeaseRenewal.Answer answer;
         try {
-            answer = client.renewLeases(credential.get(), new LeaseRenewal(ask));
+            answer = runner.renewLeases(credential.get(), new LeaseRenewal(ask));
         } catch (ServerException e) {
             if (e.status() == 404) {
                 log.info("the control plane renews leases one attempt at a time (it predates the batched call)");
@@ -142,7 +148,7 @@ final class LeaseRenewer {
         Assignment a = l.assignment();
         long sent = nanos.getAsLong();
         try {
-            HeartbeatResponse r = client.heartbeat(a.jobId(), a.jobToken());
+            HeartbeatResponse r = jobs.heartbeat(a.jobId(), a.jobToken());
             l.answered(sent, true, r.cancel(), r.reason());
         } catch (ServerException e) {
             if (e.stale() || e.unauthorized()) l.answered(sent, false, false, e.getMessage());

@@ -1,6 +1,8 @@
 package dev.runway.agent;
 
 import dev.runway.agent.actions.ActionContainers;
+import dev.runway.agent.client.JobCalls;
+import dev.runway.agent.client.RunnerCalls;
 import dev.runway.agent.client.ServerClient;
 import dev.runway.agent.client.ServerException;
 import dev.runway.agent.container.ContainerEngine;
@@ -8,21 +10,17 @@ import dev.runway.agent.container.ContainerHosts;
 import dev.runway.agent.container.EngineActionContainers;
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.Isolation;
-import dev.runway.agent.exec.JobExecutor;
 import dev.runway.agent.exec.StepHost;
 import dev.runway.agent.isolation.ProcessHosts;
 import dev.runway.agent.isolation.Sandbox;
 import dev.runway.agent.isolation.StepTracker;
 import dev.runway.agent.metrics.AgentMetrics;
 import dev.runway.agent.metrics.HostResources;
-import dev.runway.agent.registration.Credentials;
+import dev.runway.agent.steps.JobExecutor;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.LogContext;
-import dev.runway.protocol.RegisterRequest;
-import dev.runway.protocol.RegisterResponse;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +49,11 @@ public final class RunwayAgent {
     public static final int EXIT_CREDENTIAL_REJECTED = 2;
 
     private final AgentConfig config;
-    private final ServerClient client;
+    /** The runner's calls (runner credential): register, poll, release, health... */
+    private final RunnerCalls client;
+    /** The calls of the attempts this agent runs (each with its job token). */
+    private final JobCalls jobCalls;
+
     private final Map<String, String> environment;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Set<Thread> polling = ConcurrentHashMap.newKeySet();
@@ -64,7 +66,8 @@ public final class RunwayAgent {
     static final long RELEASE_AGAIN_NANOS = 1_000_000_000L;
 
     private volatile int exitCode = EXIT_OK;
-    private volatile Credentials credentials;
+    /** The runner credential: saved, registered for, rotated. */
+    private final RunnerIdentity identity;
     /** Renews the leases of all running attempts in one call a heartbeat interval. */
     private final LeaseRenewer renewer;
 
@@ -79,22 +82,40 @@ public final class RunwayAgent {
     }
 
     public RunwayAgent(AgentConfig config, ServerClient client, Map<String, String> environment) {
-        this(config, client, environment, DiskGuard::usableSpace, DISK_RECHECK);
+        this(config, client, client, environment, Seams.REAL);
     }
 
-    /** With the free-space reading and the wait between disk checks given (tests). */
-    RunwayAgent(
-            AgentConfig config,
-            ServerClient client,
-            Map<String, String> environment,
+    /**
+     * What the agent reads the time, free disk space and its waits from: real ones in production, given ones in
+     * tests so they can step one slot's loop ({@link #pollOnce}) without waiting or filling a disk.
+     *
+     * @param backoffs a fresh backoff for each retried call (a slot's polls, registration, an attempt's log and
+     *     completion)
+     * @param clock wall time: when the credential is due for rotation, when one was issued
+     * @param freeSpace the usable bytes of the work directory's file system
+     * @param diskRecheck how long a slot waits before it looks at a full disk again
+     */
+    record Seams(
+            java.util.function.Supplier<Backoff> backoffs,
+            java.time.Clock clock,
             java.util.function.ToLongFunction<java.nio.file.Path> freeSpace,
             java.time.Duration diskRecheck) {
+        static final Seams REAL =
+                new Seams(Backoff::standard, java.time.Clock.systemUTC(), DiskGuard::usableSpace, DISK_RECHECK);
+    }
+
+    RunwayAgent(
+            AgentConfig config, RunnerCalls client, JobCalls jobCalls, Map<String, String> environment, Seams seams) {
         this.config = config;
         this.client = client;
-        this.renewer = new LeaseRenewer(client, () -> credentials.credential(), System::nanoTime);
+        this.jobCalls = jobCalls;
+        this.backoffs = seams.backoffs();
+        this.clock = seams.clock();
+        this.identity = new RunnerIdentity(config, client, backoffs, clock, () -> where);
+        this.renewer = new LeaseRenewer(client, jobCalls, identity::credential, System::nanoTime);
         this.environment = environment;
-        this.disk = new DiskGuard(config.workDir(), config.minFreeDiskBytes(), freeSpace);
-        this.diskRecheck = diskRecheck;
+        this.disk = new DiskGuard(config.workDir(), config.minFreeDiskBytes(), seams.freeSpace());
+        this.diskRecheck = seams.diskRecheck();
         this.area = WorkArea.of(config.workDir());
         this.where = String.valueOf(config.serverUrl());
         this.host = new HostResources(config.workDir());
@@ -113,6 +134,8 @@ public final class RunwayAgent {
     private String where;
 
     private final java.time.Duration diskRecheck;
+    private final java.util.function.Supplier<Backoff> backoffs;
+    private final java.time.Clock clock;
     private final Object healthLock = new Object();
     private String reportedHealth = "unreported";
     private final HostResources host;
@@ -149,16 +172,13 @@ public final class RunwayAgent {
                         reaped,
                         removed);
             if (config.isolation().onHost()) discoverTools();
-            credentials = credentials();
-        } catch (RegistrationFailed e) {
-            log.error("{}", e.getMessage());
-            return EXIT_REGISTRATION_FAILED;
         } catch (IOException e) {
             log.error("cannot prepare the agent: {}", e.getMessage() != null ? e.getMessage() : e.toString());
             return EXIT_REGISTRATION_FAILED;
         }
+        if (!signIn()) return EXIT_REGISTRATION_FAILED;
         // every line from here on is this runner's, on every thread it starts (MDC is per thread)
-        try (LogContext ignored = LogContext.runner(credentials.runnerId())) {
+        try (LogContext ignored = LogContext.runner(identity.current().runnerId())) {
             return runSlots(executor);
         }
     }
@@ -191,25 +211,32 @@ public final class RunwayAgent {
         }));
     }
 
+    /**
+     * Takes the saved runner credential, or registers with the registration token and saves the one it gets (what
+     * {@link #run()} does before its slots poll); false, having said why, when neither works.
+     */
+    boolean signIn() {
+        try {
+            identity.signIn(() -> stopping);
+            return true;
+        } catch (RunnerIdentity.RegistrationFailed e) {
+            log.error("{}", e.getMessage());
+        } catch (IOException e) {
+            log.error("cannot prepare the agent: {}", e.getMessage() != null ? e.getMessage() : e.toString());
+        }
+        return false;
+    }
+
     private int runSlots(Executor executor) {
         int slots = config.ephemeral() ? 1 : Math.max(1, config.slots());
         log.info(
                 "runner '{}' ({}) ready: labels {}, {} slot(s){}",
-                credentials.name(),
-                credentials.runnerId(),
+                identity.current().name(),
+                identity.current().runnerId(),
                 config.labels(),
                 slots,
                 config.ephemeral() ? ", ephemeral" : "");
-        // a container starts from its image's environment: nothing of the host's goes in
-        Map<String, String> env = config.isolation().onHost() ? JobExecutor.baseEnvironment(environment) : Map.of();
-        if (config.isolation().onHost() && config.toolCache() != null) {
-            env = new java.util.HashMap<>(env);
-            env.put("RUNNER_TOOL_CACHE", config.toolCache().toString());
-            env.put("AGENT_TOOLSDIRECTORY", config.toolCache().toString());
-        }
-        env = new java.util.HashMap<>(env);
-        env.put("RUNNER_NAME", credentials.name()); // and runner.name
-        Map<String, String> baseEnv = Map.copyOf(env);
+        Map<String, String> baseEnv = baseEnvironment();
         Thread reporter = Thread.ofVirtual().name("health-report").start(LogContext.wrap(this::reportLoop));
         Thread renewals = Thread.ofVirtual().name("lease-renewer").start(LogContext.wrap(renewer::run));
         java.nio.file.Path engineSocket = ContainerEngine.socket(config.engine());
@@ -222,7 +249,8 @@ public final class RunwayAgent {
                 engineSocket == null ? null : new DeadMansSwitch.Containers(engineSocket, config.agentKey()));
         List<Thread> loops = new ArrayList<>();
         for (int i = 0; i < slots; i++) {
-            loops.add(Thread.ofVirtual().name("slot-" + i).start(LogContext.wrap(() -> slotLoop(executor, baseEnv))));
+            Slot slot = slot(executor, baseEnv);
+            loops.add(Thread.ofVirtual().name("slot-" + i).start(LogContext.wrap(() -> slotLoop(slot))));
         }
         for (Thread t : loops) {
             try {
@@ -235,9 +263,23 @@ public final class RunwayAgent {
         reporter.interrupt();
         renewals.interrupt();
         if (deadMan != null) deadMan.close();
-        if (config.ephemeral() && exitCode == EXIT_OK) deregister();
+        if (config.ephemeral() && exitCode == EXIT_OK) identity.deregister();
         stopped.countDown();
         return exitCode;
+    }
+
+    /** The environment every job starts from, before its own. */
+    private Map<String, String> baseEnvironment() {
+        // a container starts from its image's environment: nothing of the host's goes in
+        Map<String, String> env = config.isolation().onHost() ? JobExecutor.baseEnvironment(environment) : Map.of();
+        if (config.isolation().onHost() && config.toolCache() != null) {
+            env = new java.util.HashMap<>(env);
+            env.put("RUNNER_TOOL_CACHE", config.toolCache().toString());
+            env.put("AGENT_TOOLSDIRECTORY", config.toolCache().toString());
+        }
+        env = new java.util.HashMap<>(env);
+        env.put("RUNNER_NAME", identity.current().name()); // and runner.name
+        return Map.copyOf(env);
     }
 
     /** How long the running attempts may go on unrenewed: the soonest of their deadlines, from now. */
@@ -277,100 +319,119 @@ public final class RunwayAgent {
         return new JobExecutor(hosts, config.actionSources(), containers);
     }
 
-    private void slotLoop(Executor executor, Map<String, String> baseEnv) {
-        Backoff backoff = Backoff.standard();
-        while (!stopping) {
-            rotateIfDue();
-            if (!healthy()) {
-                if (!waitForDisk()) return;
-                continue;
-            }
-            Optional<Assignment> next;
-            polling.add(Thread.currentThread());
-            try {
-                if (stopping) break;
-                next = client.poll(
-                        credentials.credential(), (int) config.pollWait().toSeconds());
-                backoff.reset();
-            } catch (ServerException e) {
-                if (e.unauthorized()) {
-                    log.error(
-                            "the control plane rejected this runner's credential ({}). The runner was deleted or its credential"
-                                    + " revoked: delete {} and register again with a new registration token.",
-                            e.getMessage(),
-                            config.credentialFile());
-                    exitCode = EXIT_CREDENTIAL_REJECTED;
-                    stopping = true;
-                    polling.forEach(Thread::interrupt);
-                    return;
-                }
-                next = Optional.empty();
-                if (!pause(backoff, e)) return;
-                continue;
-            } catch (IOException e) {
-                next = Optional.empty();
-                if (!pause(backoff, e)) return;
-                continue;
-            } catch (InterruptedException e) {
-                if (stopping) return;
-                continue;
-            } catch (RuntimeException e) {
-                log.error("unexpected error while polling", e);
-                if (!pause(backoff, e)) return;
-                continue;
-            } finally {
-                polling.remove(Thread.currentThread());
-                Thread.interrupted(); // a shutdown interrupt meant for the poll must not hit the job
-            }
-            if (next.isEmpty()) continue;
-            JobRun job = new JobRun(next.get(), client, renewer, executor, area, baseEnv, config.secrets(), since -> {
-                DeadMansSwitch d = deadMan;
-                return d != null && d.stoppedSince(since);
-            });
-            running.add(job);
-            long jobStart = System.nanoTime();
-            try {
-                job.run();
-            } catch (RuntimeException e) {
-                log.error("job {} crashed the runner loop; continuing", job.jobId(), e);
-            } finally {
-                running.remove(job);
-            }
-            CompleteRequest outcome = job.completed();
-            if (outcome != null)
-                metrics.jobFinished(outcome.result(), (System.nanoTime() - jobStart) / 1e9, outcome.secretsMasked());
-            if (config.ephemeral()) {
-                stopping = true;
-                return;
-            }
+    /** What one pass of a slot's loop came to ({@link #pollOnce}). */
+    enum Pass {
+        /** The poll was answered with nothing (or cut short): poll again. */
+        IDLE,
+        /** A job was run to its end. */
+        RAN_JOB,
+        /** The poll failed; the slot waited its backoff before the next. */
+        BACKED_OFF,
+        /** Too little disk space: the slot waited before looking again, and took no job. */
+        NO_DISK,
+        /** The slot is done: the agent stops, its credential was refused, or its one ephemeral job ran. */
+        STOP
+    }
+
+    /** One of the agent's slots: its backoff between failed polls, and what the jobs it takes run with. */
+    static final class Slot {
+        final Backoff backoff;
+        final JobRun.Shared jobs;
+
+        Slot(Backoff backoff, JobRun.Shared jobs) {
+            this.backoff = backoff;
+            this.jobs = jobs;
+        }
+    }
+
+    /** A slot whose jobs run on {@code executor}, starting from {@code baseEnv}. */
+    Slot slot(Executor executor, Map<String, String> baseEnv) {
+        return new Slot(
+                backoffs.get(),
+                new JobRun.Shared(
+                        jobCalls, renewer, executor, area, baseEnv, config.secrets(), this::stoppedSince, backoffs));
+    }
+
+    /** Whether the dead man's switch stopped the agent's steps at or after {@code since} (wall clock, ms). */
+    private boolean stoppedSince(long since) {
+        DeadMansSwitch d = deadMan;
+        return d != null && d.stoppedSince(since);
+    }
+
+    /** Runs passes of {@code slot} until one says stop. */
+    void slotLoop(Slot slot) {
+        while (pollOnce(slot) != Pass.STOP) {
+            // each pass waits on its own: the held poll, the backoff, or the disk check
         }
     }
 
     /**
-     * Replaces the runner credential half-way through its life: the control plane issues a new one and keeps the
-     * old one valid for an hour, so polls and calls in flight on other slots do not fail. The new one is saved
-     * (atomically, mode 0600) before it is used; a failure is retried on the next loop.
+     * One pass of a slot: rotates the credential when due, checks the disk, polls once (held by the control plane up
+     * to {@link AgentConfig#pollWait()}) and runs the job that came. A failed poll waits the slot's backoff, which
+     * the next answered poll resets; a refused credential stops the agent with {@link #EXIT_CREDENTIAL_REJECTED}.
      */
-    private void rotateIfDue() {
-        synchronized (rotationLock) {
-            Credentials c = credentials;
-            java.time.Instant now = java.time.Instant.now();
-            if (!c.dueForRotation(now)) return;
-            try {
-                dev.runway.protocol.RegisterResponse.Rotated r = client.rotateCredential(c.credential());
-                Credentials next = c.rotated(r.credential(), now, r.expiresAt());
-                next.save(config.credentialFile());
-                credentials = next;
-                log.info("runner credential rotated; the new one expires {}", r.expiresAt());
-            } catch (IOException | RuntimeException e) {
-                log.warn("cannot rotate the runner credential yet: {}", e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+    Pass pollOnce(Slot slot) {
+        if (stopping) return Pass.STOP;
+        identity.rotateIfDue();
+        if (!healthy()) return waitForDisk() ? Pass.NO_DISK : Pass.STOP;
+        Optional<Assignment> next;
+        polling.add(Thread.currentThread());
+        try {
+            if (stopping) return Pass.STOP;
+            next = client.poll(identity.credential(), (int) config.pollWait().toSeconds());
+            slot.backoff.reset();
+        } catch (ServerException e) {
+            if (e.unauthorized()) {
+                log.error(
+                        "the control plane rejected this runner's credential ({}). The runner was deleted or its credential"
+                                + " revoked: delete {} and register again with a new registration token.",
+                        e.getMessage(),
+                        config.credentialFile());
+                exitCode = EXIT_CREDENTIAL_REJECTED;
+                stopping = true;
+                polling.forEach(Thread::interrupt);
+                return Pass.STOP;
             }
+            return pause(slot.backoff, e) ? Pass.BACKED_OFF : Pass.STOP;
+        } catch (IOException e) {
+            return pause(slot.backoff, e) ? Pass.BACKED_OFF : Pass.STOP;
+        } catch (InterruptedException e) {
+            return stopping ? Pass.STOP : Pass.IDLE;
+        } catch (RuntimeException e) {
+            log.error("unexpected error while polling", e);
+            return pause(slot.backoff, e) ? Pass.BACKED_OFF : Pass.STOP;
+        } finally {
+            polling.remove(Thread.currentThread());
+            Thread.interrupted(); // a shutdown interrupt meant for the poll must not hit the job
         }
+        if (next.isEmpty()) return Pass.IDLE;
+        runJob(new JobRun(next.get(), slot.jobs));
+        if (config.ephemeral()) {
+            stopping = true;
+            return Pass.STOP;
+        }
+        return Pass.RAN_JOB;
     }
 
-    private final Object rotationLock = new Object();
+    private void runJob(JobRun job) {
+        running.add(job);
+        long jobStart = System.nanoTime();
+        try {
+            job.run();
+        } catch (RuntimeException e) {
+            log.error("job {} crashed the runner loop; continuing", job.jobId(), e);
+        } finally {
+            running.remove(job);
+        }
+        CompleteRequest outcome = job.completed();
+        if (outcome != null)
+            metrics.jobFinished(outcome.result(), (System.nanoTime() - jobStart) / 1e9, outcome.secretsMasked());
+    }
+
+    /** The exit code {@link #run()} returns once the slots are done. */
+    int exitCode() {
+        return exitCode;
+    }
 
     /**
      * Checks the disk before taking a job and tells the control plane when the answer changes. While space is
@@ -394,7 +455,7 @@ public final class RunwayAgent {
                 }
                 try {
                     client.health(
-                            credentials.credential(),
+                            identity.credential(),
                             new dev.runway.protocol.RunnerHealth(problem == null, problem, host.latest()));
                     reportedHealth = state;
                 } catch (IOException | RuntimeException e) {
@@ -424,7 +485,7 @@ public final class RunwayAgent {
             String problem = disk.problem();
             try {
                 client.health(
-                        credentials.credential(),
+                        identity.credential(),
                         new dev.runway.protocol.RunnerHealth(problem == null, problem, resources));
             } catch (IOException | RuntimeException e) {
                 log.debug("cannot report this runner's health and resources: {}", e.toString());
@@ -462,63 +523,6 @@ public final class RunwayAgent {
         }
     }
 
-    private Credentials credentials() throws IOException, RegistrationFailed {
-        Credentials saved = Credentials.load(config.credentialFile());
-        if (saved != null) return saved;
-        String token = config.registrationToken();
-        if (token == null || token.isBlank()) {
-            throw new RegistrationFailed(
-                    "no runner credential in " + config.credentialFile()
-                            + " and no registration token given: pass --token (or RUNWAY_REGISTRATION_TOKEN) from `runway token create --registration`");
-        }
-        String name = config.name() != null && !config.name().isBlank() ? config.name() : hostName();
-        Backoff backoff = Backoff.standard();
-        while (true) {
-            try {
-                RegisterResponse r = client.register(
-                        new RegisterRequest(token, name, config.labels(), Math.max(1, config.slots()), VERSION));
-                Credentials c = new Credentials(
-                        config.serverUrl().toString(),
-                        r.runnerId(),
-                        r.name(),
-                        r.credential(),
-                        java.time.Instant.now(),
-                        r.credentialExpiresAt());
-                c.save(config.credentialFile());
-                log.info(
-                        "registered as runner {} ('{}'); credential saved in {}",
-                        r.runnerId(),
-                        r.name(),
-                        config.credentialFile());
-                return c;
-            } catch (ServerException e) {
-                if (!e.transientFailure()) throw new RegistrationFailed("registration refused: " + e.getMessage());
-            } catch (IOException e) {
-                log.warn("cannot reach the control plane at {} to register ({}); retrying", where, e.toString());
-            } catch (InterruptedException e) {
-                throw new RegistrationFailed("interrupted while registering");
-            }
-            try {
-                if (stopping) throw new RegistrationFailed("stopped before registration completed");
-                backoff.pause();
-            } catch (InterruptedException e) {
-                throw new RegistrationFailed("interrupted while registering");
-            }
-        }
-    }
-
-    private void deregister() {
-        try {
-            client.deregister(credentials.credential());
-            Files.deleteIfExists(config.credentialFile());
-            log.info("ephemeral runner deregistered");
-        } catch (IOException | RuntimeException e) {
-            log.warn("could not deregister: {}", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** Graceful stop (SIGTERM): take no new jobs, let running ones finish within the grace period, then cancel them. */
     public void shutdown() {
         if (stopping && stopped.getCount() == 0) return;
@@ -527,7 +531,7 @@ public final class RunwayAgent {
         // claimed for us in that instant (it would come back only when its lease expired). If the control plane
         // cannot be reached, no claim can be in flight either, and interrupting is safe.
         try {
-            if (credentials != null) client.release(credentials.credential());
+            if (identity.current() != null) client.release(identity.credential());
             else polling.forEach(Thread::interrupt);
         } catch (IOException | RuntimeException e) {
             polling.forEach(Thread::interrupt);
@@ -539,9 +543,9 @@ public final class RunwayAgent {
         long nextRelease = System.nanoTime() + RELEASE_AGAIN_NANOS;
         while ((!running.isEmpty() || !polling.isEmpty()) && System.nanoTime() < deadline) {
             // a poll sent just before the release may reach the control plane after it and be held: ask again
-            if (!polling.isEmpty() && credentials != null && System.nanoTime() > nextRelease) {
+            if (!polling.isEmpty() && identity.current() != null && System.nanoTime() > nextRelease) {
                 try {
-                    client.release(credentials.credential());
+                    client.release(identity.credential());
                 } catch (IOException | RuntimeException e) {
                     polling.forEach(Thread::interrupt);
                 } catch (InterruptedException e) {
@@ -562,19 +566,5 @@ public final class RunwayAgent {
     /** Waits until {@link #run()} has returned. */
     public boolean awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
         return stopped.await(timeout, unit);
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "runner";
-        }
-    }
-
-    private static final class RegistrationFailed extends Exception {
-        RegistrationFailed(String m) {
-            super(m);
-        }
     }
 }

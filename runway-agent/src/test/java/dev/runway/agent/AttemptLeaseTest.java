@@ -38,7 +38,7 @@ class AttemptLeaseTest {
     AttemptLease lease(int leaseSeconds, ServerClient client) {
         return new AttemptLease(
                 assignment(leaseSeconds, 5),
-                new LeaseRenewer(client, () -> "rwr_credential", now::get),
+                new LeaseRenewer(client, client, () -> "rwr_credential", now::get),
                 control,
                 now::get);
     }
@@ -109,7 +109,7 @@ class AttemptLeaseTest {
                     }
                     throw new UnsupportedOperationException(m.getName());
                 });
-        LeaseRenewer renewer = new LeaseRenewer(unreachable, () -> "rwr_credential", System::nanoTime);
+        LeaseRenewer renewer = new LeaseRenewer(unreachable, unreachable, () -> "rwr_credential", System::nanoTime);
         AttemptLease lease = new AttemptLease(assignment(2, 1), renewer, control, System::nanoTime);
         long started = System.nanoTime();
         lease.start();

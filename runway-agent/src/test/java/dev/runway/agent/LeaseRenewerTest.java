@@ -62,7 +62,7 @@ class LeaseRenewerTest {
                     default -> throw new UnsupportedOperationException(m.getName());
                 }
             });
-    final LeaseRenewer renewer = new LeaseRenewer(client, () -> "rwr_credential", now::get);
+    final LeaseRenewer renewer = new LeaseRenewer(client, client, () -> "rwr_credential", now::get);
 
     record Running(AttemptLease lease, JobControl control) {}
 
@@ -166,7 +166,7 @@ class LeaseRenewerTest {
 
     @Test
     void aCallStuckOnAStalledConnectionDoesNotHoldBackTheNext() {
-        LeaseRenewer live = new LeaseRenewer(client, () -> "rwr_credential", System::nanoTime);
+        LeaseRenewer live = new LeaseRenewer(client, client, () -> "rwr_credential", System::nanoTime);
         JobControl control = new JobControl();
         AttemptLease lease = new AttemptLease(
                 new Assignment("a", 1, "rwj_a", new JobSpec("t", List.of(), Map.of(), List.of(), null, 1), 30, 1),

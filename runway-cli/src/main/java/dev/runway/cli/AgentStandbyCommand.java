@@ -45,7 +45,7 @@ final class AgentStandbyCommand implements Callable<Integer> {
         Json.lenient().writeValueAsString(new dev.runway.protocol.RegisterRequest("x", "x", List.of(), 1, "x"));
         Class.forName("dev.runway.agent.RunwayAgent");
         Class.forName("dev.runway.agent.client.HttpServerClient");
-        Class.forName("dev.runway.agent.exec.JobExecutor");
+        Class.forName("dev.runway.agent.steps.JobExecutor");
         java.net.http.HttpClient.newHttpClient();
         Main.commandLine(new ConfigDefaults(Map.of(), null)).getSubcommands().get("agent");
     }

@@ -158,23 +158,21 @@ final class ServerCommand implements Callable<Integer> {
             throw new CliException("--heartbeat-interval (" + heartbeatInterval.toSeconds()
                     + "s) must be shorter than --lease-timeout (" + leaseTimeout.toSeconds() + "s)");
         }
-        return new ServerConfig(
-                host,
-                port,
-                dataDir,
-                blankToNull(databaseUrl),
-                databaseUser,
-                databasePassword,
-                leaseTimeout,
-                heartbeatInterval,
-                longPollMax,
-                jobTimeout,
-                maxAttempts,
-                maxLogSize,
-                maxBodySize,
-                blankToNull(adminToken),
-                masterKeyFile,
-                github());
+        return ServerConfig.builder(dataDir)
+                .host(host)
+                .port(port)
+                .database(blankToNull(databaseUrl), databaseUser, databasePassword)
+                .leaseTimeout(leaseTimeout)
+                .heartbeatInterval(heartbeatInterval)
+                .longPollMax(longPollMax)
+                .defaultJobTimeout(jobTimeout)
+                .defaultMaxAttempts(maxAttempts)
+                .maxLogBytes(maxLogSize)
+                .maxBodyBytes(maxBodySize)
+                .adminToken(blankToNull(adminToken))
+                .masterKeyFile(masterKeyFile)
+                .github(github())
+                .build();
     }
 
     private ServerConfig.GitHubWebhooks github() {

@@ -83,16 +83,15 @@ class PackageRulesTest {
     }
 
     /**
-     * The agent's packages (each direct sub-package of dev.runway.agent with everything below it) form no new cycle.
-     * A new package under dev.runway.agent is a new slice and held to the same rule without changing this test. The
-     * cycles the split of the old exec package left (issue 18: exec, steps, actions, output and isolation still
-     * reach each other) are frozen in src/test/resources/archunit_store: none may be added, and each one removed
-     * leaves the store for good.
+     * The agent's packages (each direct sub-package of dev.runway.agent with everything below it) form no cycle. A new
+     * package under dev.runway.agent is a new slice and held to the same rule without changing this test. {@code exec}
+     * holds only the contracts the others share (Executor, StepHost, JobControl, JobApi, JobEnv) and depends on no
+     * other agent package; what wires them together (JobExecutor in {@code steps}, RunwayAgent above all slices)
+     * lives where it may depend on them.
      */
     @Test
-    void agentPackagesFormNoNewCycles() {
-        check(com.tngtech.archunit.library.freeze.FreezingArchRule.freeze(
-                slices().matching("dev.runway.agent.(*)..").should().beFreeOfCycles()));
+    void agentPackagesFormNoCycles() {
+        check(slices().matching("dev.runway.agent.(*)..").should().beFreeOfCycles());
     }
 
     /** Control plane and runner talk only through HTTP (runway-protocol's types): neither uses the other's classes. */

@@ -2,6 +2,7 @@ package dev.runway.agent.actions;
 
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobApi;
+import dev.runway.agent.exec.JobEnv;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.StepSpec;
 import java.io.IOException;
@@ -103,14 +104,6 @@ public final class BuiltinActions {
     @FunctionalInterface
     interface EnvStep {
         Map<String, String> run(Path workspace, Executor.Output out, JobEnv env) throws IOException;
-    }
-
-    /** What a native step may change for the later steps, as GITHUB_ENV and GITHUB_PATH would. */
-    public interface JobEnv {
-        void setEnv(String name, String value);
-
-        /** Puts {@code dir} first on PATH. */
-        void addPath(String dir);
     }
 
     private ActionSources.Found fromSources(String uses) throws InterruptedException {

@@ -1,6 +1,7 @@
 package dev.runway.agent.actions;
 
 import dev.runway.agent.exec.Executor;
+import dev.runway.agent.exec.JobEnv;
 import dev.runway.agent.tools.ToolCache;
 import dev.runway.agent.tools.Versions;
 import java.io.IOException;
@@ -106,7 +107,7 @@ final class SetupActions {
             Map<String, String> env,
             Path workspace,
             Executor.Output out,
-            BuiltinActions.JobEnv jobEnv)
+            JobEnv jobEnv)
             throws IOException {
         String root = env.get("RUNNER_TOOL_CACHE");
         if (root == null || root.isBlank())

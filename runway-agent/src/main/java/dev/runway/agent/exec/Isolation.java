@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 /**
  * Where a job's steps run, as {@code --executor} names it: on the runner's host ({@code shell}), in a bubblewrap
  * sandbox as an unprivileged user ({@code sandbox}), or in a container of the job's image with its services
- * ({@code container}). The {@link JobExecutor} runs steps the same way under each; only the {@link StepHost} differs.
+ * ({@code container}). The {@link dev.runway.agent.steps.JobExecutor} runs steps the same way under each; only the {@link StepHost} differs.
  */
 public enum Isolation {
     HOST("shell"),

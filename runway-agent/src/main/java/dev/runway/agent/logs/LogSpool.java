@@ -1,7 +1,7 @@
 package dev.runway.agent.logs;
 
 import dev.runway.agent.Backoff;
-import dev.runway.agent.client.ServerClient;
+import dev.runway.agent.client.JobCalls;
 import dev.runway.agent.client.ServerException;
 import dev.runway.agent.exec.Executor;
 import dev.runway.protocol.Json;
@@ -36,7 +36,7 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
 
     private final Path file;
     private final RandomAccessFile raf;
-    private final ServerClient client;
+    private final JobCalls client;
     private final String jobId;
     private final String jobToken;
     private final Backoff backoff;
@@ -53,7 +53,7 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
     private volatile boolean truncated;
     private final Thread uploader;
 
-    public LogSpool(Path file, ServerClient client, String jobId, String jobToken, Backoff backoff) throws IOException {
+    public LogSpool(Path file, JobCalls client, String jobId, String jobToken, Backoff backoff) throws IOException {
         Files.createDirectories(file.getParent());
         try { // the job's output, before the server has it: the agent's user's alone
             Files.createFile(

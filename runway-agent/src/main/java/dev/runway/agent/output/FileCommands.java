@@ -1,6 +1,6 @@
 package dev.runway.agent.output;
 
-import dev.runway.agent.actions.BuiltinActions;
+import dev.runway.agent.exec.JobEnv;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +18,7 @@ import java.util.Map;
  * (environment, PATH) or is reported (outputs, summary). Values use {@code NAME=value} or the multi-line form
  * {@code NAME<<DELIMITER ... DELIMITER}.
  */
-public final class FileCommands implements BuiltinActions.JobEnv {
+public final class FileCommands implements JobEnv {
     /** The files of one step. */
     public record StepFiles(Path env, Path output, Path path, Path summary, Path state) {}
 

@@ -1,7 +1,7 @@
 package dev.runway.agent.output;
 
-import dev.runway.agent.actions.BuiltinActions;
 import dev.runway.agent.exec.Executor;
+import dev.runway.agent.exec.JobEnv;
 import dev.runway.protocol.Annotation;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +90,7 @@ public final class WorkflowCommands implements Executor.Output {
     }
 
     /** Applies what the current step set with the opted-into {@code ::set-env::}/{@code ::add-path::}; cleared. */
-    public synchronized void applyUnsecureCommands(BuiltinActions.JobEnv to) {
+    public synchronized void applyUnsecureCommands(JobEnv to) {
         flush();
         commandEnv.forEach(to::setEnv);
         commandPaths.forEach(to::addPath);

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.JobExecutor;
 import dev.runway.agent.isolation.ProcessHosts;
 import dev.runway.agent.isolation.Sandbox;
 import dev.runway.agent.isolation.StepTracker;
+import dev.runway.agent.steps.JobExecutor;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepSpec;

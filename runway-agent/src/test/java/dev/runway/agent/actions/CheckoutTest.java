@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobControl;
-import dev.runway.agent.exec.JobExecutor;
 import dev.runway.agent.isolation.StepTracker;
+import dev.runway.agent.steps.JobExecutor;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.StepSpec;

@@ -9,6 +9,7 @@ import java.lang.reflect.Proxy;
 import java.net.ConnectException;
 import java.net.URI;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,8 @@ class FailoverTest {
         return (ServerClient) Proxy.newProxyInstance(
                 ServerClient.class.getClassLoader(), new Class<?>[] {ServerClient.class}, (p, m, args) -> {
                     calls.incrementAndGet();
-                    if (up.get()) return new HeartbeatResponse(false, null);
+                    if (up.get())
+                        return m.getName().equals("poll") ? Optional.empty() : new HeartbeatResponse(false, null);
                     if (downStatus > 0) throw new ServerException(downStatus, null, "bad gateway", "");
                     throw new ConnectException("connection refused");
                 });
@@ -64,5 +66,20 @@ class FailoverTest {
         assertThatThrownBy(() -> refused.heartbeat("j", "t")).isInstanceOf(ServerException.class);
         assertThatThrownBy(() -> refused.heartbeat("j", "t")).isInstanceOf(ServerException.class);
         assertThat(bCalls.get()).isEqualTo(1); // a 409 is an answer: the agent stays
+    }
+
+    /** The runner's calls and an attempt's calls are two interfaces; both go to the one current control plane. */
+    @Test
+    void theRunnersCallsAndTheAttemptsCallsShareTheCurrentControlPlane() throws Exception {
+        ServerClient c = client(0);
+        RunnerCalls runner = c;
+        JobCalls jobs = c;
+        assertThatThrownBy(() -> runner.poll("rwr_c", 30)).isInstanceOf(ConnectException.class);
+        assertThat(jobs.heartbeat("j", "t").cancel())
+                .as("after a runner call failed over")
+                .isFalse();
+        assertThat(runner.poll("rwr_c", 30)).isEmpty();
+        assertThat(aCalls.get()).isEqualTo(1);
+        assertThat(bCalls.get()).isEqualTo(2);
     }
 }

@@ -3,21 +3,21 @@ package dev.runway.agent.logs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runway.agent.Backoff;
-import dev.runway.agent.client.ServerClient;
+import dev.runway.agent.client.JobCalls;
 import dev.runway.agent.client.ServerException;
-import dev.runway.protocol.Assignment;
+import dev.runway.protocol.ArtifactView;
+import dev.runway.protocol.CacheEntry;
 import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.HeartbeatResponse;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.LogAppendResponse;
-import dev.runway.protocol.RegisterRequest;
-import dev.runway.protocol.RegisterResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
@@ -32,54 +32,8 @@ class LogSpoolTest {
     @TempDir
     Path dir;
 
-    /** Offset-idempotent log sink that can be "down" for a number of calls. */
-    static final class InMemoryLogServer implements ServerClient {
-        @Override
-        public dev.runway.protocol.ArtifactView uploadArtifact(String j, String t, String n, java.nio.file.Path z) {
-            throw new UnsupportedOperationException("not used by the log spool");
-        }
-
-        @Override
-        public java.util.List<dev.runway.protocol.ArtifactView> artifacts(String j, String t) {
-            throw new UnsupportedOperationException("not used by the log spool");
-        }
-
-        @Override
-        public void downloadArtifact(String j, String t, String n, java.nio.file.Path to) {
-            throw new UnsupportedOperationException("not used by the log spool");
-        }
-
-        @Override
-        public void release(String credential) {
-            throw new UnsupportedOperationException("not used by the log spool");
-        }
-
-        @Override
-        public dev.runway.protocol.RegisterResponse.Rotated rotateCredential(String credential) {
-            throw new UnsupportedOperationException("not used by the log spool");
-        }
-
-        @Override
-        public void health(String credential, dev.runway.protocol.RunnerHealth health) {
-            throw new UnsupportedOperationException("not used by the log spool");
-        }
-
-        @Override
-        public java.util.Optional<dev.runway.protocol.CacheEntry> cacheLookup(
-                String j, String t, String k, java.util.List<String> r, String v) {
-            throw new UnsupportedOperationException("not used by the log spool");
-        }
-
-        @Override
-        public void cacheDownload(String j, String t, String k, String v, java.nio.file.Path to) {
-            throw new UnsupportedOperationException("not used by the log spool");
-        }
-
-        @Override
-        public dev.runway.protocol.CacheEntry cacheSave(String j, String t, String k, String v, java.nio.file.Path a) {
-            throw new UnsupportedOperationException("not used by the log spool");
-        }
-
+    /** Offset-idempotent log sink that can be "down" for a number of calls; an attempt's calls, no runner's. */
+    static final class InMemoryLogServer implements JobCalls {
         final ByteArrayOutputStream stored = new ByteArrayOutputStream();
         final AtomicInteger downFor = new AtomicInteger();
         final AtomicInteger calls = new AtomicInteger();
@@ -112,34 +66,43 @@ class LogSpoolTest {
         }
 
         @Override
-        public RegisterResponse register(RegisterRequest r) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Optional<Assignment> poll(String c, int w) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
         public HeartbeatResponse heartbeat(String j, String t) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public dev.runway.protocol.LeaseRenewal.Answer renewLeases(
-                String credential, dev.runway.protocol.LeaseRenewal request) {
-            throw new UnsupportedOperationException();
+            throw new UnsupportedOperationException("not used by the log spool");
         }
 
         @Override
         public void complete(String j, String t, CompleteRequest r) {
-            throw new UnsupportedOperationException();
+            throw new UnsupportedOperationException("not used by the log spool");
         }
 
         @Override
-        public void deregister(String c) {
-            throw new UnsupportedOperationException();
+        public ArtifactView uploadArtifact(String j, String t, String n, Path z) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
+        public List<ArtifactView> artifacts(String j, String t) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
+        public void downloadArtifact(String j, String t, String n, Path to) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
+        public Optional<CacheEntry> cacheLookup(String j, String t, String k, List<String> r, String v) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
+        public void cacheDownload(String j, String t, String k, String v, Path to) {
+            throw new UnsupportedOperationException("not used by the log spool");
+        }
+
+        @Override
+        public CacheEntry cacheSave(String j, String t, String k, String v, Path a) {
+            throw new UnsupportedOperationException("not used by the log spool");
         }
     }
 

@@ -1,9 +1,11 @@
-package dev.runway.agent.exec;
+package dev.runway.agent.steps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.runway.agent.exec.Executor;
+import dev.runway.agent.exec.JobApi;
+import dev.runway.agent.exec.JobControl;
 import dev.runway.agent.isolation.StepTracker;
-import dev.runway.agent.steps.SecretEnvTest;
 import dev.runway.protocol.Annotation;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;

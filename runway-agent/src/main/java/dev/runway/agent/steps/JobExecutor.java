@@ -1,17 +1,17 @@
-package dev.runway.agent.exec;
+package dev.runway.agent.steps;
 
 import dev.runway.agent.actions.ActionContainers;
 import dev.runway.agent.actions.ActionSources;
+import dev.runway.agent.exec.Executor;
+import dev.runway.agent.exec.Isolation;
+import dev.runway.agent.exec.JobApi;
+import dev.runway.agent.exec.JobControl;
+import dev.runway.agent.exec.StepHost;
 import dev.runway.agent.isolation.ProcessHosts;
 import dev.runway.agent.isolation.Sandbox;
 import dev.runway.agent.isolation.StepTracker;
 import dev.runway.agent.output.FileCommands;
 import dev.runway.agent.output.WorkflowCommands;
-import dev.runway.agent.steps.ProcessSupervisor;
-import dev.runway.agent.steps.SecretEnv;
-import dev.runway.agent.steps.StepExpressions;
-import dev.runway.agent.steps.StepLoop;
-import dev.runway.agent.steps.StepReporter;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.ResourceUsage;
@@ -26,7 +26,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The agent's only executor: runs a job's steps in order (through a {@link dev.runway.agent.steps.StepLoop}), each
+ * The agent's only executor: runs a job's steps in order (through a {@link StepLoop}), each
  * a script with {@code bash --noprofile --norc -eo pipefail} (or {@code sh -e}, python, a custom shell) or an action,
  * in the job's workspace, in the place its {@link StepHost.Factory} opens for the job: the host, a bubblewrap
  * sandbox, or a container (the job's {@link Isolation}). The first failing step ends the job; later steps are

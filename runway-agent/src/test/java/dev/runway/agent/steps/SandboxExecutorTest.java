@@ -1,9 +1,11 @@
-package dev.runway.agent.exec;
+package dev.runway.agent.steps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.runway.agent.actions.ActionSources;
+import dev.runway.agent.exec.Executor;
+import dev.runway.agent.exec.JobControl;
 import dev.runway.agent.isolation.JobLimits;
 import dev.runway.agent.isolation.JobUser;
 import dev.runway.agent.isolation.ProcessHosts;

@@ -1,8 +1,10 @@
-package dev.runway.agent.exec;
+package dev.runway.agent.steps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.runway.agent.exec.Executor;
+import dev.runway.agent.exec.JobControl;
 import dev.runway.agent.isolation.StepTracker;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobState;
