@@ -58,7 +58,7 @@ public final class Dispatcher {
             waiters.add(w); // before the claim, so an enqueue in between still wakes us
             try {
                 JobStore.Claim claim = jobs.claim(
-                        runner.id(), runner.name(), runner.labels(), runner.slots(), clock.millis(), leaseMillis);
+                        runner.id(), runner.name(), runner.labels(), runner.slots(), clock::millis, leaseMillis);
                 if (claim != null) return claim; // the store's transition signals the change
                 if (w.released) return null;
                 long remaining = (deadline - System.nanoTime()) / 1_000_000;

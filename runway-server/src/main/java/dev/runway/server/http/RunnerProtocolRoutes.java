@@ -221,7 +221,7 @@ final class RunnerProtocolRoutes {
                 .renewLeases(
                         runner.id(),
                         req.attempts(),
-                        now,
+                        s.clock()::millis,
                         s.config().leaseTimeout().toMillis());
         touch(runner.id());
         List<LeaseRenewal.Lease> out = new ArrayList<>(req.attempts().size());

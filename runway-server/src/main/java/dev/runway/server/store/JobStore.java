@@ -228,6 +228,22 @@ public final class JobStore {
      */
     public Claim claim(
             String runnerId, String runnerName, Set<String> runnerLabels, int slots, long now, long leaseMs) {
+        return claim(runnerId, runnerName, runnerLabels, slots, () -> now, leaseMs);
+    }
+
+    /**
+     * As {@link #claim(String, String, Set, int, long, long)}, reading the time inside the transaction, once it holds
+     * the write lock: a time read before could be seconds old under load (the claim waited for SQLite's single
+     * writer), so the attempt's lease would run out that much sooner than the agent, which counts it from the
+     * assignment's arrival, believes, and another attempt could start while this one still runs.
+     */
+    public Claim claim(
+            String runnerId,
+            String runnerName,
+            Set<String> runnerLabels,
+            int slots,
+            java.util.function.LongSupplier clock,
+            long leaseMs) {
         return transitions.tx(db, (c, p) -> {
             Integer running = Sql.one(
                     c,
@@ -235,6 +251,7 @@ public final class JobStore {
                     rs -> rs.getInt(1),
                     runnerId);
             if (running != null && running >= slots) return null;
+            long now = clock.getAsLong();
             LabelSets.Match match = LabelSets.servedBy(runnerLabels);
             List<Object> args = new ArrayList<>(match.args());
             args.add(CLAIM_CANDIDATES);
@@ -335,8 +352,15 @@ public final class JobStore {
      */
     public Map<LeaseRenewal.Attempt, JobRecord> renewLeases(
             String runnerId, List<LeaseRenewal.Attempt> attempts, long now, long leaseMs) {
+        return renewLeases(runnerId, attempts, () -> now, leaseMs);
+    }
+
+    /** As above, reading the time once the transaction holds the write lock (a lease never shorter for waiting). */
+    public Map<LeaseRenewal.Attempt, JobRecord> renewLeases(
+            String runnerId, List<LeaseRenewal.Attempt> attempts, java.util.function.LongSupplier clock, long leaseMs) {
         if (attempts.isEmpty()) return Map.of();
         return db.tx(c -> {
+            long now = clock.getAsLong();
             Map<LeaseRenewal.Attempt, JobRecord> renewed = new LinkedHashMap<>();
             for (int from = 0; from < attempts.size(); from += RENEWAL_CHUNK) {
                 List<LeaseRenewal.Attempt> chunk =
