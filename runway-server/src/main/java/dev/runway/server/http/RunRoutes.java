@@ -6,12 +6,14 @@ import dev.runway.protocol.Json;
 import dev.runway.protocol.RunList;
 import dev.runway.protocol.RunRequest;
 import dev.runway.protocol.RunView;
+import dev.runway.server.runs.Callees;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunInputs;
 import dev.runway.server.runs.RunOptions;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunStore;
+import dev.runway.workflow.calls.JobKeys;
 import dev.runway.workflow.model.Job;
 import dev.runway.workflow.parse.Diagnostic;
 import dev.runway.workflow.parse.WorkflowParser;
@@ -108,16 +110,23 @@ final class RunRoutes {
             RunOptions options)
             throws JsonProcessingException {
         // parsed, matrices counted and every limit checked (dev.runway.workflow.Limits) before the store is touched
-        // calls of reusable workflows in the same repository are checked against the callee at the same commit
-        WorkflowParser.Options parse = repo == null || sha == null
-                ? WorkflowParser.Options.DEFAULT
-                : WorkflowParser.Options.DEFAULT.withCallees(callee -> sameRepository(repo, sha, callee));
-        WorkflowParser.Result parsed = WorkflowParser.parse(path, text, parse);
+        // called workflows are read (local ones at the same commit), checked, and kept with the run
+        Callees.Reader callees = new Callees(
+                        s.git(),
+                        s.config().dataDir().resolve("actions"),
+                        s.config().github().repos())
+                .reader(repo, sha, options.workingTree());
+        WorkflowParser.Result parsed =
+                WorkflowParser.parse(path, text, WorkflowParser.Options.DEFAULT.withCallees(callees));
         if (!parsed.ok()) {
             List<String> errors =
                     parsed.errors().stream().map(Diagnostic::toString).toList();
             throw ApiException.badRequest("the workflow has errors:\n  " + String.join("\n  ", errors));
         }
+        List<String> unread = Callees.unread(parsed.workflow(), callees.failures());
+        if (!unread.isEmpty())
+            throw ApiException.badRequest(
+                    "the workflow calls reusable workflows that cannot be read:\n  " + String.join("\n  ", unread));
         RunInputs inputs;
         try {
             inputs = RunInputs.resolve(parsed.workflow(), event, given);
@@ -137,19 +146,10 @@ final class RunRoutes {
                                 sha,
                                 inputs.event(),
                                 Json.lenient().writeValueAsString(inputs.inputs()),
-                                options.equals(RunOptions.NONE) ? null : options.json()),
+                                options.equals(RunOptions.NONE) ? null : options.json(),
+                                callees.json()),
                         s.clock().millis());
         return s.scheduler().start(run.id(), parsed);
-    }
-
-    /** A local callee ({@code ./.github/workflows/x.yml}) of {@code repo} at {@code sha}; null for any other. */
-    private String sameRepository(String repo, String sha, String ref) {
-        if (!ref.startsWith("./")) return null;
-        try {
-            return s.git().read(repo, sha, ref.substring(2)).text();
-        } catch (dev.runway.server.runs.GitSource.GitException e) {
-            return null;
-        }
     }
 
     private RunRecord find(String id) {
@@ -179,10 +179,21 @@ final class RunRoutes {
         Map<String, List<String>> out = new LinkedHashMap<>();
         for (JobRecord j : jobs) {
             List<String> ids = new ArrayList<>();
-            Job job = parsed.workflow() == null || j.jobKey() == null
+            // a job of a called workflow (caller/job) needs jobs of its own call; a need that is a call, all its jobs
+            JobKeys.Found found = parsed.workflow() == null || j.jobKey() == null
                     ? null
-                    : parsed.workflow().jobs().get(j.jobKey());
-            if (job != null) for (String n : job.needs()) ids.addAll(idsByKey.getOrDefault(n, List.of()));
+                    : JobKeys.find(parsed.workflow(), j.jobKey());
+            if (found != null) {
+                for (String n : found.job().needs()) {
+                    String key = found.prefix() + n;
+                    Job need = found.workflow().jobs().get(n);
+                    if (need != null && need.call() != null) {
+                        idsByKey.forEach((k, l) -> {
+                            if (JobKeys.within(key, k)) ids.addAll(l);
+                        });
+                    } else ids.addAll(idsByKey.getOrDefault(key, List.of()));
+                }
+            }
             out.put(j.id(), ids);
         }
         return out;

@@ -164,7 +164,10 @@ final class RunnerProtocolRoutes {
         if (!spec.workflow()) return Map.of();
         Object github = spec.contexts().get("github");
         Object repo = github instanceof Map<?, ?> g ? g.get("repository") : null;
-        return s.secrets().resolve(repo == null ? null : String.valueOf(repo), SecretReferences.in(job.specJson()));
+        return s.secrets()
+                .resolve(
+                        repo == null ? null : String.valueOf(repo),
+                        SecretReferences.sent(spec.contexts(), job.specJson()));
     }
 
     /**

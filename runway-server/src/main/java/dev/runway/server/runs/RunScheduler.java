@@ -208,7 +208,9 @@ public final class RunScheduler {
                 Transition.Cause cause =
                         run.cancelRequested() ? Transition.Cause.RUN_CANCEL : Transition.Cause.FAIL_FAST;
                 for (JobRecord j : jobs) {
-                    if (cl.jobKey().equals(j.jobKey()) && !j.state().isTerminal() && !j.cancelRequested()) {
+                    if (dev.runway.workflow.calls.JobKeys.within(cl.jobKey(), j.jobKey())
+                            && !j.state().isTerminal()
+                            && !j.cancelRequested()) {
                         finished |= JobStore.cancel(c, p, j.id(), now, cl.reason(), cause)
                                 == JobStore.CancelOutcome.CANCELLED;
                     }

@@ -29,6 +29,7 @@ class ParsedWorkflowsTest {
                 0,
                 null,
                 null,
+                null,
                 null);
     }
 
