@@ -211,8 +211,8 @@ public final class RunPlanner {
         List<Map<String, Object>> combos;
         try { // the same inputs give the same expansion as when the call began
             combos = combinations(p.run, job, new Templates.Scope(jobLevel(f, p, needs, null, null)));
-        } catch (IllegalArgumentException | ExpressionException e) {
-            return true;
+        } catch (IllegalArgumentException | ExpressionException e) { // expanded fine when it began: cannot fail now
+            return p.within(key).stream().allMatch(j -> j.state().isTerminal());
         }
         boolean failed = job.strategy() != null
                 && job.strategy().failFast()
@@ -229,11 +229,20 @@ public final class RunPlanner {
                 continue;
             }
             if (!p.exact(legKey).isEmpty()) continue; // failed before it started
+            // fail-fast cancels the other legs' jobs not begun; in the leg that failed they are skipped as usual
+            String legStopped = f.stopped() != null
+                    ? f.stopped()
+                    : failed && p.inLeg(legKey).stream().noneMatch(RunPlanner::failedHard) ? stopped : null;
             Frame leg;
             try {
-                leg = leg(p, f, job, combos, i, needs, stopped);
+                leg = leg(p, f, job, combos, i, needs, legStopped);
             } catch (IllegalArgumentException | ExpressionException e) {
-                continue; // evaluated fine when it started; cannot change
+                // evaluated fine when it started, so it cannot fail now: the leg is done when its jobs are
+                if (p.inLeg(legKey).stream().anyMatch(j -> !j.state().isTerminal())) {
+                    allDone = false;
+                    active++;
+                }
+                continue;
             }
             if (!frame(p, leg, actions)) {
                 allDone = false;
@@ -241,7 +250,7 @@ public final class RunPlanner {
             }
         }
         if (stopped != null) {
-            if (actions != null && failed && f.stopped() == null && !allDone) actions.add(new CancelLegs(key, stopped));
+            // the stopped legs' running jobs are cancelled by their own frames (more)
             return allDone; // legs not started never will
         }
         if (notStarted.isEmpty()) return allDone;
