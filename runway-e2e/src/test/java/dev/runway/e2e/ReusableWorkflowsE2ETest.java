@@ -241,6 +241,92 @@ class ReusableWorkflowsE2ETest {
         }
     }
 
+    static final String WAIT = """
+            on:
+              workflow_call:
+                inputs:
+                  flag: {type: string, required: true}
+            jobs:
+              slow:
+                runs-on: linux
+                steps:
+                  - run: while [ ! -f "${{ inputs.flag }}" ]; do sleep 0.05; done; echo "OUT slow done"
+              quick:
+                runs-on: linux
+                steps:
+                  - run: echo "OUT quick done"
+            """;
+
+    static final String GROUPED = """
+            on:
+              workflow_dispatch:
+                inputs:
+                  flag: {required: true}
+            jobs:
+              call:
+                concurrency:
+                  group: calls-${{ github.ref_name }}
+                  cancel-in-progress: true
+                uses: ./.github/workflows/wait.yml
+                with:
+                  flag: ${{ inputs.flag }}
+            """;
+
+    /**
+     * {@code concurrency} on a calling job: the call's jobs join the group and never cancel one another (they run
+     * one at a time, the runner's free slots notwithstanding); a newer run's call cancels the one in progress.
+     */
+    @Test
+    void aCallersConcurrencyGroupHoldsItsCallsJobs() throws Exception {
+        Path repo = Files.createDirectories(root.resolve("grouped"));
+        commit(repo, Map.of(".github/workflows/grouped.yml", GROUPED, ".github/workflows/wait.yml", WAIT));
+        try (Cluster c = new Cluster(root.resolve("cluster")).start()) {
+            c.startAgent("w1", "linux", "--slots", "3");
+            RunView first = c.api()
+                    .startRun(new RunRequest(
+                            repo.toString(),
+                            "main",
+                            ".github/workflows/grouped.yml",
+                            null,
+                            null,
+                            Map.of("flag", root.resolve("never").toString())));
+            await().atMost(Duration.ofSeconds(30)).until(() -> state(c, first.id(), "call / slow"), "running"::equals);
+            await().during(Duration.ofSeconds(1))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> state(c, first.id(), "call / quick"), "queued"::equals);
+
+            Path flag = Files.writeString(root.resolve("flag-2"), "go");
+            RunView second = c.api()
+                    .startRun(new RunRequest(
+                            repo.toString(),
+                            "main",
+                            ".github/workflows/grouped.yml",
+                            null,
+                            null,
+                            Map.of("flag", flag.toString())));
+            RunView done = await().atMost(Duration.ofSeconds(60))
+                    .until(() -> c.api().run(second.id()), r -> r.state().isTerminal());
+            assertThat(done.state().wireName()).as(c.outputs()).isEqualTo("succeeded");
+            assertThat(out(c, done, "call / slow")).containsExactly("OUT slow done");
+            assertThat(out(c, done, "call / quick")).containsExactly("OUT quick done");
+            RunView cancelled = await().atMost(Duration.ofSeconds(30))
+                    .until(() -> c.api().run(first.id()), r -> r.state().isTerminal());
+            assertThat(cancelled.state().wireName()).isEqualTo("cancelled");
+            for (JobView j : cancelled.jobs()) {
+                assertThat(j.state().wireName()).as(j.name()).isEqualTo("cancelled");
+                assertThat(j.reason()).contains("joined concurrency group 'calls-main'");
+            }
+        }
+    }
+
+    static String state(Cluster c, String runId, String name) {
+        return c.api().run(runId).jobs().stream()
+                .filter(j -> j.name().equals(name))
+                .map(j -> j.state().wireName())
+                .findFirst()
+                .orElse("");
+    }
+
     /** The lines a job echoed ({@code OUT ...}), in order. */
     static List<String> out(Cluster c, RunView run, String name) {
         JobView j = SecretsE2ETest.job(run, name);

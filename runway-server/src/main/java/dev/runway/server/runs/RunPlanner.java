@@ -95,7 +95,8 @@ public final class RunPlanner {
             Value inputs,
             List<CallSecrets.Level> secrets,
             Set<String> jobs,
-            String stopped) {
+            String stopped,
+            Concurrency concurrency) {
         String key(String id) {
             return prefix + id;
         }
@@ -149,7 +150,8 @@ public final class RunPlanner {
                 Templates.object(RunContexts.inputs(run)),
                 List.of(),
                 RunOptions.parse(run.optionsJson()).selected(wf),
-                run.cancelRequested() ? "run cancelled" : null);
+                run.cancelRequested() ? "run cancelled" : null,
+                null);
         List<Action> actions = new ArrayList<>();
         if (frame(p, top, actions)) actions.add(complete(jobs));
         return actions;
@@ -350,14 +352,18 @@ public final class RunPlanner {
         Workflow callee = job.call().callee();
         WorkflowCall declared = callee.workflowCall() == null ? WorkflowCall.NONE : callee.workflowCall();
         Map<String, Object> inputs = CallInputs.resolve(declared, job.call().with(), scope);
+        String legKey = JobKeys.leg(f.key(job.id()), job, index);
+        // the caller's concurrency: its call's jobs join the group (those without one of their own)
+        Concurrency own = Concurrency.of(job.concurrency(), RunScheduler.scope(p.run), scope);
         return new Frame(
                 callee,
-                JobKeys.prefix(JobKeys.leg(f.key(job.id()), job, index)),
+                JobKeys.prefix(legKey),
                 legName + " / ",
                 Templates.object(inputs),
                 CallSecrets.extend(f.secrets(), job.call()),
                 new LinkedHashSet<>(callee.jobOrder()),
-                stopped);
+                stopped,
+                own != null ? own.forCall(legKey) : f.concurrency());
     }
 
     /** {@code needs.<id>} of a call: its result over all its jobs, and the callee's outputs (later legs win). */
@@ -619,7 +625,9 @@ public final class RunPlanner {
                     job.outputs(),
                     Templates.evaluateAll(job.container(), scope),
                     castMap(Templates.evaluateAll(job.services(), scope)));
-            Concurrency concurrency = Concurrency.of(job.concurrency(), RunScheduler.scope(run), jobScope);
+            Concurrency concurrency = job.concurrency() != null
+                    ? Concurrency.of(job.concurrency(), RunScheduler.scope(run), jobScope)
+                    : f.concurrency();
             return new Start(key, index, combos.size(), name, spec, labels, timeoutMs, continueOnError, concurrency);
         } catch (ExpressionException | IllegalArgumentException e) {
             return new Finish(key, index, combos.size(), name, JobState.FAILED, e.getMessage());

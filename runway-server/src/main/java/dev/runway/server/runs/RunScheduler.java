@@ -288,6 +288,7 @@ public final class RunScheduler {
         for (int i = 0; i < members.size(); i++) {
             JobStore.GroupJob j = members.get(i);
             // the oldest queued job of an idle group is about to run: it counts as in progress, not as pending
+            if (g.sameCall(run.id(), j.runId(), j.jobKey())) continue; // a call's jobs share its group
             boolean inProgress = j.running() || (!anyRunning && i == 0);
             if (inProgress && !g.cancelInProgress()) continue;
             JobStore.cancel(
