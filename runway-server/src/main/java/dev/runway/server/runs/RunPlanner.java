@@ -623,8 +623,8 @@ public final class RunPlanner {
                     defaults.maxAttempts(),
                     ctx,
                     job.outputs(),
-                    Templates.evaluateAll(job.container(), scope),
-                    castMap(Templates.evaluateAll(job.services(), scope)));
+                    evaluateHere(job.container(), scope),
+                    castMap(evaluateHere(job.services(), scope)));
             Concurrency concurrency = job.concurrency() != null
                     ? Concurrency.of(job.concurrency(), RunScheduler.scope(run), jobScope)
                     : f.concurrency();
@@ -632,6 +632,23 @@ public final class RunPlanner {
         } catch (ExpressionException | IllegalArgumentException e) {
             return new Finish(key, index, combos.size(), name, JobState.FAILED, e.getMessage());
         }
+    }
+
+    /**
+     * {@link Templates#evaluateAll}, but strings that need what only the runner has ({@code runner.*}, {@code
+     * github.workspace}: {@link RunnerSide}) are left as written; the runner evaluates them before it starts the
+     * job's containers.
+     */
+    private static Object evaluateHere(Object o, Templates.Scope scope) {
+        if (o instanceof String s) return RunnerSide.needed(s) ? s : Templates.toJava(Templates.value(s, scope));
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(String.valueOf(k), evaluateHere(v, scope)));
+            return out;
+        }
+        if (o instanceof List<?> l)
+            return l.stream().map(i -> evaluateHere(i, scope)).toList();
+        return o;
     }
 
     @SuppressWarnings("unchecked")
