@@ -202,6 +202,9 @@ class ReusableWorkflowsE2ETest {
                             Map.entry("mirrored / hi", "succeeded"),
                             Map.entry("report", "succeeded"))));
             assertThat(run.state().wireName()).isEqualTo("succeeded");
+            assertThat(SecretsE2ETest.job(run, "deploy (us) / nested / hello").key())
+                    .isEqualTo("deploy[1]/nested/hello");
+            assertThat(SecretsE2ETest.job(run, "remote / lint").key()).isEqualTo("remote/lint");
 
             assertThat(out(c, run, "deploy (eu) / check"))
                     .containsExactly(

@@ -3,12 +3,14 @@ package dev.runway.protocol;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A job as the API shows it. {@code queueWaitMs} is enqueue → start of the current attempt; {@code
  * durationMs} is start → finish (or → now while running). {@code reason} explains a non-success outcome
  * (e.g. {@code "step 'build' exited with 2"}, {@code "runner lost"}). {@code runId} is
- * set for a job of a workflow run, with the job's {@code outputs}.
+ * set for a job of a workflow run, with the job's {@code outputs} and {@code key}, its id in the workflow ({@code
+ * build}; {@code caller/job} for a job of a called workflow, {@code caller[i]/job} in leg i of a caller's matrix).
  */
 public record JobView(
         String id,
@@ -31,4 +33,5 @@ public record JobView(
         String runId,
         Map<String, String> outputs,
         List<Annotation> annotations,
-        ResourceUsage usage) {}
+        ResourceUsage usage,
+        @Nullable String key) {}

@@ -45,7 +45,8 @@ final class Views {
                 j.runId(),
                 j.runId() == null ? null : stringMap(j.outputsJson()),
                 annotations(j.annotationsJson()),
-                j.usage());
+                j.usage(),
+                j.jobKey());
     }
 
     static RunView run(RunRecord r, List<JobView> jobs, long now) {
