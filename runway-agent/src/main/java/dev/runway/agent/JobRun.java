@@ -139,6 +139,8 @@ final class JobRun {
             // the runner's own (runway run --secret), overridden by what the control plane delivered for this attempt
             Map<String, String> jobSecrets = new HashMap<>(secrets);
             jobSecrets.putAll(a.secrets());
+            // a job of a called workflow sees only what each call on the way passes on (secrets: inherit or a map)
+            jobSecrets = dev.runway.workflow.calls.CallSecrets.forJob(a.spec().contexts(), jobSecrets);
             Executor.Outcome outcome;
             try { // the executor evaluates the env the control plane left to the runner (exec.SecretEnv)
                 outcome = executor.run(a.spec(), workspace, env, spool, control, jobApi(), jobSecrets);

@@ -41,7 +41,8 @@ final class RunCommand implements Callable<Integer> {
             index = "0",
             arity = "0..1",
             paramLabel = "WORKFLOW",
-            description = "Workflow file (default: the only file in .github/workflows).")
+            description = "Workflow file (default: the only file in .github/workflows, not counting reusable"
+                    + " workflows, those triggered by workflow_call alone).")
     Path workflow;
 
     @Option(
@@ -292,6 +293,17 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** Whether a workflow file is a reusable workflow only: its one trigger is workflow_call. */
+    static boolean onlyCalled(Path file) {
+        try {
+            var parsed = dev.runway.workflow.parse.WorkflowParser.parse(file.toString(), Files.readString(file));
+            return parsed.workflow() != null
+                    && parsed.workflow().on().keySet().equals(java.util.Set.of("workflow_call"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private Path workflowFile(Path root) throws IOException {
         if (workflow != null) {
             Path f = workflow.toAbsolutePath().normalize();
@@ -307,6 +319,10 @@ final class RunCommand implements Callable<Integer> {
                         .sorted()
                         .forEach(files::add);
             }
+        }
+        if (files.size() > 1) { // a reusable workflow (on: workflow_call alone) runs only when called
+            List<Path> runnable = files.stream().filter(f -> !onlyCalled(f)).toList();
+            if (runnable.size() == 1) return runnable.get(0);
         }
         if (files.size() == 1) return files.get(0);
         if (files.isEmpty()) throw new CliException("no workflow files in " + dir + "; name one: runway run FILE");

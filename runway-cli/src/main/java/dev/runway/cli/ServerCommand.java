@@ -124,7 +124,8 @@ final class ServerCommand implements Callable<Integer> {
             names = "--github-repo",
             paramLabel = "OWNER/NAME=GIT-URL",
             description = "A repository whose pushes start its workflows, and where to fetch it (a git URL or path;"
-                    + " a mirror on air-gapped sites). Repeatable.")
+                    + " a mirror on air-gapped sites); also where reusable workflows it holds are read from"
+                    + " (uses: OWNER/NAME/.github/workflows/x.yml@ref). Repeatable.")
     java.util.Map<String, String> githubRepos = new java.util.LinkedHashMap<>();
 
     @Override

@@ -74,6 +74,56 @@ class ContainerExecutorE2ETest {
         }
     }
 
+    /**
+     * {@code ${{ github.workspace }}} and {@code ${{ runner.temp }}} in a workflow job's {@code container:} and
+     * {@code services:} are the runner's paths (the control plane, which has neither, leaves them to the runner): the
+     * job container's env holds them, and the service's env too (its health check fails on an empty value).
+     */
+    @Test
+    void runnerPathsInContainerAndServicesAreTheRunners() throws Exception {
+        Path repo = Files.createDirectories(root.resolve("repo"));
+        Files.createDirectories(repo.resolve(".github/workflows"));
+        Files.writeString(
+                repo.resolve(".github/workflows/boxed.yml"), """
+                on: push
+                jobs:
+                  boxed:
+                    runs-on: linux
+                    container:
+                      image: %s
+                      env:
+                        WS: ${{ github.workspace }}
+                        TMP: ${{ runner.temp }}/x
+                    services:
+                      web:
+                        image: %s
+                        env:
+                          SERVED_FROM: ${{ github.workspace }}
+                        options: --health-cmd 'test -n "$SERVED_FROM" && wget -qO- http://127.0.0.1:8080/' --health-interval 200ms
+                    steps:
+                      - run: |
+                          test -n "$WS" && test "$WS" = "${{ github.workspace }}" && test "$WS" = "$GITHUB_WORKSPACE" && echo "OUT ws ok"
+                          test "$TMP" = "${{ runner.temp }}/x" && test -d "${{ runner.temp }}" && echo "OUT temp ok"
+                """.formatted(TestEngine.IMAGE, TestEngine.WEB_IMAGE));
+        WorkflowRunsE2ETest.git(repo, "init", "-q", "-b", "main");
+        WorkflowRunsE2ETest.git(repo, "add", "-A");
+        WorkflowRunsE2ETest.git(repo, "-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-qm", "one");
+        try (Cluster c = new Cluster(root.resolve("cluster")).start()) {
+            c.startAgent("boxed", "linux", "--executor", "container", "--image", TestEngine.IMAGE);
+            dev.runway.protocol.RunView started = c.api()
+                    .startRun(new dev.runway.protocol.RunRequest(
+                            repo.toString(), "main", ".github/workflows/boxed.yml", null, "push", Map.of()));
+            dev.runway.protocol.RunView run = await().atMost(Duration.ofSeconds(120))
+                    .until(() -> c.api().run(started.id()), r -> r.state().isTerminal());
+            JobView job = run.jobs().get(0);
+            String log = c.api().logs(job.id());
+            assertThat(run.state()).as(log + c.outputs()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(log.lines().filter(l -> l.startsWith("OUT ")).toList())
+                    .containsExactly("OUT ws ok", "OUT temp ok");
+            assertThat(log).contains("service 'web' is healthy");
+        }
+    }
+
     @Test
     void aRestartedAgentRemovesTheContainersOfTheJobItWasKilledIn() {
         try (Cluster c = new Cluster(root).start()) {

@@ -104,6 +104,71 @@ class RunLocallyE2ETest {
         assertThat(unknown.output()).contains("the workflow has no job 'deploy' (its jobs: build, test)");
     }
 
+    /**
+     * `runway run` of a workflow that calls a reusable workflow of the same repository, the callee edited and not
+     * committed (the working tree wins): the callee's jobs run as {@code caller / job} with the inputs and only the
+     * secret the call gives them (from --secret), and its output reaches the caller's dependent.
+     */
+    @Test
+    void runsALocalReusableWorkflowFromTheWorkingTree() throws Exception {
+        Path repo = Files.createDirectories(root.resolve("calls-repo"));
+        Files.createDirectories(repo.resolve(".github/workflows"));
+        Files.writeString(repo.resolve(".github/workflows/ci.yml"), """
+                on: push
+                jobs:
+                  build:
+                    uses: ./.github/workflows/build.yml
+                    with: {flavour: release, jobs: 4}
+                    secrets: {key: "${{ secrets.SIGNING_KEY }}"}
+                  after:
+                    needs: build
+                    runs-on: ubuntu-latest
+                    steps:
+                      - run: echo "OUT after ${{ needs.build.outputs.binary }} ${{ needs.build.result }}"
+                """);
+        Files.writeString(repo.resolve(".github/workflows/build.yml"), "on: workflow_call\njobs: {}\n");
+        WorkflowRunsE2ETest.git(repo, "init", "-q", "-b", "main");
+        WorkflowRunsE2ETest.git(repo, "add", "-A");
+        WorkflowRunsE2ETest.git(repo, "-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-qm", "one");
+        Files.writeString(repo.resolve(".github/workflows/build.yml"), """
+                on:
+                  workflow_call:
+                    inputs:
+                      flavour: {type: string, required: true}
+                      jobs: {type: number, default: 1}
+                    secrets:
+                      key: {required: true}
+                    outputs:
+                      binary: {value: "${{ jobs.compile.outputs.binary }}"}
+                jobs:
+                  compile:
+                    runs-on: ubuntu-latest
+                    outputs:
+                      binary: ${{ steps.b.outputs.binary }}
+                    steps:
+                      - id: b
+                        run: echo "binary=app-${{ inputs.flavour }}" >> "$GITHUB_OUTPUT"
+                      - run: echo "OUT compile ${{ inputs.flavour }} -j${{ inputs.jobs }} key=${{ secrets.key }} other=[${{ secrets.OTHER }}]"
+                """);
+        RunwayProcess p = run(
+                repo,
+                "--data-dir",
+                root.resolve("calls-data").toString(),
+                "--secret",
+                "SIGNING_KEY=signing-key-value",
+                "--secret",
+                "OTHER=other-value");
+        assertThat(p.awaitExit(Duration.ofSeconds(120))).as(p.output()).isZero();
+        assertThat(p.output().lines().filter(l -> l.contains("] OUT ")).toList())
+                .containsExactly(
+                        "[build / compile] OUT compile release -j4 key=*** other=[]",
+                        "[after] OUT after app-release success");
+        assertThat(p.output())
+                .contains("\u2714 build / compile")
+                .contains("run succeeded")
+                .doesNotContain("signing-key-value");
+    }
+
     /** setup-java picks among the JDKs the runner found under /usr/lib/jvm on its first start (17 and 25 here). */
     @Test
     void setupJavaSelectsAmongTheMachinesJdks() throws Exception {

@@ -9,7 +9,9 @@ import org.jspecify.annotations.Nullable;
  * A job as the API shows it. {@code queueWaitMs} is enqueue → start of the current attempt; {@code
  * durationMs} is start → finish (or → now while running). {@code reason} explains a non-success outcome
  * (e.g. {@code "step 'build' exited with 2"}, {@code "runner lost"}). {@code runId} is
- * set for a job of a workflow run, with the job's {@code outputs}. {@code waiting} says why a queued job waits (no
+ * set for a job of a workflow run, with the job's {@code outputs} and {@code key}, its id in the workflow ({@code
+ * build}; {@code caller/job} for a job of a called workflow, {@code caller[i]/job} in leg i of a caller's matrix).
+ * {@code waiting} says why a queued job waits (no
  * runner has its labels, and which labels the runners have; they are offline or unhealthy; all are busy); null for a
  * job that is not queued.
  */
@@ -35,4 +37,5 @@ public record JobView(
         Map<String, String> outputs,
         List<Annotation> annotations,
         ResourceUsage usage,
+        @Nullable String key,
         @Nullable String waiting) {}

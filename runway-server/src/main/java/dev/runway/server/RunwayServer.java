@@ -134,7 +134,13 @@ public final class RunwayServer implements AutoCloseable {
                     .webhooks(new WebhookStore(db))
                     .pools(new PoolStore(db))
                     .scheduler(scheduler)
-                    .starter(new RunStarter(runs, scheduler, git, clock))
+                    .starter(new RunStarter(
+                            runs,
+                            scheduler,
+                            git,
+                            config.dataDir().resolve("actions"),
+                            config.github().repos(),
+                            clock))
                     .git(git)
                     .dispatcher(dispatcher)
                     .delivery(new JobDelivery(secrets, audit, config.leaseTimeout(), config.heartbeatInterval()))

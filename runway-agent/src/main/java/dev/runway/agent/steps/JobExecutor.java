@@ -114,6 +114,17 @@ public final class JobExecutor implements Executor {
                 return new Outcome(JobState.FAILED, why, List.of());
             }
         }
+        if (expressions != null && (spec.container() != null || !spec.services().isEmpty())) {
+            try { // what the control plane left in container: and services: ({{ github.workspace }}, runner.*)
+                spec = withContainers(
+                        spec, expressions.scope(env, dev.runway.workflow.expr.Expressions.Status.SUCCESS));
+            } catch (IllegalArgumentException e) {
+                String why = out.hide(e.getMessage());
+                new StepReporter(out).failed(why);
+                deleteQuietly(filesDir);
+                return new Outcome(JobState.FAILED, why, List.of());
+            }
+        }
         Map<String, String> outputs = Map.of();
         StepHost host;
         try {
@@ -192,6 +203,47 @@ public final class JobExecutor implements Executor {
     }
 
     /** GitHub's {@code runner} context for this host, with the paths the job's steps get as RUNNER_* variables. */
+    /**
+     * {@code spec} with the expressions left in its {@code container:} and {@code services:} evaluated (without
+     * secrets, which the control plane refuses there). Only strings that still hold {@code ${{}} are evaluated.
+     */
+    @SuppressWarnings("unchecked")
+    static JobSpec withContainers(JobSpec spec, dev.runway.workflow.expr.Templates.Scope scope) {
+        dev.runway.workflow.expr.Value.Obj c = new dev.runway.workflow.expr.Value.Obj();
+        scope.contexts().entries().forEach(c::put);
+        c.put("secrets", new dev.runway.workflow.expr.Value.Obj());
+        dev.runway.workflow.expr.Templates.Scope noSecrets = new dev.runway.workflow.expr.Templates.Scope(c);
+        Object services = left(spec.services(), noSecrets);
+        return new JobSpec(
+                spec.name(),
+                spec.labels(),
+                spec.env(),
+                spec.steps(),
+                spec.timeoutSeconds(),
+                spec.maxAttempts(),
+                spec.contexts(),
+                spec.outputs(),
+                left(spec.container(), noSecrets),
+                services instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of());
+    }
+
+    private static Object left(Object o, dev.runway.workflow.expr.Templates.Scope scope) {
+        if (o instanceof String s && s.contains("${{")) {
+            try {
+                return dev.runway.workflow.expr.Templates.toJava(dev.runway.workflow.expr.Templates.value(s, scope));
+            } catch (dev.runway.workflow.expr.ExpressionException e) {
+                throw new IllegalArgumentException("container/services: " + e.getMessage(), e);
+            }
+        }
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(String.valueOf(k), left(v, scope)));
+            return out;
+        }
+        if (o instanceof List<?> l) return l.stream().map(i -> left(i, scope)).toList();
+        return o;
+    }
+
     private static Map<String, Object> runnerContext(Map<String, String> env, FileCommands files) {
         Map<String, Object> r = new java.util.LinkedHashMap<>();
         r.put("os", "Linux");

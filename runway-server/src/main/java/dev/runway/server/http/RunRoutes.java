@@ -18,6 +18,7 @@ import dev.runway.server.store.LogStore;
 import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
+import dev.runway.workflow.calls.JobKeys;
 import dev.runway.workflow.model.Job;
 import dev.runway.workflow.parse.WorkflowParser;
 import io.javalin.Javalin;
@@ -145,10 +146,21 @@ final class RunRoutes {
         Map<String, List<String>> out = new LinkedHashMap<>();
         for (JobRecord j : jobs) {
             List<String> ids = new ArrayList<>();
-            Job job = parsed.workflow() == null || j.jobKey() == null
+            // a job of a called workflow (caller/job) needs jobs of its own call; a need that is a call, all its jobs
+            JobKeys.Found found = parsed.workflow() == null || j.jobKey() == null
                     ? null
-                    : parsed.workflow().jobs().get(j.jobKey());
-            if (job != null) for (String n : job.needs()) ids.addAll(idsByKey.getOrDefault(n, List.of()));
+                    : JobKeys.find(parsed.workflow(), j.jobKey());
+            if (found != null) {
+                for (String n : found.job().needs()) {
+                    String key = found.prefix() + n;
+                    Job need = found.workflow().jobs().get(n);
+                    if (need != null && need.call() != null) {
+                        idsByKey.forEach((k, l) -> {
+                            if (JobKeys.within(key, k)) ids.addAll(l);
+                        });
+                    } else ids.addAll(idsByKey.getOrDefault(key, List.of()));
+                }
+            }
             out.put(j.id(), ids);
         }
         return out;

@@ -49,6 +49,7 @@ final class Views {
                 j.runId() == null ? null : stringMap(j.outputsJson()),
                 annotations(j.annotationsJson()),
                 j.usage(),
+                j.jobKey(),
                 j.state() == JobState.QUEUED ? waits.get().why(Set.copyOf(j.labels())) : null);
     }
 

@@ -7,7 +7,24 @@ import java.util.Map;
  * A {@code concurrency:} setting evaluated: the group (scoped to the repository, since GitHub's groups are per
  * repository) and whether a new member cancels the ones in progress. Null group: not in a group.
  */
-public record Concurrency(String group, boolean cancelInProgress) {
+public record Concurrency(String group, boolean cancelInProgress, String call) {
+    public Concurrency(String group, boolean cancelInProgress) {
+        this(group, cancelInProgress, null);
+    }
+
+    /**
+     * The group of a calling job given to the jobs of one leg of its call ({@code legKey}): they never cancel one
+     * another ({@link #sameCall}), they cancel or wait for other calls' jobs.
+     */
+    Concurrency forCall(String legKey) {
+        return new Concurrency(group, cancelInProgress, legKey);
+    }
+
+    /** Whether a job of the group ({@code runId}, {@code jobKey}) is of the same call as the one this starts. */
+    boolean sameCall(String thisRun, String runId, String jobKey) {
+        return call != null && thisRun.equals(runId) && dev.runway.workflow.calls.JobKeys.inLeg(call, jobKey);
+    }
+
     /** {@code setting} as parsed (a string, or a mapping with group and cancel-in-progress); null if none. */
     static Concurrency of(Object setting, String scope, Templates.Scope contexts) {
         if (setting == null) return null;

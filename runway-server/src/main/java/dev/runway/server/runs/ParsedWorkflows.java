@@ -6,7 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Each run's workflow, parsed once per run and replica: a run's text never changes, yet the scheduler plans every
+ * Each run's workflow, parsed once per run and replica (with the reusable workflows it calls as they were read when
+ * it was created): a run's text never changes, yet the scheduler plans every
  * unfinished run on each sweep and {@code GET /api/v1/runs/{id}} draws its job graph. Bounded: past {@link
  * #capacity} runs the least recently used is parsed again when next asked for.
  */
@@ -43,7 +44,8 @@ public final class ParsedWorkflows {
             if (r != null) return r;
         }
         // parsed outside the lock: one large workflow must not hold up every other run's lookup
-        WorkflowParser.Result r = WorkflowParser.parse(run.workflowPath(), run.workflowText());
+        WorkflowParser.Result r =
+                WorkflowParser.parse(run.workflowPath(), run.workflowText(), Callees.options(run.calleesJson()));
         synchronized (this) {
             parses++;
             byRun.putIfAbsent(run.id(), r);

@@ -91,9 +91,15 @@ final class RunContexts {
             Value.Obj needs,
             Map<String, Object> matrix,
             Map<String, Object> strategy) {
+        return jobLevel(Templates.object(inputs(run)), github, needs, matrix, strategy);
+    }
+
+    /** The same, with {@code inputs} given (a called workflow's are its call's, not the run's). */
+    static Value.Obj jobLevel(
+            Value inputs, Value.Obj github, Value.Obj needs, Map<String, Object> matrix, Map<String, Object> strategy) {
         Value.Obj c = new Value.Obj();
         c.put("github", github);
-        c.put("inputs", Templates.object(inputs(run)));
+        c.put("inputs", inputs);
         c.put("vars", new Value.Obj());
         c.put("secrets", new Value.Obj());
         c.put("needs", needs);

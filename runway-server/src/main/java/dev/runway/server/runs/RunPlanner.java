@@ -10,6 +10,10 @@ import dev.runway.server.secrets.SecretReferences;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.RunRecord;
 import dev.runway.workflow.Limits;
+import dev.runway.workflow.calls.CallInputs;
+import dev.runway.workflow.calls.CallOutputs;
+import dev.runway.workflow.calls.CallSecrets;
+import dev.runway.workflow.calls.JobKeys;
 import dev.runway.workflow.expr.ExpressionException;
 import dev.runway.workflow.expr.Expressions;
 import dev.runway.workflow.expr.Templates;
@@ -18,12 +22,14 @@ import dev.runway.workflow.model.Job;
 import dev.runway.workflow.model.Step;
 import dev.runway.workflow.model.Strategy;
 import dev.runway.workflow.model.Workflow;
+import dev.runway.workflow.model.WorkflowCall;
 import dev.runway.workflow.parse.MatrixExpander;
 import dev.runway.workflow.parse.WorkflowParser;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,7 +38,10 @@ import java.util.Set;
  * Decides what a run does next, from its workflow and the jobs it has so far: which workflow jobs became ready
  * (every job they need is done), whether their {@code if:} holds, how their matrix expands, which matrix legs to
  * start (up to {@code max-parallel}), which to cancel ({@code fail-fast}), and when the run is over with which
- * result. Pure: the scheduler applies the actions in one transaction, so planning twice is harmless.
+ * result. A job that calls a reusable workflow expands, when it becomes ready, into the called workflow's jobs
+ * (each leg of its matrix into one set of them), keyed and named {@code caller/job} ({@link JobKeys}); they are
+ * planned like the run's own, inside their call, and the jobs that need the caller wait for all of them. Pure: the
+ * scheduler applies the actions in one transaction, so planning twice is harmless.
  */
 public final class RunPlanner {
     /** What to do. */
@@ -55,7 +64,10 @@ public final class RunPlanner {
     public record Finish(String jobKey, int matrixIndex, int matrixTotal, String name, JobState state, String reason)
             implements Action {}
 
-    /** Cancel the legs of a matrix job still queued or running (fail-fast). */
+    /**
+     * Cancel the legs of a matrix job still queued or running (fail-fast); for a call, every job of it ({@link
+     * JobKeys#within}).
+     */
     public record CancelLegs(String jobKey, String reason) implements Action {}
 
     /** The run is over. */
@@ -70,29 +82,360 @@ public final class RunPlanner {
         this.defaults = defaults;
     }
 
+    /**
+     * Where jobs are planned: the run's workflow, or one leg of a call of a reusable workflow (the callee, the prefix
+     * of its jobs' keys and names, its inputs, the secrets levels down to it, the jobs that run). {@code stopped}
+     * (null if not): why jobs that have not begun are cancelled instead, as the run is being cancelled or fail-fast
+     * stopped the call's matrix.
+     */
+    record Frame(
+            Workflow wf,
+            String prefix,
+            String namePrefix,
+            Value inputs,
+            List<CallSecrets.Level> secrets,
+            Set<String> jobs,
+            String stopped,
+            Concurrency concurrency) {
+        String key(String id) {
+            return prefix + id;
+        }
+    }
+
+    /** One planning of a run: its jobs, by key. */
+    private static final class Pass {
+        final RunRecord run;
+        final Workflow wf;
+        final Value.Obj github;
+        final Map<String, List<JobRecord>> byKey = new LinkedHashMap<>();
+
+        Pass(RunRecord run, Workflow wf, List<JobRecord> jobs) {
+            this.run = run;
+            this.wf = wf;
+            this.github = RunContexts.github(run, wf);
+            for (JobRecord j : jobs)
+                byKey.computeIfAbsent(j.jobKey(), k -> new ArrayList<>()).add(j);
+            byKey.values()
+                    .forEach(l -> l.sort(Comparator.comparing(j -> j.matrixIndex() == null ? 0 : j.matrixIndex())));
+        }
+
+        List<JobRecord> exact(String key) {
+            return byKey.getOrDefault(key, List.of());
+        }
+
+        /** The jobs of a calling job: its own record (skipped, failed), its legs' and their jobs'. */
+        List<JobRecord> within(String callerKey) {
+            List<JobRecord> out = new ArrayList<>();
+            byKey.forEach((k, l) -> {
+                if (JobKeys.within(callerKey, k)) out.addAll(l);
+            });
+            return out;
+        }
+
+        List<JobRecord> inLeg(String legKey) {
+            List<JobRecord> out = new ArrayList<>();
+            byKey.forEach((k, l) -> {
+                if (JobKeys.inLeg(legKey, k)) out.addAll(l);
+            });
+            return out;
+        }
+    }
+
     public List<Action> plan(RunRecord run, Workflow wf, List<JobRecord> jobs) {
-        Map<String, List<JobRecord>> legs = new LinkedHashMap<>();
-        for (JobRecord j : jobs)
-            legs.computeIfAbsent(j.jobKey(), k -> new ArrayList<>()).add(j);
-        legs.values().forEach(l -> l.sort(Comparator.comparing(j -> j.matrixIndex() == null ? 0 : j.matrixIndex())));
-        Value.Obj github = RunContexts.github(run, wf);
+        Pass p = new Pass(run, wf, jobs);
+        Frame top = new Frame(
+                wf,
+                "",
+                "",
+                Templates.object(RunContexts.inputs(run)),
+                List.of(),
+                RunOptions.parse(run.optionsJson()).selected(wf),
+                run.cancelRequested() ? "run cancelled" : null,
+                null);
         List<Action> actions = new ArrayList<>();
+        if (frame(p, top, actions)) actions.add(complete(jobs));
+        return actions;
+    }
+
+    /**
+     * Plans the jobs of a frame, adding what to do to {@code actions}; with {@code actions} null only looks. True
+     * when every job of the frame is done.
+     */
+    private boolean frame(Pass p, Frame f, List<Action> actions) {
         boolean allDone = true;
-        Set<String> selected = RunOptions.parse(run.optionsJson()).selected(wf);
-        for (String key : selected) {
-            Job job = wf.jobs().get(key);
-            List<JobRecord> mine = legs.getOrDefault(key, List.of());
+        for (String id : f.jobs()) {
+            Job job = f.wf().jobs().get(id);
+            if (job.call() != null) {
+                allDone &= call(p, f, job, actions);
+                continue;
+            }
+            List<JobRecord> mine = p.exact(f.key(id));
             if (mine.isEmpty()) {
                 allDone = false;
-                if (!job.needs().stream().allMatch(n -> done(wf, n, legs.getOrDefault(n, List.of())))) continue;
-                actions.addAll(begin(run, wf, job, legs, github, selected));
-            } else if (!done(wf, key, mine)) {
+                if (actions != null && needsDone(p, f, job)) actions.addAll(begin(p, f, job));
+            } else if (!done(job, mine)) {
                 allDone = false;
-                actions.addAll(more(run, wf, job, mine, legs, github));
+                if (actions != null) actions.addAll(more(p, f, job, mine));
             }
         }
-        if (allDone) actions.add(complete(selected, legs));
-        return actions;
+        return allDone;
+    }
+
+    private boolean needsDone(Pass p, Frame f, Job job) {
+        for (String n : job.needs()) {
+            Job need = f.wf().jobs().get(n);
+            boolean done = need.call() != null ? call(p, f, need, null) : done(need, p.exact(f.key(n)));
+            if (!done) return false;
+        }
+        return true;
+    }
+
+    /** The jobs a workflow job has so far: its legs, or for a call every job of it. */
+    private static List<JobRecord> records(Pass p, Frame f, String id) {
+        return f.wf().jobs().get(id).call() != null ? p.within(f.key(id)) : p.exact(f.key(id));
+    }
+
+    /**
+     * Plans a job that calls a reusable workflow (with {@code actions} null only looks): when its needs are done, its
+     * {@code if:} and matrix are evaluated and each leg (up to {@code max-parallel}) becomes a frame of the callee's
+     * jobs, keyed {@code caller/job} ({@link JobKeys}). True when the call is done: skipped or failed before it
+     * began, or every leg it started is done and no more will start.
+     */
+    private boolean call(Pass p, Frame f, Job job, List<Action> actions) {
+        String key = f.key(job.id());
+        List<JobRecord> whole = p.exact(key);
+        if (!whole.isEmpty()) return whole.stream().allMatch(j -> j.state().isTerminal());
+        if (p.within(key).isEmpty()) {
+            if (actions != null && needsDone(p, f, job)) actions.addAll(beginCall(p, f, job));
+            return false;
+        }
+        Value.Obj needs = needs(p, f, job);
+        List<Map<String, Object>> combos;
+        try { // the same inputs give the same expansion as when the call began
+            combos = combinations(p.run, job, new Templates.Scope(jobLevel(f, p, needs, null, null)));
+        } catch (IllegalArgumentException | ExpressionException e) { // expanded fine when it began: cannot fail now
+            return p.within(key).stream().allMatch(j -> j.state().isTerminal());
+        }
+        boolean failed = job.strategy() != null
+                && job.strategy().failFast()
+                && p.within(key).stream().anyMatch(RunPlanner::failedHard);
+        String stopped =
+                f.stopped() != null ? f.stopped() : failed ? "fail-fast: another leg of the matrix failed" : null;
+        boolean allDone = true;
+        int active = 0;
+        List<Integer> notStarted = new ArrayList<>();
+        for (int i = 0; i < combos.size(); i++) {
+            String legKey = JobKeys.leg(key, job, i);
+            if (p.inLeg(legKey).isEmpty()) {
+                notStarted.add(i);
+                continue;
+            }
+            if (!p.exact(legKey).isEmpty()) continue; // failed before it started
+            // fail-fast cancels the other legs' jobs not begun; in the leg that failed they are skipped as usual
+            String legStopped = f.stopped() != null
+                    ? f.stopped()
+                    : failed && p.inLeg(legKey).stream().noneMatch(RunPlanner::failedHard) ? stopped : null;
+            Frame leg;
+            try {
+                leg = leg(p, f, job, combos, i, needs, legStopped);
+            } catch (IllegalArgumentException | ExpressionException e) {
+                // evaluated fine when it started, so it cannot fail now: the leg is done when its jobs are
+                if (p.inLeg(legKey).stream().anyMatch(j -> !j.state().isTerminal())) {
+                    allDone = false;
+                    active++;
+                }
+                continue;
+            }
+            if (!frame(p, leg, actions)) {
+                allDone = false;
+                active++;
+            }
+        }
+        if (stopped != null) {
+            // the stopped legs' running jobs are cancelled by their own frames (more)
+            return allDone; // legs not started never will
+        }
+        if (notStarted.isEmpty()) return allDone;
+        if (actions != null) {
+            int free = maxParallel(job, combos.size()) - active;
+            for (int i : notStarted) {
+                if (free-- <= 0) break;
+                actions.addAll(startLeg(p, f, job, combos, i, needs));
+            }
+        }
+        return false;
+    }
+
+    private List<Action> beginCall(Pass p, Frame f, Job job) {
+        String key = f.key(job.id());
+        String plainName = f.namePrefix() + (job.name() == null ? job.id() : job.name());
+        if (f.stopped() != null) return List.of(new Finish(key, 0, 1, plainName, JobState.CANCELLED, f.stopped()));
+        Value.Obj needs = needs(p, f, job);
+        Expressions.Status status = status(p, f, job);
+        Templates.Scope scope = new Templates.Scope(jobLevel(f, p, needs, null, null));
+        try {
+            if (!Templates.condition(job.ifCondition(), scope.withStatus(status))) {
+                String why = status == Expressions.Status.SUCCESS
+                        ? "its if: condition was false"
+                        : "a job it needs did not succeed";
+                return List.of(new Finish(
+                        key,
+                        0,
+                        1,
+                        f.namePrefix() + render(job.name() == null ? job.id() : job.name(), scope),
+                        JobState.SKIPPED,
+                        why));
+            }
+        } catch (ExpressionException e) {
+            return List.of(new Finish(key, 0, 1, plainName, JobState.FAILED, "if: " + e.getMessage()));
+        }
+        Workflow callee = job.call().callee();
+        if (callee == null)
+            return List.of(new Finish(
+                    key,
+                    0,
+                    1,
+                    plainName,
+                    JobState.FAILED,
+                    "the called workflow '" + job.call().uses() + "' was not read when the run was created"));
+        List<Map<String, Object>> combos;
+        try {
+            combos = combinations(p.run, job, scope);
+        } catch (IllegalArgumentException | ExpressionException e) {
+            return List.of(new Finish(key, 0, 1, plainName, JobState.FAILED, "strategy.matrix: " + e.getMessage()));
+        }
+        long more = (long) combos.size() * callee.jobs().size();
+        long planned = planned(p, key);
+        if (planned + more > Limits.MAX_JOBS_PER_RUN)
+            return List.of(new Finish(
+                    key,
+                    0,
+                    1,
+                    plainName,
+                    JobState.FAILED,
+                    "calling '" + job.call().uses() + "' " + combos.size() + " times would make the run "
+                            + (planned + more) + " jobs; at most " + Limits.MAX_JOBS_PER_RUN
+                            + " jobs may run in one workflow run"));
+        List<Action> out = new ArrayList<>();
+        int limit = maxParallel(job, combos.size());
+        for (int i = 0; i < Math.min(limit, combos.size()); i++) out.addAll(startLeg(p, f, job, combos, i, needs));
+        return out;
+    }
+
+    /** Starts one leg of a call: its inputs evaluated, the callee's first jobs planned (or the leg fails). */
+    private List<Action> startLeg(
+            Pass p, Frame f, Job job, List<Map<String, Object>> combos, int index, Value.Obj needs) {
+        Frame leg;
+        try {
+            leg = leg(p, f, job, combos, index, needs, f.stopped());
+        } catch (IllegalArgumentException | ExpressionException e) {
+            boolean matrix = job.strategy() != null;
+            return List.of(new Finish(
+                    JobKeys.leg(f.key(job.id()), job, index),
+                    matrix ? index : 0,
+                    matrix ? combos.size() : 1,
+                    f.namePrefix() + defaultName(job, combos.get(index)),
+                    JobState.FAILED,
+                    "calling '" + job.call().uses() + "': " + e.getMessage()));
+        }
+        List<Action> out = new ArrayList<>();
+        frame(p, leg, out);
+        return out;
+    }
+
+    /** One leg of a call as a frame: the callee's jobs, with the inputs the caller gives them in this leg. */
+    private static Frame leg(
+            Pass p, Frame f, Job job, List<Map<String, Object>> combos, int index, Value.Obj needs, String stopped) {
+        Map<String, Object> matrix = combos.get(index);
+        Templates.Scope scope = new Templates.Scope(jobLevel(f, p, needs, matrix, strategy(job, combos.size(), index)));
+        String legName = f.namePrefix() + render(defaultName(job, matrix), scope);
+        Workflow callee = job.call().callee();
+        WorkflowCall declared = callee.workflowCall() == null ? WorkflowCall.NONE : callee.workflowCall();
+        Map<String, Object> inputs = CallInputs.resolve(declared, job.call().with(), scope);
+        String legKey = JobKeys.leg(f.key(job.id()), job, index);
+        // the caller's concurrency: its call's jobs join the group (those without one of their own)
+        Concurrency own = Concurrency.of(job.concurrency(), RunScheduler.scope(p.run), scope);
+        return new Frame(
+                callee,
+                JobKeys.prefix(legKey),
+                legName + " / ",
+                Templates.object(inputs),
+                CallSecrets.extend(f.secrets(), job.call()),
+                new LinkedHashSet<>(callee.jobOrder()),
+                stopped,
+                own != null ? own.forCall(legKey) : f.concurrency());
+    }
+
+    /** {@code needs.<id>} of a call: its result over all its jobs, and the callee's outputs (later legs win). */
+    private static Value.Obj callNeed(Pass p, Frame f, Job job) {
+        Value.Obj o = new Value.Obj();
+        o.put("result", new Value.Str(result(p.within(f.key(job.id())))));
+        o.put("outputs", Templates.fromJava(callOutputs(p, f, job)));
+        return o;
+    }
+
+    private static Map<String, String> callOutputs(Pass p, Frame f, Job job) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String key = f.key(job.id());
+        Workflow callee = job.call().callee();
+        if (!p.exact(key).isEmpty() || callee == null) return out;
+        Value.Obj needs = needs(p, f, job);
+        List<Map<String, Object>> combos;
+        try {
+            combos = combinations(p.run, job, new Templates.Scope(jobLevel(f, p, needs, null, null)));
+        } catch (IllegalArgumentException | ExpressionException e) {
+            return out;
+        }
+        WorkflowCall declared = callee.workflowCall() == null ? WorkflowCall.NONE : callee.workflowCall();
+        for (int i = 0; i < combos.size(); i++) {
+            String legKey = JobKeys.leg(key, job, i);
+            if (p.inLeg(legKey).isEmpty() || !p.exact(legKey).isEmpty()) continue;
+            Frame leg;
+            try {
+                leg = leg(p, f, job, combos, i, needs, null);
+            } catch (IllegalArgumentException | ExpressionException e) {
+                continue;
+            }
+            Map<String, CallOutputs.JobResult> jobs = new LinkedHashMap<>();
+            for (String id : leg.jobs()) {
+                Job j = callee.jobs().get(id);
+                Map<String, String> outputs = new LinkedHashMap<>();
+                if (j.call() != null) outputs.putAll(callOutputs(p, leg, j));
+                else for (JobRecord r : p.exact(leg.key(id))) outputs.putAll(outputs(r));
+                jobs.put(id, new CallOutputs.JobResult(result(records(p, leg, id)), outputs));
+            }
+            Value.Obj contexts = new Value.Obj();
+            contexts.put("github", p.github);
+            contexts.put("inputs", leg.inputs());
+            contexts.put("vars", new Value.Obj());
+            out.putAll(CallOutputs.evaluate(declared, jobs, contexts));
+        }
+        return out;
+    }
+
+    private static Value.Obj needs(Pass p, Frame f, Job job) {
+        Value.Obj needs = new Value.Obj();
+        for (String n : job.needs()) {
+            Job need = f.wf().jobs().get(n);
+            needs.put(n, need.call() != null ? callNeed(p, f, need) : need(p.exact(f.key(n))));
+        }
+        return needs;
+    }
+
+    private static Value.Obj jobLevel(
+            Frame f, Pass p, Value.Obj needs, Map<String, Object> matrix, Map<String, Object> strategy) {
+        return RunContexts.jobLevel(f.inputs(), p.github, needs, matrix, strategy);
+    }
+
+    /** The jobs the run has or will have, but for those of {@code except}: for a job not begun, its legs. */
+    private static long planned(Pass p, String except) {
+        long n = 0;
+        for (var e : p.byKey.entrySet()) if (!JobKeys.within(except, e.getKey())) n += total(e.getValue());
+        for (String id : RunOptions.parse(p.run.optionsJson()).selected(p.wf)) {
+            if (!id.equals(except) && p.within(id).isEmpty())
+                n += WorkflowParser.legs(p.wf.jobs().get(id));
+        }
+        return n;
     }
 
     /** The jobs a workflow job has or will have: its matrix legs. */
@@ -103,10 +446,10 @@ public final class RunPlanner {
     }
 
     /** A workflow job is done when every leg it will have exists and finished. */
-    static boolean done(Workflow wf, String key, List<JobRecord> legs) {
+    static boolean done(Job job, List<JobRecord> legs) {
         if (legs.isEmpty() || !legs.stream().allMatch(j -> j.state().isTerminal())) return false;
         int total = legs.get(0).matrixTotal() == null ? 1 : legs.get(0).matrixTotal();
-        return legs.size() >= total || stoppedByFailFast(wf.jobs().get(key), legs);
+        return legs.size() >= total || stoppedByFailFast(job, legs);
     }
 
     private static boolean stoppedByFailFast(Job job, List<JobRecord> legs) {
@@ -126,56 +469,40 @@ public final class RunPlanner {
         return "success";
     }
 
-    /** Why a job that calls a reusable workflow fails (the planner does not expand calls yet). */
-    static String notRunYet(String uses) {
-        return "calling a reusable workflow ('" + uses + "') is not run by Runway yet: the call is checked, this job"
-                + " fails and the jobs that need it are skipped; the workflow's other jobs run";
-    }
-
-    private List<Action> begin(
-            RunRecord run,
-            Workflow wf,
-            Job job,
-            Map<String, List<JobRecord>> legs,
-            Value.Obj github,
-            Set<String> selected) {
-        String plainName = job.name() == null ? job.id() : job.name();
-        if (run.cancelRequested())
-            return List.of(new Finish(job.id(), 0, 1, plainName, JobState.CANCELLED, "run cancelled"));
-        Value.Obj needs = new Value.Obj();
-        for (String n : job.needs()) needs.put(n, need(legs.getOrDefault(n, List.of())));
-        Expressions.Status status = status(wf, job, legs);
-        Templates.Scope scope = new Templates.Scope(RunContexts.jobLevel(run, github, needs, null, null));
+    private List<Action> begin(Pass p, Frame f, Job job) {
+        String key = f.key(job.id());
+        String plainName = f.namePrefix() + (job.name() == null ? job.id() : job.name());
+        if (f.stopped() != null) return List.of(new Finish(key, 0, 1, plainName, JobState.CANCELLED, f.stopped()));
+        Value.Obj needs = needs(p, f, job);
+        Expressions.Status status = status(p, f, job);
+        Templates.Scope scope = new Templates.Scope(jobLevel(f, p, needs, null, null));
         try {
             if (!Templates.condition(job.ifCondition(), scope.withStatus(status))) {
                 String why = status == Expressions.Status.SUCCESS
                         ? "its if: condition was false"
                         : "a job it needs did not succeed";
-                return List.of(new Finish(job.id(), 0, 1, render(plainName, scope), JobState.SKIPPED, why));
+                return List.of(new Finish(
+                        key,
+                        0,
+                        1,
+                        f.namePrefix() + render(job.name() == null ? job.id() : job.name(), scope),
+                        JobState.SKIPPED,
+                        why));
             }
         } catch (ExpressionException e) {
-            return List.of(new Finish(job.id(), 0, 1, plainName, JobState.FAILED, "if: " + e.getMessage()));
+            return List.of(new Finish(key, 0, 1, plainName, JobState.FAILED, "if: " + e.getMessage()));
         }
-        if (job.call() != null) // parsed and checked, not run yet: this job fails, the jobs that need it are skipped
-        return List.of(new Finish(
-                job.id(), 0, 1, plainName, JobState.FAILED, notRunYet(job.call().uses())));
         List<Map<String, Object>> combos;
         try {
-            combos = combinations(run, job, scope);
+            combos = combinations(p.run, job, scope);
         } catch (IllegalArgumentException | ExpressionException e) {
-            return List.of(
-                    new Finish(job.id(), 0, 1, plainName, JobState.FAILED, "strategy.matrix: " + e.getMessage()));
+            return List.of(new Finish(key, 0, 1, plainName, JobState.FAILED, "strategy.matrix: " + e.getMessage()));
         }
         // the other jobs' legs: those they have, or will have (a matrix known only at run time counts one)
-        long planned = selected.stream()
-                .filter(k -> !k.equals(job.id()))
-                .mapToLong(k -> legs.containsKey(k)
-                        ? total(legs.get(k))
-                        : WorkflowParser.legs(wf.jobs().get(k)))
-                .sum();
+        long planned = planned(p, key);
         if (planned + combos.size() > Limits.MAX_JOBS_PER_RUN)
             return List.of(new Finish(
-                    job.id(),
+                    key,
                     0,
                     1,
                     plainName,
@@ -184,23 +511,18 @@ public final class RunPlanner {
                             + " jobs; at most " + Limits.MAX_JOBS_PER_RUN + " jobs may run in one workflow run"));
         List<Action> out = new ArrayList<>();
         int limit = maxParallel(job, combos.size());
-        for (int i = 0; i < Math.min(limit, combos.size()); i++) out.add(leg(run, wf, job, combos, i, needs, github));
+        for (int i = 0; i < Math.min(limit, combos.size()); i++) out.add(leg(p, f, job, combos, i, needs));
         return out;
     }
 
-    private List<Action> more(
-            RunRecord run,
-            Workflow wf,
-            Job job,
-            List<JobRecord> mine,
-            Map<String, List<JobRecord>> legs,
-            Value.Obj github) {
+    private List<Action> more(Pass p, Frame f, Job job, List<JobRecord> mine) {
         List<Action> out = new ArrayList<>();
+        String key = f.key(job.id());
         boolean running = mine.stream().anyMatch(j -> !j.state().isTerminal());
-        if (stoppedByFailFast(job, mine) || run.cancelRequested()) {
+        if (stoppedByFailFast(job, mine) || f.stopped() != null) {
             if (running) {
-                String why = run.cancelRequested() ? "run cancelled" : "fail-fast: another leg of the matrix failed";
-                out.add(new CancelLegs(job.id(), why));
+                String why = f.stopped() != null ? f.stopped() : "fail-fast: another leg of the matrix failed";
+                out.add(new CancelLegs(key, why));
             }
             return out;
         }
@@ -209,12 +531,11 @@ public final class RunPlanner {
         long active = mine.stream().filter(j -> !j.state().isTerminal()).count();
         int free = (int) (maxParallel(job, total) - active);
         if (free <= 0) return out;
-        Value.Obj needs = new Value.Obj();
-        for (String n : job.needs()) needs.put(n, need(legs.getOrDefault(n, List.of())));
-        Templates.Scope scope = new Templates.Scope(RunContexts.jobLevel(run, github, needs, null, null));
+        Value.Obj needs = needs(p, f, job);
+        Templates.Scope scope = new Templates.Scope(jobLevel(f, p, needs, null, null));
         List<Map<String, Object>> combos;
         try {
-            combos = combinations(run, job, scope); // the same inputs give the same expansion
+            combos = combinations(p.run, job, scope); // the same inputs give the same expansion
         } catch (IllegalArgumentException | ExpressionException e) {
             return out; // expanded fine when the job began; nothing new can be started
         }
@@ -222,41 +543,42 @@ public final class RunPlanner {
         for (JobRecord j : mine) started.add(j.matrixIndex() == null ? 0 : j.matrixIndex());
         for (int i = 0; i < combos.size() && free > 0; i++) {
             if (started.contains(i)) continue;
-            out.add(leg(run, wf, job, combos, i, needs, github));
+            out.add(leg(p, f, job, combos, i, needs));
             free--;
         }
         return out;
     }
 
-    private Action leg(
-            RunRecord run,
-            Workflow wf,
-            Job job,
-            List<Map<String, Object>> combos,
-            int index,
-            Value.Obj needs,
-            Value.Obj github) {
-        Map<String, Object> matrix = combos.get(index);
+    private static Map<String, Object> strategy(Job job, int total, int index) {
         Map<String, Object> strategy = new LinkedHashMap<>();
         strategy.put("fail-fast", job.strategy() == null || job.strategy().failFast());
         strategy.put("job-index", index);
-        strategy.put("job-total", combos.size());
-        strategy.put("max-parallel", maxParallel(job, combos.size()));
-        Value.Obj contexts = RunContexts.jobLevel(run, github, needs, matrix, strategy);
+        strategy.put("job-total", total);
+        strategy.put("max-parallel", maxParallel(job, total));
+        return strategy;
+    }
+
+    private Action leg(Pass p, Frame f, Job job, List<Map<String, Object>> combos, int index, Value.Obj needs) {
+        RunRecord run = p.run;
+        String key = f.key(job.id());
+        Map<String, Object> matrix = combos.get(index);
+        Map<String, Object> strategy = strategy(job, combos.size(), index);
+        Value.Obj contexts = jobLevel(f, p, needs, matrix, strategy);
         Templates.Scope scope = new Templates.Scope(contexts);
-        String name = defaultName(job, matrix);
+        String name = f.namePrefix() + defaultName(job, matrix);
         try {
-            name = render(name, scope);
+            name = f.namePrefix() + render(defaultName(job, matrix), scope);
             // workflow env, then job env (which sees the workflow's as env.*); values that need secrets.*, runner.*
-            // or github.workspace are left for the runner, which alone has them (contexts.runway.secretEnv)
+            // or github.workspace are left for the runner, which alone has them (contexts.runway.secretEnv). A
+            // called workflow's jobs get the callee's env, not the caller's (as on GitHub)
             Map<String, String> env = new LinkedHashMap<>();
             Map<String, String> secretWorkflowEnv = new LinkedHashMap<>();
             Map<String, String> secretJobEnv = new LinkedHashMap<>();
-            for (var e : wf.env().entrySet()) {
+            for (var e : f.wf().env().entrySet()) {
                 if (RunnerSide.needed(e.getValue())) secretWorkflowEnv.put(e.getKey(), e.getValue());
                 else env.put(e.getKey(), Templates.render(e.getValue(), scope));
             }
-            Value.Obj withEnv = RunContexts.jobLevel(run, github, needs, matrix, strategy);
+            Value.Obj withEnv = jobLevel(f, p, needs, matrix, strategy);
             withEnv.put("env", Templates.fromJava(env));
             Templates.Scope jobScope = new Templates.Scope(withEnv);
             for (var e : job.env().entrySet()) {
@@ -278,7 +600,7 @@ public final class RunPlanner {
             boolean continueOnError = job.continueOnError() != null
                     && Templates.value(job.continueOnError(), scope).truthy();
             Map<String, Object> ctx = new LinkedHashMap<>();
-            ctx.put("github", Templates.toJava(withJob(github, job.id())));
+            ctx.put("github", Templates.toJava(withJob(p.github, job.id())));
             ctx.put("inputs", Templates.toJava(contexts.get("inputs")));
             ctx.put("vars", Map.of());
             ctx.put("needs", Templates.toJava(needs));
@@ -289,24 +611,44 @@ public final class RunPlanner {
                 runway.put("workingTree", run.repo()); // for actions/checkout
             if (!secretWorkflowEnv.isEmpty() || !secretJobEnv.isEmpty())
                 runway.put("secretEnv", Map.of("workflow", secretWorkflowEnv, "job", secretJobEnv));
+            // a called workflow's job: the secrets each call on the way passes on (the runner applies them)
+            if (!f.secrets().isEmpty()) runway.put(CallSecrets.KEY, CallSecrets.data(f.secrets()));
             if (!runway.isEmpty()) ctx.put("runway", runway);
             JobSpec spec = new JobSpec(
                     name,
                     labels,
                     env,
-                    steps(wf, job),
+                    steps(f.wf(), job),
                     (int) (timeoutMs / 1000),
                     defaults.maxAttempts(),
                     ctx,
                     job.outputs(),
-                    Templates.evaluateAll(job.container(), scope),
-                    castMap(Templates.evaluateAll(job.services(), scope)));
-            Concurrency concurrency = Concurrency.of(job.concurrency(), RunScheduler.scope(run), jobScope);
-            return new Start(
-                    job.id(), index, combos.size(), name, spec, labels, timeoutMs, continueOnError, concurrency);
+                    evaluateHere(job.container(), scope),
+                    castMap(evaluateHere(job.services(), scope)));
+            Concurrency concurrency = job.concurrency() != null
+                    ? Concurrency.of(job.concurrency(), RunScheduler.scope(run), jobScope)
+                    : f.concurrency();
+            return new Start(key, index, combos.size(), name, spec, labels, timeoutMs, continueOnError, concurrency);
         } catch (ExpressionException | IllegalArgumentException e) {
-            return new Finish(job.id(), index, combos.size(), name, JobState.FAILED, e.getMessage());
+            return new Finish(key, index, combos.size(), name, JobState.FAILED, e.getMessage());
         }
+    }
+
+    /**
+     * {@link Templates#evaluateAll}, but strings that need what only the runner has ({@code runner.*}, {@code
+     * github.workspace}: {@link RunnerSide}) are left as written; the runner evaluates them before it starts the
+     * job's containers.
+     */
+    private static Object evaluateHere(Object o, Templates.Scope scope) {
+        if (o instanceof String s) return RunnerSide.needed(s) ? s : Templates.toJava(Templates.value(s, scope));
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(String.valueOf(k), evaluateHere(v, scope)));
+            return out;
+        }
+        if (o instanceof List<?> l)
+            return l.stream().map(i -> evaluateHere(i, scope)).toList();
+        return o;
     }
 
     @SuppressWarnings("unchecked")
@@ -420,37 +762,32 @@ public final class RunPlanner {
     }
 
     /** The status a job's {@code if:} sees: failure if any job it depends on (transitively) failed. */
-    private static Expressions.Status status(Workflow wf, Job job, Map<String, List<JobRecord>> legs) {
+    private static Expressions.Status status(Pass p, Frame f, Job job) {
         Set<String> ancestors = new HashSet<>();
         List<String> todo = new ArrayList<>(job.needs());
         while (!todo.isEmpty()) {
             String n = todo.remove(todo.size() - 1);
-            if (ancestors.add(n)) todo.addAll(wf.jobs().get(n).needs());
+            if (ancestors.add(n)) todo.addAll(f.wf().jobs().get(n).needs());
         }
         for (String a : ancestors) {
-            if (result(legs.getOrDefault(a, List.of())).equals("failure")) return Expressions.Status.FAILURE;
+            if (result(records(p, f, a)).equals("failure")) return Expressions.Status.FAILURE;
         }
         for (String n : job.needs()) {
-            if (!result(legs.getOrDefault(n, List.of())).equals("success"))
-                return Expressions.Status.DEPENDENCY_SKIPPED;
+            if (!result(records(p, f, n)).equals("success")) return Expressions.Status.DEPENDENCY_SKIPPED;
         }
         return Expressions.Status.SUCCESS;
     }
 
-    private static Complete complete(Set<String> selected, Map<String, List<JobRecord>> legs) {
-        for (String key : selected) {
-            for (JobRecord j : legs.getOrDefault(key, List.of())) {
-                if (failedHard(j))
-                    return new Complete(
-                            JobState.FAILED,
-                            "job '" + j.name() + "' " + j.state().wireName().replace('_', ' '));
-            }
+    private static Complete complete(List<JobRecord> jobs) {
+        for (JobRecord j : jobs) {
+            if (failedHard(j))
+                return new Complete(
+                        JobState.FAILED,
+                        "job '" + j.name() + "' " + j.state().wireName().replace('_', ' '));
         }
-        for (List<JobRecord> l : legs.values()) {
-            for (JobRecord j : l) {
-                if (j.state() == JobState.CANCELLED)
-                    return new Complete(JobState.CANCELLED, "job '" + j.name() + "' was cancelled");
-            }
+        for (JobRecord j : jobs) {
+            if (j.state() == JobState.CANCELLED)
+                return new Complete(JobState.CANCELLED, "job '" + j.name() + "' was cancelled");
         }
         return new Complete(JobState.SUCCEEDED, null);
     }

@@ -211,7 +211,9 @@ public final class RunScheduler {
                 Transition.Cause cause =
                         run.cancelRequested() ? Transition.Cause.RUN_CANCEL : Transition.Cause.FAIL_FAST;
                 for (JobRecord j : jobs) {
-                    if (cl.jobKey().equals(j.jobKey()) && !j.state().isTerminal() && !j.cancelRequested()) {
+                    if (dev.runway.workflow.calls.JobKeys.within(cl.jobKey(), j.jobKey())
+                            && !j.state().isTerminal()
+                            && !j.cancelRequested()) {
                         finished |= JobStore.cancel(c, p, j.id(), now, cl.reason(), cause)
                                 == JobStore.CancelOutcome.CANCELLED;
                     }
@@ -285,6 +287,7 @@ public final class RunScheduler {
         for (int i = 0; i < members.size(); i++) {
             JobStore.GroupJob j = members.get(i);
             // the oldest queued job of an idle group is about to run: it counts as in progress, not as pending
+            if (g.sameCall(run.id(), j.runId(), j.jobKey())) continue; // a call's jobs share its group
             boolean inProgress = j.running() || (!anyRunning && i == 0);
             if (inProgress && !g.cancelInProgress()) continue;
             JobStore.cancel(

@@ -6,6 +6,7 @@ import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunStore;
 import dev.runway.workflow.parse.Diagnostic;
 import dev.runway.workflow.parse.WorkflowParser;
+import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +19,26 @@ public final class RunStarter {
     private final RunStore runs;
     private final RunScheduler scheduler;
     private final GitSource git;
+    private final Path actionsStore;
+    private final Map<String, String> githubRepos;
     private final InstantSource clock;
 
-    public RunStarter(RunStore runs, RunScheduler scheduler, GitSource git, InstantSource clock) {
+    /**
+     * {@code actionsStore} and {@code githubRepos} ({@code --github-repo owner/repo=URL}) are where remote reusable
+     * workflows are read from, in that order.
+     */
+    public RunStarter(
+            RunStore runs,
+            RunScheduler scheduler,
+            GitSource git,
+            Path actionsStore,
+            Map<String, String> githubRepos,
+            InstantSource clock) {
         this.runs = runs;
         this.scheduler = scheduler;
         this.git = git;
+        this.actionsStore = actionsStore;
+        this.githubRepos = githubRepos;
         this.clock = clock;
     }
 
@@ -50,16 +65,19 @@ public final class RunStarter {
             RunOptions options)
             throws JsonProcessingException {
         // parsed, matrices counted and every limit checked (dev.runway.workflow.Limits) before the store is touched
-        // calls of reusable workflows in the same repository are checked against the callee at the same commit
-        WorkflowParser.Options parse = repo == null || sha == null
-                ? WorkflowParser.Options.DEFAULT
-                : WorkflowParser.Options.DEFAULT.withCallees(callee -> sameRepository(repo, sha, callee));
-        WorkflowParser.Result parsed = WorkflowParser.parse(path, text, parse);
+        // called workflows are read (local ones at the same commit), checked, and kept with the run
+        Callees.Reader callees = new Callees(git, actionsStore, githubRepos).reader(repo, sha, options.workingTree());
+        WorkflowParser.Result parsed =
+                WorkflowParser.parse(path, text, WorkflowParser.Options.DEFAULT.withCallees(callees));
         if (!parsed.ok()) {
             List<String> errors =
                     parsed.errors().stream().map(Diagnostic::toString).toList();
             throw new Rejected("the workflow has errors:\n  " + String.join("\n  ", errors));
         }
+        List<String> unread = Callees.unread(parsed.workflow(), callees.failures());
+        if (!unread.isEmpty())
+            throw new Rejected(
+                    "the workflow calls reusable workflows that cannot be read:\n  " + String.join("\n  ", unread));
         RunInputs inputs;
         try {
             inputs = RunInputs.resolve(parsed.workflow(), event, given);
@@ -78,18 +96,9 @@ public final class RunStarter {
                         sha,
                         inputs.event(),
                         Json.lenient().writeValueAsString(inputs.inputs()),
-                        options.equals(RunOptions.NONE) ? null : options.json()),
+                        options.equals(RunOptions.NONE) ? null : options.json(),
+                        callees.json()),
                 clock.millis());
         return scheduler.start(run.id(), parsed);
-    }
-
-    /** A local callee ({@code ./.github/workflows/x.yml}) of {@code repo} at {@code sha}; null for any other. */
-    private String sameRepository(String repo, String sha, String ref) {
-        if (!ref.startsWith("./")) return null;
-        try {
-            return git.read(repo, sha, ref.substring(2)).text();
-        } catch (GitSource.GitException e) {
-            return null;
-        }
     }
 }

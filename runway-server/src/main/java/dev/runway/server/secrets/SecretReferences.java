@@ -1,7 +1,10 @@
 package dev.runway.server.secrets;
 
+import dev.runway.workflow.calls.CallSecrets;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +27,17 @@ public final class SecretReferences {
             while (m.find()) out.add(m.group(1).toUpperCase(Locale.ROOT));
         }
         return out;
+    }
+
+    /**
+     * The secrets a workflow job's attempt is sent: those its spec ({@code specJson}, with {@code contexts}) refers
+     * to, or for a job of a called workflow the ones the run's workflow passes into the call for them ({@link
+     * CallSecrets#outermost}; the runner passes them down to the job, {@link CallSecrets#forJob}).
+     */
+    public static Set<String> sent(Map<String, ?> contexts, String specJson) {
+        List<CallSecrets.Level> levels = CallSecrets.of(contexts);
+        Set<String> names = in(specJson);
+        return levels == null ? names : CallSecrets.outermost(levels, names);
     }
 
     /** Whether {@code text} refers to any secret (then only the runner, which has the values, can evaluate it). */

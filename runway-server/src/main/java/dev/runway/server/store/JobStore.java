@@ -119,8 +119,8 @@ public final class JobStore {
         return created;
     }
 
-    /** An unfinished job of a concurrency group; {@code runId} null for a job submitted on its own. */
-    public record GroupJob(String jobId, String runId, JobState state) {
+    /** An unfinished job of a concurrency group; {@code runId} and {@code jobKey} null for a job submitted alone. */
+    public record GroupJob(String jobId, String runId, JobState state, String jobKey) {
         public boolean running() {
             return state == JobState.RUNNING;
         }
@@ -130,8 +130,10 @@ public final class JobStore {
     public static List<GroupJob> inGroup(Connection c, String group) throws SQLException {
         return Sql.query(
                 c,
-                "SELECT id, run_id, state FROM jobs WHERE concurrency_group = ? AND state IN (?, ?) ORDER BY seq",
-                rs -> new GroupJob(rs.getString(1), rs.getString(2), JobState.fromWire(rs.getString(3))),
+                "SELECT id, run_id, state, job_key FROM jobs WHERE concurrency_group = ? AND state IN (?, ?)"
+                        + " ORDER BY seq",
+                rs -> new GroupJob(
+                        rs.getString(1), rs.getString(2), JobState.fromWire(rs.getString(3)), rs.getString(4)),
                 group,
                 JobState.QUEUED.wireName(),
                 JobState.RUNNING.wireName());

@@ -4,7 +4,8 @@ import dev.runway.protocol.JobState;
 
 /**
  * A row of {@code runs}: a workflow file (its text as read at {@code sha}) started for an event with inputs.
- * {@code number} is the run's sequence number ({@code github.run_number}).
+ * {@code number} is the run's sequence number ({@code github.run_number}); {@code calleesJson} the reusable
+ * workflows it calls, as read when it was created (reference → text), or null.
  */
 public record RunRecord(
         String id,
@@ -23,4 +24,5 @@ public record RunRecord(
         long createdAt,
         Long finishedAt,
         String optionsJson,
-        String concurrencyGroup) {}
+        String concurrencyGroup,
+        String calleesJson) {}

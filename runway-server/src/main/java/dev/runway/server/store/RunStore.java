@@ -28,15 +28,16 @@ public final class RunStore {
             String sha,
             String event,
             String inputsJson,
-            String optionsJson) {}
+            String optionsJson,
+            String calleesJson) {}
 
     public RunRecord insert(NewRun r, long now) {
         String id = Tokens.id("r");
         return db.tx(c -> {
             Sql.update(
                     c,
-                    "INSERT INTO runs (id, name, workflow_path, workflow, repo, ref, sha, event, inputs, options, state,"
-                            + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                    "INSERT INTO runs (id, name, workflow_path, workflow, repo, ref, sha, event, inputs, options, callees,"
+                            + " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
                     id,
                     r.name(),
                     r.workflowPath(),
@@ -47,6 +48,7 @@ public final class RunStore {
                     r.event(),
                     r.inputsJson(),
                     r.optionsJson(),
+                    r.calleesJson(),
                     now);
             return get(c, id);
         });
@@ -137,6 +139,7 @@ public final class RunStore {
                 rs.getLong("created_at"),
                 Sql.nullableLong(rs, "finished_at"),
                 rs.getString("options"),
-                rs.getString("concurrency_group"));
+                rs.getString("concurrency_group"),
+                rs.getString("callees"));
     }
 }

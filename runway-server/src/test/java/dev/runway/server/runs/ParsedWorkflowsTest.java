@@ -29,6 +29,7 @@ class ParsedWorkflowsTest {
                 0,
                 null,
                 null,
+                null,
                 null);
     }
 
@@ -67,5 +68,72 @@ class ParsedWorkflowsTest {
         assertThat(cache.parses()).as("a and c kept").isEqualTo(3);
         cache.of(b);
         assertThat(cache.parses()).isEqualTo(4);
+    }
+
+    static String json(Object o) {
+        try {
+            return dev.runway.protocol.Json.lenient().writeValueAsString(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** After a restart (or on another replica) a run's calls expand as when it was created: the callees are kept. */
+    @Test
+    void aRunParsedAgainHasTheCalleesItWasCreatedWith() {
+        String caller = "on: push\njobs:\n  lib: {uses: ./.github/workflows/lib.yml, with: {n: 2}}\n";
+        String callee = "on: {workflow_call: {inputs: {n: {type: number}}}}\n"
+                + "jobs: {build: {runs-on: x, steps: [{run: echo}]}}\n";
+        RunRecord kept = new RunRecord(
+                "r1",
+                1,
+                "w",
+                "ci.yml",
+                caller,
+                "/repo",
+                null,
+                null,
+                "push",
+                "{}",
+                JobState.RUNNING,
+                null,
+                false,
+                0,
+                null,
+                null,
+                null,
+                json(java.util.Map.of("./.github/workflows/lib.yml", callee)));
+        WorkflowParser.Result r = new ParsedWorkflows().of(kept);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.workflow().jobs().get("lib").call().callee()).isNotNull();
+        assertThat(r.workflow().jobs().get("lib").call().callee().jobs()).containsOnlyKeys("build");
+        // a run from before callees were kept: the call is there, its callee is not (the planner fails it)
+        RunRecord old = new RunRecord(
+                "r2",
+                1,
+                "w",
+                "ci.yml",
+                caller,
+                "/repo",
+                null,
+                null,
+                "push",
+                "{}",
+                JobState.RUNNING,
+                null,
+                false,
+                0,
+                null,
+                null,
+                null,
+                null);
+        assertThat(new ParsedWorkflows()
+                        .of(old)
+                        .workflow()
+                        .jobs()
+                        .get("lib")
+                        .call()
+                        .callee())
+                .isNull();
     }
 }

@@ -27,6 +27,7 @@ class RunContextsTest {
                 0,
                 null,
                 null,
+                null,
                 null);
     }
 

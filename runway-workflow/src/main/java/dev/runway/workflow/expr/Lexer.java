@@ -74,7 +74,7 @@ final class Lexer {
             }
         }
         start = offset;
-        tokens.add(new Token(Token.Type.EOF, "", null, line, start - lastLineOffset));
+        tokens.add(new Token(Token.Type.EOF, "", null, line, start - lastLineOffset, start));
         return tokens;
     }
 
@@ -89,7 +89,7 @@ final class Lexer {
     }
 
     private void add(Token.Type type, @Nullable Object value) {
-        tokens.add(new Token(type, in.substring(start, offset), value, line, start - lastLineOffset));
+        tokens.add(new Token(type, in.substring(start, offset), value, line, start - lastLineOffset, start));
     }
 
     private void number() {

@@ -221,6 +221,6 @@ final class Parser {
 
     private static ExpressionException error(String what, Token t) {
         return new ExpressionException(
-                ExpressionException.Stage.PARSING, what + ": '" + t.display() + "'", t.column() + 1);
+                ExpressionException.Stage.PARSING, what + ": '" + t.display() + "'", t.index() + 1);
     }
 }

@@ -2,8 +2,11 @@ package dev.runway.workflow.expr;
 
 import org.jspecify.annotations.Nullable;
 
-/** A lexed token; {@code column} is 0-based within its line. */
-record Token(Type type, String lexeme, @Nullable Object value, int line, int column) {
+/**
+ * A lexed token; {@code column} is 0-based within its line, {@code index} 0-based within the whole expression (what
+ * GitHub's "Located at position N" counts, also when the expression spans lines).
+ */
+record Token(Type type, String lexeme, @Nullable Object value, int line, int column, int index) {
     enum Type {
         LEFT_PAREN,
         RIGHT_PAREN,

@@ -83,6 +83,19 @@ class ExpressionsTest {
         assertThat(pos.position()).isEqualTo(14); // the second "==" starts at the 14th character
     }
 
+    /** As GitHub counts it: the position within the whole expression, lines included, not within its line. */
+    @Test
+    void aPositionOnALaterLineOfAnExpressionCountsFromItsStart() {
+        String expr = "github.ref == 'a' ||\n  foo.bar == 'b'";
+        ExpressionException e = catchParse(expr);
+        assertThat(e.getMessage()).isEqualTo("Unrecognized named-value: 'foo'");
+        assertThat(e.position()).isEqualTo(expr.indexOf("foo") + 1).isEqualTo(24);
+        ExpressionException end = catchParse("github.ref ==\n\n  ");
+        assertThat(end.position()).isEqualTo(12); // the "==" with nothing after it, on the first line
+        ExpressionException second = catchParse("true &&\n  github.ref ==");
+        assertThat(second.position()).isEqualTo(22); // the "==" on the second line
+    }
+
     @Test
     void objectFiltersCollectAcrossItems() {
         Value.Obj ctx = new Value.Obj()
