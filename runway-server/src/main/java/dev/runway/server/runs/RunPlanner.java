@@ -266,19 +266,33 @@ public final class RunPlanner {
         return false;
     }
 
-    private List<Action> beginCall(Pass p, Frame f, Job job) {
+    /**
+     * Where a job (or a call) stands before it starts: its key and name, what it needs and its scope, and
+     * {@code stop} when it does not start at all (its run is stopping, its {@code if:} is false or cannot be
+     * evaluated, or a job it needs did not succeed).
+     */
+    private record Gate(String key, String plainName, Value.Obj needs, Templates.Scope scope, List<Action> stop) {}
+
+    private Gate gate(Pass p, Frame f, Job job) {
         String key = f.key(job.id());
         String plainName = f.namePrefix() + (job.name() == null ? job.id() : job.name());
-        if (f.stopped() != null) return List.of(new Finish(key, 0, 1, plainName, JobState.CANCELLED, f.stopped()));
+        if (f.stopped() != null)
+            return new Gate(
+                    key,
+                    plainName,
+                    null,
+                    null,
+                    List.of(new Finish(key, 0, 1, plainName, JobState.CANCELLED, f.stopped())));
         Value.Obj needs = needs(p, f, job);
         Expressions.Status status = status(p, f, job);
         Templates.Scope scope = new Templates.Scope(jobLevel(f, p, needs, null, null));
+        List<Action> stop = null;
         try {
             if (!Templates.condition(job.ifCondition(), scope.withStatus(status))) {
                 String why = status == Expressions.Status.SUCCESS
                         ? "its if: condition was false"
                         : "a job it needs did not succeed";
-                return List.of(new Finish(
+                stop = List.of(new Finish(
                         key,
                         0,
                         1,
@@ -287,8 +301,18 @@ public final class RunPlanner {
                         why));
             }
         } catch (ExpressionException e) {
-            return List.of(new Finish(key, 0, 1, plainName, JobState.FAILED, "if: " + e.getMessage()));
+            stop = List.of(new Finish(key, 0, 1, plainName, JobState.FAILED, "if: " + e.getMessage()));
         }
+        return new Gate(key, plainName, needs, scope, stop);
+    }
+
+    private List<Action> beginCall(Pass p, Frame f, Job job) {
+        Gate g = gate(p, f, job);
+        if (g.stop() != null) return g.stop();
+        String key = g.key();
+        String plainName = g.plainName();
+        Value.Obj needs = g.needs();
+        Templates.Scope scope = g.scope();
         Workflow callee = job.call().callee();
         if (callee == null)
             return List.of(new Finish(
@@ -470,28 +494,12 @@ public final class RunPlanner {
     }
 
     private List<Action> begin(Pass p, Frame f, Job job) {
-        String key = f.key(job.id());
-        String plainName = f.namePrefix() + (job.name() == null ? job.id() : job.name());
-        if (f.stopped() != null) return List.of(new Finish(key, 0, 1, plainName, JobState.CANCELLED, f.stopped()));
-        Value.Obj needs = needs(p, f, job);
-        Expressions.Status status = status(p, f, job);
-        Templates.Scope scope = new Templates.Scope(jobLevel(f, p, needs, null, null));
-        try {
-            if (!Templates.condition(job.ifCondition(), scope.withStatus(status))) {
-                String why = status == Expressions.Status.SUCCESS
-                        ? "its if: condition was false"
-                        : "a job it needs did not succeed";
-                return List.of(new Finish(
-                        key,
-                        0,
-                        1,
-                        f.namePrefix() + render(job.name() == null ? job.id() : job.name(), scope),
-                        JobState.SKIPPED,
-                        why));
-            }
-        } catch (ExpressionException e) {
-            return List.of(new Finish(key, 0, 1, plainName, JobState.FAILED, "if: " + e.getMessage()));
-        }
+        Gate g = gate(p, f, job);
+        if (g.stop() != null) return g.stop();
+        String key = g.key();
+        String plainName = g.plainName();
+        Value.Obj needs = g.needs();
+        Templates.Scope scope = g.scope();
         List<Map<String, Object>> combos;
         try {
             combos = combinations(p.run, job, scope);
