@@ -375,6 +375,16 @@ public final class JobStore {
                 }
                 String where =
                         " WHERE runner_id = ? AND state = 'running' AND (job_id, attempt) IN (VALUES " + pairs + ")";
+                if (db.dialect() == Database.Dialect.POSTGRESQL) {
+                    // the rows locked in the lease loop's order (job, attempt): an UPDATE locks them in whatever
+                    // order its plan finds them, and a renewal racing the loop's expiry (or the extension after a
+                    // stall) over hundreds of attempts could deadlock, and the renewal failed
+                    Sql.query(
+                            c,
+                            "SELECT job_id FROM attempts" + where + " ORDER BY job_id, attempt FOR UPDATE",
+                            rs -> rs.getString(1),
+                            args.subList(1, args.size()).toArray());
+                }
                 if (Sql.update(c, "UPDATE attempts SET lease_expires_at = ?" + where, args.toArray()) == 0) continue;
                 List<LeaseRenewal.Attempt> current = Sql.query(
                         c,
@@ -513,11 +523,20 @@ public final class JobStore {
      * Returns how many attempts were extended.
      */
     public int extendLeases(long now, long leaseMs) {
-        return db.tx(c -> Sql.update(
-                c,
-                "UPDATE attempts SET lease_expires_at = ? WHERE state = 'running' AND lease_expires_at < ?",
-                now + leaseMs,
-                now + leaseMs));
+        return db.tx(c -> {
+            if (db.dialect() == Database.Dialect.POSTGRESQL) // the renewals' and the lease loop's lock order
+            Sql.query(
+                        c,
+                        "SELECT job_id FROM attempts WHERE state = 'running' AND lease_expires_at < ?"
+                                + " ORDER BY job_id, attempt FOR UPDATE",
+                        rs -> rs.getString(1),
+                        now + leaseMs);
+            return Sql.update(
+                    c,
+                    "UPDATE attempts SET lease_expires_at = ? WHERE state = 'running' AND lease_expires_at < ?",
+                    now + leaseMs,
+                    now + leaseMs);
+        });
     }
 
     /**
@@ -531,7 +550,8 @@ public final class JobStore {
                     c,
                     "SELECT a.job_id, a.attempt, a.runner_id, a.state FROM attempts a JOIN jobs j ON j.id = a.job_id"
                             + " AND j.attempt = a.attempt WHERE a.state IN (?, ?)"
-                            + " AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)",
+                            + " AND (a.lease_expires_at < ? OR j.started_at + j.timeout_ms + ? < ?)"
+                            + " ORDER BY a.job_id, a.attempt", // row locks in one order with renewals: no deadlock
                     RunningAttempt::of,
                     AttemptState.RUNNING.wireName(),
                     AttemptState.FENCED.wireName(),
