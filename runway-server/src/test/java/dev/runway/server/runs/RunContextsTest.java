@@ -28,6 +28,7 @@ class RunContextsTest {
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 
