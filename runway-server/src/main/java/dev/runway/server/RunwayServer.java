@@ -235,6 +235,14 @@ public final class RunwayServer implements AutoCloseable {
         reaper.runOnce();
     }
 
+    /**
+     * One pass of the schedule trigger (tests step it instead of waiting for its loop); the number of runs this
+     * replica started, 0 when no repository is configured.
+     */
+    public int fireSchedulesNow() {
+        return schedules == null ? 0 : schedules.tick().size();
+    }
+
     private void sweepRuns() {
         try {
             scheduler.sweep();
