@@ -188,6 +188,8 @@ class ScheduleTriggerTest {
         assertThat(ScheduleTrigger.slot("7 10 * * *", now)).contains(Instant.parse("2026-03-02T10:07:00Z"));
         assertThat(ScheduleTrigger.slot("0 3 * * MON", now)).contains(Instant.parse("2026-03-02T03:00:00Z"));
         assertThat(ScheduleTrigger.slot("30 4 1 JAN *", now)).contains(Instant.parse("2026-01-01T04:30:00Z"));
+        // day of month and day of week both given: either matches, as in cron and on GitHub (Monday 2 March)
+        assertThat(ScheduleTrigger.slot("0 0 15 * MON", now)).contains(Instant.parse("2026-03-02T00:00:00Z"));
         assertThat(ScheduleTrigger.slot("61 * * * *", now)).isEmpty();
         assertThat(ScheduleTrigger.slot("* * *", now)).isEmpty();
     }
