@@ -30,9 +30,11 @@ import dev.runway.server.store.LogStore;
 import dev.runway.server.store.PoolStore;
 import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
+import dev.runway.server.store.ScheduleStore;
 import dev.runway.server.store.Transitions;
 import dev.runway.server.store.WebhookStore;
 import dev.runway.server.tokens.AdminToken;
+import dev.runway.server.triggers.ScheduleTrigger;
 import io.javalin.Javalin;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +60,7 @@ public final class RunwayServer implements AutoCloseable {
     private final LeaseReaper reaper;
     private final RunScheduler scheduler;
     private ServerMetrics metrics;
+    private ScheduleTrigger schedules;
     static final long SWEEP_SECONDS = 5;
     /** Largest artifact accepted. */
     static final long MAX_ARTIFACT_BYTES = 10L * 1024 * 1024 * 1024;
@@ -120,6 +123,13 @@ public final class RunwayServer implements AutoCloseable {
             GitSource git = new GitSource(config.dataDir().resolve("git"));
             SecretStore secrets = new SecretStore(db, MasterKey.loadOrCreate(config.masterKeyFile()));
             AuditLog audit = new AuditLog(db, clock);
+            RunStarter starter = new RunStarter(
+                    runs,
+                    scheduler,
+                    git,
+                    config.dataDir().resolve("actions"),
+                    config.github().repos(),
+                    clock);
             this.http = HttpApi.builder(config)
                     .clock(clock)
                     .apiTokens(apiTokens)
@@ -134,13 +144,7 @@ public final class RunwayServer implements AutoCloseable {
                     .webhooks(new WebhookStore(db))
                     .pools(new PoolStore(db))
                     .scheduler(scheduler)
-                    .starter(new RunStarter(
-                            runs,
-                            scheduler,
-                            git,
-                            config.dataDir().resolve("actions"),
-                            config.github().repos(),
-                            clock))
+                    .starter(starter)
                     .git(git)
                     .dispatcher(dispatcher)
                     .delivery(new JobDelivery(secrets, audit, config.leaseTimeout(), config.heartbeatInterval()))
@@ -154,6 +158,17 @@ public final class RunwayServer implements AutoCloseable {
             reaper.startServing();
             long period = Math.max(100, Math.min(1000, leaseMs / 3));
             loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
+            // on: schedule, for the configured repositories only (every replica looks; the store picks one to fire)
+            if (!config.github().repos().isEmpty()) {
+                schedules = new ScheduleTrigger(
+                        config.github().repos(),
+                        git,
+                        starter,
+                        new ScheduleStore(db),
+                        clock,
+                        ScheduleTrigger.DEFAULT_PERIOD);
+                schedules.start();
+            }
         } catch (RuntimeException e) {
             db.close();
             throw e;
@@ -220,6 +235,14 @@ public final class RunwayServer implements AutoCloseable {
         reaper.runOnce();
     }
 
+    /**
+     * One pass of the schedule trigger (tests step it instead of waiting for its loop); the number of runs this
+     * replica started, 0 when no repository is configured.
+     */
+    public int fireSchedulesNow() {
+        return schedules == null ? 0 : schedules.tick().size();
+    }
+
     private void sweepRuns() {
         try {
             scheduler.sweep();
@@ -231,6 +254,7 @@ public final class RunwayServer implements AutoCloseable {
     /** Stops accepting, releases held polls, closes the store. */
     @Override
     public void close() {
+        if (schedules != null) schedules.close();
         dispatcher.close();
         loops.shutdownNow();
         http.stop();

@@ -49,7 +49,7 @@ final class RunContexts {
      * {@code default_branch}, {@code head_commit}, {@code pusher}, {@code sender}) and a dispatch's {@code inputs}.
      * Runway does not know the commit before the push ({@code before} is all zeros, as for a new branch, so
      * change-detection actions take every file as changed) nor the repository's default branch (the run's branch
-     * stands in for it).
+     * stands in for it). A payload the run was started with ({@code schedule} for a scheduled run) is added on top.
      */
     static Map<String, Object> event(RunRecord run, String ref) {
         Map<String, Object> event = new LinkedHashMap<>();
@@ -81,6 +81,7 @@ final class RunContexts {
             event.put("after", run.sha());
             event.put("head_commit", Map.of("id", run.sha()));
         }
+        event.putAll(payload(run));
         return event;
     }
 
@@ -111,6 +112,17 @@ final class RunContexts {
     static Map<String, Object> inputs(RunRecord run) {
         try {
             Map<String, Object> m = Json.lenient().readValue(run.inputsJson(), new TypeReference<>() {});
+            return m == null ? Map.of() : m;
+        } catch (JsonProcessingException e) {
+            return Map.of();
+        }
+    }
+
+    /** The payload recorded with the run ({@code eventJson}), or none. */
+    static Map<String, Object> payload(RunRecord run) {
+        if (run.eventJson() == null) return Map.of();
+        try {
+            Map<String, Object> m = Json.lenient().readValue(run.eventJson(), new TypeReference<>() {});
             return m == null ? Map.of() : m;
         } catch (JsonProcessingException e) {
             return Map.of();

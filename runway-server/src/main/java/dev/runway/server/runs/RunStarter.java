@@ -64,6 +64,24 @@ public final class RunStarter {
             Map<String, String> given,
             RunOptions options)
             throws JsonProcessingException {
+        return start(path, text, repo, ref, sha, event, given, options, Map.of());
+    }
+
+    /**
+     * The same, with {@code payload} recorded as part of the run's {@code github.event} (a scheduled run's {@code
+     * schedule}); empty for none.
+     */
+    public RunRecord start(
+            String path,
+            String text,
+            String repo,
+            String ref,
+            String sha,
+            String event,
+            Map<String, String> given,
+            RunOptions options,
+            Map<String, Object> payload)
+            throws JsonProcessingException {
         // parsed, matrices counted and every limit checked (dev.runway.workflow.Limits) before the store is touched
         // called workflows are read (local ones at the same commit), checked, and kept with the run
         Callees.Reader callees = new Callees(git, actionsStore, githubRepos).reader(repo, sha, options.workingTree());
@@ -97,7 +115,8 @@ public final class RunStarter {
                         inputs.event(),
                         Json.lenient().writeValueAsString(inputs.inputs()),
                         options.equals(RunOptions.NONE) ? null : options.json(),
-                        callees.json()),
+                        callees.json(),
+                        payload.isEmpty() ? null : Json.lenient().writeValueAsString(payload)),
                 clock.millis());
         return scheduler.start(run.id(), parsed);
     }

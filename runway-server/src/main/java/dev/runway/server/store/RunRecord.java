@@ -5,7 +5,8 @@ import dev.runway.protocol.JobState;
 /**
  * A row of {@code runs}: a workflow file (its text as read at {@code sha}) started for an event with inputs.
  * {@code number} is the run's sequence number ({@code github.run_number}); {@code calleesJson} the reusable
- * workflows it calls, as read when it was created (reference → text), or null.
+ * workflows it calls, as read when it was created (reference → text), or null; {@code eventJson} the event payload
+ * the run was started with beyond what Runway builds itself (a schedule's {@code schedule}), or null.
  */
 public record RunRecord(
         String id,
@@ -25,4 +26,5 @@ public record RunRecord(
         Long finishedAt,
         String optionsJson,
         String concurrencyGroup,
-        String calleesJson) {}
+        String calleesJson,
+        String eventJson) {}

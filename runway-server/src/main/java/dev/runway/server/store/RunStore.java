@@ -29,7 +29,8 @@ public final class RunStore {
             String event,
             String inputsJson,
             String optionsJson,
-            String calleesJson) {}
+            String calleesJson,
+            String eventJson) {}
 
     public RunRecord insert(NewRun r, long now) {
         String id = Tokens.id("r");
@@ -37,7 +38,7 @@ public final class RunStore {
             Sql.update(
                     c,
                     "INSERT INTO runs (id, name, workflow_path, workflow, repo, ref, sha, event, inputs, options, callees,"
-                            + " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                            + " event_payload, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
                     id,
                     r.name(),
                     r.workflowPath(),
@@ -49,6 +50,7 @@ public final class RunStore {
                     r.inputsJson(),
                     r.optionsJson(),
                     r.calleesJson(),
+                    r.eventJson(),
                     now);
             return get(c, id);
         });
@@ -140,6 +142,7 @@ public final class RunStore {
                 Sql.nullableLong(rs, "finished_at"),
                 rs.getString("options"),
                 rs.getString("concurrency_group"),
-                rs.getString("callees"));
+                rs.getString("callees"),
+                rs.getString("event_payload"));
     }
 }

@@ -30,6 +30,7 @@ class ParsedWorkflowsTest {
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 
@@ -102,7 +103,8 @@ class ParsedWorkflowsTest {
                 null,
                 null,
                 null,
-                json(java.util.Map.of("./.github/workflows/lib.yml", callee)));
+                json(java.util.Map.of("./.github/workflows/lib.yml", callee)),
+                null);
         WorkflowParser.Result r = new ParsedWorkflows().of(kept);
         assertThat(r.errors()).isEmpty();
         assertThat(r.workflow().jobs().get("lib").call().callee()).isNotNull();
@@ -123,6 +125,7 @@ class ParsedWorkflowsTest {
                 null,
                 false,
                 0,
+                null,
                 null,
                 null,
                 null,

@@ -28,6 +28,7 @@ class RunContextsTest {
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 
@@ -56,5 +57,36 @@ class RunContextsTest {
         Map<String, Object> e = RunContexts.event(run("workflow_dispatch", "refs/tags/v1"), "refs/tags/v1");
         assertThat(e).containsKey("inputs").doesNotContainKeys("before", "pusher");
         assertThat((Map<String, Object>) e.get("repository")).containsEntry("default_branch", "main");
+    }
+
+    @Test
+    void aScheduledRunHasItsCronAsEventScheduleAndNoPushFields() {
+        RunRecord r = run("schedule", "refs/heads/main");
+        RunRecord scheduled = new RunRecord(
+                r.id(),
+                r.number(),
+                r.name(),
+                r.workflowPath(),
+                r.workflowText(),
+                r.repo(),
+                r.ref(),
+                r.sha(),
+                r.event(),
+                r.inputsJson(),
+                r.state(),
+                r.reason(),
+                r.cancelRequested(),
+                r.createdAt(),
+                r.finishedAt(),
+                r.optionsJson(),
+                r.concurrencyGroup(),
+                r.calleesJson(),
+                "{\"schedule\":\"*/15 * * * *\"}");
+        Map<String, Object> e = RunContexts.event(scheduled, "refs/heads/main");
+        assertThat(e)
+                .containsEntry("schedule", "*/15 * * * *")
+                .containsEntry("ref", "refs/heads/main")
+                .doesNotContainKeys("before", "pusher", "inputs");
+        assertThat(RunContexts.event(r, "refs/heads/main")).doesNotContainKey("schedule");
     }
 }

@@ -35,7 +35,7 @@ class PostgresStoreTest extends StoreContractTest {
         db.tx(
                 c -> Sql.update(
                         c,
-                        "TRUNCATE api_tokens, registration_tokens, runners, jobs, attempts, log_chunks, runs, artifacts, caches, pools"));
+                        "TRUNCATE api_tokens, registration_tokens, runners, jobs, attempts, log_chunks, runs, artifacts, caches, pools, schedule_fires"));
     }
 
     @AfterAll

@@ -779,4 +779,72 @@ abstract class StoreContractTest {
         JobRecord j = enqueue("after", "linux");
         assertThat(jobs.get(j.id()).state()).isEqualTo(JobState.QUEUED);
     }
+
+    /**
+     * on: schedule across replicas: two control planes (each with its own pool on the one database) try to fire the
+     * same slot of a schedule at once, many times over; exactly one of them wins each slot and starts its run.
+     */
+    @Test
+    void twoReplicasFiringOneScheduleSlotAtOnceStartExactlyOneRun() throws Exception {
+        try (Database other = Database.open(config())) {
+            List<ScheduleStore> replicas = List.of(new ScheduleStore(db), new ScheduleStore(other));
+            List<RunStore> runStores = List.of(new RunStore(db), new RunStore(other));
+            ScheduleStore.Key key = new ScheduleStore.Key(
+                    "acme/app-" + java.util.UUID.randomUUID(), ".github/workflows/n.yml", "* * * * *");
+            long minute = 60_000;
+            long first = (now / minute) * minute;
+            assertThat(replicas.get(0).arm(key, first)).as("first seen: armed").isTrue();
+            assertThat(replicas.get(1).arm(key, first)).as("armed once").isFalse();
+            assertThat(replicas.get(1).claim(key, first))
+                    .as("the slot it was armed at does not fire")
+                    .isFalse();
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                for (int slot = 1; slot <= 20; slot++) {
+                    long at = first + slot * minute;
+                    java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
+                    List<Future<Boolean>> fired = new ArrayList<>();
+                    for (int r = 0; r < 2; r++) {
+                        int replica = r;
+                        fired.add(pool.submit(() -> {
+                            both.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                            if (!replicas.get(replica).claim(key, at)) return false;
+                            runStores
+                                    .get(replica)
+                                    .insert(
+                                            new RunStore.NewRun(
+                                                    "n",
+                                                    key.workflowPath(),
+                                                    "on: schedule",
+                                                    key.repo(),
+                                                    null,
+                                                    null,
+                                                    "schedule",
+                                                    "{}",
+                                                    null,
+                                                    null,
+                                                    "{\"schedule\":\"* * * * *\"}"),
+                                            at);
+                            return true;
+                        }));
+                    }
+                    int winners = 0;
+                    for (Future<Boolean> f : fired) winners += f.get(30, java.util.concurrent.TimeUnit.SECONDS) ? 1 : 0;
+                    assertThat(winners).as("slot %d fired once", slot).isEqualTo(1);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            long started = db.read(c -> Sql.one(
+                    c,
+                    "SELECT COUNT(*) FROM runs WHERE repo = ? AND event = 'schedule'",
+                    rs -> rs.getLong(1),
+                    key.repo()));
+            assertThat(started).as("one run per slot").isEqualTo(20);
+            assertThat(replicas.get(0).lastFire(key)).isEqualTo(first + 20 * minute);
+            assertThat(replicas.get(0).claim(key, first + 19 * minute))
+                    .as("an earlier slot never fires")
+                    .isFalse();
+        }
+    }
 }
