@@ -11,19 +11,7 @@ import java.io.IOException;
 /** Reads request bodies, turning every malformed input into a 400 that names the field and the problem. */
 final class Bodies {
     static byte[] bytes(Context ctx, long maxBytes) {
-        long declared = ctx.contentLength();
-        if (declared > maxBytes) {
-            throw new ApiException(
-                    413,
-                    "payload_too_large",
-                    "request body of " + declared + " bytes exceeds the limit of " + maxBytes);
-        }
-        byte[] b = ctx.bodyAsBytes();
-        if (b.length > maxBytes) {
-            throw new ApiException(
-                    413, "payload_too_large", "request body exceeds the limit of " + maxBytes + " bytes");
-        }
-        return b;
+        return within(ctx, maxBytes, ctx::bodyAsBytes);
     }
 
     /**
@@ -31,6 +19,17 @@ final class Bodies {
      * above the server's {@code --max-body-size} (which {@link Context#bodyAsBytes()} enforces).
      */
     static byte[] ownLimit(Context ctx, long maxBytes) {
+        return within(ctx, maxBytes, () -> {
+            try {
+                return ctx.req().getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            } catch (IOException e) {
+                throw ApiException.badRequest("cannot read request body: " + JsonErrors.plain(e.getMessage()));
+            }
+        });
+    }
+
+    /** The body {@code read} gives, refused with 413 when it (or its declared length) is over {@code maxBytes}. */
+    private static byte[] within(Context ctx, long maxBytes, java.util.function.Supplier<byte[]> read) {
         long declared = ctx.contentLength();
         if (declared > maxBytes) {
             throw new ApiException(
@@ -38,12 +37,7 @@ final class Bodies {
                     "payload_too_large",
                     "request body of " + declared + " bytes exceeds the limit of " + maxBytes);
         }
-        byte[] b;
-        try {
-            b = ctx.req().getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-        } catch (IOException e) {
-            throw ApiException.badRequest("cannot read request body: " + JsonErrors.plain(e.getMessage()));
-        }
+        byte[] b = read.get();
         if (b.length > maxBytes) {
             throw new ApiException(
                     413, "payload_too_large", "request body exceeds the limit of " + maxBytes + " bytes");
