@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runway.protocol.JobState;
 import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.TestJobRecords;
 import dev.runway.workflow.parse.WorkflowParser;
 import java.util.List;
 import java.util.Map;
@@ -15,32 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class RunGraphTest {
     static JobRecord job(String key, int leg, int total) {
-        return new JobRecord(
-                key + "#" + leg,
-                key,
-                "{}",
-                List.of(),
-                JobState.SUCCEEDED,
-                1,
-                1,
-                60_000,
-                null,
-                null,
-                0,
-                0,
-                null,
-                null,
-                null,
-                false,
-                null,
-                "r1",
-                key,
-                leg,
-                total,
-                false,
-                null,
-                null,
-                null);
+        return TestJobRecords.of(key + "#" + leg, key, JobState.SUCCEEDED, leg, total, null);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runway.protocol.JobState;
 import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.TestJobRecords;
 import dev.runway.workflow.calls.CallSecrets;
 import dev.runway.workflow.model.Workflow;
 import dev.runway.workflow.parse.WorkflowParser;
@@ -139,32 +140,7 @@ class RunPlannerCallsTest {
             total = Integer.parseInt(lt[1]);
             key = key.substring(0, key.lastIndexOf('['));
         }
-        return new JobRecord(
-                key + "-" + leg,
-                key,
-                "{}",
-                List.of(),
-                JobState.fromWire(kv[1]),
-                1,
-                1,
-                60_000,
-                null,
-                null,
-                0,
-                0,
-                null,
-                null,
-                null,
-                false,
-                null,
-                "r1",
-                key,
-                leg,
-                total,
-                false,
-                outputsJson,
-                null,
-                null);
+        return TestJobRecords.of(key + "-" + leg, key, JobState.fromWire(kv[1]), leg, total, outputsJson);
     }
 
     static Stream<Arguments> table() {

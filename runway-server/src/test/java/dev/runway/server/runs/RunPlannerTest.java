@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runway.protocol.JobState;
 import dev.runway.server.store.JobRecord;
+import dev.runway.server.store.TestJobRecords;
 import dev.runway.workflow.model.Workflow;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,32 +66,7 @@ class RunPlannerTest {
         }
 
         JobRecord record() {
-            return new JobRecord(
-                    key + "-" + leg,
-                    key,
-                    "{}",
-                    List.of(),
-                    state,
-                    1,
-                    1,
-                    60_000,
-                    null,
-                    null,
-                    0,
-                    0,
-                    null,
-                    null,
-                    null,
-                    false,
-                    null,
-                    "r1",
-                    key,
-                    leg,
-                    total,
-                    false,
-                    null,
-                    null,
-                    null);
+            return TestJobRecords.of(key + "-" + leg, key, state, leg, total, null);
         }
     }
 
