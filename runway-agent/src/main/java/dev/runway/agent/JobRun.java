@@ -5,6 +5,7 @@ import dev.runway.agent.client.ServerException;
 import dev.runway.agent.exec.Executor;
 import dev.runway.agent.exec.JobApi;
 import dev.runway.agent.exec.JobControl;
+import dev.runway.agent.logs.LogSink;
 import dev.runway.agent.logs.LogSpool;
 import dev.runway.agent.steps.JobExecutor;
 import dev.runway.protocol.ArtifactView;
@@ -34,13 +35,15 @@ final class JobRun {
     static final Duration COMPLETE_TIMEOUT = Duration.ofMinutes(30);
 
     /**
-     * What every attempt on this agent runs with: the attempt's calls to the control plane, the renewer its lease
+     * What every attempt on this agent runs with: the attempt's calls to the control plane, where its log goes, the
+     * renewer its lease
      * joins, the executor, the agent's folder in the work dir, the base environment and the runner's own secrets,
      * whether the dead man's switch stopped the agent's steps at or after a wall-clock time (ms), and the backoff of
      * its retried calls (log upload, completion).
      */
     record Shared(
             JobCalls calls,
+            LogSink logs,
             LeaseRenewer renewer,
             Executor executor,
             Path workDir,
@@ -51,6 +54,7 @@ final class JobRun {
 
     private final Assignment a;
     private final JobCalls client;
+    private final LogSink logs;
     private final Executor executor;
     private final Path workDir;
     private final Map<String, String> baseEnv;
@@ -67,6 +71,7 @@ final class JobRun {
         this.secrets = shared.secrets();
         this.a = a;
         this.client = shared.calls();
+        this.logs = shared.logs();
         this.executor = shared.executor();
         this.workDir = shared.workDir();
         this.baseEnv = shared.baseEnv();
@@ -123,7 +128,12 @@ final class JobRun {
                 a.spec().name());
         lease.start();
         try (LogSpool spool = new LogSpool(
-                workDir.resolve(".spool").resolve(key + ".log"), client, a.jobId(), a.jobToken(), backoffs.get())) {
+                workDir.resolve(".spool").resolve(key + ".log"),
+                logs,
+                a.jobId(),
+                a.attempt(),
+                a.jobToken(),
+                backoffs.get())) {
             Workspaces.deleteRecursively(workspace);
             Files.createDirectories(
                     workspace, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

@@ -14,6 +14,7 @@ import dev.runway.agent.exec.StepHost;
 import dev.runway.agent.isolation.ProcessHosts;
 import dev.runway.agent.isolation.Sandbox;
 import dev.runway.agent.isolation.StepTracker;
+import dev.runway.agent.logs.LogBatcher;
 import dev.runway.agent.metrics.AgentMetrics;
 import dev.runway.agent.metrics.HostResources;
 import dev.runway.agent.steps.JobExecutor;
@@ -70,6 +71,8 @@ public final class RunwayAgent {
     private final RunnerIdentity identity;
     /** Renews the leases of all running attempts in one call a heartbeat interval. */
     private final LeaseRenewer renewer;
+    /** Joins the log chunks of all running attempts into one upload. */
+    private final LogBatcher logs;
 
     public RunwayAgent(AgentConfig config) {
         this(config, java.util.List.of(config.serverUrl()));
@@ -113,6 +116,7 @@ public final class RunwayAgent {
         this.clock = seams.clock();
         this.identity = new RunnerIdentity(config, client, backoffs, clock, () -> where);
         this.renewer = new LeaseRenewer(client, jobCalls, identity::credential, System::nanoTime);
+        this.logs = new LogBatcher(client, jobCalls, identity::credential);
         this.environment = environment;
         this.disk = new DiskGuard(config.workDir(), config.minFreeDiskBytes(), seams.freeSpace());
         this.diskRecheck = seams.diskRecheck();
@@ -349,7 +353,15 @@ public final class RunwayAgent {
         return new Slot(
                 backoffs.get(),
                 new JobRun.Shared(
-                        jobCalls, renewer, executor, area, baseEnv, config.secrets(), this::stoppedSince, backoffs));
+                        jobCalls,
+                        logs,
+                        renewer,
+                        executor,
+                        area,
+                        baseEnv,
+                        config.secrets(),
+                        this::stoppedSince,
+                        backoffs));
     }
 
     /** Whether the dead man's switch stopped the agent's steps at or after {@code since} (wall clock, ms). */

@@ -1,8 +1,10 @@
 package dev.runway.agent;
 
 import dev.runway.agent.client.RunnerCalls;
+import dev.runway.agent.client.ServerException;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.LeaseRenewal;
+import dev.runway.protocol.LogBatch;
 import dev.runway.protocol.RegisterRequest;
 import dev.runway.protocol.RegisterResponse;
 import dev.runway.protocol.RunnerHealth;
@@ -84,6 +86,12 @@ final class FakeRunner implements RunnerCalls {
         for (LeaseRenewal.Attempt a : request.attempts())
             all.add(new LeaseRenewal.Lease(a.jobId(), a.attempt(), true, false, null));
         return new LeaseRenewal.Answer(all);
+    }
+
+    /** Answers 404, as a control plane older than the batched upload: the agent then uploads per attempt. */
+    @Override
+    public LogBatch.Answer appendLogs(String credential, LogBatch batch) {
+        throw new ServerException(404, "not_found", "no such route", null);
     }
 
     @Override

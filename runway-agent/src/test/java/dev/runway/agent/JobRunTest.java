@@ -51,6 +51,7 @@ class JobRunTest {
                 a,
                 new JobRun.Shared(
                         calls,
+                        dev.runway.agent.logs.LogSink.direct(calls),
                         new LeaseRenewer(new FakeRunner(), calls, () -> "rwr_credential", System::nanoTime),
                         seeing,
                         dir.resolve("work"),

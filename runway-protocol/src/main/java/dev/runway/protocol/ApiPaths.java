@@ -57,7 +57,8 @@ public final class ApiPaths {
     public static final String RUNNER_JOB_HEARTBEAT =
             PREFIX + "/runner/jobs/{id}/heartbeat"; // POST one attempt (older agents)
     public static final String RUNNER_LEASES = PREFIX + "/runner/leases"; // POST renew all of a runner's attempts
-    public static final String RUNNER_JOB_LOGS = PREFIX + "/runner/jobs/{id}/logs"; // POST ?offset=
+    public static final String RUNNER_JOB_LOGS = PREFIX + "/runner/jobs/{id}/logs"; // POST ?offset= (older agents)
+    public static final String RUNNER_LOGS = PREFIX + "/runner/logs"; // POST log chunks of a runner's attempts
     public static final String RUNNER_JOB_COMPLETE = PREFIX + "/runner/jobs/{id}/complete"; // POST
     // GET ?key=&restore=&version= lookup (204: miss), PUT ?key=&version= save (409: exists)
     public static final String RUNNER_JOB_CACHE = PREFIX + "/runner/jobs/{id}/cache";

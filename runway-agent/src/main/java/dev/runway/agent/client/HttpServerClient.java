@@ -11,6 +11,7 @@ import dev.runway.protocol.HeartbeatResponse;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.LeaseRenewal;
 import dev.runway.protocol.LogAppendResponse;
+import dev.runway.protocol.LogBatch;
 import dev.runway.protocol.PollRequest;
 import dev.runway.protocol.ProtocolVersion;
 import dev.runway.protocol.RegisterRequest;
@@ -74,6 +75,11 @@ public final class HttpServerClient implements ServerClient {
             throws IOException, InterruptedException {
         return read(
                 send(json(ApiPaths.RUNNER_LEASES, credential, request), HEARTBEAT_TIMEOUT), LeaseRenewal.Answer.class);
+    }
+
+    @Override
+    public LogBatch.Answer appendLogs(String credential, LogBatch batch) throws IOException, InterruptedException {
+        return read(send(json(ApiPaths.RUNNER_LOGS, credential, batch), CALL_TIMEOUT), LogBatch.Answer.class);
     }
 
     @Override

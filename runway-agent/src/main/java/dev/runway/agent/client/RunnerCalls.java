@@ -2,6 +2,7 @@ package dev.runway.agent.client;
 
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.LeaseRenewal;
+import dev.runway.protocol.LogBatch;
 import dev.runway.protocol.RegisterRequest;
 import dev.runway.protocol.RegisterResponse;
 import dev.runway.protocol.RunnerHealth;
@@ -24,6 +25,13 @@ public interface RunnerCalls {
      * a control plane older than this call (then {@link JobCalls#heartbeat} renews one attempt's).
      */
     LeaseRenewal.Answer renewLeases(String credential, LeaseRenewal request) throws IOException, InterruptedException;
+
+    /**
+     * Appends log chunks of several of this runner's attempts in one call, each answered on its own; a {@link
+     * ServerException} with status 404 from a control plane older than this call (then {@link JobCalls#appendLog}
+     * uploads one attempt's chunk).
+     */
+    LogBatch.Answer appendLogs(String credential, LogBatch batch) throws IOException, InterruptedException;
 
     void deregister(String credential) throws IOException, InterruptedException;
 

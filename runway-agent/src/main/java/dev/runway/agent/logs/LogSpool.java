@@ -1,7 +1,6 @@
 package dev.runway.agent.logs;
 
 import dev.runway.agent.Backoff;
-import dev.runway.agent.client.JobCalls;
 import dev.runway.agent.client.ServerException;
 import dev.runway.agent.exec.Executor;
 import dev.runway.protocol.Json;
@@ -19,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A job attempt's log: output is appended to a local spool file first (so nothing is lost while the control
- * plane is unreachable), and an uploader thread ships it in chunks from the server's committed offset. A retried
+ * plane is unreachable), and an uploader thread ships it in chunks from the server's committed offset, through a
+ * {@link LogSink} (on an agent, the {@link LogBatcher} that joins the chunks of all its attempts in one call). A retried
  * chunk is harmless because the server skips bytes below its committed length.
  *
  * <p>When the spool file cannot be written (the agent's disk is full), the rest of the log is held in memory instead,
@@ -36,8 +36,9 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
 
     private final Path file;
     private final RandomAccessFile raf;
-    private final JobCalls client;
+    private final LogSink sink;
     private final String jobId;
+    private final int attempt;
     private final String jobToken;
     private final Backoff backoff;
     private final ReentrantLock lock = new ReentrantLock();
@@ -53,7 +54,8 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
     private volatile boolean truncated;
     private final Thread uploader;
 
-    public LogSpool(Path file, JobCalls client, String jobId, String jobToken, Backoff backoff) throws IOException {
+    public LogSpool(Path file, LogSink sink, String jobId, int attempt, String jobToken, Backoff backoff)
+            throws IOException {
         Files.createDirectories(file.getParent());
         try { // the job's output, before the server has it: the agent's user's alone
             Files.createFile(
@@ -66,8 +68,9 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
         this.file = file;
         this.raf = new RandomAccessFile(file.toFile(), "rw");
         this.raf.setLength(0);
-        this.client = client;
+        this.sink = sink;
         this.jobId = jobId;
+        this.attempt = attempt;
         this.jobToken = jobToken;
         this.backoff = backoff;
         this.uploader = Thread.ofVirtual()
@@ -229,7 +232,7 @@ public final class LogSpool implements Executor.Output, AutoCloseable {
                 lock.unlock();
             }
             try {
-                LogAppendResponse r = client.appendLog(jobId, jobToken, from, java.util.Arrays.copyOf(buf, n));
+                LogAppendResponse r = sink.append(jobId, attempt, jobToken, from, java.util.Arrays.copyOf(buf, n));
                 committed = Math.max(committed, r.committed());
                 backoff.reset();
                 wakeWriters();

@@ -115,7 +115,8 @@ class LogSpoolTest {
     void everyByteArrivesExactlyOnceAcrossOutagesAndLostAnswers() throws Exception {
         InMemoryLogServer server = new InMemoryLogServer();
         StringBuilder expected = new StringBuilder();
-        try (LogSpool spool = new LogSpool(dir.resolve("spool/j.log"), server, "j", "rwj_t", fastBackoff())) {
+        try (LogSpool spool =
+                new LogSpool(dir.resolve("spool/j.log"), LogSink.direct(server), "j", 1, "rwj_t", fastBackoff())) {
             for (int i = 0; i < 2000; i++) {
                 if (i == 500) server.downFor.set(5);
                 if (i == 1200) server.replyLost = true;
@@ -133,7 +134,8 @@ class LogSpoolTest {
         InMemoryLogServer server = new InMemoryLogServer();
         byte[] big = new byte[LogSpool.CHUNK * 3 + 17];
         java.util.Arrays.fill(big, (byte) 'x');
-        try (LogSpool spool = new LogSpool(dir.resolve("spool/big.log"), server, "j", "rwj_t", fastBackoff())) {
+        try (LogSpool spool =
+                new LogSpool(dir.resolve("spool/big.log"), LogSink.direct(server), "j", 1, "rwj_t", fastBackoff())) {
             spool.write(big, 0, big.length);
             assertThat(spool.finish(Duration.ofSeconds(30))).isTrue();
         }
@@ -144,7 +146,8 @@ class LogSpoolTest {
     @Test
     void theSpoolFileIsRemovedWhenClosed() throws Exception {
         Path f = dir.resolve("spool/gone.log");
-        try (LogSpool spool = new LogSpool(f, new InMemoryLogServer(), "j", "rwj_t", fastBackoff())) {
+        try (LogSpool spool =
+                new LogSpool(f, LogSink.direct(new InMemoryLogServer()), "j", 1, "rwj_t", fastBackoff())) {
             spool.line("x");
             spool.finish(Duration.ofSeconds(10));
         }
@@ -186,7 +189,8 @@ class LogSpoolTest {
         Path disk = fullDisk();
         InMemoryLogServer server = new InMemoryLogServer();
         StringBuilder expected = new StringBuilder();
-        try (LogSpool spool = new LogSpool(disk.resolve("j.log"), server, "j", "rwj_t", fastBackoff())) {
+        try (LogSpool spool =
+                new LogSpool(disk.resolve("j.log"), LogSink.direct(server), "j", 1, "rwj_t", fastBackoff())) {
             for (int i = 0; i < 20_000; i++) { // about 390 KiB: far more than the full disk could take
                 if (i == 5_000) server.downFor.set(3);
                 String line = "line " + i + " of a job whose agent's disk is full\n";
@@ -211,7 +215,8 @@ class LogSpoolTest {
         java.util.Arrays.fill(piece, (byte) 'y');
         int pieces = LogSpool.MAX_MEMORY / LogSpool.CHUNK + 8;
         java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
-        try (LogSpool spool = new LogSpool(disk.resolve("j.log"), server, "j", "rwj_t", fastBackoff())) {
+        try (LogSpool spool =
+                new LogSpool(disk.resolve("j.log"), LogSink.direct(server), "j", 1, "rwj_t", fastBackoff())) {
             Thread job = Thread.ofVirtual().start(() -> {
                 for (int i = 0; i < pieces; i++) {
                     spool.write(piece, 0, piece.length);

@@ -58,8 +58,12 @@ public final class WaitReasons {
         if (matching.isEmpty()) {
             if (runners.isEmpty())
                 return "no runner is registered: start one with `runway agent` (needs " + wanted + ")";
+            // the label sets closest to the job's first: those sharing the most of its labels
+            List<Runner> closest = new ArrayList<>(runners);
+            closest.sort(java.util.Comparator.comparingLong(
+                    (Runner r) -> -r.labels().stream().filter(labels::contains).count()));
             Set<String> sets = new LinkedHashSet<>();
-            for (Runner r : runners) sets.add("[" + String.join(", ", new TreeSet<>(r.labels())) + "]");
+            for (Runner r : closest) sets.add("[" + String.join(", ", new TreeSet<>(r.labels())) + "]");
             List<String> shown = new ArrayList<>(sets).subList(0, Math.min(MAX_LABEL_SETS, sets.size()));
             return "no runner has " + wanted + "; the runners have " + String.join(" ", shown)
                     + (sets.size() > shown.size() ? " and " + (sets.size() - shown.size()) + " more label sets" : "");

@@ -8,6 +8,7 @@ import dev.runway.protocol.JobState;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.LeaseRenewal;
 import dev.runway.protocol.LogAppendResponse;
+import dev.runway.protocol.LogBatch;
 import dev.runway.protocol.LogContext;
 import dev.runway.protocol.PollRequest;
 import dev.runway.protocol.RegisterResponse;
@@ -112,6 +113,7 @@ final class RunnerProtocolRoutes {
         app.post(ApiPaths.RUNNER_JOB_HEARTBEAT, this::heartbeat);
         app.post(ApiPaths.RUNNER_LEASES, this::renewLeases);
         app.post(ApiPaths.RUNNER_JOB_LOGS, this::appendLog);
+        app.post(ApiPaths.RUNNER_LOGS, this::appendLogs);
         app.post(ApiPaths.RUNNER_JOB_COMPLETE, this::complete);
     }
 
@@ -257,11 +259,51 @@ final class RunnerProtocolRoutes {
                         "offset " + offset + " is beyond the committed length " + r.committed(),
                         new LogAppendResponse(r.committed(), r.truncated()));
             case APPENDED -> {
-                s.metrics().logBytes(data.length);
-                if (data.length > 0) s.jobEvents().signal(jobId);
+                appended(jobId, data.length);
                 ctx.json(new LogAppendResponse(r.committed(), r.truncated()));
             }
         }
+    }
+
+    /** Log bytes of a job arrived: counted, and its followers woken. */
+    private void appended(String jobId, int bytes) {
+        s.metrics().logBytes(bytes);
+        if (bytes > 0) s.jobEvents().signal(jobId);
+    }
+
+    /** The batched upload: chunks of several of this runner's attempts, appended in one transaction. */
+    private void appendLogs(Context ctx) {
+        RunnerRecord runner = s.auth().runner(ctx);
+        LogBatch req = Bodies.json(Bodies.ownLimit(ctx, LogBatch.MAX_BODY_BYTES), Json.lenient(), LogBatch.class);
+        if (req.chunks().size() > LogBatch.MAX_CHUNKS)
+            throw ApiException.badRequest("chunks: at most " + LogBatch.MAX_CHUNKS + " in one call, got "
+                    + req.chunks().size());
+        List<LogStore.Piece> pieces = new ArrayList<>(req.chunks().size());
+        for (int i = 0; i < req.chunks().size(); i++) {
+            LogBatch.Chunk c = req.chunks().get(i);
+            if (c == null || c.jobId() == null || c.jobId().isBlank() || c.attempt() < 1)
+                throw ApiException.badRequest("chunks[" + i + "]: needs a jobId and an attempt number of at least 1");
+            if (c.offset() < 0 || c.data() == null)
+                throw ApiException.badRequest(
+                        "chunks[" + i + "]: needs an offset of at least 0 and data (the log bytes, base64)");
+            pieces.add(new LogStore.Piece(c.jobId(), c.attempt(), c.offset(), c.data()));
+        }
+        List<LogStore.Append> done =
+                s.logs().appendAll(runner.id(), pieces, s.config().maxLogBytes());
+        touch(runner.id());
+        List<LogBatch.Ack> out = new ArrayList<>(pieces.size());
+        for (int i = 0; i < pieces.size(); i++) {
+            LogStore.Piece p = pieces.get(i);
+            LogStore.Append r = done.get(i);
+            LogBatch.Status status = switch (r.outcome()) {
+                case APPENDED -> LogBatch.Status.APPENDED;
+                case GAP -> LogBatch.Status.GAP;
+                case STALE -> LogBatch.Status.STALE;
+            };
+            if (status == LogBatch.Status.APPENDED) appended(p.jobId(), p.data().length);
+            out.add(new LogBatch.Ack(p.jobId(), p.attempt(), status, r.committed(), r.truncated()));
+        }
+        ctx.json(new LogBatch.Answer(out));
     }
 
     private void complete(Context ctx) throws JsonProcessingException {

@@ -67,6 +67,17 @@ class WaitReasonsTest {
     }
 
     @Test
+    void theLabelSetsClosestToTheJobsComeFirstHoweverManyThereAre() {
+        for (int i = 0; i < 8; i++) runner("r" + i, 1, 0, null, "pool-" + i);
+        runner("gpu-box", 1, 0, null, "self-hosted", "gpu", "linux");
+        runner("cpu-box", 1, 0, null, "self-hosted", "linux");
+        assertThat(why("self-hosted", "gpu", "cuda-12"))
+                .startsWith("no runner has labels cuda-12, gpu, self-hosted; the runners have"
+                        + " [gpu, linux, self-hosted] [linux, self-hosted] [pool-0]")
+                .endsWith("and 5 more label sets");
+    }
+
+    @Test
     void aDeletedRunnerIsNotCounted() {
         runners.add(new RunnerRecord(
                 "r-gone", "gone", Set.of("gpu"), 1, "test", NOW, NOW, true, null, null, null, null, null, null, null));

@@ -10,6 +10,7 @@ import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.LeaseRenewal;
+import dev.runway.protocol.LogBatch;
 import dev.runway.protocol.PollRequest;
 import dev.runway.protocol.RegisterRequest;
 import dev.runway.protocol.RegisterResponse;
@@ -273,7 +274,7 @@ class HttpApiTest {
                         admin(),
                         json(new JobSpec(
                                 "gpu-job",
-                                List.of("no-such-gpu"),
+                                List.of("cpu-only-pool", "no-such-gpu"),
                                 null,
                                 List.of(StepSpec.of("s", "true")),
                                 null,
@@ -282,8 +283,8 @@ class HttpApiTest {
         JobView got = call("GET", ApiPaths.withId(ApiPaths.JOB, job.id()), admin(), null)
                 .as(JobView.class);
         assertThat(got.waiting())
-                .startsWith("no runner has labels no-such-gpu; the runners have ")
-                .contains("[cpu-only-pool]");
+                .as("the closest label set first, however many runners there are")
+                .startsWith("no runner has labels cpu-only-pool, no-such-gpu; the runners have [cpu-only-pool] ");
         JobList queued = call("GET", ApiPaths.JOBS + "?state=queued&limit=1000", admin(), null)
                 .as(JobList.class);
         assertThat(queued.jobs().stream()
@@ -375,6 +376,127 @@ class HttpApiTest {
                 400,
                 "bad_request",
                 "at most " + LeaseRenewal.MAX_ATTEMPTS);
+    }
+
+    /**
+     * The batched log upload appends chunks of several of the runner's attempts in one call and answers each in
+     * order: appended (twice for one attempt in one call), a gap, and a chunk for another runner's attempt refused as
+     * stale without a byte written. A retried call appends nothing twice. Bad bodies and a job token get a clear 4xx.
+     */
+    @Test
+    void oneLogUploadAppendsEachOfTheRunnersChunksAndNoOneElses() throws Exception {
+        String token = call("POST", ApiPaths.REGISTRATION_TOKENS, admin(), json(new RegistrationTokenRequest("5m", 1)))
+                .as(RegistrationTokenView.class)
+                .token();
+        RegisterResponse mine = call(
+                        "POST",
+                        ApiPaths.RUNNERS_REGISTER,
+                        null,
+                        json(new RegisterRequest(token, "log-batch", List.of("log-batch"), 2, "test")))
+                .as(RegisterResponse.class);
+        RegisterResponse other = registerRunner("log-batch-other", List.of("log-batch-other"));
+        List<Assignment> got = new java.util.ArrayList<>();
+        for (String name : List.of("one", "two")) {
+            call(
+                    "POST",
+                    ApiPaths.JOBS,
+                    admin(),
+                    json(new JobSpec(name, List.of("log-batch"), null, List.of(StepSpec.of("s", "true")), null, null)));
+            got.add(call("POST", ApiPaths.RUNNER_JOBS_NEXT, mine.credential(), json(new PollRequest(5)))
+                    .as(Assignment.class));
+        }
+        call(
+                "POST",
+                ApiPaths.JOBS,
+                admin(),
+                json(new JobSpec(
+                        "theirs", List.of("log-batch-other"), null, List.of(StepSpec.of("s", "true")), null, null)));
+        Assignment theirs = call("POST", ApiPaths.RUNNER_JOBS_NEXT, other.credential(), json(new PollRequest(5)))
+                .as(Assignment.class);
+        String one = got.get(0).jobId();
+        String two = got.get(1).jobId();
+        LogBatch batch = new LogBatch(List.of(
+                chunk(one, 0, "one\n"),
+                chunk(two, 0, "two\n"),
+                chunk(theirs.jobId(), 0, "written by another runner\n"),
+                chunk(one, 4, "more\n"),
+                chunk(two, 99, "beyond")));
+        List<LogBatch.Ack> expected = List.of(
+                new LogBatch.Ack(one, 1, LogBatch.Status.APPENDED, 4, false),
+                new LogBatch.Ack(two, 1, LogBatch.Status.APPENDED, 4, false),
+                new LogBatch.Ack(theirs.jobId(), 1, LogBatch.Status.STALE, 0, false),
+                new LogBatch.Ack(one, 1, LogBatch.Status.APPENDED, 9, false),
+                new LogBatch.Ack(two, 1, LogBatch.Status.GAP, 4, false));
+        Answer a = call("POST", ApiPaths.RUNNER_LOGS, mine.credential(), json(batch));
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        assertThat(a.as(LogBatch.Answer.class).chunks()).isEqualTo(expected);
+        Answer retry = call("POST", ApiPaths.RUNNER_LOGS, mine.credential(), json(batch)); // after a lost answer
+        assertThat(retry.as(LogBatch.Answer.class).chunks())
+                .as("nothing appended twice: each answers the committed length")
+                .containsExactly(
+                        new LogBatch.Ack(one, 1, LogBatch.Status.APPENDED, 9, false),
+                        expected.get(1),
+                        expected.get(2),
+                        expected.get(3),
+                        expected.get(4));
+        assertThat(logOf(one)).isEqualTo("one\nmore\n");
+        assertThat(logOf(two)).isEqualTo("two\n");
+        assertThat(logOf(theirs.jobId())).isEmpty();
+
+        assertError(
+                call("POST", ApiPaths.RUNNER_LOGS, got.get(0).jobToken(), json(batch)),
+                401,
+                "unauthorized",
+                "runner credential");
+        assertError(
+                call("POST", ApiPaths.RUNNER_LOGS, mine.credential(), "{\"chunks\":[{\"jobId\":\"x\",\"attempt\":0}]}"),
+                400,
+                "bad_request",
+                "chunks[0]");
+        assertError(
+                call(
+                        "POST",
+                        ApiPaths.RUNNER_LOGS,
+                        mine.credential(),
+                        "{\"chunks\":[{\"jobId\":\"" + one + "\",\"attempt\":1,\"offset\":-1,\"data\":\"\"}]}"),
+                400,
+                "bad_request",
+                "offset of at least 0");
+        assertError(
+                call(
+                        "POST",
+                        ApiPaths.RUNNER_LOGS,
+                        mine.credential(),
+                        "{\"chunks\":[{\"jobId\":\"" + one + "\",\"attempt\":1,\"offset\":9,\"data\":\"%%%\"}]}"),
+                400,
+                "bad_request",
+                "chunks[0].data");
+        assertError(
+                call(
+                        "POST",
+                        ApiPaths.RUNNER_LOGS,
+                        mine.credential(),
+                        json(new LogBatch(java.util.Collections.nCopies(LogBatch.MAX_CHUNKS + 1, chunk(one, 9, ""))))),
+                400,
+                "bad_request",
+                "at most " + LogBatch.MAX_CHUNKS);
+        Answer huge = call(
+                "POST",
+                ApiPaths.RUNNER_LOGS,
+                mine.credential(),
+                json(new LogBatch(List.of(new LogBatch.Chunk(one, 1, 9, new byte[(int) LogBatch.MAX_BODY_BYTES])))));
+        assertThat(huge.status()).as(huge.body()).isEqualTo(413);
+        assertThat(logOf(one)).as("nothing refused was written").isEqualTo("one\nmore\n");
+    }
+
+    private static LogBatch.Chunk chunk(String jobId, long offset, String text) {
+        return new LogBatch.Chunk(jobId, 1, offset, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String logOf(String jobId) throws Exception {
+        Answer a = call("GET", ApiPaths.withId(ApiPaths.JOB_LOGS, jobId) + "?offset=0", admin(), null);
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        return a.body();
     }
 
     @Test

@@ -90,6 +90,7 @@ class RolesTest {
             new Endpoint("POST", ApiPaths.RUNNER_JOB_HEARTBEAT, null),
             new Endpoint("POST", ApiPaths.RUNNER_LEASES, null),
             new Endpoint("POST", ApiPaths.RUNNER_JOB_LOGS, null),
+            new Endpoint("POST", ApiPaths.RUNNER_LOGS, null),
             new Endpoint("POST", ApiPaths.RUNNER_JOB_COMPLETE, null),
             new Endpoint("GET", ApiPaths.RUNNER_JOB_CACHE, null),
             new Endpoint("PUT", ApiPaths.RUNNER_JOB_CACHE, null),

@@ -609,6 +609,111 @@ abstract class StoreContractTest {
                 .isEqualTo("world");
     }
 
+    /**
+     * The batched upload writes only to attempts the calling runner runs now, each chunk by the rules of a single
+     * append, and answers in the order asked.
+     */
+    @Test
+    void aBatchedLogAppendWritesOnlyTheRunnersRunningAttempts() {
+        RunnerRecord r = runner("r");
+        RunnerRecord other = runner("other");
+        JobRecord a = enqueue("a");
+        JobRecord b = enqueue("b");
+        JobRecord finished = enqueue("finished");
+        JobRecord theirs = enqueue("theirs");
+        claim(r);
+        claim(r);
+        claim(r);
+        claim(other);
+        assertThat(jobs.complete(finished.id(), 1, JobStore.Completion.of(JobState.SUCCEEDED), now))
+                .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
+        List<LogStore.Append> got = logs.appendAll(
+                r.id(),
+                List.of(
+                        piece(b, 0, "B"),
+                        piece(theirs, 0, "not mine"),
+                        piece(a, 0, "A1"),
+                        piece(a, 2, "A2"),
+                        piece(finished, 0, "late"),
+                        piece(b, 5, "gap")),
+                1000);
+        assertThat(got.stream().map(LogStore.Append::outcome))
+                .containsExactly(
+                        LogStore.Outcome.APPENDED,
+                        LogStore.Outcome.STALE,
+                        LogStore.Outcome.APPENDED,
+                        LogStore.Outcome.APPENDED,
+                        LogStore.Outcome.STALE,
+                        LogStore.Outcome.GAP);
+        assertThat(got.get(3).committed()).isEqualTo(4);
+        assertThat(got.get(5).committed()).isEqualTo(1);
+        assertThat(text(a)).isEqualTo("A1A2");
+        assertThat(text(b)).isEqualTo("B");
+        assertThat(text(theirs)).isEmpty();
+        assertThat(text(finished)).isEmpty();
+    }
+
+    /**
+     * Retries racing their first tries (an agent's call timed out while the control plane was still writing it) and
+     * renewals locking the same rows: every byte is written once, in order, and no transaction deadlocks.
+     */
+    @Test
+    void racingBatchedAppendsOfTheSameChunksWriteEachByteOnceAndNeverDeadlock() throws Exception {
+        RunnerRecord r = runners.register(
+                        runners.createRegistrationToken(now, now + 3_600_000, 1).token(),
+                        "racing",
+                        Labels.normalise(List.of()),
+                        20,
+                        "test",
+                        now)
+                .runner();
+        List<JobRecord> running = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            running.add(enqueue("race" + i));
+            claim(r);
+        }
+        int rounds = 40;
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int seed = t;
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    for (int k = 0; k < rounds; k++) {
+                        List<LogStore.Piece> batch = new ArrayList<>();
+                        for (JobRecord j : running) batch.add(piece(j, 3L * k, String.format("%03d", k)));
+                        java.util.Collections.shuffle(batch, new java.util.Random(seed * 1000L + k));
+                        logs.appendAll(r.id(), batch, 1_000_000);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        threads.add(Thread.ofPlatform().start(() -> {
+            try {
+                List<LeaseRenewal.Attempt> asked = new ArrayList<>();
+                for (JobRecord j : running.reversed()) asked.add(new LeaseRenewal.Attempt(j.id(), 1));
+                for (int k = 0; k < rounds; k++) jobs.renewLeases(r.id(), asked, now, LEASE);
+            } catch (Throwable e) {
+                failures.add(e);
+            }
+        }));
+        for (Thread t : threads) t.join(120_000);
+        assertThat(failures).isEmpty();
+        StringBuilder expected = new StringBuilder();
+        for (int k = 0; k < rounds; k++) expected.append(String.format("%03d", k));
+        for (JobRecord j : running) assertThat(text(j)).as(j.id()).isEqualTo(expected.toString());
+    }
+
+    private static LogStore.Piece piece(JobRecord j, long offset, String text) {
+        return new LogStore.Piece(j.id(), 1, offset, bytes(text));
+    }
+
+    private String text(JobRecord j) {
+        return new String(logs.read(j.id(), 1, 0).bytes(), StandardCharsets.UTF_8);
+    }
+
     @Test
     void logsBeyondTheLimitAreTruncatedWithAVisibleMarker() {
         runner("r");
