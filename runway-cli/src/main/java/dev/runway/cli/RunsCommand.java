@@ -3,6 +3,7 @@ package dev.runway.cli;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
+import dev.runway.protocol.RerunRequest;
 import dev.runway.protocol.RunList;
 import dev.runway.protocol.RunView;
 import java.io.PrintStream;
@@ -20,8 +21,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "runs",
         mixinStandardHelpOptions = true,
-        description = "List workflow runs (newest first), show one with its jobs, or cancel one.",
-        subcommands = {RunsCommand.Show.class, RunsCommand.Cancel.class})
+        description = "List workflow runs (newest first), show one with its jobs, cancel one, or run it again.",
+        subcommands = {RunsCommand.Show.class, RunsCommand.Cancel.class, RunsCommand.Rerun.class})
 final class RunsCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
@@ -95,9 +96,18 @@ final class RunsCommand implements Callable<Integer> {
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
+        @Option(
+                names = "--attempt",
+                paramLabel = "N",
+                description = "The jobs of this attempt of the run (default: the latest; a re-run makes a new one).")
+        Integer attempt;
+
         @Override
         public Integer call() throws Exception {
-            RunView r = client.client().get(Ids.path(ApiPaths.RUN, id, "run"), RunView.class);
+            RunView r = client.client()
+                    .get(
+                            Ids.path(ApiPaths.RUN, id, "run") + (attempt == null ? "" : "?attempt=" + attempt),
+                            RunView.class);
             if (json) {
                 System.out.println(
                         Json.lenient().writerWithDefaultPrettyPrinter().writeValueAsString(r));
@@ -111,6 +121,7 @@ final class RunsCommand implements Callable<Integer> {
             System.out.printf(
                     "commit    %s%s%n", r.sha() == null ? "-" : r.sha(), r.ref() == null ? "" : " (" + r.ref() + ")");
             System.out.printf("event     %s%n", r.event());
+            if (r.attempt() > 1 || attempt != null) System.out.printf("attempt   %d%n", r.attempt());
             if (!r.inputs().isEmpty()) System.out.printf("inputs    %s%n", r.inputs());
             System.out.printf("duration  %s%n", Format.duration(r.durationMs()));
             System.out.println();
@@ -123,9 +134,12 @@ final class RunsCommand implements Callable<Integer> {
                                     j.state().wireName(),
                                     j.runnerName() == null ? "-" : j.runnerName(),
                                     Format.duration(j.durationMs()),
-                                    j.reason() != null
-                                            ? j.reason()
-                                            : j.waiting() != null ? "waiting: " + j.waiting() : ""))
+                                    (j.carriedFrom() != null
+                                                    ? "kept from an earlier attempt (log: " + j.carriedFrom() + ") "
+                                                    : "")
+                                            + (j.reason() != null
+                                                    ? j.reason()
+                                                    : j.waiting() != null ? "waiting: " + j.waiting() : "")))
                             .toList()));
             for (JobView j : r.jobs()) {
                 if (j.annotations() == null || j.annotations().isEmpty()) continue;
@@ -154,6 +168,46 @@ final class RunsCommand implements Callable<Integer> {
             System.out.println(
                     r.id() + " " + (r.state().isTerminal() ? r.state().wireName() : "cancel requested"));
             return 0;
+        }
+    }
+
+    @Command(
+            name = "rerun",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Run a finished run again, as its next attempt (github.run_attempt): every job, only the failed ones"
+                        + " (--failed), or one job (--job); with the jobs that need them. The other jobs are kept with"
+                        + " their results and outputs; the earlier attempt stays readable (runs show --attempt N)."
+            })
+    static final class Rerun implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @Parameters(index = "0", paramLabel = "RUN")
+        String id;
+
+        @Option(names = "--failed", description = "Only the jobs that failed, were cancelled or timed out.")
+        boolean failed;
+
+        @Option(names = "--job", paramLabel = "JOB", description = "Only this job (its id under jobs:).")
+        String job;
+
+        @Option(names = "--follow", description = "Print each job's state as it changes until the run ends.")
+        boolean follow;
+
+        @Override
+        public Integer call() {
+            if (failed && job != null) throw new CliException("give --failed or --job, not both");
+            RunView r = client.client()
+                    .post(
+                            Ids.path(ApiPaths.RUN_RERUN, id, "run"),
+                            new RerunRequest(failed ? Boolean.TRUE : null, job),
+                            RunView.class);
+            System.out.println(
+                    r.id() + " attempt " + r.attempt() + " " + r.state().wireName());
+            if (!follow) return 0;
+            RunView done = follow(client.client(), r.id(), System.out);
+            return done.state() == dev.runway.protocol.JobState.SUCCEEDED ? 0 : 1;
         }
     }
 }

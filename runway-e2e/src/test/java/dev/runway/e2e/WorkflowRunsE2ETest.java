@@ -591,6 +591,71 @@ class WorkflowRunsE2ETest {
         }
     }
 
+    /**
+     * A run whose flaky job failed, re-run with {@code runway runs rerun --failed}: only that job runs again (the
+     * jobs write their own evidence: the kept job ran once), as attempt 2 in both {@code GITHUB_RUN_ATTEMPT} and
+     * {@code github.run_attempt}, and it sees the kept job's output; the first attempt's failed log stays readable.
+     */
+    @Test
+    void aFailedJobIsReRunFromTheCliAndOnlyItRunsAgain() throws Exception {
+        Path evidence = Files.createDirectories(root.resolve("rerun-evidence"));
+        Path flag = root.resolve("fixed");
+        Path repo = repo(Map.of(".github/workflows/flaky.yml", """
+                on: push
+                jobs:
+                  build:
+                    runs-on: linux
+                    outputs: {artifact: "${{ steps.a.outputs.name }}"}
+                    steps:
+                      - id: a
+                        run: |
+                          echo "build $GITHUB_RUN_ATTEMPT" >> %1$s/build.runs
+                          echo "name=app-1.0.tar" >> "$GITHUB_OUTPUT"
+                  flaky:
+                    runs-on: linux
+                    needs: build
+                    steps:
+                      - run: |
+                          echo "flaky attempt $GITHUB_RUN_ATTEMPT/${{ github.run_attempt }} got ${{ needs.build.outputs.artifact }}"
+                          test -f %2$s
+                """.formatted(evidence, flag)));
+        try (Cluster c = new Cluster(root).start()) {
+            c.startAgent("w1", "linux", "--slots", "2");
+            RunwayProcess submit =
+                    c.cli("submit", "-w", ".github/workflows/flaky.yml", "--repo", repo.toString(), "-f");
+            assertThat(submit.awaitExit(Duration.ofSeconds(60)))
+                    .as(submit.output())
+                    .isNotZero();
+            String runId = submit.output().lines().findFirst().orElseThrow().strip();
+            RunView first = c.api().run(runId);
+            assertThat(first.state()).isEqualTo(JobState.FAILED);
+            String firstFlaky = byName(first).get("flaky").id();
+
+            Files.writeString(flag, "fixed");
+            RunwayProcess rerun = c.cli("runs", "rerun", runId, "--failed", "--follow");
+            assertThat(rerun.awaitExit(Duration.ofSeconds(60)))
+                    .as(rerun.output() + c.outputs())
+                    .isZero();
+            assertThat(rerun.output()).contains(runId + " attempt 2");
+            RunView second = c.api().run(runId);
+            assertThat(second.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(second.attempt()).isEqualTo(2);
+            assertThat(Files.readString(evidence.resolve("build.runs")))
+                    .as("the kept job did not run again")
+                    .isEqualTo("build 1\n");
+            assertThat(c.api().logs(byName(second).get("flaky").id())).contains("flaky attempt 2/2 got app-1.0.tar");
+            assertThat(c.api().logs(firstFlaky))
+                    .as("the first attempt's log is kept")
+                    .contains("flaky attempt 1/1 got app-1.0.tar");
+
+            RunwayProcess show = c.cli("runs", "show", runId, "--attempt", "1");
+            assertThat(show.awaitExit(Duration.ofSeconds(30))).as(show.output()).isZero();
+            assertThat(show.output()).contains("attempt   1").contains("failed");
+            String refused = fails(c, "runs", "rerun", runId, "--job", "nope");
+            assertThat(refused).contains("no job 'nope' (its jobs: build, flaky)");
+        }
+    }
+
     private RunView start(Cluster c, Path repo, Map<String, String> inputs) {
         return c.api()
                 .startRun(new RunRequest(repo.toString(), null, ".github/workflows/grouped.yml", null, null, inputs));

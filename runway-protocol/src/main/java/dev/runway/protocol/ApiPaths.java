@@ -21,6 +21,7 @@ public final class ApiPaths {
     public static final String RUNS = PREFIX + "/runs"; // POST start a workflow, GET list
     public static final String RUN = PREFIX + "/runs/{id}"; // GET with its jobs
     public static final String RUN_CANCEL = PREFIX + "/runs/{id}/cancel"; // POST
+    public static final String RUN_RERUN = PREFIX + "/runs/{id}/rerun"; // POST its next attempt
     public static final String RUN_ARTIFACTS = PREFIX + "/runs/{id}/artifacts"; // GET list
     public static final String RUN_ARTIFACT = PREFIX + "/runs/{id}/artifacts/{name}"; // GET the zip
     public static final String RUNNERS = PREFIX + "/runners"; // GET list

@@ -13,7 +13,9 @@ import org.jspecify.annotations.Nullable;
  * build}; {@code caller/job} for a job of a called workflow, {@code caller[i]/job} in leg i of a caller's matrix).
  * {@code waiting} says why a queued job waits (no
  * runner has its labels, and which labels the runners have; they are offline or unhealthy; all are busy); null for a
- * job that is not queued.
+ * job that is not queued. {@code runAttempt} is the run attempt the job belongs to (1 before any re-run);
+ * {@code carriedFrom}, for a job a re-run kept unchanged from an earlier attempt, the id of that attempt's job
+ * (its log is read there).
  */
 public record JobView(
         String id,
@@ -38,4 +40,6 @@ public record JobView(
         List<Annotation> annotations,
         ResourceUsage usage,
         @Nullable String key,
-        @Nullable String waiting) {}
+        @Nullable String waiting,
+        int runAttempt,
+        @Nullable String carriedFrom) {}

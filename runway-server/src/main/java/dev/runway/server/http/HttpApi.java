@@ -248,7 +248,8 @@ public final class HttpApi {
         // each route group gets what it uses, and nothing else
         new JobRoutes(new JobRoutes.Deps(config, auth, jobs, logs, runners, jobEvents, clock)).register(app);
         new MetricsRoutes(new MetricsRoutes.Deps(config, auth, jobs, runners, metrics, stats, clock)).register(app);
-        new RunRoutes(new RunRoutes.Deps(config, auth, starter, scheduler, git, runs, jobs, logs, runners, clock))
+        new RunRoutes(new RunRoutes.Deps(
+                        config, auth, starter, scheduler, git, runs, jobs, logs, runners, audit, clock))
                 .register(app);
         new WebhookRoutes(new WebhookRoutes.Deps(config, auth, webhooks, starter, git, audit, metrics, clock))
                 .register(app);

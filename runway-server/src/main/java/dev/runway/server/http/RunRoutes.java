@@ -3,10 +3,12 @@ package dev.runway.server.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Json;
+import dev.runway.protocol.RerunRequest;
 import dev.runway.protocol.RunList;
 import dev.runway.protocol.RunRequest;
 import dev.runway.protocol.RunView;
 import dev.runway.server.ServerConfig;
+import dev.runway.server.audit.AuditLog;
 import dev.runway.server.dispatch.WaitReasons;
 import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.RunOptions;
@@ -42,6 +44,7 @@ final class RunRoutes {
             JobStore jobs,
             LogStore logs,
             RunnerStore runners,
+            AuditLog audit,
             InstantSource clock) {}
 
     private final Deps s;
@@ -61,8 +64,11 @@ final class RunRoutes {
         });
         app.get(ApiPaths.RUN, ctx -> {
             s.auth().viewer(ctx);
-            ctx.json(view(find(ctx.pathParam("id"))));
+            RunRecord r = find(ctx.pathParam("id"));
+            int attempt = JobRoutes.intParam(ctx, "attempt", r.attempt(), 1, r.attempt());
+            ctx.json(view(r, attempt));
         });
+        app.post(ApiPaths.RUN_RERUN, this::rerun);
         app.post(ApiPaths.RUN_CANCEL, ctx -> {
             s.auth().operator(ctx);
             RunRecord r = find(ctx.pathParam("id"));
@@ -123,9 +129,49 @@ final class RunRoutes {
         return r;
     }
 
+    private void rerun(Context ctx) {
+        String actor = s.auth().operator(ctx).id();
+        RunRecord r = find(ctx.pathParam("id"));
+        byte[] raw = Bodies.bytes(ctx, s.config().maxBodyBytes());
+        RerunRequest req = raw.length == 0
+                ? new RerunRequest(null, null)
+                : Bodies.json(ctx, Json.strict(), RerunRequest.class, s.config().maxBodyBytes());
+        boolean failed = Boolean.TRUE.equals(req.failed());
+        if (failed && req.job() != null)
+            throw ApiException.badRequest("failed and job: give one of them (the failed jobs, or one job), not both");
+        if (req.job() != null && req.job().isBlank())
+            throw ApiException.badRequest("job: the id of a job in the run's workflow (as under jobs:)");
+        RunScheduler.Rerun what = failed
+                ? new RunScheduler.Rerun.Failed()
+                : req.job() != null ? new RunScheduler.Rerun.OneJob(req.job()) : new RunScheduler.Rerun.All();
+        RunRecord after;
+        try {
+            after = s.scheduler().rerun(r.id(), what);
+        } catch (RunScheduler.RerunRefused e) {
+            throw new ApiException(
+                    e.badRequest() ? 400 : 409, e.badRequest() ? "bad_request" : "conflict", e.getMessage());
+        }
+        s.audit().record(actor, "run.rerun", r.id(), "attempt " + after.attempt() + ": " + describe(what));
+        ctx.status(202).json(view(after));
+    }
+
+    private static String describe(RunScheduler.Rerun what) {
+        return switch (what) {
+            case RunScheduler.Rerun.All all -> "all jobs";
+            case RunScheduler.Rerun.Failed failed -> "failed jobs";
+            case RunScheduler.Rerun.OneJob one -> "job " + one.key();
+        };
+    }
+
     private RunView view(RunRecord r) {
+        return view(r, r.attempt());
+    }
+
+    /** The run with the jobs of one of its attempts (the current one unless asked). */
+    private RunView view(RunRecord r, int attempt) {
         long now = s.clock().millis();
-        List<JobRecord> jobs = s.jobs().ofRun(r.id());
+        List<JobRecord> jobs =
+                attempt == r.attempt() ? s.jobs().ofRun(r.id()) : s.jobs().ofRunAttempt(r.id(), attempt);
         var waits =
                 WaitReasons.lazily(s.runners(), now, s.config().offlineAfter().toMillis());
         return Views.run(
@@ -134,7 +180,8 @@ final class RunRoutes {
                         .map(j -> Views.job(j, j.attempt() == 0 ? 0 : s.logs().size(j.id(), j.attempt()), now, waits))
                         .toList(),
                 needs(s.scheduler().workflow(r), jobs),
-                now);
+                now,
+                attempt);
     }
 
     /** The job graph by job id: for each job, the jobs (every matrix leg) of the workflow jobs it needs. */

@@ -50,14 +50,17 @@ final class Views {
                 annotations(j.annotationsJson()),
                 j.usage(),
                 j.jobKey(),
-                j.state() == JobState.QUEUED ? waits.get().why(Set.copyOf(j.labels())) : null);
+                j.state() == JobState.QUEUED ? waits.get().why(Set.copyOf(j.labels())) : null,
+                j.runAttempt(),
+                j.carriedFrom());
     }
 
     static RunView run(RunRecord r, List<JobView> jobs, long now) {
-        return run(r, jobs, null, now);
+        return run(r, jobs, null, now, r.attempt());
     }
 
-    static RunView run(RunRecord r, List<JobView> jobs, Map<String, List<String>> needs, long now) {
+    /** The run with the jobs of one of its attempts ({@code attempt}, the latest unless an earlier one was asked). */
+    static RunView run(RunRecord r, List<JobView> jobs, Map<String, List<String>> needs, long now, int attempt) {
         Map<String, Object> inputs;
         try {
             inputs = Json.lenient().readValue(r.inputsJson(), new TypeReference<Map<String, Object>>() {});
@@ -82,7 +85,8 @@ final class Views {
                 at(r.finishedAt()),
                 duration,
                 jobs,
-                needs);
+                needs,
+                attempt);
     }
 
     private static List<Annotation> annotations(String json) {

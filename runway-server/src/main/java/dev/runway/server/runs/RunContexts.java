@@ -26,7 +26,7 @@ final class RunContexts {
         g.put("repository_owner", owner(repositoryName(run.repo())));
         g.put("run_id", run.id());
         g.put("run_number", Long.toString(run.number()));
-        g.put("run_attempt", "1");
+        g.put("run_attempt", Integer.toString(run.attempt()));
         g.put("workflow", run.name());
         g.put("workflow_ref", run.workflowPath());
         g.put("actor", "runway");

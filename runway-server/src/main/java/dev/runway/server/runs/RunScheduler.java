@@ -324,6 +324,106 @@ public final class RunScheduler {
         return advance(runId);
     }
 
+    /** What a re-run runs again: every job, the failed ones, or one job; each with the jobs that need it. */
+    public sealed interface Rerun {
+        record All() implements Rerun {}
+
+        record Failed() implements Rerun {}
+
+        record OneJob(String key) implements Rerun {}
+    }
+
+    /** Why a run cannot be re-run as asked (it still runs, or names no such job). */
+    public static final class RerunRefused extends RuntimeException {
+        private final boolean badRequest;
+
+        RerunRefused(String message, boolean badRequest) {
+            super(message);
+            this.badRequest = badRequest;
+        }
+
+        RerunRefused(String message) {
+            this(message, false);
+        }
+
+        /** The request was wrong (no such job), rather than the run's state (still running, nothing failed). */
+        public boolean badRequest() {
+            return badRequest;
+        }
+    }
+
+    /**
+     * Starts the next attempt of a finished run. Top-level workflow jobs that are run again (all; those with a failed,
+     * cancelled or timed-out leg; or the one named) and every job that needs them, directly or not, are planned
+     * afresh; the other jobs' legs are carried into the new attempt unchanged, outputs included, so the jobs that
+     * need them see what they saw. The earlier attempt's jobs and logs stay readable.
+     */
+    public RunRecord rerun(String runId, Rerun what) {
+        RunRecord unlocked = runs.get(runId);
+        if (unlocked == null) throw new RerunRefused("no run with id '" + runId + "'");
+        WorkflowParser.Result parsed = this.parsed.of(unlocked);
+        if (!parsed.ok())
+            throw new RerunRefused(
+                    "the run's workflow no longer parses: " + parsed.errors().get(0));
+        Workflow wf = parsed.workflow();
+        if (what instanceof Rerun.OneJob one && !wf.jobs().containsKey(one.key()))
+            throw new RerunRefused(
+                    "job: the run's workflow has no job '" + one.key() + "' (its jobs: "
+                            + String.join(", ", wf.jobs().keySet()) + ")",
+                    true);
+        transitions.tx(runs.database(), (c, p) -> {
+            RunRecord run = runs.lock(c, runId);
+            if (!run.state().isTerminal())
+                throw new RerunRefused("run " + runId + " is still "
+                        + run.state().wireName() + ": cancel it or wait until it finishes");
+            List<JobRecord> jobs = JobStore.ofRun(c, runId);
+            Set<String> again = again(wf, jobs, what);
+            if (again.isEmpty()) throw new RerunRefused("run " + runId + " has no failed job to run again");
+            int next = run.attempt() + 1;
+            RunStore.startAttempt(c, runId, next);
+            for (JobRecord j : jobs)
+                if (j.jobKey() != null && !again.contains(topLevel(j.jobKey()))) JobStore.carry(c, j, next);
+            log.info("run {}: attempt {} runs {} again", runId, next, again);
+            return null;
+        });
+        return advance(runId);
+    }
+
+    /** The top-level jobs a re-run plans afresh: those asked for and, transitively, every job that needs one. */
+    static Set<String> again(Workflow wf, List<JobRecord> jobs, Rerun what) {
+        Set<String> seed = new java.util.LinkedHashSet<>();
+        switch (what) {
+            case Rerun.All all -> seed.addAll(wf.jobs().keySet());
+            case Rerun.OneJob one -> seed.add(one.key());
+            case Rerun.Failed failed -> {
+                for (JobRecord j : jobs)
+                    if (j.jobKey() != null
+                            && j.state().isTerminal()
+                            && j.state() != JobState.SUCCEEDED
+                            && j.state() != JobState.SKIPPED) seed.add(topLevel(j.jobKey()));
+            }
+        }
+        Set<String> out = new java.util.LinkedHashSet<>(seed);
+        for (boolean grew = true; grew; ) {
+            grew = false;
+            for (var e : wf.jobs().entrySet())
+                if (!out.contains(e.getKey()) && e.getValue().needs().stream().anyMatch(out::contains))
+                    grew |= out.add(e.getKey());
+        }
+        return out;
+    }
+
+    /** The top-level workflow job a job key belongs to ({@code build} of {@code build[1]/test}). */
+    static String topLevel(String key) {
+        int end = key.length();
+        for (int i = 0; i < key.length(); i++)
+            if (key.charAt(i) == '/' || key.charAt(i) == '[') {
+                end = i;
+                break;
+            }
+        return key.substring(0, end);
+    }
+
     /** Advances every unfinished run; for the background loop. */
     public void sweep() {
         for (String id : runs.active()) {

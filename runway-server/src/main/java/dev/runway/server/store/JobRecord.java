@@ -6,7 +6,9 @@ import java.util.List;
 
 /**
  * A row of {@code jobs}. Times are epoch millis; null when not reached yet. A job of a workflow run has {@code
- * runId}, its workflow job id ({@code jobKey}) and its matrix leg ({@code matrixIndex} of {@code matrixTotal}).
+ * runId}, its workflow job id ({@code jobKey}) and its matrix leg ({@code matrixIndex} of {@code matrixTotal}), the
+ * run attempt it belongs to ({@code runAttempt}) and, for a job a re-run took over unchanged, the job of the earlier
+ * attempt it was carried from ({@code carriedFrom}, whose attempts hold its log).
  */
 public record JobRecord(
         String id,
@@ -33,4 +35,6 @@ public record JobRecord(
         boolean continueOnError,
         String outputsJson,
         String annotationsJson,
-        ResourceUsage usage) {}
+        ResourceUsage usage,
+        int runAttempt,
+        String carriedFrom) {}

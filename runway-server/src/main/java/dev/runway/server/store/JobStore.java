@@ -94,8 +94,10 @@ public final class JobStore {
         Sql.update(
                 c,
                 "INSERT INTO jobs (id, name, spec, labels, state, attempt, max_attempts, timeout_ms, created_at, queued_at,"
-                        + " finished_at, reason, run_id, job_key, matrix_index, matrix_total, continue_on_error, concurrency_group)"
-                        + " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        + " finished_at, reason, run_id, job_key, matrix_index, matrix_total, continue_on_error,"
+                        + " concurrency_group, run_attempt)"
+                        + " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                        + " COALESCE((SELECT run_attempt FROM runs WHERE id = ?), 1))",
                 id,
                 j.name(),
                 j.specJson(),
@@ -112,7 +114,8 @@ public final class JobStore {
                 j.matrixIndex(),
                 j.matrixTotal(),
                 j.continueOnError() ? 1 : 0,
-                j.concurrencyGroup());
+                j.concurrencyGroup(),
+                j.runId());
         JobRecord created = get(c, id);
         Transition.Cause cause = j.state() == JobState.QUEUED ? Transition.Cause.ENQUEUED : Transition.Cause.PLANNED;
         p.add(Transition.of(created, 0, null, cause, now, null));
@@ -144,8 +147,49 @@ public final class JobStore {
         return db.read(c -> ofRun(c, runId));
     }
 
+    /** The jobs of the run's current attempt, in creation order. */
     public static List<JobRecord> ofRun(Connection c, String runId) throws SQLException {
-        return Sql.query(c, "SELECT * FROM jobs WHERE run_id = ? ORDER BY seq", JobStore::job, runId);
+        return Sql.query(
+                c,
+                "SELECT * FROM jobs WHERE run_id = ? AND run_attempt = (SELECT run_attempt FROM runs WHERE id = ?)"
+                        + " ORDER BY seq",
+                JobStore::job,
+                runId,
+                runId);
+    }
+
+    /** The jobs of one attempt of a run, in creation order (empty for an attempt it never had). */
+    public List<JobRecord> ofRunAttempt(String runId, int runAttempt) {
+        return db.read(c -> Sql.query(
+                c,
+                "SELECT * FROM jobs WHERE run_id = ? AND run_attempt = ? ORDER BY seq",
+                JobStore::job,
+                runId,
+                runAttempt));
+    }
+
+    /**
+     * Takes a finished job of a run's earlier attempt into attempt {@code runAttempt} unchanged (a re-run of failed
+     * jobs keeps the ones that succeeded): a copy with its outcome, steps and outputs, pointing back at the job whose
+     * attempts hold its log. No transition: nothing ran.
+     */
+    public static JobRecord carry(Connection c, JobRecord from, int runAttempt) throws SQLException {
+        String id = Tokens.id("j");
+        Sql.update(
+                c,
+                "INSERT INTO jobs (id, name, spec, labels, state, attempt, max_attempts, timeout_ms, runner_id,"
+                        + " runner_name, created_at, queued_at, started_at, finished_at, reason, steps, run_id, job_key,"
+                        + " matrix_index, matrix_total, continue_on_error, outputs, annotations, cpu_seconds,"
+                        + " peak_memory_bytes, oom_killed, secrets_masked, run_attempt, carried_from)"
+                        + " SELECT ?, name, spec, labels, state, attempt, max_attempts, timeout_ms, runner_id,"
+                        + " runner_name, created_at, queued_at, started_at, finished_at, reason, steps, run_id, job_key,"
+                        + " matrix_index, matrix_total, continue_on_error, outputs, annotations, cpu_seconds,"
+                        + " peak_memory_bytes, oom_killed, secrets_masked, ?, COALESCE(carried_from, id) FROM jobs"
+                        + " WHERE id = ?",
+                id,
+                runAttempt,
+                from.id());
+        return get(c, id);
     }
 
     public JobRecord get(String id) {
@@ -728,7 +772,9 @@ public final class JobStore {
                 new ResourceUsage(
                         rs.getObject("cpu_seconds") == null ? null : rs.getDouble("cpu_seconds"),
                         Sql.nullableLong(rs, "peak_memory_bytes"),
-                        rs.getInt("oom_killed") != 0));
+                        rs.getInt("oom_killed") != 0),
+                rs.getInt("run_attempt"),
+                rs.getString("carried_from"));
     }
 
     static AttemptRecord attempt(ResultSet rs) throws SQLException {

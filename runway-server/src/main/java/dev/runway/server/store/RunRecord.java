@@ -6,7 +6,8 @@ import dev.runway.protocol.JobState;
  * A row of {@code runs}: a workflow file (its text as read at {@code sha}) started for an event with inputs.
  * {@code number} is the run's sequence number ({@code github.run_number}); {@code calleesJson} the reusable
  * workflows it calls, as read when it was created (reference → text), or null; {@code eventJson} the event payload
- * the run was started with beyond what Runway builds itself (a schedule's {@code schedule}), or null.
+ * the run was started with beyond what Runway builds itself (a schedule's {@code schedule}), or null; {@code attempt}
+ * counts its re-runs ({@code github.run_attempt}, 1 for the first).
  */
 public record RunRecord(
         String id,
@@ -27,4 +28,5 @@ public record RunRecord(
         String optionsJson,
         String concurrencyGroup,
         String calleesJson,
-        String eventJson) {}
+        String eventJson,
+        int attempt) {}

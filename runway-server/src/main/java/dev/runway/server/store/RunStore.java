@@ -115,6 +115,19 @@ public final class RunStore {
                 JobState.RUNNING.wireName());
     }
 
+    /**
+     * Starts the run's next attempt (a re-run): queued again, its outcome, cancel and concurrency group cleared, so the
+     * scheduler plans it as a new run whose jobs are those of the new attempt.
+     */
+    public static void startAttempt(Connection c, String id, int attempt) throws SQLException {
+        Sql.update(
+                c,
+                "UPDATE runs SET run_attempt = ?, state = 'queued', reason = NULL, finished_at = NULL,"
+                        + " cancel_requested = 0, concurrency_group = NULL WHERE id = ?",
+                attempt,
+                id);
+    }
+
     public static void requestCancel(Connection c, String id) throws SQLException {
         Sql.update(c, "UPDATE runs SET cancel_requested = 1 WHERE id = ?", id);
     }
@@ -143,6 +156,7 @@ public final class RunStore {
                 rs.getString("options"),
                 rs.getString("concurrency_group"),
                 rs.getString("callees"),
-                rs.getString("event_payload"));
+                rs.getString("event_payload"),
+                rs.getInt("run_attempt"));
     }
 }

@@ -7,6 +7,7 @@ import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Assignment;
 import dev.runway.protocol.JobList;
 import dev.runway.protocol.JobSpec;
+import dev.runway.protocol.JobState;
 import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.LeaseRenewal;
@@ -497,6 +498,85 @@ class HttpApiTest {
         Answer a = call("GET", ApiPaths.withId(ApiPaths.JOB_LOGS, jobId) + "?offset=0", admin(), null);
         assertThat(a.status()).as(a.body()).isEqualTo(200);
         return a.body();
+    }
+
+    /**
+     * A failed run re-run through the API: only the failed job runs again, as attempt 2 of the run; the first
+     * attempt's jobs stay readable with {@code ?attempt=1}; the re-run is audited; a running run, a job the workflow
+     * lacks and a contradictory body are refused with a clear 4xx.
+     */
+    @Test
+    void aFailedRunIsReRunThroughTheApiWithItsFirstAttemptKept() throws Exception {
+        RegisterResponse r = registerRunner("rerunner", List.of("rerun-pool"));
+        String workflow = "on: push\njobs:\n  ok: {runs-on: rerun-pool, steps: [{run: 'true'}]}\n"
+                + "  flaky: {runs-on: rerun-pool, steps: [{run: 'true'}]}\n";
+        Answer started = call(
+                "POST",
+                ApiPaths.RUNS,
+                admin(),
+                json(new dev.runway.protocol.RunRequest(null, null, "ci.yml", workflow, null, null, null, null, null)));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        String runId = started.as(dev.runway.protocol.RunView.class).id();
+        String rerun = ApiPaths.withId(ApiPaths.RUN_RERUN, runId);
+        assertError(call("POST", rerun, admin(), ""), 409, "conflict", "is still running");
+        for (int i = 0; i < 2; i++) {
+            Assignment a = call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(5)))
+                    .as(Assignment.class);
+            String result = a.spec().name().equals("flaky") ? "failed" : "succeeded";
+            assertThat(call(
+                                    "POST",
+                                    ApiPaths.withId(ApiPaths.RUNNER_JOB_COMPLETE, a.jobId()),
+                                    a.jobToken(),
+                                    "{\"result\":\"" + result + "\",\"steps\":[]}")
+                            .status())
+                    .isEqualTo(200);
+        }
+        dev.runway.protocol.RunView failed =
+                call("GET", ApiPaths.withId(ApiPaths.RUN, runId), admin(), null).as(dev.runway.protocol.RunView.class);
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+
+        assertError(call("POST", rerun, admin(), "{\"failed\":true,\"job\":\"ok\"}"), 400, "bad_request", "not both");
+        assertError(call("POST", rerun, admin(), "{\"job\":\"nope\"}"), 400, "bad_request", "no job 'nope'");
+        assertError(call("POST", rerun, admin(), "{\"failed\":\"yes please\"}"), 400, "bad_request", "failed");
+        assertError(
+                call("POST", ApiPaths.withId(ApiPaths.RUN_RERUN, "r-none"), admin(), ""), 404, "not_found", "r-none");
+        Answer again = call("POST", rerun, admin(), "{\"failed\":true}");
+        assertThat(again.status()).as(again.body()).isEqualTo(202);
+        dev.runway.protocol.RunView second = again.as(dev.runway.protocol.RunView.class);
+        assertThat(second.attempt()).isEqualTo(2);
+        assertThat(second.jobs())
+                .extracting(JobView::key, j -> j.state().wireName(), JobView::runAttempt)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("ok", "succeeded", 2),
+                        org.assertj.core.groups.Tuple.tuple("flaky", "queued", 2));
+        JobView kept = second.jobs().stream()
+                .filter(j -> j.key().equals("ok"))
+                .findFirst()
+                .orElseThrow();
+        dev.runway.protocol.RunView first = call(
+                        "GET", ApiPaths.withId(ApiPaths.RUN, runId) + "?attempt=1", admin(), null)
+                .as(dev.runway.protocol.RunView.class);
+        assertThat(first.attempt()).as("the attempt shown").isEqualTo(1);
+        assertThat(first.jobs())
+                .extracting(JobView::key, j -> j.state().wireName())
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("ok", "succeeded"),
+                        org.assertj.core.groups.Tuple.tuple("flaky", "failed"));
+        assertThat(kept.carriedFrom())
+                .as("the kept job points at the job whose log it is")
+                .isEqualTo(first.jobs().stream()
+                        .filter(j -> j.key().equals("ok"))
+                        .findFirst()
+                        .orElseThrow()
+                        .id());
+        assertError(
+                call("GET", ApiPaths.withId(ApiPaths.RUN, runId) + "?attempt=3", admin(), null),
+                400,
+                "bad_request",
+                "attempt");
+        assertThat(call("GET", ApiPaths.AUDIT + "?limit=20", admin(), null).body())
+                .contains("run.rerun")
+                .contains("attempt 2: failed jobs");
     }
 
     @Test

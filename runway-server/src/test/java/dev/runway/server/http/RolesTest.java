@@ -54,6 +54,7 @@ class RolesTest {
             new Endpoint("GET", ApiPaths.RUNS, Role.VIEWER),
             new Endpoint("GET", ApiPaths.RUN, Role.VIEWER),
             new Endpoint("POST", ApiPaths.RUN_CANCEL, Role.OPERATOR),
+            new Endpoint("POST", ApiPaths.RUN_RERUN, Role.OPERATOR),
             new Endpoint("GET", ApiPaths.RUN_ARTIFACTS, Role.VIEWER),
             new Endpoint("GET", ApiPaths.RUN_ARTIFACT, Role.VIEWER),
             new Endpoint("GET", ApiPaths.RUNNERS, Role.VIEWER),

@@ -31,7 +31,8 @@ class ParsedWorkflowsTest {
                 null,
                 null,
                 null,
-                null);
+                null,
+                1);
     }
 
     @Test
@@ -104,7 +105,8 @@ class ParsedWorkflowsTest {
                 null,
                 null,
                 json(java.util.Map.of("./.github/workflows/lib.yml", callee)),
-                null);
+                null,
+                1);
         WorkflowParser.Result r = new ParsedWorkflows().of(kept);
         assertThat(r.errors()).isEmpty();
         assertThat(r.workflow().jobs().get("lib").call().callee()).isNotNull();
@@ -129,7 +131,8 @@ class ParsedWorkflowsTest {
                 null,
                 null,
                 null,
-                null);
+                null,
+                1);
         assertThat(new ParsedWorkflows()
                         .of(old)
                         .workflow()

@@ -29,7 +29,8 @@ class RunContextsTest {
                 null,
                 null,
                 null,
-                null);
+                null,
+                1);
     }
 
     @Test
@@ -81,7 +82,8 @@ class RunContextsTest {
                 r.optionsJson(),
                 r.concurrencyGroup(),
                 r.calleesJson(),
-                "{\"schedule\":\"*/15 * * * *\"}");
+                "{\"schedule\":\"*/15 * * * *\"}",
+                1);
         Map<String, Object> e = RunContexts.event(scheduled, "refs/heads/main");
         assertThat(e)
                 .containsEntry("schedule", "*/15 * * * *")

@@ -302,4 +302,124 @@ class RunSchedulerTest {
         assertThat(second).as("heard by every listener, not only the first").isEqualTo(heard);
         assertThat(heard).filteredOn(Transition::finished).hasSize(3);
     }
+
+    static final String DIAMOND = """
+            on: push
+            jobs:
+              build:
+                runs-on: linux
+                outputs: {version: "${{ steps.v.outputs.version }}"}
+                steps: [{id: v, run: make}]
+              lint: {runs-on: linux, steps: [{run: make lint}]}
+              test: {runs-on: linux, needs: build, steps: [{run: make test}]}
+              deploy:
+                runs-on: linux
+                needs: [build, lint]
+                steps: [{run: "echo ${{ needs.build.outputs.version }} ${{ github.run_attempt }}"}]
+            """;
+
+    /** Claims the queued job of {@code key} (there must be exactly one queued job) and finishes it. */
+    void finishOnly(RunRecord run, String key, JobState result, String outputsJson) {
+        JobStore.Claim c = claim();
+        assertThat(c).as("a queued job for %s", key).isNotNull();
+        assertThat(c.job().jobKey()).isEqualTo(key);
+        assertThat(jobs.complete(
+                        c.job().id(),
+                        c.job().attempt(),
+                        new JobStore.Completion(
+                                result, null, "[]", outputsJson, null, dev.runway.protocol.ResourceUsage.UNKNOWN, 0),
+                        clock.millis()))
+                .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
+    }
+
+    /**
+     * Re-running a failed run's failed jobs runs the failed job and what needs it, and keeps the rest as they were,
+     * outputs included: the re-run deploy sees the version the first attempt's build made, and the run's attempt.
+     */
+    @Test
+    void reRunningFailedJobsRunsThemAndTheirDependentsWithTheOthersOutputsKept() throws Exception {
+        listening();
+        RunRecord run = start(DIAMOND);
+        finishOnly(run, "build", JobState.SUCCEEDED, "{\"version\":\"1.2.3\"}");
+        finishOnly(run, "lint", JobState.FAILED, null);
+        finishOnly(run, "test", JobState.SUCCEEDED, null);
+        assertThat(runs.get(run.id()).state()).isEqualTo(JobState.FAILED);
+        assertThat(jobsOf(run)).containsExactly("build=succeeded", "lint=failed", "test=succeeded", "deploy=skipped");
+        JobRecord firstBuild = job(run, "build");
+
+        RunRecord again = scheduler.rerun(run.id(), new RunScheduler.Rerun.Failed());
+        assertThat(again.attempt()).isEqualTo(2);
+        assertThat(again.state()).isEqualTo(JobState.RUNNING);
+        assertThat(jobsOf(run)).containsExactly("build=succeeded", "test=succeeded", "lint=queued");
+        assertThat(job(run, "build").carriedFrom()).isEqualTo(firstBuild.id());
+        assertThat(job(run, "build").outputsJson()).isEqualTo(firstBuild.outputsJson());
+        assertThat(job(run, "lint").runAttempt()).isEqualTo(2);
+        assertThat(job(run, "lint").carriedFrom()).isNull();
+
+        finishOnly(run, "lint", JobState.SUCCEEDED, null);
+        JobStore.Claim deploy = claim();
+        assertThat(deploy.job().jobKey()).isEqualTo("deploy");
+        assertThat(deploy.job().specJson())
+                .as("the kept build's outputs and the run's attempt reach the re-run job")
+                .contains("\"run_attempt\":\"2\"")
+                .contains("\"needs\":{\"build\":{\"result\":\"success\",\"outputs\":{\"version\":\"1.2.3\"}}");
+        finish(deploy, JobState.SUCCEEDED);
+        assertThat(runs.get(run.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(jobs.ofRunAttempt(run.id(), 1).stream()
+                        .map(j -> j.jobKey() + "=" + j.state().wireName()))
+                .as("the first attempt's jobs stay as they were")
+                .containsExactly("build=succeeded", "lint=failed", "test=succeeded", "deploy=skipped");
+    }
+
+    /** One job re-run: it and every job that needs it, directly or not; the rest carried over. */
+    @Test
+    void reRunningOneJobRunsItAndEverythingDownstreamOfIt() throws Exception {
+        listening();
+        RunRecord run = start(DIAMOND);
+        finishOnly(run, "build", JobState.SUCCEEDED, "{\"version\":\"1\"}");
+        finishOnly(run, "lint", JobState.SUCCEEDED, null);
+        finishOnly(run, "test", JobState.SUCCEEDED, null);
+        finishOnly(run, "deploy", JobState.SUCCEEDED, null);
+        assertThat(runs.get(run.id()).state()).isEqualTo(JobState.SUCCEEDED);
+
+        scheduler.rerun(run.id(), new RunScheduler.Rerun.OneJob("build"));
+        assertThat(jobsOf(run)).containsExactly("lint=succeeded", "build=queued");
+        finishOnly(run, "build", JobState.SUCCEEDED, "{\"version\":\"2\"}");
+        assertThat(jobsOf(run)).containsExactly("lint=succeeded", "build=succeeded", "test=queued", "deploy=queued");
+        JobStore.Claim next = claim();
+        JobStore.Claim last = claim();
+        JobStore.Claim deploy = next.job().jobKey().equals("deploy") ? next : last;
+        assertThat(deploy.job().specJson())
+                .contains("\"run_attempt\":\"2\"")
+                .contains("\"build\":{\"result\":\"success\",\"outputs\":{\"version\":\"2\"}}");
+        finish(next, JobState.SUCCEEDED);
+        finish(last, JobState.SUCCEEDED);
+        assertThat(runs.get(run.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(runs.get(run.id()).attempt()).isEqualTo(2);
+
+        scheduler.rerun(run.id(), new RunScheduler.Rerun.All());
+        assertThat(runs.get(run.id()).attempt()).isEqualTo(3);
+        assertThat(jobsOf(run)).as("all again: nothing carried").containsExactly("build=queued", "lint=queued");
+    }
+
+    @Test
+    void aReRunIsRefusedWhileTheRunRunsWhenNothingFailedAndForAJobTheWorkflowLacks() throws Exception {
+        listening();
+        RunRecord run = start(CHAIN);
+        assertThatThrownBy(() -> scheduler.rerun(run.id(), new RunScheduler.Rerun.All()))
+                .isInstanceOf(RunScheduler.RerunRefused.class)
+                .hasMessageContaining("is still running");
+        finishOnly(run, "build", JobState.SUCCEEDED, null);
+        finishOnly(run, "test", JobState.SUCCEEDED, null);
+        assertThatThrownBy(() -> scheduler.rerun(run.id(), new RunScheduler.Rerun.Failed()))
+                .isInstanceOf(RunScheduler.RerunRefused.class)
+                .hasMessageContaining("no failed job");
+        assertThatThrownBy(() -> scheduler.rerun(run.id(), new RunScheduler.Rerun.OneJob("deploy")))
+                .isInstanceOfSatisfying(
+                        RunScheduler.RerunRefused.class,
+                        e -> assertThat(e.badRequest()).isTrue())
+                .hasMessageContaining("no job 'deploy' (its jobs: build, test)");
+        assertThat(runs.get(run.id()).attempt()).as("nothing changed").isEqualTo(1);
+        assertThat(jobsOf(run)).containsExactly("build=succeeded", "test=succeeded");
+    }
 }

@@ -32,6 +32,8 @@ public final class TestJobRecords {
                 false,
                 outputsJson,
                 null,
+                null,
+                1,
                 null);
     }
 
