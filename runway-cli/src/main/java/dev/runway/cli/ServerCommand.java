@@ -128,6 +128,41 @@ final class ServerCommand implements Callable<Integer> {
                     + " (uses: OWNER/NAME/.github/workflows/x.yml@ref). Repeatable.")
     java.util.Map<String, String> githubRepos = new java.util.LinkedHashMap<>();
 
+    @Option(
+            names = "--status-token-file",
+            description = "Turns on commit statuses: each workflow job's progress is posted to the forge as a commit"
+                    + " status on the run's commit (pending, then success, failure or error), so pull requests can be"
+                    + " gated on Runway. The file holds the forge token (GitHub: a token with repo:status or"
+                    + " statuses: write; Gitea/Forgejo: an access token).")
+    Path statusTokenFile;
+
+    @Option(
+            names = "--status-api",
+            defaultValue = "https://api.github.com",
+            description = "The forge's API: https://api.github.com (default), https://HOST/api/v3 for GitHub"
+                    + " Enterprise Server, https://HOST/api/v1 for Gitea or Forgejo.")
+    java.net.URI statusApi;
+
+    @Option(
+            names = "--status-api-kind",
+            defaultValue = "github",
+            description = "github (Bearer token) or gitea (Gitea and Forgejo: token authorization). Default"
+                    + " ${DEFAULT-VALUE}.")
+    String statusApiKind;
+
+    @Option(
+            names = "--status-repo",
+            paramLabel = "OWNER/NAME",
+            description = "A repository whose runs get commit statuses (as github.repository names it). Repeatable;"
+                    + " default: the --github-repo repositories.")
+    java.util.List<String> statusRepos = new java.util.ArrayList<>();
+
+    @Option(
+            names = "--public-url",
+            description = "The address users reach the dashboard at (https://ci.example.com): commit statuses link"
+                    + " to the job there. Default: no link.")
+    String publicUrl;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig cfg = toConfig();
@@ -173,7 +208,46 @@ final class ServerCommand implements Callable<Integer> {
                 .adminToken(blankToNull(adminToken))
                 .masterKeyFile(masterKeyFile)
                 .github(github())
+                .statuses(statuses())
                 .build();
+    }
+
+    private ServerConfig.Statuses statuses() {
+        if (statusTokenFile == null) {
+            if (!statusRepos.isEmpty()) throw new CliException("--status-repo needs --status-token-file");
+            return ServerConfig.Statuses.OFF;
+        }
+        String token;
+        try {
+            token = Files.readString(statusTokenFile).strip();
+        } catch (java.io.IOException e) {
+            throw new CliException("--status-token-file: cannot read " + statusTokenFile + ": " + e.getMessage());
+        }
+        if (token.isEmpty() || token.contains("\n"))
+            throw new CliException("--status-token-file: " + statusTokenFile + " must hold one token on one line");
+        dev.runway.server.forge.StatusApi.Flavour flavour = switch (statusApiKind
+                .strip()
+                .toLowerCase(java.util.Locale.ROOT)) {
+            case "github" -> dev.runway.server.forge.StatusApi.Flavour.GITHUB;
+            case "gitea", "forgejo" -> dev.runway.server.forge.StatusApi.Flavour.GITEA;
+            default -> throw new CliException("--status-api-kind: '" + statusApiKind + "' is not one of github, gitea");
+        };
+        if (statusApi.getScheme() == null
+                || !(statusApi.getScheme().equals("https")
+                        || statusApi.getScheme().equals("http"))
+                || statusApi.getHost() == null)
+            throw new CliException("--status-api: '" + statusApi + "' is not an http(s) URL");
+        java.util.Set<String> repos = new java.util.LinkedHashSet<>(statusRepos);
+        if (repos.isEmpty()) repos.addAll(githubRepos.keySet());
+        if (repos.isEmpty())
+            throw new CliException("--status-token-file needs the repositories to report for: --status-repo OWNER/NAME"
+                    + " (or --github-repo)");
+        for (String repo : repos)
+            if (!repo.matches("[A-Za-z0-9][A-Za-z0-9_-]*/[A-Za-z0-9_.-]+"))
+                throw new CliException("--status-repo: '" + repo + "' is not owner/name");
+        if (publicUrl != null && !publicUrl.matches("https?://.+"))
+            throw new CliException("--public-url: '" + publicUrl + "' is not an http(s) URL");
+        return new ServerConfig.Statuses(statusApi, flavour, token, repos, publicUrl);
     }
 
     private ServerConfig.GitHubWebhooks github() {

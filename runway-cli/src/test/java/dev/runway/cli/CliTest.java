@@ -87,6 +87,66 @@ class CliTest {
     }
 
     @Test
+    void commitStatusesNeedAReadableTokenARepositoryAndAKnownKind() throws Exception {
+        Path token = java.nio.file.Files.writeString(dir.resolve("status-token"), "ghp_x\n");
+        var on = parseServer(
+                        Map.of("RUNWAY_STATUS_API_KIND", "gitea"),
+                        "server",
+                        "--data-dir",
+                        dir.toString(),
+                        "--status-token-file",
+                        token.toString(),
+                        "--status-api",
+                        "https://git.example.com/api/v1",
+                        "--status-repo",
+                        "team/app",
+                        "--public-url",
+                        "https://ci.example.com")
+                .toConfig()
+                .statuses();
+        assertThat(on.on()).isTrue();
+        assertThat(on.token()).isEqualTo("ghp_x");
+        assertThat(on.flavour()).isEqualTo(dev.runway.server.forge.StatusApi.Flavour.GITEA);
+        assertThat(on.repositories()).containsExactly("team/app");
+        assertThat(parseServer(Map.of(), "server").toConfig().statuses().on()).isFalse();
+        assertThatThrownBy(() -> parseServer(Map.of(), "server", "--status-token-file", token.toString())
+                        .toConfig())
+                .hasMessageContaining("--status-repo OWNER/NAME");
+        assertThatThrownBy(() -> parseServer(
+                                Map.of(),
+                                "server",
+                                "--status-token-file",
+                                token.toString(),
+                                "--status-repo",
+                                "app",
+                                "--status-api-kind",
+                                "github")
+                        .toConfig())
+                .hasMessageContaining("'app' is not owner/name");
+        assertThatThrownBy(() -> parseServer(
+                                Map.of(),
+                                "server",
+                                "--status-token-file",
+                                token.toString(),
+                                "--status-repo",
+                                "a/b",
+                                "--status-api-kind",
+                                "gitlab")
+                        .toConfig())
+                .hasMessageContaining("'gitlab' is not one of github, gitea");
+        assertThatThrownBy(() -> parseServer(
+                                Map.of(),
+                                "server",
+                                "--status-token-file",
+                                dir.resolve("missing").toString())
+                        .toConfig())
+                .hasMessageContaining("cannot read");
+        assertThatThrownBy(() ->
+                        parseServer(Map.of(), "server", "--status-repo", "a/b").toConfig())
+                .hasMessageContaining("--status-repo needs --status-token-file");
+    }
+
+    @Test
     void actionSourcesComeFromFlagsOrTheEnvironment() {
         var fromEnv = parseAgent(
                         Map.of("RUNWAY_ACTIONS_GIT_BASE", "https://git.example.com/github, file:///srv/git"),

@@ -9,6 +9,8 @@ import dev.runway.server.dispatch.JobDelivery;
 import dev.runway.server.dispatch.LeaseReaper;
 import dev.runway.server.dispatch.LogFollowerWakeup;
 import dev.runway.server.dispatch.Wakeups;
+import dev.runway.server.forge.StatusApi;
+import dev.runway.server.forge.StatusReporter;
 import dev.runway.server.http.HttpApi;
 import dev.runway.server.metrics.FleetSnapshot;
 import dev.runway.server.metrics.JobMetrics;
@@ -18,6 +20,7 @@ import dev.runway.server.runs.GitSource;
 import dev.runway.server.runs.ParsedWorkflows;
 import dev.runway.server.runs.RunAdvancer;
 import dev.runway.server.runs.RunPlanner;
+import dev.runway.server.runs.RunRepository;
 import dev.runway.server.runs.RunScheduler;
 import dev.runway.server.runs.RunStarter;
 import dev.runway.server.secrets.MasterKey;
@@ -118,6 +121,16 @@ public final class RunwayServer implements AutoCloseable {
                     .listen(new DispatcherWakeup(dispatcher))
                     .listen(new JobMetrics(metrics, runners::get))
                     .listen(new RunAdvancer(scheduler));
+            if (config.statuses().on()) {
+                ServerConfig.Statuses st = config.statuses();
+                transitions.listen(StatusReporter.start(
+                        new StatusApi(st.api(), st.flavour(), st.token()),
+                        st.repositories(),
+                        st.publicUrl(),
+                        runs::get,
+                        RunRepository::of));
+                log.info("reporting commit statuses to {} for {}", st.api(), st.repositories());
+            }
             // a run whose job finished while this replica was down (or on another replica that died) moves on
             loops.scheduleWithFixedDelay(this::sweepRuns, 1, SWEEP_SECONDS, TimeUnit.SECONDS);
             GitSource git = new GitSource(config.dataDir().resolve("git"));

@@ -42,7 +42,31 @@ public record ServerConfig(
         long maxBodyBytes,
         String adminToken,
         Path masterKeyFile,
-        GitHubWebhooks github) {
+        GitHubWebhooks github,
+        Statuses statuses) {
+
+    /**
+     * Commit statuses reported to a forge for each workflow job: its status API ({@code https://api.github.com}, a
+     * GitHub Enterprise Server's {@code https://HOST/api/v3}, or a Gitea/Forgejo's {@code https://HOST/api/v1}) and
+     * kind, the token, the repositories ({@code owner/name}) whose runs are reported, and the dashboard's public
+     * address for the links (null: no link). {@link #OFF} without a token.
+     */
+    public record Statuses(
+            java.net.URI api,
+            dev.runway.server.forge.StatusApi.Flavour flavour,
+            String token,
+            java.util.Set<String> repositories,
+            String publicUrl) {
+        public Statuses {
+            repositories = repositories == null ? java.util.Set.of() : java.util.Set.copyOf(repositories);
+        }
+
+        public static final Statuses OFF = new Statuses(null, null, null, null, null);
+
+        public boolean on() {
+            return token != null && api != null && !repositories.isEmpty();
+        }
+    }
 
     /**
      * GitHub webhooks: the shared secret that signs deliveries (null: webhooks off), and where Runway fetches each
@@ -59,6 +83,7 @@ public record ServerConfig(
     public ServerConfig {
         if (masterKeyFile == null && dataDir != null) masterKeyFile = dataDir.resolve("master.key");
         if (github == null) github = GitHubWebhooks.OFF;
+        if (statuses == null) statuses = Statuses.OFF;
     }
 
     /** A runner not heard from for this long is offline: past the lease and the longest poll, with some slack. */
@@ -123,7 +148,8 @@ public record ServerConfig(
                 .maxLogBytes(maxLogBytes)
                 .maxBodyBytes(maxBodyBytes)
                 .adminToken(adminToken)
-                .github(github);
+                .github(github)
+                .statuses(statuses);
         if (dataDir == null || !dataDir.resolve("master.key").equals(masterKeyFile)) b.masterKeyFile(masterKeyFile);
         return b;
     }
@@ -146,6 +172,7 @@ public record ServerConfig(
         private String adminToken;
         private Path masterKeyFile;
         private GitHubWebhooks github = GitHubWebhooks.OFF;
+        private Statuses statuses = Statuses.OFF;
 
         private Builder() {}
 
@@ -228,6 +255,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder statuses(Statuses v) {
+            statuses = v;
+            return this;
+        }
+
         public ServerConfig build() {
             return new ServerConfig(
                     host,
@@ -245,7 +277,8 @@ public record ServerConfig(
                     maxBodyBytes,
                     adminToken,
                     masterKeyFile,
-                    github);
+                    github,
+                    statuses);
         }
     }
 }

@@ -1,0 +1,27 @@
+package dev.runway.server.runs;
+
+import dev.runway.protocol.Json;
+import dev.runway.server.store.RunRecord;
+import java.util.Map;
+
+/** The repository ({@code owner/name}) a run is of, as its {@code github.repository} says. */
+public final class RunRepository {
+    /**
+     * The delivered payload's {@code repository.full_name} for a run a webhook started, else the name read from the
+     * run's repository (its GitHub {@code origin}, or the last two parts of its path or URL).
+     */
+    public static String of(RunRecord run) {
+        if (run.eventJson() != null) {
+            try {
+                Map<?, ?> event = Json.lenient().readValue(run.eventJson(), Map.class);
+                if (event.get("repository") instanceof Map<?, ?> r && r.get("full_name") instanceof String name)
+                    return name;
+            } catch (java.io.IOException | RuntimeException e) {
+                // not a delivered payload: the run's own repository names it
+            }
+        }
+        return RunContexts.repositoryName(run.repo());
+    }
+
+    private RunRepository() {}
+}
