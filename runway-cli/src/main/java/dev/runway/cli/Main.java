@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             AgentStandbyCommand.class,
             TokenCommand.class,
             SecretsCommand.class,
+            VarsCommand.class,
             AuditCommand.class,
             ValidateCommand.class,
             ToolsCommand.class,

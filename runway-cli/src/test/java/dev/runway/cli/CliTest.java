@@ -65,7 +65,12 @@ class CliTest {
                 "token",
                 "token create",
                 "token ls",
-                "validate"
+                "validate",
+                "vars",
+                "vars set",
+                "vars ls",
+                "vars rm",
+                "runs rerun"
             })
     void everyCommandHasHelp(String command) {
         String[] args = (command + " --help").split(" ");

@@ -656,6 +656,39 @@ class WorkflowRunsE2ETest {
         }
     }
 
+    /** Variables set with the CLI reach a real job's expressions; a repository's wins over the global one. */
+    @Test
+    void variablesSetWithTheCliReachTheJobsOfTheirRepository() throws Exception {
+        Path repo = repo(Map.of(".github/workflows/vars.yml", """
+                on: push
+                jobs:
+                  show:
+                    runs-on: ${{ vars.POOL }}
+                    env: {TARGET: "${{ vars.TARGET }}"}
+                    steps:
+                      - run: echo "deploying to $TARGET from ${{ vars.POOL }} (${{ vars.UNSET }})"
+                """));
+        try (Cluster c = new Cluster(root).start()) {
+            c.startAgent("w1", "linux", "--slots", "1");
+            String name =
+                    root.getFileName() + "/repo"; // github.repository of a local repository without a GitHub origin
+            for (String[] set : new String[][] {
+                {"vars", "set", "POOL", "linux"},
+                {"vars", "set", "TARGET", "staging"},
+                {"vars", "set", "TARGET", "production", "--repo", name},
+                {"vars", "set", "TARGET", "elsewhere", "--repo", "other/repo"}
+            }) {
+                RunwayProcess p = c.cli(set);
+                assertThat(p.awaitExit(Duration.ofSeconds(30))).as(p.output()).isZero();
+            }
+            RunwayProcess ls = c.cli("vars", "ls");
+            assertThat(ls.awaitExit(Duration.ofSeconds(30))).as(ls.output()).isZero();
+            assertThat(ls.output()).contains("TARGET").contains("production").contains("(all)");
+            String log = runToSuccess(c, repo, ".github/workflows/vars.yml");
+            assertThat(log).contains("deploying to production from linux ()");
+        }
+    }
+
     private RunView start(Cluster c, Path repo, Map<String, String> inputs) {
         return c.api()
                 .startRun(new RunRequest(repo.toString(), null, ".github/workflows/grouped.yml", null, null, inputs));

@@ -51,6 +51,8 @@ public final class ApiPaths {
     public static final String AUDIT_VERIFY = PREFIX + "/audit/verify"; // GET walk the hash chain (admin)
     public static final String SECRETS = PREFIX + "/secrets"; // GET list (admin)
     public static final String SECRET = SECRETS + "/{name}"; // PUT set, DELETE remove (admin), ?repo=owner/name
+    public static final String VARIABLES = PREFIX + "/variables"; // GET list (viewer), ?repo=owner/name
+    public static final String VARIABLE = VARIABLES + "/{name}"; // PUT set, DELETE remove (admin), ?repo=owner/name
     public static final String SECRETS_ROTATE_KEY = SECRETS + "/rotate-key"; // POST re-encrypt under a new key
     public static final String RUNNER_CREDENTIAL = PREFIX + "/runner/credential"; // POST rotate this credential
     public static final String RUNNER_HEALTH = PREFIX + "/runner/health"; // POST this runner's health

@@ -35,6 +35,7 @@ import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
 import dev.runway.server.store.ScheduleStore;
 import dev.runway.server.store.Transitions;
+import dev.runway.server.store.VariableStore;
 import dev.runway.server.store.WebhookStore;
 import dev.runway.server.tokens.AdminToken;
 import dev.runway.server.triggers.ScheduleTrigger;
@@ -136,12 +137,14 @@ public final class RunwayServer implements AutoCloseable {
             GitSource git = new GitSource(config.dataDir().resolve("git"));
             SecretStore secrets = new SecretStore(db, MasterKey.loadOrCreate(config.masterKeyFile()));
             AuditLog audit = new AuditLog(db, clock);
+            VariableStore variables = new VariableStore(db);
             RunStarter starter = new RunStarter(
                     runs,
                     scheduler,
                     git,
                     config.dataDir().resolve("actions"),
                     config.github().repos(),
+                    variables,
                     clock);
             this.http = HttpApi.builder(config)
                     .clock(clock)
@@ -153,6 +156,7 @@ public final class RunwayServer implements AutoCloseable {
                     .artifacts(new ArtifactStore(db, config.dataDir().resolve("artifacts"), MAX_ARTIFACT_BYTES))
                     .caches(new CacheStore(db, config.dataDir().resolve("caches"), MAX_CACHE_BYTES))
                     .secrets(secrets)
+                    .variables(variables)
                     .audit(audit)
                     .webhooks(new WebhookStore(db))
                     .pools(new PoolStore(db))

@@ -22,6 +22,7 @@ import dev.runway.server.store.LogStore;
 import dev.runway.server.store.PoolStore;
 import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
+import dev.runway.server.store.VariableStore;
 import dev.runway.server.store.WebhookStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -59,6 +60,7 @@ public final class HttpApi {
         private ArtifactStore artifacts;
         private CacheStore caches;
         private SecretStore secrets;
+        private VariableStore variables;
         private AuditLog audit;
         private WebhookStore webhooks;
         private PoolStore pools;
@@ -113,6 +115,11 @@ public final class HttpApi {
 
         public Builder caches(CacheStore v) {
             caches = v;
+            return this;
+        }
+
+        public Builder variables(VariableStore v) {
+            variables = v;
             return this;
         }
 
@@ -219,6 +226,7 @@ public final class HttpApi {
         ServerMetrics metrics = Builder.required(b.metrics, "metrics");
         StatsQuery stats = Builder.required(b.stats, "stats");
         Supplier<String> storeProblem = Builder.required(b.storeProblem, "storeProblem");
+        VariableStore variables = Builder.required(b.variables, "variables");
 
         Auth auth = new Auth(apiTokens, runners, jobs, audit, metrics, clock);
         Javalin app = Javalin.create(cfg -> {
@@ -258,6 +266,7 @@ public final class HttpApi {
         new RunnerRoutes(new RunnerRoutes.Deps(config, auth, runners, dispatcher, audit, metrics, clock)).register(app);
         new PoolRoutes(new PoolRoutes.Deps(config, auth, pools, jobs, dispatcher, audit, clock)).register(app);
         new SecretRoutes(new SecretRoutes.Deps(config, auth, secrets, audit, clock)).register(app);
+        new VariableRoutes(new VariableRoutes.Deps(config, auth, variables, audit, clock)).register(app);
         new TokenRoutes(new TokenRoutes.Deps(config, auth, apiTokens, runners, audit, clock)).register(app);
         new AuditRoutes(new AuditRoutes.Deps(auth, audit, clock)).register(app);
         new RunnerProtocolRoutes(new RunnerProtocolRoutes.Deps(

@@ -92,16 +92,32 @@ final class RunContexts {
             Value.Obj needs,
             Map<String, Object> matrix,
             Map<String, Object> strategy) {
-        return jobLevel(Templates.object(inputs(run)), github, needs, matrix, strategy);
+        return jobLevel(Templates.object(inputs(run)), vars(run), github, needs, matrix, strategy);
+    }
+
+    /** The run's {@code vars} context: the variables of its repository and of every repository when it started. */
+    static Value.Obj vars(RunRecord run) {
+        if (run.varsJson() == null) return new Value.Obj();
+        try {
+            Map<String, Object> m = Json.lenient().readValue(run.varsJson(), new TypeReference<>() {});
+            return m == null ? new Value.Obj() : Templates.object(m);
+        } catch (JsonProcessingException e) {
+            return new Value.Obj();
+        }
     }
 
     /** The same, with {@code inputs} given (a called workflow's are its call's, not the run's). */
     static Value.Obj jobLevel(
-            Value inputs, Value.Obj github, Value.Obj needs, Map<String, Object> matrix, Map<String, Object> strategy) {
+            Value inputs,
+            Value.Obj vars,
+            Value.Obj github,
+            Value.Obj needs,
+            Map<String, Object> matrix,
+            Map<String, Object> strategy) {
         Value.Obj c = new Value.Obj();
         c.put("github", github);
         c.put("inputs", inputs);
-        c.put("vars", new Value.Obj());
+        c.put("vars", vars);
         c.put("secrets", new Value.Obj());
         c.put("needs", needs);
         if (matrix != null) c.put("matrix", Templates.object(matrix));

@@ -107,12 +107,16 @@ public final class RunPlanner {
         final RunRecord run;
         final Workflow wf;
         final Value.Obj github;
+        /** The run's {@code vars}, as read when it started. */
+        final Value.Obj vars;
+
         final Map<String, List<JobRecord>> byKey = new LinkedHashMap<>();
 
         Pass(RunRecord run, Workflow wf, List<JobRecord> jobs) {
             this.run = run;
             this.wf = wf;
             this.github = RunContexts.github(run, wf);
+            this.vars = RunContexts.vars(run);
             for (JobRecord j : jobs)
                 byKey.computeIfAbsent(j.jobKey(), k -> new ArrayList<>()).add(j);
             byKey.values()
@@ -431,7 +435,7 @@ public final class RunPlanner {
             Value.Obj contexts = new Value.Obj();
             contexts.put("github", p.github);
             contexts.put("inputs", leg.inputs());
-            contexts.put("vars", new Value.Obj());
+            contexts.put("vars", p.vars);
             out.putAll(CallOutputs.evaluate(declared, jobs, contexts));
         }
         return out;
@@ -448,7 +452,7 @@ public final class RunPlanner {
 
     private static Value.Obj jobLevel(
             Frame f, Pass p, Value.Obj needs, Map<String, Object> matrix, Map<String, Object> strategy) {
-        return RunContexts.jobLevel(f.inputs(), p.github, needs, matrix, strategy);
+        return RunContexts.jobLevel(f.inputs(), p.vars, p.github, needs, matrix, strategy);
     }
 
     /** The jobs the run has or will have, but for those of {@code except}: for a job not begun, its legs. */
@@ -610,7 +614,7 @@ public final class RunPlanner {
             Map<String, Object> ctx = new LinkedHashMap<>();
             ctx.put("github", Templates.toJava(withJob(p.github, job.id())));
             ctx.put("inputs", Templates.toJava(contexts.get("inputs")));
-            ctx.put("vars", Map.of());
+            ctx.put("vars", Templates.toJava(p.vars));
             ctx.put("needs", Templates.toJava(needs));
             ctx.put("matrix", matrix);
             ctx.put("strategy", strategy);

@@ -11,16 +11,21 @@ public final class RunRepository {
      * run's repository (its GitHub {@code origin}, or the last two parts of its path or URL).
      */
     public static String of(RunRecord run) {
-        if (run.eventJson() != null) {
+        return of(run.repo(), run.eventJson());
+    }
+
+    /** The same for a run not stored yet: its repository and the payload it starts with (or null). */
+    static String of(String repo, String eventJson) {
+        if (eventJson != null) {
             try {
-                Map<?, ?> event = Json.lenient().readValue(run.eventJson(), Map.class);
+                Map<?, ?> event = Json.lenient().readValue(eventJson, Map.class);
                 if (event.get("repository") instanceof Map<?, ?> r && r.get("full_name") instanceof String name)
                     return name;
             } catch (java.io.IOException | RuntimeException e) {
                 // not a delivered payload: the run's own repository names it
             }
         }
-        return RunContexts.repositoryName(run.repo());
+        return RunContexts.repositoryName(repo);
     }
 
     private RunRepository() {}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.runway.protocol.Json;
 import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunStore;
+import dev.runway.server.store.VariableStore;
 import dev.runway.workflow.parse.Diagnostic;
 import dev.runway.workflow.parse.WorkflowParser;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ public final class RunStarter {
     private final Path actionsStore;
     private final Map<String, String> githubRepos;
     private final InstantSource clock;
+    /** Where a run's {@code vars} come from (null: none). */
+    private final VariableStore variables;
 
     /**
      * {@code actionsStore} and {@code githubRepos} ({@code --github-repo owner/repo=URL}) are where remote reusable
@@ -33,7 +36,9 @@ public final class RunStarter {
             GitSource git,
             Path actionsStore,
             Map<String, String> githubRepos,
+            VariableStore variables,
             InstantSource clock) {
+        this.variables = variables;
         this.runs = runs;
         this.scheduler = scheduler;
         this.git = git;
@@ -104,6 +109,8 @@ public final class RunStarter {
             throw new Rejected(e.getMessage());
         }
         String name = parsed.workflow().name() != null ? parsed.workflow().name() : path;
+        String eventJson = payload.isEmpty() ? null : Json.lenient().writeValueAsString(payload);
+        Map<String, String> vars = variables == null ? Map.of() : variables.forRun(RunRepository.of(repo, eventJson));
         RunRecord run = runs.insert(
                 new RunStore.NewRun(
                         name,
@@ -116,7 +123,8 @@ public final class RunStarter {
                         Json.lenient().writeValueAsString(inputs.inputs()),
                         options.equals(RunOptions.NONE) ? null : options.json(),
                         callees.json(),
-                        payload.isEmpty() ? null : Json.lenient().writeValueAsString(payload)),
+                        eventJson,
+                        vars.isEmpty() ? null : Json.lenient().writeValueAsString(vars)),
                 clock.millis());
         return scheduler.start(run.id(), parsed);
     }

@@ -41,12 +41,17 @@ public final class SecretStore {
 
     /** Checks a name as given by a user; returns it upper-cased. */
     public static String name(String name) {
+        return name("secret", name);
+    }
+
+    /** As {@link #name(String)} for a {@code kind} of name (secret, variable): the rules are GitHub's for both. */
+    public static String name(String kind, String name) {
         if (name == null || !NAME.matcher(name).matches())
-            throw new IllegalArgumentException("secret name '" + name + "' is not valid: use letters, digits and _,"
+            throw new IllegalArgumentException(kind + " name '" + name + "' is not valid: use letters, digits and _,"
                     + " not starting with a digit (e.g. DEPLOY_KEY)");
         String n = name.toUpperCase(Locale.ROOT);
         if (n.startsWith("GITHUB_") || n.startsWith("RUNWAY_"))
-            throw new IllegalArgumentException("secret names may not start with GITHUB_ or RUNWAY_ (reserved)");
+            throw new IllegalArgumentException(kind + " names may not start with GITHUB_ or RUNWAY_ (reserved)");
         return n;
     }
 

@@ -7,7 +7,8 @@ import dev.runway.protocol.JobState;
  * {@code number} is the run's sequence number ({@code github.run_number}); {@code calleesJson} the reusable
  * workflows it calls, as read when it was created (reference → text), or null; {@code eventJson} the event payload
  * the run was started with beyond what Runway builds itself (a schedule's {@code schedule}), or null; {@code attempt}
- * counts its re-runs ({@code github.run_attempt}, 1 for the first).
+ * counts its re-runs ({@code github.run_attempt}, 1 for the first); {@code varsJson} its {@code vars} as read when it
+ * started (a re-run keeps them), or null.
  */
 public record RunRecord(
         String id,
@@ -29,4 +30,5 @@ public record RunRecord(
         String concurrencyGroup,
         String calleesJson,
         String eventJson,
-        int attempt) {}
+        int attempt,
+        String varsJson) {}

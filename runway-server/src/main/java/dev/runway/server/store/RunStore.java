@@ -30,7 +30,8 @@ public final class RunStore {
             String inputsJson,
             String optionsJson,
             String calleesJson,
-            String eventJson) {}
+            String eventJson,
+            String varsJson) {}
 
     public RunRecord insert(NewRun r, long now) {
         String id = Tokens.id("r");
@@ -38,7 +39,8 @@ public final class RunStore {
             Sql.update(
                     c,
                     "INSERT INTO runs (id, name, workflow_path, workflow, repo, ref, sha, event, inputs, options, callees,"
-                            + " event_payload, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                            + " event_payload, vars, state, created_at)"
+                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
                     id,
                     r.name(),
                     r.workflowPath(),
@@ -51,6 +53,7 @@ public final class RunStore {
                     r.optionsJson(),
                     r.calleesJson(),
                     r.eventJson(),
+                    r.varsJson(),
                     now);
             return get(c, id);
         });
@@ -157,6 +160,7 @@ public final class RunStore {
                 rs.getString("concurrency_group"),
                 rs.getString("callees"),
                 rs.getString("event_payload"),
-                rs.getInt("run_attempt"));
+                rs.getInt("run_attempt"),
+                rs.getString("vars"));
     }
 }

@@ -579,6 +579,112 @@ class HttpApiTest {
                 .contains("attempt 2: failed jobs");
     }
 
+    /**
+     * Variables are set by admins for every repository or one, read back with their values, checked like secret
+     * names, and reach a run as {@code vars}: a repository's wins over the global one, a job-level {@code if:} and
+     * {@code runs-on} see them, and the job gets them in its contexts.
+     */
+    @Test
+    void variablesAreScopedReadableCheckedAndReachTheRunsOfTheirRepository() throws Exception {
+        String vars = ApiPaths.VARIABLE.replace("{name}", "REGION");
+        assertThat(call("PUT", vars, admin(), "{\"value\":\"eu-west-1\"}").status())
+                .isEqualTo(201);
+        assertThat(call("PUT", vars, admin(), "{\"value\":\"eu-central-1\"}").status())
+                .isEqualTo(200);
+        assertThat(call("PUT", vars + "?repo=acme/app", admin(), "{\"value\":\"us-east-2\"}")
+                        .status())
+                .isEqualTo(201);
+        assertThat(call(
+                                "PUT",
+                                ApiPaths.VARIABLE.replace("{name}", "deploy") + "?repo=acme/app",
+                                admin(),
+                                "{\"value\":\"yes\"}")
+                        .status())
+                .isEqualTo(201);
+        assertThat(call("PUT", ApiPaths.VARIABLE.replace("{name}", "POOL"), admin(), "{\"value\":\"vars-pool\"}")
+                        .status())
+                .isEqualTo(201);
+        Answer listed = call("GET", ApiPaths.VARIABLES + "?repo=acme/app", admin(), null);
+        assertThat(listed.body()).contains("\"name\":\"DEPLOY\"").contains("\"value\":\"us-east-2\"");
+        assertError(
+                call("PUT", ApiPaths.VARIABLE.replace("{name}", "1X"), admin(), "{\"value\":\"v\"}"),
+                400,
+                "bad_request",
+                "variable name '1X' is not valid");
+        assertError(
+                call("PUT", ApiPaths.VARIABLE.replace("{name}", "GITHUB_TOKEN"), admin(), "{\"value\":\"v\"}"),
+                400,
+                "bad_request",
+                "reserved");
+        assertError(call("PUT", vars + "?repo=not-a-repo", admin(), "{\"value\":\"v\"}"), 400, "bad_request", "repo:");
+        assertError(call("PUT", vars, admin(), "{}"), 400, "bad_request", "value: required");
+        assertError(
+                call("DELETE", ApiPaths.VARIABLE.replace("{name}", "NOPE"), admin(), null),
+                404,
+                "not_found",
+                "no variable NOPE");
+
+        Path repo = java.nio.file.Files.createDirectories(dir.resolve("src/acme/app/.github/workflows"))
+                .getParent()
+                .getParent();
+        java.nio.file.Files.writeString(repo.resolve(".github/workflows/ci.yml"), """
+                on: push
+                jobs:
+                  deploy:
+                    if: vars.DEPLOY == 'yes'
+                    runs-on: ${{ vars.POOL }}
+                    steps: [{run: 'echo ${{ vars.REGION }}'}]
+                  unset:
+                    if: vars.MISSING == 'x'
+                    runs-on: vars-pool
+                    steps: [{run: 'true'}]
+                """);
+        for (String[] git : new String[][] {
+            {"init", "-q", "-b", "main"},
+            {"add", "-A"},
+            {"-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-q", "-m", "ci"}
+        }) {
+            List<String> cmd = new java.util.ArrayList<>(List.of("git"));
+            cmd.addAll(List.of(git));
+            Process p = new ProcessBuilder(cmd)
+                    .directory(repo.toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            assertThat(p.waitFor())
+                    .as(new String(p.getInputStream().readAllBytes()))
+                    .isZero();
+        }
+        RegisterResponse r = registerRunner("vars-runner", List.of("vars-pool"));
+        Answer started = call(
+                "POST",
+                ApiPaths.RUNS,
+                admin(),
+                json(new dev.runway.protocol.RunRequest(
+                        repo.toString(), null, ".github/workflows/ci.yml", null, null, null, null, null, null)));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        Assignment a = call("POST", ApiPaths.RUNNER_JOBS_NEXT, r.credential(), json(new PollRequest(5)))
+                .as(Assignment.class);
+        assertThat(a.spec().name()).isEqualTo("deploy");
+        assertThat(a.spec().contexts().get("vars"))
+                .as("the repository's REGION wins over the global one")
+                .isEqualTo(java.util.Map.of("REGION", "us-east-2", "DEPLOY", "yes", "POOL", "vars-pool"));
+        dev.runway.protocol.RunView run = call(
+                        "GET",
+                        ApiPaths.withId(
+                                ApiPaths.RUN,
+                                started.as(dev.runway.protocol.RunView.class).id()),
+                        admin(),
+                        null)
+                .as(dev.runway.protocol.RunView.class);
+        assertThat(run.jobs())
+                .filteredOn(j -> j.key().equals("unset"))
+                .singleElement()
+                .extracting(j -> j.state().wireName())
+                .isEqualTo("skipped");
+        assertThat(call("GET", ApiPaths.AUDIT + "?limit=50", admin(), null).body())
+                .contains("variable.set");
+    }
+
     @Test
     void logsFollowWaitsForBytesAndReportsCompletion() throws Exception {
         RegisterResponse r = registerRunner("logger", List.of("log-test"));

@@ -32,7 +32,8 @@ class ParsedWorkflowsTest {
                 null,
                 null,
                 null,
-                1);
+                1,
+                null);
     }
 
     @Test
@@ -106,7 +107,8 @@ class ParsedWorkflowsTest {
                 null,
                 json(java.util.Map.of("./.github/workflows/lib.yml", callee)),
                 null,
-                1);
+                1,
+                null);
         WorkflowParser.Result r = new ParsedWorkflows().of(kept);
         assertThat(r.errors()).isEmpty();
         assertThat(r.workflow().jobs().get("lib").call().callee()).isNotNull();
@@ -132,7 +134,8 @@ class ParsedWorkflowsTest {
                 null,
                 null,
                 null,
-                1);
+                1,
+                null);
         assertThat(new ParsedWorkflows()
                         .of(old)
                         .workflow()

@@ -30,7 +30,8 @@ class RunContextsTest {
                 null,
                 null,
                 null,
-                1);
+                1,
+                null);
     }
 
     @Test
@@ -83,7 +84,8 @@ class RunContextsTest {
                 r.concurrencyGroup(),
                 r.calleesJson(),
                 "{\"schedule\":\"*/15 * * * *\"}",
-                1);
+                1,
+                null);
         Map<String, Object> e = RunContexts.event(scheduled, "refs/heads/main");
         assertThat(e)
                 .containsEntry("schedule", "*/15 * * * *")

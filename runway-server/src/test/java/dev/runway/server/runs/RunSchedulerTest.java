@@ -82,7 +82,13 @@ class RunSchedulerTest {
                 new ParsedWorkflows(),
                 clock);
         starter = new RunStarter(
-                runs, scheduler, new GitSource(dir.resolve("git")), dir.resolve("actions"), java.util.Map.of(), clock);
+                runs,
+                scheduler,
+                new GitSource(dir.resolve("git")),
+                dir.resolve("actions"),
+                java.util.Map.of(),
+                null,
+                clock);
         String reg = runners.createRegistrationToken(clock.millis(), clock.millis() + 3_600_000, 1)
                 .token();
         runner = runners.register(reg, "r1", Labels.normalise(List.of("linux")), 10, "test", clock.millis())

@@ -928,7 +928,8 @@ abstract class StoreContractTest {
                                                     "{}",
                                                     null,
                                                     null,
-                                                    "{\"schedule\":\"* * * * *\"}"),
+                                                    "{\"schedule\":\"* * * * *\"}",
+                                                    null),
                                             at);
                             return true;
                         }));

@@ -66,7 +66,7 @@ class ScheduleTriggerTest {
                 new ParsedWorkflows(),
                 clock);
         GitSource git = new GitSource(dir.resolve("git"));
-        RunStarter starter = new RunStarter(runs, scheduler, git, dir.resolve("actions"), Map.of(), clock);
+        RunStarter starter = new RunStarter(runs, scheduler, git, dir.resolve("actions"), Map.of(), null, clock);
         store = new ScheduleStore(db);
         trigger = new ScheduleTrigger(
                 Map.of("acme/app", repo.toString()), git, starter, store, clock, ScheduleTrigger.DEFAULT_PERIOD);

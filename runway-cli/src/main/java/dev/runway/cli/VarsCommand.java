@@ -1,0 +1,123 @@
+package dev.runway.cli;
+
+import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.Json;
+import dev.runway.protocol.VariableView;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "vars",
+        mixinStandardHelpOptions = true,
+        description = "Configuration variables for workflows (vars.NAME): not secret, shown as they are; set and"
+                + " removed by admins, for every repository or one (the repository's wins).",
+        subcommands = {VarsCommand.Set.class, VarsCommand.Ls.class, VarsCommand.Rm.class})
+final class VarsCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions client;
+
+    @Override
+    public Integer call() {
+        return Ls.print(client, null);
+    }
+
+    static String path(String name, String repo) {
+        if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]{0,199}"))
+            throw new CliException("variable name '" + name + "' is not valid: use letters, digits and _, not starting"
+                    + " with a digit (e.g. DEPLOY_REGION)");
+        return ApiPaths.VARIABLE.replace("{name}", name)
+                + (repo == null ? "" : "?repo=" + URLEncoder.encode(repo, StandardCharsets.UTF_8));
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true, description = "Create or replace a variable.")
+    static final class Set implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "Letters, digits and _ (e.g. DEPLOY_REGION).")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "VALUE", description = "The value (use secrets for anything secret).")
+        String value;
+
+        @Option(names = "--repo", paramLabel = "OWNER/NAME", description = "Only for this repository's runs.")
+        String repo;
+
+        @Override
+        public Integer call() {
+            ApiClient.Response r = client.client()
+                    .send("PUT", path(name, repo), new VariableView.SetRequest(value), Duration.ofSeconds(30));
+            VariableView v;
+            try {
+                v = Json.lenient().readValue(r.body(), VariableView.class);
+            } catch (IOException e) {
+                throw new CliException("unexpected answer: " + e.getMessage());
+            }
+            System.out.println((r.status() == 201 ? "created" : "updated") + " variable " + v.name()
+                    + (v.repo() == null ? "" : " for " + v.repo()));
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List variables with their values.")
+    static final class Ls implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @Option(names = "--repo", paramLabel = "OWNER/NAME", description = "Only this repository's variables.")
+        String repo;
+
+        @Override
+        public Integer call() {
+            return print(client, repo);
+        }
+
+        static int print(ClientOptions client, String repo) {
+            String p = ApiPaths.VARIABLES
+                    + (repo == null ? "" : "?repo=" + URLEncoder.encode(repo, StandardCharsets.UTF_8));
+            VariableView.VariableList list = client.client().get(p, VariableView.VariableList.class);
+            Instant now = Instant.now();
+            System.out.print(Format.table(
+                    List.of("NAME", "REPOSITORY", "VALUE", "UPDATED"),
+                    list.variables().stream()
+                            .map(v -> List.of(
+                                    v.name(),
+                                    v.repo() == null ? "(all)" : v.repo(),
+                                    v.value(),
+                                    Format.age(v.updatedAt(), now)))
+                            .toList()));
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Delete a variable.")
+    static final class Rm implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(
+                names = "--repo",
+                paramLabel = "OWNER/NAME",
+                description = "The repository's variable, not the global one.")
+        String repo;
+
+        @Override
+        public Integer call() {
+            client.client().send("DELETE", path(name, repo), null, Duration.ofSeconds(30));
+            System.out.println("deleted variable " + name + (repo == null ? "" : " for " + repo));
+            return 0;
+        }
+    }
+}
