@@ -122,7 +122,15 @@ final class Yaml {
      * (which need no stack, unlike composing), then aliases while composing and their expanded size after.
      */
     static @Nullable Node compose(String text, Session s, int maxDepth) {
-        String tooLarge = Limits.fileSize(utf8Length(text));
+        return compose(text, s, maxDepth, true, Limits.MAX_FILE_BYTES);
+    }
+
+    /**
+     * As {@link #compose(String, Session, int)}; without {@code allowAnchors} an anchor is an error, as in GitHub's
+     * parser with anchors turned off, and the file may have at most {@code maxFileBytes} bytes.
+     */
+    static @Nullable Node compose(String text, Session s, int maxDepth, boolean allowAnchors, long maxFileBytes) {
+        String tooLarge = Limits.fileSize(utf8Length(text), maxFileBytes);
         if (tooLarge != null) {
             s.error(1, 1, tooLarge);
             return null;
@@ -132,11 +140,11 @@ final class Yaml {
                     .setLabel(s.file())
                     .setAllowDuplicateKeys(true)
                     .setMaxAliasesForCollections(Limits.MAX_YAML_ALIASES)
-                    .setCodePointLimit(Limits.MAX_FILE_BYTES)
+                    .setCodePointLimit((int) Math.min(Integer.MAX_VALUE, Math.max(maxFileBytes, 1)))
                     // the whole file in one buffer: with the default 1 KiB one, a 400 KB line took seconds
                     .setBufferSize(text.length() + 1)
                     .build();
-            if (!eventsFit(settings, text, s, maxDepth)) return null;
+            if (!eventsFit(settings, text, s, maxDepth, allowAnchors)) return null;
             Optional<Node> n = new Compose(settings).composeString(text);
             if (n.isEmpty()) return null;
             Check c = new Check(maxDepth, s);
@@ -174,11 +182,21 @@ final class Yaml {
      * False, after reporting where, if a collection starts {@code maxDepth} collections deep, or an alias of a
      * collection is one too many; reads events only, so a deep document needs no stack.
      */
-    private static boolean eventsFit(LoadSettings settings, String text, Session s, int maxDepth) {
+    private static boolean eventsFit(
+            LoadSettings settings, String text, Session s, int maxDepth, boolean allowAnchors) {
         int open = 0;
         int aliases = 0;
         java.util.Set<String> collections = new java.util.HashSet<>(); // anchors naming a collection
         for (Event e : new Parse(settings).parseString(text)) {
+            if (!allowAnchors
+                    && e instanceof NodeEvent n
+                    && !(e instanceof AliasEvent)
+                    && n.getAnchor().isPresent())
+                return refuse(
+                        s,
+                        e,
+                        "Anchors are not currently supported. Remove the anchor '"
+                                + n.getAnchor().get().getValue() + "'");
             if (e instanceof CollectionStartEvent c) {
                 if (open >= maxDepth)
                     return refuse(s, e, "Maximum object depth exceeded (" + maxDepth + " levels of nesting)");

@@ -140,6 +140,18 @@ class HostileWorkflowsTest {
     }
 
     @Test
+    void aFileUnderTheSizeLimitThatParsesTooLargeIsRefusedAtTheValueThatWentOver() {
+        // 250 000 one-letter strings in 500 KB: 52 bytes each as GitHub counts them, 13 MB in all
+        String yaml = "on: push\nenv: {A: [" + "a,".repeat(250_000) + "a]}\njobs: {j: {runs-on: x}}\n";
+        assertThat(errors(yaml))
+                .singleElement()
+                .asString()
+                .startsWith("evil.yml:2:")
+                .contains("Maximum object size exceeded: parsed, the workflow would take more than 10485760 bytes"
+                        + " (10 MiB)");
+    }
+
+    @Test
     void anAliasBombIsRefused() {
         String laughs = """
                 on: push

@@ -276,4 +276,37 @@ class WorkflowParserTest {
                 .containsExactly("ci.yml:1:1: error: the file is empty; expected a mapping with 'on' and 'jobs'");
         assertThat(errors("on: push\n")).containsExactly("ci.yml:1:1: error: Required property is missing: jobs");
     }
+
+    @Test
+    void anchorsAreReadUnlessTurnedOffAsInGitHubsParserOptions() {
+        String yaml = """
+                on: push
+                jobs:
+                  j:
+                    runs-on: x
+                    steps:
+                      - run: &echo echo hi
+                      - run: *echo
+                """;
+        assertThat(parse(yaml).errors()).isEmpty();
+        assertThat(
+                        WorkflowParser.parse("ci.yml", yaml, WorkflowParser.Options.DEFAULT.withAnchors(false))
+                                .errors()
+                                .stream()
+                                .map(Diagnostic::toString))
+                .containsExactly("ci.yml:6:14: error: Anchors are not currently supported. Remove the anchor 'echo'");
+    }
+
+    @Test
+    void aSmallerFileLimitIsTheErrorBeforeAnythingIsRead() {
+        String yaml = "on: push\njobs: {j: {runs-on: x, steps: [{run: echo}]}}\n";
+        assertThat(
+                        WorkflowParser.parse(
+                                        "ci.yml", yaml, WorkflowParser.Options.DEFAULT.withSizes(40, 10 * 1024 * 1024))
+                                .errors()
+                                .stream()
+                                .map(Diagnostic::toString))
+                .containsExactly("ci.yml:1:1: error: the file is " + yaml.length()
+                        + " bytes; a workflow file may have at most 40 bytes");
+    }
 }
