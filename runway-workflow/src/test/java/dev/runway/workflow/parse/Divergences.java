@@ -10,17 +10,11 @@ final class Divergences {
     /** Whole families: Runway does not implement the feature, so GitHub's detailed checks of it do not apply. */
     static final Map<String, String> PREFIXES = Map.of();
 
-    static final Map<String, String> CASES = Map.ofEntries(
-            Map.entry(
-                    "errors-anchor-tag.yml",
-                    "deliberate: GitHub accepts YAML anchors since 2025 and real workflows use them"
-                            + " (../shared/workflows/brianc__node-postgres__ci.yml); this older case still rejects them"),
-            Map.entry("errors-max-result-size.yml", "not yet: no limit on the size of the parsed document"),
-            Map.entry(
-                    "events-single-invalid.yml",
-                    "GitHub's cases disagree: on-workflow_dispatch-unknown-keys-ignored.yml accepts an unknown key"
-                            + " directly under workflow_dispatch, which this case rejects; Runway warns there (and"
-                            + " rejects unknown keys of inputs, as here)"));
+    static final Map<String, String> CASES = Map.ofEntries(Map.entry(
+            "events-single-invalid.yml",
+            "GitHub's cases disagree: on-workflow_dispatch-unknown-keys-ignored.yml accepts an unknown key"
+                    + " directly under workflow_dispatch, which this case rejects; Runway warns there (and"
+                    + " rejects unknown keys of inputs, as here)"));
 
     static String reason(String file) {
         if (CASES.containsKey(file)) return CASES.get(file);

@@ -15,7 +15,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * GitHub's workflow-parser cases (actions/languageservices, MIT): a case that expects errors must be rejected with an
- * error on each expected line; a case that expects none must parse, or name the unsupported feature precisely.
+ * error on each expected line; a case that expects none must parse, or name the unsupported feature precisely. Every
+ * {@code .yml} file of the directory is a case, so new ones are picked up without editing a list. A case runs with
+ * GitHub's parse options ({@code ParseOptions} in actions/runner) unless its header sets one: anchors off, 50 levels
+ * of nesting, 10 MiB of parsed size, and the file named {@code .github/workflows/<case>} as GitHub's harness names
+ * it (the name counts in the parsed size).
  */
 class ParserConformanceTest {
     static final Pattern LINE = Pattern.compile("\\(Line: (\\d+), Col: (\\d+)\\)");
@@ -38,6 +42,11 @@ class ParserConformanceTest {
         String name = file.getFileName().toString();
         WorkflowParser.Options options = WorkflowParser.Options.DEFAULT
                 .withMaxDepth(headerInt(header, "max-depth", WorkflowParser.DEFAULT_MAX_DEPTH))
+                // GitHub's max-file-size is in characters, Runway's in UTF-8 bytes: the same for the ASCII cases
+                .withSizes(
+                        headerInt(header, "max-file-size", dev.runway.workflow.Limits.MAX_FILE_BYTES),
+                        headerInt(header, "max-result-size", (int) dev.runway.workflow.Limits.MAX_PARSED_BYTES))
+                .withAnchors(headerString(header, "allow-anchors", "false").equals("true"))
                 .withLimits(
                         headerInt(
                                 header,
@@ -46,7 +55,7 @@ class ParserConformanceTest {
                         headerInt(header, "max-job-limit", dev.runway.workflow.Limits.MAX_JOBS_PER_RUN),
                         headerString(header, "permissions-policy", "Write"));
         if (!callees.isEmpty()) options = options.withCallees(callees::get);
-        WorkflowParser.Result r = WorkflowParser.parse(name, workflow, options);
+        WorkflowParser.Result r = WorkflowParser.parse(".github/workflows/" + name, workflow, options);
         if (Divergences.reason(name) != null) {
             // all we claim for a listed divergence: it is read without an internal error
             assertThat(r.diagnostics()).noneMatch(d -> d.message().startsWith("internal error"));
