@@ -310,11 +310,12 @@ public final class WorkflowParser {
             // checked before the needs graph is walked, which is as deep as the longest chain of jobs
             s.error(
                     jobsNode,
-                    "the workflow has " + total + " jobs, counting every matrix combination"
+                    "The workflow may not contain more than " + options.maxJobs() + " jobs: it has " + total
+                            + ", counting every matrix combination"
                             + (jobs.values().stream().anyMatch(Job::calls)
                                     ? " and the jobs of the workflows it calls"
                                     : "")
-                            + "; at most " + options.maxJobs() + " jobs may run in one workflow run");
+                            + " (at most " + options.maxJobs() + " jobs may run in one workflow run)");
             return null;
         }
         List<String> order = JobGraph.order(jobs, jobNodes, firstJobKey, s);
