@@ -1,7 +1,5 @@
 package dev.runway.workflow.parse;
 
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -142,8 +140,9 @@ final class ParsedSize {
 
     /** Mapping keys are strings to GitHub ({@code 1:} is the key "1"), or expressions. */
     private static long key(Node k) {
-        if (k instanceof ScalarNode sc) return text(sc.getValue());
-        return MIN_OBJECT; // a collection as a key is an error; count it as the object it is
+        if (!(k instanceof ScalarNode sc)) return MIN_OBJECT; // a collection as a key is an error; an object
+        if (Yaml.isNull(k)) return stringToken(""); // GitHub writes a null as ""
+        return sc.getTag().equals(Tag.STR) ? text(sc.getValue()) : stringToken(String.valueOf(Yaml.scalar(k)));
     }
 
     private static long scalar(Node n) {
@@ -262,7 +261,7 @@ final class ParsedSize {
 
     private static String segment(Object v) {
         if (v instanceof Boolean b) return b ? "true" : "false";
-        if (v instanceof Number num) return g15(num.doubleValue());
+        if (v instanceof Number num) return Yaml.g15(num.doubleValue());
         return v.toString();
     }
 
@@ -291,19 +290,5 @@ final class ParsedSize {
             if (taken.add(candidate.toLowerCase(Locale.ROOT))) return candidate;
         }
         return original;
-    }
-
-    /** .NET's {@code double.ToString("G15")}, which GitHub uses for a number in an id. */
-    static String g15(double d) {
-        if (Double.isNaN(d)) return "NaN";
-        if (Double.isInfinite(d)) return d > 0 ? "Infinity" : "-Infinity";
-        if (d == 0) return "0";
-        BigDecimal r = new BigDecimal(d).round(new MathContext(15)).stripTrailingZeros();
-        int exponent = r.precision() - r.scale() - 1;
-        if (exponent > -5 && exponent < 15) return r.toPlainString();
-        String digits = r.unscaledValue().abs().toString();
-        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-        return (r.signum() < 0 ? "-" : "") + mantissa + "E" + (exponent < 0 ? "-" : "+")
-                + String.format(Locale.ROOT, "%02d", Math.abs(exponent));
     }
 }

@@ -98,10 +98,11 @@ class ParsedSizeTest {
     @Test
     void numbersBooleansAndNullsAreObjectsAndKeysAreStrings() {
         // {k: 1}, {k: true}, {k: null}: the mapping (24), the key "k" (24 + 26 + 2) and a 24-byte value
-        for (String v : List.of("1", "true", "null", "", "1.5"))
+        for (String v : List.of("1", "0x1F", "true", "True", "null", "~", "", "1.5", ".inf"))
             assertThat(documentBytes("f", "k: " + v)).isEqualTo(26 + 2 + 24 + 52 + 24);
         assertThat(documentBytes("f", "k: 'x'")).isEqualTo(26 + 2 + 24 + 52 + 52);
         assertThat(documentBytes("f", "1: x")).isEqualTo(documentBytes("f", "k: x"));
+        assertThat(documentBytes("f", "3.10: x")).isEqualTo(documentBytes("f", "3.1: x")); // the key "3.1"
     }
 
     @Test
@@ -230,11 +231,11 @@ class ParsedSizeTest {
 
     @Test
     void numbersInIdsAreFormattedAsGitHubFormatsThem() {
-        assertThat(ParsedSize.g15(3)).isEqualTo("3");
-        assertThat(ParsedSize.g15(3.10)).isEqualTo("3.1");
-        assertThat(ParsedSize.g15(0.1 + 0.2)).isEqualTo("0.3");
-        assertThat(ParsedSize.g15(1e15)).isEqualTo("1E+15");
-        assertThat(ParsedSize.g15(-0.00001)).isEqualTo("-1E-05");
-        assertThat(ParsedSize.g15(0.0001)).isEqualTo("0.0001");
+        assertThat(Yaml.g15(3)).isEqualTo("3");
+        assertThat(Yaml.g15(3.10)).isEqualTo("3.1");
+        assertThat(Yaml.g15(0.1 + 0.2)).isEqualTo("0.3");
+        assertThat(Yaml.g15(1e15)).isEqualTo("1E+15");
+        assertThat(Yaml.g15(-0.00001)).isEqualTo("-1E-05");
+        assertThat(Yaml.g15(0.0001)).isEqualTo("0.0001");
     }
 }
