@@ -77,6 +77,7 @@ class ParserConformanceTest {
             assertThat(r.errors())
                     .as(r.diagnostics().toString())
                     .allSatisfy(d -> assertThat(d.message()).startsWith("not supported by Runway"));
+            if (r.workflow() != null) sameMatrices(expected, r.workflow());
         } else {
             assertThat(r.errors())
                     .as("expected errors: %s", expected.path("errors"))
@@ -93,6 +94,83 @@ class ParserConformanceTest {
                         .anyMatch(d -> d.line() == line);
             }
         }
+    }
+
+    /**
+     * The values a case's template gives a literal matrix are the ones Runway expands it to: its single vectors
+     * (their product, first key outermost) or its include entries. This is where GitHub's cases check how YAML is
+     * typed ({@code True}, {@code ~}, {@code 0x1F}, {@code 12_345}, block scalars): the rest of the template Runway
+     * does not produce, so the comparison is limited to the matrix, which it does.
+     */
+    static void sameMatrices(JsonNode expected, dev.runway.workflow.model.Workflow w) {
+        ObjectMapper json = new ObjectMapper();
+        for (JsonNode job : expected.path("jobs")) {
+            JsonNode matrix = null;
+            for (JsonNode e : job.path("strategy").path("map"))
+                if (e.path("Key").asText().equals("matrix")) matrix = e.path("Value");
+            dev.runway.workflow.model.Job j = w.jobs().get(job.path("id").asText());
+            if (matrix == null
+                    || j == null
+                    || j.strategy() == null
+                    || j.strategy().combinations() == null) continue;
+            List<JsonNode> combos = literalCombinations(json, matrix);
+            if (combos == null) continue;
+            JsonNode actual = json.valueToTree(j.strategy().combinations());
+            assertThat(same(json.valueToTree(combos), actual))
+                    .as("matrix of job %s: expected %s, got %s", job.path("id").asText(), combos, actual)
+                    .isTrue();
+        }
+    }
+
+    /** The combinations of a template matrix of vectors only, or of include entries only; null for others. */
+    static @org.jspecify.annotations.Nullable List<JsonNode> literalCombinations(ObjectMapper json, JsonNode matrix) {
+        if (matrix.path("type").asInt() != 2) return null;
+        List<JsonNode> combos = new ArrayList<>(List.of(json.createObjectNode()));
+        boolean includeOnly = false;
+        for (JsonNode e : matrix.path("map")) {
+            String key = e.path("Key").asText();
+            JsonNode seq = e.path("Value").path("seq");
+            if (e.path("Value").path("type").asInt() != 1 || key.equals("exclude")) return null;
+            if (key.equals("include")) {
+                if (matrix.path("map").size() != 1) return null;
+                includeOnly = true;
+                combos.clear();
+                for (JsonNode entry : seq) {
+                    var combo = json.createObjectNode();
+                    for (JsonNode kv : entry.path("map"))
+                        combo.set(kv.path("Key").asText(), kv.path("Value"));
+                    combos.add(combo);
+                }
+                continue;
+            }
+            List<JsonNode> next = new ArrayList<>();
+            for (JsonNode c : combos)
+                for (JsonNode v : seq) {
+                    if (v.isObject()) return null; // an expression or a collection: not a literal
+                    next.add(((com.fasterxml.jackson.databind.node.ObjectNode) c.deepCopy()).set(key, v));
+                }
+            combos = next;
+        }
+        return includeOnly || !matrix.path("map").isEmpty() ? combos : null;
+    }
+
+    /** JSON equality with numbers compared by value (1 and 1.0 and 1L are the same number). */
+    static boolean same(JsonNode a, JsonNode b) {
+        if (a.isNumber() && b.isNumber()) return a.doubleValue() == b.doubleValue();
+        if (a.isArray() && b.isArray()) {
+            if (a.size() != b.size()) return false;
+            for (int i = 0; i < a.size(); i++) if (!same(a.get(i), b.get(i))) return false;
+            return true;
+        }
+        if (a.isObject() && b.isObject()) {
+            if (a.size() != b.size()) return false;
+            for (var it = a.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!b.has(f) || !same(a.get(f), b.get(f))) return false;
+            }
+            return true;
+        }
+        return a.equals(b);
     }
 
     /** The first document is the case's settings, not a workflow. */
