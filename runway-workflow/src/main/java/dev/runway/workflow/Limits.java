@@ -20,6 +20,13 @@ public final class Limits {
     /** Nodes of a YAML document once its aliases are expanded (GitHub's limit on template events). */
     public static final int MAX_YAML_NODES = 1_000_000;
 
+    /**
+     * A parsed workflow's size in memory as GitHub's parser estimates it (GitHub's limit, its {@code MaxResultSize}):
+     * the workflow and every workflow it calls, each call counted, and the combinations of static matrices. See
+     * {@code dev.runway.workflow.parse.ParsedSize} for how GitHub counts.
+     */
+    public static final long MAX_PARSED_BYTES = 10L * 1024 * 1024;
+
     /** Jobs one matrix may produce (GitHub's limit). */
     public static final int MAX_MATRIX_JOBS = 256;
 
@@ -43,10 +50,15 @@ public final class Limits {
 
     /** The error for a file of {@code bytes} bytes, or null if its size is within {@link #MAX_FILE_BYTES}. */
     public static @Nullable String fileSize(long bytes) {
-        return bytes <= MAX_FILE_BYTES
+        return fileSize(bytes, MAX_FILE_BYTES);
+    }
+
+    /** As {@link #fileSize(long)} with another limit ({@code max} bytes). */
+    public static @Nullable String fileSize(long bytes, long max) {
+        return bytes <= max
                 ? null
-                : "the file is " + bytes + " bytes; a workflow file may have at most " + MAX_FILE_BYTES + " bytes ("
-                        + MAX_FILE_BYTES / 1024 + " KiB)";
+                : "the file is " + bytes + " bytes; a workflow file may have at most " + max + " bytes"
+                        + (max % 1024 == 0 ? " (" + max / 1024 + " KiB)" : "");
     }
 
     private Limits() {}

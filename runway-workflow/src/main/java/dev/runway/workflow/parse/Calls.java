@@ -112,7 +112,7 @@ final class Calls {
                     s.error(t.getValueNode(), "the value of input '" + name + "' must be a string, number or boolean");
                     continue;
                 }
-                with.put(name, sc.getValue());
+                with.put(name, Yaml.scalar(sc)); // True is "true", 3.10 "3.1", as GitHub reads them
                 withNodes.put(name, t.getValueNode());
             }
             f.checkTemplates(withNode);

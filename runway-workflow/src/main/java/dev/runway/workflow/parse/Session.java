@@ -8,9 +8,16 @@ import org.snakeyaml.engine.v2.nodes.Node;
 final class Session {
     private final String file;
     final List<Diagnostic> diagnostics = new ArrayList<>();
+    /** The parsed size so far, shared with the workflow that calls this one and the ones it calls. */
+    final ParsedSize size;
 
     Session(String file) {
+        this(file, new ParsedSize(dev.runway.workflow.Limits.MAX_PARSED_BYTES));
+    }
+
+    Session(String file, ParsedSize size) {
         this.file = file;
+        this.size = size;
     }
 
     String file() {

@@ -23,6 +23,13 @@ final class StrategyReader {
         this.s = f.s;
     }
 
+    /** Whether a {@code ${{ }}} is anywhere in {@code n}, keys included. */
+    private static boolean hasExpression(@Nullable Node n) {
+        if (n instanceof ScalarNode sc) return sc.getValue().contains("${{");
+        if (n instanceof SequenceNode) return Yaml.items(n).stream().anyMatch(StrategyReader::hasExpression);
+        return Yaml.entries(n).stream().anyMatch(t -> hasExpression(t.getKeyNode()) || hasExpression(t.getValueNode()));
+    }
+
     @Nullable
     Strategy strategy(@Nullable Node n) {
         if (n == null) return null;
@@ -94,6 +101,16 @@ final class StrategyReader {
             return new Strategy(List.of(), null, failFast, maxParallel);
         }
         if (combos.isEmpty()) s.error(m, "the matrix expands to no combinations (every combination is excluded)");
+        else if (!hasExpression(n)) { // as GitHub's parser, which builds a matrix when it validates unless it has one
+            int originals = include.isEmpty()
+                    ? combos.size()
+                    : MatrixExpander.expand(axes, List.of(), exclude).size();
+            if (s.size.addMatrix(combos, originals, List.copyOf(axes.keySet())))
+                s.error(
+                        m,
+                        "Maximum object size exceeded: " + ParsedSize.overMessage(s.size, "the workflow")
+                                + "; the combinations of this matrix take it over the limit");
+        }
         return new Strategy(combos, null, failFast, maxParallel);
     }
 }

@@ -80,7 +80,10 @@ public final class WorkflowParser {
      * written ({@code ./.github/workflows/x.yml}, {@code owner/repo/.github/workflows/x.yml@ref}), or null when it
      * cannot be had; without it calls are checked for their form only. {@code maxNesting}: how deep calls may nest
      * (GitHub: 10); {@code maxJobs}: jobs in all, callees' counted; {@code permissionsPolicy}: the token's
-     * permissions where a workflow names none ({@code Write} or {@code LimitedRead}).
+     * permissions where a workflow names none ({@code Write} or {@code LimitedRead}); {@code maxParsedBytes}: the
+     * parsed size, as GitHub counts it, of the workflow and all it calls ({@link ParsedSize}); {@code allowAnchors}:
+     * whether YAML anchors and aliases are read (github.com reads them; GitHub's parser has the same switch, off by
+     * default); {@code maxFileBytes}: the largest file, in UTF-8 bytes.
      */
     public record Options(
             int maxDepth,
@@ -88,32 +91,101 @@ public final class WorkflowParser {
             int maxNesting,
             int maxDistinctCallees,
             long maxJobs,
-            String permissionsPolicy) {
+            String permissionsPolicy,
+            long maxParsedBytes,
+            boolean allowAnchors,
+            long maxFileBytes) {
         public static final Options DEFAULT = new Options(
-                DEFAULT_MAX_DEPTH, null, Limits.MAX_CALL_NESTING, Limits.MAX_CALLEES, Limits.MAX_JOBS_PER_RUN, "Write");
+                DEFAULT_MAX_DEPTH,
+                null,
+                Limits.MAX_CALL_NESTING,
+                Limits.MAX_CALLEES,
+                Limits.MAX_JOBS_PER_RUN,
+                "Write",
+                Limits.MAX_PARSED_BYTES,
+                true,
+                Limits.MAX_FILE_BYTES);
 
         public Options withCallees(java.util.function.Function<String, @Nullable String> source) {
-            return new Options(maxDepth, source, maxNesting, maxDistinctCallees, maxJobs, permissionsPolicy);
+            return new Options(
+                    maxDepth,
+                    source,
+                    maxNesting,
+                    maxDistinctCallees,
+                    maxJobs,
+                    permissionsPolicy,
+                    maxParsedBytes,
+                    allowAnchors,
+                    maxFileBytes);
         }
 
         public Options withMaxDepth(int depth) {
-            return new Options(depth, callees, maxNesting, maxDistinctCallees, maxJobs, permissionsPolicy);
+            return new Options(
+                    depth,
+                    callees,
+                    maxNesting,
+                    maxDistinctCallees,
+                    maxJobs,
+                    permissionsPolicy,
+                    maxParsedBytes,
+                    allowAnchors,
+                    maxFileBytes);
         }
 
         public Options withLimits(int nesting, long jobs, String policy) {
-            return new Options(maxDepth, callees, nesting, maxDistinctCallees, jobs, policy);
+            return new Options(
+                    maxDepth,
+                    callees,
+                    nesting,
+                    maxDistinctCallees,
+                    jobs,
+                    policy,
+                    maxParsedBytes,
+                    allowAnchors,
+                    maxFileBytes);
+        }
+
+        /** The limits on what one file may be: its size in bytes, and its parsed size as GitHub counts it. */
+        public Options withSizes(long fileBytes, long parsedBytes) {
+            return new Options(
+                    maxDepth,
+                    callees,
+                    maxNesting,
+                    maxDistinctCallees,
+                    maxJobs,
+                    permissionsPolicy,
+                    parsedBytes,
+                    allowAnchors,
+                    fileBytes);
+        }
+
+        public Options withAnchors(boolean allowed) {
+            return new Options(
+                    maxDepth,
+                    callees,
+                    maxNesting,
+                    maxDistinctCallees,
+                    maxJobs,
+                    permissionsPolicy,
+                    maxParsedBytes,
+                    allowed,
+                    maxFileBytes);
         }
     }
 
     /** The calls that led to a parse: references from the top file down, and every distinct callee so far. */
-    private record Chain(List<String> refs, Set<String> distinct, Map<String, Integer> allowed) {}
+    private record Chain(List<String> refs, Set<String> distinct, Map<String, Integer> allowed, ParsedSize size) {}
 
     public static Result parse(String file, String text, Options options) {
         return parse(
                 file,
                 text,
                 options,
-                new Chain(List.of(), new HashSet<>(), PermissionLevels.policy(options.permissionsPolicy())));
+                new Chain(
+                        List.of(),
+                        new HashSet<>(),
+                        PermissionLevels.policy(options.permissionsPolicy()),
+                        new ParsedSize(options.maxParsedBytes())));
     }
 
     /** As {@link #parse(String, String)} with another nesting limit. */
@@ -122,13 +194,15 @@ public final class WorkflowParser {
     }
 
     private static Result parse(String file, String text, Options options, Chain chain) {
-        Session s = new Session(file);
+        Session s = new Session(file, chain.size());
         Workflow w = null;
         try {
-            Node root = Yaml.compose(text, s, options.maxDepth());
+            Node root = Yaml.compose(text, s, options.maxDepth(), options.allowAnchors(), options.maxFileBytes());
             if (root == null && !s.hasErrors())
                 s.error(1, 1, "the file is empty; expected a mapping with 'on' and 'jobs'");
-            if (root != null) w = new WorkflowParser(s, options, chain).workflow(root);
+            Node over = root == null ? null : chain.size().addDocument(file, root);
+            if (over != null) s.error(over, tooLarge(chain));
+            else if (root != null) w = new WorkflowParser(s, options, chain).workflow(root);
         } catch (StackOverflowError e) {
             // the limits above should make this unreachable; if one is missed, still a diagnostic, not a crash
             s.error(1, 1, "the workflow is nested too deeply to read");
@@ -138,6 +212,13 @@ public final class WorkflowParser {
             if (Boolean.getBoolean("runway.debug")) e.printStackTrace();
         }
         return new Result(s.hasErrors() ? null : w, List.copyOf(s.diagnostics));
+    }
+
+    /** The error where the parsed size went over its limit (GitHub's message first). */
+    private static String tooLarge(Chain chain) {
+        String what = chain.refs().isEmpty() ? "the workflow" : "this workflow with the ones that call it";
+        return "Maximum object size exceeded: " + ParsedSize.overMessage(chain.size(), what)
+                + "; this value takes it over the limit";
     }
 
     private final Session s;
@@ -229,11 +310,12 @@ public final class WorkflowParser {
             // checked before the needs graph is walked, which is as deep as the longest chain of jobs
             s.error(
                     jobsNode,
-                    "the workflow has " + total + " jobs, counting every matrix combination"
+                    "The workflow may not contain more than " + options.maxJobs() + " jobs: it has " + total
+                            + ", counting every matrix combination"
                             + (jobs.values().stream().anyMatch(Job::calls)
                                     ? " and the jobs of the workflows it calls"
                                     : "")
-                            + "; at most " + options.maxJobs() + " jobs may run in one workflow run");
+                            + " (at most " + options.maxJobs() + " jobs may run in one workflow run)");
             return null;
         }
         List<String> order = JobGraph.order(jobs, jobNodes, firstJobKey, s);
@@ -432,12 +514,25 @@ public final class WorkflowParser {
                 callerPermissions, workflowPermissions != null ? workflowPermissions : chain.allowed());
         List<String> refs = new ArrayList<>(chain.refs());
         refs.add(ref);
+        boolean wasOver = chain.size().over();
         Result r = parse(
                 ref,
                 text,
                 options,
-                new Chain(List.copyOf(refs), chain.distinct(), allowed == null ? chain.allowed() : allowed));
+                new Chain(
+                        List.copyOf(refs),
+                        chain.distinct(),
+                        allowed == null ? chain.allowed() : allowed,
+                        chain.size()));
         s.diagnostics.addAll(r.diagnostics());
+        if (!wasOver && chain.size().over()) {
+            // as on GitHub, where the size is one count for the caller and its callees: reported at the call
+            s.error(
+                    w.usesNode(),
+                    "Error from called workflow " + ref + ": Maximum object size exceeded ("
+                            + ParsedSize.overMessage(chain.size(), "the workflow and the workflows it calls") + ")");
+            return null;
+        }
         Workflow callee = r.workflow();
         if (callee == null) {
             if (r.errors().isEmpty()) s.error(w.usesNode(), "the called workflow '" + ref + "' cannot be read");

@@ -122,7 +122,15 @@ final class Yaml {
      * (which need no stack, unlike composing), then aliases while composing and their expanded size after.
      */
     static @Nullable Node compose(String text, Session s, int maxDepth) {
-        String tooLarge = Limits.fileSize(utf8Length(text));
+        return compose(text, s, maxDepth, true, Limits.MAX_FILE_BYTES);
+    }
+
+    /**
+     * As {@link #compose(String, Session, int)}; without {@code allowAnchors} an anchor is an error, as in GitHub's
+     * parser with anchors turned off, and the file may have at most {@code maxFileBytes} bytes.
+     */
+    static @Nullable Node compose(String text, Session s, int maxDepth, boolean allowAnchors, long maxFileBytes) {
+        String tooLarge = Limits.fileSize(utf8Length(text), maxFileBytes);
         if (tooLarge != null) {
             s.error(1, 1, tooLarge);
             return null;
@@ -131,12 +139,14 @@ final class Yaml {
             LoadSettings settings = LoadSettings.builder()
                     .setLabel(s.file())
                     .setAllowDuplicateKeys(true)
+                    // YAML 1.2's core schema, as GitHub: True, ~ and 0x1F are a boolean, a null and a number
+                    .setSchema(new org.snakeyaml.engine.v2.schema.CoreSchema())
                     .setMaxAliasesForCollections(Limits.MAX_YAML_ALIASES)
-                    .setCodePointLimit(Limits.MAX_FILE_BYTES)
+                    .setCodePointLimit((int) Math.min(Integer.MAX_VALUE, Math.max(maxFileBytes, 1)))
                     // the whole file in one buffer: with the default 1 KiB one, a 400 KB line took seconds
                     .setBufferSize(text.length() + 1)
                     .build();
-            if (!eventsFit(settings, text, s, maxDepth)) return null;
+            if (!eventsFit(settings, text, s, maxDepth, allowAnchors)) return null;
             Optional<Node> n = new Compose(settings).composeString(text);
             if (n.isEmpty()) return null;
             Check c = new Check(maxDepth, s);
@@ -174,11 +184,21 @@ final class Yaml {
      * False, after reporting where, if a collection starts {@code maxDepth} collections deep, or an alias of a
      * collection is one too many; reads events only, so a deep document needs no stack.
      */
-    private static boolean eventsFit(LoadSettings settings, String text, Session s, int maxDepth) {
+    private static boolean eventsFit(
+            LoadSettings settings, String text, Session s, int maxDepth, boolean allowAnchors) {
         int open = 0;
         int aliases = 0;
         java.util.Set<String> collections = new java.util.HashSet<>(); // anchors naming a collection
         for (Event e : new Parse(settings).parseString(text)) {
+            if (!allowAnchors
+                    && e instanceof NodeEvent n
+                    && !(e instanceof AliasEvent)
+                    && n.getAnchor().isPresent())
+                return refuse(
+                        s,
+                        e,
+                        "Anchors are not currently supported. Remove the anchor '"
+                                + n.getAnchor().get().getValue() + "'");
             if (e instanceof CollectionStartEvent c) {
                 if (open >= maxDepth)
                     return refuse(s, e, "Maximum object depth exceeded (" + maxDepth + " levels of nesting)");
@@ -245,8 +265,55 @@ final class Yaml {
         return n.getStartMark().map(m -> m.getColumn() + 1).orElse(1);
     }
 
+    /**
+     * A scalar's text as GitHub reads it where a string belongs: a boolean is {@code true} or {@code false}
+     * ({@code True} is one), a number is its value as .NET writes it ({@code 3.10} is {@code 3.1}, {@code 0x1F} is
+     * {@code 31}), anything else the text as written (a null's too: callers ask {@link #isNull} first).
+     */
     static @Nullable String scalar(@Nullable Node n) {
-        return n instanceof ScalarNode s ? s.getValue() : null;
+        if (!(n instanceof ScalarNode s)) return null;
+        Tag t = s.getTag();
+        if (t.equals(Tag.BOOL)) return s.getValue().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals(Tag.INT) || t.equals(Tag.FLOAT)) {
+            Double d = number(s.getValue());
+            if (d != null) return g15(d);
+        }
+        return s.getValue();
+    }
+
+    /** The value of a core-schema number ({@code 0x1F}, {@code 0o17}, {@code +1}, {@code .inf}), or null. */
+    static @Nullable Double number(String v) {
+        try {
+            String sign = v.startsWith("-") ? "-" : "";
+            String digits = v.startsWith("-") || v.startsWith("+") ? v.substring(1) : v;
+            if (digits.startsWith("0x"))
+                return Double.valueOf(new java.math.BigInteger(sign + digits.substring(2), 16).doubleValue());
+            if (digits.startsWith("0o"))
+                return Double.valueOf(new java.math.BigInteger(sign + digits.substring(2), 8).doubleValue());
+            if (digits.equalsIgnoreCase(".inf"))
+                return sign.isEmpty() ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+            if (digits.equalsIgnoreCase(".nan")) return Double.NaN;
+            if (digits.chars().allMatch(Character::isDigit)) // an integer has no negative zero
+            return Double.valueOf(new java.math.BigInteger(sign + digits).doubleValue() + 0.0);
+            return Double.valueOf(v);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** .NET's {@code double.ToString("G15")}: how GitHub writes a number as a string. */
+    static String g15(double d) {
+        if (Double.isNaN(d)) return "NaN";
+        if (Double.isInfinite(d)) return d > 0 ? "Infinity" : "-Infinity";
+        if (d == 0) return 1 / d < 0 ? "-0" : "0";
+        java.math.BigDecimal r =
+                new java.math.BigDecimal(d).round(new java.math.MathContext(15)).stripTrailingZeros();
+        int exponent = r.precision() - r.scale() - 1;
+        if (exponent > -5 && exponent < 15) return r.toPlainString();
+        String digits = r.unscaledValue().abs().toString();
+        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+        return (r.signum() < 0 ? "-" : "") + mantissa + "E" + (exponent < 0 ? "-" : "+")
+                + String.format(java.util.Locale.ROOT, "%02d", Math.abs(exponent));
     }
 
     static boolean isNull(@Nullable Node n) {
@@ -267,19 +334,11 @@ final class Yaml {
             Tag t = s.getTag();
             if (t.equals(Tag.NULL)) return null;
             if (t.equals(Tag.BOOL)) return Boolean.parseBoolean(s.getValue().toLowerCase());
-            if (t.equals(Tag.INT)) {
-                try {
-                    return Long.parseLong(s.getValue());
-                } catch (NumberFormatException e) {
-                    return s.getValue();
-                }
-            }
-            if (t.equals(Tag.FLOAT)) {
-                try {
-                    return Double.parseDouble(s.getValue());
-                } catch (NumberFormatException e) {
-                    return s.getValue();
-                }
+            if (t.equals(Tag.INT) || t.equals(Tag.FLOAT)) {
+                Double d = number(s.getValue());
+                if (d == null) return s.getValue();
+                boolean whole = t.equals(Tag.INT) && Math.abs(d) < 0x1p53 && d == Math.rint(d);
+                return whole ? (Object) Long.valueOf(d.longValue()) : d;
             }
             return s.getValue();
         }

@@ -80,7 +80,7 @@ class HostileWorkflowsTest {
                 .singleElement()
                 .asString()
                 .startsWith("evil.yml:3:3: error: ")
-                .contains("1250 jobs", "at most 1000 jobs may run in one workflow run");
+                .contains("it has 1250,", "at most 1000 jobs may run in one workflow run");
     }
 
     @Test
@@ -93,8 +93,8 @@ class HostileWorkflowsTest {
                     .append(j - 1)
                     .append("}\n");
         assertThat(errors(y.toString()))
-                .containsExactly("evil.yml:3:3: error: the workflow has 12000 jobs, counting every matrix combination;"
-                        + " at most 1000 jobs may run in one workflow run");
+                .containsExactly("evil.yml:3:3: error: The workflow may not contain more than 1000 jobs: it has"
+                        + " 12000, counting every matrix combination (at most 1000 jobs may run in one workflow run)");
     }
 
     @Test
@@ -137,6 +137,18 @@ class HostileWorkflowsTest {
         String big = HostileYaml.longLine(500_000);
         WorkflowParser.Result r = assertTimeoutPreemptively(QUICKLY, () -> WorkflowParser.parse("ok.yml", big));
         assertThat(r.errors()).isEmpty();
+    }
+
+    @Test
+    void aFileUnderTheSizeLimitThatParsesTooLargeIsRefusedAtTheValueThatWentOver() {
+        // 250 000 one-letter strings in 500 KB: 52 bytes each as GitHub counts them, 13 MB in all
+        String yaml = "on: push\nenv: {A: [" + "a,".repeat(250_000) + "a]}\njobs: {j: {runs-on: x}}\n";
+        assertThat(errors(yaml))
+                .singleElement()
+                .asString()
+                .startsWith("evil.yml:2:")
+                .contains("Maximum object size exceeded: parsed, the workflow would take more than 10485760 bytes"
+                        + " (10 MiB)");
     }
 
     @Test

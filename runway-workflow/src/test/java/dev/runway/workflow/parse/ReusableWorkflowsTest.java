@@ -98,6 +98,21 @@ class ReusableWorkflowsTest {
     }
 
     @Test
+    void aBooleanInputWrittenTrueIsTheBooleanTrueAsOnGitHub() {
+        WorkflowParser.Result r = parse("""
+                on: push
+                jobs:
+                  release:
+                    uses: ./.github/workflows/deploy.yml
+                    with: {env: 3.10, dry: True}
+                    secrets: inherit
+                """);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.workflow().jobs().get("release").call().with())
+                .containsExactly(Map.entry("env", "3.1"), Map.entry("dry", "true"));
+    }
+
+    @Test
     void aCallingJobTakesOnlyTheKeysOfACall() {
         assertThat(errors("""
                 on: push

@@ -276,4 +276,70 @@ class WorkflowParserTest {
                 .containsExactly("ci.yml:1:1: error: the file is empty; expected a mapping with 'on' and 'jobs'");
         assertThat(errors("on: push\n")).containsExactly("ci.yml:1:1: error: Required property is missing: jobs");
     }
+
+    @Test
+    void anchorsAreReadUnlessTurnedOffAsInGitHubsParserOptions() {
+        String yaml = """
+                on: push
+                jobs:
+                  j:
+                    runs-on: x
+                    steps:
+                      - run: &echo echo hi
+                      - run: *echo
+                """;
+        assertThat(parse(yaml).errors()).isEmpty();
+        assertThat(
+                        WorkflowParser.parse("ci.yml", yaml, WorkflowParser.Options.DEFAULT.withAnchors(false))
+                                .errors()
+                                .stream()
+                                .map(Diagnostic::toString))
+                .containsExactly("ci.yml:6:14: error: Anchors are not currently supported. Remove the anchor 'echo'");
+    }
+
+    @Test
+    void aSmallerFileLimitIsTheErrorBeforeAnythingIsRead() {
+        String yaml = "on: push\njobs: {j: {runs-on: x, steps: [{run: echo}]}}\n";
+        assertThat(
+                        WorkflowParser.parse(
+                                        "ci.yml", yaml, WorkflowParser.Options.DEFAULT.withSizes(40, 10 * 1024 * 1024))
+                                .errors()
+                                .stream()
+                                .map(Diagnostic::toString))
+                .containsExactly("ci.yml:1:1: error: the file is " + yaml.length()
+                        + " bytes; a workflow file may have at most 40 bytes");
+    }
+
+    @Test
+    void plainScalarsAreTypedByYamlsCoreSchemaAndReadAsGitHubWritesThem() {
+        // GitHub reads YAML 1.2's core schema (True, ~, 0x1F are a boolean, a null, a number) and a number or
+        // boolean where a string belongs becomes the number's text: 3.10 is "3.1", as on github.com
+        WorkflowParser.Result r = parse("""
+                on: push
+                jobs:
+                  j:
+                    runs-on: x
+                    continue-on-error: True
+                    strategy:
+                      fail-fast: False
+                      max-parallel: 2.0
+                      matrix: {v: [True, ~, 0x1F, 0o10, +1, 0755, 3.10, .inf, 12_345]}
+                    env: {A: ~, B: 0x1F, C: 3.10, D: TRUE, E: 1e3}
+                    steps: [{run: echo}]
+                """);
+        assertThat(r.errors()).isEmpty();
+        Job j = r.workflow().jobs().get("j");
+        assertThat(j.strategy().failFast()).isFalse();
+        assertThat(j.strategy().maxParallel()).isEqualTo(2);
+        assertThat(j.continueOnError()).isEqualTo("true");
+        assertThat(j.strategy().combinations().stream().map(c -> c.get("v")))
+                .containsExactly(true, null, 31L, 8L, 1L, 755L, 3.1, Double.POSITIVE_INFINITY, "12_345");
+        assertThat(j.env())
+                .containsExactly(
+                        Map.entry("A", ""),
+                        Map.entry("B", "31"),
+                        Map.entry("C", "3.1"),
+                        Map.entry("D", "true"),
+                        Map.entry("E", "1000"));
+    }
 }
