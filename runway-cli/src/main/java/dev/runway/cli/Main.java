@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
             ValidateCommand.class,
             ToolsCommand.class,
             ActionsCommand.class,
+            CompletionCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

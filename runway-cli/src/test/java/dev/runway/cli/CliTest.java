@@ -70,7 +70,8 @@ class CliTest {
                 "vars set",
                 "vars ls",
                 "vars rm",
-                "runs rerun"
+                "runs rerun",
+                "completion"
             })
     void everyCommandHasHelp(String command) {
         String[] args = (command + " --help").split(" ");
@@ -89,6 +90,26 @@ class CliTest {
     AgentCommand parseAgent(Map<String, String> env, String... args) {
         CommandLine cl = Main.commandLine(new ConfigDefaults(env, Main.configPath(args, env)));
         return (AgentCommand) cl.parseArgs(args).subcommand().commandSpec().userObject();
+    }
+
+    /** The completion script is real bash: sourced, it completes subcommands and a subcommand's options. */
+    @Test
+    void theCompletionScriptCompletesCommandsAndOptionsInBash() throws Exception {
+        Run r = run(Map.of(), "completion");
+        assertThat(r.code()).isZero();
+        Path script = java.nio.file.Files.writeString(dir.resolve("runway-completion.bash"), r.out());
+        String probe = "source " + script + "\n"
+                + "COMP_WORDS=(runway ru); COMP_CWORD=1; COMP_LINE='runway ru'; COMP_POINT=${#COMP_LINE};"
+                + " _complete_runway 2>/dev/null; echo \"top: ${COMPREPLY[*]}\"\n"
+                + "COMP_WORDS=(runway runs rerun --fa); COMP_CWORD=3; COMP_LINE='runway runs rerun --fa';"
+                + " COMP_POINT=${#COMP_LINE}; _complete_runway 2>/dev/null; echo \"rerun: ${COMPREPLY[*]}\"\n";
+        Process p = new ProcessBuilder("bash", "-c", probe)
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).contains("top: ").containsPattern("top: .*\\brun\\b").containsPattern("top: .*\\bruns\\b");
+        assertThat(out).contains("rerun: --failed");
     }
 
     @Test
