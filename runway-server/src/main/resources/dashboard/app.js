@@ -1,6 +1,6 @@
 // Runway dashboard: plain JavaScript, no build step. Every data call goes to the control plane's API with the
 // user's token (kept in sessionStorage); the page itself holds no data. Views: #/executive, #/oncall,
-// #/debug, #/debug/run/{id}?attempt=N,
+// #/debug?state=&repo=&label=&runner=&branch= (filtered run and job lists), #/debug/run/{id}?attempt=N,
 // #/debug/job/{id}, #/debug/runner/{id}. The visible view refreshes every 5 s; a job's log streams as server-sent
 // events read with fetch (EventSource cannot send the Authorization header). Tokens of the operator role and above
 // see buttons to cancel and re-run (the role comes from GET /api/v1/tokens/self); each asks first and shows the
@@ -529,18 +529,89 @@
 
   // ---------- debug: landing ----------
 
-  async function renderDebugHome(gen) {
-    const [runs, jobs, runners] = await Promise.all([api('/runs?limit=15'), api('/jobs?limit=25'), api('/runners')]);
-    show(gen,
-      h('h2', { text: 'Debug' }),
+  const FILTERS = ['state', 'repo', 'branch', 'label', 'runner'];
+  const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'skipped'];
+
+  /** A run's branch (or tag, or commit) as people name it: refs/heads/main is main. */
+  function branchOf(run) {
+    return run && run.ref ? run.ref.replace(/^refs\/heads\//, '') : null;
+  }
+
+  /**
+   * The debug landing: recent runs, runners and jobs, narrowed by the filters in the address
+   * (#/debug?state=failed&repo=…&branch=…&label=…&runner=ID). State and runner narrow the job list in the API's
+   * query; repository, branch and label are matched here, over the latest 200 runs and jobs (the list API has no such
+   * parameters): a job's repository and branch are its run's, a run matches a label or runner when one of its jobs does.
+   */
+  async function renderDebugHome(gen, r, first) {
+    const f = Object.fromEntries(FILTERS.map((k) => [k, r.query.get(k) || '']));
+    const jobQuery = (f.state ? '&state=' + encodeURIComponent(f.state) : '') + (f.runner ? '&runner=' + encodeURIComponent(f.runner) : '');
+    const byJobs = f.label || f.runner; // runs are matched through their jobs (of any state)
+    const [runs, jobs, runners, runJobs] = await Promise.all([api('/runs?limit=200'), api('/jobs?limit=200' + jobQuery), api('/runners'),
+      byJobs ? api('/jobs?limit=500' + (f.runner ? '&runner=' + encodeURIComponent(f.runner) : '')) : null]);
+    if (gen !== state.generation) return;
+    const runById = new Map(runs.runs.map((x) => [x.id, x]));
+    const labelOk = (j) => !f.label || j.labels.includes(f.label);
+    const placeOk = (run) => (!f.repo || (run && run.repo === f.repo)) && (!f.branch || branchOf(run) === f.branch);
+    const shownJobs = jobs.jobs.filter((j) => labelOk(j) && (!f.repo && !f.branch || placeOk(runById.get(j.runId))));
+    const runsWithJobs = byJobs ? new Set(runJobs.jobs.filter(labelOk).map((j) => j.runId).filter(Boolean)) : null;
+    const shownRuns = runs.runs.filter((x) => (!f.state || x.state === f.state) && placeOk(x) && (!runsWithJobs || runsWithJobs.has(x.id)));
+    const distinct = (xs) => [...new Set(xs.filter(Boolean))].sort();
+    const options = {
+      state: JOB_STATES.map((x) => [x, x.replace('_', ' ')]),
+      repo: distinct(runs.runs.map((x) => x.repo)).map((x) => [x, x]),
+      branch: distinct(runs.runs.map(branchOf)).map((x) => [x, x]),
+      label: distinct([...runners.runners.flatMap((x) => x.labels), ...jobs.jobs.flatMap((j) => j.labels)]).map((x) => [x, x]),
+      runner: runners.runners.map((x) => [x.id, x.name]).sort((a, b) => a[1].localeCompare(b[1])),
+    };
+    const filtering = FILTERS.some((k) => f[k]);
+    if (first || !$('filters')) show(gen, h('h2', { text: 'Debug' }), filterBar(), h('div', { id: 'debug-body' }));
+    updateFilterBar(f, options, filtering);
+    put($('debug-body'),
       h('div', { class: 'grid2' },
-        panel('debug-runs', 'Recent runs', table(['Run', 'State', 'Duration', 'Started'], runs.runs.map((r) => h('tr', {},
-          h('td', {}, h('a', { href: '#/debug/run/' + r.id, text: '#' + r.number + ' ' + r.name })), h('td', {}, stateBadge(r.state)),
-          h('td', { text: duration(r.durationMs) }), h('td', { text: ago(r.createdAt) }))), 'No workflow runs yet.')),
-        panel('debug-runners', 'Runners', table(['Runner', 'State', 'Jobs'], runners.runners.map((r) => h('tr', {},
-          h('td', {}, h('a', { href: '#/debug/runner/' + r.id, text: r.name })), h('td', {}, stateBadge(r.state)),
-          h('td', { class: 'num', text: r.runningJobs + '/' + r.slots }))), 'No runners registered.'))),
-      panel('debug-jobs', 'Recent jobs', jobTable(jobs.jobs, true)));
+        panel('debug-runs', 'Runs' + (filtering ? ' (' + shownRuns.length + ' of the latest ' + runs.runs.length + ')' : ''),
+          table(['Run', 'State', 'Repository', 'Branch', 'Duration', 'Started'], shownRuns.slice(0, filtering ? 100 : 15).map((x) => h('tr', { class: 'run-row', 'data-run': x.id },
+            h('td', {}, h('a', { href: '#/debug/run/' + x.id, text: '#' + x.number + ' ' + x.name })),
+            h('td', {}, stateBadge(x.state), x.attempt > 1 ? h('span', { class: 'muted', text: ' attempt ' + x.attempt }) : null),
+            h('td', { class: 'mono', text: x.repo || '–' }), h('td', { class: 'mono', text: branchOf(x) || '–' }),
+            h('td', { text: duration(x.durationMs) }), h('td', { text: ago(x.createdAt) }))),
+          filtering ? 'No run matches these filters.' : 'No workflow runs yet.')),
+        panel('debug-runners', 'Runners', table(['Runner', 'State', 'Labels', 'Jobs'], runners.runners.map((x) => h('tr', {},
+          h('td', {}, h('a', { href: '#/debug/runner/' + x.id, text: x.name })), h('td', {}, stateBadge(x.state)),
+          h('td', { class: 'mono', text: x.labels.join(', ') }),
+          h('td', { class: 'num', text: x.runningJobs + '/' + x.slots }))), 'No runners registered.'))),
+      panel('debug-jobs', 'Jobs' + (filtering ? ' (' + shownJobs.length + ' matching)' : ''),
+        shownJobs.length || !filtering ? jobTable(shownJobs.slice(0, filtering ? 200 : 25), true) : h('p', { class: 'empty', text: 'No job matches these filters.' })));
+  }
+
+  function filterBar() {
+    const select = (k, label) => h('label', { class: 'filter' }, label + ' ',
+      h('select', { id: 'filter-' + k, 'data-filter': k, onchange: applyFilters }, h('option', { value: '', text: 'any' })));
+    return h('section', { class: 'panel filters', id: 'filters' },
+      select('state', 'State'), select('repo', 'Repository'), select('branch', 'Branch'), select('label', 'Label'), select('runner', 'Runner'),
+      h('button', { type: 'button', id: 'filter-clear', onclick: () => { location.hash = '#/debug'; } }, 'Clear filters'),
+      h('span', { class: 'muted', text: 'state and runner are asked of the API; the others are matched over the latest 200 runs and jobs' }));
+  }
+
+  /** Fills the filter selects (keeping a chosen value that no longer appears) without rebuilding an open one. */
+  function updateFilterBar(f, options, filtering) {
+    for (const k of FILTERS) {
+      const el = $('filter-' + k);
+      const wanted = [['', 'any'], ...options[k]];
+      if (f[k] && !wanted.some(([v]) => v === f[k])) wanted.push([f[k], f[k]]);
+      const now = [...el.options].map((o) => o.value + '\u0000' + o.textContent).join('\u0001');
+      if (now !== wanted.map(([v, t]) => v + '\u0000' + t).join('\u0001'))
+        el.replaceChildren(...wanted.map(([v, t]) => h('option', { value: v, text: t })));
+      if (el.value !== f[k]) el.value = f[k];
+    }
+    $('filter-clear').hidden = !filtering;
+  }
+
+  function applyFilters() {
+    const q = new URLSearchParams();
+    for (const k of FILTERS) { const v = $('filter-' + k).value; if (v) q.set(k, v); }
+    const s = q.toString();
+    location.hash = '#/debug' + (s ? '?' + s : '');
   }
 
   /**

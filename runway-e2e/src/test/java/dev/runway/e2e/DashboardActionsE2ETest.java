@@ -2,6 +2,7 @@ package dev.runway.e2e;
 
 import static dev.runway.e2e.Jobs.aJob;
 import static dev.runway.e2e.WorkflowRunsE2ETest.git;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,6 +13,7 @@ import dev.runway.protocol.JobView;
 import dev.runway.protocol.RunRequest;
 import dev.runway.protocol.RunView;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,12 +29,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.support.ui.Select;
 
 /**
  * The dashboard's actions and filters in a real headless browser, against a control plane and two agents as
  * processes running real jobs: an operator cancels a running run (and the job's shell really stops), sees the API's
  * 409 when a cancel comes too late, re-runs a failed run's failed jobs, one job and the whole run, reads an earlier
- * attempt; a viewer sees no buttons. Evidence of what ran is written by
+ * attempt; a viewer sees no buttons; the filters narrow the run and job lists. Evidence of what ran is written by
  * the jobs themselves into this test's directory. Screenshots go to {@code target/screenshots/actions-*.png}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -438,6 +441,91 @@ class DashboardActionsE2ETest {
         browser.screenshot("run-attempt-4");
     }
 
+    // ---------- filters ----------
+
+    static void filter(String name, String visibleText) {
+        browser.awaitUi(
+                "the " + name + " filter offers " + visibleText,
+                () -> new Select(browser.driver.findElement(By.id("filter-" + name))).selectByVisibleText(visibleText));
+    }
+
+    static List<String> shownRuns() {
+        return browser.attributes("#debug-runs .run-row", "data-run");
+    }
+
+    static List<String> shownJobs() {
+        return browser.texts("#debug-jobs .job-row td:first-child");
+    }
+
+    @Test
+    @Order(6)
+    void filtersNarrowTheRunAndJobLists() throws IOException {
+        RunView libRun = startRun(lib, null, ".github/workflows/ci.yml");
+        RunView featureRun = startRun(app, "feature", ".github/workflows/feature.yml");
+        awaitRun(libRun.id(), JobState.SUCCEEDED);
+        awaitRun(featureRun.id(), JobState.FAILED);
+        assertThat(featureRun.ref()).isEqualTo("refs/heads/feature");
+
+        browser.open("#/debug");
+        browser.awaitUi("every run and job", () -> {
+            assertThat(shownRuns()).containsExactlyInAnyOrder(spin.id(), flaky.id(), libRun.id(), featureRun.id());
+            assertThat(shownJobs()).contains("gpu-check", "lint", "feature-test", "spin", "waits-for-nobody");
+        });
+        queueWaitsAreNotNegative();
+
+        filter("state", "failed");
+        browser.awaitUi("failed runs and jobs", () -> {
+            assertThat(browser.hash()).isEqualTo("#/debug?state=failed");
+            assertThat(shownRuns()).containsExactly(featureRun.id());
+            assertThat(shownJobs()).containsExactlyInAnyOrder("feature-test", "flaky");
+            assertThat(browser.text("#debug-runs h3")).isEqualToIgnoringCase("Runs (1 of the latest 4)");
+        });
+        browser.screenshot("debug-filter-failed");
+
+        filter("repo", lib.toString());
+        browser.awaitUi("nothing failed in lib", () -> {
+            assertThat(shownRuns()).isEmpty();
+            assertThat(browser.text("#debug-runs .empty")).isEqualTo("No run matches these filters.");
+            assertThat(browser.text("#debug-jobs .empty")).isEqualTo("No job matches these filters.");
+        });
+        filter("state", "any");
+        browser.awaitUi("lib's run and jobs", () -> {
+            assertThat(browser.hash()).isEqualTo("#/debug?repo=" + URLEncoder.encode(lib.toString(), UTF_8));
+            assertThat(shownRuns()).containsExactly(libRun.id());
+            assertThat(shownJobs()).containsExactlyInAnyOrder("gpu-check", "lint");
+        });
+
+        browser.click("#filter-clear");
+        browser.awaitUi("no filter", () -> assertThat(shownRuns()).hasSize(4));
+        filter("branch", "feature");
+        browser.awaitUi("the feature branch", () -> {
+            assertThat(shownRuns()).containsExactly(featureRun.id());
+            assertThat(shownJobs()).containsExactly("feature-test");
+        });
+
+        browser.click("#filter-clear");
+        filter("label", "gpu");
+        browser.awaitUi("jobs for gpu runners, and their runs", () -> {
+            assertThat(shownJobs()).containsExactly("gpu-check");
+            assertThat(shownRuns()).containsExactly(libRun.id());
+        });
+        browser.screenshot("debug-filter-label");
+
+        browser.click("#filter-clear");
+        filter("runner", GPU_AGENT);
+        browser.awaitUi("what ran on the gpu agent", () -> {
+            assertThat(shownJobs()).containsExactly("gpu-check");
+            assertThat(shownRuns()).containsExactly(libRun.id());
+            assertThat(browser.texts("#debug-jobs .job-row td:nth-child(3)")).containsOnly(GPU_AGENT);
+        });
+        filter("runner", LINUX_AGENT);
+        browser.awaitUi("what ran on the linux agent", () -> {
+            assertThat(shownJobs()).contains("lint", "feature-test", "spin").doesNotContain("gpu-check");
+            assertThat(shownRuns()).containsExactlyInAnyOrder(spin.id(), flaky.id(), libRun.id(), featureRun.id());
+        });
+        browser.screenshot("debug-filter-runner");
+    }
+
     // ---------- viewer ----------
 
     @Test
@@ -471,9 +559,9 @@ class DashboardActionsE2ETest {
         browser.open("#/debug");
         browser.awaitUi(
                 "the job list with the queued job",
-                () -> assertThat(browser.texts("#debug-jobs .job-row td:first-child"))
-                        .contains("queued-for-the-viewer"));
+                () -> assertThat(shownJobs()).contains("queued-for-the-viewer"));
         assertThat(browser.driver.findElements(By.cssSelector("button.action"))).isEmpty();
+        assertThat(browser.displayed("#filters")).as("a viewer filters too").isTrue();
 
         Api.Response refused =
                 cluster.api().json("POST", ApiPaths.withId(ApiPaths.RUN_RERUN, flaky.id()), viewerToken, Map.of());
