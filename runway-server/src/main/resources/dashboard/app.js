@@ -732,7 +732,7 @@
       h('section', { class: 'panel' }, h('dl', { class: 'kv' },
         h('dt', { text: 'Job id' }), h('dd', { class: 'mono', text: job.id }),
         job.runId ? h('dt', { text: 'Run' }) : null, job.runId ? h('dd', {}, h('a', { href: '#/debug/run/' + job.runId
-          + (job.runAttempt > 1 ? '?attempt=' + job.runAttempt : ''), text: job.runId }), job.runAttempt ? ' attempt ' + job.runAttempt : '') : null,
+          + (job.runAttempt > 1 ? '?attempt=' + job.runAttempt : ''), text: job.runId }), job.runAttempt ? ' (run attempt ' + job.runAttempt + ')' : '') : null,
         job.carriedFrom ? h('dt', { text: 'Kept from' }) : null, job.carriedFrom ? h('dd', { id: 'job-carried' }, 'an earlier attempt, unchanged; the log below is job ',
           h('a', { href: '#/debug/job/' + job.carriedFrom, text: job.carriedFrom }), '\'s') : null,
         h('dt', { text: 'Runner' }), h('dd', {}, job.runnerId ? h('a', { href: '#/debug/runner/' + job.runnerId, text: job.runnerName || job.runnerId }) : '–'),
