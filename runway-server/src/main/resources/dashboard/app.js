@@ -1,7 +1,10 @@
 // Runway dashboard: plain JavaScript, no build step. Every data call goes to the control plane's API with the
-// user's token (kept in sessionStorage); the page itself holds no data. Views: #/executive, #/oncall, #/debug,
-// #/debug/run/{id}, #/debug/job/{id}, #/debug/runner/{id}. The visible view refreshes every 5 s; a job's log
-// streams as server-sent events read with fetch (EventSource cannot send the Authorization header).
+// user's token (kept in sessionStorage); the page itself holds no data. Views: #/executive, #/oncall,
+// #/debug?state=&repo=&label=&runner=&branch= (filtered run and job lists), #/debug/run/{id}?attempt=N,
+// #/debug/job/{id}, #/debug/runner/{id}. The visible view refreshes every 5 s; a job's log streams as server-sent
+// events read with fetch (EventSource cannot send the Authorization header). Tokens of the operator role and above
+// see buttons to cancel and re-run (the role comes from GET /api/v1/tokens/self); each asks first and shows the
+// API's answer.
 'use strict';
 
 (function () {
@@ -16,6 +19,8 @@
     timer: null,
     generation: 0, // bumped on every navigation: answers for an old view are dropped
     auditAllowed: null, // null: not asked yet; false after a 403 (asked once, so viewers add no audit noise)
+    role: null, // the token's role, from GET /tokens/self: 'viewer', 'operator' or 'admin'
+    keepNotice: false, // an action's outcome stays shown across the navigation it caused
     log: null, // the live log of the job view
   };
 
@@ -131,14 +136,20 @@
     constructor(status, message) { super(message); this.status = status; }
   }
 
-  async function api(path) {
+  async function api(path, method, body) {
     let res;
+    const headers = { Authorization: 'Bearer ' + state.token, Accept: 'application/json' };
+    const init = { headers, cache: 'no-store' };
+    if (method) {
+      init.method = method;
+      if (body !== undefined) { headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
+    }
     try {
-      res = await fetch(API + path, { headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/json' }, cache: 'no-store' });
+      res = await fetch(API + path, init);
     } catch (e) {
       throw new ApiError(0, 'the control plane cannot be reached (' + e.message + ')');
     }
-    if (res.ok) return res.json();
+    if (res.ok) return res.status === 204 ? null : res.json();
     let message = res.status + ' ' + res.statusText;
     try { message = (await res.json()).message || message; } catch (e) { /* not JSON */ }
     if (res.status === 401) signOut('Your token was refused: ' + message + '. Sign in again.');
@@ -161,6 +172,8 @@
     sessionStorage.removeItem(TOKEN_KEY);
     state.token = null;
     state.auditAllowed = null;
+    state.role = null;
+    $('whoami').textContent = '';
     stopView();
     showSignIn(message);
   }
@@ -184,12 +197,31 @@
     started();
   }
 
-  function started() {
+  async function started() {
     $('signin').hidden = true;
     $('main').hidden = false;
     $('nav').hidden = false;
     $('sign-out').hidden = false;
-    route();
+    await learnRole();
+    if (state.token) route();
+  }
+
+  /** The token's role and name; an older control plane without the route: viewer (no buttons, the API decides). */
+  async function learnRole() {
+    try {
+      const self = await api('/tokens/self');
+      state.role = self.role;
+      $('whoami').textContent = self.role + (self.name ? ' · ' + self.name : '');
+    } catch (e) {
+      if (e.status === 401) return;
+      state.role = 'viewer';
+      $('whoami').textContent = '';
+    }
+  }
+
+  /** Whether this token's role may cancel and re-run (operator or admin). */
+  function canAct() {
+    return state.role === 'operator' || state.role === 'admin';
   }
 
   // ---------- routing and refresh ----------
@@ -204,12 +236,15 @@
   };
 
   function parseRoute() {
-    const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-    if (parts[0] === 'oncall') return { view: 'oncall', nav: 'oncall' };
+    const hash = location.hash.replace(/^#\/?/, '');
+    const q = hash.indexOf('?');
+    const query = new URLSearchParams(q < 0 ? '' : hash.slice(q + 1));
+    const parts = (q < 0 ? hash : hash.slice(0, q)).split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] === 'oncall') return { view: 'oncall', nav: 'oncall', query };
     if (parts[0] === 'debug' && ['run', 'job', 'runner'].includes(parts[1]) && parts[2])
-      return { view: parts[1], id: parts[2], nav: 'debug' };
-    if (parts[0] === 'debug') return { view: 'debug', nav: 'debug' };
-    return { view: 'executive', nav: 'executive' };
+      return { view: parts[1], id: parts[2], nav: 'debug', query };
+    if (parts[0] === 'debug') return { view: 'debug', nav: 'debug', query };
+    return { view: 'executive', nav: 'executive', query };
   }
 
   function stopView() {
@@ -222,6 +257,9 @@
   function route() {
     if (!state.token) { showSignIn(); return; }
     stopView();
+    closeConfirm(false);
+    if (!state.keepNotice) $('notice').hidden = true;
+    state.keepNotice = false;
     state.route = parseRoute();
     for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.view === state.route.nav);
     const main = $('main');
@@ -268,6 +306,99 @@
       if (e.status === 401) throw e;
       return { unavailable: 'Statistics are unavailable: GET /api/v1/stats answered ' + (e.status || '') + ' ' + e.message };
     }
+  }
+
+  // ---------- actions: cancel and re-run, for operator and admin tokens ----------
+
+  let confirmAnswer = null; // resolves the open confirmation
+
+  /** Asks before an action; resolves true when the person confirms. */
+  function confirmAction(question, okLabel) {
+    closeConfirm(false);
+    $('confirm-text').textContent = question;
+    $('confirm-ok').textContent = okLabel;
+    $('confirm').hidden = false;
+    $('confirm-ok').focus();
+    return new Promise((resolve) => { confirmAnswer = resolve; });
+  }
+
+  function closeConfirm(answer) {
+    $('confirm').hidden = true;
+    const resolve = confirmAnswer;
+    confirmAnswer = null;
+    if (resolve) resolve(answer);
+  }
+
+  function notice(text, ok) {
+    const n = $('notice');
+    n.className = 'notice ' + (ok ? 'ok' : 'error');
+    $('notice-text').textContent = text;
+    n.hidden = false;
+  }
+
+  /**
+   * A button that asks {@code question}, then POSTs {@code body} to {@code path}; on success it shows {@code done}
+   * (a function of the answer) and refreshes the view (or goes to {@code then(answer)}'s address), on failure the
+   * API's message. Null for tokens that may not act: a viewer sees no buttons (and the API would refuse anyway).
+   */
+  function action(id, label, question, path, body, done, then, cls) {
+    if (!canAct()) return null;
+    const button = h('button', { type: 'button', class: 'action ' + (cls || ''), id, text: label });
+    button.addEventListener('click', async () => {
+      if (!(await confirmAction(question, label))) return;
+      button.disabled = true;
+      try {
+        const answer = await api(path, 'POST', body);
+        notice(done(answer), true);
+        const next = then ? then(answer) : null;
+        if (next && next !== location.hash) { state.keepNotice = true; location.hash = next; } else refresh(false);
+      } catch (e) {
+        if (!state.token) return;
+        notice(label + ' failed: ' + e.message + (e.status ? ' (HTTP ' + e.status + ')' : ''), false);
+        button.disabled = false;
+        refresh(false);
+      }
+    });
+    return button;
+  }
+
+  const active = (s) => s === 'queued' || s === 'running';
+
+  function cancelJobButton(j, id) {
+    if (!active(j.state)) return null;
+    return action(id, 'Cancel job', 'Cancel job "' + j.name + '"' + (j.state === 'running' ? ' while it runs? Its runner stops it.' : '?'),
+      '/jobs/' + encodeURIComponent(j.id) + '/cancel', undefined,
+      () => 'Job "' + j.name + '" cancelled' + (j.state === 'running' ? '; its runner stops it at its next heartbeat.' : '.'), null, 'job-cancel');
+  }
+
+  /** The workflow job a re-run names: the top-level key (a called workflow's jobs and matrix legs run with it). */
+  function topKey(key) {
+    return key ? key.split(/[/[]/)[0] : null;
+  }
+
+  function rerunJobButton(run, j, id) {
+    const key = topKey(j.key);
+    if (!run || active(run.state) || !key) return null;
+    return action(id, 'Re-run', 'Re-run job "' + key + '" of run #' + run.number + ' (and the jobs that need it) as a new attempt?',
+      '/runs/' + encodeURIComponent(run.id) + '/rerun', { job: key },
+      (r) => 'Run #' + r.number + ': attempt ' + r.attempt + ' started (job ' + key + ').', () => '#/debug/run/' + run.id, 'job-rerun');
+  }
+
+  function runActions(run) {
+    if (!canAct()) return null;
+    const path = '/runs/' + encodeURIComponent(run.id);
+    const started = (what) => (r) => 'Run #' + r.number + ': attempt ' + r.attempt + ' started (' + what + ').';
+    const latest = '#/debug/run/' + run.id;
+    const failedLeg = (run.jobs || []).some((j) => ['failed', 'cancelled', 'timed_out'].includes(j.state));
+    const buttons = active(run.state)
+      ? [action('run-cancel', 'Cancel run', 'Cancel run #' + run.number + ' ' + run.name + '? Queued jobs are cancelled, running ones are stopped.',
+        path + '/cancel', undefined, (r) => 'Run #' + r.number + ' cancelled.', null, 'danger')]
+      : [action('run-rerun-all', 'Re-run all jobs', 'Run every job of run #' + run.number + ' again, as attempt ' + (run.latestAttempt + 1) + '?',
+        path + '/rerun', {}, started('all jobs'), () => latest),
+      failedLeg ? action('run-rerun-failed', 'Re-run failed jobs', 'Run the failed jobs of run #' + run.number
+        + ' (and the jobs that need them) again, as attempt ' + (run.latestAttempt + 1) + '? The others keep their results.',
+      path + '/rerun', { failed: true }, started('failed jobs'), () => latest) : null];
+    return h('div', { class: 'actions', id: 'run-actions' }, buttons);
   }
 
   // ---------- executive ----------
@@ -398,39 +529,136 @@
 
   // ---------- debug: landing ----------
 
-  async function renderDebugHome(gen) {
-    const [runs, jobs, runners] = await Promise.all([api('/runs?limit=15'), api('/jobs?limit=25'), api('/runners')]);
-    show(gen,
-      h('h2', { text: 'Debug' }),
-      h('div', { class: 'grid2' },
-        panel('debug-runs', 'Recent runs', table(['Run', 'State', 'Duration', 'Started'], runs.runs.map((r) => h('tr', {},
-          h('td', {}, h('a', { href: '#/debug/run/' + r.id, text: '#' + r.number + ' ' + r.name })), h('td', {}, stateBadge(r.state)),
-          h('td', { text: duration(r.durationMs) }), h('td', { text: ago(r.createdAt) }))), 'No workflow runs yet.')),
-        panel('debug-runners', 'Runners', table(['Runner', 'State', 'Jobs'], runners.runners.map((r) => h('tr', {},
-          h('td', {}, h('a', { href: '#/debug/runner/' + r.id, text: r.name })), h('td', {}, stateBadge(r.state)),
-          h('td', { class: 'num', text: r.runningJobs + '/' + r.slots }))), 'No runners registered.'))),
-      panel('debug-jobs', 'Recent jobs', jobTable(jobs.jobs, true)));
+  const FILTERS = ['state', 'repo', 'branch', 'label', 'runner'];
+  const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'skipped'];
+
+  /** A run's branch (or tag, or commit) as people name it: refs/heads/main is main. */
+  function branchOf(run) {
+    return run && run.ref ? run.ref.replace(/^refs\/heads\//, '') : null;
   }
 
-  function jobTable(jobs, withRunner) {
-    return table(['Job', 'State', ...(withRunner ? ['Runner'] : []), 'Queue wait', 'Duration', 'CPU', 'Peak memory', 'Created'],
-      jobs.map((j) => h('tr', { class: 'job-row', 'data-job': j.name },
-        h('td', {}, h('a', { href: '#/debug/job/' + j.id, text: j.name })),
-        h('td', {}, stateBadge(j.state), j.waiting ? h('div', { class: 'muted waiting', text: j.waiting }) : null),
-        withRunner ? h('td', {}, j.runnerId ? h('a', { href: '#/debug/runner/' + j.runnerId, text: j.runnerName || j.runnerId }) : '–') : null,
-        h('td', { text: duration(j.queueWaitMs) }),
-        h('td', { text: duration(j.durationMs) }),
-        h('td', { text: j.usage && j.usage.cpuSeconds !== null && j.usage.cpuSeconds !== undefined ? j.usage.cpuSeconds.toFixed(2) + ' s' : '–' }),
-        h('td', { text: j.usage && j.usage.peakMemoryBytes ? bytes(j.usage.peakMemoryBytes) + (j.usage.oomKilled ? ' (OOM killed)' : '') : '–' }),
-        h('td', { text: ago(j.createdAt) }))), 'No jobs.');
+  /**
+   * The debug landing: recent runs, runners and jobs, narrowed by the filters in the address
+   * (#/debug?state=failed&repo=…&branch=…&label=…&runner=ID). State and runner narrow the job list in the API's
+   * query; repository, branch and label are matched here, over the latest 200 runs and jobs (the list API has no such
+   * parameters): a job's repository and branch are its run's, a run matches a label or runner when one of its jobs does.
+   */
+  async function renderDebugHome(gen, r, first) {
+    const f = Object.fromEntries(FILTERS.map((k) => [k, r.query.get(k) || '']));
+    const jobQuery = (f.state ? '&state=' + encodeURIComponent(f.state) : '') + (f.runner ? '&runner=' + encodeURIComponent(f.runner) : '');
+    const byJobs = f.label || f.runner; // runs are matched through their jobs (of any state)
+    const [runs, jobs, runners, runJobs] = await Promise.all([api('/runs?limit=200'), api('/jobs?limit=200' + jobQuery), api('/runners'),
+      byJobs ? api('/jobs?limit=500' + (f.runner ? '&runner=' + encodeURIComponent(f.runner) : '')) : null]);
+    if (gen !== state.generation) return;
+    const runById = new Map(runs.runs.map((x) => [x.id, x]));
+    const labelOk = (j) => !f.label || j.labels.includes(f.label);
+    const placeOk = (run) => (!f.repo || (run && run.repo === f.repo)) && (!f.branch || branchOf(run) === f.branch);
+    const shownJobs = jobs.jobs.filter((j) => labelOk(j) && (!f.repo && !f.branch || placeOk(runById.get(j.runId))));
+    const runsWithJobs = byJobs ? new Set(runJobs.jobs.filter(labelOk).map((j) => j.runId).filter(Boolean)) : null;
+    const shownRuns = runs.runs.filter((x) => (!f.state || x.state === f.state) && placeOk(x) && (!runsWithJobs || runsWithJobs.has(x.id)));
+    const distinct = (xs) => [...new Set(xs.filter(Boolean))].sort();
+    const options = {
+      state: JOB_STATES.map((x) => [x, x.replace('_', ' ')]),
+      repo: distinct(runs.runs.map((x) => x.repo)).map((x) => [x, x]),
+      branch: distinct(runs.runs.map(branchOf)).map((x) => [x, x]),
+      label: distinct([...runners.runners.flatMap((x) => x.labels), ...jobs.jobs.flatMap((j) => j.labels)]).map((x) => [x, x]),
+      runner: runners.runners.map((x) => [x.id, x.name]).sort((a, b) => a[1].localeCompare(b[1])),
+    };
+    const filtering = FILTERS.some((k) => f[k]);
+    if (first || !$('filters')) show(gen, h('h2', { text: 'Debug' }), filterBar(), h('div', { id: 'debug-body' }));
+    updateFilterBar(f, options, filtering);
+    put($('debug-body'),
+      h('div', { class: 'grid2' },
+        panel('debug-runs', 'Runs' + (filtering ? ' (' + shownRuns.length + ' of the latest ' + runs.runs.length + ')' : ''),
+          table(['Run', 'State', 'Repository', 'Branch', 'Duration', 'Started'], shownRuns.slice(0, filtering ? 100 : 15).map((x) => h('tr', { class: 'run-row', 'data-run': x.id },
+            h('td', {}, h('a', { href: '#/debug/run/' + x.id, text: '#' + x.number + ' ' + x.name })),
+            h('td', {}, stateBadge(x.state), x.attempt > 1 ? h('span', { class: 'muted', text: ' attempt ' + x.attempt }) : null),
+            h('td', { class: 'mono', text: x.repo || '–' }), h('td', { class: 'mono', text: branchOf(x) || '–' }),
+            h('td', { text: duration(x.durationMs) }), h('td', { text: ago(x.createdAt) }))),
+          filtering ? 'No run matches these filters.' : 'No workflow runs yet.')),
+        panel('debug-runners', 'Runners', table(['Runner', 'State', 'Labels', 'Jobs'], runners.runners.map((x) => h('tr', {},
+          h('td', {}, h('a', { href: '#/debug/runner/' + x.id, text: x.name })), h('td', {}, stateBadge(x.state)),
+          h('td', { class: 'mono', text: x.labels.join(', ') }),
+          h('td', { class: 'num', text: x.runningJobs + '/' + x.slots }))), 'No runners registered.'))),
+      panel('debug-jobs', 'Jobs' + (filtering ? ' (' + shownJobs.length + ' matching)' : ''),
+        shownJobs.length || !filtering ? jobTable(shownJobs.slice(0, filtering ? 200 : 25), true) : h('p', { class: 'empty', text: 'No job matches these filters.' })));
+  }
+
+  function filterBar() {
+    const select = (k, label) => h('label', { class: 'filter' }, label + ' ',
+      h('select', { id: 'filter-' + k, 'data-filter': k, onchange: applyFilters }, h('option', { value: '', text: 'any' })));
+    return h('section', { class: 'panel filters', id: 'filters' },
+      select('state', 'State'), select('repo', 'Repository'), select('branch', 'Branch'), select('label', 'Label'), select('runner', 'Runner'),
+      h('button', { type: 'button', id: 'filter-clear', onclick: () => { location.hash = '#/debug'; } }, 'Clear filters'),
+      h('span', { class: 'muted', text: 'state and runner are asked of the API; the others are matched over the latest 200 runs and jobs' }));
+  }
+
+  /** Fills the filter selects (keeping a chosen value that no longer appears) without rebuilding an open one. */
+  function updateFilterBar(f, options, filtering) {
+    for (const k of FILTERS) {
+      const el = $('filter-' + k);
+      const wanted = [['', 'any'], ...options[k]];
+      if (f[k] && !wanted.some(([v]) => v === f[k])) wanted.push([f[k], f[k]]);
+      const now = [...el.options].map((o) => o.value + '\u0000' + o.textContent).join('\u0001');
+      if (now !== wanted.map(([v, t]) => v + '\u0000' + t).join('\u0001'))
+        el.replaceChildren(...wanted.map(([v, t]) => h('option', { value: v, text: t })));
+      if (el.value !== f[k]) el.value = f[k];
+    }
+    $('filter-clear').hidden = !filtering;
+  }
+
+  function applyFilters() {
+    const q = new URLSearchParams();
+    for (const k of FILTERS) { const v = $('filter-' + k).value; if (v) q.set(k, v); }
+    const s = q.toString();
+    location.hash = '#/debug' + (s ? '?' + s : '');
+  }
+
+  /**
+   * Jobs as rows. withRunner: a runner column; inRun: the attempt column (a job a re-run kept links to the job of the
+   * earlier attempt whose log it is); run: the run of the latest attempt, whose jobs get re-run buttons. Tokens that
+   * may act get a cancel button on queued and running jobs.
+   */
+  function jobTable(jobs, withRunner, run, inRun) {
+    const acting = canAct() && jobs.some((j) => active(j.state) || (run && !active(run.state) && j.key));
+    return table(['Job', 'State', ...(withRunner ? ['Runner'] : []), ...(inRun ? ['Attempt'] : []), 'Queue wait', 'Duration', 'CPU',
+      'Peak memory', 'Created', ...(acting ? [''] : [])],
+    jobs.map((j) => h('tr', { class: 'job-row', 'data-job': j.name, 'data-key': j.key || '' },
+      h('td', {}, h('a', { href: '#/debug/job/' + j.id, text: j.name })),
+      h('td', {}, stateBadge(j.state), j.waiting ? h('div', { class: 'muted waiting', text: j.waiting }) : null),
+      withRunner ? h('td', {}, j.runnerId ? h('a', { href: '#/debug/runner/' + j.runnerId, text: j.runnerName || j.runnerId }) : '–') : null,
+      inRun ? h('td', { class: 'run-attempt' }, j.carriedFrom
+        ? h('a', { class: 'carried', href: '#/debug/job/' + j.carriedFrom, title: 'kept from an earlier attempt: its log is there', text: 'kept from an earlier attempt' })
+        : String(j.runAttempt || 1)) : null,
+      h('td', { class: 'queue-wait', text: duration(j.queueWaitMs) }),
+      h('td', { text: duration(j.durationMs) }),
+      h('td', { text: j.usage && j.usage.cpuSeconds !== null && j.usage.cpuSeconds !== undefined ? j.usage.cpuSeconds.toFixed(2) + ' s' : '–' }),
+      h('td', { text: j.usage && j.usage.peakMemoryBytes ? bytes(j.usage.peakMemoryBytes) + (j.usage.oomKilled ? ' (OOM killed)' : '') : '–' }),
+      h('td', { text: ago(j.createdAt) }),
+      acting ? h('td', { class: 'row-actions' }, cancelJobButton(j, null), rerunJobButton(run, j, null)) : null)), 'No jobs.');
   }
 
   // ---------- debug: run and its job graph ----------
 
   async function renderRun(gen, r) {
-    const run = await api('/runs/' + encodeURIComponent(r.id));
+    const asked = Number(r.query.get('attempt')) || null;
+    const latest = await api('/runs/' + encodeURIComponent(r.id));
+    const run = asked && asked !== latest.attempt
+      ? await api('/runs/' + encodeURIComponent(r.id) + '?attempt=' + asked) : latest;
+    run.latestAttempt = latest.attempt;
+    const attempts = [];
+    for (let n = 1; n <= latest.attempt; n++) {
+      const label = 'Attempt ' + n + (n === latest.attempt ? ' (latest)' : '');
+      attempts.push(n === run.attempt ? h('span', { class: 'attempt current', 'data-attempt': n, text: label })
+        : h('a', { class: 'attempt', 'data-attempt': n, href: '#/debug/run/' + run.id + (n === latest.attempt ? '' : '?attempt=' + n), text: label }));
+    }
     show(gen,
-      h('h2', {}, 'Run #' + run.number + ' ', h('span', { text: run.name }), ' ', stateBadge(run.state)),
+      h('h2', {}, 'Run #' + run.number + ' ', h('span', { text: run.name }), ' ', stateBadge(run.state),
+        h('span', { id: 'run-attempt', class: 'muted', text: ' attempt ' + run.attempt + ' of ' + latest.attempt })),
+      runActions(run),
+      latest.attempt > 1 ? h('nav', { class: 'attempts', id: 'run-attempts' }, attempts) : null,
+      run.attempt !== latest.attempt ? h('p', { class: 'note', id: 'run-earlier', text: 'An earlier attempt, its jobs as they ended; latest: attempt '
+        + latest.attempt + ', ' + latest.state.replace('_', ' ') + '.' }) : null,
       h('section', { class: 'panel' }, h('dl', { class: 'kv' },
         h('dt', { text: 'Workflow' }), h('dd', { class: 'mono', text: run.workflow }),
         h('dt', { text: 'Repository' }), h('dd', { text: (run.repo || '–') + (run.ref ? ' @ ' + run.ref : '') + (run.sha ? ' (' + run.sha.slice(0, 10) + ')' : '') }),
@@ -438,7 +666,7 @@
         h('dt', { text: 'Duration' }), h('dd', { text: duration(run.durationMs) }),
         run.reason ? h('dt', { text: 'Reason' }) : null, run.reason ? h('dd', { class: 'error', text: run.reason }) : null)),
       panel('run-graph', 'Job graph', h('div', { class: 'graph' }, jobGraph(run.jobs || [], run.needs || {}))),
-      panel('run-jobs', 'Jobs', jobTable(run.jobs || [], true)));
+      panel('run-jobs', 'Jobs', jobTable(run.jobs || [], true, run.attempt === latest.attempt ? run : null, true)));
   }
 
   /** Jobs in columns by dependency depth, edges from each job to the jobs that need it. */
@@ -472,12 +700,13 @@
     const nodes = jobs.map((j) => {
       const p = pos.get(j.id);
       const name = j.name.length > 26 ? j.name.slice(0, 25) + '…' : j.name;
-      return svg('g', { class: 'node ' + j.state, transform: `translate(${p.x} ${p.y})`, 'data-job': j.name,
-        onclick: () => { location.hash = '#/debug/job/' + j.id; } },
+      return svg('g', { class: 'node ' + j.state + (j.carriedFrom ? ' carried' : ''), transform: `translate(${p.x} ${p.y})`, 'data-job': j.name,
+        onclick: () => { location.hash = '#/debug/job/' + (j.carriedFrom || j.id); } },
         svg('title', { text: j.name + ' — ' + j.state }),
         svg('rect', { width: NW, height: NH, rx: 8 }),
         svg('text', { x: 12, y: 21, text: name }),
-        svg('text', { class: 'sub', x: 12, y: 39, text: j.state.replace('_', ' ') + (j.durationMs !== null ? ' · ' + duration(j.durationMs) : '') }));
+        svg('text', { class: 'sub', x: 12, y: 39, text: j.state.replace('_', ' ') + (j.durationMs !== null ? ' · ' + duration(j.durationMs) : '')
+          + (j.carriedFrom ? ' · kept' : '') }));
     });
     const arrow = svg('defs', {}, svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
       svg('path', { d: 'M0 0 L10 5 L0 10 z', class: 'arrow' })));
@@ -488,16 +717,24 @@
 
   async function renderJob(gen, r, first) {
     const job = await api('/jobs/' + encodeURIComponent(r.id));
+    // a finished job of a run may be re-run: only once its run has finished, so the run's state is asked
+    const run = canAct() && job.runId && job.key && !active(job.state) ? await api('/runs/' + encodeURIComponent(job.runId)) : null;
     if (gen !== state.generation) return;
     if (first || !$('job-head')) {
       show(gen, h('div', { id: 'job-head' }), h('div', { id: 'job-body' }), logPanel());
-      startLog(job.id, gen);
+      startLog(job.carriedFrom || job.id, gen); // a job a re-run kept has its log in the earlier attempt's job
     }
+    const rerun = run && run.attempt === job.runAttempt ? rerunJobButton(run, job, 'job-rerun') : null;
+    const cancel = cancelJobButton(job, 'job-cancel');
     put($('job-head'),
       h('h2', {}, h('span', { id: 'job-name', text: job.name }), ' ', stateBadge(job.state)),
+      cancel || rerun ? h('div', { class: 'actions', id: 'job-actions' }, cancel, rerun) : null,
       h('section', { class: 'panel' }, h('dl', { class: 'kv' },
         h('dt', { text: 'Job id' }), h('dd', { class: 'mono', text: job.id }),
-        job.runId ? h('dt', { text: 'Run' }) : null, job.runId ? h('dd', {}, h('a', { href: '#/debug/run/' + job.runId, text: job.runId })) : null,
+        job.runId ? h('dt', { text: 'Run' }) : null, job.runId ? h('dd', {}, h('a', { href: '#/debug/run/' + job.runId
+          + (job.runAttempt > 1 ? '?attempt=' + job.runAttempt : ''), text: job.runId }), job.runAttempt ? ' (run attempt ' + job.runAttempt + ')' : '') : null,
+        job.carriedFrom ? h('dt', { text: 'Kept from' }) : null, job.carriedFrom ? h('dd', { id: 'job-carried' }, 'an earlier attempt, unchanged; the log below is job ',
+          h('a', { href: '#/debug/job/' + job.carriedFrom, text: job.carriedFrom }), '\'s') : null,
         h('dt', { text: 'Runner' }), h('dd', {}, job.runnerId ? h('a', { href: '#/debug/runner/' + job.runnerId, text: job.runnerName || job.runnerId }) : '–'),
         h('dt', { text: 'Labels' }), h('dd', { class: 'mono', text: job.labels.join(', ') || '(any)' }),
         h('dt', { text: 'Attempt' }), h('dd', { text: job.attempt + ' of ' + job.maxAttempts }),
@@ -708,6 +945,10 @@
   document.addEventListener('DOMContentLoaded', () => {
     $('signin-form').addEventListener('submit', signIn);
     $('sign-out').addEventListener('click', () => signOut('Signed out.'));
+    $('notice-close').addEventListener('click', () => { $('notice').hidden = true; });
+    $('confirm-ok').addEventListener('click', () => closeConfirm(true));
+    $('confirm-cancel').addEventListener('click', () => closeConfirm(false));
+    document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !$('confirm').hidden) closeConfirm(false); });
     window.addEventListener('hashchange', route);
     if (state.token) started(); else showSignIn();
   });

@@ -173,6 +173,14 @@ class DashboardBrowserE2ETest {
                 .untilAsserted(assertion::run);
     }
 
+    /** Every queue wait the page shows is zero or more: the debug view once showed −39 ms. */
+    static void queueWaitsAreNotNegative() {
+        List<String> waits = texts("td.queue-wait");
+        assertThat(waits).isNotEmpty();
+        assertThat(waits)
+                .allSatisfy(w -> assertThat(w).matches("–|\\d+ ms|\\d+\\.\\d s|\\d+ min \\d+ s|\\d+ h \\d+ min"));
+    }
+
     // ---------- the views ----------
 
     @Test
@@ -195,6 +203,7 @@ class DashboardBrowserE2ETest {
             assertThat(browser.findElement(By.id("sign-out")).isDisplayed()).isTrue();
             assertThat(browser.findElement(By.id("signin")).isDisplayed()).isFalse();
             assertThat(text("main h2")).isEqualTo("Executive overview");
+            assertThat(text("#whoami")).isEqualTo("viewer · dashboard-test");
         });
     }
 
@@ -215,6 +224,9 @@ class DashboardBrowserE2ETest {
         awaitUi(
                 "the log grows without a reload",
                 () -> assertThat(visibleLogLines()).hasSizeGreaterThan(seen + 2));
+        assertThat(browser.findElements(By.cssSelector("#job-cancel, button.action")))
+                .as("a viewer gets no cancel button for a running job")
+                .isEmpty();
         screenshot("debug-job-live-log");
 
         awaitUi("tick 07 arrived", () -> assertThat(visibleLogLines()).contains("tick 07"));
@@ -270,7 +282,12 @@ class DashboardBrowserE2ETest {
             assertThat(browser.findElements(By.cssSelector("#run-graph path.edge")))
                     .hasSize(1);
             assertThat(text("main h2")).contains("pipeline").contains("succeeded");
+            assertThat(texts("#run-jobs .job-row")).hasSize(2);
         });
+        assertThat(browser.findElements(By.cssSelector("#run-actions, button.action")))
+                .as("a viewer gets no re-run buttons for a finished run")
+                .isEmpty();
+        queueWaitsAreNotNegative();
         screenshot("debug-run");
         browser.findElements(By.cssSelector("#run-graph g.node")).getLast().click();
         awaitUi("a node opens its job", () -> assertThat(text("#job-name")).isEqualTo("test"));
@@ -285,6 +302,7 @@ class DashboardBrowserE2ETest {
             assertThat(texts("#debug-jobs .job-row td:first-child"))
                     .contains("compile", "unit-tests", "long-build", "build", "test");
         });
+        queueWaitsAreNotNegative();
         screenshot("debug");
         open("#/debug/runner/" + runner.id());
         awaitUi("runner page", () -> {
