@@ -43,6 +43,7 @@ public final class ApiPaths {
     public static final String RUNNER_JOBS_NEXT = PREFIX + "/runner/jobs/next"; // POST long-poll
     public static final String API_TOKENS = PREFIX + "/tokens"; // POST create, GET list (admin)
     public static final String API_TOKEN = API_TOKENS + "/{id}"; // DELETE revoke (admin)
+    public static final String API_TOKEN_SELF = API_TOKENS + "/self"; // GET the calling token's record (any role)
     public static final String REGISTRATION_TOKEN = PREFIX + "/tokens/registration/{id}"; // DELETE revoke (admin)
     public static final String WEBHOOK_GITHUB = "/webhooks/github"; // POST, signed with the webhook secret
     // GET ?since=<epoch ms>&limit= recorded workflow_job events, oldest first (admin; the scaler's GitHub pools)

@@ -19,14 +19,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * API tokens with roles (admin only): create, list, revoke; and revoking registration tokens. Any API token may read
- * its own record ({@link #SELF}): the dashboard shows action buttons only to the roles that may use them.
+ * its own record ({@link ApiPaths#API_TOKEN_SELF}): the dashboard shows action buttons only to the roles that may use them.
  */
 final class TokenRoutes {
     private static final Logger log = LoggerFactory.getLogger(TokenRoutes.class);
     /** GET: the calling API token's own record (role, name, expiry), never its value; any role. */
-    static final String SELF = ApiPaths.API_TOKENS + "/self";
-
     static final Duration DEFAULT_LIFETIME = Duration.ofDays(90);
+
     static final Duration MAX_LIFETIME = Duration.ofDays(366);
 
     /** What the token routes use. */
@@ -46,7 +45,7 @@ final class TokenRoutes {
 
     void register(Javalin app) {
         app.post(ApiPaths.API_TOKENS, this::create);
-        app.get(SELF, ctx -> ctx.json(view(s.auth().viewer(ctx), null)));
+        app.get(ApiPaths.API_TOKEN_SELF, ctx -> ctx.json(view(s.auth().viewer(ctx), null)));
         app.get(ApiPaths.API_TOKENS, ctx -> {
             s.auth().admin(ctx);
             ctx.json(new ApiTokenView.TokenList(

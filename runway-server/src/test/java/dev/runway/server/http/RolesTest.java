@@ -80,6 +80,7 @@ class RolesTest {
             new Endpoint("DELETE", ApiPaths.SECRET, Role.ADMIN),
             new Endpoint("POST", ApiPaths.SECRETS_ROTATE_KEY, Role.ADMIN),
             new Endpoint("GET", ApiPaths.VARIABLES, Role.VIEWER),
+            new Endpoint("GET", ApiPaths.API_TOKEN_SELF, Role.VIEWER),
             new Endpoint("PUT", ApiPaths.VARIABLE, Role.ADMIN),
             new Endpoint("DELETE", ApiPaths.VARIABLE, Role.ADMIN),
             new Endpoint("GET", ApiPaths.AUDIT, Role.ADMIN),

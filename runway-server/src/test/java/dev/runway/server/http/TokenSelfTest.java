@@ -52,7 +52,7 @@ class TokenSelfTest {
     void eachTokenReadsItsOwnRoleAndNameButNotItsValue() throws Exception {
         for (String role : new String[] {"viewer", "operator", "admin"}) {
             ApiTokenView made = create(role, "self " + role);
-            HttpApiTest.Answer a = call("GET", TokenRoutes.SELF, made.token());
+            HttpApiTest.Answer a = call("GET", ApiPaths.API_TOKEN_SELF, made.token());
             assertThat(a.status()).as(a.body()).isEqualTo(200);
             ApiTokenView self = a.as(ApiTokenView.class);
             assertThat(self.id()).isEqualTo(made.id());
@@ -65,24 +65,25 @@ class TokenSelfTest {
             assertThat(a.body()).doesNotContain(made.token());
         }
         ApiTokenView bootstrap =
-                call("GET", TokenRoutes.SELF, server.adminToken()).as(ApiTokenView.class);
+                call("GET", ApiPaths.API_TOKEN_SELF, server.adminToken()).as(ApiTokenView.class);
         assertThat(bootstrap.role()).isEqualTo("admin");
     }
 
     @Test
     void withoutAValidApiTokenItIsRefused() throws Exception {
-        assertError(call("GET", TokenRoutes.SELF, null), 401, "unauthorized", "API token");
+        assertError(call("GET", ApiPaths.API_TOKEN_SELF, null), 401, "unauthorized", "API token");
         ApiTokenView made = create("viewer", "soon revoked");
         assertThat(call("DELETE", ApiPaths.withId(ApiPaths.API_TOKEN, made.id()), server.adminToken())
                         .status())
                 .isEqualTo(204);
-        assertError(call("GET", TokenRoutes.SELF, made.token()), 401, "unauthorized", "revoked");
+        assertError(call("GET", ApiPaths.API_TOKEN_SELF, made.token()), 401, "unauthorized", "revoked");
     }
 
     @Test
     void askingIsNotASecurityEvent() throws Exception {
         ApiTokenView viewer = create("viewer", "asks who it is");
-        assertThat(call("GET", TokenRoutes.SELF, viewer.token()).status()).isEqualTo(200);
+        assertThat(call("GET", ApiPaths.API_TOKEN_SELF, viewer.token()).status())
+                .isEqualTo(200);
         AuditView.AuditList audit = call("GET", ApiPaths.AUDIT + "?kind=auth.&limit=100", server.adminToken())
                 .as(AuditView.AuditList.class);
         assertThat(audit.records())
