@@ -5,7 +5,6 @@ import dev.runway.protocol.Json;
 import dev.runway.protocol.SecretView;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,11 +38,7 @@ final class SecretsCommand implements Callable<Integer> {
     }
 
     static String path(String name, String repo) {
-        if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]{0,199}"))
-            throw new CliException("secret name '" + name + "' is not valid: use letters, digits and _, not starting"
-                    + " with a digit (e.g. DEPLOY_KEY)");
-        return ApiPaths.SECRET.replace("{name}", name)
-                + (repo == null ? "" : "?repo=" + URLEncoder.encode(repo, StandardCharsets.UTF_8));
+        return Scoped.path(ApiPaths.SECRET, "secret", name, repo);
     }
 
     @Command(
@@ -116,8 +111,7 @@ final class SecretsCommand implements Callable<Integer> {
         }
 
         static int print(ClientOptions client, String repo) {
-            String p =
-                    ApiPaths.SECRETS + (repo == null ? "" : "?repo=" + URLEncoder.encode(repo, StandardCharsets.UTF_8));
+            String p = ApiPaths.SECRETS + Scoped.query(repo);
             SecretView.SecretList list = client.client().get(p, SecretView.SecretList.class);
             Instant now = Instant.now();
             System.out.print(Format.table(

@@ -4,8 +4,6 @@ import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.VariableView;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -31,11 +29,7 @@ final class VarsCommand implements Callable<Integer> {
     }
 
     static String path(String name, String repo) {
-        if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]{0,199}"))
-            throw new CliException("variable name '" + name + "' is not valid: use letters, digits and _, not starting"
-                    + " with a digit (e.g. DEPLOY_REGION)");
-        return ApiPaths.VARIABLE.replace("{name}", name)
-                + (repo == null ? "" : "?repo=" + URLEncoder.encode(repo, StandardCharsets.UTF_8));
+        return Scoped.path(ApiPaths.VARIABLE, "variable", name, repo);
     }
 
     @Command(name = "set", mixinStandardHelpOptions = true, description = "Create or replace a variable.")
@@ -82,8 +76,7 @@ final class VarsCommand implements Callable<Integer> {
         }
 
         static int print(ClientOptions client, String repo) {
-            String p = ApiPaths.VARIABLES
-                    + (repo == null ? "" : "?repo=" + URLEncoder.encode(repo, StandardCharsets.UTF_8));
+            String p = ApiPaths.VARIABLES + Scoped.query(repo);
             VariableView.VariableList list = client.client().get(p, VariableView.VariableList.class);
             Instant now = Instant.now();
             System.out.print(Format.table(

@@ -35,18 +35,18 @@ final class SecretRoutes {
         app.get(ApiPaths.SECRETS, ctx -> {
             s.auth().admin(ctx);
             String repo = ctx.queryParam("repo");
-            String scope = repo == null ? null : scope(repo);
+            String scope = repo == null ? null : ScopedNames.scope(repo);
             ctx.json(new SecretView.SecretList(
                     s.secrets().list(scope).stream().map(x -> view(x, null)).toList()));
         });
         app.put(ApiPaths.SECRET, this::set);
         app.delete(ApiPaths.SECRET, ctx -> {
             var caller = s.auth().admin(ctx);
-            String scope = scope(ctx.queryParam("repo"));
-            String name = name(ctx);
+            String scope = ScopedNames.scope(ctx.queryParam("repo"));
+            String name = ScopedNames.name(ctx, "secret");
             if (!s.secrets().delete(scope, name))
                 throw ApiException.notFound("no secret " + name + (scope.isEmpty() ? "" : " for " + scope));
-            s.audit().record(caller.id(), "secret.deleted", scope.isEmpty() ? name : scope + ":" + name, null);
+            s.audit().record(caller.id(), "secret.deleted", ScopedNames.subject(scope, name), null);
             log.info("secret {}{} deleted", name, scope.isEmpty() ? "" : " (" + scope + ")");
             ctx.status(204);
         });
@@ -70,8 +70,8 @@ final class SecretRoutes {
 
     private void set(Context ctx) {
         var caller = s.auth().admin(ctx);
-        String scope = scope(ctx.queryParam("repo"));
-        String name = name(ctx);
+        String scope = ScopedNames.scope(ctx.queryParam("repo"));
+        String name = ScopedNames.name(ctx, "secret");
         SecretView.SetRequest req = Bodies.json(
                 ctx, Json.lenient(), SecretView.SetRequest.class, s.config().maxBodyBytes());
         if (req.value() == null || req.value().isEmpty()) throw ApiException.badRequest("value: required, not empty");
@@ -86,33 +86,12 @@ final class SecretRoutes {
                         + " characters: it will not be masked in job logs"
                 : null;
         log.info("secret {}{} {}", name, scope.isEmpty() ? "" : " (" + scope + ")", created ? "created" : "updated");
-        s.audit()
-                .record(
-                        caller.id(),
-                        "secret.set",
-                        scope.isEmpty() ? name : scope + ":" + name,
-                        created ? "created" : "updated");
+        s.audit().record(caller.id(), "secret.set", ScopedNames.subject(scope, name), created ? "created" : "updated");
         SecretStore.Secret stored = s.secrets().list(scope).stream()
                 .filter(x -> x.name().equals(name))
                 .findFirst()
                 .orElseThrow();
         ctx.status(created ? 201 : 200).json(view(stored, warning));
-    }
-
-    private static String name(Context ctx) {
-        try {
-            return SecretStore.name(ctx.pathParam("name"));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
-    }
-
-    private static String scope(String repo) {
-        try {
-            return SecretStore.scope(repo);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("repo: " + e.getMessage());
-        }
     }
 
     private static SecretView view(SecretStore.Secret x, String warning) {

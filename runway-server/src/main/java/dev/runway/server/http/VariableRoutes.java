@@ -5,7 +5,6 @@ import dev.runway.protocol.Json;
 import dev.runway.protocol.VariableView;
 import dev.runway.server.ServerConfig;
 import dev.runway.server.audit.AuditLog;
-import dev.runway.server.secrets.SecretStore;
 import dev.runway.server.store.VariableStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -30,26 +29,26 @@ final class VariableRoutes {
         app.get(ApiPaths.VARIABLES, ctx -> {
             s.auth().viewer(ctx);
             String repo = ctx.queryParam("repo");
-            String scope = repo == null ? null : scope(repo);
+            String scope = repo == null ? null : ScopedNames.scope(repo);
             ctx.json(new VariableView.VariableList(
                     s.variables().list(scope).stream().map(VariableRoutes::view).toList()));
         });
         app.put(ApiPaths.VARIABLE, this::set);
         app.delete(ApiPaths.VARIABLE, ctx -> {
             var caller = s.auth().admin(ctx);
-            String scope = scope(ctx.queryParam("repo"));
-            String name = name(ctx);
+            String scope = ScopedNames.scope(ctx.queryParam("repo"));
+            String name = ScopedNames.name(ctx, "variable");
             if (!s.variables().delete(scope, name))
                 throw ApiException.notFound("no variable " + name + (scope.isEmpty() ? "" : " for " + scope));
-            s.audit().record(caller.id(), "variable.deleted", scope.isEmpty() ? name : scope + ":" + name, null);
+            s.audit().record(caller.id(), "variable.deleted", ScopedNames.subject(scope, name), null);
             ctx.status(204);
         });
     }
 
     private void set(Context ctx) {
         var caller = s.auth().admin(ctx);
-        String scope = scope(ctx.queryParam("repo"));
-        String name = name(ctx);
+        String scope = ScopedNames.scope(ctx.queryParam("repo"));
+        String name = ScopedNames.name(ctx, "variable");
         VariableView.SetRequest req = Bodies.json(
                 ctx, Json.lenient(), VariableView.SetRequest.class, s.config().maxBodyBytes());
         if (req.value() == null) throw ApiException.badRequest("value: required (it may be empty)");
@@ -60,32 +59,12 @@ final class VariableRoutes {
             throw ApiException.badRequest(e.getMessage());
         }
         s.audit()
-                .record(
-                        caller.id(),
-                        "variable.set",
-                        scope.isEmpty() ? name : scope + ":" + name,
-                        created ? "created" : "updated");
+                .record(caller.id(), "variable.set", ScopedNames.subject(scope, name), created ? "created" : "updated");
         VariableStore.Variable stored = s.variables().list(scope).stream()
                 .filter(x -> x.name().equals(name))
                 .findFirst()
                 .orElseThrow();
         ctx.status(created ? 201 : 200).json(view(stored));
-    }
-
-    private static String name(Context ctx) {
-        try {
-            return SecretStore.name("variable", ctx.pathParam("name"));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
-    }
-
-    private static String scope(String repo) {
-        try {
-            return SecretStore.scope(repo);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("repo: " + e.getMessage());
-        }
     }
 
     private static VariableView view(VariableStore.Variable v) {
