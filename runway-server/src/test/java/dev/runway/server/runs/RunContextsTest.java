@@ -31,6 +31,7 @@ class RunContextsTest {
                 null,
                 null,
                 1,
+                null,
                 null);
     }
 
@@ -85,6 +86,7 @@ class RunContextsTest {
                 r.calleesJson(),
                 "{\"schedule\":\"*/15 * * * *\"}",
                 1,
+                null,
                 null);
         Map<String, Object> e = RunContexts.event(scheduled, "refs/heads/main");
         assertThat(e)
