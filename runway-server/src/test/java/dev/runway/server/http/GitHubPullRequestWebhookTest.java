@@ -274,6 +274,49 @@ class GitHubPullRequestWebhookTest {
     }
 
     @Test
+    void aForksPullRequestRestoresTheRepositorysCachesButCannotPlantOne() throws Exception {
+        // a trusted run (a dispatch on main) saves the repository's cache
+        HttpApiTest.Answer started = HttpApiTest.call(
+                server,
+                "POST",
+                ApiPaths.RUNS,
+                server.adminToken(),
+                HttpApiTest.json(new RunRequest(
+                        repo.toString(), "main", ".github/workflows/dispatch.yml", null, null, Map.of("dry", "true"))));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        Assignment trusted = claim(1).get("manual");
+        assertThat(cache("PUT", trusted, "deps-main", "from main").statusCode()).isEqualTo(201);
+
+        accepted("pull_request", pullRequest("opened", "mallory/web"));
+        Map<String, Assignment> jobs = claim(2);
+        Assignment fork = jobs.get("pr-build");
+        HttpResponse<String> restored = cache("GET", fork, "deps-main", null);
+        assertThat(restored.statusCode()).as(restored.body()).isEqualTo(200);
+        assertThat(restored.body()).contains("deps-main");
+        assertThat(cache("GET", fork, "deps-main", null, "/blob").body()).isEqualTo("from main");
+        // the fork saves under a key the default branch will look for: kept to its own pull request
+        assertThat(cache("PUT", fork, "deps-next", "poisoned").statusCode()).isEqualTo(201);
+        assertThat(cache("GET", fork, "deps-next", null).statusCode()).isEqualTo(200);
+        Assignment target = jobs.get("target-label"); // the base branch's workflow, trusted
+        assertThat(cache("GET", target, "deps-next", null).statusCode()).isEqualTo(204);
+        assertThat(cache("GET", target, "deps-next", null, "/blob").statusCode())
+                .isEqualTo(404);
+        assertThat(cache("PUT", target, "deps-next", "clean").statusCode()).isEqualTo(201);
+        assertThat(cache("GET", target, "deps-next", null, "/blob").body()).isEqualTo("clean");
+    }
+
+    HttpResponse<String> cache(String method, Assignment a, String key, String body, String... blob) throws Exception {
+        String path = ApiPaths.withId(ApiPaths.RUNNER_JOB_CACHE, a.jobId()) + (blob.length > 0 ? blob[0] : "") + "?key="
+                + key + "&version=v1";
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path))
+                .header("Authorization", "Bearer " + a.jobToken())
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void aPullRequestWhoseHeadRepositoryIsGoneOrFromDependabotGetsNoSecrets() throws Exception {
         ObjectNode deleted = pullRequest("synchronize", "acme/web");
         deleted.with("pull_request").with("head").putNull("repo");
