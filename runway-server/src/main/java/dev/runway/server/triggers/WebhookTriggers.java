@@ -230,7 +230,8 @@ public final class WebhookTriggers {
                         answer);
             }
         } catch (GitSource.GitException e) {
-            return cannotRead(d.repo(), "pull request #" + d.number(), d.source(), e);
+            log.warn("pull request #{} of {}: cannot read its merge commit: {}", d.number(), d.repo(), e.getMessage());
+            answer.skipped.put("pull_request", "cannot read the merge commit: " + e.getMessage());
         }
         // on: pull_request_target — the workflows of the base branch, on the base branch, with its secrets
         try {
