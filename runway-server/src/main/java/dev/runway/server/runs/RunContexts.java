@@ -23,9 +23,10 @@ final class RunContexts {
         g.put("ref", ref);
         g.put("ref_name", refName(ref));
         g.put("ref_type", ref.startsWith("refs/tags/") ? "tag" : "branch");
-        g.put("repository", repositoryName(run.repo()));
+        String repository = RunRepository.of(run); // a delivery's repository.full_name: whose secrets the run gets
+        g.put("repository", repository);
         g.put("repositoryUrl", run.repo() == null ? "" : run.repo());
-        g.put("repository_owner", owner(repositoryName(run.repo())));
+        g.put("repository_owner", owner(repository));
         g.put("run_id", run.id());
         g.put("run_number", Long.toString(run.number()));
         g.put("run_attempt", Integer.toString(run.attempt()));

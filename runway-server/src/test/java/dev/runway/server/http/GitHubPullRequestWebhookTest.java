@@ -48,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GitHubPullRequestWebhookTest {
     static final String SECRET = "a-long-webhook-secret-for-tests";
     static final String DEPLOY_KEY = "deploy-key-value-0123456789";
+    static final String WEB_KEY = "deploy-key-of-acme-web-0123";
 
     static final String PR_WORKFLOW = """
             on:
@@ -170,6 +171,13 @@ class GitHubPullRequestWebhookTest {
                 server.adminToken(),
                 HttpApiTest.json(new SecretView.SetRequest(DEPLOY_KEY)));
         assertThat(put.status()).as(put.body()).isEqualTo(201);
+        HttpApiTest.Answer web = HttpApiTest.call(
+                server,
+                "PUT",
+                ApiPaths.SECRET.replace("{name}", "DEPLOY_KEY") + "?repo=acme/web",
+                server.adminToken(),
+                HttpApiTest.json(new SecretView.SetRequest(WEB_KEY)));
+        assertThat(web.status()).as(web.body()).isEqualTo(201);
         String token = HttpApiTest.call(
                         server,
                         "POST",
@@ -239,8 +247,11 @@ class GitHubPullRequestWebhookTest {
         Map<String, Object> event = (Map<String, Object>) github(build).get("event");
         assertThat((JsonNode) Json.lenient().valueToTree(event))
                 .isEqualTo(withoutNulls(Json.lenient().readTree(lastSent)));
-        // the same repository's pull request: its secrets are sent; the title's secrets.DEPLOY_KEY is data
-        assertThat(build.secrets()).containsOnlyKeys("DEPLOY_KEY");
+        // the same repository's pull request: its secrets are sent, the repository's own first (github.repository
+        // is the delivery's acme/web, not the name of the directory it is read from); the title's
+        // secrets.DEPLOY_KEY is data
+        assertThat(github(build)).containsEntry("repository", "acme/web").containsEntry("repository_owner", "acme");
+        assertThat(build.secrets()).isEqualTo(Map.of("DEPLOY_KEY", WEB_KEY));
     }
 
     @Test
@@ -252,7 +263,9 @@ class GitHubPullRequestWebhookTest {
         Assignment build = jobs.get("pr-build");
         // the fork's workflow refers to DEPLOY_KEY in workflow env, a step and step env: none of it is sent
         assertThat(build.secrets()).isEmpty();
-        assertThat(Json.lenient().writeValueAsString(build)).doesNotContain(DEPLOY_KEY);
+        assertThat(Json.lenient().writeValueAsString(build))
+                .doesNotContain(DEPLOY_KEY)
+                .doesNotContain(WEB_KEY);
         assertThat(build.spec().env()).containsEntry("VERSION", "head");
         String audit = get(ApiPaths.AUDIT + "?kind=secret.").body();
         assertThat(audit).contains("secret.withheld", "a pull request from the fork mallory/web");
@@ -266,7 +279,7 @@ class GitHubPullRequestWebhookTest {
                 .containsEntry("SHA", base)
                 .containsEntry("HEAD_REF", "feature/fast")
                 .containsEntry("BASE_REF", "main");
-        assertThat(target.secrets()).containsEntry("DEPLOY_KEY", DEPLOY_KEY);
+        assertThat(target.secrets()).containsEntry("DEPLOY_KEY", WEB_KEY);
         RunView run = runsByEvent().get("pull_request_target");
         assertThat(run.ref()).isEqualTo("refs/heads/main");
         assertThat(run.sha()).isEqualTo(base);
