@@ -87,13 +87,20 @@ public final class RunStarter {
             RunOptions options,
             Map<String, Object> payload)
             throws JsonProcessingException {
-        return start(path, text, repo, ref, sha, event, given, options, payload, null);
+        return start(path, text, repo, ref, sha, event, given, options, payload, Trust.FULL);
     }
 
     /**
-     * The same; {@code secretsWithheld}, when not null, says why the run's jobs are sent no secrets at all (a pull
-     * request from a fork), whatever they mention.
+     * What a run's code is trusted with. {@code secretsWithheld}, when not null, says why its jobs are sent no
+     * secrets at all, whatever they mention (a pull request from a fork, or by Dependabot); {@code varsWithheld}
+     * gives it no {@code vars} either (a fork's pull request: GitHub passes variables to Dependabot's, not to a
+     * fork's).
      */
+    public record Trust(String secretsWithheld, boolean varsWithheld) {
+        public static final Trust FULL = new Trust(null, false);
+    }
+
+    /** The same, for a run trusted as {@code trust} says. */
     public RunRecord start(
             String path,
             String text,
@@ -104,7 +111,7 @@ public final class RunStarter {
             Map<String, String> given,
             RunOptions options,
             Map<String, Object> payload,
-            String secretsWithheld)
+            Trust trust)
             throws JsonProcessingException {
         // parsed, matrices counted and every limit checked (dev.runway.workflow.Limits) before the store is touched
         // called workflows are read (local ones at the same commit), checked, and kept with the run
@@ -129,7 +136,9 @@ public final class RunStarter {
         }
         String name = parsed.workflow().name() != null ? parsed.workflow().name() : path;
         String eventJson = payload.isEmpty() ? null : Json.lenient().writeValueAsString(payload);
-        Map<String, String> vars = variables == null ? Map.of() : variables.forRun(RunRepository.of(repo, eventJson));
+        Map<String, String> vars = variables == null || trust.varsWithheld()
+                ? Map.of()
+                : variables.forRun(RunRepository.of(repo, eventJson));
         RunRecord run = runs.insert(
                 new RunStore.NewRun(
                         name,
@@ -144,7 +153,7 @@ public final class RunStarter {
                         callees.json(),
                         eventJson,
                         vars.isEmpty() ? null : Json.lenient().writeValueAsString(vars),
-                        secretsWithheld),
+                        trust.secretsWithheld()),
                 clock.millis());
         return scheduler.start(run.id(), parsed);
     }

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *       {@code github.ref} the merge ref and {@code github.sha} the merge commit; and each workflow on the tip of the
  *       base branch whose {@code on.pull_request_target} filters match, with the base branch as {@code github.ref}
  *       and its tip as {@code github.sha}. A {@code pull_request} run of a pull request from a fork (or by
- *       Dependabot) is sent no secrets; a {@code pull_request_target} run, whose workflow is the base branch's, is.
+ *       Dependabot) is sent no secrets, and a fork's gets no {@code vars}; a {@code pull_request_target} run, whose
+ *       workflow is the base branch's, gets both.
  *       A merged pull request's {@code closed} runs on the branch it was merged into, at its merge commit.
  *   <li>{@code workflow_dispatch}: the named workflow at the named ref, its inputs checked against {@code
  *       on.workflow_dispatch.inputs}.
@@ -83,9 +84,23 @@ public final class WebhookTriggers {
          */
         String secretsWithheld() {
             if (headRepo == null) return "a pull request from a deleted fork";
-            if (!headRepo.equalsIgnoreCase(repo)) return "a pull request from the fork " + headRepo;
+            if (fork()) return "a pull request from the fork " + headRepo;
             if ("dependabot[bot]".equals(sender)) return "a pull request by Dependabot";
             return null;
+        }
+
+        /** Whether the head is another repository's (or a deleted one's): a fork's pull request. */
+        boolean fork() {
+            return headRepo == null || !headRepo.equalsIgnoreCase(repo);
+        }
+
+        /**
+         * What an {@code on: pull_request} run of this pull request is trusted with: a fork's gets neither secrets
+         * nor variables, Dependabot's variables but no secrets, as on GitHub.
+         */
+        RunStarter.Trust trust() {
+            String secrets = secretsWithheld();
+            return secrets == null ? RunStarter.Trust.FULL : new RunStarter.Trust(secrets, fork());
         }
     }
 
@@ -167,7 +182,7 @@ public final class WebhookTriggers {
                 "push",
                 wf -> PushTrigger.matches(wf, d.ref(), d.changed()),
                 d.payload(),
-                null,
+                RunStarter.Trust.FULL,
                 answer);
         return answer.json();
     }
@@ -216,7 +231,7 @@ public final class WebhookTriggers {
             if (at.why() != null) {
                 answer.skipped.put("pull_request", at.why());
             } else {
-                String withheld = d.secretsWithheld();
+                RunStarter.Trust trust = d.trust();
                 startAll(
                         d.repo(),
                         d.source(),
@@ -226,7 +241,7 @@ public final class WebhookTriggers {
                         wf -> PullRequestTrigger.matches(
                                 wf, "pull_request", d.action(), d.baseRef(), changed.of(wf, "pull_request")),
                         d.payload(),
-                        withheld,
+                        trust,
                         answer);
             }
         } catch (GitSource.GitException e) {
@@ -246,7 +261,7 @@ public final class WebhookTriggers {
                     wf -> PullRequestTrigger.matches(
                             wf, "pull_request_target", d.action(), d.baseRef(), changed.of(wf, "pull_request_target")),
                     d.payload(),
-                    null,
+                    RunStarter.Trust.FULL,
                     answer);
         } catch (GitSource.GitException e) {
             answer.skipped.put(
@@ -378,7 +393,7 @@ public final class WebhookTriggers {
                     d.inputs(),
                     RunOptions.NONE,
                     d.payload(),
-                    null);
+                    RunStarter.Trust.FULL);
             answer.started.add(run.id());
             log.info("workflow_dispatch of {} {} at {}: started run {}", d.repo(), d.workflow(), d.ref(), run.id());
         } catch (RunStarter.Rejected | JsonProcessingException e) {
@@ -414,7 +429,7 @@ public final class WebhookTriggers {
             String event,
             Predicate<Workflow> matches,
             Map<String, Object> payload,
-            String secretsWithheld,
+            RunStarter.Trust trust,
             Answer answer) {
         List<String> files;
         try {
@@ -433,8 +448,8 @@ public final class WebhookTriggers {
                     continue;
                 }
                 if (!matches.test(parsed.workflow())) continue;
-                RunRecord run = runs.start(
-                        file, text, source, ref, sha, event, Map.of(), RunOptions.NONE, payload, secretsWithheld);
+                RunRecord run =
+                        runs.start(file, text, source, ref, sha, event, Map.of(), RunOptions.NONE, payload, trust);
                 answer.started.add(run.id());
                 log.info(
                         "{} of {} {} ({}): started run {} of {}{}",
@@ -444,7 +459,7 @@ public final class WebhookTriggers {
                         sha.substring(0, 12),
                         run.id(),
                         file,
-                        secretsWithheld == null ? "" : ", secrets withheld: " + secretsWithheld);
+                        trust.secretsWithheld() == null ? "" : ", secrets withheld: " + trust.secretsWithheld());
             } catch (GitSource.GitException | RunStarter.Rejected | JsonProcessingException e) {
                 answer.problems.put(file, e.getMessage());
             }

@@ -18,6 +18,7 @@ import dev.runway.protocol.RunRequest;
 import dev.runway.protocol.RunView;
 import dev.runway.protocol.SecretView;
 import dev.runway.protocol.StepSpec;
+import dev.runway.protocol.VariableView;
 import dev.runway.server.RunwayServer;
 import dev.runway.server.ServerConfig;
 import dev.runway.workflow.expr.Templates;
@@ -68,6 +69,7 @@ class GitHubPullRequestWebhookTest {
                   SHA: ${{ github.sha }}
                   HEAD_REF: ${{ github.head_ref }}
                   BASE_REF: ${{ github.base_ref }}
+                  REGION: ${{ vars.REGION }}
                   VERSION: %s
                 steps:
                   - run: echo "pull request ${{ github.event.pull_request.number }} from ${{ github.head_ref }}"
@@ -84,6 +86,7 @@ class GitHubPullRequestWebhookTest {
                 runs-on: linux
                 env:
                   VERSION: %s
+                  REGION: ${{ vars.REGION }}
                   REF: ${{ github.ref }}
                   SHA: ${{ github.sha }}
                   HEAD_REF: ${{ github.head_ref }}
@@ -178,6 +181,13 @@ class GitHubPullRequestWebhookTest {
                 server.adminToken(),
                 HttpApiTest.json(new SecretView.SetRequest(WEB_KEY)));
         assertThat(web.status()).as(web.body()).isEqualTo(201);
+        HttpApiTest.Answer region = HttpApiTest.call(
+                server,
+                "PUT",
+                ApiPaths.VARIABLE.replace("{name}", "REGION") + "?repo=acme/web",
+                server.adminToken(),
+                HttpApiTest.json(new VariableView.SetRequest("eu-west")));
+        assertThat(region.status()).as(region.body()).isEqualTo(201);
         String token = HttpApiTest.call(
                         server,
                         "POST",
@@ -238,6 +248,7 @@ class GitHubPullRequestWebhookTest {
                 .containsEntry("SHA", merge)
                 .containsEntry("HEAD_REF", "feature/fast")
                 .containsEntry("BASE_REF", "main")
+                .containsEntry("REGION", "eu-west")
                 .containsEntry("VERSION", "head"); // the workflow as the pull request changes it
         // the step's own expression, evaluated with the contexts the runner is handed, prints the number
         StepSpec echo = build.spec().steps().getFirst();
@@ -255,7 +266,7 @@ class GitHubPullRequestWebhookTest {
     }
 
     @Test
-    void aForksPullRequestGetsNoSecretsButTheBaseBranchsPullRequestTargetDoes() throws Exception {
+    void aForksPullRequestGetsNoSecretsNorVarsButTheBaseBranchsPullRequestTargetDoes() throws Exception {
         JsonNode answer = accepted("pull_request", pullRequest("opened", "mallory/web"));
         assertThat(answer.path("runs")).as(answer.toString()).hasSize(2);
 
@@ -267,6 +278,9 @@ class GitHubPullRequestWebhookTest {
                 .doesNotContain(DEPLOY_KEY)
                 .doesNotContain(WEB_KEY);
         assertThat(build.spec().env()).containsEntry("VERSION", "head");
+        // nor the repository's variables, as on GitHub
+        assertThat(build.spec().env()).containsEntry("REGION", "");
+        assertThat(build.spec().contexts().get("vars")).isEqualTo(Map.of());
         String audit = get(ApiPaths.AUDIT + "?kind=secret.").body();
         assertThat(audit).contains("secret.withheld", "a pull request from the fork mallory/web");
 
@@ -275,6 +289,7 @@ class GitHubPullRequestWebhookTest {
         Assignment target = jobs.get("target-label");
         assertThat(target.spec().env())
                 .containsEntry("VERSION", "base")
+                .containsEntry("REGION", "eu-west")
                 .containsEntry("REF", "refs/heads/main")
                 .containsEntry("SHA", base)
                 .containsEntry("HEAD_REF", "feature/fast")
@@ -330,16 +345,21 @@ class GitHubPullRequestWebhookTest {
     }
 
     @Test
-    void aPullRequestWhoseHeadRepositoryIsGoneOrFromDependabotGetsNoSecrets() throws Exception {
+    void aPullRequestWhoseHeadRepositoryIsGoneOrByDependabotGetsNoSecrets() throws Exception {
         ObjectNode deleted = pullRequest("synchronize", "acme/web");
         deleted.with("pull_request").with("head").putNull("repo");
         accepted("pull_request", deleted);
-        assertThat(claim(1).get("pr-build").secrets()).isEmpty();
+        Assignment gone = claim(1).get("pr-build");
+        assertThat(gone.secrets()).isEmpty();
+        assertThat(gone.spec().env()).containsEntry("REGION", "");
 
         ObjectNode bot = pullRequest("reopened", "acme/web");
         bot.with("sender").put("login", "dependabot[bot]");
         accepted("pull_request", bot);
-        assertThat(claim(1).get("pr-build").secrets()).isEmpty();
+        Assignment dependabot = claim(1).get("pr-build");
+        assertThat(dependabot.secrets()).isEmpty();
+        // GitHub gives Dependabot's pull requests the variables, not the secrets
+        assertThat(dependabot.spec().env()).containsEntry("REGION", "eu-west");
         assertThat(get(ApiPaths.AUDIT + "?kind=secret.withheld").body())
                 .contains("a pull request from a deleted fork", "a pull request by Dependabot");
     }
