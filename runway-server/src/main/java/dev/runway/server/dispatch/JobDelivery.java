@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hands a claimed attempt to its runner: the job's spec with the limits the control plane decided, and the secrets its
- * steps mention, decrypted for this attempt only and recorded in the audit log. On the way back, {@link #scrubbed}
+ * steps mention, decrypted for this attempt only and recorded in the audit log; none at all for a run whose secrets
+ * are withheld (a pull request from a fork), which the audit log records as {@code secret.withheld}. On the way back, {@link #scrubbed}
  * takes the same secret values out of the attempt's report.
  */
 public final class JobDelivery {
@@ -56,10 +57,18 @@ public final class JobDelivery {
             return Json.lenient().convertValue(github, GitHubContext.class).repository();
         }
 
-        /** The secrets a workflow job's spec mentions, for its repository (none for a plain job). */
+        /**
+         * The secrets a workflow job's spec refers to, for its repository: none for a plain job, nor for a job of a
+         * run whose secrets are withheld (a pull request from a fork).
+         */
         Map<String, String> secrets(SecretStore store) {
-            if (!spec.workflow()) return Map.of();
-            return store.resolve(repository(), SecretReferences.in(job.specJson()));
+            if (!spec.workflow() || withheld() != null) return Map.of();
+            return store.resolve(repository(), SecretReferences.inSpec(spec));
+        }
+
+        /** Why this job is sent no secrets, or null. */
+        String withheld() {
+            return spec.workflow() ? SecretReferences.withheld(spec) : null;
         }
     }
 
@@ -76,7 +85,18 @@ public final class JobDelivery {
         JobSpec effective = spec.withLimits((int) Math.max(1, job.timeoutMs() / 1000), job.maxAttempts());
         // the secrets its steps mention, decrypted for this attempt only (a workflow job's repository first)
         Map<String, String> secrets = Map.of();
-        if (spec.workflow()) {
+        String withheld = d.withheld();
+        if (withheld != null) {
+            Set<String> names = new TreeSet<>(SecretReferences.inSpec(spec));
+            if (!names.isEmpty()) {
+                audit.record(
+                        runnerId,
+                        "secret.withheld",
+                        job.id() + "/" + job.attempt(),
+                        String.join(",", names) + " (" + withheld + ")");
+                log.info("job {} attempt {}: secrets {} withheld: {}", job.id(), job.attempt(), names, withheld);
+            }
+        } else if (spec.workflow()) {
             try {
                 secrets = d.secrets(this.secrets);
             } catch (IllegalStateException e) {

@@ -19,7 +19,12 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The cache service of {@code actions/cache}, for runners (job token); caches are scoped to the run's repository. */
+/**
+ * The cache service of {@code actions/cache}, for runners (job token); caches are scoped to the run's repository. A
+ * run whose secrets are withheld (a pull request from a fork: untrusted code) restores the repository's caches but
+ * saves into a scope of its own (its ref, {@code refs/pull/N/merge}), which only runs of that ref read, as GitHub
+ * scopes a pull request's caches: it cannot plant a cache that a push to the default branch would restore.
+ */
 final class CacheRoutes {
     /** Restore prefixes per lookup, at most (GitHub allows 10 keys in all). */
     static final int MAX_RESTORE_KEYS = 10;
@@ -35,7 +40,7 @@ final class CacheRoutes {
 
     void register(Javalin app) {
         app.get(ApiPaths.RUNNER_JOB_CACHE, ctx -> {
-            String scope = scope(ctx, s.auth().attempt(ctx, ctx.pathParam("id")));
+            Scopes scopes = scopes(s.auth().attempt(ctx, ctx.pathParam("id")));
             List<String> keys = new ArrayList<>();
             keys.add(required(ctx, "key"));
             List<String> restore = ctx.queryParams("restore").stream()
@@ -46,15 +51,22 @@ final class CacheRoutes {
                         "restore: at most " + MAX_RESTORE_KEYS + " prefixes, got " + restore.size());
             for (String k : restore) checked("restore", k);
             keys.addAll(restore);
-            CacheStore.Entry e = s.caches()
-                    .lookup(scope, required(ctx, "version"), keys, s.clock().millis());
+            String version = required(ctx, "version");
+            CacheStore.Entry e = null;
+            for (int i = 0; i < scopes.read().size() && e == null; i++)
+                e = s.caches()
+                        .lookup(scopes.read().get(i), version, keys, s.clock().millis());
             if (e == null) ctx.status(204);
             else ctx.json(view(e));
         });
         app.get(ApiPaths.RUNNER_JOB_CACHE_BLOB, ctx -> {
-            String scope = scope(ctx, s.auth().attempt(ctx, ctx.pathParam("id")));
-            CacheStore.Entry e = s.caches().get(scope, required(ctx, "key"), required(ctx, "version"));
-            if (e == null) throw ApiException.notFound("no cache with key '" + ctx.queryParam("key") + "'");
+            Scopes scopes = scopes(s.auth().attempt(ctx, ctx.pathParam("id")));
+            String key = required(ctx, "key");
+            String version = required(ctx, "version");
+            CacheStore.Entry e = null;
+            for (int i = 0; i < scopes.read().size() && e == null; i++)
+                e = s.caches().get(scopes.read().get(i), key, version);
+            if (e == null) throw ApiException.notFound("no cache with key '" + key + "'");
             ctx.contentType("application/gzip");
             ctx.header("Content-Length", Long.toString(e.size()));
             try (InputStream in = Files.newInputStream(s.caches().file(e))) {
@@ -65,7 +77,7 @@ final class CacheRoutes {
     }
 
     private void save(Context ctx) throws IOException {
-        String scope = scope(ctx, s.auth().attempt(ctx, ctx.pathParam("id")));
+        String scope = scopes(s.auth().attempt(ctx, ctx.pathParam("id"))).save();
         try (InputStream body = ctx.req().getInputStream()) {
             CacheStore.Entry e = s.caches()
                     .save(
@@ -80,12 +92,18 @@ final class CacheRoutes {
         }
     }
 
-    private String scope(Context ctx, AttemptRecord a) {
+    /** Where an attempt's run saves caches, and where it restores them from, in order. */
+    record Scopes(String save, List<String> read) {}
+
+    private Scopes scopes(AttemptRecord a) {
         JobRecord job = s.jobs().get(a.jobId());
         if (job.runId() == null)
             throw ApiException.badRequest("job " + job.id() + " is not part of a workflow run; caches belong to runs");
         RunRecord run = s.runs().get(job.runId());
-        return run.repo() == null ? "workflow:" + run.workflowPath() : run.repo();
+        String repository = run.repo() == null ? "workflow:" + run.workflowPath() : run.repo();
+        if (run.secretsWithheld() == null) return new Scopes(repository, List.of(repository));
+        String own = repository + " " + (run.ref() == null ? "run " + run.id() : run.ref());
+        return new Scopes(own, List.of(own, repository));
     }
 
     /** A required cache key or version, checked as {@link CacheStore#checkKey} says. */

@@ -7,12 +7,10 @@ import dev.runway.server.ServerConfig;
 import dev.runway.server.audit.AuditLog;
 import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.runs.GitSource;
-import dev.runway.server.runs.RunOptions;
 import dev.runway.server.runs.RunStarter;
-import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.WebhookStore;
-import dev.runway.workflow.events.PushTrigger;
-import dev.runway.workflow.parse.WorkflowParser;
+import dev.runway.server.triggers.GitHubEvents;
+import dev.runway.server.triggers.WebhookTriggers;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -23,11 +21,8 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
@@ -36,9 +31,11 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST /webhooks/github}: GitHub's deliveries, verified before anything is parsed ({@code X-Hub-Signature-256},
  * HMAC-SHA256 of the raw body with the configured secret, compared in constant time), deduplicated by {@code
- * X-GitHub-Delivery}. {@code ping} is answered; a {@code push} to a configured repository starts each workflow whose
- * {@code on.push} filters match the ref and changed files; {@code workflow_job} events are kept for the fleet scaler,
- * which reads them with {@code GET /api/v1/github/workflow-jobs}.
+ * X-GitHub-Delivery}. {@code ping} is answered; {@code push}, {@code pull_request} and {@code workflow_dispatch}
+ * deliveries for a configured repository start the workflows they trigger ({@link WebhookTriggers}), with the
+ * delivered payload as {@code github.event}; {@code workflow_job} events are kept for the fleet scaler, which reads
+ * them with {@code GET /api/v1/github/workflow-jobs}. Any other event GitHub sends is answered "ignored"; a name
+ * GitHub does not send, a payload that is not GitHub's shape, and a dispatch that cannot start are answered 400.
  */
 final class WebhookRoutes {
     private static final Logger log = LoggerFactory.getLogger(WebhookRoutes.class);
@@ -55,12 +52,12 @@ final class WebhookRoutes {
 
     private final Deps s;
     private final WebhookStore store;
-    private final RunStarter runs;
+    private final WebhookTriggers triggers;
 
     WebhookRoutes(Deps s) {
         this.s = s;
         this.store = s.store();
-        this.runs = s.runs();
+        this.triggers = new WebhookTriggers(s.config().github().repos(), s.git(), s.runs());
     }
 
     void register(Javalin app) {
@@ -109,18 +106,31 @@ final class WebhookRoutes {
             throw ApiException.badRequest("X-GitHub-Delivery: required (a delivery id)");
         if (event == null || event.isBlank() || event.length() > 100)
             throw ApiException.badRequest("X-GitHub-Event: required (an event name)");
+        if (!GitHubEvents.ALL.contains(event))
+            throw ApiException.badRequest("X-GitHub-Event: '" + event
+                    + "' is not an event GitHub sends (Runway starts runs for push, pull_request and"
+                    + " workflow_dispatch)");
         JsonNode payload = Bodies.tree(body);
         if (payload == null || !payload.isObject()) throw ApiException.badRequest("the payload is not a JSON object");
         // checked before the delivery is recorded: a refused delivery can be sent again once fixed
         WebhookStore.WorkflowJob job = event.equals("workflow_job") ? workflowJob(delivery, payload) : null;
+        WebhookTriggers.Delivery starts;
+        try {
+            starts = triggers.check(event, payload);
+        } catch (WebhookTriggers.BadPayload e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
         if (!store.firstDelivery(delivery, event, s.clock().millis())) {
             ctx.json(Map.of("status", "duplicate", "delivery", delivery));
+            return;
+        }
+        if (starts != null) {
+            ctx.status(202).json(triggers.act(starts));
             return;
         }
         switch (event) {
             case "ping" ->
                 ctx.json(Map.of("status", "pong", "zen", payload.path("zen").asText("")));
-            case "push" -> ctx.status(202).json(push(payload));
             case "workflow_job" -> {
                 store.recordWorkflowJob(job);
                 ctx.status(202).json(Map.of("status", "recorded"));
@@ -170,63 +180,6 @@ final class WebhookRoutes {
         if (!n.isTextual() || n.asText().isBlank() || n.asText().length() > max)
             throw ApiException.badRequest(field + ": required, a non-empty string of at most " + max + " characters");
         return n.asText();
-    }
-
-    private Map<String, Object> push(JsonNode p) throws IOException {
-        String repoName = p.path("repository").path("full_name").asText("");
-        String ref = p.path("ref").asText("");
-        String after = p.path("after").asText("");
-        String source = s.config().github().repos().get(repoName);
-        if (source == null) return ignored("repository '" + repoName + "' is not configured (--github-repo)");
-        if (p.path("deleted").asBoolean(false) || after.matches("0+")) return ignored("the ref was deleted");
-        if (!after.matches("[0-9a-f]{40,64}")) throw ApiException.badRequest("after: not a commit id");
-        Set<String> changed = new LinkedHashSet<>();
-        for (JsonNode c : p.path("commits")) {
-            for (String k : List.of("added", "modified", "removed")) c.path(k).forEach(f -> changed.add(f.asText()));
-        }
-        List<String> started = new ArrayList<>();
-        Map<String, String> problems = new LinkedHashMap<>();
-        List<String> files;
-        try {
-            s.git().resolve(source, after); // fetches the mirror when the commit is new
-            files = s.git().list(source, after, ".github/workflows");
-        } catch (GitSource.GitException e) {
-            log.warn("push to {} ({}): cannot read its workflows from {}: {}", repoName, after, source, e.getMessage());
-            return Map.of(
-                    "status", "failed", "reason", "cannot read " + repoName + " at " + after + ": " + e.getMessage());
-        }
-        for (String file : files) {
-            if (!file.endsWith(".yml") && !file.endsWith(".yaml")) continue;
-            try {
-                String text = s.git().read(source, after, file).text();
-                WorkflowParser.Result parsed = WorkflowParser.parse(file, text);
-                if (!parsed.ok() || !PushTrigger.matches(parsed.workflow(), ref, changed)) {
-                    if (!parsed.ok())
-                        problems.put(file, parsed.errors().getFirst().toString());
-                    continue;
-                }
-                RunRecord run = runs.start(file, text, source, ref, after, "push", Map.of(), RunOptions.NONE);
-                started.add(run.id());
-                log.info(
-                        "push to {} {} ({}): started run {} of {}",
-                        repoName,
-                        ref,
-                        after.substring(0, 12),
-                        run.id(),
-                        file);
-            } catch (GitSource.GitException | RunStarter.Rejected e) {
-                problems.put(file, e.getMessage());
-            }
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("status", "accepted");
-        out.put("runs", started);
-        if (!problems.isEmpty()) out.put("problems", problems);
-        return out;
-    }
-
-    private static Map<String, Object> ignored(String why) {
-        return Map.of("status", "ignored", "reason", why);
     }
 
     private ApiException rejected(Context ctx, String why) {

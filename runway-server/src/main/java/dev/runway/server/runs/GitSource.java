@@ -85,6 +85,31 @@ public final class GitSource {
         return out.lines().filter(l -> !l.isBlank()).map(l -> dir + "/" + l).toList();
     }
 
+    /** The parents of commit {@code sha} of {@code repo} (after {@link #resolve}), first parent first. */
+    public List<String> parents(String repo, String sha) throws GitException {
+        if (!sha.matches("[0-9a-f]{7,64}")) throw new GitException("'" + sha + "' is not a commit id");
+        String out = git(gitDir(repo), "rev-list", "--parents", "-n", "1", sha);
+        List<String> ids = out.isBlank() ? List.of() : List.of(out.strip().split("\\s+"));
+        return ids.isEmpty() ? List.of() : ids.subList(1, ids.size());
+    }
+
+    /**
+     * The paths that {@code to} changes since it left {@code from} (git's three-dot diff, as GitHub compares a pull
+     * request's head with its base), both commits of {@code repo} (after {@link #resolve}).
+     */
+    public List<String> changedFiles(String repo, String from, String to) throws GitException {
+        for (String sha : List.of(from, to)) {
+            if (!sha.matches("[0-9a-f]{7,64}")) throw new GitException("'" + sha + "' is not a commit id");
+        }
+        String out = run(gitDir(repo), List.of("diff", "--name-only", "--no-renames", from + "..." + to, "--"));
+        return out.lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    private Path gitDir(String repo) throws GitException {
+        Path gitDir = local(repo);
+        return gitDir != null ? gitDir : cacheDir.resolve(hash(repo));
+    }
+
     /** Whether {@code repo} names a directory on this machine rather than a URL. */
     public static boolean isLocal(String repo) {
         return repo != null && !repo.contains("://") && !repo.matches("^[\\w.-]+@[\\w.-]+:.*");

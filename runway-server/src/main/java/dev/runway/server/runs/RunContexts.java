@@ -16,28 +16,51 @@ final class RunContexts {
     static Value.Obj github(RunRecord run, Workflow wf) {
         Map<String, Object> g = new LinkedHashMap<>();
         String ref = run.ref() == null ? "" : run.ref();
+        Map<String, Object> event = event(run, ref);
+        String actor = sender(event);
         g.put("event_name", run.event());
         g.put("sha", run.sha() == null ? "" : run.sha());
         g.put("ref", ref);
         g.put("ref_name", refName(ref));
         g.put("ref_type", ref.startsWith("refs/tags/") ? "tag" : "branch");
-        g.put("repository", repositoryName(run.repo()));
+        String repository = RunRepository.of(run); // a delivery's repository.full_name: whose secrets the run gets
+        g.put("repository", repository);
         g.put("repositoryUrl", run.repo() == null ? "" : run.repo());
-        g.put("repository_owner", owner(repositoryName(run.repo())));
+        g.put("repository_owner", owner(repository));
         g.put("run_id", run.id());
         g.put("run_number", Long.toString(run.number()));
         g.put("run_attempt", Integer.toString(run.attempt()));
         g.put("workflow", run.name());
         g.put("workflow_ref", run.workflowPath());
-        g.put("actor", "runway");
-        g.put("triggering_actor", "runway");
+        g.put("actor", actor);
+        g.put("triggering_actor", actor);
         g.put("server_url", "");
         g.put("api_url", "");
-        g.put("head_ref", "");
-        g.put("base_ref", "");
+        // the pull request's branches, only for the pull request events (empty otherwise, as on GitHub)
+        boolean pull = PULL_REQUEST_EVENTS.contains(run.event());
+        g.put("head_ref", pull ? branch(event, "head") : "");
+        g.put("base_ref", pull ? branch(event, "base") : "");
         g.put("action", "");
-        g.put("event", event(run, ref));
+        g.put("event", event);
         return Templates.object(g);
+    }
+
+    /** The events whose {@code github.head_ref} and {@code github.base_ref} are the pull request's branches. */
+    static final java.util.Set<String> PULL_REQUEST_EVENTS = java.util.Set.of("pull_request", "pull_request_target");
+
+    /** {@code pull_request.<side>.ref} of a pull request payload (a branch name), or "". */
+    private static String branch(Map<String, Object> event, String side) {
+        if (event.get("pull_request") instanceof Map<?, ?> pr
+                && pr.get(side) instanceof Map<?, ?> s
+                && s.get("ref") instanceof String r) return r;
+        return "";
+    }
+
+    /** Who caused the event ({@code sender.login} of a delivered payload); {@code runway} for what Runway started. */
+    private static String sender(Map<String, Object> event) {
+        if (event.get("sender") instanceof Map<?, ?> s && s.get("login") instanceof String login && !login.isBlank())
+            return login;
+        return "runway";
     }
 
     /** The commit before a push when there was none (or Runway does not know it), as GitHub writes it. */
@@ -50,10 +73,21 @@ final class RunContexts {
      * Runway does not know the commit before the push ({@code before} is all zeros, as for a new branch, so
      * change-detection actions take every file as changed) nor the repository's default branch (the run's branch
      * stands in for it). A payload the run was started with ({@code schedule} for a scheduled run) is added on top.
+     * A run a webhook started has the payload GitHub delivered, as it was delivered, instead ({@link #delivered}).
+     * A dispatch's {@code inputs} are its checked inputs (defaults filled in) as strings, as on GitHub, where only
+     * the {@code inputs} context keeps booleans and numbers.
      */
     static Map<String, Object> event(RunRecord run, String ref) {
+        if (delivered(run)) {
+            Map<String, Object> event = new LinkedHashMap<>(payload(run));
+            if (run.event().equals("workflow_dispatch")) event.put("inputs", eventInputs(run));
+            return event;
+        }
         Map<String, Object> event = new LinkedHashMap<>();
-        if (run.event().equals("workflow_dispatch")) event.put("inputs", inputs(run));
+        if (run.event().equals("workflow_dispatch")) {
+            event.put("inputs", eventInputs(run));
+            event.put("workflow", run.workflowPath());
+        }
         if (!ref.isEmpty()) event.put("ref", ref);
         String repository = repositoryName(run.repo());
         String name = repository.substring(repository.indexOf('/') + 1);
@@ -83,6 +117,21 @@ final class RunContexts {
         }
         event.putAll(payload(run));
         return event;
+    }
+
+    /**
+     * Whether the run's recorded payload is a delivered one (from a webhook) rather than what Runway adds to the one
+     * it builds: every recorded payload but a schedule's.
+     */
+    static boolean delivered(RunRecord run) {
+        return run.eventJson() != null && !run.event().equals("schedule");
+    }
+
+    /** The run's inputs as {@code github.event.inputs} has them: every value a string. */
+    private static Map<String, Object> eventInputs(RunRecord run) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        inputs(run).forEach((k, v) -> out.put(k, v == null ? "" : String.valueOf(v)));
+        return out;
     }
 
     /** The contexts at job level (matrix and strategy null before the matrix is expanded). */
@@ -145,8 +194,9 @@ final class RunContexts {
         }
     }
 
+    /** A ref's short name: the branch or tag name, {@code 42/merge} for {@code refs/pull/42/merge} (as on GitHub). */
     static String refName(String ref) {
-        for (String p : new String[] {"refs/heads/", "refs/tags/"}) {
+        for (String p : new String[] {"refs/heads/", "refs/tags/", "refs/pull/"}) {
             if (ref.startsWith(p)) return ref.substring(p.length());
         }
         return ref;

@@ -625,6 +625,8 @@ public final class RunPlanner {
                 runway.put("secretEnv", Map.of("workflow", secretWorkflowEnv, "job", secretJobEnv));
             // a called workflow's job: the secrets each call on the way passes on (the runner applies them)
             if (!f.secrets().isEmpty()) runway.put(CallSecrets.KEY, CallSecrets.data(f.secrets()));
+            // a pull request from a fork: the delivery sends this job no secret at all (JobDelivery)
+            if (run.secretsWithheld() != null) runway.put(SecretReferences.WITHHELD, run.secretsWithheld());
             if (!runway.isEmpty()) ctx.put("runway", runway);
             JobSpec spec = new JobSpec(
                     name,

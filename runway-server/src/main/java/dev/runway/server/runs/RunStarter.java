@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Starts workflow runs: parses the workflow, resolves its inputs, stores the run and lets the {@link RunScheduler}
- * queue its first jobs. One way in for {@code POST /api/v1/runs} and for GitHub push webhooks.
+ * queue its first jobs. One way in for {@code POST /api/v1/runs}, GitHub webhooks and schedules.
  */
 public final class RunStarter {
     private final RunStore runs;
@@ -73,8 +73,8 @@ public final class RunStarter {
     }
 
     /**
-     * The same, with {@code payload} recorded as part of the run's {@code github.event} (a scheduled run's {@code
-     * schedule}); empty for none.
+     * The same, with {@code payload} recorded as the run's {@code github.event}: a webhook's delivered payload, or
+     * what Runway adds to the one it builds (a scheduled run's {@code schedule}); empty for none.
      */
     public RunRecord start(
             String path,
@@ -86,6 +86,32 @@ public final class RunStarter {
             Map<String, String> given,
             RunOptions options,
             Map<String, Object> payload)
+            throws JsonProcessingException {
+        return start(path, text, repo, ref, sha, event, given, options, payload, Trust.FULL);
+    }
+
+    /**
+     * What a run's code is trusted with. {@code secretsWithheld}, when not null, says why its jobs are sent no
+     * secrets at all, whatever they mention (a pull request from a fork, or by Dependabot); {@code varsWithheld}
+     * gives it no {@code vars} either (a fork's pull request: GitHub passes variables to Dependabot's, not to a
+     * fork's).
+     */
+    public record Trust(String secretsWithheld, boolean varsWithheld) {
+        public static final Trust FULL = new Trust(null, false);
+    }
+
+    /** The same, for a run trusted as {@code trust} says. */
+    public RunRecord start(
+            String path,
+            String text,
+            String repo,
+            String ref,
+            String sha,
+            String event,
+            Map<String, String> given,
+            RunOptions options,
+            Map<String, Object> payload,
+            Trust trust)
             throws JsonProcessingException {
         // parsed, matrices counted and every limit checked (dev.runway.workflow.Limits) before the store is touched
         // called workflows are read (local ones at the same commit), checked, and kept with the run
@@ -110,7 +136,9 @@ public final class RunStarter {
         }
         String name = parsed.workflow().name() != null ? parsed.workflow().name() : path;
         String eventJson = payload.isEmpty() ? null : Json.lenient().writeValueAsString(payload);
-        Map<String, String> vars = variables == null ? Map.of() : variables.forRun(RunRepository.of(repo, eventJson));
+        Map<String, String> vars = variables == null || trust.varsWithheld()
+                ? Map.of()
+                : variables.forRun(RunRepository.of(repo, eventJson));
         RunRecord run = runs.insert(
                 new RunStore.NewRun(
                         name,
@@ -124,7 +152,8 @@ public final class RunStarter {
                         options.equals(RunOptions.NONE) ? null : options.json(),
                         callees.json(),
                         eventJson,
-                        vars.isEmpty() ? null : Json.lenient().writeValueAsString(vars)),
+                        vars.isEmpty() ? null : Json.lenient().writeValueAsString(vars),
+                        trust.secretsWithheld()),
                 clock.millis());
         return scheduler.start(run.id(), parsed);
     }

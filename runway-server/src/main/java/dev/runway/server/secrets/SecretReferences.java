@@ -1,5 +1,7 @@
 package dev.runway.server.secrets;
 
+import dev.runway.protocol.JobSpec;
+import dev.runway.protocol.Json;
 import dev.runway.workflow.calls.CallSecrets;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,9 +14,16 @@ import java.util.regex.Pattern;
 /**
  * The secret names a job's spec refers to ({@code secrets.NAME} or {@code secrets['NAME']} in its expressions), so
  * its attempt receives those and no others. A superset is harmless (a value is reachable only through an
- * expression); a name that is never mentioned is never sent.
+ * expression); a name that is never mentioned is never sent. Only the text the runner evaluates counts ({@link
+ * #inSpec}): a pull request's title that reads {@code secrets.DEPLOY_KEY} is data and sends nothing.
  */
 public final class SecretReferences {
+    /**
+     * The key of {@code contexts.runway} that, when present, says why a job is sent no secrets at all (a pull request
+     * from a fork); its value is the reason.
+     */
+    public static final String WITHHELD = "secretsWithheld";
+
     private static final Pattern DOT = Pattern.compile("(?i)\\bsecrets\\s*\\.\\s*([A-Za-z_][A-Za-z0-9_]*)");
     private static final Pattern INDEX =
             Pattern.compile("(?i)\\bsecrets\\s*\\[\\s*\\\\?['\"]([A-Za-z_][A-Za-z0-9_]*)\\\\?['\"]\\s*]");
@@ -38,6 +47,30 @@ public final class SecretReferences {
         List<CallSecrets.Level> levels = CallSecrets.of(contexts);
         Set<String> names = in(specJson);
         return levels == null ? names : CallSecrets.outermost(levels, names);
+    }
+
+    /**
+     * The names referred to where the runner evaluates expressions in a workflow job's spec: its steps, its outputs
+     * and what the control plane left for the runner ({@code contexts.runway}: env that needs secrets, the secrets of
+     * calls). Not the data contexts ({@code github} with the event payload, {@code inputs}, {@code needs}, {@code
+     * matrix}) nor values the control plane already evaluated ({@code env}, {@code name}).
+     */
+    public static Set<String> inSpec(JobSpec spec) {
+        Object runway = spec.contexts() == null ? null : spec.contexts().get("runway");
+        Set<String> out = in(Json.lenient().valueToTree(spec.steps()).toString());
+        out.addAll(in(Json.lenient().valueToTree(spec.outputs()).toString()));
+        if (runway != null) out.addAll(in(Json.lenient().valueToTree(runway).toString()));
+        return out;
+    }
+
+    /**
+     * Why the job of {@code spec} is sent no secrets ({@link #WITHHELD} in {@code contexts.runway}), or null when it
+     * is sent those it refers to.
+     */
+    public static String withheld(JobSpec spec) {
+        if (spec.contexts() == null || !(spec.contexts().get("runway") instanceof Map<?, ?> runway)) return null;
+        Object why = runway.get(WITHHELD);
+        return why == null ? null : String.valueOf(why);
     }
 
     /** Whether {@code text} refers to any secret (then only the runner, which has the values, can evaluate it). */

@@ -6,9 +6,10 @@ import dev.runway.protocol.JobState;
  * A row of {@code runs}: a workflow file (its text as read at {@code sha}) started for an event with inputs.
  * {@code number} is the run's sequence number ({@code github.run_number}); {@code calleesJson} the reusable
  * workflows it calls, as read when it was created (reference → text), or null; {@code eventJson} the event payload
- * the run was started with beyond what Runway builds itself (a schedule's {@code schedule}), or null; {@code attempt}
- * counts its re-runs ({@code github.run_attempt}, 1 for the first); {@code varsJson} its {@code vars} as read when it
- * started (a re-run keeps them), or null.
+ * the run was started with: a webhook's delivered payload, or a schedule's {@code schedule} (what Runway adds to
+ * the payload it builds itself), or null; {@code attempt} counts its re-runs ({@code github.run_attempt}, 1 for the
+ * first); {@code varsJson} its {@code vars} as read when it started (a re-run keeps them), or null;
+ * {@code secretsWithheld} why its jobs are sent no secrets (a pull request from a fork), or null.
  */
 public record RunRecord(
         String id,
@@ -31,4 +32,5 @@ public record RunRecord(
         String calleesJson,
         String eventJson,
         int attempt,
-        String varsJson) {}
+        String varsJson,
+        String secretsWithheld) {}

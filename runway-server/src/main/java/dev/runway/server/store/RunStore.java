@@ -31,7 +31,8 @@ public final class RunStore {
             String optionsJson,
             String calleesJson,
             String eventJson,
-            String varsJson) {}
+            String varsJson,
+            String secretsWithheld) {}
 
     public RunRecord insert(NewRun r, long now) {
         String id = Tokens.id("r");
@@ -39,8 +40,8 @@ public final class RunStore {
             Sql.update(
                     c,
                     "INSERT INTO runs (id, name, workflow_path, workflow, repo, ref, sha, event, inputs, options, callees,"
-                            + " event_payload, vars, state, created_at)"
-                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                            + " event_payload, vars, secrets_withheld, state, created_at)"
+                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
                     id,
                     r.name(),
                     r.workflowPath(),
@@ -54,6 +55,7 @@ public final class RunStore {
                     r.calleesJson(),
                     r.eventJson(),
                     r.varsJson(),
+                    r.secretsWithheld(),
                     now);
             return get(c, id);
         });
@@ -161,6 +163,7 @@ public final class RunStore {
                 rs.getString("callees"),
                 rs.getString("event_payload"),
                 rs.getInt("run_attempt"),
-                rs.getString("vars"));
+                rs.getString("vars"),
+                rs.getString("secrets_withheld"));
     }
 }

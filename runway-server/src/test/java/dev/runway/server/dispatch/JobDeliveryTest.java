@@ -105,6 +105,38 @@ class JobDeliveryTest {
     }
 
     @Test
+    void aJobOfARunWhoseSecretsAreWithheldGetsNoneAndTheWithholdingIsAudited() throws Exception {
+        JobStore.Claim claim = claimed("{\"github\":{\"repository\":\"acme/web\"},"
+                + "\"runway\":{\"secretsWithheld\":\"a pull request from the fork mallory/web\"}}");
+
+        Assignment a = delivery.assign("runner-1", claim);
+
+        assertThat(a.secrets()).isEmpty();
+        assertThat(a.toString()).doesNotContain(WEB_KEY).doesNotContain(TOKEN);
+        assertThat(audit.list(0, "secret.delivered", 10)).isEmpty();
+        assertThat(audit.list(0, "secret.withheld", 10)).singleElement().satisfies(e -> {
+            assertThat(e.subject()).isEqualTo(claim.job().id() + "/1");
+            assertThat(e.detail()).isEqualTo("DEPLOY_KEY,TOKEN (a pull request from the fork mallory/web)");
+        });
+        // nothing was sent, so nothing is the job's to hide in its report either
+        CompleteRequest report = new CompleteRequest(JobState.FAILED, "x " + WEB_KEY, List.of(), Map.of(), List.of());
+        assertThat(delivery.scrubbed(claim.job(), 1, report)).isEqualTo(report);
+    }
+
+    @Test
+    void secretNamesInTheEventPayloadOrInputsAreDataAndSendNothing() throws Exception {
+        // a pull request's title and a dispatch input are anyone's text: they must not choose what is sent
+        JobStore.Claim claim = claimed(
+                "{\"github\":{\"repository\":\"acme/web\",\"event\":{\"pull_request\":"
+                        + "{\"title\":\"${{ secrets.UNUSED }}\",\"body\":\"secrets['UNUSED']\"}}},"
+                        + "\"inputs\":{\"note\":\"secrets.UNUSED\"},\"needs\":{\"b\":{\"outputs\":{\"o\":\"secrets.UNUSED\"}}}}");
+
+        Assignment a = delivery.assign("runner-1", claim);
+
+        assertThat(a.secrets()).containsOnlyKeys("DEPLOY_KEY", "TOKEN");
+    }
+
+    @Test
     void aPlainJobGetsNoSecretsAndNothingIsAudited() throws Exception {
         Assignment a = delivery.assign("runner-1", claimed(null));
         assertThat(a.secrets()).isEmpty();

@@ -49,6 +49,47 @@ class GitSourceTest {
     }
 
     @Test
+    void aPullRequestsMergeRefParentsAndChangedFilesAreReadFromTheMirror() throws Exception {
+        String base = git(repo, "rev-parse", "HEAD");
+        git(repo, "checkout", "-q", "-b", "topic");
+        Files.writeString(Files.createDirectories(repo.resolve("src")).resolve("a.txt"), "a");
+        git(repo, "rm", "-q", ".github/workflows/ci.yml");
+        git(repo, "add", "-A");
+        git(repo, "-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-qm", "topic");
+        String head = git(repo, "rev-parse", "HEAD");
+        git(repo, "checkout", "-q", "main");
+        Files.writeString(repo.resolve("README"), "base only"); // a change on the base: not the pull request's
+        git(repo, "add", "-A");
+        git(repo, "-c", "user.email=t@runway.dev", "-c", "user.name=t", "commit", "-qm", "main moved on");
+        String tip = git(repo, "rev-parse", "HEAD");
+        String tree = git(repo, "merge-tree", "--write-tree", tip, head);
+        String merge = git(
+                repo,
+                "-c",
+                "user.email=t@runway.dev",
+                "-c",
+                "user.name=t",
+                "commit-tree",
+                tree,
+                "-p",
+                tip,
+                "-p",
+                head,
+                "-m",
+                "merge");
+        git(repo, "update-ref", "refs/pull/7/merge", merge);
+        // through a URL: the mirror has refs/pull/*, as a mirror of GitHub has
+        String url = "file://" + repo;
+        assertThat(git.resolve(url, "refs/pull/7/merge").sha()).isEqualTo(merge);
+        assertThat(git.parents(url, merge)).containsExactly(tip, head);
+        assertThat(git.parents(url, base)).isEmpty();
+        assertThat(git.changedFiles(url, tip, head)).containsExactlyInAnyOrder("src/a.txt", ".github/workflows/ci.yml");
+        assertThatThrownBy(() -> git.changedFiles(url, "--output=/tmp/x", head))
+                .isInstanceOf(GitSource.GitException.class)
+                .hasMessageContaining("is not a commit id");
+    }
+
+    @Test
     void aLocalRepositoryIsReadInPlaceAtTheRef() throws Exception {
         GitSource.Read r = git.read(repo.toString(), null, ".github/workflows/ci.yml");
         assertThat(r.text()).isEqualTo("one");

@@ -33,6 +33,7 @@ class ParsedWorkflowsTest {
                 null,
                 null,
                 1,
+                null,
                 null);
     }
 
@@ -108,6 +109,7 @@ class ParsedWorkflowsTest {
                 json(java.util.Map.of("./.github/workflows/lib.yml", callee)),
                 null,
                 1,
+                null,
                 null);
         WorkflowParser.Result r = new ParsedWorkflows().of(kept);
         assertThat(r.errors()).isEmpty();
@@ -135,6 +137,7 @@ class ParsedWorkflowsTest {
                 null,
                 null,
                 1,
+                null,
                 null);
         assertThat(new ParsedWorkflows()
                         .of(old)

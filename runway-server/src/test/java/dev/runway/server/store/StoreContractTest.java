@@ -929,6 +929,7 @@ abstract class StoreContractTest {
                                                     null,
                                                     null,
                                                     "{\"schedule\":\"* * * * *\"}",
+                                                    null,
                                                     null),
                                             at);
                             return true;
