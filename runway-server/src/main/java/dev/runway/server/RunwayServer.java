@@ -129,7 +129,8 @@ public final class RunwayServer implements AutoCloseable {
                         st.repositories(),
                         st.publicUrl(),
                         runs::get,
-                        RunRepository::of));
+                        RunRepository::of,
+                        RunRepository::commit));
                 log.info("reporting commit statuses to {} for {}", st.api(), st.repositories());
             }
             // a run whose job finished while this replica was down (or on another replica that died) moves on

@@ -13,11 +13,12 @@ import java.util.function.Function;
  * commit: pending when queued and while running, then success (succeeded or skipped), failure (failed, timed out) or
  * error (cancelled), with a link to the job on the dashboard. A pull request can thus be gated on Runway's jobs. Only
  * runs of the repositories configured for it are reported; a run without a commit (a file submitted on its own) is
- * not.
+ * not. A pull request's run is reported on the pull request's head commit, where the pull request shows it.
  */
 public final class StatusReporter implements TransitionListener {
     private final Function<String, RunRecord> runs;
     private final Function<RunRecord, String> repository;
+    private final Function<RunRecord, String> commit;
     private final Set<String> repositories;
     private final String publicUrl;
     private final StatusDelivery delivery;
@@ -25,11 +26,13 @@ public final class StatusReporter implements TransitionListener {
     StatusReporter(
             Function<String, RunRecord> runs,
             Function<RunRecord, String> repository,
+            Function<RunRecord, String> commit,
             Set<String> repositories,
             String publicUrl,
             StatusDelivery delivery) {
         this.runs = runs;
         this.repository = repository;
+        this.commit = commit;
         this.repositories = Set.copyOf(repositories);
         this.publicUrl = publicUrl == null ? null : publicUrl.replaceAll("/+$", "");
         this.delivery = delivery;
@@ -44,25 +47,28 @@ public final class StatusReporter implements TransitionListener {
             Set<String> repositories,
             String publicUrl,
             Function<String, RunRecord> runs,
-            Function<RunRecord, String> repository) {
+            Function<RunRecord, String> repository,
+            Function<RunRecord, String> commit) {
         StatusDelivery d = new StatusDelivery(api::post, System::nanoTime);
         Thread.ofVirtual().name("commit-statuses").start(d::run);
-        return new StatusReporter(runs, repository, repositories, publicUrl, d);
+        return new StatusReporter(runs, repository, commit, repositories, publicUrl, d);
     }
 
     @Override
     public void on(Transition t) {
         if (t.runId() == null || t.from() == t.to()) return;
         RunRecord run = runs.apply(t.runId());
-        if (run == null || run.sha() == null || run.sha().isBlank()) return;
+        if (run == null) return;
+        String sha = commit.apply(run);
+        if (sha == null || sha.isBlank()) return;
         String repo = repository.apply(run);
         if (repo == null || !repositories.contains(repo)) return;
-        CommitStatus s = status(run, repo, t.job());
+        CommitStatus s = status(run, repo, sha, t.job());
         if (s != null) delivery.offer(s);
     }
 
     /** The status of a job as it is now. */
-    CommitStatus status(RunRecord run, String repo, JobRecord j) {
+    CommitStatus status(RunRecord run, String repo, String sha, JobRecord j) {
         CommitStatus.State state;
         String description;
         switch (j.state()) {
@@ -97,7 +103,7 @@ public final class StatusReporter implements TransitionListener {
         }
         return new CommitStatus(
                 repo,
-                run.sha(),
+                sha,
                 "runway / " + run.name() + " / " + j.name(),
                 state,
                 description,

@@ -28,5 +28,24 @@ public final class RunRepository {
         return RunContexts.repositoryName(repo);
     }
 
+    /**
+     * The commit a forge shows the run's results on: for a pull request's run, the pull request's head (its run's own
+     * commit is GitHub's merge commit, which no pull request page shows); else the run's commit.
+     */
+    public static String commit(RunRecord run) {
+        if (run.eventJson() != null && RunContexts.PULL_REQUEST_EVENTS.contains(run.event())) {
+            try {
+                Map<?, ?> event = Json.lenient().readValue(run.eventJson(), Map.class);
+                if (event.get("pull_request") instanceof Map<?, ?> pr
+                        && pr.get("head") instanceof Map<?, ?> head
+                        && head.get("sha") instanceof String sha
+                        && !sha.isBlank()) return sha;
+            } catch (java.io.IOException | RuntimeException e) {
+                // no pull request in the payload: the run's own commit
+            }
+        }
+        return run.sha();
+    }
+
     private RunRepository() {}
 }
