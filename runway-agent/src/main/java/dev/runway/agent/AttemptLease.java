@@ -108,10 +108,7 @@ final class AttemptLease {
     void start() {
         renewing = true;
         renewer.add(this);
-        if (leaseNanos > 0)
-            watchdog = Thread.ofVirtual()
-                    .name("lease-" + a.jobId() + "-" + a.attempt())
-                    .start(dev.runway.protocol.LogContext.wrap(this::watchLoop));
+        if (leaseNanos > 0) watchdog = LeaseThreads.start("lease-" + a.jobId() + "-" + a.attempt(), this::watchLoop);
     }
 
     /** The attempt the lease is for. */

@@ -110,7 +110,7 @@ final class DeadMansSwitch implements AutoCloseable {
         this.marker = marker;
         this.pipe = process.getOutputStream();
         this.remainingNanos = remainingNanos;
-        this.ticker = Thread.ofVirtual().name("dead-mans-switch").start(this::tickLoop);
+        this.ticker = LeaseThreads.start("dead-mans-switch", this::tickLoop);
         Thread.ofVirtual().name("dead-mans-switch-reader").start(() -> readLoop(stopped));
     }
 

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * {@link AttemptLease#renewed}). A control plane that predates the batched call (404) is asked per attempt, as before.
  *
  * <p>A call stuck on a stalled connection must not hold back the next one while the leases run down, so each round
- * is sent on its own virtual thread, with at most {@link #MAX_IN_FLIGHT} rounds in flight. {@link #renewOnce()} is
+ * is sent on its own thread ({@link LeaseThreads}), with at most {@link #MAX_IN_FLIGHT} rounds in flight. {@link #renewOnce()} is
  * one round, synchronously, for tests.
  *
  * <p>It needs both kinds of call: the batched renewal is the runner's ({@link RunnerCalls}, with the runner
@@ -69,7 +69,7 @@ final class LeaseRenewer {
             }
             if (leases.isEmpty() || inFlight.get() >= MAX_IN_FLIGHT) continue;
             inFlight.incrementAndGet();
-            Thread.ofVirtual().name("lease-renewal").start(dev.runway.protocol.LogContext.wrap(() -> {
+            LeaseThreads.start("lease-renewal", () -> {
                 try {
                     renewOnce();
                 } catch (InterruptedException e) {
@@ -77,7 +77,7 @@ final class LeaseRenewer {
                 } finally {
                     inFlight.decrementAndGet();
                 }
-            }));
+            });
         }
     }
 

@@ -242,7 +242,7 @@ public final class RunwayAgent {
                 config.ephemeral() ? ", ephemeral" : "");
         Map<String, String> baseEnv = baseEnvironment();
         Thread reporter = Thread.ofVirtual().name("health-report").start(LogContext.wrap(this::reportLoop));
-        Thread renewals = Thread.ofVirtual().name("lease-renewer").start(LogContext.wrap(renewer::run));
+        Thread renewals = LeaseThreads.start("lease-renewer", renewer::run);
         java.nio.file.Path engineSocket = ContainerEngine.socket(config.engine());
         deadMan = DeadMansSwitch.start(
                 area.resolve(".dead-mans-switch"),

@@ -92,6 +92,48 @@ class DeadMansSwitchTest {
         assertThat(deadMan.stoppedSince(0)).as("no marker").isFalse();
     }
 
+    /**
+     * A hundred jobs starting at once keep every carrier of the virtual-thread scheduler busy for seconds: the ticks
+     * must not wait for one (they did, as a virtual thread, and the switch stopped healthy steps of a busy agent).
+     */
+    @Test
+    void anAgentWhoseVirtualThreadsAreAllBusyStillTalksAndKeepsItsSteps() throws Exception {
+        List<ProcessHandle> steps = agentWithSteps();
+        deadMan = DeadMansSwitch.start(
+                agent.pid(), marker, () -> Duration.ofMillis(200).toNanos(), () -> stopped.incrementAndGet());
+        await().atMost(Duration.ofSeconds(5)).until(() -> deadMan.said() > 0);
+        int carriers = Integer.getInteger(
+                "jdk.virtualThreadScheduler.parallelism", Runtime.getRuntime().availableProcessors());
+        java.util.concurrent.atomic.AtomicBoolean spin = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(carriers);
+        List<Thread> spinners = new java.util.ArrayList<>();
+        for (int i = 0; i < carriers; i++)
+            spinners.add(Thread.ofVirtual().start(() -> {
+                busy.countDown();
+                long x = 0;
+                while (spin.get()) x++; // never parks: its carrier is taken until it ends
+                if (x == -1) System.out.print("");
+            }));
+        try {
+            assertThat(busy.await(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("every carrier taken")
+                    .isTrue();
+            int before = deadMan.said();
+            long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            await().pollInterval(Duration.ofMillis(200))
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> System.nanoTime() > until || steps.stream().anyMatch(p -> !p.isAlive()));
+            assertThat(deadMan.said() - before)
+                    .as("words said while no carrier was free")
+                    .isGreaterThanOrEqualTo(3);
+            assertThat(steps).allMatch(ProcessHandle::isAlive);
+            assertThat(stopped.get()).isZero();
+        } finally {
+            spin.set(false);
+            for (Thread t : spinners) t.join();
+        }
+    }
+
     @Test
     void anIdleAgentIsNeverChased() throws Exception {
         List<ProcessHandle> steps = agentWithSteps();

@@ -124,9 +124,10 @@ class ChaosE2ETest {
                     .atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofMillis(50))
                     .until(() -> {
+                        Map<String, JobView> now = states(api);
                         for (String id : ids) {
                             if (skip.contains(id)) continue;
-                            JobView j = api.job(id);
+                            JobView j = now.get(id);
                             if (j.state() != JobState.RUNNING) continue;
                             Path f = evidence.resolve(names.get(id) + "." + j.attempt());
                             if (Files.exists(f) && count(f, "tick") >= ticks && count(f, "end") == 0) {
@@ -160,13 +161,15 @@ class ChaosE2ETest {
         long awaitAll(Api api, Duration atMost) {
             long[] firstDone = {0};
             List<String> open = new ArrayList<>(ids);
-            open.removeIf(id -> api.job(id).state().isTerminal());
+            Map<String, JobView> before = states(api);
+            open.removeIf(id -> before.get(id).state().isTerminal());
             await(prefix + ": every job ends")
                     .atMost(atMost)
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> {
+                        Map<String, JobView> now = states(api);
                         open.removeIf(id -> {
-                            JobView j = api.job(id);
+                            JobView j = now.get(id);
                             if (!j.state().isTerminal()) return false;
                             if (firstDone[0] == 0 && j.state() == JobState.SUCCEEDED) firstDone[0] = System.nanoTime();
                             return true;
@@ -174,6 +177,17 @@ class ChaosE2ETest {
                         return open.isEmpty();
                     });
             return firstDone[0] == 0 ? System.nanoTime() : firstDone[0];
+        }
+
+        /**
+         * The batch's jobs as one listing shows them: the observer must not load the control plane it observes (one
+         * call per job every 100 ms was 2,000 requests a second beside 200 running jobs).
+         */
+        Map<String, JobView> states(Api api) {
+            Map<String, JobView> byId = new java.util.HashMap<>();
+            for (JobView j : api.jobs().jobs()) byId.put(j.id(), j);
+            for (String id : ids) if (!byId.containsKey(id)) byId.put(id, api.job(id));
+            return byId;
         }
 
         Row verdict(Api api, String scenario, String store, int faults, double recovery) throws IOException {
@@ -225,8 +239,35 @@ class ChaosE2ETest {
             boolean pass = lost == 0 && overlaps == 0 && exact == ids.size();
             Row row = new Row(scenario, store, ids.size(), faults, lost, overlaps, exact, recovery, pass);
             TABLE.add(row);
+            if (!pass) keep(why.toString());
             assertThat(why.toString()).as(scenario + " on " + store).isEmpty();
             return row;
+        }
+
+        /**
+         * A missed row keeps what explains it (the jobs' evidence, every process's log, the reasons) under {@code
+         * target/chaos/<batch>}, as the temporary directory is deleted after the test.
+         */
+        private void keep(String why) throws IOException {
+            Path to = Path.of("target", "chaos", prefix);
+            copyTree(evidence, to.resolve("evidence"));
+            try (var dirs = Files.walk(root)) {
+                for (Path logs : dirs.filter(d -> d.getFileName().toString().equals("process-logs"))
+                        .toList())
+                    copyTree(logs, to.resolve(root.relativize(logs).toString()));
+            }
+            Files.writeString(to.resolve("why.txt"), why);
+            System.out.println("[chaos] " + prefix + " missed: evidence and process logs in " + to.toAbsolutePath());
+        }
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path t = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(t);
+                else Files.copy(f, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 

@@ -64,6 +64,8 @@ final class RunwayProcess implements AutoCloseable {
             cmd.add(ProcessHandle.current().info().command().orElse("java"));
             cmd.add("-Xmx256m");
             cmd.add("-XX:TieredStopAtLevel=1");
+            // pauses, to tell a starved process from a collecting one when a timing test misses
+            cmd.add("-Xlog:gc:file=" + out + ".gc:time,uptime");
             // as the fat jar's manifest does (SQLite's native library): no JVM warning among the logs
             cmd.add("--enable-native-access=ALL-UNNAMED");
             cmd.add("-cp");
