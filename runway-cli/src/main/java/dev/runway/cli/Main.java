@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             TokenCommand.class,
             SecretsCommand.class,
             VarsCommand.class,
+            EnvsCommand.class,
             AuditCommand.class,
             ValidateCommand.class,
             ToolsCommand.class,

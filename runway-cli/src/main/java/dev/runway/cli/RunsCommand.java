@@ -1,6 +1,7 @@
 package dev.runway.cli;
 
 import dev.runway.protocol.ApiPaths;
+import dev.runway.protocol.EnvironmentView;
 import dev.runway.protocol.JobView;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.RerunRequest;
@@ -22,7 +23,13 @@ import picocli.CommandLine.Parameters;
         name = "runs",
         mixinStandardHelpOptions = true,
         description = "List workflow runs (newest first), show one with its jobs, cancel one, or run it again.",
-        subcommands = {RunsCommand.Show.class, RunsCommand.Cancel.class, RunsCommand.Rerun.class})
+        subcommands = {
+            RunsCommand.Show.class,
+            RunsCommand.Cancel.class,
+            RunsCommand.Rerun.class,
+            RunsCommand.Approve.class,
+            RunsCommand.Reject.class
+        })
 final class RunsCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
@@ -141,6 +148,7 @@ final class RunsCommand implements Callable<Integer> {
                                                     ? j.reason()
                                                     : j.waiting() != null ? "waiting: " + j.waiting() : "")))
                             .toList()));
+            printDeployments(client, r.id());
             for (JobView j : r.jobs()) {
                 if (j.annotations() == null || j.annotations().isEmpty()) continue;
                 System.out.println();
@@ -208,6 +216,83 @@ final class RunsCommand implements Callable<Integer> {
             if (!follow) return 0;
             RunView done = follow(client.client(), r.id(), System.out);
             return done.state() == dev.runway.protocol.JobState.SUCCEEDED ? 0 : 1;
+        }
+    }
+
+    /** The run's deployment requests, when it has any: what waits for whom. */
+    static void printDeployments(ClientOptions client, String runId) {
+        EnvironmentView.DeploymentList list = client.client()
+                .get(Ids.path(ApiPaths.RUN_DEPLOYMENTS, runId, "run"), EnvironmentView.DeploymentList.class);
+        if (list.deployments().isEmpty()) return;
+        System.out.println();
+        System.out.print(Format.table(
+                List.of("ENVIRONMENT", "STATE", "REVIEWERS", "DECIDED BY", "STARTS"),
+                list.deployments().stream()
+                        .map(d -> List.of(
+                                d.environment(),
+                                d.state().equals("waiting") ? "waiting for approval" : d.state(),
+                                d.reviewers().isEmpty() ? "-" : String.join(",", d.reviewers()),
+                                d.decidedBy() == null
+                                        ? "-"
+                                        : d.decidedBy() + (d.comment() == null ? "" : " (" + d.comment() + ")"),
+                                d.state().equals("rejected") ? "-" : "not before " + d.dueAt()))
+                        .toList()));
+        if (list.deployments().stream().anyMatch(d -> d.state().equals("waiting")))
+            System.out.println("approve with: runway runs approve " + runId + " --env ENVIRONMENT");
+    }
+
+    /** Approve and reject: a reviewer's decision on a run's deployment to one environment. */
+    abstract static class Decide implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @Parameters(index = "0", paramLabel = "RUN")
+        String id;
+
+        @Option(names = "--env", required = true, paramLabel = "ENVIRONMENT", description = "The environment.")
+        String env;
+
+        @Option(names = "--comment", paramLabel = "TEXT", description = "Why, for the run and the audit log.")
+        String comment;
+
+        abstract String decision();
+
+        @Override
+        public Integer call() {
+            EnvironmentView.Deployment d = client.client()
+                    .post(
+                            Ids.path(ApiPaths.RUN_DEPLOYMENTS, id, "run"),
+                            new EnvironmentView.Decision(env, decision(), comment),
+                            EnvironmentView.Deployment.class);
+            System.out.println("run " + d.runId() + ": deployment to " + d.environment() + " " + d.state()
+                    + (d.state().equals("approved") && d.dueAt().isAfter(java.time.Instant.now())
+                            ? " (its jobs start at " + d.dueAt() + ", the wait timer)"
+                            : ""));
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "approve",
+            mixinStandardHelpOptions = true,
+            description = "Approve a run's deployment to an environment (you must be one of its reviewers): its"
+                    + " jobs for that environment start.")
+    static final class Approve extends Decide {
+        @Override
+        String decision() {
+            return "approve";
+        }
+    }
+
+    @Command(
+            name = "reject",
+            mixinStandardHelpOptions = true,
+            description = "Reject a run's deployment to an environment (you must be one of its reviewers): its"
+                    + " jobs for that environment fail.")
+    static final class Reject extends Decide {
+        @Override
+        String decision() {
+            return "reject";
         }
     }
 }

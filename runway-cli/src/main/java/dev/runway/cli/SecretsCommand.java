@@ -37,8 +37,8 @@ final class SecretsCommand implements Callable<Integer> {
         return Ls.print(client, null);
     }
 
-    static String path(String name, String repo) {
-        return Scoped.path(ApiPaths.SECRET, "secret", name, repo);
+    static String path(String name, ScopeOptions scope) {
+        return Scoped.path(ApiPaths.SECRET, "secret", name, null) + scope.query();
     }
 
     @Command(
@@ -53,8 +53,8 @@ final class SecretsCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NAME", description = "Letters, digits and _ (e.g. DEPLOY_KEY).")
         String name;
 
-        @Option(names = "--repo", paramLabel = "OWNER/NAME", description = "Only for this repository's runs.")
-        String repo;
+        @Mixin
+        ScopeOptions scope;
 
         @Option(names = "--file", paramLabel = "FILE", description = "Read the value from this file (as is).")
         Path file;
@@ -77,15 +77,14 @@ final class SecretsCommand implements Callable<Integer> {
             if (value.isEmpty())
                 throw new CliException("the value is empty (give it on standard input or with --file)");
             ApiClient.Response r = client.client()
-                    .send("PUT", path(name, repo), new SecretView.SetRequest(value), Duration.ofSeconds(30));
+                    .send("PUT", path(name, scope), new SecretView.SetRequest(value), Duration.ofSeconds(30));
             SecretView v;
             try {
                 v = Json.lenient().readValue(r.body(), SecretView.class);
             } catch (IOException e) {
                 throw new CliException("unexpected answer: " + e.getMessage());
             }
-            System.out.println((r.status() == 201 ? "created" : "updated") + " secret " + v.name()
-                    + (v.repo() == null ? "" : " for " + v.repo()));
+            System.out.println((r.status() == 201 ? "created" : "updated") + " secret " + v.name() + scope.shown());
             if (v.warning() != null) System.err.println("warning: " + v.warning());
             return 0;
         }
@@ -102,23 +101,22 @@ final class SecretsCommand implements Callable<Integer> {
         @Mixin
         ClientOptions client;
 
-        @Option(names = "--repo", paramLabel = "OWNER/NAME", description = "Only this repository's secrets.")
-        String repo;
+        @Mixin
+        ScopeOptions scope;
 
         @Override
         public Integer call() {
-            return print(client, repo);
+            return print(client, scope);
         }
 
-        static int print(ClientOptions client, String repo) {
-            String p = ApiPaths.SECRETS + Scoped.query(repo);
+        static int print(ClientOptions client, ScopeOptions scope) {
+            String p = ApiPaths.SECRETS + (scope == null ? "" : scope.query());
             SecretView.SecretList list = client.client().get(p, SecretView.SecretList.class);
             Instant now = Instant.now();
             System.out.print(Format.table(
                     List.of("NAME", "REPOSITORY", "UPDATED"),
                     list.secrets().stream()
-                            .map(s -> List.of(
-                                    s.name(), s.repo() == null ? "(all)" : s.repo(), Format.age(s.updatedAt(), now)))
+                            .map(s -> List.of(s.name(), ScopeOptions.column(s.repo()), Format.age(s.updatedAt(), now)))
                             .toList()));
             return 0;
         }
@@ -132,16 +130,13 @@ final class SecretsCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        @Option(
-                names = "--repo",
-                paramLabel = "OWNER/NAME",
-                description = "The repository's secret, not the global one.")
-        String repo;
+        @Mixin
+        ScopeOptions scope;
 
         @Override
         public Integer call() {
-            client.client().send("DELETE", path(name, repo), null, Duration.ofSeconds(30));
-            System.out.println("deleted secret " + name + (repo == null ? "" : " for " + repo));
+            client.client().send("DELETE", path(name, scope), null, Duration.ofSeconds(30));
+            System.out.println("deleted secret " + name + scope.shown());
             return 0;
         }
     }

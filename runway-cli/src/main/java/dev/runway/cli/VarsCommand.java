@@ -10,14 +10,14 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
         name = "vars",
         mixinStandardHelpOptions = true,
-        description = "Configuration variables for workflows (vars.NAME): not secret, shown as they are; set and"
-                + " removed by admins, for every repository or one (the repository's wins).",
+        description =
+                "Configuration variables for workflows (vars.NAME): not secret, shown as they are; set and"
+                        + " removed by admins, for every repository, one repository or one deployment environment (the most specific wins).",
         subcommands = {VarsCommand.Set.class, VarsCommand.Ls.class, VarsCommand.Rm.class})
 final class VarsCommand implements Callable<Integer> {
     @Mixin
@@ -28,8 +28,8 @@ final class VarsCommand implements Callable<Integer> {
         return Ls.print(client, null);
     }
 
-    static String path(String name, String repo) {
-        return Scoped.path(ApiPaths.VARIABLE, "variable", name, repo);
+    static String path(String name, ScopeOptions scope) {
+        return Scoped.path(ApiPaths.VARIABLE, "variable", name, null) + scope.query();
     }
 
     @Command(name = "set", mixinStandardHelpOptions = true, description = "Create or replace a variable.")
@@ -43,21 +43,20 @@ final class VarsCommand implements Callable<Integer> {
         @Parameters(index = "1", paramLabel = "VALUE", description = "The value (use secrets for anything secret).")
         String value;
 
-        @Option(names = "--repo", paramLabel = "OWNER/NAME", description = "Only for this repository's runs.")
-        String repo;
+        @Mixin
+        ScopeOptions scope;
 
         @Override
         public Integer call() {
             ApiClient.Response r = client.client()
-                    .send("PUT", path(name, repo), new VariableView.SetRequest(value), Duration.ofSeconds(30));
+                    .send("PUT", path(name, scope), new VariableView.SetRequest(value), Duration.ofSeconds(30));
             VariableView v;
             try {
                 v = Json.lenient().readValue(r.body(), VariableView.class);
             } catch (IOException e) {
                 throw new CliException("unexpected answer: " + e.getMessage());
             }
-            System.out.println((r.status() == 201 ? "created" : "updated") + " variable " + v.name()
-                    + (v.repo() == null ? "" : " for " + v.repo()));
+            System.out.println((r.status() == 201 ? "created" : "updated") + " variable " + v.name() + scope.shown());
             return 0;
         }
     }
@@ -67,26 +66,23 @@ final class VarsCommand implements Callable<Integer> {
         @Mixin
         ClientOptions client;
 
-        @Option(names = "--repo", paramLabel = "OWNER/NAME", description = "Only this repository's variables.")
-        String repo;
+        @Mixin
+        ScopeOptions scope;
 
         @Override
         public Integer call() {
-            return print(client, repo);
+            return print(client, scope);
         }
 
-        static int print(ClientOptions client, String repo) {
-            String p = ApiPaths.VARIABLES + Scoped.query(repo);
+        static int print(ClientOptions client, ScopeOptions scope) {
+            String p = ApiPaths.VARIABLES + (scope == null ? "" : scope.query());
             VariableView.VariableList list = client.client().get(p, VariableView.VariableList.class);
             Instant now = Instant.now();
             System.out.print(Format.table(
                     List.of("NAME", "REPOSITORY", "VALUE", "UPDATED"),
                     list.variables().stream()
                             .map(v -> List.of(
-                                    v.name(),
-                                    v.repo() == null ? "(all)" : v.repo(),
-                                    v.value(),
-                                    Format.age(v.updatedAt(), now)))
+                                    v.name(), ScopeOptions.column(v.repo()), v.value(), Format.age(v.updatedAt(), now)))
                             .toList()));
             return 0;
         }
@@ -100,16 +96,13 @@ final class VarsCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        @Option(
-                names = "--repo",
-                paramLabel = "OWNER/NAME",
-                description = "The repository's variable, not the global one.")
-        String repo;
+        @Mixin
+        ScopeOptions scope;
 
         @Override
         public Integer call() {
-            client.client().send("DELETE", path(name, repo), null, Duration.ofSeconds(30));
-            System.out.println("deleted variable " + name + (repo == null ? "" : " for " + repo));
+            client.client().send("DELETE", path(name, scope), null, Duration.ofSeconds(30));
+            System.out.println("deleted variable " + name + scope.shown());
             return 0;
         }
     }

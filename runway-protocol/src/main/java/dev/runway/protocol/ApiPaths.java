@@ -22,6 +22,10 @@ public final class ApiPaths {
     public static final String RUN = PREFIX + "/runs/{id}"; // GET with its jobs
     public static final String RUN_CANCEL = PREFIX + "/runs/{id}/cancel"; // POST
     public static final String RUN_RERUN = PREFIX + "/runs/{id}/rerun"; // POST its next attempt
+    // GET its current attempt's deployment requests (viewer); POST a reviewer's decision on one
+    public static final String RUN_DEPLOYMENTS = PREFIX + "/runs/{id}/deployments";
+    public static final String ENVIRONMENTS = PREFIX + "/environments"; // GET list (viewer)
+    public static final String ENVIRONMENT = ENVIRONMENTS + "/{name}"; // GET, PUT rules, DELETE (admin)
     public static final String RUN_ARTIFACTS = PREFIX + "/runs/{id}/artifacts"; // GET list
     public static final String RUN_ARTIFACT = PREFIX + "/runs/{id}/artifacts/{name}"; // GET the zip
     public static final String RUNNERS = PREFIX + "/runners"; // GET list

@@ -165,7 +165,8 @@ public final class RunwayServer implements AutoCloseable {
                     .starter(starter)
                     .git(git)
                     .dispatcher(dispatcher)
-                    .delivery(new JobDelivery(secrets, audit, config.leaseTimeout(), config.heartbeatInterval()))
+                    .delivery(new JobDelivery(
+                            secrets, variables, audit, config.leaseTimeout(), config.heartbeatInterval()))
                     .jobEvents(jobEvents)
                     .metrics(metrics)
                     .stats(new StatsQuery(db))

@@ -179,5 +179,10 @@ public final class AuditLog {
             "secrets.key-rotated",
             "auth.denied",
             "auth.unknown-credential",
-            "webhook.rejected"));
+            "webhook.rejected",
+            "environment.set",
+            "environment.deleted",
+            "deployment.approved",
+            "deployment.rejected",
+            "deployment.refused"));
 }

@@ -7,12 +7,15 @@ import dev.runway.protocol.CompleteRequest;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.Json;
 import dev.runway.server.audit.AuditLog;
+import dev.runway.server.environments.EnvironmentStore;
 import dev.runway.server.secrets.ReportScrubber;
 import dev.runway.server.secrets.SecretReferences;
 import dev.runway.server.secrets.SecretStore;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
+import dev.runway.server.store.VariableStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -29,12 +32,19 @@ public final class JobDelivery {
     private static final Logger log = LoggerFactory.getLogger(JobDelivery.class);
 
     private final SecretStore secrets;
+    private final VariableStore variables;
     private final AuditLog audit;
     private final Duration leaseTimeout;
     private final Duration heartbeatInterval;
 
-    public JobDelivery(SecretStore secrets, AuditLog audit, Duration leaseTimeout, Duration heartbeatInterval) {
+    public JobDelivery(
+            SecretStore secrets,
+            VariableStore variables,
+            AuditLog audit,
+            Duration leaseTimeout,
+            Duration heartbeatInterval) {
         this.secrets = secrets;
+        this.variables = variables;
         this.audit = audit;
         this.leaseTimeout = leaseTimeout;
         this.heartbeatInterval = heartbeatInterval;
@@ -63,7 +73,7 @@ public final class JobDelivery {
          */
         Map<String, String> secrets(SecretStore store) {
             if (!spec.workflow() || withheld() != null) return Map.of();
-            return store.resolve(repository(), SecretReferences.inSpec(spec));
+            return store.resolve(SecretReferences.environment(spec), repository(), SecretReferences.inSpec(spec));
         }
 
         /** Why this job is sent no secrets, or null. */
@@ -82,7 +92,8 @@ public final class JobDelivery {
         Delivered d = Delivered.of(job);
         JobSpec spec = d.spec();
         // the job runs with the timeout the server decided, whatever the submitted spec said
-        JobSpec effective = spec.withLimits((int) Math.max(1, job.timeoutMs() / 1000), job.maxAttempts());
+        JobSpec effective = withEnvironmentVars(
+                spec.withLimits((int) Math.max(1, job.timeoutMs() / 1000), job.maxAttempts()), d.withheld() != null);
         // the secrets its steps mention, decrypted for this attempt only (a workflow job's repository first)
         Map<String, String> secrets = Map.of();
         String withheld = d.withheld();
@@ -116,6 +127,35 @@ public final class JobDelivery {
                 (int) leaseTimeout.toSeconds(),
                 (int) Math.max(1, heartbeatInterval.toSeconds()),
                 secrets);
+    }
+
+    /**
+     * A deployment job's {@code vars}: its environment's variables over the run's (repository and global), as on
+     * GitHub; read at delivery, when the environment's rules have let the job start. None for a run whose secrets
+     * and variables are withheld.
+     */
+    private JobSpec withEnvironmentVars(JobSpec spec, boolean withheld) {
+        String env = SecretReferences.environment(spec);
+        if (env == null || withheld || variables == null) return spec;
+        List<VariableStore.Variable> scoped = variables.list(EnvironmentStore.scope(env));
+        if (scoped.isEmpty()) return spec;
+        Map<String, Object> contexts = new java.util.LinkedHashMap<>(spec.contexts());
+        Map<String, Object> vars = contexts.get("vars") instanceof Map<?, ?> m
+                ? new java.util.LinkedHashMap<>(Json.lenient().convertValue(m, Map.class))
+                : new java.util.LinkedHashMap<>();
+        for (VariableStore.Variable v : scoped) vars.put(v.name(), v.value());
+        contexts.put("vars", vars);
+        return new JobSpec(
+                spec.name(),
+                spec.labels(),
+                spec.env(),
+                spec.steps(),
+                spec.timeoutSeconds(),
+                spec.maxAttempts(),
+                contexts,
+                spec.outputs(),
+                spec.container(),
+                spec.services());
     }
 
     /**

@@ -10,6 +10,8 @@ import dev.runway.server.dashboard.DashboardRoutes;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.JobDelivery;
 import dev.runway.server.dispatch.Wakeups;
+import dev.runway.server.environments.Deployments;
+import dev.runway.server.environments.EnvironmentStore;
 import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.metrics.StatsQuery;
 import dev.runway.server.runs.GitSource;
@@ -267,6 +269,16 @@ public final class HttpApi {
         new PoolRoutes(new PoolRoutes.Deps(config, auth, pools, jobs, dispatcher, audit, clock)).register(app);
         new SecretRoutes(new SecretRoutes.Deps(config, auth, secrets, audit, clock)).register(app);
         new VariableRoutes(new VariableRoutes.Deps(config, auth, variables, audit, clock)).register(app);
+        new EnvironmentRoutes(new EnvironmentRoutes.Deps(
+                        config,
+                        auth,
+                        new EnvironmentStore(runs.database()),
+                        new Deployments(runs.database()),
+                        runs,
+                        scheduler,
+                        audit,
+                        clock))
+                .register(app);
         new TokenRoutes(new TokenRoutes.Deps(config, auth, apiTokens, runners, audit, clock)).register(app);
         new AuditRoutes(new AuditRoutes.Deps(auth, audit, clock)).register(app);
         new RunnerProtocolRoutes(new RunnerProtocolRoutes.Deps(

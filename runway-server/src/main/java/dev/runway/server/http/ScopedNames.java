@@ -17,6 +17,23 @@ final class ScopedNames {
         }
     }
 
+    /**
+     * The request's scope: {@code ?env=} an environment's ({@code env:<name>}), else {@code ?repo=} as {@link
+     * #scope(String)}.
+     */
+    static String scope(Context ctx) {
+        try {
+            return SecretStore.scope(ctx.queryParam("repo"), ctx.queryParam("env"));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest((ctx.queryParam("env") != null ? "env: " : "repo: ") + e.getMessage());
+        }
+    }
+
+    /** A listing's scope: as {@link #scope(Context)}, or null (every scope) when the request names none. */
+    static String listScope(Context ctx) {
+        return ctx.queryParam("repo") == null && ctx.queryParam("env") == null ? null : scope(ctx);
+    }
+
     /** {@code repo} as a scope: "" for every repository, else owner/name. */
     static String scope(String repo) {
         try {

@@ -34,15 +34,14 @@ final class SecretRoutes {
     void register(Javalin app) {
         app.get(ApiPaths.SECRETS, ctx -> {
             s.auth().admin(ctx);
-            String repo = ctx.queryParam("repo");
-            String scope = repo == null ? null : ScopedNames.scope(repo);
+            String scope = ScopedNames.listScope(ctx);
             ctx.json(new SecretView.SecretList(
                     s.secrets().list(scope).stream().map(x -> view(x, null)).toList()));
         });
         app.put(ApiPaths.SECRET, this::set);
         app.delete(ApiPaths.SECRET, ctx -> {
             var caller = s.auth().admin(ctx);
-            String scope = ScopedNames.scope(ctx.queryParam("repo"));
+            String scope = ScopedNames.scope(ctx);
             String name = ScopedNames.name(ctx, "secret");
             if (!s.secrets().delete(scope, name))
                 throw ApiException.notFound("no secret " + name + (scope.isEmpty() ? "" : " for " + scope));
@@ -70,7 +69,7 @@ final class SecretRoutes {
 
     private void set(Context ctx) {
         var caller = s.auth().admin(ctx);
-        String scope = ScopedNames.scope(ctx.queryParam("repo"));
+        String scope = ScopedNames.scope(ctx);
         String name = ScopedNames.name(ctx, "secret");
         SecretView.SetRequest req = Bodies.json(
                 ctx, Json.lenient(), SecretView.SetRequest.class, s.config().maxBodyBytes());

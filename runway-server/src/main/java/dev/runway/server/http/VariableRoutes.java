@@ -28,15 +28,14 @@ final class VariableRoutes {
     void register(Javalin app) {
         app.get(ApiPaths.VARIABLES, ctx -> {
             s.auth().viewer(ctx);
-            String repo = ctx.queryParam("repo");
-            String scope = repo == null ? null : ScopedNames.scope(repo);
+            String scope = ScopedNames.listScope(ctx);
             ctx.json(new VariableView.VariableList(
                     s.variables().list(scope).stream().map(VariableRoutes::view).toList()));
         });
         app.put(ApiPaths.VARIABLE, this::set);
         app.delete(ApiPaths.VARIABLE, ctx -> {
             var caller = s.auth().admin(ctx);
-            String scope = ScopedNames.scope(ctx.queryParam("repo"));
+            String scope = ScopedNames.scope(ctx);
             String name = ScopedNames.name(ctx, "variable");
             if (!s.variables().delete(scope, name))
                 throw ApiException.notFound("no variable " + name + (scope.isEmpty() ? "" : " for " + scope));
@@ -47,7 +46,7 @@ final class VariableRoutes {
 
     private void set(Context ctx) {
         var caller = s.auth().admin(ctx);
-        String scope = ScopedNames.scope(ctx.queryParam("repo"));
+        String scope = ScopedNames.scope(ctx);
         String name = ScopedNames.name(ctx, "variable");
         VariableView.SetRequest req = Bodies.json(
                 ctx, Json.lenient(), VariableView.SetRequest.class, s.config().maxBodyBytes());

@@ -57,7 +57,8 @@ public final class RunPlanner {
             List<String> labels,
             long timeoutMs,
             boolean continueOnError,
-            Concurrency concurrency)
+            Concurrency concurrency,
+            String environment)
             implements Action {}
 
     /** Record a workflow job that will not run (skipped, or failed before it could start) as a finished job. */
@@ -627,6 +628,9 @@ public final class RunPlanner {
             if (!f.secrets().isEmpty()) runway.put(CallSecrets.KEY, CallSecrets.data(f.secrets()));
             // a pull request from a fork: the delivery sends this job no secret at all (JobDelivery)
             if (run.secretsWithheld() != null) runway.put(SecretReferences.WITHHELD, run.secretsWithheld());
+            // a deployment: the environment whose secrets and variables the job gets, once its rules let it start
+            Map<String, String> environment = environment(job.environment(), scope);
+            if (environment != null) runway.put(SecretReferences.ENVIRONMENT, environment);
             if (!runway.isEmpty()) ctx.put("runway", runway);
             JobSpec spec = new JobSpec(
                     name,
@@ -642,7 +646,17 @@ public final class RunPlanner {
             Concurrency concurrency = job.concurrency() != null
                     ? Concurrency.of(job.concurrency(), RunScheduler.scope(run), jobScope)
                     : f.concurrency();
-            return new Start(key, index, combos.size(), name, spec, labels, timeoutMs, continueOnError, concurrency);
+            return new Start(
+                    key,
+                    index,
+                    combos.size(),
+                    name,
+                    spec,
+                    labels,
+                    timeoutMs,
+                    continueOnError,
+                    concurrency,
+                    environment == null ? null : environment.get("name"));
         } catch (ExpressionException | IllegalArgumentException e) {
             return new Finish(key, index, combos.size(), name, JobState.FAILED, e.getMessage());
         }
@@ -653,6 +667,29 @@ public final class RunPlanner {
      * github.workspace}: {@link RunnerSide}) are left as written; the runner evaluates them before it starts the
      * job's containers.
      */
+    /**
+     * A job's {@code environment:} (a name, or {@code {name, url}}) evaluated with the job-level contexts GitHub
+     * allows there; null without one. A name that evaluates to nothing means no environment, as on GitHub; a url
+     * that needs what only the runner knows (steps, secrets) is left out.
+     */
+    static Map<String, String> environment(Object written, Templates.Scope scope) {
+        if (written == null) return null;
+        Object name = written instanceof Map<?, ?> m ? m.get("name") : written;
+        Object url = written instanceof Map<?, ?> m ? m.get("url") : null;
+        String n = name == null
+                ? ""
+                : Templates.render(String.valueOf(name), scope).strip();
+        if (n.isEmpty()) return null;
+        dev.runway.server.environments.EnvironmentStore.checkName(n);
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("name", n);
+        if (url != null
+                && !RunnerSide.needed(String.valueOf(url))
+                && !String.valueOf(url).contains("steps."))
+            out.put("url", Templates.render(String.valueOf(url), scope));
+        return out;
+    }
+
     private static Object evaluateHere(Object o, Templates.Scope scope) {
         if (o instanceof String s) return RunnerSide.needed(s) ? s : Templates.toJava(Templates.value(s, scope));
         if (o instanceof Map<?, ?> m) {

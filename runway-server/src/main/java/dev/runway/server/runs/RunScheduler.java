@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.Json;
 import dev.runway.protocol.LogContext;
+import dev.runway.server.environments.Deployments;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.Labels;
@@ -162,6 +163,28 @@ public final class RunScheduler {
             throws SQLException {
         switch (a) {
             case RunPlanner.Start s -> {
+                if (s.environment() != null) {
+                    switch (Deployments.check(c, run, s.environment(), now)) {
+                        case Deployments.Verdict.Wait w -> {
+                            return false; // planned again on a decision, and by the sweep for the wait timer
+                        }
+                        case Deployments.Verdict.Refuse r -> {
+                            finished(
+                                    c,
+                                    p,
+                                    run,
+                                    s.jobKey(),
+                                    s.matrixIndex(),
+                                    s.matrixTotal(),
+                                    s.name(),
+                                    JobState.FAILED,
+                                    r.reason(),
+                                    now);
+                            return true;
+                        }
+                        case Deployments.Verdict.Proceed ok -> {}
+                    }
+                }
                 Set<String> labels = Labels.normalise(s.labels());
                 if (s.concurrency() != null) makeRoom(c, p, run, s.concurrency(), now, others);
                 JobRecord j = JobStore.insert(
@@ -186,24 +209,7 @@ public final class RunScheduler {
                 return false;
             }
             case RunPlanner.Finish f -> {
-                JobStore.insert(
-                        c,
-                        p,
-                        new JobStore.NewJob(
-                                f.name(),
-                                "{}",
-                                Set.of(),
-                                1,
-                                0,
-                                f.state(),
-                                f.reason(),
-                                run.id(),
-                                f.jobKey(),
-                                f.matrixIndex(),
-                                f.matrixTotal(),
-                                false,
-                                null),
-                        now);
+                finished(c, p, run, f.jobKey(), f.matrixIndex(), f.matrixTotal(), f.name(), f.state(), f.reason(), now);
                 return true;
             }
             case RunPlanner.CancelLegs cl -> {
@@ -235,6 +241,39 @@ public final class RunScheduler {
                 return false;
             }
         }
+    }
+
+    /** Records a workflow job that will not run (skipped, or failed before it could start) as a finished job. */
+    private static void finished(
+            Connection c,
+            Transitions.Pending p,
+            RunRecord run,
+            String jobKey,
+            int matrixIndex,
+            int matrixTotal,
+            String name,
+            JobState state,
+            String reason,
+            long now)
+            throws SQLException {
+        JobStore.insert(
+                c,
+                p,
+                new JobStore.NewJob(
+                        name,
+                        "{}",
+                        Set.of(),
+                        1,
+                        0,
+                        state,
+                        reason,
+                        run.id(),
+                        jobKey,
+                        matrixIndex,
+                        matrixTotal,
+                        false,
+                        null),
+                now);
     }
 
     /**

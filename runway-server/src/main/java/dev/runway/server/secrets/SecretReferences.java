@@ -23,6 +23,8 @@ public final class SecretReferences {
      * from a fork); its value is the reason.
      */
     public static final String WITHHELD = "secretsWithheld";
+    /** The key in {@code contexts.runway} of a deployment job's environment ({@code {name, url}}). */
+    public static final String ENVIRONMENT = "environment";
 
     private static final Pattern DOT = Pattern.compile("(?i)\\bsecrets\\s*\\.\\s*([A-Za-z_][A-Za-z0-9_]*)");
     private static final Pattern INDEX =
@@ -71,6 +73,14 @@ public final class SecretReferences {
         if (spec.contexts() == null || !(spec.contexts().get("runway") instanceof Map<?, ?> runway)) return null;
         Object why = runway.get(WITHHELD);
         return why == null ? null : String.valueOf(why);
+    }
+
+    /** The environment a job of {@code spec} deploys to ({@link #ENVIRONMENT} in {@code contexts.runway}), or null. */
+    public static String environment(JobSpec spec) {
+        if (spec.contexts() == null || !(spec.contexts().get("runway") instanceof Map<?, ?> runway)) return null;
+        return runway.get(ENVIRONMENT) instanceof Map<?, ?> env && env.get("name") != null
+                ? String.valueOf(env.get("name"))
+                : null;
     }
 
     /** Whether {@code text} refers to any secret (then only the runner, which has the values, can evaluate it). */

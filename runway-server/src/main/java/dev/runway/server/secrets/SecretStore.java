@@ -1,5 +1,6 @@
 package dev.runway.server.secrets;
 
+import dev.runway.server.environments.EnvironmentStore;
 import dev.runway.server.store.Database;
 import dev.runway.server.store.Sql;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,20 @@ public final class SecretStore {
         if (n.startsWith("GITHUB_") || n.startsWith("RUNWAY_"))
             throw new IllegalArgumentException(kind + " names may not start with GITHUB_ or RUNWAY_ (reserved)");
         return n;
+    }
+
+    /**
+     * Checks a scope: an environment's ({@code env:<name>}) when {@code environment} is given, else null or blank
+     * for every repository, else owner/name.
+     */
+    public static String scope(String repo, String environment) {
+        if (environment != null && !environment.isBlank()) {
+            if (repo != null && !repo.isBlank())
+                throw new IllegalArgumentException("give a repository or an environment, not both (environments"
+                        + " are shared by every repository)");
+            return EnvironmentStore.scope(environment);
+        }
+        return scope(repo);
     }
 
     /** Checks a scope: null or blank for every repository, else owner/name. */
@@ -109,14 +124,26 @@ public final class SecretStore {
      * with no secret are left out.
      */
     public Map<String, String> resolve(String repo, Collection<String> names) {
+        return resolve(null, repo, names);
+    }
+
+    /**
+     * As {@link #resolve(String, Collection)} for a job that deploys to {@code environment} (null: none): the
+     * environment's secret first, then the repository's, then the global one, as on GitHub.
+     */
+    public Map<String, String> resolve(String environment, String repo, Collection<String> names) {
         Map<String, String> out = new LinkedHashMap<>();
         if (names.isEmpty()) return out;
         MasterKey k = key;
+        String envScope = environment == null ? null : EnvironmentStore.scope(environment);
         db.read(c -> {
             for (String raw : names) {
                 String n = raw.toUpperCase(Locale.ROOT);
                 Sealed s = null;
-                if (repo != null && !repo.isBlank())
+                if (envScope != null)
+                    s = Sql.one(
+                            c, "SELECT * FROM secrets WHERE scope = ? AND name = ?", SecretStore::sealed, envScope, n);
+                if (s == null && repo != null && !repo.isBlank())
                     s = Sql.one(c, "SELECT * FROM secrets WHERE scope = ? AND name = ?", SecretStore::sealed, repo, n);
                 if (s == null)
                     s = Sql.one(c, "SELECT * FROM secrets WHERE scope = '' AND name = ?", SecretStore::sealed, n);

@@ -50,7 +50,7 @@ class JobDeliveryTest {
         runners = new RunnerStore(db);
         secrets = new SecretStore(db, MasterKey.loadOrCreate(dir.resolve("master.key")));
         audit = new AuditLog(db, InstantSource.fixed(Instant.ofEpochMilli(now)));
-        delivery = new JobDelivery(secrets, audit, Duration.ofSeconds(30), Duration.ofMillis(1500));
+        delivery = new JobDelivery(secrets, null, audit, Duration.ofSeconds(30), Duration.ofMillis(1500));
         secrets.set("", "DEPLOY_KEY", GLOBAL_KEY, now);
         secrets.set("acme/web", "DEPLOY_KEY", WEB_KEY, now);
         secrets.set("", "TOKEN", TOKEN, now);

@@ -402,10 +402,7 @@ public final class WorkflowParser {
         Permissions.check(k.get("permissions"), s);
         Object permissions = k.containsKey("permissions") ? Yaml.toData(k.get("permissions")) : null;
         environment(k.get("environment"));
-        if (k.containsKey("environment"))
-            s.warning(
-                    k.get("environment"),
-                    "'environment' is parsed but not acted on by Runway (no deployment protection rules)");
+        Object environment = Yaml.isNull(k.get("environment")) ? null : Yaml.toData(k.get("environment"));
         List<Step> steps = new StepReader(f).steps(id, k.get("steps"));
         return new Job(
                 id,
@@ -425,7 +422,8 @@ public final class WorkflowParser {
                 defaults(k.get("defaults"), Shells.JOB_DEFAULTS_CONTEXTS),
                 steps,
                 Yaml.line(n),
-                null);
+                null,
+                environment);
     }
 
     /**
@@ -478,7 +476,8 @@ public final class WorkflowParser {
                 Map.of(),
                 List.of(),
                 Yaml.line(n),
-                call);
+                call,
+                null);
     }
 
     /** The called workflow, read, parsed and checked; null when it cannot be read (no source, or not found). */
