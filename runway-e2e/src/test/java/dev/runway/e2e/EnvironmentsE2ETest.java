@@ -141,8 +141,28 @@ class EnvironmentsE2ETest {
             assertThat(twice.status()).isEqualTo(409);
             assertThat(twice.body()).contains("already approved by alice");
 
-            // 2. a rejection fails the deployment with the reviewer's words
+            // a re-run of the deploy job asks again: its attempt has a request of its own
             Files.delete(deployed);
+            Api.Response rerun = c.api()
+                    .json(
+                            "POST",
+                            ApiPaths.withId(ApiPaths.RUN_RERUN, run),
+                            c.adminToken(),
+                            java.util.Map.of("job", "deploy"));
+            assertThat(rerun.status()).as(rerun.body()).isEqualTo(202);
+            await("the re-run waits for a reviewer again")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> deployments(c, run).deployments().size() == 1
+                            && deployments(c, run).deployments().get(0).runAttempt() == 2);
+            assertThat(deployments(c, run).deployments().get(0).state()).isEqualTo("waiting");
+            assertThat(Files.exists(deployed))
+                    .as("the approval of attempt 1 does not carry over")
+                    .isFalse();
+            ok(c.cli("runs", "reject", run, "--env", "production", "--token", alice));
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> c.api().run(run).state().isTerminal());
+
+            // 2. a rejection fails the deployment with the reviewer's words
             String rejected = submit(c, repo);
             await().atMost(Duration.ofSeconds(90))
                     .until(() -> deployments(c, rejected).deployments().size() == 1);

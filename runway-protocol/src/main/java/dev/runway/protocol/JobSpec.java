@@ -54,6 +54,11 @@ public record JobSpec(
         return contexts != null;
     }
 
+    public JobSpec withContexts(@Nullable Map<String, Object> contexts) {
+        return new JobSpec(
+                name, labels, env, steps, timeoutSeconds, maxAttempts, contexts, outputs, container, services);
+    }
+
     public JobSpec withLimits(int timeoutSeconds, int maxAttempts) {
         return new JobSpec(
                 name, labels, env, steps, timeoutSeconds, maxAttempts, contexts, outputs, container, services);

@@ -145,17 +145,7 @@ public final class JobDelivery {
                 : new java.util.LinkedHashMap<>();
         for (VariableStore.Variable v : scoped) vars.put(v.name(), v.value());
         contexts.put("vars", vars);
-        return new JobSpec(
-                spec.name(),
-                spec.labels(),
-                spec.env(),
-                spec.steps(),
-                spec.timeoutSeconds(),
-                spec.maxAttempts(),
-                contexts,
-                spec.outputs(),
-                spec.container(),
-                spec.services());
+        return spec.withContexts(contexts);
     }
 
     /**

@@ -65,6 +65,10 @@ public final class Deployments {
         }
     }
 
+    /** A request with its environment's shown name and reviewers (the rules as they are now). */
+    private static final String SELECT = "SELECT d.*, e.name AS env_name, e.reviewers AS env_reviewers"
+            + " FROM deployment_approvals d LEFT JOIN environments e ON e.name_key = d.environment";
+
     private final Database db;
 
     public Deployments(Database db) {
@@ -118,8 +122,7 @@ public final class Deployments {
     public List<Request> ofRun(String runId) {
         return db.read(c -> Sql.query(
                 c,
-                "SELECT d.*, e.name AS env_name, e.reviewers AS env_reviewers FROM deployment_approvals d"
-                        + " LEFT JOIN environments e ON e.name_key = d.environment"
+                SELECT
                         + " WHERE d.run_id = ? AND d.run_attempt = (SELECT run_attempt FROM runs WHERE id = ?)"
                         + " ORDER BY d.requested_at, d.environment",
                 Deployments::row,
@@ -176,9 +179,7 @@ public final class Deployments {
     private static Request request(Connection c, String runId, int attempt, String key) throws SQLException {
         return Sql.one(
                 c,
-                "SELECT d.*, e.name AS env_name, e.reviewers AS env_reviewers FROM deployment_approvals d"
-                        + " LEFT JOIN environments e ON e.name_key = d.environment"
-                        + " WHERE d.run_id = ? AND d.run_attempt = ? AND d.environment = ?",
+                SELECT + " WHERE d.run_id = ? AND d.run_attempt = ? AND d.environment = ?",
                 Deployments::row,
                 runId,
                 attempt,
@@ -198,15 +199,6 @@ public final class Deployments {
                 rs.getString("decided_by"),
                 Sql.nullableLong(rs, "decided_at"),
                 rs.getString("comment"),
-                reviewers == null ? List.of() : reviewers(reviewers));
-    }
-
-    private static List<String> reviewers(String json) {
-        try {
-            return dev.runway.protocol.Json.lenient()
-                    .readValue(json, new com.fasterxml.jackson.core.type.TypeReference<List<String>>() {});
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+                reviewers == null ? List.of() : EnvironmentStore.names(reviewers));
     }
 }

@@ -131,14 +131,15 @@ public final class EnvironmentStore {
     private static Environment row(ResultSet rs) throws SQLException {
         return new Environment(
                 rs.getString("name"),
-                list(rs.getString("reviewers")),
+                names(rs.getString("reviewers")),
                 rs.getInt("wait_seconds"),
-                list(rs.getString("branches")),
+                names(rs.getString("branches")),
                 rs.getLong("created_at"),
                 rs.getLong("updated_at"));
     }
 
-    private static List<String> list(String json) {
+    /** A JSON array of names (reviewers, branch patterns) as stored. */
+    static List<String> names(String json) {
         try {
             return Json.lenient().readValue(json, new TypeReference<List<String>>() {});
         } catch (JsonProcessingException e) {
