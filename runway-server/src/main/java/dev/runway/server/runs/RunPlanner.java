@@ -663,11 +663,6 @@ public final class RunPlanner {
     }
 
     /**
-     * {@link Templates#evaluateAll}, but strings that need what only the runner has ({@code runner.*}, {@code
-     * github.workspace}: {@link RunnerSide}) are left as written; the runner evaluates them before it starts the
-     * job's containers.
-     */
-    /**
      * A job's {@code environment:} (a name, or {@code {name, url}}) evaluated with the job-level contexts GitHub
      * allows there; null without one. A name that evaluates to nothing means no environment, as on GitHub; a url
      * that needs what only the runner knows (steps, secrets) is left out.
@@ -690,6 +685,11 @@ public final class RunPlanner {
         return out;
     }
 
+    /**
+     * {@link Templates#evaluateAll}, but strings that need what only the runner has ({@code runner.*}, {@code
+     * github.workspace}: {@link RunnerSide}) are left as written; the runner evaluates them before it starts the
+     * job's containers.
+     */
     private static Object evaluateHere(Object o, Templates.Scope scope) {
         if (o instanceof String s) return RunnerSide.needed(s) ? s : Templates.toJava(Templates.value(s, scope));
         if (o instanceof Map<?, ?> m) {

@@ -70,17 +70,20 @@ public final class SecretReferences {
      * is sent those it refers to.
      */
     public static String withheld(JobSpec spec) {
-        if (spec.contexts() == null || !(spec.contexts().get("runway") instanceof Map<?, ?> runway)) return null;
-        Object why = runway.get(WITHHELD);
+        Object why = runway(spec).get(WITHHELD);
         return why == null ? null : String.valueOf(why);
     }
 
     /** The environment a job of {@code spec} deploys to ({@link #ENVIRONMENT} in {@code contexts.runway}), or null. */
     public static String environment(JobSpec spec) {
-        if (spec.contexts() == null || !(spec.contexts().get("runway") instanceof Map<?, ?> runway)) return null;
-        return runway.get(ENVIRONMENT) instanceof Map<?, ?> env && env.get("name") != null
+        return runway(spec).get(ENVIRONMENT) instanceof Map<?, ?> env && env.get("name") != null
                 ? String.valueOf(env.get("name"))
                 : null;
+    }
+
+    /** The spec's {@code contexts.runway} (what the control plane tells the runner, not a user context), or empty. */
+    private static Map<?, ?> runway(JobSpec spec) {
+        return spec.contexts() != null && spec.contexts().get("runway") instanceof Map<?, ?> runway ? runway : Map.of();
     }
 
     /** Whether {@code text} refers to any secret (then only the runner, which has the values, can evaluate it). */
