@@ -32,13 +32,30 @@ final class AttemptLease {
 
     /** Starts the lease's clock now: the assignment was just received, so the control plane claimed it before. */
     AttemptLease(Assignment a, LeaseRenewer renewer, JobControl control, LongSupplier nanos) {
+        this(a, renewer, control, nanos, nanos.getAsLong());
+    }
+
+    /**
+     * Starts the lease's clock at {@code polledAt} (agent clock), when the poll that brought the assignment was sent,
+     * plus the time the control plane says it held the poll before claiming ({@link Assignment#heldMillis()}): the
+     * claim, which started the control plane's lease, came no earlier. Counting from the answer's arrival instead let
+     * a job whose answer took 7 s run on past its lease beside the next attempt.
+     */
+    AttemptLease(Assignment a, LeaseRenewer renewer, JobControl control, LongSupplier nanos, long polledAt) {
         this.a = a;
         this.renewer = renewer;
         this.control = control;
         this.nanos = nanos;
         this.leaseNanos = Math.max(0, a.leaseSeconds()) * SECOND;
         this.marginNanos = margin(leaseNanos);
-        this.renewedAt = nanos.getAsLong();
+        long now = nanos.getAsLong();
+        long claimed = polledAt + a.heldMillis() * 1_000_000L;
+        this.renewedAt = claimed - now > 0 ? now : claimed; // never later than now
+    }
+
+    /** Whether more than half of the lease has gone unrenewed, as when the assignment took long to arrive. */
+    boolean halfSpent() {
+        return leaseNanos > 0 && nanos.getAsLong() - renewedAt > leaseNanos / 2;
     }
 
     /**
@@ -104,9 +121,20 @@ final class AttemptLease {
         return lost;
     }
 
-    /** Starts renewing (with every other running attempt of the agent, in one call) and the watchdog. */
+    /**
+     * Starts renewing (with every other running attempt of the agent, in one call) and the watchdog. When half of the
+     * lease is already spent (the assignment was slow to arrive) it first renews at once, so that a job whose lease
+     * still holds is not stopped for the delay and one whose lease ran out does not start.
+     */
     void start() {
         renewing = true;
+        if (halfSpent()) {
+            try {
+                renewer.renewNow(this);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the job is being stopped; the watchdog still watches
+            }
+        }
         renewer.add(this);
         if (leaseNanos > 0) watchdog = LeaseThreads.start("lease-" + a.jobId() + "-" + a.attempt(), this::watchLoop);
     }

@@ -67,6 +67,11 @@ final class JobRun {
     private final java.util.function.Supplier<Backoff> backoffs;
 
     JobRun(Assignment a, Shared shared) {
+        this(a, shared, System.nanoTime());
+    }
+
+    /** An assignment that answered a poll sent at {@code polledAt} ({@link System#nanoTime()}): its lease runs from then. */
+    JobRun(Assignment a, Shared shared, long polledAt) {
         this.stoppedFromOutsideSince = shared.stoppedFromOutsideSince();
         this.secrets = shared.secrets();
         this.a = a;
@@ -76,7 +81,7 @@ final class JobRun {
         this.workDir = shared.workDir();
         this.baseEnv = shared.baseEnv();
         this.backoffs = shared.backoffs();
-        this.lease = new AttemptLease(a, shared.renewer(), control, System::nanoTime);
+        this.lease = new AttemptLease(a, shared.renewer(), control, System::nanoTime, polledAt);
     }
 
     static final String STOPPED_BY_SWITCH =
@@ -153,7 +158,11 @@ final class JobRun {
             jobSecrets = dev.runway.workflow.calls.CallSecrets.forJob(a.spec().contexts(), jobSecrets);
             Executor.Outcome outcome;
             try { // the executor evaluates the env the control plane left to the runner (exec.SecretEnv)
-                outcome = executor.run(a.spec(), workspace, env, spool, control, jobApi(), jobSecrets);
+                // an assignment that came too late (its lease ran out, or its renewal was refused) runs nothing
+                JobControl.Stop before = lease.check() ? control.stopped() : control.stopped();
+                outcome = before != null
+                        ? new Executor.Outcome(JobState.FAILED, before.reason(), java.util.List.of())
+                        : executor.run(a.spec(), workspace, env, spool, control, jobApi(), jobSecrets);
             } catch (RuntimeException e) {
                 // a bug in the runner ends the attempt with a reason instead of leaving it to expire and run again
                 log.error("job {}: the runner failed while running it", a.jobId(), e);

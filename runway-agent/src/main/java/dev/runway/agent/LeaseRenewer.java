@@ -93,6 +93,15 @@ final class LeaseRenewer {
     void renewOnce() throws InterruptedException {
         List<AttemptLease> due = new ArrayList<>();
         for (AttemptLease l : leases) if (l.renewing()) due.add(l);
+        renew(due);
+    }
+
+    /** Renews one lease now, in the caller's thread (an attempt about to start whose lease is half spent). */
+    void renewNow(AttemptLease lease) throws InterruptedException {
+        renew(List.of(lease));
+    }
+
+    private void renew(List<AttemptLease> due) throws InterruptedException {
         if (due.isEmpty()) return;
         if (perAttempt) {
             for (AttemptLease l : due) renewAlone(l);

@@ -387,9 +387,11 @@ public final class RunwayAgent {
         identity.rotateIfDue();
         if (!healthy()) return waitForDisk() ? Pass.NO_DISK : Pass.STOP;
         Optional<Assignment> next;
+        long polledAt = System.nanoTime(); // the lease of what comes runs from no earlier
         polling.add(Thread.currentThread());
         try {
             if (stopping) return Pass.STOP;
+            polledAt = System.nanoTime();
             next = client.poll(identity.credential(), (int) config.pollWait().toSeconds());
             slot.backoff.reset();
         } catch (ServerException e) {
@@ -417,7 +419,7 @@ public final class RunwayAgent {
             Thread.interrupted(); // a shutdown interrupt meant for the poll must not hit the job
         }
         if (next.isEmpty()) return Pass.IDLE;
-        runJob(new JobRun(next.get(), slot.jobs));
+        runJob(new JobRun(next.get(), slot.jobs, polledAt));
         if (config.ephemeral()) {
             stopping = true;
             return Pass.STOP;

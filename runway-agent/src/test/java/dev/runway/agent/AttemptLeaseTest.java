@@ -71,6 +71,30 @@ class AttemptLeaseTest {
     }
 
     @Test
+    void theLeaseRunsFromThePollsSendingPlusWhatTheControlPlaneHeldItNotFromTheAnswer() {
+        long polled = now.get();
+        Assignment held2s = new Assignment(
+                "job-1",
+                1,
+                "rwj_token",
+                new JobSpec("t", List.of(), Map.of(), List.of(), null, 1),
+                8,
+                1,
+                Map.of(),
+                2_000);
+        now.addAndGet(9 * S); // the answer took 9 s to arrive
+        AttemptLease lease = new AttemptLease(held2s, null, control, now::get, polled);
+        assertThat(lease.deadline()).isEqualTo(polled + 2 * S + 8 * S - AttemptLease.margin(8 * S));
+        assertThat(lease.halfSpent()).isTrue();
+        assertThat(lease.check()).as("past its deadline on arrival").isTrue();
+
+        long polledNow = now.get(); // a held time longer than the agent saw pass cannot start the lease in the future
+        AttemptLease odd = new AttemptLease(held2s, null, new JobControl(), now::get, polledNow);
+        assertThat(odd.deadline()).isEqualTo(polledNow + 8 * S - AttemptLease.margin(8 * S));
+        assertThat(odd.halfSpent()).isFalse();
+    }
+
+    @Test
     void anOlderRenewalArrivingLateDoesNotMoveTheDeadlineBack() {
         AttemptLease lease = lease(30, null);
         long first = now.addAndGet(5 * S);

@@ -44,6 +44,13 @@ final class FakeRunner implements RunnerCalls {
     /** How many releases are ignored (a poll that reached the control plane after the release is still held). */
     volatile int releasesIgnored;
 
+    /** How long a scripted assignment takes to arrive (a slow network or a busy control plane), in ms. */
+    volatile long answerDelayMillis;
+    /** Whether lease renewals are refused (the control plane ended the leases). */
+    volatile boolean leasesRefused;
+    /** Lease renewal calls, as attempts renewed per call. */
+    final List<Integer> renewals = new CopyOnWriteArrayList<>();
+
     private final Semaphore releases = new Semaphore(0);
     /** Held polls cut by an interrupt rather than answered. */
     final java.util.concurrent.atomic.AtomicInteger interrupted = new java.util.concurrent.atomic.AtomicInteger();
@@ -77,14 +84,16 @@ final class FakeRunner implements RunnerCalls {
         }
         if (next instanceof IOException e) throw e;
         if (next instanceof RuntimeException e) throw e;
+        if (next instanceof Assignment && answerDelayMillis > 0) Thread.sleep(answerDelayMillis); // the answer's way
         return next == NOTHING ? Optional.empty() : Optional.of((Assignment) next);
     }
 
     @Override
     public LeaseRenewal.Answer renewLeases(String credential, LeaseRenewal request) {
+        renewals.add(request.attempts().size());
         List<LeaseRenewal.Lease> all = new ArrayList<>();
         for (LeaseRenewal.Attempt a : request.attempts())
-            all.add(new LeaseRenewal.Lease(a.jobId(), a.attempt(), true, false, null));
+            all.add(new LeaseRenewal.Lease(a.jobId(), a.attempt(), !leasesRefused, false, null));
         return new LeaseRenewal.Answer(all);
     }
 

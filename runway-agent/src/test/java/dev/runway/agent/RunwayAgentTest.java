@@ -189,6 +189,61 @@ class RunwayAgentTest {
         assertThat(metrics(agent)).contains("runway_agent_jobs_finished_total{outcome=\"succeeded\"} 1.0");
     }
 
+    static Assignment leased(String jobId, int leaseSeconds) {
+        return new Assignment(
+                jobId,
+                1,
+                "rwj_" + jobId,
+                new JobSpec("build", List.of("linux"), Map.of(), List.of(), null, 1),
+                leaseSeconds,
+                1);
+    }
+
+    /**
+     * Chaos run, control plane SIGKILL on PostgreSQL: an answer to a poll arrived 7.5 s after the claim, the agent
+     * counted the 8 s lease from the arrival and ran the attempt 3.7 s past the control plane's expiry, beside the
+     * next attempt on another runner. The lease runs from the poll's sending: an assignment that comes after its
+     * lease ran out asks first, and runs nothing when the control plane has let it go.
+     */
+    @Test
+    void anAssignmentArrivingAfterItsLeaseRanOutRunsNothing() throws Exception {
+        RunwayAgent agent = signedIn(false);
+        java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+        executor = (spec, workspace, env, out, control, api, secrets) -> {
+            ran.set(true);
+            return new Executor.Outcome(JobState.SUCCEEDED, null, List.of());
+        };
+        runner.answerDelayMillis = 2_500; // past half of a 4 s lease, and past its end less the agent's margin
+        runner.leasesRefused = true; // meanwhile the control plane requeued it
+        runner.polls.add(leased("j1", 4));
+        assertThat(agent.pollOnce(slot(agent))).isEqualTo(Pass.RAN_JOB);
+        assertThat(ran)
+                .as("the step of a job whose lease ran out must not start")
+                .isFalse();
+        assertThat(runner.renewals).as("it asked before starting").isNotEmpty();
+        assertThat(jobs.completions).as("nothing is reported for it").isEmpty();
+    }
+
+    @Test
+    void aSlowAnswerWhoseLeaseStillHoldsIsRenewedFirstAndRuns() throws Exception {
+        RunwayAgent agent = signedIn(false);
+        java.util.List<Integer> renewalsWhenStepRan = new CopyOnWriteArrayList<>();
+        executor = (spec, workspace, env, out, control, api, secrets) -> {
+            renewalsWhenStepRan.add(runner.renewals.size());
+            out.line("hello from " + spec.name());
+            return new Executor.Outcome(JobState.SUCCEEDED, null, List.of());
+        };
+        runner.answerDelayMillis = 2_500;
+        runner.polls.add(leased("j1", 4));
+        assertThat(agent.pollOnce(slot(agent))).isEqualTo(Pass.RAN_JOB);
+        assertThat(renewalsWhenStepRan)
+                .singleElement()
+                .satisfies(n -> assertThat(n).isPositive());
+        assertThat(jobs.completions)
+                .singleElement()
+                .satisfies(c -> assertThat(c.result()).isEqualTo(JobState.SUCCEEDED));
+    }
+
     /** One row per poll answer: the pass it makes and the wait after it (the backoff doubles; an answer resets it). */
     @Test
     void failedPollsBackOffLongerEachTimeAndAnAnswerStartsOver() throws Exception {

@@ -50,16 +50,23 @@ public final class Dispatcher {
         this.leaseMillis = leaseMillis;
     }
 
+    /**
+     * A claim and when (on this process's {@link System#nanoTime()}) the store call that made it began: the lease
+     * started no earlier, so the runner may count its lease from then.
+     */
+    public record Claimed(JobStore.Claim claim, long claimStartedNanos) {}
+
     /** Claims a job for {@code runner}, waiting up to {@code waitMillis}; null if none came. */
-    public JobStore.Claim next(RunnerRecord runner, long waitMillis) {
+    public Claimed next(RunnerRecord runner, long waitMillis) {
         long deadline = System.nanoTime() + waitMillis * 1_000_000;
         while (!closed) {
             Waiter w = new Waiter(runner.id(), runner.labels());
             waiters.add(w); // before the claim, so an enqueue in between still wakes us
             try {
+                long claimStarted = System.nanoTime();
                 JobStore.Claim claim = jobs.claim(
                         runner.id(), runner.name(), runner.labels(), runner.slots(), clock::millis, leaseMillis);
-                if (claim != null) return claim; // the store's transition signals the change
+                if (claim != null) return new Claimed(claim, claimStarted); // the store's transition signals the change
                 if (w.released) return null;
                 long remaining = (deadline - System.nanoTime()) / 1_000_000;
                 if (remaining <= 0) return null;

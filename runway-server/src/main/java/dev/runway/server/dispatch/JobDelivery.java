@@ -88,6 +88,14 @@ public final class JobDelivery {
 
     /** What the runner {@code runnerId} receives for its claim; the secrets sent are recorded (never their values). */
     public Assignment assign(String runnerId, JobStore.Claim claim) throws JsonProcessingException {
+        return assign(runnerId, claim, 0);
+    }
+
+    /**
+     * As above, for a poll the control plane held {@code heldMillis} before it began the claim (see {@link
+     * Assignment#heldMillis()}).
+     */
+    public Assignment assign(String runnerId, JobStore.Claim claim, long heldMillis) throws JsonProcessingException {
         JobRecord job = claim.job();
         Delivered d = Delivered.of(job);
         JobSpec spec = d.spec();
@@ -126,7 +134,8 @@ public final class JobDelivery {
                 effective,
                 (int) leaseTimeout.toSeconds(),
                 (int) Math.max(1, heartbeatInterval.toSeconds()),
-                secrets);
+                secrets,
+                heldMillis);
     }
 
     /**

@@ -118,13 +118,14 @@ final class RunnerProtocolRoutes {
     }
 
     private void next(Context ctx) throws IOException {
+        long arrived = System.nanoTime();
         RunnerRecord runner = s.auth().runner(ctx);
         try (LogContext ignored = LogContext.runner(runner.id())) {
-            next(ctx, runner);
+            next(ctx, runner, arrived);
         }
     }
 
-    private void next(Context ctx, RunnerRecord runner) throws IOException {
+    private void next(Context ctx, RunnerRecord runner, long arrived) throws IOException {
         byte[] raw = Bodies.bytes(ctx, s.config().maxBodyBytes());
         int wait = raw.length == 0
                 ? 0
@@ -133,12 +134,13 @@ final class RunnerProtocolRoutes {
         long waitMs =
                 Math.max(0, Math.min(wait * 1000L, s.config().longPollMax().toMillis()));
         touch(runner.id());
-        JobStore.Claim claim = s.dispatcher().next(runner, waitMs);
+        Dispatcher.Claimed claimed = s.dispatcher().next(runner, waitMs);
         touch(runner.id());
-        if (claim == null) {
+        if (claimed == null) {
             ctx.status(204);
             return;
         }
+        JobStore.Claim claim = claimed.claim();
         JobRecord job = claim.job();
         observeClaim(runner, job);
         try (LogContext ignored = LogContext.job(job.id(), job.attempt());
@@ -149,12 +151,9 @@ final class RunnerProtocolRoutes {
                     job.attempt(),
                     runner.id(),
                     Math.max(0, s.clock().millis() - job.queuedAt()));
-            assign(ctx, runner, claim);
+            long heldMillis = Math.max(0, (claimed.claimStartedNanos() - arrived) / 1_000_000);
+            ctx.json(s.delivery().assign(runner.id(), claim, heldMillis));
         }
-    }
-
-    private void assign(Context ctx, RunnerRecord runner, JobStore.Claim claim) throws IOException {
-        ctx.json(s.delivery().assign(runner.id(), claim));
     }
 
     /** The report without the secret values the job was sent ({@link JobDelivery#scrubbed}). */
