@@ -131,6 +131,51 @@ public final class ArtifactStore {
                 c -> Sql.query(c, "SELECT * FROM artifacts WHERE run_id = ? ORDER BY name", ArtifactStore::row, runId));
     }
 
+    /** Artifacts uploaded before {@code cutoff}, oldest first (at most {@code limit}). */
+    public List<Artifact> createdBefore(long cutoff, int limit) {
+        return db.read(c -> Sql.query(
+                c,
+                "SELECT * FROM artifacts WHERE created_at < ? ORDER BY created_at LIMIT ?",
+                ArtifactStore::row,
+                cutoff,
+                limit));
+    }
+
+    /**
+     * Removes artifacts: their rows in one transaction, then their files (a file left by a crash in between is an
+     * orphan no reader finds, never a row without its file); the bytes freed.
+     */
+    public long remove(List<Artifact> artifacts) throws IOException {
+        if (artifacts.isEmpty()) return 0;
+        db.tx(c -> {
+            for (Artifact a : artifacts)
+                Sql.update(
+                        c,
+                        "DELETE FROM artifacts WHERE run_id = ? AND name = ? AND job_id = ? AND attempt = ?",
+                        a.runId(),
+                        a.name(),
+                        a.jobId(),
+                        a.attempt());
+            return null;
+        });
+        long freed = 0;
+        for (Artifact a : artifacts) {
+            Path f = file(a);
+            if (Files.deleteIfExists(f)) freed += a.size();
+            deleteIfEmpty(f.getParent());
+            deleteIfEmpty(f.getParent().getParent());
+        }
+        return freed;
+    }
+
+    private static void deleteIfEmpty(Path d) {
+        try (var entries = Files.list(d)) {
+            if (entries.findAny().isEmpty()) Files.deleteIfExists(d);
+        } catch (IOException e) {
+            // not there, or an upload just made a file in it: keep it
+        }
+    }
+
     /** The zip of a stored artifact: per run, per name (hashed: any name is a safe file name), per upload. */
     public Path file(Artifact a) {
         try {
