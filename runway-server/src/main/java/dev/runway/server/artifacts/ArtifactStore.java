@@ -168,6 +168,31 @@ public final class ArtifactStore {
         return freed;
     }
 
+    /**
+     * Files under the blob directory last modified before {@code before} (epoch ms) that no artifact row names: left
+     * by a crash between a row's removal and its file's, by another replica's retention (rows are shared, files are
+     * not), or an upload that died half way. One query per run directory.
+     */
+    public List<Path> orphans(long before) throws IOException {
+        if (!Files.isDirectory(dir)) return List.of();
+        List<Path> out = new java.util.ArrayList<>();
+        List<Path> runs;
+        try (var s = Files.list(dir)) {
+            runs = s.filter(Files::isDirectory).toList();
+        }
+        for (Path run : runs) {
+            java.util.Set<Path> named = new java.util.HashSet<>();
+            for (Artifact a : list(run.getFileName().toString())) named.add(file(a));
+            try (var walk = Files.walk(run)) {
+                for (Path f : walk.filter(Files::isRegularFile).toList())
+                    if (!named.contains(f) && Files.getLastModifiedTime(f).toMillis() < before) out.add(f);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // removed meanwhile
+            }
+        }
+        return out;
+    }
+
     private static void deleteIfEmpty(Path d) {
         try (var entries = Files.list(d)) {
             if (entries.findAny().isEmpty()) Files.deleteIfExists(d);

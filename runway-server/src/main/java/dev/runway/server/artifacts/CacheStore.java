@@ -189,6 +189,20 @@ public final class CacheStore {
         return new Removal(gone.size(), freed);
     }
 
+    /** Files in the cache directory last modified before {@code before} (epoch ms) that no entry names. */
+    public List<Path> orphans(long before) throws IOException {
+        if (!Files.isDirectory(dir)) return List.of();
+        java.util.Set<String> named =
+                new java.util.HashSet<>(db.read(c -> Sql.query(c, "SELECT file FROM caches", rs -> rs.getString(1))));
+        List<Path> out = new java.util.ArrayList<>();
+        try (var s = Files.list(dir)) {
+            for (Path f : s.filter(Files::isRegularFile).toList())
+                if (!named.contains(f.getFileName().toString())
+                        && Files.getLastModifiedTime(f).toMillis() < before) out.add(f);
+        }
+        return out;
+    }
+
     /** How many entries were removed and the bytes their files held. */
     public record Removal(int entries, long bytes) {}
 

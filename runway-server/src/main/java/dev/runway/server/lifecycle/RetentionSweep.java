@@ -31,10 +31,13 @@ public final class RetentionSweep {
     /** How often the server runs the pass. */
     public static final Duration PERIOD = Duration.ofMinutes(10);
 
-    /** What one pass removed, per kind. */
-    public record Pass(int logs, int artifacts, int caches, int jobs, int runs, long bytes) {
+    /** How long a file without a row is left alone: an upload moves its file into place just before its row. */
+    public static final Duration ORPHAN_GRACE = Duration.ofDays(1);
+
+    /** What one pass removed, per kind, and the files found without a row. */
+    public record Pass(int logs, int artifacts, int caches, int jobs, int runs, int orphanFiles, long bytes) {
         public int total() {
-            return logs + artifacts + caches + jobs + runs;
+            return logs + artifacts + caches + jobs + runs + orphanFiles;
         }
     }
 
@@ -44,6 +47,11 @@ public final class RetentionSweep {
     private final ServerConfig.Retention retention;
     private final InstantSource clock;
     private final ServerMetrics metrics;
+    /** The file system's time, which file modification times are read in (not the injected clock). */
+    private final InstantSource files = InstantSource.system();
+
+    private long orphansSweptAt = Long.MIN_VALUE;
+    private int runArtifacts;
 
     public RetentionSweep(
             RetentionStore store,
@@ -70,12 +78,13 @@ public final class RetentionSweep {
             Pass p = runOnce();
             if (p.total() > 0)
                 log.info(
-                        "retention removed {} logs, {} artifacts, {} caches, {} jobs, {} runs ({} bytes)",
+                        "retention removed {} logs, {} artifacts, {} caches, {} jobs, {} runs, {} orphan files ({} bytes)",
                         p.logs(),
                         p.artifacts(),
                         p.caches(),
                         p.jobs(),
                         p.runs(),
+                        p.orphanFiles(),
                         p.bytes());
         } catch (RuntimeException e) {
             log.error("retention pass failed; will retry", e);
@@ -87,17 +96,25 @@ public final class RetentionSweep {
         long now = clock.millis();
         try {
             // jobs and runs first: what goes with them is not removed twice
+            runArtifacts = 0;
             int[] jobsRuns = jobsAndRuns(now);
             long[] logs = logs(now);
             long[] arts = artifacts(now);
             long[] cached = caches(now);
+            long[] orphans = new long[2];
+            // once a day: files whose row is gone (removed by another replica, or a crash between row and file)
+            if (orphansSweptAt == Long.MIN_VALUE || now - orphansSweptAt >= ORPHAN_GRACE.toMillis()) {
+                orphans = orphans();
+                orphansSweptAt = now;
+            }
             return new Pass(
                     (int) logs[0],
-                    (int) arts[0],
+                    (int) arts[0] + runArtifacts,
                     (int) cached[0],
                     jobsRuns[0],
                     jobsRuns[1],
-                    logs[1] + arts[1] + cached[1]);
+                    (int) orphans[0],
+                    logs[1] + arts[1] + cached[1] + orphans[1]);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -210,8 +227,32 @@ public final class RetentionSweep {
 
     private long removeArtifacts(List<ArtifactStore.Artifact> arts) throws IOException {
         long freed = artifacts.remove(arts);
+        runArtifacts += arts.size();
         metrics.retentionRemoved("artifacts", arts.size(), freed);
         return freed;
+    }
+
+    /** Removes artifact and cache files older than {@link #ORPHAN_GRACE} that no row names: {count, bytes}. */
+    private long[] orphans() throws IOException {
+        long before = files.millis() - ORPHAN_GRACE.toMillis();
+        List<java.nio.file.Path> found = new java.util.ArrayList<>(artifacts.orphans(before));
+        found.addAll(caches.orphans(before));
+        long bytes = 0;
+        int n = 0;
+        for (java.nio.file.Path f : found) {
+            try {
+                long size = java.nio.file.Files.size(f);
+                if (java.nio.file.Files.deleteIfExists(f)) {
+                    n++;
+                    bytes += size;
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                // gone meanwhile
+            }
+        }
+        if (n > 0) log.info("removed {} artifact and cache files that no row names ({} bytes)", n, bytes);
+        metrics.retentionRemoved("orphan_files", n, bytes);
+        return new long[] {n, bytes};
     }
 
     private static List<String> fresh(List<String> ids, java.util.Set<String> kept) {

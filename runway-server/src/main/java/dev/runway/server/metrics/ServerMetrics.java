@@ -296,9 +296,10 @@ public final class ServerMetrics {
     }
 
     /** The values of {@code kind} on the retention counters. */
-    public static final List<String> RETENTION_KINDS = List.of("logs", "artifacts", "caches", "jobs", "runs");
+    public static final List<String> RETENTION_KINDS =
+            List.of("logs", "artifacts", "caches", "jobs", "runs", "orphan_files");
 
-    static final List<String> RETENTION_BYTE_KINDS = List.of("logs", "artifacts", "caches");
+    static final List<String> RETENTION_BYTE_KINDS = List.of("logs", "artifacts", "caches", "orphan_files");
 
     /** The retention pass removed {@code items} of {@code kind} (one of {@link #RETENTION_KINDS}), freeing {@code bytes}. */
     public void retentionRemoved(String kind, long items, long bytes) {

@@ -142,9 +142,10 @@ public final class Backup {
         if (Files.exists(dataDir) && !isEmptyDir(dataDir))
             throw new Refused("the data directory " + dataDir
                     + " is not empty: restore only into a new or empty directory (move the old one aside first)");
-        Path key = config.masterKeyFile();
-        boolean keyInDataDir = key == null
-                || key.toAbsolutePath().equals(dataDir.resolve(MASTER_KEY).toAbsolutePath());
+        Path key = config.masterKeyFile() == null
+                ? dataDir.resolve(MASTER_KEY)
+                : config.masterKeyFile().toAbsolutePath().normalize();
+        boolean keyInDataDir = key.equals(dataDir.resolve(MASTER_KEY));
         if (!keyInDataDir && Files.exists(key))
             throw new Refused("the master key file " + key + " exists: restore would replace it (move it aside first)");
         try (ZipFile zip = new ZipFile(archive.toFile())) {

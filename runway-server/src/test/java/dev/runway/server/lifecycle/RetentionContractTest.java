@@ -287,4 +287,36 @@ abstract class RetentionContractTest {
         assertThat(onlyLogs.total()).isEqualTo(1);
         assertThat(log("old")).isEqualTo("[runway] log removed by retention after 12 hours\n");
     }
+
+    @Test
+    void filesNoRowNamesAreRemovedOnceTheyAreADayOldAndOthersStay() throws Exception {
+        ArtifactStore.Artifact kept =
+                artifacts.put("run-a", "kept", "job-a", 1, new ByteArrayInputStream(new byte[10]), NOW);
+        CacheStore.Entry entry = caches.save("repo", "k", "v", new ByteArrayInputStream(new byte[10]), NOW);
+        // left by another replica's retention, or by a crash between a row's removal and its file's
+        Path oldOrphan = Files.write(artifacts.file(kept).resolveSibling("job-b-1.zip"), new byte[700]);
+        Path oldCache = Files.write(dir.resolve("caches").resolve("gone.tgz"), new byte[40]);
+        // an upload that moved its file into place a moment ago and is about to commit its row
+        Path fresh = Files.write(
+                Files.createDirectories(dir.resolve("artifacts").resolve("run-b"))
+                        .resolve("x"),
+                new byte[1]);
+        java.nio.file.attribute.FileTime twoDaysAgo =
+                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 2 * DAY);
+        Files.setLastModifiedTime(oldOrphan, twoDaysAgo);
+        Files.setLastModifiedTime(oldCache, twoDaysAgo);
+        Files.setLastModifiedTime(artifacts.file(kept), twoDaysAgo);
+        Files.setLastModifiedTime(caches.file(entry), twoDaysAgo);
+
+        RetentionSweep.Pass pass = sweep.runOnce();
+
+        assertThat(pass.orphanFiles()).isEqualTo(2);
+        assertThat(oldOrphan).doesNotExist();
+        assertThat(oldCache).doesNotExist();
+        assertThat(fresh).exists();
+        assertThat(artifacts.file(kept)).exists();
+        assertThat(caches.file(entry)).exists();
+        assertThat(removed("runway_retention_removed", "orphan_files")).isEqualTo(2);
+        assertThat(removed("runway_retention_removed_bytes", "orphan_files")).isEqualTo(740);
+    }
 }
