@@ -91,8 +91,8 @@ public final class RetentionSweep {
         }
     }
 
-    /** One pass over every kind, until nothing due is left; what it removed. */
-    public Pass runOnce() {
+    /** One pass over every kind, until nothing due is left; what it removed. One pass at a time. */
+    public synchronized Pass runOnce() {
         long now = clock.millis();
         try {
             // jobs and runs first: what goes with them is not removed twice
