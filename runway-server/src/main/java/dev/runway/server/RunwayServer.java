@@ -12,6 +12,7 @@ import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.forge.StatusApi;
 import dev.runway.server.forge.StatusReporter;
 import dev.runway.server.http.HttpApi;
+import dev.runway.server.lifecycle.RetentionSweep;
 import dev.runway.server.metrics.FleetSnapshot;
 import dev.runway.server.metrics.JobMetrics;
 import dev.runway.server.metrics.ServerMetrics;
@@ -31,6 +32,7 @@ import dev.runway.server.store.Database;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
 import dev.runway.server.store.PoolStore;
+import dev.runway.server.store.RetentionStore;
 import dev.runway.server.store.RunStore;
 import dev.runway.server.store.RunnerStore;
 import dev.runway.server.store.ScheduleStore;
@@ -65,6 +67,10 @@ public final class RunwayServer implements AutoCloseable {
     private final RunScheduler scheduler;
     private ServerMetrics metrics;
     private ScheduleTrigger schedules;
+    private final RetentionSweep retention;
+    /** The retention pass's own thread: a long pass never delays the lease loop. */
+    private final ScheduledExecutorService retentionLoop;
+
     static final long SWEEP_SECONDS = 5;
     /** Largest artifact accepted. */
     static final long MAX_ARTIFACT_BYTES = 10L * 1024 * 1024 * 1024;
@@ -147,6 +153,12 @@ public final class RunwayServer implements AutoCloseable {
                     config.github().repos(),
                     variables,
                     clock);
+            ArtifactStore artifacts = new ArtifactStore(db, config.dataDir().resolve("artifacts"), MAX_ARTIFACT_BYTES);
+            CacheStore caches = new CacheStore(db, config.dataDir().resolve("caches"), MAX_CACHE_BYTES);
+            this.retention =
+                    new RetentionSweep(new RetentionStore(db), artifacts, caches, config.retention(), clock, metrics);
+            this.retentionLoop = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("runway-retention").daemon().factory());
             this.http = HttpApi.builder(config)
                     .clock(clock)
                     .apiTokens(apiTokens)
@@ -154,8 +166,8 @@ public final class RunwayServer implements AutoCloseable {
                     .jobs(jobs)
                     .runs(runs)
                     .logs(logs)
-                    .artifacts(new ArtifactStore(db, config.dataDir().resolve("artifacts"), MAX_ARTIFACT_BYTES))
-                    .caches(new CacheStore(db, config.dataDir().resolve("caches"), MAX_CACHE_BYTES))
+                    .artifacts(artifacts)
+                    .caches(caches)
                     .secrets(secrets)
                     .variables(variables)
                     .audit(audit)
@@ -177,6 +189,8 @@ public final class RunwayServer implements AutoCloseable {
             reaper.startServing();
             long period = Math.max(100, Math.min(1000, leaseMs / 3));
             loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
+            // logs, artifacts, caches and finished jobs past their retention (docs/operations.md)
+            retention.schedule(retentionLoop);
             // on: schedule, for the configured repositories only (every replica looks; the store picks one to fire)
             if (!config.github().repos().isEmpty()) {
                 schedules = new ScheduleTrigger(
@@ -262,6 +276,11 @@ public final class RunwayServer implements AutoCloseable {
         return schedules == null ? 0 : schedules.tick().size();
     }
 
+    /** One retention pass now (tests step it with their clock instead of waiting for its schedule). */
+    public RetentionSweep.Pass retainNow() {
+        return retention.runOnce();
+    }
+
     private void sweepRuns() {
         try {
             scheduler.sweep();
@@ -276,6 +295,7 @@ public final class RunwayServer implements AutoCloseable {
         if (schedules != null) schedules.close();
         dispatcher.close();
         loops.shutdownNow();
+        retentionLoop.shutdownNow();
         http.stop();
         db.close();
     }

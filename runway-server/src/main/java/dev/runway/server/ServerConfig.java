@@ -25,6 +25,7 @@ import java.util.Map;
  *     {@code dataDir/admin-token} (mode 0600)
  * @param masterKeyFile the key that encrypts secrets at rest (base64, mode 0600); null means
  *     {@code <dataDir>/master.key}, created on first start
+ * @param retention how long logs, artifacts, caches and finished jobs and runs are kept (docs/operations.md)
  */
 public record ServerConfig(
         String host,
@@ -43,7 +44,55 @@ public record ServerConfig(
         String adminToken,
         Path masterKeyFile,
         GitHubWebhooks github,
-        Statuses statuses) {
+        Statuses statuses,
+        Retention retention) {
+
+    /**
+     * How long each kind of data is kept; {@link Duration#ZERO} keeps it forever. Logs: from the end of the job,
+     * their body is replaced by one line saying it was removed. Artifacts: from their upload. Caches: from their last
+     * use (GitHub's rule). Jobs and runs: from their end, with everything of theirs (attempts, logs, artifacts).
+     */
+    public record Retention(Duration logs, Duration artifacts, Duration caches, Duration jobs) {
+        public static final Duration DEFAULT_LOGS = Duration.ofDays(90);
+        public static final Duration DEFAULT_ARTIFACTS = Duration.ofDays(90);
+        public static final Duration DEFAULT_CACHES = Duration.ofDays(7);
+        public static final Duration DEFAULT_JOBS = Duration.ofDays(400);
+        public static final Retention DEFAULT =
+                new Retention(DEFAULT_LOGS, DEFAULT_ARTIFACTS, DEFAULT_CACHES, DEFAULT_JOBS);
+        /** Everything kept forever. */
+        public static final Retention FOREVER =
+                new Retention(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+
+        public Retention {
+            logs = orForever(logs, "logs");
+            artifacts = orForever(artifacts, "artifacts");
+            caches = orForever(caches, "caches");
+            jobs = orForever(jobs, "jobs");
+        }
+
+        private static Duration orForever(Duration d, String what) {
+            if (d == null) return Duration.ZERO;
+            if (d.isNegative())
+                throw new IllegalArgumentException("retention of " + what + " must not be negative: " + d);
+            return d;
+        }
+
+        public Retention withLogs(Duration d) {
+            return new Retention(d, artifacts, caches, jobs);
+        }
+
+        public Retention withArtifacts(Duration d) {
+            return new Retention(logs, d, caches, jobs);
+        }
+
+        public Retention withCaches(Duration d) {
+            return new Retention(logs, artifacts, d, jobs);
+        }
+
+        public Retention withJobs(Duration d) {
+            return new Retention(logs, artifacts, caches, d);
+        }
+    }
 
     /**
      * Commit statuses reported to a forge for each workflow job: its status API ({@code https://api.github.com}, a
@@ -84,6 +133,7 @@ public record ServerConfig(
         if (masterKeyFile == null && dataDir != null) masterKeyFile = dataDir.resolve("master.key");
         if (github == null) github = GitHubWebhooks.OFF;
         if (statuses == null) statuses = Statuses.OFF;
+        if (retention == null) retention = Retention.DEFAULT;
     }
 
     /** A runner not heard from for this long is offline: past the lease and the longest poll, with some slack. */
@@ -149,7 +199,8 @@ public record ServerConfig(
                 .maxBodyBytes(maxBodyBytes)
                 .adminToken(adminToken)
                 .github(github)
-                .statuses(statuses);
+                .statuses(statuses)
+                .retention(retention);
         if (dataDir == null || !dataDir.resolve("master.key").equals(masterKeyFile)) b.masterKeyFile(masterKeyFile);
         return b;
     }
@@ -173,6 +224,7 @@ public record ServerConfig(
         private Path masterKeyFile;
         private GitHubWebhooks github = GitHubWebhooks.OFF;
         private Statuses statuses = Statuses.OFF;
+        private Retention retention = Retention.DEFAULT;
 
         private Builder() {}
 
@@ -260,6 +312,12 @@ public record ServerConfig(
             return this;
         }
 
+        /** How long logs, artifacts, caches and finished jobs are kept ({@link Retention#DEFAULT} unless set). */
+        public Builder retention(Retention v) {
+            retention = v;
+            return this;
+        }
+
         public ServerConfig build() {
             return new ServerConfig(
                     host,
@@ -278,7 +336,8 @@ public record ServerConfig(
                     adminToken,
                     masterKeyFile,
                     github,
-                    statuses);
+                    statuses,
+                    retention);
         }
     }
 }

@@ -23,6 +23,23 @@ class ServerConfigTest {
         assertThat(c.maxBodyBytes()).isEqualTo(ServerConfig.DEFAULT_MAX_BODY_BYTES);
         assertThat(c.masterKeyFile()).isEqualTo(DATA.resolve("master.key"));
         assertThat(c.github()).isEqualTo(ServerConfig.GitHubWebhooks.OFF);
+        assertThat(c.retention())
+                .isEqualTo(new ServerConfig.Retention(
+                        Duration.ofDays(90), Duration.ofDays(90), Duration.ofDays(7), Duration.ofDays(400)));
+    }
+
+    @Test
+    void aRetentionIsKeptByCopiesAndZeroOrNullKeepsForeverButNegativeIsRefused() {
+        ServerConfig.Retention r =
+                ServerConfig.Retention.DEFAULT.withLogs(Duration.ofDays(30)).withCaches(null);
+        ServerConfig c = ServerConfig.builder(DATA).retention(r).build();
+        assertThat(c.withPort(1).retention()).isEqualTo(r);
+        assertThat(r.logs()).isEqualTo(Duration.ofDays(30));
+        assertThat(r.caches()).as("null: forever").isEqualTo(Duration.ZERO);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> ServerConfig.Retention.DEFAULT.withJobs(Duration.ofDays(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("retention of jobs must not be negative");
     }
 
     @Test

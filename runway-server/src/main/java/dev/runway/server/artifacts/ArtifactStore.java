@@ -131,6 +131,76 @@ public final class ArtifactStore {
                 c -> Sql.query(c, "SELECT * FROM artifacts WHERE run_id = ? ORDER BY name", ArtifactStore::row, runId));
     }
 
+    /** Artifacts uploaded before {@code cutoff}, oldest first (at most {@code limit}). */
+    public List<Artifact> createdBefore(long cutoff, int limit) {
+        return db.read(c -> Sql.query(
+                c,
+                "SELECT * FROM artifacts WHERE created_at < ? ORDER BY created_at LIMIT ?",
+                ArtifactStore::row,
+                cutoff,
+                limit));
+    }
+
+    /**
+     * Removes artifacts: their rows in one transaction, then their files (a file left by a crash in between is an
+     * orphan no reader finds, never a row without its file); the bytes freed.
+     */
+    public long remove(List<Artifact> artifacts) throws IOException {
+        if (artifacts.isEmpty()) return 0;
+        db.tx(c -> {
+            for (Artifact a : artifacts)
+                Sql.update(
+                        c,
+                        "DELETE FROM artifacts WHERE run_id = ? AND name = ? AND job_id = ? AND attempt = ?",
+                        a.runId(),
+                        a.name(),
+                        a.jobId(),
+                        a.attempt());
+            return null;
+        });
+        long freed = 0;
+        for (Artifact a : artifacts) {
+            Path f = file(a);
+            if (Files.deleteIfExists(f)) freed += a.size();
+            deleteIfEmpty(f.getParent());
+            deleteIfEmpty(f.getParent().getParent());
+        }
+        return freed;
+    }
+
+    /**
+     * Files under the blob directory last modified before {@code before} (epoch ms) that no artifact row names: left
+     * by a crash between a row's removal and its file's, by another replica's retention (rows are shared, files are
+     * not), or an upload that died half way. One query per run directory.
+     */
+    public List<Path> orphans(long before) throws IOException {
+        if (!Files.isDirectory(dir)) return List.of();
+        List<Path> out = new java.util.ArrayList<>();
+        List<Path> runs;
+        try (var s = Files.list(dir)) {
+            runs = s.filter(Files::isDirectory).toList();
+        }
+        for (Path run : runs) {
+            java.util.Set<Path> named = new java.util.HashSet<>();
+            for (Artifact a : list(run.getFileName().toString())) named.add(file(a));
+            try (var walk = Files.walk(run)) {
+                for (Path f : walk.filter(Files::isRegularFile).toList())
+                    if (!named.contains(f) && Files.getLastModifiedTime(f).toMillis() < before) out.add(f);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // removed meanwhile
+            }
+        }
+        return out;
+    }
+
+    private static void deleteIfEmpty(Path d) {
+        try (var entries = Files.list(d)) {
+            if (entries.findAny().isEmpty()) Files.deleteIfExists(d);
+        } catch (IOException e) {
+            // not there, or an upload just made a file in it: keep it
+        }
+    }
+
     /** The zip of a stored artifact: per run, per name (hashed: any name is a safe file name), per upload. */
     public Path file(Artifact a) {
         try {

@@ -156,6 +156,56 @@ public final class CacheStore {
         }
     }
 
+    /** Entries not used since {@code cutoff}, least recently used first (at most {@code limit}). */
+    public List<Entry> unusedSince(long cutoff, int limit) {
+        return db.read(c -> Sql.query(
+                c,
+                "SELECT * FROM caches WHERE last_used_at < ? ORDER BY last_used_at LIMIT ?",
+                CacheStore::row,
+                cutoff,
+                limit));
+    }
+
+    /**
+     * Removes entries not used since {@code cutoff} (one used meanwhile stays): rows in one transaction, then their
+     * files; the bytes freed.
+     */
+    public Removal remove(List<Entry> entries, long cutoff) throws IOException {
+        List<Entry> gone = db.tx(c -> {
+            List<Entry> out = new java.util.ArrayList<>();
+            for (Entry e : entries)
+                if (Sql.update(
+                                c,
+                                "DELETE FROM caches WHERE scope = ? AND cache_key = ? AND version = ? AND last_used_at < ?",
+                                e.scope(),
+                                e.key(),
+                                e.version(),
+                                cutoff)
+                        > 0) out.add(e);
+            return out;
+        });
+        long freed = 0;
+        for (Entry e : gone) if (Files.deleteIfExists(dir.resolve(e.file()))) freed += e.size();
+        return new Removal(gone.size(), freed);
+    }
+
+    /** Files in the cache directory last modified before {@code before} (epoch ms) that no entry names. */
+    public List<Path> orphans(long before) throws IOException {
+        if (!Files.isDirectory(dir)) return List.of();
+        java.util.Set<String> named =
+                new java.util.HashSet<>(db.read(c -> Sql.query(c, "SELECT file FROM caches", rs -> rs.getString(1))));
+        List<Path> out = new java.util.ArrayList<>();
+        try (var s = Files.list(dir)) {
+            for (Path f : s.filter(Files::isRegularFile).toList())
+                if (!named.contains(f.getFileName().toString())
+                        && Files.getLastModifiedTime(f).toMillis() < before) out.add(f);
+        }
+        return out;
+    }
+
+    /** How many entries were removed and the bytes their files held. */
+    public record Removal(int entries, long bytes) {}
+
     /** Every entry, for tests and listing. */
     public List<Entry> all() {
         return db.read(c -> Sql.query(c, "SELECT * FROM caches ORDER BY created_at", CacheStore::row));

@@ -48,6 +48,8 @@ public final class ServerMetrics {
     private final Counter httpRequests;
     private final Histogram httpDuration;
     private final Counter logBytes;
+    private final Counter retentionRemoved;
+    private final Counter retentionBytes;
 
     public ServerMetrics(Supplier<FleetSnapshot> fleet, Supplier<Integer> pollsWaiting, DbPool db) {
         jobsFinished = Counter.builder()
@@ -118,6 +120,19 @@ public final class ServerMetrics {
                 .name("runway_log_bytes_ingested_total")
                 .help("Job log bytes accepted from runners")
                 .register(registry);
+        retentionRemoved = Counter.builder()
+                .name("runway_retention_removed_total")
+                .help("What the retention pass removed, by kind: logs (attempts' log bodies), artifacts, caches, jobs"
+                        + " and runs")
+                .labelNames("kind")
+                .register(registry);
+        retentionBytes = Counter.builder()
+                .name("runway_retention_removed_bytes_total")
+                .help("Bytes the retention pass freed, by kind (logs, artifacts, caches)")
+                .labelNames("kind")
+                .register(registry);
+        for (String kind : RETENTION_KINDS) retentionRemoved.labelValues(kind); // 0 from the first scrape
+        for (String kind : RETENTION_BYTE_KINDS) retentionBytes.labelValues(kind);
         registerFleetGauges(new CachedSupplier<>(fleet, 1000));
         GaugeWithCallback.builder()
                 .name("runway_polls_waiting")
@@ -278,6 +293,19 @@ public final class ServerMetrics {
 
     public void secretsMasked(long n) {
         if (n > 0) secretsMasked.inc(n);
+    }
+
+    /** The values of {@code kind} on the retention counters. */
+    public static final List<String> RETENTION_KINDS =
+            List.of("logs", "artifacts", "caches", "jobs", "runs", "orphan_files");
+
+    static final List<String> RETENTION_BYTE_KINDS = List.of("logs", "artifacts", "caches", "orphan_files");
+
+    /** The retention pass removed {@code items} of {@code kind} (one of {@link #RETENTION_KINDS}), freeing {@code bytes}. */
+    public void retentionRemoved(String kind, long items, long bytes) {
+        if (items > 0) retentionRemoved.labelValues(kind).inc(items);
+        if (bytes > 0 && RETENTION_BYTE_KINDS.contains(kind))
+            retentionBytes.labelValues(kind).inc(bytes);
     }
 
     public void logBytes(long n) {

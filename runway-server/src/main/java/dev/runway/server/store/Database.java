@@ -11,6 +11,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,27 +84,80 @@ public final class Database implements AutoCloseable {
         hc.setAutoCommit(true);
         HikariDataSource ds = new HikariDataSource(hc);
         try {
-            Flyway.configure()
-                    .dataSource(ds)
-                    .locations("classpath:db/migration")
-                    .placeholders(
-                            dialect == Dialect.SQLITE
-                                    ? Map.of(
-                                            "seq_pk",
-                                            "INTEGER PRIMARY KEY AUTOINCREMENT",
-                                            "blob",
-                                            "BLOB",
-                                            "strpos",
-                                            "instr")
-                                    : Map.of("seq_pk", "BIGSERIAL PRIMARY KEY", "blob", "BYTEA", "strpos", "strpos"))
-                    .target(targetVersion == null ? "latest" : targetVersion)
-                    .load()
-                    .migrate();
+            Flyway flyway = flyway(ds, dialect, targetVersion);
+            refuseNewerSchema(flyway);
+            flyway.migrate();
         } catch (RuntimeException e) {
             ds.close();
             throw e;
         }
         return new Database(ds, dialect, directory);
+    }
+
+    private static Flyway flyway(javax.sql.DataSource ds, Dialect dialect, String targetVersion) {
+        return Flyway.configure()
+                .dataSource(ds)
+                .locations("classpath:db/migration")
+                .placeholders(
+                        dialect == Dialect.SQLITE
+                                ? Map.of(
+                                        "seq_pk",
+                                        "INTEGER PRIMARY KEY AUTOINCREMENT",
+                                        "blob",
+                                        "BLOB",
+                                        "strpos",
+                                        "instr")
+                                : Map.of("seq_pk", "BIGSERIAL PRIMARY KEY", "blob", "BYTEA", "strpos", "strpos"))
+                .target(targetVersion == null ? "latest" : targetVersion)
+                .load();
+    }
+
+    /**
+     * A schema migrated by a newer Runway is not opened: this version would run on tables it does not know (Flyway
+     * alone lets it pass). The way back is the newer version or the backup made before the upgrade.
+     */
+    private static void refuseNewerSchema(Flyway flyway) {
+        MigrationInfo[] all = flyway.info().all();
+        String newest = null;
+        for (MigrationInfo m : all)
+            if (m.getState() == MigrationState.FUTURE_SUCCESS || m.getState() == MigrationState.FUTURE_FAILED)
+                newest = m.getVersion().getVersion();
+        if (newest != null)
+            throw new NewerSchemaException("the database's schema is at version " + newest
+                    + ", newer than this Runway knows (" + LATEST_SCHEMA_VERSION + "): a newer Runway upgraded it."
+                    + " Run that version or a later one, or restore the backup made before the upgrade"
+                    + " (docs/operations.md, \"Upgrades\")");
+    }
+
+    /** The store's schema was migrated by a newer Runway than this one. */
+    public static final class NewerSchemaException extends IllegalStateException {
+        NewerSchemaException(String message) {
+            super(message);
+        }
+    }
+
+    /** The newest schema version this Runway migrates to (the highest {@code V<n>__} in db/migration). */
+    public static final int LATEST_SCHEMA_VERSION = latestSchemaVersion();
+
+    private static int latestSchemaVersion() {
+        org.sqlite.SQLiteDataSource empty = new org.sqlite.SQLiteDataSource();
+        empty.setUrl("jdbc:sqlite::memory:");
+        int latest = 0;
+        for (MigrationInfo m : flyway(empty, Dialect.SQLITE, null).info().all())
+            if (m.getVersion() != null)
+                latest = Math.max(latest, Integer.parseInt(m.getVersion().getVersion()));
+        return latest;
+    }
+
+    /** The schema version of the store behind {@code c} (0 if it has none): the newest migration applied. */
+    public static int schemaVersion(Connection c) throws SQLException {
+        int v = 0;
+        try (var st = c.createStatement();
+                var rs = st.executeQuery(
+                        "SELECT version FROM flyway_schema_history WHERE success = 1" + " AND version IS NOT NULL")) {
+            while (rs.next()) v = Math.max(v, Integer.parseInt(rs.getString(1)));
+        }
+        return v;
     }
 
     /** The connection pool's use: connections active and idle, threads waiting for one, and its size. */
