@@ -51,6 +51,13 @@ public final class Main implements Runnable {
     }
 
     static int execute(String[] args, Map<String, String> env) {
+        try {
+            String home = System.getProperty("user.home");
+            args = RunDefaults.apply(args, env, Path.of(""), home == null || home.isEmpty() ? null : Path.of(home));
+        } catch (RunDefaults.Invalid e) {
+            System.err.println("runway: " + e.getMessage());
+            return 2;
+        }
         ConfigDefaults defaults;
         try {
             defaults = new ConfigDefaults(env, configPath(args, env));
@@ -65,6 +72,8 @@ public final class Main implements Runnable {
     static CommandLine commandLine(ConfigDefaults defaults) {
         CommandLine cl = new CommandLine(new Main());
         cl.setDefaultValueProvider(defaults);
+        // `runway run`: the defaults files' options come first (RunDefaults); a later one replaces an earlier one
+        cl.getSubcommands().get("run").setOverwrittenOptionsAllowed(true);
         cl.setExecutionStrategy(parseResult -> {
             CommandLine.ParseResult leaf = parseResult;
             while (leaf.hasSubcommand()) leaf = leaf.subcommand();
