@@ -35,7 +35,9 @@ import picocli.CommandLine.Parameters;
         description = "Run a workflow of the git repository you are in, on its working tree (uncommitted changes"
                 + " included), with an embedded control plane and a local runner that takes every job whatever its"
                 + " runs-on. Shows jobs and their output live, prints a summary, and exits 1 if the run failed."
-                + " Needs only a JDK (and git).")
+                + " Needs only a JDK (and git). --list, --graph and --dry-run show the jobs and the plan without"
+                + " running anything. Options written one a line in ~/.runwayrc and in .runwayrc at the repository's"
+                + " root come before the command line's (which wins).")
 final class RunCommand implements Callable<Integer> {
     @Parameters(
             index = "0",
