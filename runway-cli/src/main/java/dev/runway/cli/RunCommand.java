@@ -65,7 +65,9 @@ final class RunCommand implements Callable<Integer> {
             names = "--eventpath",
             paramLabel = "FILE",
             description = "A JSON object to use as the event payload (github.event, the GITHUB_EVENT_PATH file)"
-                    + " instead of the one Runway makes up. The event's name is still -e (or the default).")
+                    + " instead of the one Runway makes up; the event's name is still -e (or the default). Read and"
+                    + " checked, and shown by --dry-run; the control plane does not take a payload yet, so a run"
+                    + " with it stops with a message saying so.")
     Path eventPath;
 
     @Option(
