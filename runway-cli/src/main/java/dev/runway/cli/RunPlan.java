@@ -150,14 +150,37 @@ final class RunPlan {
             List<Map<String, Object>> kept =
                     combos.stream().filter(options::keeps).toList();
             if (kept.isEmpty()) throw new CliException("--matrix: no combination of job '" + id + "' has " + matrix);
-            out.add(new Planned(
-                    j,
-                    stages.get(id),
-                    kept.stream().map(m -> new Leg(name(j, m), m)).toList(),
-                    null));
+            List<Leg> legs = new ArrayList<>();
+            for (Map<String, Object> m : kept) {
+                if (j.calls() && j.call() != null && j.call().callee() != null) {
+                    calleeLegs(name(j, m), j.call().callee(), options, legs, 1);
+                } else {
+                    legs.add(new Leg(name(j, m), m));
+                }
+            }
+            out.add(new Planned(j, stages.get(id), legs, null));
         }
         this.event = resolved.event();
         return out;
+    }
+
+    /** The instances of a called workflow's jobs, named {@code caller / job} as the run names them. */
+    private static void calleeLegs(String caller, Workflow callee, RunOptions options, List<Leg> out, int depth) {
+        for (String id : callee.jobOrder()) {
+            Job j = callee.jobs().get(id);
+            if (j.strategy() != null && j.strategy().combinations() == null) {
+                out.add(new Leg(caller + " / " + id + " (matrix known at run time)", Map.of()));
+                continue;
+            }
+            List<Map<String, Object>> combos =
+                    j.strategy() == null ? List.of(Map.of()) : j.strategy().combinations();
+            for (Map<String, Object> m : combos.stream().filter(options::keeps).toList()) {
+                String name = caller + " / " + name(j, m);
+                if (j.calls() && j.call() != null && j.call().callee() != null && depth < Limits.MAX_CALL_NESTING)
+                    calleeLegs(name, j.call().callee(), options, out, depth + 1);
+                else out.add(new Leg(name, m));
+            }
+        }
     }
 
     private String event;

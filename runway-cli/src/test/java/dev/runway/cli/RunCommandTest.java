@@ -176,6 +176,37 @@ class RunCommandTest {
     }
 
     @Test
+    void aDryRunShowsTheJobsOfACalledWorkflowUnderTheCaller() throws Exception {
+        Files.writeString(repo.resolve(".github/workflows/release.yml"), """
+                on: push
+                jobs:
+                  build:
+                    uses: ./.github/workflows/build.yml
+                  publish:
+                    needs: build
+                    runs-on: x
+                    steps: [{run: echo}]
+                """);
+        Files.writeString(repo.resolve(".github/workflows/build.yml"), """
+                on: workflow_call
+                jobs:
+                  compile:
+                    runs-on: x
+                    strategy: {matrix: {arch: [amd64, arm64]}}
+                    steps: [{run: echo}]
+                """);
+        Result r = runway("run", "-n", ".github/workflows/release.yml");
+        assertThat(r.code()).as(r.all()).isZero();
+        assertThat(r.out())
+                .contains("event push: 3 job(s) in 2 stage(s)")
+                .containsPattern("1 +build / compile \\(amd64\\) +arch=amd64 +- +uses ./.github/workflows/build.yml")
+                .containsPattern("1 +build / compile \\(arm64\\) +arch=arm64")
+                .containsPattern("2 +publish +- +build +x");
+        Result list = runway("run", "-l", ".github/workflows/release.yml");
+        assertThat(list.out()).containsPattern("1 +build +build +- +uses ./.github/workflows/build.yml");
+    }
+
+    @Test
     void envAndVarFilesReachTheStepsAndVarsLastOneRun() throws Exception {
         Path env = Files.writeString(
                 tmp.resolve("dev.env"),
