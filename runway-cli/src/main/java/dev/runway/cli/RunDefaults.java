@@ -47,10 +47,30 @@ final class RunDefaults {
         Path root = repositoryRoot(cwd);
         if (root != null && (home == null || !root.resolve(FILE).equals(home.resolve(FILE))))
             files.add(root.resolve(FILE));
-        for (Path f : files) if (Files.isRegularFile(f)) out.addAll(read(f));
+        java.util.Set<String> fromHome = new java.util.HashSet<>();
+        for (Path f : files) {
+            if (!Files.isRegularFile(f)) continue;
+            boolean repository = root != null && f.equals(root.resolve(FILE));
+            out.addAll(read(f, repository ? root : null, fromHome));
+        }
         out.addAll(List.of(args).subList(1, args.length));
         return out.toArray(String[]::new);
     }
+
+    /**
+     * Options a repository's file may not give: they widen what jobs reach on this machine (the container engine,
+     * host directories, another uid, a program to run, another data dir). A cloned repository is not trusted to
+     * choose them; ~/.runwayrc and the command line may.
+     */
+    static final java.util.Set<String> NOT_FROM_REPOSITORY = java.util.Set.of(
+            "--sandbox-engine-access", "--sandbox-read", "--sandbox-uid", "--node", "--engine", "--data-dir");
+
+    /** Options naming files: in a repository's file, only files inside the repository. */
+    static final java.util.Set<String> FILES =
+            java.util.Set.of("--secret-file", "--env-file", "--var-file", "--eventpath", "--actions-dir");
+
+    /** Isolation a repository's file may choose, but not change once ~/.runwayrc has chosen it. */
+    static final java.util.Set<String> ISOLATION = java.util.Set.of("--executor", "--no-network");
 
     /** The directory above {@code dir} (or itself) that holds {@code .git}, or null: what git would find, cheaply. */
     static Path repositoryRoot(Path dir) {
@@ -61,6 +81,14 @@ final class RunDefaults {
 
     /** The options of one file, each line checked against `runway run`'s options. */
     static List<String> read(Path file) {
+        return read(file, null, new java.util.HashSet<>());
+    }
+
+    /**
+     * The same; {@code repository} is the repository's root when this is its file (null for the home file), and
+     * {@code fromHome} the options the home file gave (added to when this is the home file).
+     */
+    static List<String> read(Path file, Path repository, java.util.Set<String> fromHome) {
         List<String> lines;
         try {
             if (Files.size(file) > MAX_BYTES)
@@ -77,7 +105,19 @@ final class RunDefaults {
             if (line.isEmpty() || line.startsWith("#")) continue;
             String where = file + ":" + (i + 1);
             List<String> tokens = tokens(line, where);
-            check(tokens, where);
+            CommandLine.Model.OptionSpec option = check(tokens, where);
+            String name = option.longestName();
+            if (repository == null) {
+                fromHome.add(name);
+            } else {
+                if (NOT_FROM_REPOSITORY.contains(name))
+                    throw new Invalid(where + ": " + name + " is not taken from a repository's " + FILE + " (it widens"
+                            + " what jobs reach on this machine); give it in ~/" + FILE + " or on the command line");
+                if (ISOLATION.contains(name) && fromHome.contains(name))
+                    throw new Invalid(where + ": " + name + " is set in ~/" + FILE + "; a repository's " + FILE
+                            + " may not change it");
+                if (FILES.contains(name)) inside(repository, tokens, where, name);
+            }
             out.addAll(tokens);
         }
         return out;
@@ -105,8 +145,27 @@ final class RunDefaults {
         return List.of(option, value);
     }
 
-    /** Parses the line alone as `runway run` would: an unknown option or a bad value is an error at its line. */
-    private static void check(List<String> tokens, String where) {
+    /** A file a repository's defaults file names must be inside the repository (symbolic links followed). */
+    private static void inside(Path repository, List<String> tokens, String where, String name) {
+        String value = tokens.size() > 1
+                ? tokens.get(1)
+                : tokens.get(0).substring(tokens.get(0).indexOf('=') + 1);
+        try {
+            Path p = Path.of(value).toAbsolutePath().normalize();
+            if (Files.exists(p)) p = p.toRealPath();
+            if (!p.startsWith(repository.toRealPath()))
+                throw new Invalid(where + ": " + name + " names " + value + ", outside the repository; a repository's "
+                        + FILE + " may name files inside it only");
+        } catch (java.nio.file.InvalidPathException | IOException e) {
+            throw new Invalid(where + ": " + name + ": cannot use the path '" + value + "': " + e.getMessage());
+        }
+    }
+
+    /**
+     * Parses the line alone as `runway run` would: an unknown option or a bad value is an error at its line. The
+     * option the line gives.
+     */
+    private static CommandLine.Model.OptionSpec check(List<String> tokens, String where) {
         if (tokens.get(0).equals(SKIP_FLAG))
             throw new Invalid(where + ": " + SKIP_FLAG + " belongs on the command line");
         for (String t : tokens) {
@@ -116,8 +175,11 @@ final class RunDefaults {
         CommandLine cl = new CommandLine(new RunCommand());
         try {
             CommandLine.ParseResult r = cl.parseArgs(tokens.toArray(String[]::new));
-            if (!r.matchedPositionals().isEmpty() || !r.unmatched().isEmpty())
+            if (!r.matchedPositionals().isEmpty()
+                    || !r.unmatched().isEmpty()
+                    || r.matchedOptions().size() != 1)
                 throw new Invalid(where + ": one option a line, not '" + String.join(" ", tokens) + "'");
+            return r.matchedOptions().get(0);
         } catch (CommandLine.ParameterException e) {
             throw new Invalid(where + ": " + e.getMessage());
         }

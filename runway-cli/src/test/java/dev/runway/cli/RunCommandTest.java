@@ -296,6 +296,22 @@ class RunCommandTest {
         refused(runway("run", "-n", wf), repo.resolve(".runwayrc") + ":1: Invalid value for option '--slots'");
         Files.writeString(repo.resolve(".runwayrc"), "ci.yml\n");
         refused(runway("run", "-n", wf), repo.resolve(".runwayrc") + ":1: expected an option of `runway run`");
+        // a cloned repository's file may not widen what jobs reach, name files outside it or undo ~/.runwayrc
+        Path rc = repo.resolve(".runwayrc");
+        Files.writeString(rc, "--sandbox-engine-access\n");
+        refused(runway("run", "-n", wf), rc + ":1: --sandbox-engine-access is not taken from a repository's .runwayrc");
+        Files.writeString(rc, "--env-file /etc/passwd\n");
+        refused(runway("run", "-n", wf), rc + ":1: --env-file names /etc/passwd, outside the repository");
+        Files.writeString(rc, "--env-file=../home/.env\n");
+        refused(runway("run", "-n", wf), "outside the repository");
+        Files.writeString(home.resolve(".runwayrc"), "--executor=shell\n");
+        Files.writeString(rc, "--executor container\n");
+        refused(
+                runway("run", "-n", wf),
+                rc + ":1: --executor is set in ~/.runwayrc; a repository's .runwayrc may not change it");
+        Files.writeString(repo.resolve("dev.env"), "GREETING=inside\n");
+        Files.writeString(rc, "--env-file dev.env\n");
+        assertThat(runway("run", "-n", wf).out()).contains("environment for every step: GREETING");
         // other commands do not read it
         assertThat(runway("validate", wf).code()).isZero();
     }
