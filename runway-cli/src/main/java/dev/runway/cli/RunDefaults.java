@@ -100,12 +100,14 @@ final class RunDefaults {
             throw new Invalid(file + ": cannot read: " + e.getMessage());
         }
         List<String> out = new ArrayList<>();
+        CommandLine parser = null; // one for the file: picocli resets it at each parse
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) continue;
+            if (parser == null) parser = new CommandLine(new RunCommand());
             String where = file + ":" + (i + 1);
             List<String> tokens = tokens(line, where);
-            CommandLine.Model.OptionSpec option = check(tokens, where);
+            CommandLine.Model.OptionSpec option = check(parser, tokens, where);
             String name = option.longestName();
             if (repository == null) {
                 fromHome.add(name);
@@ -165,14 +167,13 @@ final class RunDefaults {
      * Parses the line alone as `runway run` would: an unknown option or a bad value is an error at its line. The
      * option the line gives.
      */
-    private static CommandLine.Model.OptionSpec check(List<String> tokens, String where) {
+    private static CommandLine.Model.OptionSpec check(CommandLine cl, List<String> tokens, String where) {
         if (tokens.get(0).equals(SKIP_FLAG))
             throw new Invalid(where + ": " + SKIP_FLAG + " belongs on the command line");
         for (String t : tokens) {
             if (t.equals("-h") || t.equals("--help") || t.equals("-V") || t.equals("--version"))
                 throw new Invalid(where + ": " + t + " does not belong in a defaults file");
         }
-        CommandLine cl = new CommandLine(new RunCommand());
         try {
             CommandLine.ParseResult r = cl.parseArgs(tokens.toArray(String[]::new));
             if (!r.matchedPositionals().isEmpty()
