@@ -1,6 +1,7 @@
 package dev.runway.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,8 +11,14 @@ import picocli.CommandLine.Command;
         name = "runway",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Self-hosted CI runner platform: control plane, runner agent and client in one command.",
-        subcommands = {
+        description = "Self-hosted CI runner platform: control plane, runner agent and client in one command.")
+public final class Main implements Runnable {
+    /**
+     * The subcommands, in the order {@code runway --help} lists them. Added to the command line by {@link
+     * #commandLine(ConfigDefaults, String[])}: all of them, or only the one a command line names, since building
+     * picocli's model of every command (reflection over some 80 classes) is most of a short command's start.
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
             ServerCommand.class,
             AgentCommand.class,
             UpCommand.class,
@@ -35,9 +42,11 @@ import picocli.CommandLine.Command;
             ToolsCommand.class,
             ActionsCommand.class,
             CompletionCommand.class,
-            CommandLine.HelpCommand.class
-        })
-public final class Main implements Runnable {
+            CommandLine.HelpCommand.class);
+
+    /** Commands that need the whole command tree: help and the completion script. */
+    private static final java.util.Set<String> WHOLE_TREE = java.util.Set.of("help", "completion");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -51,6 +60,13 @@ public final class Main implements Runnable {
     }
 
     static int execute(String[] args, Map<String, String> env) {
+        try {
+            String home = System.getProperty("user.home");
+            args = RunDefaults.apply(args, env, Path.of(""), home == null || home.isEmpty() ? null : Path.of(home));
+        } catch (RunDefaults.Invalid e) {
+            System.err.println("runway: " + e.getMessage());
+            return 2;
+        }
         ConfigDefaults defaults;
         try {
             defaults = new ConfigDefaults(env, configPath(args, env));
@@ -58,13 +74,31 @@ public final class Main implements Runnable {
             System.err.println("runway: " + e.getMessage());
             return 2;
         }
-        CommandLine cl = commandLine(defaults);
+        CommandLine cl = commandLine(defaults, args);
         return cl.execute(args);
     }
 
     static CommandLine commandLine(ConfigDefaults defaults) {
+        return commandLine(defaults, new String[0]);
+    }
+
+    /** The command line for {@code args}: with only the subcommand they name, when they name one, else all. */
+    static CommandLine commandLine(ConfigDefaults defaults, String[] args) {
         CommandLine cl = new CommandLine(new Main());
+        String first = args.length > 0 ? args[0] : "";
+        Class<?> only = WHOLE_TREE.contains(first)
+                ? null
+                : SUBCOMMANDS.stream()
+                        .filter(c -> c.getAnnotation(CommandLine.Command.class)
+                                .name()
+                                .equals(first))
+                        .findFirst()
+                        .orElse(null);
+        for (Class<?> c : only == null ? SUBCOMMANDS : List.of(only)) cl.addSubcommand(c);
         cl.setDefaultValueProvider(defaults);
+        // `runway run`: the defaults files' options come first (RunDefaults); a later one replaces an earlier one
+        CommandLine run = cl.getSubcommands().get("run");
+        if (run != null) run.setOverwrittenOptionsAllowed(true);
         cl.setExecutionStrategy(parseResult -> {
             CommandLine.ParseResult leaf = parseResult;
             while (leaf.hasSubcommand()) leaf = leaf.subcommand();

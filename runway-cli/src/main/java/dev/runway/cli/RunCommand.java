@@ -35,7 +35,9 @@ import picocli.CommandLine.Parameters;
         description = "Run a workflow of the git repository you are in, on its working tree (uncommitted changes"
                 + " included), with an embedded control plane and a local runner that takes every job whatever its"
                 + " runs-on. Shows jobs and their output live, prints a summary, and exits 1 if the run failed."
-                + " Needs only a JDK (and git).")
+                + " Needs only a JDK (and git). --list, --graph and --dry-run show the jobs and the plan without"
+                + " running anything. Options written one a line in ~/.runwayrc and in .runwayrc at the repository's"
+                + " root come before the command line's (which wins).")
 final class RunCommand implements Callable<Integer> {
     @Parameters(
             index = "0",
@@ -54,9 +56,38 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = {"-e", "--event"},
             paramLabel = "EVENT",
-            description = "Event to run for, e.g. push or workflow_dispatch (default: workflow_dispatch if the"
-                    + " workflow has it, else its first trigger).")
+            description = "Name of the event to run for, e.g. push or workflow_dispatch (default: workflow_dispatch"
+                    + " if the workflow has it, else its first trigger). Unlike act's -e, not a file: the payload"
+                    + " file is --eventpath.")
     String event;
+
+    @Option(
+            names = "--eventpath",
+            paramLabel = "FILE",
+            description = "A JSON object to use as the event payload (github.event, the GITHUB_EVENT_PATH file)"
+                    + " instead of the one Runway makes up; the event's name is still -e (or the default). Read and"
+                    + " checked, and shown by --dry-run; the control plane does not take a payload yet, so a run"
+                    + " with it stops with a message saying so.")
+    Path eventPath;
+
+    @Option(
+            names = {"-l", "--list"},
+            description = "List the jobs of the workflow (of every workflow in .github/workflows when none is"
+                    + " named) with their stage, needs and runs-on; nothing runs.")
+    boolean list;
+
+    @Option(
+            names = {"-g", "--graph"},
+            description = "Show the stages of the workflow's needs graph (of every workflow when none is named);"
+                    + " nothing runs.")
+    boolean graph;
+
+    @Option(
+            names = {"-n", "--dry-run"},
+            description = "Check everything and show the plan: the event, and by stage the job instances that would"
+                    + " run with their matrix values (after --job and --matrix). Nothing runs; no control plane,"
+                    + " runner or sandbox is started.")
+    boolean dryRun;
 
     @Option(
             names = {"-i", "--input"},
@@ -80,8 +111,40 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--secret-file",
             paramLabel = "FILE",
-            description = "Secrets as NAME=VALUE lines (# comments, blank lines ignored; values may be quoted).")
+            description = "Secrets as NAME=VALUE lines (dotenv: # comments, blank lines ignored, values may be"
+                    + " quoted); --secret wins.")
     Path secretFile;
+
+    @Option(
+            names = "--env",
+            paramLabel = "NAME=VALUE",
+            description = "An environment variable every step gets (repeatable); wins over --env-file.")
+    Map<String, String> envs = new LinkedHashMap<>();
+
+    @Option(
+            names = "--env-file",
+            paramLabel = "FILE",
+            description = "Environment variables every step gets, as NAME=VALUE lines (dotenv format, as"
+                    + " --secret-file). They are the runner's environment (like a self-hosted runner's .env file):"
+                    + " steps see them, the workflow's env: overrides them, the env context does not show them.")
+    Path envFile;
+
+    @Option(
+            names = "--var",
+            paramLabel = "NAME=VALUE",
+            description = "A configuration variable for vars.NAME (repeatable); wins over --var-file.")
+    Map<String, String> vars = new LinkedHashMap<>();
+
+    @Option(
+            names = "--var-file",
+            paramLabel = "FILE",
+            description = "Configuration variables for vars.NAME, as NAME=VALUE lines (dotenv format).")
+    Path varFile;
+
+    @Option(
+            names = "--no-runwayrc",
+            description = "Do not read the defaults files (.runwayrc in the repository's root and ~/.runwayrc).")
+    boolean noRunwayrc;
 
     @Option(names = "--slots", paramLabel = "N", description = "Jobs run at once (default: the number of processors).")
     Integer slots;
@@ -108,12 +171,26 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         color = !plain && System.console() != null && System.getenv("NO_COLOR") == null;
+        if ((list ? 1 : 0) + (graph ? 1 : 0) + (dryRun ? 1 : 0) > 1)
+            throw new CliException("--list, --graph and --dry-run: give one of them");
+        if (slots != null && slots < 1) throw new CliException("--slots: must be at least 1, not " + slots);
+        Path root = gitRoot();
+        if (list || graph) {
+            show(root);
+            return 0;
+        }
         isolation.check(); // every option checked before anything starts
         isolation.limits();
         isolation.minFree();
         actions.settings(Path.of("."));
         Map<String, String> allSecrets = Secrets.read(secretFile, secrets);
-        Path root = gitRoot();
+        Map<String, String> stepEnv = RunFiles.env(envFile, envs);
+        if (!stepEnv.isEmpty() && isolation.executor.equals("container"))
+            throw new CliException("--env and --env-file do not reach jobs of the container executor yet (a job"
+                    + " container starts from its image's environment); use the workflow's env: there");
+        Map<String, String> allVars = RunFiles.vars(varFile, vars);
+        Map<String, Object> payload = eventPath == null ? null : RunFiles.payload(eventPath);
+        requireCommit(root);
         Path file = workflowFile(root);
         String relative = root.relativize(file.toAbsolutePath().normalize()).toString();
         Map<String, String> matrixFilter = new LinkedHashMap<>();
@@ -123,22 +200,53 @@ final class RunCommand implements Callable<Integer> {
             matrixFilter.put(
                     m.substring(0, colon).strip(), m.substring(colon + 1).strip());
         }
+        if (dryRun) {
+            RunPlan plan = RunPlan.of(file, relative);
+            List<RunPlan.Planned> planned = plan.dryRun(event, inputs, jobs, matrixFilter);
+            List<String> notes = new ArrayList<>();
+            if (payload != null)
+                notes.add("event payload from " + eventPath + ": " + payload.size() + " top-level key(s) "
+                        + payload.keySet());
+            if (!stepEnv.isEmpty()) notes.add("environment for every step: " + String.join(", ", stepEnv.keySet()));
+            if (!allVars.isEmpty()) notes.add("vars: " + String.join(", ", allVars.keySet()));
+            if (!allSecrets.isEmpty())
+                notes.add("secrets (values not shown): " + String.join(", ", allSecrets.keySet()));
+            notes.add("executor " + isolation.executor + ", "
+                    + (slots != null ? slots : Runtime.getRuntime().availableProcessors()) + " slot(s)");
+            plan.printDryRun(System.out, planned, notes);
+            return 0;
+        }
         Path data = dataDir != null ? dataDir : defaultDataDir();
         java.io.Closeable lock = LocalRunner.lockDataDir(data, "runway run");
         try {
-            return run(data, root, file, relative, matrixFilter, allSecrets);
+            return run(data, root, file, relative, matrixFilter, new Given(allSecrets, stepEnv, allVars, payload));
         } finally {
             lock.close();
         }
     }
 
-    private int run(
-            Path data,
-            Path root,
-            Path file,
-            String relative,
-            Map<String, String> matrixFilter,
-            Map<String, String> allSecrets)
+    /** What the command line gives the run besides the workflow: secrets, step environment, vars, payload. */
+    record Given(
+            Map<String, String> secrets,
+            Map<String, String> env,
+            Map<String, String> vars,
+            Map<String, Object> payload) {}
+
+    /** `--list` and `--graph`: the named workflow, or every workflow of the repository. */
+    private void show(Path root) throws IOException {
+        List<Path> files = workflow != null ? List.of(workflowFile(root)) : workflowFiles(root);
+        if (files.isEmpty()) throw new CliException("no workflow files in " + root.resolve(".github/workflows"));
+        boolean first = true;
+        for (Path f : files) {
+            if (!first) System.out.println();
+            first = false;
+            RunPlan plan = RunPlan.of(f, root.relativize(f).toString());
+            if (list) plan.list(System.out);
+            else plan.graph(System.out);
+        }
+    }
+
+    private int run(Path data, Path root, Path file, String relative, Map<String, String> matrixFilter, Given given)
             throws Exception {
         quietLogs();
         RunwayServer server;
@@ -149,7 +257,7 @@ final class RunCommand implements Callable<Integer> {
                     "cannot start the local control plane in " + data + ": " + ServerCommand.rootMessage(e));
         }
         ApiClient api = new ApiClient(server.url(), server.adminToken());
-        RunwayAgent agent = startAgent(server, api, data, allSecrets);
+        RunwayAgent agent = startAgent(server, api, data, given.secrets(), given.env());
         String[] runId = new String[1];
         Thread hook = new Thread(
                 () -> {
@@ -166,23 +274,15 @@ final class RunCommand implements Callable<Integer> {
                 "runway-run-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            RunRequest request = new RunRequest(
+                    root.toString(), "HEAD", relative, Files.readString(file), event, inputs, jobs, matrixFilter, true);
             RunView run;
-            try {
-                run = api.post(
-                        ApiPaths.RUNS,
-                        new RunRequest(
-                                root.toString(),
-                                "HEAD",
-                                relative,
-                                Files.readString(file),
-                                event,
-                                inputs,
-                                jobs,
-                                matrixFilter,
-                                true),
-                        RunView.class);
+            // the run takes its vars when it starts: they are in the local store only until then
+            try (RunFiles.VarsSet ignored = RunFiles.setVars(api, given.vars())) {
+                run = api.post(ApiPaths.RUNS, RunFiles.body(request, given.payload()), RunView.class);
             } catch (CliException e) {
-                throw new CliException(e.getMessage().replace("\n", System.lineSeparator()));
+                throw new CliException(
+                        RunFiles.explain(e.getMessage(), given.payload()).replace("\n", System.lineSeparator()));
             }
             runId[0] = run.id();
             System.out.println(bold("Runway run " + run.id()) + " of " + run.name() + " (" + relative + ") at "
@@ -203,15 +303,18 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private RunwayAgent startAgent(RunwayServer server, ApiClient api, Path data, Map<String, String> secrets) {
-        int n = slots != null
-                ? Math.max(1, slots)
-                : Math.max(1, Runtime.getRuntime().availableProcessors());
+    private RunwayAgent startAgent(
+            RunwayServer server, ApiClient api, Path data, Map<String, String> secrets, Map<String, String> env) {
+        int n = slots != null ? slots : Math.max(1, Runtime.getRuntime().availableProcessors());
         AgentConfig config = isolation
                 .apply(LocalRunner.config(
                         server, api, data, "local-run", List.of("*"), n, Duration.ofSeconds(5), secrets))
                 .withActions(actions.settings(data.resolve("actions")));
-        RunwayAgent agent = new RunwayAgent(config);
+        // --env and --env-file: the runner's own environment, which every step on the host starts from
+        Map<String, String> environment = new HashMap<>(System.getenv());
+        environment.putAll(env);
+        RunwayAgent agent = new RunwayAgent(
+                config, dev.runway.agent.client.Failover.over(List.of(config.serverUrl())), environment);
         Thread.ofPlatform().name("runway-agent").daemon().start(agent::run);
         return agent;
     }
@@ -279,12 +382,24 @@ final class RunCommand implements Callable<Integer> {
             if (p.waitFor() != 0)
                 throw new CliException(
                         "runway run works in a git repository; this directory is not in one (" + out + ")");
-            Process head = new ProcessBuilder("git", "-C", out, "rev-parse", "--verify", "--quiet", "HEAD").start();
+            return Path.of(out);
+        } catch (IOException e) {
+            throw new CliException("cannot run git (is it installed?): " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+    }
+
+    /** A run starts from HEAD (the working tree on top): the repository needs one commit. */
+    private static void requireCommit(Path root) {
+        try {
+            Process head = new ProcessBuilder("git", "-C", root.toString(), "rev-parse", "--verify", "--quiet", "HEAD")
+                    .start();
             head.getInputStream().readAllBytes();
             if (head.waitFor() != 0)
-                throw new CliException("the repository at " + out + " has no commit yet; commit once, then run again"
+                throw new CliException("the repository at " + root + " has no commit yet; commit once, then run again"
                         + " (your uncommitted changes are used as they are)");
-            return Path.of(out);
         } catch (IOException e) {
             throw new CliException("cannot run git (is it installed?): " + e.getMessage());
         } catch (InterruptedException e) {
@@ -312,14 +427,7 @@ final class RunCommand implements Callable<Integer> {
             return f;
         }
         Path dir = root.resolve(".github/workflows");
-        List<Path> files = new ArrayList<>();
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> s = Files.list(dir)) {
-                s.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml"))
-                        .sorted()
-                        .forEach(files::add);
-            }
-        }
+        List<Path> files = workflowFiles(root);
         if (files.size() > 1) { // a reusable workflow (on: workflow_call alone) runs only when called
             List<Path> runnable = files.stream().filter(f -> !onlyCalled(f)).toList();
             if (runnable.size() == 1) return runnable.get(0);
@@ -330,6 +438,21 @@ final class RunCommand implements Callable<Integer> {
                 + String.join(
                         " | ",
                         files.stream().map(f -> root.relativize(f).toString()).toList()));
+    }
+
+    /** The workflow files of the repository: .github/workflows/*.yml and *.yaml, sorted. */
+    private static List<Path> workflowFiles(Path root) throws IOException {
+        Path dir = root.resolve(".github/workflows");
+        List<Path> files = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                s.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml"))
+                        .filter(Files::isRegularFile)
+                        .sorted()
+                        .forEach(files::add);
+            }
+        }
+        return files;
     }
 
     private static Path defaultDataDir() {

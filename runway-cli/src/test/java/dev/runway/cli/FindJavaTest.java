@@ -98,4 +98,25 @@ class FindJavaTest {
                 .contains(debian12 ? "temurin-21-jdk" : "openjdk-21-jdk");
         if (debian12) assertThat(r.err()).doesNotContain("apt install openjdk-21-jdk");
     }
+
+    /** The release file's JAVA_VERSION is read without starting the JVM (it runs before every command). */
+    @Test
+    void theReleaseFileIsReadWithoutStartingJava() throws Exception {
+        Path marker = dir.resolve("started");
+        Path jdk = Files.createDirectories(dir.resolve("jvm/jdk-23/bin")).getParent();
+        write(jdk.resolve("bin/java"), "#!/bin/sh\ntouch '" + marker + "'\nexit 1\n");
+        Files.writeString(jdk.resolve("release"), "IMPLEMENTOR=\"x\"\nJAVA_VERSION=\"23.0.2\"\n");
+        Path old = Files.createDirectories(dir.resolve("jvm/jdk-8/bin")).getParent();
+        write(old.resolve("bin/java"), "#!/bin/sh\ntouch '" + marker + "'\nexit 1\n");
+        Files.writeString(old.resolve("release"), "JAVA_VERSION=\"1.8.0_402\"\n");
+        Result r = run();
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo(jdk.toString());
+        assertThat(marker).as("no java binary was started").doesNotExist();
+        Files.delete(jdk.resolve("release"));
+        Files.writeString(jdk.resolve("release"), "JAVA_VERSION=\"1.8.0_402\"\n");
+        Result eight = run();
+        assertThat(eight.code()).isEqualTo(1);
+        assertThat(eight.err()).contains(jdk + ": Java 8");
+    }
 }
