@@ -38,6 +38,7 @@ public final class Main implements Runnable {
             VarsCommand.class,
             EnvsCommand.class,
             AuditCommand.class,
+            AdminCommand.class,
             ValidateCommand.class,
             ToolsCommand.class,
             ActionsCommand.class,

@@ -65,9 +65,8 @@ final class RunCommand implements Callable<Integer> {
             names = "--eventpath",
             paramLabel = "FILE",
             description = "A JSON object to use as the event payload (github.event, the GITHUB_EVENT_PATH file)"
-                    + " instead of the one Runway makes up; the event's name is still -e (or the default). Read and"
-                    + " checked, and shown by --dry-run; the control plane does not take a payload yet, so a run"
-                    + " with it stops with a message saying so.")
+                    + " instead of the one Runway makes up; the event's name is still -e (or the default). Checked"
+                    + " (errors at FILE:LINE:COLUMN) and shown by --dry-run.")
     Path eventPath;
 
     @Option(
@@ -280,9 +279,6 @@ final class RunCommand implements Callable<Integer> {
             // the run takes its vars when it starts: they are in the local store only until then
             try (RunFiles.VarsSet ignored = RunFiles.setVars(api, given.vars())) {
                 run = api.post(ApiPaths.RUNS, RunFiles.body(request, given.payload()), RunView.class);
-            } catch (CliException e) {
-                throw new CliException(
-                        RunFiles.explain(e.getMessage(), given.payload()).replace("\n", System.lineSeparator()));
             }
             runId[0] = run.id();
             System.out.println(bold("Runway run " + run.id()) + " of " + run.name() + " (" + relative + ") at "

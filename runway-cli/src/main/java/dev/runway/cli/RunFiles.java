@@ -109,15 +109,6 @@ final class RunFiles {
         return body;
     }
 
-    /** The control plane's answer to a refused run, with what --eventpath needs when that is why. */
-    static String explain(String message, Map<String, Object> payload) {
-        if (payload != null && message.contains("eventPayload"))
-            return "--eventpath: this control plane does not take an event payload yet (its POST /api/v1/runs has"
-                    + " no eventPayload field); the file was read and is a valid payload (runway run --dry-run shows"
-                    + " it)";
-        return message;
-    }
-
     /** The vars a run was given, set in the local store until closed; then what was there before is back. */
     interface VarsSet extends AutoCloseable {
         @Override

@@ -84,6 +84,36 @@ final class ServerCommand implements Callable<Integer> {
     Duration jobTimeout;
 
     @Option(
+            names = "--retain-logs",
+            defaultValue = "90d",
+            converter = RetentionConverter.class,
+            description = "How long a finished job's log is kept; 0 keeps logs forever (default ${DEFAULT-VALUE}).")
+    Duration retainLogs;
+
+    @Option(
+            names = "--retain-artifacts",
+            defaultValue = "90d",
+            converter = RetentionConverter.class,
+            description =
+                    "How long an artifact is kept after its upload; 0 keeps artifacts (default ${DEFAULT-VALUE}).")
+    Duration retainArtifacts;
+
+    @Option(
+            names = "--retain-caches",
+            defaultValue = "7d",
+            converter = RetentionConverter.class,
+            description = "How long a cache entry is kept unused; 0 keeps entries (default ${DEFAULT-VALUE}).")
+    Duration retainCaches;
+
+    @Option(
+            names = "--retain-jobs",
+            defaultValue = "400d",
+            converter = RetentionConverter.class,
+            description = "How long finished runs and jobs are kept, with all they hold; 0 keeps them (default"
+                    + " ${DEFAULT-VALUE}).")
+    Duration retainJobs;
+
+    @Option(
             names = "--max-attempts",
             defaultValue = "" + ServerConfig.DEFAULT_MAX_ATTEMPTS,
             description = "Attempts per job when runners are lost (default ${DEFAULT-VALUE}).")
@@ -209,6 +239,7 @@ final class ServerCommand implements Callable<Integer> {
                 .masterKeyFile(masterKeyFile)
                 .github(github())
                 .statuses(statuses())
+                .retention(new ServerConfig.Retention(retainLogs, retainArtifacts, retainCaches, retainJobs))
                 .build();
     }
 

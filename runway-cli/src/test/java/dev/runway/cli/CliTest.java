@@ -304,6 +304,54 @@ class CliTest {
     }
 
     @Test
+    void retentionTakesADurationOrZeroForForeverAndNamesTheOptionOtherwise() {
+        ServerCommand server = new ServerCommand();
+        new CommandLine(server).parseArgs("--retain-logs", "0", "--retain-artifacts", "30d", "--retain-jobs", "12h");
+        dev.runway.server.ServerConfig.Retention r = server.toConfig().retention();
+        assertThat(r.logs()).isEqualTo(java.time.Duration.ZERO);
+        assertThat(r.artifacts()).isEqualTo(java.time.Duration.ofDays(30));
+        assertThat(r.caches()).isEqualTo(java.time.Duration.ofDays(7));
+        assertThat(r.jobs()).isEqualTo(java.time.Duration.ofHours(12));
+        Run bad = run(Map.of(), "server", "--retain-caches", "a while");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--retain-caches").contains("invalid duration 'a while'");
+    }
+
+    @Test
+    void adminBackupAndRestoreRoundTripAndRefuseANonEmptyTarget() throws Exception {
+        Path data = dir.resolve("data");
+        dev.runway.server.store.Database.open(
+                        dev.runway.server.ServerConfig.builder(data).build())
+                .close();
+        Files.writeString(data.resolve("master.key"), "a-master-key-stand-in\n"); // the server makes it at start
+        Path zip = dir.resolve("backup.zip");
+        Run backup = run(Map.of(), "admin", "backup", "--data-dir", data.toString(), zip.toString());
+        assertThat(backup.code()).as(backup.err()).isZero();
+        assertThat(backup.out()).contains("backed up schema version").contains(zip.toString());
+        assertThat(Files.getPosixFilePermissions(zip))
+                .as("it holds the master key")
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+
+        Run onto = run(Map.of(), "admin", "restore", "--data-dir", data.toString(), zip.toString());
+        assertThat(onto.code()).isNotZero();
+        assertThat(onto.err())
+                .startsWith("runway: ")
+                .doesNotContain("Exception")
+                .doesNotContain("\tat ");
+
+        Path fresh = dir.resolve("restored");
+        Run restore = run(Map.of(), "admin", "restore", "--data-dir", fresh.toString(), zip.toString());
+        assertThat(restore.code()).as(restore.err()).isZero();
+        assertThat(restore.out()).contains("restored schema version");
+        try (var db = dev.runway.server.store.Database.open(
+                dev.runway.server.ServerConfig.builder(fresh).build())) {
+            assertThat(db).isNotNull();
+        }
+        assertThat(Files.readAllBytes(fresh.resolve("master.key")))
+                .isEqualTo(Files.readAllBytes(data.resolve("master.key")));
+    }
+
+    @Test
     void sizesAndDurationsParse() {
         assertThat(Sizes.parse("100MiB")).isEqualTo(100L * 1024 * 1024);
         assertThat(Sizes.parse("512KiB")).isEqualTo(512L * 1024);

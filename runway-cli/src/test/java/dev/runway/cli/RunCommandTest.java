@@ -274,6 +274,32 @@ class RunCommandTest {
     }
 
     @Test
+    void anEventPayloadIsGithubEventInTheRun() throws Exception {
+        Files.writeString(repo.resolve(".github/workflows/ev.yml"), """
+                on: push
+                jobs:
+                  show:
+                    if: github.event.head_commit.message == 'from the payload'
+                    runs-on: x
+                    steps:
+                      - run: echo "OUT ${{ github.event.custom }} $(jq -r .custom "$GITHUB_EVENT_PATH" 2>/dev/null || grep -o '"custom":"[^"]*"' "$GITHUB_EVENT_PATH")"
+                """);
+        Path payload = Files.writeString(
+                tmp.resolve("push.json"),
+                "{\"custom\": \"payload-value\", \"head_commit\": {\"message\": \"from the payload\"}}");
+        Result r = runway(
+                "run",
+                ".github/workflows/ev.yml",
+                "--plain",
+                "--data-dir",
+                tmp.resolve("d").toString(),
+                "--eventpath",
+                payload.toString());
+        assertThat(r.code()).as(r.all()).isZero();
+        assertThat(r.out()).contains("[show] OUT payload-value").contains("run succeeded");
+    }
+
+    @Test
     void runwayrcOptionsComeFirstRepositoryOverHomeAndTheCommandLineWins() throws Exception {
         Files.writeString(home.resolve(".runwayrc"), "--slots 3\n--matrix os:linux\n");
         Files.writeString(repo.resolve(".runwayrc"), "# this repository\n--slots=5\n\n--env GREETING=from-rc\n");

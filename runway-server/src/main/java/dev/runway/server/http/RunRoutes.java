@@ -116,7 +116,17 @@ final class RunRoutes {
             throw ApiException.badRequest("workingTree: needs repo to be a local directory");
         RunRecord run;
         try {
-            run = s.starter().start(req.workflow(), text, req.repo(), ref, sha, req.event(), req.inputs(), options);
+            run = s.starter()
+                    .start(
+                            req.workflow(),
+                            text,
+                            req.repo(),
+                            ref,
+                            sha,
+                            req.event(),
+                            req.inputs(),
+                            options,
+                            req.eventPayload() == null ? Map.of() : req.eventPayload());
         } catch (RunStarter.Rejected e) {
             throw ApiException.badRequest(e.getMessage());
         }
