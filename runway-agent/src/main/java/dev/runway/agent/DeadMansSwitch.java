@@ -46,11 +46,11 @@ final class DeadMansSwitch implements AutoCloseable {
               groups=
               for f in /proc/"$agent"/task/*/children; do
                 kids=()
-                read -r -a kids < "$f" 2>/dev/null
+                read -r -a kids 2>/dev/null < "$f"
                 for c in "${kids[@]}"; do
                   [ "$c" = "$$" ] && continue
                   st=
-                  read -r st < /proc/"$c"/stat 2>/dev/null || continue
+                  read -r st 2>/dev/null < /proc/"$c"/stat || continue
                   set -- ${st##*) }
                   [ "$3" = "$c" ] && groups="$groups $c"
                 done

@@ -150,7 +150,9 @@ final class JobRun {
             env.put("RUNWAY_WORKSPACE", workspace.toString());
             env.put("GITHUB_WORKSPACE", workspace.toString());
             if (a.spec().workflow()) env.putAll(githubEnvironment(a.spec().contexts()));
+            Map<String, String> defaults = dev.runway.agent.steps.DefaultVariables.of(env);
             env.putAll(a.spec().env());
+            env.putAll(defaults); // GITHUB_* and RUNNER_* cannot be overwritten by env:, as on GitHub
             // the runner's own (runway run --secret), overridden by what the control plane delivered for this attempt
             Map<String, String> jobSecrets = new HashMap<>(secrets);
             jobSecrets.putAll(a.secrets());

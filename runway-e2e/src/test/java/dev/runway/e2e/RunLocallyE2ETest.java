@@ -304,6 +304,9 @@ class RunLocallyE2ETest {
     void aMalformedSecretFileIsRefusedWithItsLine() throws Exception {
         Path bad = root.resolve("bad.env");
         Files.writeString(bad, "OK=1\n9BAD=2\n");
+        Files.createDirectories(root.resolve(".github/workflows"));
+        Files.writeString(root.resolve(".github/workflows/ci.yml"), WORKFLOW);
+        WorkflowRunsE2ETest.git(root, "init", "-q", "-b", "main"); // files are read in a repository
         RunwayProcess p = run(
                 root,
                 "--secret-file",
@@ -311,7 +314,7 @@ class RunLocallyE2ETest {
                 "--data-dir",
                 root.resolve("data").toString());
         assertThat(p.awaitExit(Duration.ofSeconds(60))).isNotZero();
-        assertThat(p.output()).contains(bad + ":2: '9BAD' is not a valid secret name");
+        assertThat(p.output()).contains(bad + ":2: '9BAD' is not a valid name");
     }
 
     @Test

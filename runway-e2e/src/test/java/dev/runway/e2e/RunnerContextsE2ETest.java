@@ -44,6 +44,7 @@ class RunnerContextsE2ETest {
                   temp: ${{ steps.t.outputs.temp }}
                 steps:
                   - uses: actions/checkout@v4
+                  - run: mkdir -p sub build after
                   - name: workflow and job env
                     run: |
                       test "$WF_WS" = "$GITHUB_WORKSPACE/build"
@@ -120,6 +121,8 @@ class RunnerContextsE2ETest {
                   run:
                     working-directory: ${{ env.AFTER_DIR }}
                 steps:
+                  - run: mkdir -p after
+                    working-directory: .
                   - run: |
                       test "$(pwd -P)" = "$(cd "$GITHUB_WORKSPACE/after" && pwd -P)"
                       test -n "${{ needs.ctx.outputs.ws }}" && test -n "${{ needs.ctx.outputs.temp }}"

@@ -52,16 +52,16 @@ public final class InsideDirectories {
     }
 
     /**
-     * A step's {@code working-directory}: relative to the workspace, or absolute, as on GitHub. One inside the
-     * workspace is created if missing; one outside it (a sibling checkout, {@code /tmp}) must exist: the runner
-     * creates nothing outside a job's own directories.
+     * A step's {@code working-directory}: relative to the workspace, or absolute, as on GitHub; it must exist (GitHub's
+     * runner fails the step: "An error occurred trying to start process ... with working directory"), so a typo is
+     * not run in a new empty directory. One inside the workspace may not lead out of it through a link.
      */
     public static Path stepDirectory(Path workspace, String wd) throws IOException {
         Path p = workspace.resolve(wd == null ? "" : wd).normalize();
-        if (p.startsWith(workspace)) return workingDirectory(workspace, wd);
         if (!Files.isDirectory(p))
-            throw new IOException("working directory '" + wd + "' (" + p + ") does not exist; Runway creates missing"
-                    + " working directories only inside the workspace");
+            throw new IOException("working directory '" + wd + "' (" + p + ") does not exist"
+                    + (Files.exists(p) ? " as a directory" : "") + "; create it in an earlier step");
+        if (p.startsWith(workspace)) return workingDirectory(workspace, wd);
         return p;
     }
 }

@@ -114,6 +114,8 @@ public final class FileCommands implements JobEnv {
      * host file (or a FIFO) gets an error, not the agent's reading of that file.
      */
     private String read(Path f, String name) throws IOException {
+        // a step that removed the file wrote nothing there (GitHub's runner reads only a file that exists)
+        if (Files.notExists(f, LinkOption.NOFOLLOW_LINKS)) return "";
         if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)
                 || !f.toRealPath().startsWith(dir.toRealPath()))
             throw new IOException(name + " is no longer a plain file (the step replaced it with a link or something"

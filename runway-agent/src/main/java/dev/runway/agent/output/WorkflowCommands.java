@@ -29,9 +29,9 @@ public final class WorkflowCommands implements Executor.Output {
      */
     static final int MAX_LINE = 64 * 1024;
 
-    private static final Pattern COMMAND = Pattern.compile("^\\s*::([A-Za-z-]+)(?: ([^:]*))?::(.*)$");
+    private static final Pattern COMMAND = Pattern.compile("^\\s*::([^\\s:]+)(?: ([^:]*))?::(.*)$");
     /** The older form GitHub's runner still reads: {@code ##[name key=value;key=value]message}. */
-    private static final Pattern LEGACY = Pattern.compile("^\\s*##\\[([A-Za-z-]+)(?: ([^\\]]*))?\\](.*)$");
+    private static final Pattern LEGACY = Pattern.compile("^\\s*##\\[([^\\s\\]]+)(?: ([^\\]]*))?\\](.*)$");
 
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*[A-Za-z]");
     /** Problem matchers stop adding annotations after this many in a job (the control plane keeps 100). */
@@ -250,11 +250,12 @@ public final class WorkflowCommands implements Executor.Output {
                 return;
             }
         }
-        String name = m.group(1);
+        String given = m.group(1); // a stop token is any word (often a random one with digits)
+        String name = given.toLowerCase(java.util.Locale.ROOT); // the runner's command table ignores case
         Map<String, String> props = properties(m.group(2), legacy ? ";" : ",");
         String message = unescape(m.group(3), false);
         if (stopToken != null) {
-            if (name.equals(stopToken)) stopToken = null;
+            if (given.equals(stopToken)) stopToken = null;
             else emit(raw);
             return;
         }

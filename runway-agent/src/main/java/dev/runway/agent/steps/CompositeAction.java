@@ -50,7 +50,7 @@ final class CompositeAction implements ActionKind {
                     s.run(),
                     s.env(),
                     s.workingDirectory(),
-                    s.timeoutMinutes() == null ? null : s.timeoutMinutes() * 60,
+                    s.timeoutSeconds(),
                     s.shell(),
                     s.id(),
                     s.ifCondition(),

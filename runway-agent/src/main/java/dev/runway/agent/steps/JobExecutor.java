@@ -84,6 +84,7 @@ public final class JobExecutor implements Executor {
         WorkflowCommands out = new WorkflowCommands(log);
         out.workspace(workspace);
         secrets.values().forEach(out::mask);
+        Map<String, String> runnerEnv = env; // before the env: the runner evaluates (SecretEnv) is added
         long jobDeadline = spec.timeoutSeconds() == null
                 ? Long.MAX_VALUE
                 : System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.timeoutSeconds());
@@ -141,7 +142,7 @@ public final class JobExecutor implements Executor {
         }
         try {
             StepLoop loop = new StepLoop(
-                    new ProcessSupervisor(control, jobDeadline),
+                    new ProcessSupervisor(control, jobDeadline, DefaultVariables.of(host.environment(runnerEnv))),
                     containers,
                     host,
                     spec,

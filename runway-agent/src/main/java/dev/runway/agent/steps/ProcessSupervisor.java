@@ -20,11 +20,24 @@ import java.util.function.Supplier;
 public final class ProcessSupervisor {
     private final JobControl control;
     private final long jobDeadline;
+    /** How the detail of a step stopped at its own {@code timeout-minutes} begins (not the job's timeout). */
+    static final String STEP_TIMED_OUT = "step timed out after ";
+
+    private final Map<String, String> defaults;
 
     /** {@code jobDeadline}: a {@link System#nanoTime()} value, {@code Long.MAX_VALUE} for none. */
     public ProcessSupervisor(JobControl control, long jobDeadline) {
+        this(control, jobDeadline, Map.of());
+    }
+
+    /**
+     * As above, with the runner's default variables ({@link DefaultVariables}), which every process gets whatever
+     * its step's {@code env:} or {@code GITHUB_ENV} said.
+     */
+    public ProcessSupervisor(JobControl control, long jobDeadline, Map<String, String> defaults) {
         this.control = control;
         this.jobDeadline = jobDeadline;
+        this.defaults = Map.copyOf(defaults);
     }
 
     /** Starts something that runs like a step's process. */
@@ -42,11 +55,17 @@ public final class ProcessSupervisor {
             List<String> cmd,
             Path visible,
             Path cwd,
-            Map<String, String> penv,
+            Map<String, String> given,
             Integer timeoutSeconds,
             WorkflowCommands out) {
-        out.unsecureCommands("true".equalsIgnoreCase(penv.get("ACTIONS_ALLOW_UNSECURE_COMMANDS")));
-        return supervise(() -> host.start(cmd, visible, cwd, penv, out), host::oomReason, timeoutSeconds);
+        Map<String, String> penv = given;
+        if (!defaults.isEmpty()) {
+            penv = new java.util.HashMap<>(given);
+            penv.putAll(defaults);
+        }
+        Map<String, String> env = penv;
+        out.unsecureCommands("true".equalsIgnoreCase(env.get("ACTIONS_ALLOW_UNSECURE_COMMANDS")));
+        return supervise(() -> host.start(cmd, visible, cwd, env, out), host::oomReason, timeoutSeconds);
     }
 
     /**
@@ -82,7 +101,7 @@ public final class ProcessSupervisor {
                 return new StepRun(code == 0 ? JobState.SUCCEEDED : JobState.FAILED, code, null);
             }
             return switch (why) {
-                case "step" -> new StepRun(JobState.TIMED_OUT, null, "step timed out after " + timeoutSeconds + " s");
+                case "step" -> new StepRun(JobState.TIMED_OUT, null, STEP_TIMED_OUT + timeoutSeconds + " s");
                 case "job" -> new StepRun(JobState.TIMED_OUT, null, "job timed out after the job timeout");
                 default -> {
                     JobControl.Stop s = control.stopped();

@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A {@code run:} step: its script written to a file in the job's step files, run with its shell ({@code bash
- * --noprofile --norc -eo pipefail}, {@code sh -e}, python, or a custom shell with {@code {0}}) in its working
+ * A {@code run:} step: its script written to a file in the job's step files, run with its shell ({@code bash -e}
+ * when none is named, {@code bash --noprofile --norc -eo pipefail} for {@code shell: bash}, {@code sh -e}, python,
+ * or a custom shell with {@code {0}}) in its working
  * directory, under the job's {@link ProcessSupervisor}.
  */
 final class ScriptStep {
@@ -37,6 +38,17 @@ final class ScriptStep {
         };
     }
 
+    /**
+     * The command for a step that names no shell (nor do its defaults): GitHub runs {@code bash -e {0}} there, without
+     * the {@code --noprofile --norc -o pipefail} of an explicit {@code shell: bash}, so a failure before a pipe does
+     * not fail the step; {@code sh -e {0}} where there is no bash.
+     */
+    static List<String> unspecified(String defaultShell, Path script) {
+        return defaultShell.equals("bash")
+                ? List.of("bash", "-e", script.toString())
+                : List.of("sh", "-e", script.toString());
+    }
+
     static StepRun run(
             ProcessSupervisor supervisor,
             StepHost host,
@@ -45,14 +57,17 @@ final class ScriptStep {
             StepSpec step,
             Path workspace,
             Map<String, String> env,
-            WorkflowCommands out) {
+            WorkflowCommands out,
+            boolean workflow) {
         Path script = null;
         try {
             Path cwd = InsideDirectories.stepDirectory(workspace, step.workingDirectory());
             script = Files.createTempFile(filesDir, "step-" + index + "-", ".sh");
             Files.writeString(script, step.run() + "\n");
             String shell = step.shell() == null ? host.defaultShell() : step.shell();
-            List<String> cmd = command(shell, script);
+            // a workflow step naming no shell runs as on GitHub; a job of Runway's own API defaults to bash -eo
+            // pipefail
+            List<String> cmd = step.shell() == null && workflow ? unspecified(shell, script) : command(shell, script);
             if (cmd == null)
                 return new StepRun(
                         JobState.FAILED,

@@ -237,7 +237,11 @@ public final class StepLoop {
                             stepOutputs, "step '" + name + "'", " (later steps of this job still see it)");
             results.add(new StepResult(name, run.state(), run.exitCode(), ms, reported));
             boolean continueOnError = false;
-            if (run.state() == JobState.FAILED && expressions != null) {
+            // a step stopped at its own timeout-minutes failed as far as continue-on-error goes, as on GitHub
+            boolean ownTimeout = run.state() == JobState.TIMED_OUT
+                    && run.detail() != null
+                    && run.detail().startsWith(ProcessSupervisor.STEP_TIMED_OUT);
+            if ((run.state() == JobState.FAILED || ownTimeout) && expressions != null) {
                 try {
                     continueOnError = expressions.continueOnError(step, envContext, status);
                 } catch (RuntimeException e) {
@@ -258,8 +262,10 @@ public final class StepLoop {
                     }
                 }
                 default -> {
-                    result = run.state();
-                    reason = run.detail();
+                    if (!continueOnError) {
+                        result = run.state();
+                        reason = run.detail();
+                    }
                 }
             }
         }
@@ -334,7 +340,8 @@ public final class StepLoop {
                     step,
                     job.workspace,
                     job.files.environment(job.withActionId(env, step), stepFiles),
-                    job.out);
+                    job.out,
+                    job.spec.workflow());
             return new ActionKind.Result(run, job.collect(stepFiles, name).outputs());
         } catch (IOException e) {
             return ActionKind.Result.failed(e.getMessage());

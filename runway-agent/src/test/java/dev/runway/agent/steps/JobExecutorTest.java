@@ -62,7 +62,8 @@ class JobExecutorTest {
     }
 
     @Test
-    void stepsRunInOrderWithTheirEnvironmentAndWorkingDirectory() {
+    void stepsRunInOrderWithTheirEnvironmentAndWorkingDirectory() throws Exception {
+        Files.createDirectories(workspace.resolve("sub/dir"));
         Executor.Outcome o = run(
                 new JobControl(),
                 null,
@@ -151,7 +152,9 @@ class JobExecutorTest {
     }
 
     @Test
-    void errexitAndPipefailAreOn() {
+    void errexitAndPipefailAreOnForAJobOfRunwaysOwnApi() {
+        // a workflow step naming no shell is bash -e {0} without pipefail, as on GitHub (WorkflowCasesE2ETest,
+        // shell-default-bash-without-pipefail); a job submitted through the API keeps the documented default
         assertThat(run(new JobControl(), null, StepSpec.of("errexit", "false; echo after"))
                         .result())
                 .isEqualTo(JobState.FAILED);
@@ -206,11 +209,21 @@ class JobExecutorTest {
     }
 
     @Test
+    void aMissingWorkingDirectoryInsideTheWorkspaceFailsTheStepAndIsNotCreatedAsOnGitHub() {
+        Executor.Outcome o =
+                run(new JobControl(), null, new StepSpec("typo", "echo ran", Map.of(), "buidl", null, null));
+        assertThat(o.result()).isEqualTo(JobState.FAILED);
+        assertThat(o.reason()).contains("working directory 'buidl'").contains("does not exist");
+        assertThat(workspace.resolve("buidl")).doesNotExist();
+        assertThat(log()).doesNotContain("\nran");
+    }
+
+    @Test
     void aMissingWorkingDirectoryOutsideTheWorkspaceIsNotCreated() {
         Executor.Outcome o =
                 run(new JobControl(), null, new StepSpec("missing", "true", Map.of(), "../nowhere/x", null, null));
         assertThat(o.result()).isEqualTo(JobState.FAILED);
-        assertThat(o.reason()).contains("does not exist").contains("only inside the workspace");
+        assertThat(o.reason()).contains("does not exist").contains("'../nowhere/x'");
         assertThat(work.resolve("nowhere")).doesNotExist();
     }
 

@@ -430,7 +430,7 @@ public final class RunPlanner {
                 Job j = callee.jobs().get(id);
                 Map<String, String> outputs = new LinkedHashMap<>();
                 if (j.call() != null) outputs.putAll(callOutputs(p, leg, j));
-                else for (JobRecord r : p.exact(leg.key(id))) outputs.putAll(outputs(r));
+                else for (JobRecord r : p.exact(leg.key(id))) merge(outputs, outputs(r));
                 jobs.put(id, new CallOutputs.JobResult(result(records(p, leg, id)), outputs));
             }
             Value.Obj contexts = new Value.Obj();
@@ -609,7 +609,7 @@ public final class RunPlanner {
                 throw new IllegalArgumentException("not supported by Runway: secrets.* in container: or services: (they"
                         + " would be empty); give the secret to the steps that need it through env:");
             List<String> labels = labels(job, scope);
-            long timeoutMs = job.timeoutMinutes() == null ? defaults.jobTimeoutMs() : job.timeoutMinutes() * 60_000L;
+            long timeoutMs = job.timeoutSeconds() == null ? defaults.jobTimeoutMs() : job.timeoutSeconds() * 1_000L;
             boolean continueOnError = job.continueOnError() != null
                     && Templates.value(job.continueOnError(), scope).truthy();
             Map<String, Object> ctx = new LinkedHashMap<>();
@@ -747,7 +747,7 @@ public final class RunPlanner {
                     s.workingDirectory() != null
                             ? s.workingDirectory()
                             : run ? defaults.get("working-directory") : null,
-                    s.timeoutMinutes() == null ? null : s.timeoutMinutes() * 60,
+                    s.timeoutSeconds(),
                     s.shell() != null ? s.shell() : run ? defaults.get("shell") : null,
                     s.id(),
                     s.ifCondition(),
@@ -798,9 +798,20 @@ public final class RunPlanner {
         Value.Obj o = new Value.Obj();
         o.put("result", new Value.Str(result(legs)));
         Map<String, Object> outputs = new LinkedHashMap<>();
-        for (JobRecord j : legs) outputs.putAll(outputs(j));
+        for (JobRecord j : legs) merge(outputs, outputs(j));
         o.put("outputs", Templates.fromJava(outputs));
         return o;
+    }
+
+    /**
+     * Adds one leg's outputs: an empty value does not replace another leg's, so matrix legs that each set their own
+     * output names (the pattern GitHub documents) are all seen, as on GitHub, where an empty output is not set.
+     */
+    private static void merge(Map<String, ? super String> into, Map<String, String> leg) {
+        leg.forEach((k, v) -> {
+            if (v != null && !v.isEmpty()) into.put(k, v);
+            else into.putIfAbsent(k, "");
+        });
     }
 
     static Map<String, String> outputs(JobRecord j) {

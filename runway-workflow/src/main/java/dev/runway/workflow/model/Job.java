@@ -17,7 +17,7 @@ public record Job(
         List<String> runsOn,
         @Nullable String ifCondition,
         @Nullable Strategy strategy,
-        @Nullable Integer timeoutMinutes,
+        @Nullable Integer timeoutSeconds,
         @Nullable String continueOnError,
         Map<String, String> env,
         Map<String, String> outputs,

@@ -13,7 +13,7 @@ public record Step(
         @Nullable String workingDirectory,
         Map<String, String> env,
         @Nullable String continueOnError,
-        @Nullable Integer timeoutMinutes,
+        @Nullable Integer timeoutSeconds,
         @Nullable String uses,
         Map<String, String> with,
         int line) {}

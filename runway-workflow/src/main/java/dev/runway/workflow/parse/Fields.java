@@ -92,8 +92,9 @@ final class Fields {
         return out;
     }
 
+    /** {@code timeout-minutes} in seconds (rounded up): a number of minutes, fractions allowed as on GitHub. */
     @Nullable
-    Integer minutes(@Nullable Node n) {
+    Integer timeoutSeconds(@Nullable Node n) {
         if (n == null) return null;
         String v = string(n);
         if (v == null || v.contains("${{")) {
@@ -103,7 +104,8 @@ final class Fields {
         try {
             double d = Double.parseDouble(v);
             if (d <= 0) s.warning(n, "timeout-minutes " + v + " is not positive; the default timeout applies");
-            return d <= 0 ? null : (int) Math.min(Integer.MAX_VALUE, Math.ceil(d));
+            // in seconds: GitHub takes a fraction of a minute (0.5 is 30 s)
+            return d <= 0 ? null : (int) Math.min(Integer.MAX_VALUE, Math.ceil(d * 60));
         } catch (NumberFormatException e) {
             s.error(n, "timeout-minutes must be a positive number, not '" + v + "'");
             return null;

@@ -113,7 +113,7 @@ final class StepReader {
                     Fields.string(k.get("working-directory")),
                     f.stringMap(k.get("env")),
                     Fields.string(k.get("continue-on-error")),
-                    f.minutes(k.get("timeout-minutes")),
+                    f.timeoutSeconds(k.get("timeout-minutes")),
                     uses,
                     f.stringMap(k.get("with")),
                     Yaml.line(sn)));

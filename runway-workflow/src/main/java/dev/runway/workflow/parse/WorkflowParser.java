@@ -381,7 +381,7 @@ public final class WorkflowParser {
         String ifc = Fields.string(k.get("if"));
         if (k.containsKey("if")) ExpressionCheck.condition(k.get("if"), ifc, s, JOB_IF_CONTEXTS);
         Strategy strategy = new StrategyReader(f).strategy(k.get("strategy"));
-        Integer timeout = f.minutes(k.get("timeout-minutes"));
+        Integer timeout = f.timeoutSeconds(k.get("timeout-minutes"));
         String coe = Fields.string(k.get("continue-on-error"));
         ExpressionCheck.booleanOrExpression(k.get("continue-on-error"), coe, s, "continue-on-error");
         Map<String, String> env = f.stringMap(k.get("env"));

@@ -50,7 +50,7 @@ class WorkflowParserTest {
         Job test = w.jobs().get("test");
         assertThat(test.runsOn()).containsExactly("self-hosted", "linux");
         assertThat(test.needs()).containsExactly("build");
-        assertThat(w.jobs().get("build").timeoutMinutes()).isEqualTo(10);
+        assertThat(w.jobs().get("build").timeoutSeconds()).isEqualTo(600);
         assertThat(w.env()).containsEntry("GLOBAL", "1");
     }
 
