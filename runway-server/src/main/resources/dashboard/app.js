@@ -177,6 +177,7 @@
     state.token = null;
     state.auditAllowed = null;
     state.role = null;
+    state.comments = {}; // a comment typed under one token is not sent under the next
     $('whoami').textContent = '';
     stopView();
     showSignIn(message);
@@ -1128,8 +1129,9 @@
       let field;
       if (i.type === 'boolean') field = h('input', { type: 'checkbox', id, checked: i.defaultValue === 'true' });
       else if (i.type === 'choice') {
-        field = h('select', { id }, i.required ? null : h('option', { value: '', text: '(none)' }), i.options.map((o) => h('option', { value: o, text: o })));
-        field.value = i.defaultValue !== null && i.options.includes(i.defaultValue) ? i.defaultValue : (i.required ? i.options[0] || '' : '');
+        // as on GitHub: one of the options, the default first chosen
+        field = h('select', { id }, i.options.map((o) => h('option', { value: o, text: o })));
+        field.value = i.defaultValue !== null && i.options.includes(i.defaultValue) ? i.defaultValue : i.options[0] || '';
       } else field = h('input', { type: i.type === 'number' ? 'number' : 'text', id, spellcheck: 'false', value: i.defaultValue === null ? '' : i.defaultValue });
       field.dataset.input = i.name;
       field.dataset.type = i.type;
