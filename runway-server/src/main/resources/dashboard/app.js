@@ -847,8 +847,11 @@
         h('td', { class: 'num', text: duration(s.durationMs) }),
         h('td', { class: 'steps' }, bar));
     });
+    const done = live ? live.filter((s) => s.result !== 'running').length : 0;
+    const now = live ? live.find((s) => s.result === 'running') : null;
     return panel('job-steps', 'Steps', live ? h('p', { class: 'muted', id: 'steps-live', text: job.state === 'queued'
-      ? 'The job has not started yet.' : 'Live, from the log: ' + live.filter((s) => s.result !== 'running').length + ' of the steps so far done.' }) : null,
+      ? 'The job has not started yet.' : 'Live from the log: ' + done + (done === 1 ? ' step' : ' steps') + ' done'
+        + (now ? ', "' + now.name + '" running' : '') + '; the runner reports the results when the job ends.' }) : null,
     table(['#', 'Step', 'Result', '#Exit code', '#Duration', ''], rows,
       active(job.state) ? (job.state === 'queued' ? 'The job has not started yet.' : 'No step has started yet.') : 'No steps reported.'));
   }

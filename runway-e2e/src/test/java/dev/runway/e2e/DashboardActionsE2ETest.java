@@ -857,7 +857,9 @@ class DashboardActionsE2ETest {
                     .isEqualTo("succeeded");
             assertThat(browser.text("#job-steps tr[data-step='wait for go'] .state"))
                     .isEqualTo("running");
-            assertThat(browser.text("#steps-live")).contains("1 of the steps so far done");
+            assertThat(browser.text("#steps-live"))
+                    .isEqualTo(
+                            "Live from the log: 1 step done, \"wait for go\" running; the runner reports the results when the job ends.");
         });
         browser.screenshot("job-live-steps");
         JobView running = cluster.api().job(jobId);
