@@ -676,7 +676,9 @@
       run.attempt !== latest.attempt ? h('p', { class: 'note', id: 'run-earlier', text: 'An earlier attempt, its jobs as they ended; latest: attempt '
         + latest.attempt + ', ' + latest.state.replace('_', ' ') + '.' }) : null,
       h('section', { class: 'panel' }, h('dl', { class: 'kv' },
-        h('dt', { text: 'Workflow' }), h('dd', { class: 'mono', text: run.workflow }),
+        h('dt', { text: 'Workflow' }), h('dd', {}, h('span', { class: 'mono', text: run.workflow }),
+          canAct() && run.event === 'workflow_dispatch' && run.repo ? h('a', { id: 'run-dispatch-again', class: 'dispatch-again', text: 'Run workflow…',
+            href: '#/dispatch?' + new URLSearchParams({ repo: run.repo, ref: branchOf(run) || '', workflow: run.workflow }).toString() }) : null),
         h('dt', { text: 'Repository' }), h('dd', { text: (run.repo || '–') + (run.ref ? ' @ ' + run.ref : '') + (run.sha ? ' (' + run.sha.slice(0, 10) + ')' : '') }),
         h('dt', { text: 'Event' }), h('dd', { text: run.event || '–' }),
         h('dt', { text: 'Duration' }), h('dd', { text: duration(run.durationMs) }),

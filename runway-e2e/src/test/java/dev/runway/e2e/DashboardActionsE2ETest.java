@@ -733,6 +733,9 @@ class DashboardActionsE2ETest {
                 "the run succeeded on the page",
                 () -> assertThat(browser.text("main h2")).contains("succeeded"));
         browser.screenshot("deployment-approved");
+        assertThat(browser.cspViolations())
+                .as("the page keeps to its Content-Security-Policy")
+                .isEmpty();
 
         RunView second = startRun(ops, null, ".github/workflows/deploy.yml");
         awaitDeployment(second.id(), "waiting");
@@ -835,6 +838,14 @@ class DashboardActionsE2ETest {
                 "the run succeeded on the page",
                 () -> assertThat(browser.text("main h2")).contains("succeeded"));
         browser.screenshot("dispatch-started");
+        assertThat(browser.attributes("#run-dispatch-again", "href"))
+                .singleElement()
+                .asString()
+                .contains("#/dispatch?repo=" + URLEncoder.encode(ops.toString(), UTF_8))
+                .contains("workflow=.github%2Fworkflows%2Frelease.yml");
+        assertThat(browser.cspViolations())
+                .as("the page keeps to its Content-Security-Policy")
+                .isEmpty();
     }
 
     @Test
@@ -875,5 +886,8 @@ class DashboardActionsE2ETest {
         });
         assertThat(cluster.api().job(jobId).steps()).hasSize(3);
         browser.screenshot("job-steps-reported");
+        assertThat(browser.cspViolations())
+                .as("the page keeps to its Content-Security-Policy")
+                .isEmpty();
     }
 }
