@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * The workflows of a repository at a ref, with the inputs each declares for {@code workflow_dispatch}: what the
- * dashboard's "Run workflow" form offers. Read-only (viewer); the files are read and parsed as {@code POST
- * /api/v1/runs} would read them, and a file that does not parse is listed with its first error.
+ * dashboard's "Run workflow" form offers. Read-only, but for the operator role, like {@code POST /api/v1/runs}: it
+ * clones or fetches whatever repository it is given. The files are read (one fetch) and parsed as a run would read
+ * them; a file that does not parse is listed with its first error.
  */
 final class WorkflowRoutes {
     /** {@code GET ?repo=&ref=}: the files under {@code .github/workflows} of the repository at the ref. */
@@ -49,7 +50,7 @@ final class WorkflowRoutes {
     }
 
     private void list(Context ctx) {
-        s.auth().viewer(ctx);
+        s.auth().operator(ctx); // it fetches any repository named, as starting a run does
         String repo = ctx.queryParam("repo");
         if (repo == null || repo.isBlank())
             throw ApiException.badRequest("repo: required, a git URL or a path the control plane can read");
@@ -66,15 +67,15 @@ final class WorkflowRoutes {
         List<WorkflowFile> out = new ArrayList<>();
         for (String path : files) {
             if (!path.endsWith(".yml") && !path.endsWith(".yaml")) continue;
-            out.add(file(repo, at.sha(), path));
+            out.add(file(repo, ref, at, path));
         }
         ctx.json(new WorkflowList(repo, at.ref() != null ? at.ref() : ref, at.sha(), out));
     }
 
-    private WorkflowFile file(String repo, String sha, String path) {
+    private WorkflowFile file(String repo, String ref, GitSource.Read at, String path) {
         String text;
         try {
-            text = s.git().read(repo, sha, path).text();
+            text = s.git().read(repo, ref, path, at).text(); // one fetch for all the files
         } catch (GitSource.GitException e) {
             return new WorkflowFile(path, null, false, List.of(), e.getMessage());
         }
