@@ -688,6 +688,11 @@
       panel('run-jobs', 'Jobs', jobTable(run.jobs || [], true, run.attempt === latest.attempt ? run : null, true)));
   }
 
+  /** A time of day (the deployments panel is kept while unchanged, so it shows no "… ago" that would go stale). */
+  function clock(iso) {
+    return iso ? new Date(iso).toLocaleTimeString() : '–';
+  }
+
   /** The run's deployment requests; an older control plane without the route: none. */
   async function runDeployments(id) {
     try {
@@ -711,10 +716,10 @@
       const due = d.dueAt && Date.parse(d.dueAt) > Date.now();
       const row = h('div', { class: 'deployment ' + d.state, 'data-env': d.environment },
         h('div', { class: 'deployment-head' }, h('b', { class: 'env-name', text: d.environment }), ' ', stateBadge(d.state),
-          h('span', { class: 'muted', text: ' attempt ' + d.runAttempt + ' · requested ' + ago(d.requestedAt) })),
+          h('span', { class: 'muted', text: ' attempt ' + d.runAttempt + ' · requested at ' + clock(d.requestedAt) })),
         h('div', { class: 'muted reviewers', text: 'Reviewers: ' + (d.reviewers.length ? d.reviewers.join(', ') : 'none') }),
         d.decidedBy ? h('div', { class: 'decision' }, (d.state === 'approved' ? 'Approved' : 'Rejected') + ' by ', h('b', { text: d.decidedBy }),
-          ' ' + ago(d.decidedAt), d.comment ? h('q', { class: 'decision-comment', text: d.comment }) : null,
+          ' at ' + clock(d.decidedAt), d.comment ? h('q', { class: 'decision-comment', text: d.comment }) : null,
           d.state === 'approved' && due ? h('span', { class: 'muted', text: ' · its jobs start after the wait timer, ' + new Date(d.dueAt).toLocaleTimeString() }) : null) : null);
       if (!waiting) return row;
       const comment = h('textarea', { class: 'deploy-comment', rows: 2, maxlength: 4096, placeholder: 'Comment (optional)', 'aria-label': 'comment for ' + d.environment,
