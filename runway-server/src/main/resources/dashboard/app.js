@@ -4,7 +4,10 @@
 // #/debug/job/{id}, #/debug/runner/{id}. The visible view refreshes every 5 s; a job's log streams as server-sent
 // events read with fetch (EventSource cannot send the Authorization header). Tokens of the operator role and above
 // see buttons to cancel and re-run (the role comes from GET /api/v1/tokens/self); each asks first and shows the
-// API's answer.
+// API's answer. A run's page lists its deployments; one waiting for review has Approve / Reject buttons for every
+// token (the API decides who is a reviewer). #/dispatch?repo=&ref=&workflow= is the "Run workflow" form for
+// workflow_dispatch (operators), its fields from GET /api/v1/workflows. A running job's steps are followed live from
+// the step lines (▶ ✔ ✘) of its log stream until the job reports them.
 'use strict';
 
 (function () {
@@ -22,6 +25,7 @@
     role: null, // the token's role, from GET /tokens/self: 'viewer', 'operator' or 'admin'
     keepNotice: false, // an action's outcome stays shown across the navigation it caused
     log: null, // the live log of the job view
+    comments: {}, // deployment review comments being typed, by run and environment (kept across refreshes)
   };
 
   // ---------- small DOM helpers ----------
@@ -173,6 +177,7 @@
     state.token = null;
     state.auditAllowed = null;
     state.role = null;
+    state.comments = {}; // a comment typed under one token is not sent under the next
     $('whoami').textContent = '';
     stopView();
     showSignIn(message);
@@ -203,6 +208,7 @@
     $('nav').hidden = false;
     $('sign-out').hidden = false;
     await learnRole();
+    $('nav-dispatch').hidden = !canAct();
     if (state.token) route();
   }
 
@@ -233,6 +239,7 @@
     run: { render: renderRun },
     job: { render: renderJob },
     runner: { render: renderRunner },
+    dispatch: { render: renderDispatch },
   };
 
   function parseRoute() {
@@ -241,6 +248,7 @@
     const query = new URLSearchParams(q < 0 ? '' : hash.slice(q + 1));
     const parts = (q < 0 ? hash : hash.slice(0, q)).split('/').filter(Boolean).map(decodeURIComponent);
     if (parts[0] === 'oncall') return { view: 'oncall', nav: 'oncall', query };
+    if (parts[0] === 'dispatch') return { view: 'dispatch', nav: 'dispatch', query };
     if (parts[0] === 'debug' && ['run', 'job', 'runner'].includes(parts[1]) && parts[2])
       return { view: parts[1], id: parts[2], nav: 'debug', query };
     if (parts[0] === 'debug') return { view: 'debug', nav: 'debug', query };
@@ -640,11 +648,19 @@
 
   // ---------- debug: run and its job graph ----------
 
-  async function renderRun(gen, r) {
+  async function renderRun(gen, r, first) {
     const asked = Number(r.query.get('attempt')) || null;
-    const latest = await api('/runs/' + encodeURIComponent(r.id));
+    const [latest, deployments] = await Promise.all([api('/runs/' + encodeURIComponent(r.id)), runDeployments(r.id)]);
     const run = asked && asked !== latest.attempt
       ? await api('/runs/' + encodeURIComponent(r.id) + '?attempt=' + asked) : latest;
+    if (gen !== state.generation) return;
+    // the deployments panel keeps its elements while its data is unchanged: a comment being typed survives refreshes
+    if (first || !$('run-top')) show(gen, h('div', { id: 'run-top' }), h('div', { id: 'run-deploy' }), h('div', { id: 'run-rest' }));
+    const sig = JSON.stringify(deployments);
+    if ($('run-deploy').dataset.sig !== sig) {
+      put($('run-deploy'), deploymentsPanel(latest, deployments));
+      $('run-deploy').dataset.sig = sig;
+    }
     run.latestAttempt = latest.attempt;
     const attempts = [];
     for (let n = 1; n <= latest.attempt; n++) {
@@ -652,7 +668,7 @@
       attempts.push(n === run.attempt ? h('span', { class: 'attempt current', 'data-attempt': n, text: label })
         : h('a', { class: 'attempt', 'data-attempt': n, href: '#/debug/run/' + run.id + (n === latest.attempt ? '' : '?attempt=' + n), text: label }));
     }
-    show(gen,
+    put($('run-top'),
       h('h2', {}, 'Run #' + run.number + ' ', h('span', { text: run.name }), ' ', stateBadge(run.state),
         h('span', { id: 'run-attempt', class: 'muted', text: ' attempt ' + run.attempt + ' of ' + latest.attempt })),
       runActions(run),
@@ -660,13 +676,82 @@
       run.attempt !== latest.attempt ? h('p', { class: 'note', id: 'run-earlier', text: 'An earlier attempt, its jobs as they ended; latest: attempt '
         + latest.attempt + ', ' + latest.state.replace('_', ' ') + '.' }) : null,
       h('section', { class: 'panel' }, h('dl', { class: 'kv' },
-        h('dt', { text: 'Workflow' }), h('dd', { class: 'mono', text: run.workflow }),
+        h('dt', { text: 'Workflow' }), h('dd', {}, h('span', { class: 'mono', text: run.workflow }),
+          canAct() && run.event === 'workflow_dispatch' && run.repo ? h('a', { id: 'run-dispatch-again', class: 'dispatch-again', text: 'Run workflow…',
+            href: '#/dispatch?' + new URLSearchParams({ repo: run.repo, ref: branchOf(run) || '', workflow: run.workflow }).toString() }) : null),
         h('dt', { text: 'Repository' }), h('dd', { text: (run.repo || '–') + (run.ref ? ' @ ' + run.ref : '') + (run.sha ? ' (' + run.sha.slice(0, 10) + ')' : '') }),
         h('dt', { text: 'Event' }), h('dd', { text: run.event || '–' }),
         h('dt', { text: 'Duration' }), h('dd', { text: duration(run.durationMs) }),
-        run.reason ? h('dt', { text: 'Reason' }) : null, run.reason ? h('dd', { class: 'error', text: run.reason }) : null)),
+        run.reason ? h('dt', { text: 'Reason' }) : null, run.reason ? h('dd', { class: 'error', text: run.reason }) : null)));
+    put($('run-rest'),
       panel('run-graph', 'Job graph', h('div', { class: 'graph' }, jobGraph(run.jobs || [], run.needs || {}))),
       panel('run-jobs', 'Jobs', jobTable(run.jobs || [], true, run.attempt === latest.attempt ? run : null, true)));
+  }
+
+  /** A time of day (the deployments panel is kept while unchanged, so it shows no "… ago" that would go stale). */
+  function clock(iso) {
+    return iso ? new Date(iso).toLocaleTimeString() : '–';
+  }
+
+  /** The run's deployment requests; an older control plane without the route: none. */
+  async function runDeployments(id) {
+    try {
+      return (await api('/runs/' + encodeURIComponent(id) + '/deployments')).deployments;
+    } catch (e) {
+      if (e.status === 404 || e.status === 405) return [];
+      throw e;
+    }
+  }
+
+  /**
+   * The run's deployments to protected environments: each one's state, reviewers and decision; one waiting for review
+   * has a comment field and Approve / Reject buttons for every token (only the environment's reviewers, by token
+   * name, may decide: the API answers 403 to the others, and the panel says so).
+   */
+  function deploymentsPanel(run, deployments) {
+    if (!deployments.length) return null;
+    return panel('run-deployments', 'Deployments', deployments.map((d) => {
+      const key = run.id + '/' + d.environment;
+      const waiting = d.state === 'waiting';
+      const due = d.dueAt && Date.parse(d.dueAt) > Date.now();
+      const row = h('div', { class: 'deployment ' + d.state, 'data-env': d.environment },
+        h('div', { class: 'deployment-head' }, h('b', { class: 'env-name', text: d.environment }), ' ', stateBadge(d.state),
+          h('span', { class: 'muted', text: ' attempt ' + d.runAttempt + ' · requested at ' + clock(d.requestedAt) })),
+        h('div', { class: 'muted reviewers', text: 'Reviewers: ' + (d.reviewers.length ? d.reviewers.join(', ') : 'none') }),
+        d.decidedBy ? h('div', { class: 'decision' }, (d.state === 'approved' ? 'Approved' : 'Rejected') + ' by ', h('b', { text: d.decidedBy }),
+          ' at ' + clock(d.decidedAt), d.comment ? h('q', { class: 'decision-comment', text: d.comment }) : null,
+          d.state === 'approved' && due ? h('span', { class: 'muted', text: ' · its jobs start after the wait timer, ' + new Date(d.dueAt).toLocaleTimeString() }) : null) : null);
+      if (!waiting) return row;
+      const comment = h('textarea', { class: 'deploy-comment', rows: 2, maxlength: 4096, placeholder: 'Comment (optional)', 'aria-label': 'comment for ' + d.environment,
+        oninput: (e) => { state.comments[key] = e.target.value; } });
+      comment.value = state.comments[key] || '';
+      const message = h('p', { class: 'error deploy-error', role: 'alert', hidden: true });
+      const decide = (decision) => async (e) => {
+        const buttons = row.querySelectorAll('button');
+        buttons.forEach((b) => { b.disabled = true; });
+        message.hidden = true;
+        try {
+          const answer = await api('/runs/' + encodeURIComponent(run.id) + '/deployments', 'POST',
+            { environment: d.environment, decision, comment: comment.value.trim() || undefined });
+          delete state.comments[key];
+          notice('Deployment to ' + answer.environment + ' ' + answer.state + ' (run #' + run.number + ').', true);
+          refresh(false);
+        } catch (err) {
+          if (!state.token) return;
+          message.textContent = err.status === 403
+            ? 'You may not review this deployment: ' + err.message + '.'
+            : (decision === 'approve' ? 'Approve' : 'Reject') + ' failed: ' + err.message + (err.status ? ' (HTTP ' + err.status + ')' : '');
+          message.hidden = false;
+          buttons.forEach((b) => { b.disabled = false; });
+          if (err.status === 409) refresh(false);
+        }
+      };
+      row.append(h('div', { class: 'deploy-review' }, comment,
+        h('div', { class: 'deploy-buttons' },
+          h('button', { type: 'button', class: 'decide approve', onclick: decide('approve'), text: 'Approve' }),
+          h('button', { type: 'button', class: 'decide reject', onclick: decide('reject'), text: 'Reject' }))), message);
+      return row;
+    }));
   }
 
   /** Jobs in columns by dependency depth, edges from each job to the jobs that need it. */
@@ -743,21 +828,74 @@
         h('dt', { text: 'Resources' }), h('dd', { text: usageText(job.usage) }),
         job.waiting ? h('dt', { text: 'Waiting for' }) : null, job.waiting ? h('dd', { id: 'job-waiting', text: job.waiting }) : null,
         job.reason ? h('dt', { text: 'Reason' }) : null, job.reason ? h('dd', { class: 'error', id: 'job-reason', text: job.reason }) : null)));
-    const longest = Math.max(1, ...job.steps.map((s) => s.durationMs || 0));
+    if (state.log) state.log.job = job;
     put($('job-body'),
-      panel('job-steps', 'Steps', table(['#', 'Step', 'Result', '#Exit code', '#Duration', ''], job.steps.map((s, i) => {
-        const bar = h('div', { class: 'bar' });
-        bar.style.width = (((s.durationMs || 0) / longest) * 100).toFixed(1) + '%';
-        return h('tr', { class: 'step-row' },
-          h('td', { text: i + 1 }), h('td', { class: 'step-name', text: s.name }),
-          h('td', {}, s.result ? stateBadge(s.result) : h('span', { class: 'muted', text: 'skipped' })),
-          h('td', { class: 'num', text: s.exitCode === null || s.exitCode === undefined ? '–' : s.exitCode }),
-          h('td', { class: 'num', text: duration(s.durationMs) }),
-          h('td', { class: 'steps' }, bar));
-      }), job.state === 'queued' || job.state === 'running' ? 'Steps are reported when the job finishes.' : 'No steps reported.')),
+      stepsPanel(job),
       job.annotations.length ? panel('job-annotations', 'Annotations', job.annotations.map((a) => h('div', { class: 'annotation ' + a.level },
         h('b', { text: a.level + ': ' }), a.message,
         h('div', { class: 'muted', text: [a.step && 'step ' + a.step, a.file && a.file + (a.line ? ':' + a.line : '') + (a.column ? ':' + a.column : ''), a.title].filter(Boolean).join(' · ') })))) : null);
+  }
+
+  /**
+   * The job's steps: as the runner reported them when the job finished, or, while it runs, as its log shows them so
+   * far (the runner frames each step with a line ▶ name at its start and ✔ name (N ms) or ✘ why at its end).
+   */
+  function stepsPanel(job) {
+    const live = job.steps.length === 0 && active(job.state) && state.log ? state.log.steps : null;
+    const steps = live || job.steps;
+    const longest = Math.max(1, ...steps.map((s) => s.durationMs || 0));
+    const rows = steps.map((s, i) => {
+      const bar = h('div', { class: 'bar' });
+      bar.style.width = (((s.durationMs || 0) / longest) * 100).toFixed(1) + '%';
+      return h('tr', { class: 'step-row' + (live ? ' live' : ''), 'data-step': s.name },
+        h('td', { text: i + 1 }), h('td', { class: 'step-name', text: s.name }),
+        h('td', { class: 'step-result' }, s.result ? stateBadge(s.result) : h('span', { class: 'muted', text: 'skipped' })),
+        h('td', { class: 'num', text: s.exitCode === null || s.exitCode === undefined ? '–' : s.exitCode }),
+        h('td', { class: 'num', text: duration(s.durationMs) }),
+        h('td', { class: 'steps' }, bar));
+    });
+    const done = live ? live.filter((s) => s.result !== 'running').length : 0;
+    const now = live ? live.find((s) => s.result === 'running') : null;
+    return panel('job-steps', 'Steps', live ? h('p', { class: 'muted', id: 'steps-live', text: job.state === 'queued'
+      ? 'The job has not started yet.' : 'Live from the log: ' + done + (done === 1 ? ' step' : ' steps') + ' done'
+        + (now ? ', "' + now.name + '" running' : '') + '; the runner reports the results when the job ends.' }) : null,
+    table(['#', 'Step', 'Result', '#Exit code', '#Duration', ''], rows,
+      active(job.state) ? (job.state === 'queued' ? 'The job has not started yet.' : 'No step has started yet.') : 'No steps reported.'));
+  }
+
+  const STEP_START = /^\u25b6 (.*)$/;
+  const STEP_OK = /^\u2714 (.*) \((\d+) ms\)$/;
+  const STEP_FAILED = /^\u2718 (.*)$/;
+
+  /** Follows the step lines of a job's log (top-level only: a composite action's steps are indented); true on a change. */
+  function trackSteps(lines) {
+    const steps = state.log.steps;
+    let changed = false;
+    for (const line of lines) {
+      const current = steps.length && steps[steps.length - 1].result === 'running' ? steps[steps.length - 1] : null;
+      let m;
+      if ((m = STEP_START.exec(line))) {
+        if (current) current.result = 'succeeded';
+        steps.push({ name: m[1], result: 'running', exitCode: null, durationMs: null, startedAt: Date.now() });
+        changed = true;
+      } else if (current && (m = STEP_OK.exec(line))) {
+        current.result = 'succeeded';
+        current.durationMs = Number(m[2]);
+        changed = true;
+      } else if (current && (m = STEP_FAILED.exec(line))) {
+        current.result = 'failed';
+        const exit = /exited with (\d+)/.exec(m[1]);
+        if (exit) current.exitCode = Number(exit[1]);
+        current.reason = m[1];
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  function showLiveSteps() {
+    const el = $('job-steps');
+    if (el && state.log && state.log.job) el.replaceWith(stepsPanel(state.log.job));
   }
 
   function usageText(u) {
@@ -782,11 +920,16 @@
 
   function startLog(jobId, gen) {
     const abort = new AbortController();
-    state.log = { abort, lines: 0, gen };
+    state.log = { abort, lines: 0, gen, steps: [], job: null };
     streamEvents(API + '/jobs/' + encodeURIComponent(jobId) + '/logs/events', abort.signal, (ev) => {
       if (gen !== state.generation) return;
-      if (ev.event === 'log') appendLog(ev.data.split('\n'));
-      else if (ev.event === 'attempt') {
+      if (ev.event === 'log') {
+        const lines = ev.data.split('\n');
+        appendLog(lines);
+        if (trackSteps(lines)) showLiveSteps();
+      } else if (ev.event === 'attempt') {
+        state.log.steps = []; // a new attempt starts its steps again
+        showLiveSteps();
         $('log').append(h('div', { class: 'log-note', text: '— attempt ' + ev.data + ' —' }));
       } else if (ev.event === 'end') {
         const end = JSON.parse(ev.data);
@@ -906,6 +1049,146 @@
       if (!ended && !signal.aborted) {
         onEvent({ event: 'retry' });
         await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  // ---------- run workflow: a workflow_dispatch form ----------
+
+  /**
+   * #/dispatch?repo=&ref=&workflow=: pick a repository (the ones runs came from are offered) and a ref, load its
+   * workflows (GET /workflows), pick one with the workflow_dispatch trigger and fill the inputs it declares (boolean:
+   * a checkbox, choice: a select, number and string: a field, each with its default); Run POSTs /runs. The API checks
+   * the values again: its 400 is shown next to the form, with the input it names marked. Built once (no refresh).
+   */
+  async function renderDispatch(gen, r, first) {
+    if (!first && $('dispatch-form')) return;
+    const runs = await api('/runs?limit=200').catch(() => ({ runs: [] }));
+    if (gen !== state.generation) return;
+    const repos = [...new Set(runs.runs.map((x) => x.repo).filter(Boolean))].sort();
+    const form = h('form', { id: 'dispatch-form', class: 'panel dispatch', novalidate: true },
+      h('div', { class: 'dispatch-row' },
+        h('label', { for: 'dispatch-repo', text: 'Repository' }),
+        h('input', { id: 'dispatch-repo', list: 'dispatch-repos', spellcheck: 'false', autocomplete: 'off', placeholder: 'a git URL or a path the control plane can read', value: r.query.get('repo') || repos[0] || '' }),
+        h('datalist', { id: 'dispatch-repos' }, repos.map((x) => h('option', { value: x })))),
+      h('div', { class: 'dispatch-row' },
+        h('label', { for: 'dispatch-ref', text: 'Branch, tag or commit' }),
+        h('input', { id: 'dispatch-ref', spellcheck: 'false', autocomplete: 'off', placeholder: 'HEAD (the default branch)', value: r.query.get('ref') || '' }),
+        h('button', { type: 'button', id: 'dispatch-load', class: 'action-plain', onclick: () => loadWorkflows(gen, null), text: 'Load workflows' })),
+      h('div', { class: 'dispatch-row' },
+        h('label', { for: 'dispatch-workflow', text: 'Workflow' }),
+        h('select', { id: 'dispatch-workflow', disabled: true, onchange: () => showInputs() }, h('option', { value: '', text: 'load the workflows first' }))),
+      h('fieldset', { id: 'dispatch-inputs', class: 'dispatch-inputs', hidden: true }, h('legend', { text: 'Inputs' })),
+      h('div', { class: 'dispatch-row' },
+        h('button', { type: 'submit', id: 'dispatch-run', class: 'primary', disabled: true, text: 'Run workflow' }),
+        h('span', { id: 'dispatch-sha', class: 'muted mono' })),
+      h('p', { id: 'dispatch-error', class: 'error', role: 'alert', hidden: true }));
+    form.addEventListener('submit', (e) => { e.preventDefault(); submitDispatch(gen); });
+    show(gen, h('h2', { text: 'Run workflow' }),
+      h('p', { class: 'muted', text: 'Starts a workflow_dispatch run, as GitHub\'s "Run workflow" button does. The fields are the inputs the workflow declares under on.workflow_dispatch.inputs.' }),
+      canAct() ? form : h('p', { class: 'error', id: 'dispatch-forbidden', text: 'Starting a run needs a token with the operator role or higher; this one is ' + (state.role || 'unknown') + '.' }));
+    if (canAct() && $('dispatch-repo').value) await loadWorkflows(gen, r.query.get('workflow'));
+  }
+
+  let dispatchWorkflows = []; // the loaded workflows of the form
+
+  function dispatchError(text) {
+    $('dispatch-error').textContent = text || '';
+    $('dispatch-error').hidden = !text;
+  }
+
+  async function loadWorkflows(gen, wanted) {
+    const repo = $('dispatch-repo').value.trim();
+    const ref = $('dispatch-ref').value.trim();
+    dispatchError('');
+    $('dispatch-run').disabled = true;
+    if (!repo) { dispatchError('Name a repository first.'); return; }
+    let answer;
+    try {
+      answer = await api('/workflows?repo=' + encodeURIComponent(repo) + (ref ? '&ref=' + encodeURIComponent(ref) : ''));
+    } catch (e) {
+      if (gen !== state.generation || !state.token) return;
+      dispatchWorkflows = [];
+      put($('dispatch-workflow'), h('option', { value: '', text: 'no workflows' }));
+      $('dispatch-workflow').disabled = true;
+      showInputs();
+      dispatchError('The workflows cannot be read: ' + e.message + (e.status ? ' (HTTP ' + e.status + ')' : ''));
+      return;
+    }
+    if (gen !== state.generation) return;
+    dispatchWorkflows = answer.workflows;
+    $('dispatch-sha').textContent = (answer.ref || ref || 'HEAD') + ' at ' + answer.sha.slice(0, 10);
+    const runnable = answer.workflows.filter((w) => w.dispatch);
+    put($('dispatch-workflow'), answer.workflows.length ? answer.workflows.map((w) => h('option', { value: w.path, disabled: !w.dispatch,
+      text: (w.name ? w.name + ' — ' : '') + w.path + (w.dispatch ? '' : ' (no workflow_dispatch trigger)') })) : h('option', { value: '', text: 'no workflows in .github/workflows' }));
+    $('dispatch-workflow').disabled = !runnable.length;
+    const pick = runnable.find((w) => w.path === wanted) || runnable[0];
+    if (pick) $('dispatch-workflow').value = pick.path;
+    if (!runnable.length && answer.workflows.length) dispatchError('No workflow of this repository at this ref has the workflow_dispatch trigger.');
+    showInputs();
+  }
+
+  function showInputs() {
+    const wf = dispatchWorkflows.find((w) => w.path === $('dispatch-workflow').value && w.dispatch);
+    const box = $('dispatch-inputs');
+    $('dispatch-run').disabled = !wf;
+    dispatchError(wf && wf.error ? 'This workflow has errors: ' + wf.error : '');
+    if (!wf) { box.hidden = true; return; }
+    const fields = wf.inputs.map((i) => {
+      const id = 'input-' + i.name;
+      let field;
+      if (i.type === 'boolean') field = h('input', { type: 'checkbox', id, checked: i.defaultValue === 'true' });
+      else if (i.type === 'choice') {
+        // as on GitHub: one of the options, the default first chosen
+        field = h('select', { id }, i.options.map((o) => h('option', { value: o, text: o })));
+        field.value = i.defaultValue !== null && i.options.includes(i.defaultValue) ? i.defaultValue : i.options[0] || '';
+      } else field = h('input', { type: i.type === 'number' ? 'number' : 'text', id, spellcheck: 'false', value: i.defaultValue === null ? '' : i.defaultValue });
+      field.dataset.input = i.name;
+      field.dataset.type = i.type;
+      field.classList.add('dispatch-input');
+      return h('div', { class: 'dispatch-row input-row', 'data-input': i.name },
+        h('label', { for: id }, h('span', { class: 'mono', text: i.name }), i.required ? h('span', { class: 'required', title: 'required', text: ' *' }) : null),
+        field,
+        h('span', { class: 'muted input-type', text: i.type }),
+        i.description ? h('span', { class: 'muted input-description', text: i.description }) : null,
+        h('span', { class: 'error input-error', hidden: true }));
+    });
+    put(box, h('legend', { text: 'Inputs' }), fields.length ? fields : h('p', { class: 'muted', id: 'dispatch-no-inputs', text: 'This workflow declares no inputs.' }));
+    box.hidden = false;
+  }
+
+  async function submitDispatch(gen) {
+    const wf = dispatchWorkflows.find((w) => w.path === $('dispatch-workflow').value && w.dispatch);
+    if (!wf) return;
+    const inputs = {};
+    for (const el of document.querySelectorAll('#dispatch-inputs .dispatch-input')) {
+      const v = el.dataset.type === 'boolean' ? String(el.checked) : el.value;
+      if (v !== '') inputs[el.dataset.input] = v; // left empty: its default, or the API answers that it is required
+    }
+    for (const row of document.querySelectorAll('#dispatch-inputs .input-row')) {
+      row.classList.remove('invalid');
+      row.querySelector('.input-error').hidden = true;
+    }
+    dispatchError('');
+    const button = $('dispatch-run');
+    button.disabled = true;
+    const ref = $('dispatch-ref').value.trim();
+    try {
+      const run = await api('/runs', 'POST', { repo: $('dispatch-repo').value.trim(), ref: ref || null, workflow: wf.path, event: 'workflow_dispatch', inputs });
+      notice('Run #' + run.number + ' ' + run.name + ' started (workflow_dispatch).', true);
+      state.keepNotice = true;
+      location.hash = '#/debug/run/' + run.id;
+    } catch (e) {
+      if (gen !== state.generation || !state.token) return;
+      button.disabled = false;
+      dispatchError('The run was not started: ' + e.message + (e.status ? ' (HTTP ' + e.status + ')' : ''));
+      const named = /inputs: '([^']+)'/.exec(e.message || '');
+      const row = named && ([...document.querySelectorAll('#dispatch-inputs .input-row')].find((x) => x.dataset.input === named[1])
+        || [...document.querySelectorAll('#dispatch-inputs .input-row')].find((x) => (e.message || '').includes("of '" + x.dataset.input + "'")));
+      if (row) {
+        row.classList.add('invalid');
+        row.querySelector('.input-error').textContent = e.message;
+        row.querySelector('.input-error').hidden = false;
       }
     }
   }

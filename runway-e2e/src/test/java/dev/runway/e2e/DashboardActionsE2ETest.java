@@ -8,8 +8,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.ApiTokenView;
+import dev.runway.protocol.EnvironmentView;
 import dev.runway.protocol.JobState;
 import dev.runway.protocol.JobView;
+import dev.runway.protocol.RunList;
 import dev.runway.protocol.RunRequest;
 import dev.runway.protocol.RunView;
 import java.io.IOException;
@@ -54,6 +56,8 @@ class DashboardActionsE2ETest {
     static Path evidence;
     static Path app;
     static Path lib;
+    static Path ops;
+    static String reviewerToken;
     static RunView spin;
     static RunView flaky;
     static String firstBuildId;
@@ -123,11 +127,70 @@ class DashboardActionsE2ETest {
                       - run: echo linted
                 """));
 
+        ops = repo(
+                "ops",
+                Map.of(
+                        ".github/workflows/deploy.yml",
+                        """
+                name: deploy
+                on: push
+                jobs:
+                  ship:
+                    runs-on: linux
+                    environment: production
+                    steps:
+                      - run: echo "shipped by $GITHUB_RUN_ID" >> %1$s/shipped
+                """.formatted(evidence),
+                        ".github/workflows/release.yml",
+                        """
+                name: release
+                on:
+                  workflow_dispatch:
+                    inputs:
+                      target:
+                        description: where to release
+                        type: choice
+                        options: [staging, production]
+                        default: staging
+                      dry_run:
+                        type: boolean
+                        default: true
+                      note:
+                        type: string
+                        required: true
+                      count:
+                        type: number
+                        default: 3
+                jobs:
+                  release:
+                    runs-on: linux
+                    steps:
+                      - run: |
+                          echo "release target=${{ inputs.target }} dry_run=${{ inputs.dry_run }} note=${{ inputs.note }} count=${{ inputs.count }}"
+                          echo "${{ inputs.target }} ${{ inputs.dry_run }} ${{ inputs.note }}" > %1$s/released
+                """.formatted(evidence),
+                        ".github/workflows/stepwise.yml",
+                        """
+                name: stepwise
+                on: push
+                jobs:
+                  stepwise:
+                    runs-on: linux
+                    steps:
+                      - name: prepare
+                        run: echo prepared
+                      - name: wait for go
+                        run: while [ ! -f %1$s/go ]; do sleep 0.1; done
+                      - name: finish
+                        run: echo finished
+                """.formatted(evidence)));
+
         cluster = new Cluster(root).start();
         cluster.startAgent(LINUX_AGENT, "linux", "--slots", "3");
         cluster.startAgent(GPU_AGENT, "gpu", "--slots", "1");
         operatorToken = token("operator");
         viewerToken = token("viewer");
+        reviewerToken = token("viewer", "alice");
         browser = new DashboardBrowser(cluster.url(), "actions-");
     }
 
@@ -151,6 +214,10 @@ class DashboardActionsE2ETest {
     }
 
     static String token(String role) {
+        return token(role, "dashboard " + role);
+    }
+
+    static String token(String role, String name) {
         return cluster.api()
                 .read(
                         cluster.api()
@@ -158,7 +225,7 @@ class DashboardActionsE2ETest {
                                         "POST",
                                         ApiPaths.API_TOKENS,
                                         cluster.adminToken(),
-                                        new ApiTokenView.CreateRequest(role, "1d", "dashboard " + role)),
+                                        new ApiTokenView.CreateRequest(role, "1d", name)),
                         201,
                         ApiTokenView.class)
                 .token();
@@ -568,5 +635,259 @@ class DashboardActionsE2ETest {
         assertThat(refused.status()).isEqualTo(403);
         assertThat(refused.body()).contains("needs the operator role");
         cluster.api().cancel(queued.id());
+    }
+
+    // ---------- deployments, Run workflow, live steps ----------
+
+    static EnvironmentView.Deployment deployment(String runId) {
+        List<EnvironmentView.Deployment> all = cluster.api()
+                .read(
+                        cluster.api()
+                                .json(
+                                        "GET",
+                                        ApiPaths.withId(ApiPaths.RUN_DEPLOYMENTS, runId),
+                                        cluster.adminToken(),
+                                        null),
+                        200,
+                        EnvironmentView.DeploymentList.class)
+                .deployments();
+        return all.isEmpty() ? null : all.getFirst();
+    }
+
+    static EnvironmentView.Deployment awaitDeployment(String runId, String state) {
+        await("run " + runId + "'s deployment " + state)
+                .atMost(JOB)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    EnvironmentView.Deployment d = deployment(runId);
+                    return d != null && d.state().equals(state);
+                });
+        return deployment(runId);
+    }
+
+    static String deploymentRow(String env) {
+        return "#run-deployments .deployment[data-env='" + env + "']";
+    }
+
+    @Test
+    @Order(8)
+    void aReviewerApprovesADeploymentOnTheRunsPageAndANonReviewerIsToldWhy() throws IOException {
+        cluster.api()
+                .read(
+                        cluster.api()
+                                .json(
+                                        "PUT",
+                                        ApiPaths.withIdAndName(ApiPaths.ENVIRONMENT, "", "production"),
+                                        cluster.adminToken(),
+                                        new EnvironmentView.SetRequest(List.of("alice"), 0, List.of())),
+                        0,
+                        EnvironmentView.class);
+        RunView run = startRun(ops, null, ".github/workflows/deploy.yml");
+        awaitDeployment(run.id(), "waiting");
+        Path shipped = evidence.resolve("shipped");
+
+        browser.signIn(operatorToken, "operator");
+        browser.open("#/debug/run/" + run.id());
+        String row = deploymentRow("production");
+        browser.awaitUi("the waiting deployment with its reviewers", () -> {
+            assertThat(browser.text(row + " .state")).isEqualTo("waiting");
+            assertThat(browser.text(row + " .reviewers")).isEqualTo("Reviewers: alice");
+            assertThat(browser.displayed(row + " button.approve")).isTrue();
+        });
+        browser.driver.findElement(By.cssSelector(row + " textarea")).sendKeys("operator says go");
+        browser.click(row + " button.approve");
+        browser.awaitUi(
+                "the refusal, in words",
+                () -> assertThat(browser.text(row + " .deploy-error"))
+                        .startsWith("You may not review this deployment")
+                        .contains("only the reviewers of environment 'production' (alice)")
+                        .contains("you are 'dashboard operator'"));
+        browser.screenshot("deployment-not-a-reviewer");
+        assertThat(deployment(run.id()).state()).as("still waiting").isEqualTo("waiting");
+        assertThat(shipped).doesNotExist();
+
+        browser.signIn(reviewerToken, "viewer");
+        browser.open("#/debug/run/" + run.id());
+        browser.awaitUi(
+                "the reviewer sees the buttons",
+                () -> assertThat(browser.displayed(row + " button.approve")).isTrue());
+        browser.screenshot("deployment-waiting");
+        browser.driver.findElement(By.cssSelector(row + " textarea")).sendKeys("ship it");
+        browser.click(row + " button.approve");
+        browser.awaitUi("the approval is reported and shown", () -> {
+            assertThat(browser.text("#notice.ok #notice-text"))
+                    .isEqualTo("Deployment to production approved (run #" + run.number() + ").");
+            assertThat(browser.text(row + " .state")).isEqualTo("approved");
+            assertThat(browser.text(row + " .decision"))
+                    .contains("Approved by alice")
+                    .contains("ship it");
+            assertThat(browser.displayed(row + " button.approve")).isFalse();
+        });
+        EnvironmentView.Deployment approved = deployment(run.id());
+        assertThat(approved.state()).isEqualTo("approved");
+        assertThat(approved.decidedBy()).isEqualTo("alice");
+        assertThat(approved.comment()).isEqualTo("ship it");
+        awaitRun(run.id(), JobState.SUCCEEDED);
+        assertThat(Files.readString(shipped)).isEqualTo("shipped by " + run.id() + "\n");
+        browser.awaitUi(
+                "the run succeeded on the page",
+                () -> assertThat(browser.text("main h2")).contains("succeeded"));
+        browser.screenshot("deployment-approved");
+        assertThat(browser.cspViolations())
+                .as("the page keeps to its Content-Security-Policy")
+                .isEmpty();
+
+        RunView second = startRun(ops, null, ".github/workflows/deploy.yml");
+        awaitDeployment(second.id(), "waiting");
+        browser.open("#/debug/run/" + second.id());
+        browser.awaitUi(
+                "the second run's waiting deployment",
+                () -> assertThat(browser.displayed(row + " button.reject")).isTrue());
+        browser.driver.findElement(By.cssSelector(row + " textarea")).sendKeys("not on a Friday");
+        browser.click(row + " button.reject");
+        browser.awaitUi("the rejection is shown", () -> {
+            assertThat(browser.text(row + " .state")).isEqualTo("rejected");
+            assertThat(browser.text(row + " .decision"))
+                    .contains("Rejected by alice")
+                    .contains("not on a Friday");
+        });
+        assertThat(deployment(second.id()).state()).isEqualTo("rejected");
+        awaitRun(second.id(), JobState.FAILED);
+        assertThat(Files.readString(shipped))
+                .as("the rejected run shipped nothing")
+                .isEqualTo("shipped by " + run.id() + "\n");
+    }
+
+    static List<RunView> runs() {
+        return cluster.api()
+                .read(
+                        cluster.api().json("GET", ApiPaths.RUNS + "?limit=1000", cluster.adminToken(), null),
+                        200,
+                        RunList.class)
+                .runs();
+    }
+
+    static List<String> options(String css) {
+        return browser.driver.findElements(By.cssSelector(css + " option")).stream()
+                .map(e -> e.getText())
+                .toList();
+    }
+
+    @Test
+    @Order(9)
+    void theRunWorkflowFormStartsADispatchRunWithTheTypedInputs() throws IOException {
+        browser.signIn(operatorToken, "operator");
+        assertThat(browser.displayed("#nav-dispatch"))
+                .as("operators see Run workflow")
+                .isTrue();
+        browser.open("#/dispatch?repo=" + URLEncoder.encode(ops.toString(), UTF_8) + "&workflow="
+                + URLEncoder.encode(".github/workflows/release.yml", UTF_8));
+        browser.awaitUi("the form with the workflow's inputs", () -> {
+            assertThat(options("#dispatch-workflow"))
+                    .contains(
+                            "release — .github/workflows/release.yml",
+                            "deploy — .github/workflows/deploy.yml (no workflow_dispatch trigger)");
+            assertThat(browser.attributes("#dispatch-workflow", "value"))
+                    .containsExactly(".github/workflows/release.yml");
+            assertThat(browser.attributes("#dispatch-inputs .input-row", "data-input"))
+                    .containsExactly("target", "dry_run", "note", "count");
+            assertThat(options("#input-target")).containsExactly("staging", "production");
+            assertThat(browser.attributes("#input-target", "value")).containsExactly("staging");
+            assertThat(browser.attributes("#input-dry_run", "type")).containsExactly("checkbox");
+            assertThat(browser.driver.findElement(By.id("input-dry_run")).isSelected())
+                    .isTrue();
+            assertThat(browser.attributes("#input-count", "type")).containsExactly("number");
+            assertThat(browser.attributes("#input-count", "value")).containsExactly("3");
+            assertThat(browser.text(".input-row[data-input=target] .input-description"))
+                    .isEqualTo("where to release");
+        });
+        browser.screenshot("dispatch-form");
+        int runsBefore = runs().size();
+
+        browser.click("#dispatch-run");
+        browser.awaitUi("the API's 400 next to the form, naming the input", () -> {
+            assertThat(browser.text("#dispatch-error"))
+                    .contains("inputs: 'note' is required")
+                    .contains("HTTP 400");
+            assertThat(browser.attributes(".input-row.invalid", "data-input")).containsExactly("note");
+        });
+        browser.screenshot("dispatch-error");
+        assertThat(runs()).as("no run was started").hasSize(runsBefore);
+
+        new Select(browser.driver.findElement(By.id("input-target"))).selectByVisibleText("production");
+        browser.click("#input-dry_run");
+        browser.driver.findElement(By.id("input-note")).sendKeys("hello from the form");
+        browser.click("#dispatch-run");
+        browser.awaitUi("the new run's page", () -> {
+            assertThat(browser.hash()).startsWith("#/debug/run/");
+            assertThat(browser.text("#notice.ok #notice-text")).contains("release started (workflow_dispatch)");
+        });
+        String id = browser.hash().substring("#/debug/run/".length());
+        RunView run = awaitRun(id, JobState.SUCCEEDED);
+        assertThat(run.event()).isEqualTo("workflow_dispatch");
+        assertThat(run.workflow()).isEqualTo(".github/workflows/release.yml");
+        assertThat(run.inputs())
+                .containsEntry("target", "production")
+                .containsEntry("dry_run", false)
+                .containsEntry("note", "hello from the form")
+                .containsEntry("count", 3);
+        assertThat(cluster.api().logs(run.jobs().getFirst().id()))
+                .contains("release target=production dry_run=false note=hello from the form count=3");
+        assertThat(Files.readString(evidence.resolve("released"))).isEqualTo("production false hello from the form\n");
+        browser.awaitUi(
+                "the run succeeded on the page",
+                () -> assertThat(browser.text("main h2")).contains("succeeded"));
+        browser.screenshot("dispatch-started");
+        assertThat(browser.attributes("#run-dispatch-again", "href"))
+                .singleElement()
+                .asString()
+                .contains("#/dispatch?repo=" + URLEncoder.encode(ops.toString(), UTF_8))
+                .contains("workflow=.github%2Fworkflows%2Frelease.yml");
+        assertThat(browser.cspViolations())
+                .as("the page keeps to its Content-Security-Policy")
+                .isEmpty();
+    }
+
+    @Test
+    @Order(10)
+    void aRunningJobsStepsAreShownLiveAsTheyStartAndEnd() throws IOException {
+        browser.signIn(viewerToken, "viewer");
+        assertThat(browser.displayed("#nav-dispatch"))
+                .as("a viewer may not start runs")
+                .isFalse();
+        RunView run = startRun(ops, null, ".github/workflows/stepwise.yml");
+        await("the job runs").atMost(JOB).pollInterval(Duration.ofMillis(100)).until(() -> {
+            List<JobView> jobs = cluster.api().run(run.id()).jobs();
+            return !jobs.isEmpty() && jobs.getFirst().state() == JobState.RUNNING;
+        });
+        String jobId = cluster.api().run(run.id()).jobs().getFirst().id();
+        browser.open("#/debug/job/" + jobId);
+        browser.awaitUi("the first step done, the second running, from the live log", () -> {
+            assertThat(browser.texts("#job-steps .step-name")).containsExactly("prepare", "wait for go");
+            assertThat(browser.text("#job-steps tr[data-step='prepare'] .state"))
+                    .isEqualTo("succeeded");
+            assertThat(browser.text("#job-steps tr[data-step='wait for go'] .state"))
+                    .isEqualTo("running");
+            assertThat(browser.text("#steps-live"))
+                    .isEqualTo(
+                            "Live from the log: 1 step done, \"wait for go\" running; the runner reports the results when the job ends.");
+        });
+        browser.screenshot("job-live-steps");
+        JobView running = cluster.api().job(jobId);
+        assertThat(running.state()).as("the page is ahead of the report").isEqualTo(JobState.RUNNING);
+        assertThat(running.steps()).isEmpty();
+
+        Files.writeString(evidence.resolve("go"), "go");
+        awaitRun(run.id(), JobState.SUCCEEDED);
+        browser.awaitUi("the reported steps once the job ended", () -> {
+            assertThat(browser.texts("#job-steps .step-name")).containsExactly("prepare", "wait for go", "finish");
+            assertThat(browser.texts("#job-steps .state")).containsExactly("succeeded", "succeeded", "succeeded");
+            assertThat(browser.displayed("#steps-live")).isFalse();
+        });
+        assertThat(cluster.api().job(jobId).steps()).hasSize(3);
+        browser.screenshot("job-steps-reported");
+        assertThat(browser.cspViolations())
+                .as("the page keeps to its Content-Security-Policy")
+                .isEmpty();
     }
 }

@@ -18,6 +18,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 
 /**
  * Debian's headless chromium (through chromedriver) on the dashboard of one control plane, with the few things a
@@ -34,6 +36,7 @@ final class DashboardBrowser implements AutoCloseable {
     private final String url;
     private final Path screenshots;
     private final String prefix;
+    private final List<String> console = new java.util.ArrayList<>();
 
     /** Fails under CI=true, else skips, when the browser is missing. */
     static void assumeInstalled() {
@@ -53,6 +56,7 @@ final class DashboardBrowser implements AutoCloseable {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000");
+        options.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL")); // for cspViolations()
         driver = new ChromeDriver(
                 new ChromeDriverService.Builder()
                         .usingDriverExecutable(CHROMEDRIVER.toFile())
@@ -136,6 +140,19 @@ final class DashboardBrowser implements AutoCloseable {
             assertThat(displayed("#sign-out")).isTrue();
             assertThat(text("#whoami")).startsWith(expectedRole);
         });
+    }
+
+    /**
+     * What the browser's console said about the Content-Security-Policy since the page was opened (Chromium logs each
+     * blocked script, style or connection there): empty when the dashboard kept to its policy.
+     */
+    List<String> cspViolations() {
+        driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .map(LogEntry::getMessage)
+                .forEach(console::add);
+        return console.stream()
+                .filter(m -> m.contains("Content Security Policy") || m.contains("Content-Security-Policy"))
+                .toList();
     }
 
     @Override

@@ -261,6 +261,7 @@ public final class HttpApi {
         new RunRoutes(new RunRoutes.Deps(
                         config, auth, starter, scheduler, git, runs, jobs, logs, runners, audit, clock))
                 .register(app);
+        new WorkflowRoutes(new WorkflowRoutes.Deps(auth, git)).register(app);
         new WebhookRoutes(new WebhookRoutes.Deps(config, auth, webhooks, starter, git, audit, metrics, clock))
                 .register(app);
         new ArtifactRoutes(new ArtifactRoutes.Deps(auth, artifacts, jobs, runs, metrics, clock)).register(app);

@@ -40,7 +40,16 @@ public final class GitSource {
     public Read read(String repo, String ref, String path) throws GitException {
         if (path == null || path.isBlank() || path.startsWith("/") || path.contains(".."))
             throw new GitException("workflow: required, a path inside the repository such as .github/workflows/ci.yml");
-        Read at = resolve(repo, ref);
+        return read(repo, ref, path, resolve(repo, ref));
+    }
+
+    /**
+     * The same at a commit {@link #resolve} already found ({@code at}), without fetching again: several files of one
+     * commit read with one fetch.
+     */
+    public Read read(String repo, String ref, String path, Read at) throws GitException {
+        if (path == null || path.isBlank() || path.startsWith("/") || path.contains(".."))
+            throw new GitException("workflow: required, a path inside the repository such as .github/workflows/ci.yml");
         String r = ref == null || ref.isBlank() ? "HEAD" : ref.strip();
         Path gitDir = local(repo);
         if (gitDir == null) gitDir = cacheDir.resolve(hash(repo));

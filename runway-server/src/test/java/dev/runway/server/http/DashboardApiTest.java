@@ -1,6 +1,7 @@
 package dev.runway.server.http;
 
 import static dev.runway.server.http.HttpApiTest.assertError;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runway.protocol.ApiPaths;
@@ -18,9 +19,11 @@ import dev.runway.protocol.StepSpec;
 import dev.runway.server.RunwayServer;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -244,5 +247,100 @@ class DashboardApiTest {
                     .as(bad)
                     .isEqualTo(404);
         }
+    }
+
+    static void git(Path repo, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("git", "-c", "user.email=t@runway.dev", "-c", "user.name=t"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd)
+                .directory(repo.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+    }
+
+    @Test
+    void theWorkflowsOfARepositoryAreListedWithTheInputsTheirDispatchDeclares() throws Exception {
+        Path repo = Files.createDirectories(dir.resolve("dispatch-repo"));
+        Path wf = Files.createDirectories(repo.resolve(".github/workflows"));
+        Files.writeString(wf.resolve("release.yml"), """
+                name: release
+                on:
+                  push:
+                  workflow_dispatch:
+                    inputs:
+                      target:
+                        description: where
+                        type: choice
+                        required: true
+                        options: [staging, production]
+                        default: staging
+                      dry_run:
+                        type: boolean
+                        default: true
+                      note:
+                        required: true
+                jobs:
+                  r:
+                    runs-on: linux
+                    steps:
+                      - run: echo hi
+                """);
+        Files.writeString(wf.resolve("ci.yaml"), """
+                on: push
+                jobs:
+                  t:
+                    runs-on: linux
+                    steps:
+                      - run: echo ci
+                """);
+        Files.writeString(wf.resolve("broken.yml"), "on: push\njobs: [\n");
+        Files.writeString(wf.resolve("README.md"), "not a workflow");
+        git(repo, "init", "-q", "-b", "main");
+        git(repo, "add", "-A");
+        git(repo, "commit", "-q", "-m", "workflows");
+
+        HttpApiTest.Answer a = call(
+                "GET",
+                WorkflowRoutes.WORKFLOWS + "?repo=" + URLEncoder.encode(repo.toString(), UTF_8) + "&ref=main",
+                server.adminToken(),
+                null);
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        WorkflowRoutes.WorkflowList list = a.as(WorkflowRoutes.WorkflowList.class);
+        assertThat(list.ref()).isEqualTo("refs/heads/main");
+        assertThat(list.sha()).hasSize(40);
+        Map<String, WorkflowRoutes.WorkflowFile> byPath = new java.util.HashMap<>();
+        list.workflows().forEach(w -> byPath.put(w.path(), w));
+        assertThat(byPath)
+                .containsOnlyKeys(
+                        ".github/workflows/release.yml", ".github/workflows/ci.yaml", ".github/workflows/broken.yml");
+        WorkflowRoutes.WorkflowFile release = byPath.get(".github/workflows/release.yml");
+        assertThat(release.name()).isEqualTo("release");
+        assertThat(release.dispatch()).isTrue();
+        assertThat(release.error()).isNull();
+        assertThat(release.inputs())
+                .containsExactly(
+                        new WorkflowRoutes.Input(
+                                "target", "choice", "where", true, "staging", List.of("staging", "production")),
+                        new WorkflowRoutes.Input("dry_run", "boolean", null, false, "true", List.of()),
+                        new WorkflowRoutes.Input("note", "string", null, true, null, List.of()));
+        WorkflowRoutes.WorkflowFile ci = byPath.get(".github/workflows/ci.yaml");
+        assertThat(ci.dispatch()).isFalse();
+        assertThat(ci.inputs()).isEmpty();
+        WorkflowRoutes.WorkflowFile broken = byPath.get(".github/workflows/broken.yml");
+        assertThat(broken.dispatch()).isFalse();
+        assertThat(broken.error()).contains("broken.yml");
+
+        HttpApiTest.Answer badRef = call(
+                "GET",
+                WorkflowRoutes.WORKFLOWS + "?repo=" + URLEncoder.encode(repo.toString(), UTF_8) + "&ref=nope",
+                server.adminToken(),
+                null);
+        assertThat(badRef.status()).isEqualTo(400);
+        assertThat(badRef.body()).contains("'nope' is not a branch, tag or commit");
+        HttpApiTest.Answer noRepo = call("GET", WorkflowRoutes.WORKFLOWS, server.adminToken(), null);
+        assertThat(noRepo.status()).isEqualTo(400);
+        assertThat(noRepo.body()).contains("repo: required");
     }
 }

@@ -84,6 +84,7 @@ class RolesTest {
             new Endpoint("PUT", ApiPaths.ENVIRONMENT, Role.ADMIN),
             new Endpoint("DELETE", ApiPaths.ENVIRONMENT, Role.ADMIN),
             new Endpoint("GET", ApiPaths.RUN_DEPLOYMENTS, Role.VIEWER),
+            new Endpoint("GET", WorkflowRoutes.WORKFLOWS, Role.OPERATOR),
             new Endpoint("GET", ApiPaths.API_TOKEN_SELF, Role.VIEWER),
             new Endpoint("PUT", ApiPaths.VARIABLE, Role.ADMIN),
             new Endpoint("DELETE", ApiPaths.VARIABLE, Role.ADMIN),
