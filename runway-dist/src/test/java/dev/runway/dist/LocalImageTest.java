@@ -2,12 +2,14 @@ package dev.runway.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -15,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * deploy/image/build-local, run as CI runs it: it builds the image without a registry (jlink'd runtime, Debian
  * packages' files as the base) and imports it into Podman, and the image runs {@code runway --version} and
- * {@code runway server --help} as its non-root user with its own Java, warm from the CDS archives made at build time.
+ * {@code runway server --help} as its non-root user with its own Java, warm from the CDS archives made at build time,
+ * and the control plane starts in it with the image's default command.
  * Skipped unless {@code CI=true} (it takes about a minute); under {@code CI=true} a missing podman fails it. The image
  * gets a tag of its own, removed afterwards, so a {@code runway:local} of the user's is left alone.
  */
@@ -48,6 +51,7 @@ class LocalImageTest {
         while (repo != null && !Files.isRegularFile(repo.resolve("deploy/image/build-local"))) repo = repo.getParent();
         assertThat(repo).isNotNull();
         String image = "localhost/runway-dist-test:" + ProcessHandle.current().pid();
+        String container = "runway-dist-test-" + ProcessHandle.current().pid();
         try {
             Run build = run(
                     List.of(repo.resolve("deploy/image/build-local").toString()),
@@ -66,6 +70,19 @@ class LocalImageTest {
             Run help = run(List.of("podman", "run", "--rm", "--network=none", image, "server", "--help"));
             assertThat(help.code()).as(help.out()).isZero();
             assertThat(help.out()).contains("--data-dir");
+
+            // the control plane starts in it with its default command (SQLite in /var/lib/runway, as uid 1000)
+            Run started = run(List.of("podman", "run", "-d", "--network=none", "--name", container, image));
+            assertThat(started.code()).as(started.out()).isZero();
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(
+                                    run(List.of("podman", "logs", container)).out())
+                            .contains("runway server listening on"));
+            assertThat(run(List.of("podman", "exec", container, "ls", "/var/lib/runway"))
+                            .out())
+                    .contains("runway.db")
+                    .contains("admin-token");
 
             Run id = run(List.of("podman", "run", "--rm", "--network=none", "--entrypoint", "id", image));
             assertThat(id.out()).contains("uid=1000(runway)");
@@ -87,6 +104,7 @@ class LocalImageTest {
             Run size = run(List.of("podman", "image", "inspect", "--format", "{{.Size}}", image));
             assertThat(Long.parseLong(size.out().trim())).as("image size").isLessThan(250_000_000L);
         } finally {
+            run(List.of("podman", "rm", "-f", container));
             run(List.of("podman", "rmi", "-f", image));
         }
     }
