@@ -38,6 +38,49 @@ class LocalImageTest {
         return new Run(p.exitValue(), out.toString(StandardCharsets.UTF_8));
     }
 
+    static Path repo() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.isRegularFile(p.resolve("deploy/image/build-local"))) p = p.getParent();
+        assertThat(p).as("deploy/image above the working directory").isNotNull();
+        return p;
+    }
+
+    /**
+     * The Dockerfile (not built here: no registry) makes what build-local makes: multi-stage, the runtime of the same
+     * module list with its CDS archive, the same user, paths, entrypoint and default command.
+     */
+    @Test
+    void theDockerfileMatchesBuildLocal() throws Exception {
+        String docker = Files.readString(repo().resolve("deploy/image/Dockerfile"));
+        String local = Files.readString(repo().resolve("deploy/image/build-local"));
+        assertThat(docker.lines().filter(l -> l.startsWith("FROM "))).hasSize(2);
+        assertThat(docker).contains("FROM ${JDK_IMAGE} AS build").contains("COPY --from=build /opt/java /opt/java");
+        for (String text : List.of(docker, local)) {
+            assertThat(text)
+                    .contains("--add-modules \"$(cat ")
+                    .contains("jlink-modules")
+                    .contains("--generate-cds-archive")
+                    .contains("/opt/runway/lib/runway.jar")
+                    .contains("RUNWAY_CDS_DIR=/opt/runway/cds")
+                    .contains("JAVA_HOME=/opt/java");
+        }
+        assertThat(docker)
+                .contains("useradd --uid 1000")
+                .contains("USER runway")
+                .contains("ENTRYPOINT [\"runway\"]")
+                .contains("CMD [\"server\", \"--host\", \"0.0.0.0\", \"--data-dir\", \"/var/lib/runway\"]");
+        assertThat(local)
+                .contains("runway:x:1000:1000:")
+                .contains("USER=1000:1000")
+                .contains("ENTRYPOINT=[\"runway\"]")
+                .contains("CMD=[\"server\",\"--host\",\"0.0.0.0\",\"--data-dir\",\"/var/lib/runway\"]");
+        assertThat(Files.readString(repo().resolve("deploy/image/jlink-modules"))
+                        .trim())
+                .matches("[a-z.]+(,[a-z.]+)*")
+                .contains("java.sql", "jdk.httpserver", "java.net.http")
+                .doesNotContain("jdk.compiler");
+    }
+
     @Test
     void buildLocalMakesAnImageThatRunsRunwayAsNonRoot() throws Exception {
         boolean ci = "true".equals(System.getenv("CI"));
@@ -47,9 +90,7 @@ class LocalImageTest {
         assumeThat("root".equals(System.getProperty("user.name")))
                 .as("root (build-local chroots)")
                 .isTrue();
-        Path repo = Path.of("").toAbsolutePath();
-        while (repo != null && !Files.isRegularFile(repo.resolve("deploy/image/build-local"))) repo = repo.getParent();
-        assertThat(repo).isNotNull();
+        Path repo = repo();
         String image = "localhost/runway-dist-test:" + ProcessHandle.current().pid();
         String container = "runway-dist-test-" + ProcessHandle.current().pid();
         try {
