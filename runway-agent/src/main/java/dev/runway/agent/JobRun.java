@@ -161,7 +161,8 @@ final class JobRun {
             Executor.Outcome outcome;
             try { // the executor evaluates the env the control plane left to the runner (exec.SecretEnv)
                 // an assignment that came too late (its lease ran out, or its renewal was refused) runs nothing
-                JobControl.Stop before = lease.check() ? control.stopped() : control.stopped();
+                lease.check(); // past its deadline on arrival: stopped now
+                JobControl.Stop before = control.stopped();
                 outcome = before != null
                         ? new Executor.Outcome(JobState.FAILED, before.reason(), java.util.List.of())
                         : executor.run(a.spec(), workspace, env, spool, control, jobApi(), jobSecrets);

@@ -274,11 +274,20 @@ final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             RunRequest request = new RunRequest(
-                    root.toString(), "HEAD", relative, Files.readString(file), event, inputs, jobs, matrixFilter, true);
+                    root.toString(),
+                    "HEAD",
+                    relative,
+                    Files.readString(file),
+                    event,
+                    inputs,
+                    jobs,
+                    matrixFilter,
+                    true,
+                    given.payload());
             RunView run;
             // the run takes its vars when it starts: they are in the local store only until then
             try (RunFiles.VarsSet ignored = RunFiles.setVars(api, given.vars())) {
-                run = api.post(ApiPaths.RUNS, RunFiles.body(request, given.payload()), RunView.class);
+                run = api.post(ApiPaths.RUNS, request, RunView.class);
             }
             runId[0] = run.id();
             System.out.println(bold("Runway run " + run.id()) + " of " + run.name() + " (" + relative + ") at "

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.Json;
-import dev.runway.protocol.RunRequest;
 import dev.runway.protocol.VariableView;
 import java.io.IOException;
 import java.nio.charset.MalformedInputException;
@@ -99,14 +98,6 @@ final class RunFiles {
             throw new CliException("--eventpath: " + file + " must hold a JSON object (the event payload), not "
                     + (parsed instanceof java.util.List<?> ? "an array" : "a single value"));
         return Json.lenient().convertValue(parsed, new TypeReference<Map<String, Object>>() {});
-    }
-
-    /** The body of {@code POST /api/v1/runs}: the request, and the payload as {@code eventPayload} when given. */
-    static Object body(RunRequest request, Map<String, Object> payload) {
-        if (payload == null) return request;
-        Map<String, Object> body = Json.lenient().convertValue(request, new TypeReference<Map<String, Object>>() {});
-        body.put("eventPayload", payload);
-        return body;
     }
 
     /** The vars a run was given, set in the local store until closed; then what was there before is back. */
