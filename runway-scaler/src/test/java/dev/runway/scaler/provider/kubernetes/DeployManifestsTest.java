@@ -34,7 +34,9 @@ import org.junit.jupiter.api.Test;
  * The manifests in deploy/kubernetes, read with fabric8's model (every document must be a kind it knows): the
  * scaler's Role grants only what the Kubernetes provider needs, on pods and secrets, in the runners' namespace;
  * nothing cluster-wide exists; the example pools file is a valid scaler file whose pools run where the Role reaches;
- * names that refer to each other (Service and Deployment, Secret, ConfigMap, ServiceAccount) agree.
+ * names that refer to each other (Service and Deployment, Secret, ConfigMap, ServiceAccount) agree. Every field of every
+ * object is one the Kubernetes API schema has (fabric8's model is generated from it; a field it does not know lands in
+ * an object's additional properties, which must stay empty), so a misspelt field cannot pass as ignored.
  */
 class DeployManifestsTest {
     static final Set<String> NAMESPACED_RESOURCES = Set.of("pods", "secrets");
@@ -80,6 +82,77 @@ class DeployManifestsTest {
                 .toList();
         assertThat(found).as("%s %s/%s", kind.getSimpleName(), namespace, name).hasSize(1);
         return found.getFirst();
+    }
+
+    /** Paths (like {@code spec.template.spec.containers[0].imagePullPolicyy}) of fields the API schema does not have. */
+    static List<String> unknownFields(Object o) {
+        List<String> out = new ArrayList<>();
+        walk(o, "", out, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        return out;
+    }
+
+    private static void walk(Object o, String path, List<String> out, Set<Object> seen) {
+        if (o == null || !seen.add(o)) return;
+        if (o instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) walk(l.get(i), path + "[" + i + "]", out, seen);
+            return;
+        }
+        if (o instanceof java.util.Map<?, ?> m) {
+            m.forEach((k, v) -> walk(v, path + "[" + k + "]", out, seen));
+            return;
+        }
+        if (!o.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")) return;
+        for (java.lang.reflect.Method g : o.getClass().getMethods()) {
+            if (g.getParameterCount() != 0 || g.getDeclaringClass() == Object.class) continue;
+            String n = g.getName();
+            if (!n.startsWith("get") || n.equals("getClass")) continue;
+            Object v;
+            try {
+                v = g.invoke(o);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(n + " of " + o.getClass(), e);
+            }
+            if (n.equals("getAdditionalProperties")) {
+                if (v instanceof java.util.Map<?, ?> extra)
+                    for (Object k : extra.keySet()) out.add((path.isEmpty() ? "" : path + ".") + k);
+                continue;
+            }
+            String field = Character.toLowerCase(n.charAt(3)) + n.substring(4);
+            walk(v, (path.isEmpty() ? "" : path + ".") + field, out, seen);
+        }
+    }
+
+    @Test
+    void everyFieldOfEveryManifestIsOneTheKubernetesApiSchemaHas() {
+        for (HasMetadata r : all)
+            assertThat(unknownFields(r))
+                    .as(
+                            "fields of %s %s the API schema does not have",
+                            r.getKind(), r.getMetadata().getName())
+                    .isEmpty();
+    }
+
+    @Test
+    void theSchemaCheckFindsAMisspeltFieldDeepInAPodTemplate() {
+        Object d = MODEL.unmarshal("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: x, namespace: runway}
+                spec:
+                  selector: {matchLabels: {app: x}}
+                  template:
+                    metadata: {labels: {app: x}}
+                    spec:
+                      containers:
+                        - name: x
+                          image: runway:local
+                          imagePullPolicyy: IfNotPresent
+                          securityContext: {runAsNonRoot: true, readOnlyRootFilsystem: true}
+                """);
+        assertThat(unknownFields(d))
+                .containsExactlyInAnyOrder(
+                        "spec.template.spec.containers[0].imagePullPolicyy",
+                        "spec.template.spec.containers[0].securityContext.readOnlyRootFilsystem");
     }
 
     @Test
@@ -151,7 +224,7 @@ class DeployManifestsTest {
             assertThat(pool.provider()).isEqualTo("kubernetes");
             KubernetesSettings s = KubernetesSettings.parse(pool.name(), pool.providerSettings());
             assertThat(s.namespace()).as("pool %s's namespace", pool.name()).isEqualTo(roleNamespace);
-            assertThat(pool.agent().image()).isEqualTo("runway:latest");
+            assertThat(pool.agent().image()).isEqualTo("runway:local");
             if (s.limits().containsKey("nvidia.com/gpu")) {
                 gpuExample = true;
                 assertThat(s.nodeSelector()).isNotEmpty();
@@ -171,7 +244,7 @@ class DeployManifestsTest {
         assertThat(spec.getServiceAccountName()).isEqualTo("runway-scaler");
         assertThat(d.getSpec().getReplicas()).isEqualTo(1);
         Container c = spec.getContainers().getFirst();
-        assertThat(c.getImage()).isEqualTo("runway:latest");
+        assertThat(c.getImage()).isEqualTo("runway:local");
         assertThat(c.getCommand())
                 .containsExactly(
                         "runway", "scaler", "--config", "/etc/runway/pools.yml", "--url", "http://runway:8080");
