@@ -56,6 +56,34 @@ final class ServerCommand implements Callable<Integer> {
     String databasePassword;
 
     @Option(
+            names = "--blob-store",
+            paramLabel = "s3://BUCKET[/PREFIX]",
+            description = "Keep artifacts and caches in this S3 bucket (AWS S3 or S3-compatible: MinIO, Ceph,"
+                    + " Garage), shared by every replica on one database; credentials from the AWS environment"
+                    + " (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ~/.aws, an instance role). Default: the data"
+                    + " directory.")
+    String blobStore;
+
+    @Option(
+            names = "--blob-store-endpoint",
+            description = "The S3 API's URL of an S3-compatible store (e.g. http://minio:9000); default AWS's.")
+    java.net.URI blobStoreEndpoint;
+
+    @Option(
+            names = "--blob-store-region",
+            defaultValue = "us-east-1",
+            description = "The bucket's region (default ${DEFAULT-VALUE}).")
+    String blobStoreRegion;
+
+    @Option(
+            names = "--blob-store-path-style",
+            arity = "1",
+            paramLabel = "true|false",
+            description = "Bucket in the URL's path rather than its host name; default true with"
+                    + " --blob-store-endpoint, false without.")
+    Boolean blobStorePathStyle;
+
+    @Option(
             names = "--lease-timeout",
             defaultValue = "30s",
             converter = DurationConverter.class,
@@ -240,7 +268,30 @@ final class ServerCommand implements Callable<Integer> {
                 .github(github())
                 .statuses(statuses())
                 .retention(new ServerConfig.Retention(retainLogs, retainArtifacts, retainCaches, retainJobs))
+                .blobStore(blobStore())
                 .build();
+    }
+
+    private dev.runway.server.blobs.S3BlobStore.Config blobStore() {
+        if (blobStore == null || blobStore.isBlank()) {
+            if (blobStoreEndpoint != null)
+                throw new CliException("--blob-store-endpoint needs --blob-store s3://BUCKET");
+            return null;
+        }
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("s3://([^/]+)(?:/(.*))?").matcher(blobStore.strip());
+        if (!m.matches())
+            throw new CliException("--blob-store: '" + blobStore + "' is not s3://BUCKET or s3://BUCKET/PREFIX");
+        try {
+            return new dev.runway.server.blobs.S3BlobStore.Config(
+                    m.group(1),
+                    m.group(2),
+                    blobStoreEndpoint,
+                    blobStoreRegion,
+                    blobStorePathStyle != null ? blobStorePathStyle : blobStoreEndpoint != null);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--blob-store: " + e.getMessage());
+        }
     }
 
     private ServerConfig.Statuses statuses() {

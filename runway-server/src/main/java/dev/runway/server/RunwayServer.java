@@ -3,6 +3,9 @@ package dev.runway.server;
 import dev.runway.server.artifacts.ArtifactStore;
 import dev.runway.server.artifacts.CacheStore;
 import dev.runway.server.audit.AuditLog;
+import dev.runway.server.blobs.BlobStore;
+import dev.runway.server.blobs.FileBlobStore;
+import dev.runway.server.blobs.S3BlobStore;
 import dev.runway.server.dispatch.Dispatcher;
 import dev.runway.server.dispatch.DispatcherWakeup;
 import dev.runway.server.dispatch.JobDelivery;
@@ -70,6 +73,8 @@ public final class RunwayServer implements AutoCloseable {
     private final RetentionSweep retention;
     /** The retention pass's own thread: a long pass never delays the lease loop. */
     private final ScheduledExecutorService retentionLoop;
+
+    private BlobStore blobs;
 
     static final long SWEEP_SECONDS = 5;
     /** Largest artifact accepted. */
@@ -153,8 +158,15 @@ public final class RunwayServer implements AutoCloseable {
                     config.github().repos(),
                     variables,
                     clock);
-            ArtifactStore artifacts = new ArtifactStore(db, config.dataDir().resolve("artifacts"), MAX_ARTIFACT_BYTES);
-            CacheStore caches = new CacheStore(db, config.dataDir().resolve("caches"), MAX_CACHE_BYTES);
+            this.blobs = config.blobStore() == null
+                    ? new FileBlobStore(config.dataDir())
+                    : S3BlobStore.connect(config.blobStore(), config.dataDir().resolve(FileBlobStore.INCOMING));
+            log.info("artifacts and caches are kept in {}", blobs.describe());
+            if (config.blobStore() == null && db.dialect() == Database.Dialect.POSTGRESQL)
+                log.warn("artifacts and caches are kept in this replica's data directory: other replicas on this"
+                        + " database cannot serve them; give every replica the same --blob-store (docs/operations.md)");
+            ArtifactStore artifacts = new ArtifactStore(db, blobs, MAX_ARTIFACT_BYTES);
+            CacheStore caches = new CacheStore(db, blobs, MAX_CACHE_BYTES);
             this.retention =
                     new RetentionSweep(new RetentionStore(db), artifacts, caches, config.retention(), clock, metrics);
             this.retentionLoop = Executors.newSingleThreadScheduledExecutor(
@@ -203,6 +215,7 @@ public final class RunwayServer implements AutoCloseable {
                 schedules.start();
             }
         } catch (RuntimeException e) {
+            if (blobs != null) blobs.close();
             db.close();
             throw e;
         }
@@ -297,6 +310,7 @@ public final class RunwayServer implements AutoCloseable {
         loops.shutdownNow();
         retentionLoop.shutdownNow();
         http.stop();
+        if (blobs != null) blobs.close();
         db.close();
     }
 }

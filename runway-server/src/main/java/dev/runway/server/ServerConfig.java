@@ -26,6 +26,8 @@ import java.util.Map;
  * @param masterKeyFile the key that encrypts secrets at rest (base64, mode 0600); null means
  *     {@code <dataDir>/master.key}, created on first start
  * @param retention how long logs, artifacts, caches and finished jobs and runs are kept (docs/operations.md)
+ * @param blobStore the S3 bucket artifact and cache bodies live in, shared by every replica; null keeps them in the
+ *     data dir
  */
 public record ServerConfig(
         String host,
@@ -45,7 +47,8 @@ public record ServerConfig(
         Path masterKeyFile,
         GitHubWebhooks github,
         Statuses statuses,
-        Retention retention) {
+        Retention retention,
+        dev.runway.server.blobs.S3BlobStore.Config blobStore) {
 
     /**
      * How long each kind of data is kept; {@link Duration#ZERO} keeps it forever. Logs: from the end of the job,
@@ -200,7 +203,8 @@ public record ServerConfig(
                 .adminToken(adminToken)
                 .github(github)
                 .statuses(statuses)
-                .retention(retention);
+                .retention(retention)
+                .blobStore(blobStore);
         if (dataDir == null || !dataDir.resolve("master.key").equals(masterKeyFile)) b.masterKeyFile(masterKeyFile);
         return b;
     }
@@ -225,6 +229,7 @@ public record ServerConfig(
         private GitHubWebhooks github = GitHubWebhooks.OFF;
         private Statuses statuses = Statuses.OFF;
         private Retention retention = Retention.DEFAULT;
+        private dev.runway.server.blobs.S3BlobStore.Config blobStore;
 
         private Builder() {}
 
@@ -318,6 +323,12 @@ public record ServerConfig(
             return this;
         }
 
+        /** The S3 bucket for artifacts and caches; null (the default) keeps them in the data dir. */
+        public Builder blobStore(dev.runway.server.blobs.S3BlobStore.Config v) {
+            blobStore = v;
+            return this;
+        }
+
         public ServerConfig build() {
             return new ServerConfig(
                     host,
@@ -337,7 +348,8 @@ public record ServerConfig(
                     masterKeyFile,
                     github,
                     statuses,
-                    retention);
+                    retention,
+                    blobStore);
         }
     }
 }

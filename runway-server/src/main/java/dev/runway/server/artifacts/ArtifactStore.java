@@ -1,5 +1,6 @@
 package dev.runway.server.artifacts;
 
+import dev.runway.server.blobs.BlobStore;
 import dev.runway.server.store.Database;
 import dev.runway.server.store.Sql;
 import dev.runway.server.store.StoreException;
@@ -8,7 +9,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.ResultSet;
@@ -17,9 +17,9 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * A run's artifacts: each zip is a file under the blob directory, written to a temporary file first (counted and
- * hashed as it streams, never held in memory) and moved into place only once its row is committed, so a reader never
- * sees half an artifact. Names are unique within a run; only the same attempt of the same job may upload a name again
+ * A run's artifacts: each zip is a blob in the {@link BlobStore} (the data dir, or a bucket the replicas share),
+ * received into a local temporary file first (counted and hashed as it streams, never held in memory) and published
+ * before its row is committed, so a reader that finds the row always finds the whole blob. Names are unique within a run; only the same attempt of the same job may upload a name again
  * (a retried upload).
  */
 public final class ArtifactStore {
@@ -42,13 +42,19 @@ public final class ArtifactStore {
         }
     }
 
+    /** Key prefix of artifact blobs. */
+    public static final String PREFIX = "artifacts/";
+
+    /** File name prefix of bodies being received in the blob store's incoming directory. */
+    static final String INCOMING = ".artifact-";
+
     private final Database db;
-    private final Path dir;
+    private final BlobStore blobs;
     private final long maxBytes;
 
-    public ArtifactStore(Database db, Path dir, long maxBytes) {
+    public ArtifactStore(Database db, BlobStore blobs, long maxBytes) {
         this.db = db;
-        this.dir = dir;
+        this.blobs = blobs;
         this.maxBytes = maxBytes;
     }
 
@@ -78,19 +84,16 @@ public final class ArtifactStore {
                     409,
                     "an artifact named '" + name + "' already exists in this run (uploaded by job " + existing.jobId()
                             + "); names must be unique within a run");
-        Path runDir = Files.createDirectories(dir.resolve(runId));
-        Path tmp = Files.createTempFile(runDir, ".upload-", ".part");
+        Path tmp = Blobs.incomingFile(blobs, INCOMING);
         try {
             Blobs.Received got = Blobs.receive(body, tmp, maxBytes, "artifact '" + name + "'");
             Artifact a = new Artifact(runId, name, jobId, attempt, got.size(), got.sha256(), now);
-            // each upload has its own file, so a losing concurrent upload of the same name never replaces the winner's
-            Path target = file(a);
-            Files.createDirectories(target.getParent());
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // each upload has its own blob, so a losing concurrent upload of the same name never replaces the winner's
+            blobs.put(key(a), tmp);
             try {
                 insert(a);
             } catch (StoreException e) {
-                Files.deleteIfExists(target);
+                blobs.delete(key(a));
                 throw new Refused(409, "an artifact named '" + name + "' was uploaded by another job at the same time");
             }
             return a;
@@ -142,8 +145,8 @@ public final class ArtifactStore {
     }
 
     /**
-     * Removes artifacts: their rows in one transaction, then their files (a file left by a crash in between is an
-     * orphan no reader finds, never a row without its file); the bytes freed.
+     * Removes artifacts: their rows in one transaction, then their blobs (a blob left by a crash in between is an
+     * orphan no reader finds, never a row without its blob); the bytes freed.
      */
     public long remove(List<Artifact> artifacts) throws IOException {
         if (artifacts.isEmpty()) return 0;
@@ -159,55 +162,51 @@ public final class ArtifactStore {
             return null;
         });
         long freed = 0;
-        for (Artifact a : artifacts) {
-            Path f = file(a);
-            if (Files.deleteIfExists(f)) freed += a.size();
-            deleteIfEmpty(f.getParent());
-            deleteIfEmpty(f.getParent().getParent());
-        }
+        for (Artifact a : artifacts) if (blobs.delete(key(a))) freed += a.size();
         return freed;
     }
 
     /**
-     * Files under the blob directory last modified before {@code before} (epoch ms) that no artifact row names: left
-     * by a crash between a row's removal and its file's, by another replica's retention (rows are shared, files are
-     * not), or an upload that died half way. One query per run directory.
+     * Removes blobs written before {@code before} (epoch ms) that no artifact row names — left by a crash between a
+     * row's removal and its blob's, or a losing concurrent upload — and bodies whose upload died half way: {count,
+     * bytes}. One query per run.
      */
-    public List<Path> orphans(long before) throws IOException {
-        if (!Files.isDirectory(dir)) return List.of();
-        List<Path> out = new java.util.ArrayList<>();
-        List<Path> runs;
-        try (var s = Files.list(dir)) {
-            runs = s.filter(Files::isDirectory).toList();
+    public long[] removeOrphans(long before) throws IOException {
+        java.util.Map<String, List<BlobStore.Blob>> byRun = new java.util.TreeMap<>();
+        for (BlobStore.Blob b : blobs.list(PREFIX)) {
+            String rest = b.key().substring(PREFIX.length());
+            if (b.modifiedAt() < before && rest.contains("/"))
+                byRun.computeIfAbsent(rest.substring(0, rest.indexOf('/')), k -> new java.util.ArrayList<>())
+                        .add(b);
+            else if (b.modifiedAt() < before)
+                byRun.computeIfAbsent("", k -> new java.util.ArrayList<>()).add(b);
         }
-        for (Path run : runs) {
-            java.util.Set<Path> named = new java.util.HashSet<>();
-            for (Artifact a : list(run.getFileName().toString())) named.add(file(a));
-            try (var walk = Files.walk(run)) {
-                for (Path f : walk.filter(Files::isRegularFile).toList())
-                    if (!named.contains(f) && Files.getLastModifiedTime(f).toMillis() < before) out.add(f);
-            } catch (java.nio.file.NoSuchFileException e) {
-                // removed meanwhile
-            }
+        long n = 0;
+        long bytes = 0;
+        for (var run : byRun.entrySet()) {
+            java.util.Set<String> named = new java.util.HashSet<>();
+            if (!run.getKey().isEmpty()) for (Artifact a : list(run.getKey())) named.add(key(a));
+            for (BlobStore.Blob b : run.getValue())
+                if (!named.contains(b.key()) && blobs.delete(b.key())) {
+                    n++;
+                    bytes += b.size();
+                }
         }
-        return out;
+        long[] dead = Blobs.removeIncoming(blobs, INCOMING, before);
+        return new long[] {n + dead[0], bytes + dead[1]};
     }
 
-    private static void deleteIfEmpty(Path d) {
-        try (var entries = Files.list(d)) {
-            if (entries.findAny().isEmpty()) Files.deleteIfExists(d);
-        } catch (IOException e) {
-            // not there, or an upload just made a file in it: keep it
-        }
+    /** The bytes of a stored artifact (close the stream). */
+    public InputStream open(Artifact a) throws IOException {
+        return blobs.open(key(a));
     }
 
-    /** The zip of a stored artifact: per run, per name (hashed: any name is a safe file name), per upload. */
-    public Path file(Artifact a) {
+    /** The blob key of a stored artifact: per run, per name (hashed: any name is a safe key), per upload. */
+    public static String key(Artifact a) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(a.name().getBytes(StandardCharsets.UTF_8));
-            return dir.resolve(a.runId())
-                    .resolve(HexFormat.of().formatHex(h, 0, 16))
-                    .resolve(a.jobId() + "-" + a.attempt() + ".zip");
+            return PREFIX + a.runId() + "/" + HexFormat.of().formatHex(h, 0, 16) + "/" + a.jobId() + "-" + a.attempt()
+                    + ".zip";
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

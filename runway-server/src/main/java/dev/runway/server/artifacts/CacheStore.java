@@ -1,5 +1,6 @@
 package dev.runway.server.artifacts;
 
+import dev.runway.server.blobs.BlobStore;
 import dev.runway.server.store.Database;
 import dev.runway.server.store.Sql;
 import dev.runway.server.store.StoreException;
@@ -7,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
@@ -16,19 +16,26 @@ import java.util.UUID;
 /**
  * Dependency caches, as {@code actions/cache} uses them: entries are immutable and scoped (to a repository), found
  * by exact key or, failing that, by the newest entry whose key starts with one of the restore prefixes, in order.
- * The total size is bounded: saving past the limit evicts the least recently used entries.
+ * The total size is bounded: saving past the limit evicts the least recently used entries. Archives are blobs of the
+ * {@link BlobStore} under {@value #PREFIX}.
  */
 public final class CacheStore {
     public record Entry(
             String scope, String key, String version, long size, String sha256, String file, long createdAt) {}
 
+    /** Key prefix of cache blobs. */
+    public static final String PREFIX = "caches/";
+
+    /** File name prefix of archives being received in the blob store's incoming directory. */
+    static final String INCOMING = ".cache-";
+
     private final Database db;
-    private final Path dir;
+    private final BlobStore blobs;
     private final long maxTotalBytes;
 
-    public CacheStore(Database db, Path dir, long maxTotalBytes) {
+    public CacheStore(Database db, BlobStore blobs, long maxTotalBytes) {
         this.db = db;
-        this.dir = dir;
+        this.blobs = blobs;
         this.maxTotalBytes = maxTotalBytes;
     }
 
@@ -93,8 +100,14 @@ public final class CacheStore {
                 version));
     }
 
-    public Path file(Entry e) {
-        return dir.resolve(e.file());
+    /** The blob key of an entry's archive. */
+    public static String key(Entry e) {
+        return PREFIX + e.file();
+    }
+
+    /** The archive of an entry (close the stream). */
+    public InputStream open(Entry e) throws IOException {
+        return blobs.open(key(e));
     }
 
     /** Saves an archive; {@link ArtifactStore.Refused} 409 if the key exists (entries are immutable), 413 if too big. */
@@ -105,13 +118,12 @@ public final class CacheStore {
         if (get(scope, key, version) != null)
             throw new ArtifactStore.Refused(
                     409, "a cache with key '" + key + "' already exists (caches are immutable)");
-        Files.createDirectories(dir);
         String name = UUID.randomUUID() + ".tgz";
-        Path tmp = Files.createTempFile(dir, ".upload-", ".part");
+        Path tmp = Blobs.incomingFile(blobs, INCOMING);
         try {
             Blobs.Received got = Blobs.receive(body, tmp, maxTotalBytes, "cache '" + key + "'");
-            Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
             Entry e = new Entry(scope, key, version, got.size(), got.sha256(), name, now);
+            blobs.put(key(e), tmp);
             try {
                 db.tx(c -> Sql.update(
                         c,
@@ -126,7 +138,7 @@ public final class CacheStore {
                         now,
                         now));
             } catch (StoreException ex) {
-                Files.deleteIfExists(dir.resolve(name));
+                blobs.delete(key(e));
                 throw new ArtifactStore.Refused(
                         409, "a cache with key '" + key + "' was saved by another job meanwhile");
             }
@@ -151,7 +163,7 @@ public final class CacheStore {
                     e.scope(),
                     e.key(),
                     e.version()));
-            Files.deleteIfExists(dir.resolve(e.file()));
+            blobs.delete(key(e));
             total -= e.size();
         }
     }
@@ -185,22 +197,28 @@ public final class CacheStore {
             return out;
         });
         long freed = 0;
-        for (Entry e : gone) if (Files.deleteIfExists(dir.resolve(e.file()))) freed += e.size();
+        for (Entry e : gone) if (blobs.delete(key(e))) freed += e.size();
         return new Removal(gone.size(), freed);
     }
 
-    /** Files in the cache directory last modified before {@code before} (epoch ms) that no entry names. */
-    public List<Path> orphans(long before) throws IOException {
-        if (!Files.isDirectory(dir)) return List.of();
+    /**
+     * Removes archives written before {@code before} (epoch ms) that no entry names, and archives whose upload died
+     * half way: {count, bytes}.
+     */
+    public long[] removeOrphans(long before) throws IOException {
         java.util.Set<String> named =
                 new java.util.HashSet<>(db.read(c -> Sql.query(c, "SELECT file FROM caches", rs -> rs.getString(1))));
-        List<Path> out = new java.util.ArrayList<>();
-        try (var s = Files.list(dir)) {
-            for (Path f : s.filter(Files::isRegularFile).toList())
-                if (!named.contains(f.getFileName().toString())
-                        && Files.getLastModifiedTime(f).toMillis() < before) out.add(f);
-        }
-        return out;
+        long n = 0;
+        long bytes = 0;
+        for (BlobStore.Blob b : blobs.list(PREFIX))
+            if (b.modifiedAt() < before
+                    && !named.contains(b.key().substring(PREFIX.length()))
+                    && blobs.delete(b.key())) {
+                n++;
+                bytes += b.size();
+            }
+        long[] dead = Blobs.removeIncoming(blobs, INCOMING, before);
+        return new long[] {n + dead[0], bytes + dead[1]};
     }
 
     /** How many entries were removed and the bytes their files held. */

@@ -13,7 +13,6 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.time.InstantSource;
 
@@ -110,7 +109,7 @@ final class ArtifactRoutes {
         ctx.contentType("application/zip");
         ctx.header("Content-Length", Long.toString(a.size()));
         ctx.header("Runway-Artifact-Sha256", a.sha256());
-        try (InputStream in = Files.newInputStream(s.artifacts().file(a))) {
+        try (InputStream in = s.artifacts().open(a)) {
             in.transferTo(ctx.res().getOutputStream());
         }
     }

@@ -13,7 +13,6 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -69,7 +68,7 @@ final class CacheRoutes {
             if (e == null) throw ApiException.notFound("no cache with key '" + key + "'");
             ctx.contentType("application/gzip");
             ctx.header("Content-Length", Long.toString(e.size()));
-            try (InputStream in = Files.newInputStream(s.caches().file(e))) {
+            try (InputStream in = s.caches().open(e)) {
                 in.transferTo(ctx.res().getOutputStream());
             }
         });

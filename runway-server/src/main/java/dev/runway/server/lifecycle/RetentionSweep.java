@@ -232,25 +232,17 @@ public final class RetentionSweep {
         return freed;
     }
 
-    /** Removes artifact and cache files older than {@link #ORPHAN_GRACE} that no row names: {count, bytes}. */
+    /**
+     * Removes artifact and cache blobs older than {@link #ORPHAN_GRACE} that no row names, and bodies of uploads that
+     * died half way: {count, bytes}.
+     */
     private long[] orphans() throws IOException {
         long before = files.millis() - ORPHAN_GRACE.toMillis();
-        List<java.nio.file.Path> found = new java.util.ArrayList<>(artifacts.orphans(before));
-        found.addAll(caches.orphans(before));
-        long bytes = 0;
-        int n = 0;
-        for (java.nio.file.Path f : found) {
-            try {
-                long size = java.nio.file.Files.size(f);
-                if (java.nio.file.Files.deleteIfExists(f)) {
-                    n++;
-                    bytes += size;
-                }
-            } catch (java.nio.file.NoSuchFileException e) {
-                // gone meanwhile
-            }
-        }
-        if (n > 0) log.info("removed {} artifact and cache files that no row names ({} bytes)", n, bytes);
+        long[] a = artifacts.removeOrphans(before);
+        long[] c = caches.removeOrphans(before);
+        long n = a[0] + c[0];
+        long bytes = a[1] + c[1];
+        if (n > 0) log.info("removed {} artifact and cache blobs that no row names ({} bytes)", n, bytes);
         metrics.retentionRemoved("orphan_files", n, bytes);
         return new long[] {n, bytes};
     }

@@ -6,6 +6,7 @@ import dev.runway.server.ServerConfig;
 import dev.runway.server.TestClock;
 import dev.runway.server.artifacts.ArtifactStore;
 import dev.runway.server.artifacts.CacheStore;
+import dev.runway.server.blobs.FileBlobStore;
 import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.store.Database;
 import dev.runway.server.store.LogStore;
@@ -33,6 +34,7 @@ abstract class RetentionContractTest {
     ServerMetrics metrics;
     ArtifactStore artifacts;
     CacheStore caches;
+    FileBlobStore blobs;
     LogStore logs;
     RetentionSweep sweep;
 
@@ -46,8 +48,9 @@ abstract class RetentionContractTest {
         db = Database.open(config);
         clock = new TestClock(NOW);
         metrics = new ServerMetrics(() -> null, () -> 0, () -> new ServerMetrics.DbPool.Use(0, 0, 0, 1));
-        artifacts = new ArtifactStore(db, dir.resolve("artifacts"), 1 << 20);
-        caches = new CacheStore(db, dir.resolve("caches"), 1 << 20);
+        blobs = new FileBlobStore(dir);
+        artifacts = new ArtifactStore(db, blobs, 1 << 20);
+        caches = new CacheStore(db, blobs, 1 << 20);
         logs = new LogStore(db);
         sweep = sweep(ServerConfig.Retention.DEFAULT);
     }
@@ -206,8 +209,8 @@ abstract class RetentionContractTest {
         CacheStore.Entry used =
                 caches.save("repo", "used", "v", new ByteArrayInputStream(new byte[30]), NOW - 30 * DAY);
         assertThat(caches.lookup("repo", "v", List.of("used"), NOW - DAY)).isNotNull(); // used yesterday
-        Path oldFile = artifacts.file(old);
-        Path unusedFile = caches.file(unused);
+        Path oldFile = blobs.path(ArtifactStore.key(old));
+        Path unusedFile = blobs.path(CacheStore.key(unused));
         assertThat(oldFile).exists();
         assertThat(unusedFile).exists();
 
@@ -219,10 +222,10 @@ abstract class RetentionContractTest {
                 .extracting(ArtifactStore.Artifact::name)
                 .containsExactly("recent");
         assertThat(oldFile).doesNotExist();
-        assertThat(artifacts.file(recent)).exists();
+        assertThat(blobs.path(ArtifactStore.key(recent))).exists();
         assertThat(caches.all()).extracting(CacheStore.Entry::key).containsExactly("used");
         assertThat(unusedFile).doesNotExist();
-        assertThat(caches.file(used)).exists();
+        assertThat(blobs.path(CacheStore.key(used))).exists();
         assertThat(removed("runway_retention_removed", "artifacts")).isEqualTo(1);
         assertThat(removed("runway_retention_removed_bytes", "artifacts")).isEqualTo(1000);
         assertThat(removed("runway_retention_removed", "caches")).isEqualTo(1);
@@ -259,7 +262,7 @@ abstract class RetentionContractTest {
                 .isZero();
         assertThat(count("SELECT COUNT(*) FROM deployment_approvals")).isZero();
         assertThat(artifacts.list("run-old")).isEmpty();
-        assertThat(artifacts.file(art)).doesNotExist();
+        assertThat(blobs.path(ArtifactStore.key(art))).doesNotExist();
         assertThat(Files.exists(dir.resolve("artifacts").resolve("run-old")))
                 .as("the run's artifact directory goes too")
                 .isFalse();
@@ -294,7 +297,7 @@ abstract class RetentionContractTest {
                 artifacts.put("run-a", "kept", "job-a", 1, new ByteArrayInputStream(new byte[10]), NOW);
         CacheStore.Entry entry = caches.save("repo", "k", "v", new ByteArrayInputStream(new byte[10]), NOW);
         // left by another replica's retention, or by a crash between a row's removal and its file's
-        Path oldOrphan = Files.write(artifacts.file(kept).resolveSibling("job-b-1.zip"), new byte[700]);
+        Path oldOrphan = Files.write(blobs.path(ArtifactStore.key(kept)).resolveSibling("job-b-1.zip"), new byte[700]);
         Path oldCache = Files.write(dir.resolve("caches").resolve("gone.tgz"), new byte[40]);
         // an upload that moved its file into place a moment ago and is about to commit its row
         Path fresh = Files.write(
@@ -305,18 +308,28 @@ abstract class RetentionContractTest {
                 java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 2 * DAY);
         Files.setLastModifiedTime(oldOrphan, twoDaysAgo);
         Files.setLastModifiedTime(oldCache, twoDaysAgo);
-        Files.setLastModifiedTime(artifacts.file(kept), twoDaysAgo);
-        Files.setLastModifiedTime(caches.file(entry), twoDaysAgo);
+        Files.setLastModifiedTime(blobs.path(ArtifactStore.key(kept)), twoDaysAgo);
+        Files.setLastModifiedTime(blobs.path(CacheStore.key(entry)), twoDaysAgo);
+        // bodies of uploads that died half way (an old one), and one being received right now
+        Path deadUpload =
+                Files.write(Files.createDirectories(blobs.incoming()).resolve(".artifact-123.part"), new byte[50]);
+        Path deadCache = Files.write(blobs.incoming().resolve(".cache-456.part"), new byte[5]);
+        Path liveUpload = Files.write(blobs.incoming().resolve(".artifact-789.part"), new byte[3]);
+        Files.setLastModifiedTime(deadUpload, twoDaysAgo);
+        Files.setLastModifiedTime(deadCache, twoDaysAgo);
 
         RetentionSweep.Pass pass = sweep.runOnce();
 
-        assertThat(pass.orphanFiles()).isEqualTo(2);
+        assertThat(pass.orphanFiles()).isEqualTo(4);
         assertThat(oldOrphan).doesNotExist();
+        assertThat(deadUpload).doesNotExist();
+        assertThat(deadCache).doesNotExist();
+        assertThat(liveUpload).exists();
         assertThat(oldCache).doesNotExist();
         assertThat(fresh).exists();
-        assertThat(artifacts.file(kept)).exists();
-        assertThat(caches.file(entry)).exists();
-        assertThat(removed("runway_retention_removed", "orphan_files")).isEqualTo(2);
-        assertThat(removed("runway_retention_removed_bytes", "orphan_files")).isEqualTo(740);
+        assertThat(blobs.path(ArtifactStore.key(kept))).exists();
+        assertThat(blobs.path(CacheStore.key(entry))).exists();
+        assertThat(removed("runway_retention_removed", "orphan_files")).isEqualTo(4);
+        assertThat(removed("runway_retention_removed_bytes", "orphan_files")).isEqualTo(795);
     }
 }

@@ -20,7 +20,6 @@ import dev.runway.server.RunwayServer;
 import dev.runway.server.ServerConfig;
 import dev.runway.server.TestClock;
 import dev.runway.server.TestDatabases;
-import dev.runway.server.artifacts.ArtifactStore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -135,9 +134,16 @@ class UpgradeTest {
                         T0 + 50_000);
             });
         }
-        ArtifactStore.Artifact art =
-                new ArtifactStore.Artifact("run-old", "dist", "job-old", 1, zip.length, sha, T0 + 50_000);
-        Path file = new ArtifactStore(null, config.dataDir().resolve("artifacts"), 0).file(art);
+        // where the previous release kept it: artifacts/<run>/<first 16 bytes of sha256(name), hex>/<job>-<attempt>.zip
+        Path file = config.dataDir()
+                .resolve("artifacts/run-old")
+                .resolve(HexFormat.of()
+                        .formatHex(
+                                java.security.MessageDigest.getInstance("SHA-256")
+                                        .digest("dist".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                                0,
+                                16))
+                .resolve("job-old-1.zip");
         Files.createDirectories(file.getParent());
         Files.write(file, zip);
 
