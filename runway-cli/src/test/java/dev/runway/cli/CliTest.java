@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -315,6 +316,83 @@ class CliTest {
         Run bad = run(Map.of(), "server", "--retain-caches", "a while");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--retain-caches").contains("invalid duration 'a while'");
+    }
+
+    @Test
+    void aBlobStoreIsAnS3UrlWithPathStyleForAnEndpointAndBadSettingsAreNamed() {
+        ServerCommand server = new ServerCommand();
+        new CommandLine(server)
+                .parseArgs("--blob-store", "s3://ci-blobs/site-a", "--blob-store-endpoint", "http://minio:9000");
+        var b = server.toConfig().blobStore();
+        assertThat(b.bucket()).isEqualTo("ci-blobs");
+        assertThat(b.prefix()).isEqualTo("site-a/");
+        assertThat(b.endpoint()).hasToString("http://minio:9000");
+        assertThat(b.pathStyle()).as("S3-compatible stores want path style").isTrue();
+        assertThat(b.region()).isEqualTo("us-east-1");
+        ServerCommand aws = new ServerCommand();
+        new CommandLine(aws).parseArgs("--blob-store", "s3://ci-blobs", "--blob-store-region", "eu-west-1");
+        assertThat(aws.toConfig().blobStore().pathStyle()).isFalse();
+        assertThat(aws.toConfig().blobStore().prefix()).isEmpty();
+        ServerCommand plain = new ServerCommand();
+        new CommandLine(plain).parseArgs();
+        assertThat(plain.toConfig().blobStore()).as("default: the data dir").isNull();
+
+        for (var bad : Map.of(
+                        List.of("--blob-store", "https://ci-blobs.s3.amazonaws.com"),
+                        "--blob-store: 'https://ci-blobs.s3.amazonaws.com' is not s3://BUCKET or s3://BUCKET/PREFIX",
+                        List.of("--blob-store", "s3://CI_Blobs"),
+                        "--blob-store: S3 bucket name 'CI_Blobs' is not valid",
+                        List.of("--blob-store", "s3://ci-blobs/../x"),
+                        "--blob-store: S3 key prefix '../x/' must be segments",
+                        List.of("--blob-store-endpoint", "http://minio:9000"),
+                        "--blob-store-endpoint needs --blob-store s3://BUCKET")
+                .entrySet()) {
+            List<String> args = new java.util.ArrayList<>(
+                    List.of("server", "--data-dir", dir.resolve("d").toString()));
+            args.addAll(bad.getKey());
+            Run r = run(Map.of(), args.toArray(String[]::new));
+            assertThat(r.code()).as(bad.getKey().toString()).isNotZero();
+            assertThat(r.err()).contains(bad.getValue()).doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void aBlobStoreThatCannotBeReachedStopsTheStartWithWhere() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String[] args = {
+            "server",
+            "--port",
+            "0",
+            "--data-dir",
+            dir.resolve("d").toString(),
+            "--blob-store",
+            "s3://ci-blobs",
+            "--blob-store-endpoint",
+            "http://127.0.0.1:" + port
+        };
+        // (the AWS SDK's chain reads system properties first: this test's stand-in for the server's environment)
+        Run none = run(Map.of(), args);
+        assertThat(none.code()).isNotZero();
+        assertThat(none.err())
+                .contains("blob store s3://ci-blobs/ at http://127.0.0.1:" + port + ": cannot use the bucket: no"
+                        + " credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+        System.setProperty("aws.accessKeyId", "k");
+        System.setProperty("aws.secretAccessKey", "s");
+        Run r;
+        try {
+            r = run(Map.of(), args);
+        } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+        }
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err())
+                .contains("cannot start the control plane: blob store s3://ci-blobs/ at http://127.0.0.1:" + port
+                        + ": cannot use the bucket")
+                .doesNotContain("\tat ");
     }
 
     @Test

@@ -28,6 +28,7 @@ final class Cluster implements AutoCloseable {
     private RunwayProcess server;
     private Api api;
     private String logFormat; // --log-format of server and agents (null: the default), stderr kept apart
+    private Map<String, String> serverEnv = Map.of();
 
     Cluster(Path root, String... serverArgs) {
         this.root = root;
@@ -38,6 +39,12 @@ final class Cluster implements AutoCloseable {
 
     Cluster start() {
         startServer();
+        return this;
+    }
+
+    /** The control plane's environment from its next start on (credentials of a blob store, say). */
+    Cluster serverEnv(Map<String, String> env) {
+        this.serverEnv = Map.copyOf(env);
         return this;
     }
 
@@ -65,7 +72,7 @@ final class Cluster implements AutoCloseable {
                 "--data-dir",
                 dataDir().toString()));
         args.addAll(serverArgs);
-        server = track(startProcess("server", Map.of(), args));
+        server = track(startProcess("server", serverEnv, args));
         server.awaitOutput("listening on", START);
         api = new Api(url(), adminToken());
     }

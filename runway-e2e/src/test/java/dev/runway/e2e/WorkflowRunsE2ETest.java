@@ -711,12 +711,17 @@ class WorkflowRunsE2ETest {
         return p.output();
     }
 
-    private static Map<String, JobView> byName(RunView run) {
+    static Map<String, JobView> byName(RunView run) {
         return run.jobs().stream()
                 .collect(Collectors.toMap(JobView::name, j -> j, (a, b) -> b, java.util.LinkedHashMap::new));
     }
 
     private Path repo(Map<String, String> files) throws Exception {
+        return repo(root, files);
+    }
+
+    /** A git repository at {@code root/repo} holding {@code files} in one commit on main. */
+    static Path repo(Path root, Map<String, String> files) throws Exception {
         Path repo = Files.createDirectories(root.resolve("repo"));
         git(repo, "init", "-q", "-b", "main");
         for (var f : files.entrySet()) {

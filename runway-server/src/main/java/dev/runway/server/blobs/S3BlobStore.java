@@ -203,6 +203,10 @@ public final class S3BlobStore implements BlobStore {
                                     ? s.getMessage()
                                     : s.awsErrorDetails().errorMessage());
             };
+        } else if (e instanceof SdkClientException c
+                && String.valueOf(c.getMessage()).contains("Unable to load credentials")) {
+            reason = "no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the server's environment"
+                    + " (or use ~/.aws/credentials, a web identity or an instance role)";
         } else if (e instanceof SdkClientException c) {
             reason = c.getMessage();
         } else reason = e.getMessage();

@@ -106,12 +106,27 @@ final class ArtifactRoutes {
         if (problem != null) throw ApiException.badRequest(problem);
         ArtifactStore.Artifact a = s.artifacts().get(runId, name);
         if (a == null) throw ApiException.notFound("run " + runId + " has no artifact named '" + name + "'");
-        ctx.contentType("application/zip");
-        ctx.header("Content-Length", Long.toString(a.size()));
-        ctx.header("Runway-Artifact-Sha256", a.sha256());
-        try (InputStream in = s.artifacts().open(a)) {
+        try (InputStream in = open(a)) {
+            ctx.contentType("application/zip");
+            ctx.header("Content-Length", Long.toString(a.size()));
+            ctx.header("Runway-Artifact-Sha256", a.sha256());
             in.transferTo(ctx.res().getOutputStream());
         }
+    }
+
+    /** The artifact's body, opened before any header is sent, so a missing one is a clear 404, not a torn reply. */
+    private InputStream open(ArtifactStore.Artifact a) throws IOException {
+        try {
+            return s.artifacts().open(a);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw ApiException.notFound(missingBody("artifact '" + a.name() + "' of run " + a.runId()));
+        }
+    }
+
+    /** Why a body a row names is not here: kept by another replica, or removed by hand. */
+    static String missingBody(String what) {
+        return what + " is listed but its body is not in this control plane's blob store (with several replicas,"
+                + " every one needs the same --blob-store; see docs/operations.md)";
     }
 
     static ArtifactView view(ArtifactStore.Artifact a) {

@@ -66,13 +66,21 @@ final class CacheRoutes {
             for (int i = 0; i < scopes.read().size() && e == null; i++)
                 e = s.caches().get(scopes.read().get(i), key, version);
             if (e == null) throw ApiException.notFound("no cache with key '" + key + "'");
-            ctx.contentType("application/gzip");
-            ctx.header("Content-Length", Long.toString(e.size()));
-            try (InputStream in = s.caches().open(e)) {
+            try (InputStream in = open(e)) {
+                ctx.contentType("application/gzip");
+                ctx.header("Content-Length", Long.toString(e.size()));
                 in.transferTo(ctx.res().getOutputStream());
             }
         });
         app.put(ApiPaths.RUNNER_JOB_CACHE, this::save);
+    }
+
+    private InputStream open(CacheStore.Entry e) throws IOException {
+        try {
+            return s.caches().open(e);
+        } catch (java.nio.file.NoSuchFileException missing) {
+            throw ApiException.notFound(ArtifactRoutes.missingBody("cache '" + e.key() + "'"));
+        }
     }
 
     private void save(Context ctx) throws IOException {
