@@ -139,6 +139,7 @@ class ReplicasE2ETest {
             RunwayProcess download = b.cli("artifacts", "download", runId, "dist", "-o", out.toString());
             int exit = download.awaitExit(Duration.ofSeconds(60));
             if (sharedStore) {
+                assertThat(b.server().output()).contains("artifacts and caches are kept in s3://runway-blobs/ci/ at");
                 assertThat(jobs.get("use").state()).as(useLog).isEqualTo(JobState.SUCCEEDED);
                 assertThat(useLog).contains("hit=true").contains("cached: made by on-a");
                 assertThat(exit).as(download.output()).isZero();
@@ -149,6 +150,9 @@ class ReplicasE2ETest {
                             .isEqualTo("alpha\n");
                 }
             } else {
+                assertThat(b.server().output())
+                        .contains("other replicas on this database cannot serve them; give every replica the same"
+                                + " --blob-store");
                 assertThat(jobs.get("use").state()).isEqualTo(JobState.FAILED);
                 assertThat(useLog).contains("is listed but its body is not in this control plane's blob store");
                 assertThat(exit).isNotZero();

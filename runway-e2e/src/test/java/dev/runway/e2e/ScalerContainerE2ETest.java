@@ -112,4 +112,98 @@ class ScalerContainerE2ETest {
             assertThat(left).as("containers the scaler left behind").isZero();
         }
     }
+    /**
+     * The same with Runway's own image, as deploy/image/build-local makes it here without a registry (jlink'd
+     * runtime, non-root user, {@code runway} on PATH): the pool names only the image, so the container runs the
+     * image's {@code runway agent} with nothing of the host mounted. Builds the image under a tag of its own (about a
+     * minute; CI=true, root and Podman, as LocalImageTest), removed afterwards.
+     */
+    @Test
+    void theScalersRunnersRunFromRunwaysOwnImage() throws Exception {
+        org.assertj.core.api.Assumptions.assumeThat("true".equals(System.getenv("CI")))
+                .as("CI=true (the image build takes about a minute)")
+                .isTrue();
+        org.assertj.core.api.Assumptions.assumeThat("root".equals(System.getProperty("user.name")))
+                .as("root (build-local chroots)")
+                .isTrue();
+        Path repo = ModuleBoundariesTest.ROOT;
+        String image = "localhost/runway-e2e-scaler:" + ProcessHandle.current().pid();
+        ProcessBuilder pb = new ProcessBuilder(
+                        repo.resolve("deploy/image/build-local").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(root.resolve("build-local.log").toFile());
+        pb.environment().put("RUNWAY_IMAGE", image);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process build = pb.start();
+        try {
+            assertThat(build.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+            assertThat(build.exitValue())
+                    .as(Files.readString(root.resolve("build-local.log")))
+                    .isZero();
+            Path pools = root.resolve("pools.yml");
+            Files.writeString(pools, """
+                    state-dir: %s
+                    reconcile-every: 1s
+                    pools:
+                      own-image:
+                        labels: [own-image]
+                        provider: container
+                        max: 1
+                        agent:
+                          image: %s
+                          args: [--work-dir, /tmp/work]
+                        container:
+                          engine: %s
+                          network: host
+                          memory: 1g
+                    """.formatted(root.resolve("scaler"), image, engine.host()));
+            try (Cluster c = new Cluster(root).start()) {
+                c.startScaler(pools);
+                JobView job = c.api()
+                        .submit(aJob("in-runways-image")
+                                .labels("own-image")
+                                .step(
+                                        "where",
+                                        "echo \"uid=$(id -u) runway=$(command -v runway) java=$(ls /opt/java/release)\";"
+                                                + " test ! -e " + repo + " && echo host repo not visible")
+                                .build());
+                try {
+                    c.awaitState(job.id(), JobState.SUCCEEDED, Duration.ofSeconds(180));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    Process logs = new ProcessBuilder(
+                                    "sh",
+                                    "-c",
+                                    "for c in $(podman ps -aq --filter label=runway.dev/pool=own-image); do podman logs"
+                                            + " $c; done")
+                            .redirectErrorStream(true)
+                            .start();
+                    throw new AssertionError(
+                            "the job did not succeed; processes:\n" + c.outputs() + "\ncontainers:\n"
+                                    + new String(logs.getInputStream().readAllBytes()),
+                            e);
+                }
+                assertThat(c.api().logs(job.id()))
+                        .contains("uid=1000 runway=/usr/local/bin/runway java=/opt/java/release")
+                        .contains("host repo not visible");
+                await("the runner gone and its container removed")
+                        .atMost(Duration.ofSeconds(90))
+                        .pollInterval(Duration.ofMillis(250))
+                        .untilAsserted(() -> {
+                            assertThat(ScalerE2ETest.poolRunners(c, "own-image"))
+                                    .isEmpty();
+                            assertThat(c.api().pool("own-image").status().stopping()
+                                            + c.api().pool("own-image").status().idle())
+                                    .isZero();
+                        });
+                assertThat(engine.removeAll(Map.of("runway.dev/pool", "own-image")))
+                        .as("containers the scaler left behind")
+                        .isZero();
+            } finally {
+                engine.removeAll(Map.of("runway.dev/pool", "own-image"));
+            }
+        } finally {
+            build.destroyForcibly();
+            new ProcessBuilder("podman", "rmi", "-f", image).start().waitFor();
+        }
+    }
 }

@@ -98,7 +98,10 @@ public final class ContainerProvider implements Provider {
                     .withEnv(env)
                     .withHostConfig(host)
                     .withStopTimeout(STOP_GRACE_SECONDS);
-            if (launch.command() != null) create.withCmd(launch.command());
+            // the whole command line, in place of the image's entrypoint (as a pod's command): an image whose
+            // entrypoint is `runway` (Runway's own) must not run `runway runway agent`
+            if (launch.command() != null)
+                create.withEntrypoint(launch.command()).withCmd(List.of());
             if (settings.user() != null) create.withUser(settings.user());
             id = create.exec().getId();
             client.startContainerCmd(id).exec();

@@ -127,7 +127,9 @@ class ContainerProviderTest {
                 .containsEntry(Labels.INSTANCE, l.name())
                 .containsEntry(Labels.VARIANT, "stable");
         assertThat(c.getConfig().getEnv()).contains("RUNWAY_REGISTRATION_TOKEN=token-1", "GREETING=hello world");
-        assertThat(c.getConfig().getCmd()).containsExactlyElementsOf(SLEEP);
+        // the command line replaces the image's entrypoint, as a pod's command does
+        assertThat(c.getConfig().getEntrypoint()).containsExactlyElementsOf(SLEEP);
+        assertThat(c.getConfig().getCmd()).isNullOrEmpty();
         assertThat(c.getConfig().getUser()).isEqualTo("65534");
         assertThat(c.getHostConfig().getNanoCPUs()).isEqualTo(500_000_000L);
         assertThat(c.getHostConfig().getMemory()).isEqualTo(64L << 20);
