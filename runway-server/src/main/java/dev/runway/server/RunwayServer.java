@@ -257,10 +257,9 @@ public final class RunwayServer implements AutoCloseable {
      */
     public List<String> routes() {
         Set<String> methods = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
-        return http.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
-                .filter(e -> methods.contains(e.getEndpoint().getMethod().name()))
-                .map(e -> e.getEndpoint().getMethod().name() + " "
-                        + e.getEndpoint().getPath())
+        return http.unsafe.internalRouter.allHttpHandlers().stream()
+                .filter(e -> methods.contains(e.endpoint.method.name()))
+                .map(e -> e.endpoint.method.name() + " " + e.endpoint.path)
                 .distinct()
                 .sorted()
                 .toList();

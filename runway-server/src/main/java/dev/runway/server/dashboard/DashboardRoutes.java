@@ -1,6 +1,6 @@
 package dev.runway.server.dashboard;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,9 +30,9 @@ public final class DashboardRoutes {
 
     private final Map<String, byte[]> cache = new ConcurrentHashMap<>();
 
-    public void register(Javalin app) {
-        app.get("/", ctx -> serve(ctx, "index.html"));
-        app.get(PREFIX + "{file}", ctx -> serve(ctx, ctx.pathParam("file")));
+    public void register(RoutesConfig routes) {
+        routes.get("/", ctx -> serve(ctx, "index.html"));
+        routes.get(PREFIX + "{file}", ctx -> serve(ctx, ctx.pathParam("file")));
     }
 
     private void serve(Context ctx, String name) {

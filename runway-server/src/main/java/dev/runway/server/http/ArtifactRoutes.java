@@ -9,7 +9,7 @@ import dev.runway.server.store.AttemptRecord;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.RunStore;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,21 +37,21 @@ final class ArtifactRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.put(ApiPaths.RUNNER_JOB_ARTIFACT, this::upload);
-        app.get(ApiPaths.RUNNER_JOB_ARTIFACT, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.put(ApiPaths.RUNNER_JOB_ARTIFACT, this::upload);
+        routes.get(ApiPaths.RUNNER_JOB_ARTIFACT, ctx -> {
             JobRecord job = runJob(ctx, s.auth().attempt(ctx, ctx.pathParam("id")));
             send(ctx, job.runId(), ctx.pathParam("name"));
         });
-        app.get(ApiPaths.RUNNER_JOB_ARTIFACTS, ctx -> {
+        routes.get(ApiPaths.RUNNER_JOB_ARTIFACTS, ctx -> {
             JobRecord job = runJob(ctx, s.auth().attempt(ctx, ctx.pathParam("id")));
             ctx.json(list(job.runId()));
         });
-        app.get(ApiPaths.RUN_ARTIFACTS, ctx -> {
+        routes.get(ApiPaths.RUN_ARTIFACTS, ctx -> {
             s.auth().viewer(ctx);
             ctx.json(list(run(ctx)));
         });
-        app.get(ApiPaths.RUN_ARTIFACT, ctx -> {
+        routes.get(ApiPaths.RUN_ARTIFACT, ctx -> {
             s.auth().viewer(ctx);
             send(ctx, run(ctx), ctx.pathParam("name"));
         });

@@ -4,7 +4,7 @@ import dev.runway.protocol.ApiPaths;
 import dev.runway.protocol.AuditView;
 import dev.runway.protocol.Durations;
 import dev.runway.server.audit.AuditLog;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import java.time.Instant;
 import java.time.InstantSource;
 
@@ -19,8 +19,8 @@ final class AuditRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.get(ApiPaths.AUDIT, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.get(ApiPaths.AUDIT, ctx -> {
             s.auth().admin(ctx);
             String since = ctx.queryParam("since");
             long from;
@@ -43,7 +43,7 @@ final class AuditRoutes {
                             e.hash()))
                     .toList()));
         });
-        app.get(ApiPaths.AUDIT_VERIFY, ctx -> {
+        routes.get(ApiPaths.AUDIT_VERIFY, ctx -> {
             s.auth().admin(ctx);
             AuditLog.Verification v = s.audit().verify();
             ctx.json(new AuditView.Verification(v.ok(), v.records(), v.head(), v.brokenAt(), v.problem()));

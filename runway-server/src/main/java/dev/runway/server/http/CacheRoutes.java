@@ -9,7 +9,7 @@ import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.RunRecord;
 import dev.runway.server.store.RunStore;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,8 +37,8 @@ final class CacheRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.get(ApiPaths.RUNNER_JOB_CACHE, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.get(ApiPaths.RUNNER_JOB_CACHE, ctx -> {
             Scopes scopes = scopes(s.auth().attempt(ctx, ctx.pathParam("id")));
             List<String> keys = new ArrayList<>();
             keys.add(required(ctx, "key"));
@@ -58,7 +58,7 @@ final class CacheRoutes {
             if (e == null) ctx.status(204);
             else ctx.json(view(e));
         });
-        app.get(ApiPaths.RUNNER_JOB_CACHE_BLOB, ctx -> {
+        routes.get(ApiPaths.RUNNER_JOB_CACHE_BLOB, ctx -> {
             Scopes scopes = scopes(s.auth().attempt(ctx, ctx.pathParam("id")));
             String key = required(ctx, "key");
             String version = required(ctx, "version");
@@ -72,7 +72,7 @@ final class CacheRoutes {
                 in.transferTo(ctx.res().getOutputStream());
             }
         });
-        app.put(ApiPaths.RUNNER_JOB_CACHE, this::save);
+        routes.put(ApiPaths.RUNNER_JOB_CACHE, this::save);
     }
 
     private InputStream open(CacheStore.Entry e) throws IOException {

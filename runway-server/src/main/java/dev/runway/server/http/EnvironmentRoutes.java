@@ -10,7 +10,7 @@ import dev.runway.server.environments.EnvironmentStore;
 import dev.runway.server.runs.RunScheduler;
 import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.RunStore;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -40,35 +40,35 @@ final class EnvironmentRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.get(ApiPaths.ENVIRONMENTS, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.get(ApiPaths.ENVIRONMENTS, ctx -> {
             s.auth().viewer(ctx);
             ctx.json(new EnvironmentView.EnvironmentList(s.environments().list().stream()
                     .map(EnvironmentRoutes::view)
                     .toList()));
         });
-        app.get(ApiPaths.ENVIRONMENT, ctx -> {
+        routes.get(ApiPaths.ENVIRONMENT, ctx -> {
             s.auth().viewer(ctx);
             EnvironmentStore.Environment e = s.environments().get(name(ctx));
             if (e == null) throw ApiException.notFound("no environment '" + ctx.pathParam("name") + "' has rules");
             ctx.json(view(e));
         });
-        app.put(ApiPaths.ENVIRONMENT, this::set);
-        app.delete(ApiPaths.ENVIRONMENT, ctx -> {
+        routes.put(ApiPaths.ENVIRONMENT, this::set);
+        routes.delete(ApiPaths.ENVIRONMENT, ctx -> {
             var caller = s.auth().admin(ctx);
             String name = name(ctx);
             if (!s.environments().delete(name)) throw ApiException.notFound("no environment '" + name + "' has rules");
             s.audit().record(caller.id(), "environment.deleted", name, null);
             ctx.status(204);
         });
-        app.get(ApiPaths.RUN_DEPLOYMENTS, ctx -> {
+        routes.get(ApiPaths.RUN_DEPLOYMENTS, ctx -> {
             s.auth().viewer(ctx);
             String run = run(ctx);
             ctx.json(new EnvironmentView.DeploymentList(s.deployments().ofRun(run).stream()
                     .map(EnvironmentRoutes::view)
                     .toList()));
         });
-        app.post(ApiPaths.RUN_DEPLOYMENTS, this::decide);
+        routes.post(ApiPaths.RUN_DEPLOYMENTS, this::decide);
     }
 
     private void set(Context ctx) {

@@ -2,8 +2,8 @@ package dev.runway.server.http;
 
 import dev.runway.protocol.ApiError;
 import dev.runway.server.store.StoreException;
-import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
@@ -27,9 +27,9 @@ final class ErrorAnswers {
         cfg.http.prefer405over404 = true; // a known path with another method is 405, as docs/api.md says
         // Jetty's own answers (bad URI, headers too large, errors before the routes) in the JSON error shape
         cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
-        cfg.jetty.modifyServletContextHandler(h -> h.setErrorHandler(new JsonErrorHandler()));
+        cfg.jetty.modifyServletContextHandler(h -> h.setErrorHandler(new JsonErrorHandler.InContext()));
         // a StackOverflowError or OutOfMemoryError in a handler: Javalin's default is a 500 with an empty body
-        cfg.pvt.javaLangErrorHandler((res, error) -> {
+        cfg.router.javaLangErrorHandler((res, error) -> {
             log.error("request failed with {}", error.toString(), error);
             if (res.isCommitted()) return;
             try {
@@ -44,15 +44,15 @@ final class ErrorAnswers {
     }
 
     /** The exception and error mappers, once the routes are registered. */
-    static void register(Javalin app, long maxBodyBytes) {
-        app.exception(ApiException.class, (e, ctx) -> {
+    static void register(RoutesConfig routes, long maxBodyBytes) {
+        routes.exception(ApiException.class, (e, ctx) -> {
             ctx.attribute(ERROR_SENT, true);
             ctx.status(e.status()).json(e.body() != null ? e.body() : new ApiError(e.code(), e.getMessage()));
         });
-        app.exception(
+        routes.exception(
                 HttpResponseException.class,
                 (e, ctx) -> error(ctx, e.getStatus(), codeFor(e.getStatus()), message(ctx, e, maxBodyBytes)));
-        app.exception(Exception.class, (e, ctx) -> {
+        routes.exception(Exception.class, (e, ctx) -> {
             if (diskFull(e)) { // logged once by the store, not once per request
                 ctx.header("Retry-After", "10");
                 error(ctx, 503, "unavailable", DISK_FULL);
@@ -61,15 +61,15 @@ final class ErrorAnswers {
             log.error("{} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, 500, "internal", INTERNAL);
         });
-        app.error(404, ctx -> {
+        routes.error(404, ctx -> {
             if (ctx.attribute(ERROR_SENT) == null)
                 error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path());
         });
-        app.error(405, ctx -> {
+        routes.error(405, ctx -> {
             if (ctx.attribute(ERROR_SENT) == null)
                 error(ctx, 405, "method_not_allowed", ctx.req().getMethod() + " is not allowed on " + ctx.path());
         });
-        app.error(413, ctx -> {
+        routes.error(413, ctx -> {
             if (ctx.attribute(ERROR_SENT) == null)
                 error(ctx, 413, "payload_too_large", "request body exceeds the limit of " + maxBodyBytes + " bytes");
         });

@@ -27,13 +27,18 @@ import dev.runway.server.store.RunnerStore;
 import dev.runway.server.store.VariableStore;
 import dev.runway.server.store.WebhookStore;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
+import io.javalin.router.Endpoint;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -231,16 +236,16 @@ public final class HttpApi {
         VariableStore variables = Builder.required(b.variables, "variables");
 
         Auth auth = new Auth(apiTokens, runners, jobs, audit, metrics, clock);
-        Javalin app = Javalin.create(cfg -> {
-            cfg.useVirtualThreads = true; // long-polls park cheaply
-            cfg.showJavalinBanner = false;
-            cfg.startupWatcherEnabled = false;
+        return Javalin.create(cfg -> {
+            cfg.concurrency.useVirtualThreads = true; // long-polls park cheaply
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.startupWatcherEnabled = false;
             cfg.http.maxRequestSize = config.maxBodyBytes();
             ErrorAnswers.configure(cfg);
             cfg.jsonMapper(new JavalinJackson(Json.lenient(), false));
             // latency and status by route template (bounded: never the concrete path with its ids)
             cfg.requestLogger.http(
-                    (ctx, ms) -> metrics.httpRequest(ctx.method().name(), route(ctx), ctx.statusCode(), ms / 1000.0));
+                    (ctx, ms) -> metrics.httpRequest(method(ctx), route(ctx), ctx.statusCode(), ms / 1000.0));
             cfg.jetty.addConnector((server, httpConfig) -> {
                 ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
                 c.setHost(config.host());
@@ -249,70 +254,80 @@ public final class HttpApi {
                 c.setIdleTimeout(config.longPollMax().toMillis() + 30_000);
                 return c;
             });
-        });
-        app.get(ApiPaths.HEALTH, ctx -> {
-            String problem = storeProblem.get();
-            if (problem == null) ctx.json(Map.of("status", "ok"));
-            else ctx.status(503).json(Map.of("status", "unhealthy", "detail", problem));
-        });
-        // each route group gets what it uses, and nothing else
-        new JobRoutes(new JobRoutes.Deps(config, auth, jobs, logs, runners, jobEvents, clock)).register(app);
-        new MetricsRoutes(new MetricsRoutes.Deps(config, auth, jobs, runners, metrics, stats, clock)).register(app);
-        new RunRoutes(new RunRoutes.Deps(
-                        config, auth, starter, scheduler, git, runs, jobs, logs, runners, audit, clock))
-                .register(app);
-        new WorkflowRoutes(new WorkflowRoutes.Deps(auth, git)).register(app);
-        new WebhookRoutes(new WebhookRoutes.Deps(config, auth, webhooks, starter, git, audit, metrics, clock))
-                .register(app);
-        new ArtifactRoutes(new ArtifactRoutes.Deps(auth, artifacts, jobs, runs, metrics, clock)).register(app);
-        new CacheRoutes(new CacheRoutes.Deps(auth, caches, jobs, runs, clock)).register(app);
-        new RunnerRoutes(new RunnerRoutes.Deps(config, auth, runners, dispatcher, audit, metrics, clock)).register(app);
-        new PoolRoutes(new PoolRoutes.Deps(config, auth, pools, jobs, dispatcher, audit, clock)).register(app);
-        new SecretRoutes(new SecretRoutes.Deps(config, auth, secrets, audit, clock)).register(app);
-        new VariableRoutes(new VariableRoutes.Deps(config, auth, variables, audit, clock)).register(app);
-        new EnvironmentRoutes(new EnvironmentRoutes.Deps(
-                        config,
-                        auth,
-                        new EnvironmentStore(runs.database()),
-                        new Deployments(runs.database()),
-                        runs,
-                        scheduler,
-                        audit,
-                        clock))
-                .register(app);
-        new TokenRoutes(new TokenRoutes.Deps(config, auth, apiTokens, runners, audit, clock)).register(app);
-        new AuditRoutes(new AuditRoutes.Deps(auth, audit, clock)).register(app);
-        new RunnerProtocolRoutes(new RunnerProtocolRoutes.Deps(
-                        config, auth, dispatcher, delivery, jobs, runners, logs, jobEvents, audit, metrics, clock))
-                .register(app);
-        new DashboardRoutes().register(app);
-        headAsGet(app);
+            RoutesConfig routes = cfg.routes;
+            routes.get(ApiPaths.HEALTH, ctx -> {
+                String problem = storeProblem.get();
+                if (problem == null) ctx.json(Map.of("status", "ok"));
+                else ctx.status(503).json(Map.of("status", "unhealthy", "detail", problem));
+            });
+            // each route group gets what it uses, and nothing else
+            new JobRoutes(new JobRoutes.Deps(config, auth, jobs, logs, runners, jobEvents, clock)).register(routes);
+            new MetricsRoutes(new MetricsRoutes.Deps(config, auth, jobs, runners, metrics, stats, clock))
+                    .register(routes);
+            new RunRoutes(new RunRoutes.Deps(
+                            config, auth, starter, scheduler, git, runs, jobs, logs, runners, audit, clock))
+                    .register(routes);
+            new WorkflowRoutes(new WorkflowRoutes.Deps(auth, git)).register(routes);
+            new WebhookRoutes(new WebhookRoutes.Deps(config, auth, webhooks, starter, git, audit, metrics, clock))
+                    .register(routes);
+            new ArtifactRoutes(new ArtifactRoutes.Deps(auth, artifacts, jobs, runs, metrics, clock)).register(routes);
+            new CacheRoutes(new CacheRoutes.Deps(auth, caches, jobs, runs, clock)).register(routes);
+            new RunnerRoutes(new RunnerRoutes.Deps(config, auth, runners, dispatcher, audit, metrics, clock))
+                    .register(routes);
+            new PoolRoutes(new PoolRoutes.Deps(config, auth, pools, jobs, dispatcher, audit, clock)).register(routes);
+            new SecretRoutes(new SecretRoutes.Deps(config, auth, secrets, audit, clock)).register(routes);
+            new VariableRoutes(new VariableRoutes.Deps(config, auth, variables, audit, clock)).register(routes);
+            new EnvironmentRoutes(new EnvironmentRoutes.Deps(
+                            config,
+                            auth,
+                            new EnvironmentStore(runs.database()),
+                            new Deployments(runs.database()),
+                            runs,
+                            scheduler,
+                            audit,
+                            clock))
+                    .register(routes);
+            new TokenRoutes(new TokenRoutes.Deps(config, auth, apiTokens, runners, audit, clock)).register(routes);
+            new AuditRoutes(new AuditRoutes.Deps(auth, audit, clock)).register(routes);
+            new RunnerProtocolRoutes(new RunnerProtocolRoutes.Deps(
+                            config, auth, dispatcher, delivery, jobs, runners, logs, jobEvents, audit, metrics, clock))
+                    .register(routes);
+            new DashboardRoutes().register(routes);
+            headAsGet(cfg);
 
-        ErrorAnswers.register(app, config.maxBodyBytes());
-        return app;
+            ErrorAnswers.register(routes, config.maxBodyBytes());
+        });
     }
 
     /**
      * HEAD runs the GET handler (Jetty sends no body): Javalin alone answers 200 to a HEAD of any GET route without
      * running it, so a HEAD would pass without a token and say 200 for a job that does not exist. The log event
-     * stream is left out: its handler holds the answer until the job ends.
+     * stream is left out: its handler holds the answer until the job ends. Call it once every GET route is registered.
      */
-    private static void headAsGet(Javalin app) {
-        var endpoints = app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
-                .map(e -> e.getEndpoint())
-                .filter(e -> e.getMethod() == HandlerType.GET)
-                .filter(e -> !e.getPath().equals(ApiPaths.JOB_LOG_EVENTS))
+    private static void headAsGet(JavalinConfig cfg) {
+        var endpoints = cfg.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.endpoint)
+                .filter(e -> e.method.equals(HandlerType.GET))
+                .filter(e -> !e.path.equals(ApiPaths.JOB_LOG_EVENTS))
                 .toList();
-        for (var e : endpoints) app.head(e.getPath(), e.getHandler());
+        for (var e : endpoints) cfg.routes.head(e.path, e.handler);
+    }
+
+    /** HTTP methods as the metrics name them: any other (a client may send any token) is {@code INVALID}. */
+    private static final Set<String> KNOWN_METHODS = HandlerType.values().stream()
+            .filter(HandlerType::isHttpMethod)
+            .map(HandlerType::name)
+            .collect(Collectors.toUnmodifiableSet());
+
+    /** The request's method for a metrics label: bounded, as Javalin 6 bounded it (unknown methods were INVALID). */
+    static String method(Context ctx) {
+        String m = ctx.method().name();
+        return KNOWN_METHODS.contains(m) ? m : "INVALID";
     }
 
     /** The matched route's template ({@code /api/v1/jobs/{id}}), or {@code unmatched}: never a path with ids. */
     private static String route(Context ctx) {
-        try {
-            String p = ctx.endpointHandlerPath();
-            return p == null || p.equals("*") ? "unmatched" : p;
-        } catch (RuntimeException e) {
-            return "unmatched"; // no endpoint handled it (404)
-        }
+        Endpoint e = ctx.endpoints().lastHttpEndpoint(); // null when no route matched (404, 405)
+        return e == null || e.path.isEmpty() || e.path.equals("*") ? "unmatched" : e.path;
     }
 }

@@ -16,7 +16,7 @@ import dev.runway.server.store.JobStore;
 import dev.runway.server.store.Labels;
 import dev.runway.server.store.LogStore;
 import dev.runway.server.store.RunnerStore;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.InstantSource;
 import java.util.Set;
@@ -43,16 +43,16 @@ final class JobRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.post(ApiPaths.JOBS, this::submit);
-        app.get(ApiPaths.JOBS, this::list);
-        app.get(ApiPaths.JOB, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.post(ApiPaths.JOBS, this::submit);
+        routes.get(ApiPaths.JOBS, this::list);
+        routes.get(ApiPaths.JOB, ctx -> {
             s.auth().viewer(ctx);
             ctx.json(view(find(ctx.pathParam("id"))));
         });
-        app.post(ApiPaths.JOB_CANCEL, this::cancel);
-        app.get(ApiPaths.JOB_LOGS, this::logs);
-        new LogEvents(new LogEvents.Deps(s.auth(), s.jobs(), s.logs(), s.jobEvents())).register(app);
+        routes.post(ApiPaths.JOB_CANCEL, this::cancel);
+        routes.get(ApiPaths.JOB_LOGS, this::logs);
+        new LogEvents(new LogEvents.Deps(s.auth(), s.jobs(), s.logs(), s.jobEvents())).register(routes);
     }
 
     private void submit(Context ctx) throws JsonProcessingException {

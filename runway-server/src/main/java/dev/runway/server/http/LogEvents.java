@@ -5,7 +5,7 @@ import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.store.JobRecord;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.sse.SseClient;
@@ -50,9 +50,9 @@ final class LogEvents {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.before(ApiPaths.JOB_LOG_EVENTS, ctx -> {
-            if (ctx.method() != HandlerType.GET) return;
+    void register(RoutesConfig routes) {
+        routes.before(ApiPaths.JOB_LOG_EVENTS, ctx -> {
+            if (!ctx.method().equals(HandlerType.GET)) return;
             s.auth().viewer(ctx);
             String id = ctx.pathParam("id");
             if (s.jobs().get(id) == null) throw ApiException.notFound("no job with id '" + id + "'");
@@ -64,7 +64,7 @@ final class LogEvents {
                         "this endpoint sends server-sent events; ask with 'Accept: text/event-stream'");
             startOffset(ctx); // a bad offset is a 400 before the stream starts
         });
-        app.sse(ApiPaths.JOB_LOG_EVENTS, client -> {
+        routes.sse(ApiPaths.JOB_LOG_EVENTS, client -> {
             client.keepAlive();
             Thread.ofVirtual()
                     .name("log-events-" + client.ctx().pathParam("id"))

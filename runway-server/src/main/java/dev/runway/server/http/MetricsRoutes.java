@@ -7,7 +7,7 @@ import dev.runway.server.metrics.ServerMetrics;
 import dev.runway.server.metrics.StatsQuery;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.RunnerStore;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import java.io.ByteArrayOutputStream;
@@ -41,8 +41,8 @@ final class MetricsRoutes {
         this.stats = s.stats();
     }
 
-    void register(Javalin app) {
-        app.get(ApiPaths.METRICS, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.get(ApiPaths.METRICS, ctx -> {
             s.auth().viewer(ctx);
             ExpositionFormatWriter writer = formats.findWriter(ctx.header("Accept"));
             if (!writer.isAvailable()) writer = formats.getPrometheusTextFormatWriter();
@@ -50,7 +50,7 @@ final class MetricsRoutes {
             writer.write(out, s.metrics().registry().scrape());
             ctx.contentType(writer.getContentType()).result(out.toByteArray());
         });
-        app.get(ApiPaths.STATS, ctx -> {
+        routes.get(ApiPaths.STATS, ctx -> {
             s.auth().viewer(ctx);
             Duration window;
             try {

@@ -13,7 +13,7 @@ import dev.runway.server.dispatch.Wakeups;
 import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.PoolStore;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,16 +47,16 @@ final class PoolRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.get(ApiPaths.QUEUE, this::queue);
-        app.get(ApiPaths.POOLS, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.get(ApiPaths.QUEUE, this::queue);
+        routes.get(ApiPaths.POOLS, ctx -> {
             s.auth().viewer(ctx);
             long since = s.clock().millis() - VARIANT_WINDOW.toMillis();
             // ?stats=false: only the decisions (the scaler asks on every pass; the 24-hour figures cost queries)
             boolean stats = !"false".equals(ctx.queryParam("stats"));
             ctx.json(s.pools().list().stream().map(p -> view(p, since, stats)).toList());
         });
-        app.put(ApiPaths.POOL, ctx -> {
+        routes.put(ApiPaths.POOL, ctx -> {
             s.auth().admin(ctx);
             String name = poolName(ctx);
             PoolStatus status =
@@ -72,33 +72,33 @@ final class PoolRoutes {
             }
             ctx.status(204);
         });
-        app.delete(ApiPaths.POOL, ctx -> {
+        routes.delete(ApiPaths.POOL, ctx -> {
             var caller = s.auth().admin(ctx);
             String name = poolName(ctx);
             if (!s.pools().forget(name)) throw ApiException.notFound("no pool named '" + name + "'");
             s.audit().record(caller.id(), "pool.forgotten", name, null);
             ctx.status(204);
         });
-        app.post(
+        routes.post(
                 ApiPaths.POOL_DRAIN,
                 ctx -> decide(ctx, s.auth().operator(ctx), "pool.drained", name -> {
                     s.pools().setDraining(name, true, s.clock().millis());
                     s.dispatcher().signalChange();
                 }));
-        app.post(
+        routes.post(
                 ApiPaths.POOL_RESUME,
                 ctx -> decide(ctx, s.auth().operator(ctx), "pool.resumed", name -> {
                     s.pools().setDraining(name, false, s.clock().millis());
                     s.dispatcher().signalChange();
                 }));
-        app.post(
+        routes.post(
                 ApiPaths.POOL_PROMOTE,
                 ctx -> decide(
                         ctx,
                         s.auth().admin(ctx),
                         "pool.canary-promoted",
                         name -> s.pools().setCanary(name, "promoted", s.clock().millis())));
-        app.post(
+        routes.post(
                 ApiPaths.POOL_ROLLBACK,
                 ctx -> decide(
                         ctx,

@@ -23,7 +23,7 @@ import dev.runway.server.store.RunnerStore;
 import dev.runway.workflow.calls.JobKeys;
 import dev.runway.workflow.model.Job;
 import dev.runway.workflow.parse.WorkflowParser;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -53,23 +53,23 @@ final class RunRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.post(ApiPaths.RUNS, this::start);
-        app.get(ApiPaths.RUNS, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.post(ApiPaths.RUNS, this::start);
+        routes.get(ApiPaths.RUNS, ctx -> {
             s.auth().viewer(ctx);
             int limit = JobRoutes.intParam(ctx, "limit", 50, 1, 1000);
             ctx.json(new RunList(s.runs().list(limit).stream()
                     .map(r -> Views.run(r, null, s.clock().millis()))
                     .toList()));
         });
-        app.get(ApiPaths.RUN, ctx -> {
+        routes.get(ApiPaths.RUN, ctx -> {
             s.auth().viewer(ctx);
             RunRecord r = find(ctx.pathParam("id"));
             int attempt = JobRoutes.intParam(ctx, "attempt", r.attempt(), 1, r.attempt());
             ctx.json(view(r, attempt));
         });
-        app.post(ApiPaths.RUN_RERUN, this::rerun);
-        app.post(ApiPaths.RUN_CANCEL, ctx -> {
+        routes.post(ApiPaths.RUN_RERUN, this::rerun);
+        routes.post(ApiPaths.RUN_CANCEL, ctx -> {
             s.auth().operator(ctx);
             RunRecord r = find(ctx.pathParam("id"));
             if (r.state().isTerminal())

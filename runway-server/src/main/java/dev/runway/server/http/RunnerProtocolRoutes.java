@@ -27,7 +27,7 @@ import dev.runway.server.store.LogStore;
 import dev.runway.server.store.RunnerRecord;
 import dev.runway.server.store.RunnerStore;
 import dev.runway.server.store.StateMachine;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.time.Instant;
@@ -68,15 +68,15 @@ final class RunnerProtocolRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.post(ApiPaths.RUNNER_JOBS_NEXT, this::next);
-        app.delete(ApiPaths.RUNNER_SELF, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.post(ApiPaths.RUNNER_JOBS_NEXT, this::next);
+        routes.delete(ApiPaths.RUNNER_SELF, ctx -> {
             RunnerRecord r = s.auth().runner(ctx);
             s.runners().delete(r.id(), s.clock().millis());
             s.dispatcher().signalChange();
             ctx.status(204);
         });
-        app.post(ApiPaths.RUNNER_HEALTH, ctx -> {
+        routes.post(ApiPaths.RUNNER_HEALTH, ctx -> {
             RunnerRecord r = s.auth().runner(ctx);
             RunnerHealth h = Bodies.json(
                     ctx, Json.lenient(), RunnerHealth.class, s.config().maxBodyBytes());
@@ -91,7 +91,7 @@ final class RunnerProtocolRoutes {
             s.runners().health(r.id(), reason, checked(h.resources()), s.clock().millis());
             ctx.status(204);
         });
-        app.post(ApiPaths.RUNNER_CREDENTIAL, ctx -> {
+        routes.post(ApiPaths.RUNNER_CREDENTIAL, ctx -> {
             RunnerRecord r = s.auth().runner(ctx);
             String presented = ctx.header("Authorization").substring(7).strip();
             RunnerStore.Rotated rotated =
@@ -106,15 +106,15 @@ final class RunnerProtocolRoutes {
                             "expires " + Instant.ofEpochMilli(rotated.expiresAt()));
             ctx.json(new RegisterResponse.Rotated(rotated.credential(), Instant.ofEpochMilli(rotated.expiresAt())));
         });
-        app.post(ApiPaths.RUNNER_RELEASE, ctx -> {
+        routes.post(ApiPaths.RUNNER_RELEASE, ctx -> {
             s.dispatcher().release(s.auth().runner(ctx).id());
             ctx.status(204);
         });
-        app.post(ApiPaths.RUNNER_JOB_HEARTBEAT, this::heartbeat);
-        app.post(ApiPaths.RUNNER_LEASES, this::renewLeases);
-        app.post(ApiPaths.RUNNER_JOB_LOGS, this::appendLog);
-        app.post(ApiPaths.RUNNER_LOGS, this::appendLogs);
-        app.post(ApiPaths.RUNNER_JOB_COMPLETE, this::complete);
+        routes.post(ApiPaths.RUNNER_JOB_HEARTBEAT, this::heartbeat);
+        routes.post(ApiPaths.RUNNER_LEASES, this::renewLeases);
+        routes.post(ApiPaths.RUNNER_JOB_LOGS, this::appendLog);
+        routes.post(ApiPaths.RUNNER_LOGS, this::appendLogs);
+        routes.post(ApiPaths.RUNNER_JOB_COMPLETE, this::complete);
     }
 
     private void next(Context ctx) throws IOException {

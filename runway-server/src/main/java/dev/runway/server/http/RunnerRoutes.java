@@ -16,7 +16,7 @@ import dev.runway.server.store.Labels;
 import dev.runway.server.store.RunnerRecord;
 import dev.runway.server.store.RunnerStore;
 import dev.runway.server.store.Transition;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,9 +48,9 @@ final class RunnerRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.post(ApiPaths.REGISTRATION_TOKENS, this::createRegistrationToken);
-        app.get(ApiPaths.REGISTRATION_TOKENS, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.post(ApiPaths.REGISTRATION_TOKENS, this::createRegistrationToken);
+        routes.get(ApiPaths.REGISTRATION_TOKENS, ctx -> {
             s.auth().admin(ctx);
             ctx.json(s.runners().registrationTokens().stream()
                     .map(t -> new RegistrationTokenView(
@@ -63,8 +63,8 @@ final class RunnerRoutes {
                             t.revoked()))
                     .toList());
         });
-        app.post(ApiPaths.RUNNERS_REGISTER, this::registerRunner);
-        app.get(ApiPaths.RUNNERS, ctx -> {
+        routes.post(ApiPaths.RUNNERS_REGISTER, this::registerRunner);
+        routes.get(ApiPaths.RUNNERS, ctx -> {
             s.auth().viewer(ctx);
             long now = s.clock().millis();
             long offlineAfter = s.config().offlineAfter().toMillis();
@@ -73,7 +73,7 @@ final class RunnerRoutes {
                     .map(r -> Views.runner(r, running.getOrDefault(r.id(), 0), now, offlineAfter))
                     .toList()));
         });
-        app.delete(ApiPaths.RUNNER, ctx -> {
+        routes.delete(ApiPaths.RUNNER, ctx -> {
             var caller = s.auth().admin(ctx);
             String id = ctx.pathParam("id");
             if ("true".equals(ctx.queryParam("ifIdle"))) {

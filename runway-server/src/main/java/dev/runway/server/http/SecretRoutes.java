@@ -7,7 +7,7 @@ import dev.runway.server.ServerConfig;
 import dev.runway.server.audit.AuditLog;
 import dev.runway.server.secrets.MasterKey;
 import dev.runway.server.secrets.SecretStore;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,15 +31,15 @@ final class SecretRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.get(ApiPaths.SECRETS, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.get(ApiPaths.SECRETS, ctx -> {
             s.auth().admin(ctx);
             String scope = ScopedNames.listScope(ctx);
             ctx.json(new SecretView.SecretList(
                     s.secrets().list(scope).stream().map(x -> view(x, null)).toList()));
         });
-        app.put(ApiPaths.SECRET, this::set);
-        app.delete(ApiPaths.SECRET, ctx -> {
+        routes.put(ApiPaths.SECRET, this::set);
+        routes.delete(ApiPaths.SECRET, ctx -> {
             var caller = s.auth().admin(ctx);
             String scope = ScopedNames.scope(ctx);
             String name = ScopedNames.name(ctx, "secret");
@@ -49,7 +49,7 @@ final class SecretRoutes {
             log.info("secret {}{} deleted", name, scope.isEmpty() ? "" : " (" + scope + ")");
             ctx.status(204);
         });
-        app.post(ApiPaths.SECRETS_ROTATE_KEY, ctx -> {
+        routes.post(ApiPaths.SECRETS_ROTATE_KEY, ctx -> {
             var caller = s.auth().admin(ctx);
             MasterKey next = MasterKey.generate();
             int n;

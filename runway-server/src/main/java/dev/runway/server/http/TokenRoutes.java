@@ -9,7 +9,7 @@ import dev.runway.server.ServerConfig;
 import dev.runway.server.audit.AuditLog;
 import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.RunnerStore;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,15 +43,15 @@ final class TokenRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.post(ApiPaths.API_TOKENS, this::create);
-        app.get(ApiPaths.API_TOKEN_SELF, ctx -> ctx.json(view(s.auth().viewer(ctx), null)));
-        app.get(ApiPaths.API_TOKENS, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.post(ApiPaths.API_TOKENS, this::create);
+        routes.get(ApiPaths.API_TOKEN_SELF, ctx -> ctx.json(view(s.auth().viewer(ctx), null)));
+        routes.get(ApiPaths.API_TOKENS, ctx -> {
             s.auth().admin(ctx);
             ctx.json(new ApiTokenView.TokenList(
                     s.apiTokens().list().stream().map(t -> view(t, null)).toList()));
         });
-        app.delete(ApiPaths.API_TOKEN, ctx -> {
+        routes.delete(ApiPaths.API_TOKEN, ctx -> {
             ApiTokenStore.ApiToken caller = s.auth().admin(ctx);
             String id = ctx.pathParam("id");
             if (!s.apiTokens().revoke(id)) {
@@ -63,7 +63,7 @@ final class TokenRoutes {
             s.audit().record(caller.id(), "token.revoked", id, null);
             ctx.status(204);
         });
-        app.delete(ApiPaths.REGISTRATION_TOKEN, ctx -> {
+        routes.delete(ApiPaths.REGISTRATION_TOKEN, ctx -> {
             ApiTokenStore.ApiToken caller = s.auth().admin(ctx);
             String id = ctx.pathParam("id");
             if (!s.runners().revokeRegistrationToken(id))

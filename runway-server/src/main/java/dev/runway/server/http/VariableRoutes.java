@@ -6,7 +6,7 @@ import dev.runway.protocol.VariableView;
 import dev.runway.server.ServerConfig;
 import dev.runway.server.audit.AuditLog;
 import dev.runway.server.store.VariableStore;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -25,15 +25,15 @@ final class VariableRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.get(ApiPaths.VARIABLES, ctx -> {
+    void register(RoutesConfig routes) {
+        routes.get(ApiPaths.VARIABLES, ctx -> {
             s.auth().viewer(ctx);
             String scope = ScopedNames.listScope(ctx);
             ctx.json(new VariableView.VariableList(
                     s.variables().list(scope).stream().map(VariableRoutes::view).toList()));
         });
-        app.put(ApiPaths.VARIABLE, this::set);
-        app.delete(ApiPaths.VARIABLE, ctx -> {
+        routes.put(ApiPaths.VARIABLE, this::set);
+        routes.delete(ApiPaths.VARIABLE, ctx -> {
             var caller = s.auth().admin(ctx);
             String scope = ScopedNames.scope(ctx);
             String name = ScopedNames.name(ctx, "variable");

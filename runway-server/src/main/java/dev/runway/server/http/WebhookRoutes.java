@@ -11,7 +11,7 @@ import dev.runway.server.runs.RunStarter;
 import dev.runway.server.store.WebhookStore;
 import dev.runway.server.triggers.GitHubEvents;
 import dev.runway.server.triggers.WebhookTriggers;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -60,9 +60,9 @@ final class WebhookRoutes {
         this.triggers = new WebhookTriggers(s.config().github().repos(), s.git(), s.runs());
     }
 
-    void register(Javalin app) {
-        app.post(ApiPaths.WEBHOOK_GITHUB, this::github);
-        app.get(ApiPaths.GITHUB_WORKFLOW_JOBS, this::workflowJobs);
+    void register(RoutesConfig routes) {
+        routes.post(ApiPaths.WEBHOOK_GITHUB, this::github);
+        routes.get(ApiPaths.GITHUB_WORKFLOW_JOBS, this::workflowJobs);
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.runway.server.http;
 import dev.runway.protocol.ApiPaths;
 import dev.runway.server.runs.GitSource;
 import dev.runway.workflow.parse.WorkflowParser;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,8 +45,8 @@ final class WorkflowRoutes {
         this.s = s;
     }
 
-    void register(Javalin app) {
-        app.get(WORKFLOWS, this::list);
+    void register(RoutesConfig routes) {
+        routes.get(WORKFLOWS, this::list);
     }
 
     private void list(Context ctx) {

@@ -20,21 +20,21 @@ class ErrorAnswersTest {
     @BeforeEach
     void start() {
         app = Javalin.create(cfg -> {
-            cfg.showJavalinBanner = false;
-            cfg.startupWatcherEnabled = false;
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.startupWatcherEnabled = false;
             ErrorAnswers.configure(cfg);
+            cfg.routes.get("/overflow", ctx -> {
+                throw new StackOverflowError();
+            });
+            cfg.routes.get("/npe", ctx -> {
+                throw new NullPointerException("Cannot invoke \"com.example.Thing.x()\" because \"t\" is null");
+            });
+            cfg.routes.before("/guarded", ctx -> {
+                throw ApiException.unauthorized("missing Authorization header");
+            });
+            cfg.routes.get("/guarded", ctx -> ctx.result("never"));
+            ErrorAnswers.register(cfg.routes, 1000);
         });
-        app.get("/overflow", ctx -> {
-            throw new StackOverflowError();
-        });
-        app.get("/npe", ctx -> {
-            throw new NullPointerException("Cannot invoke \"com.example.Thing.x()\" because \"t\" is null");
-        });
-        app.before("/guarded", ctx -> {
-            throw ApiException.unauthorized("missing Authorization header");
-        });
-        app.get("/guarded", ctx -> ctx.result("never"));
-        ErrorAnswers.register(app, 1000);
         app.start("127.0.0.1", 0);
     }
 
