@@ -680,7 +680,13 @@ public final class Bench {
                 seq, par);
         System.out.printf(
                 "%-11s %6s %6s %9s %10s %12s   %s%n",
-                "store", "slots", "jobs", "seconds", "jobs/s", "% of ceiling", "target >= 100 jobs/s");
+                "store",
+                "slots",
+                "jobs",
+                "seconds",
+                "jobs/s",
+                "% of ceiling",
+                "target >= 100 jobs/s and >= 70% of the ceiling (1 slot: sequential; more: 2 spawners)");
         for (String store : stores) {
             for (int slots : new int[] {1, 10, 50}) {
                 try (Env env = start(store)) {
@@ -697,9 +703,18 @@ public final class Bench {
                     agent.shutdown();
                     t.join(15_000);
                     double rate = e2eJobs / secs;
+                    // both parts of the target: a row that makes 100 jobs/s at a fifth of what this machine can
+                    // spawn is a MISS
+                    double ceiling = slots == 1 ? seq : par;
                     System.out.printf(
                             "%-11s %6d %6d %9.2f %10.1f %11.0f%%   %s%n",
-                            store, slots, e2eJobs, secs, rate, rate / par * 100, verdict(rate >= 100));
+                            store,
+                            slots,
+                            e2eJobs,
+                            secs,
+                            rate,
+                            rate / ceiling * 100,
+                            verdict(rate >= 100 && rate >= 0.7 * ceiling));
                     if (last == null) throw new IllegalStateException();
                 }
             }
