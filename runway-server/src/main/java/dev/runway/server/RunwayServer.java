@@ -201,6 +201,9 @@ public final class RunwayServer implements AutoCloseable {
             reaper.startServing();
             long period = Math.max(100, Math.min(1000, leaseMs / 3));
             loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
+            // work this replica was not told of (queued through another replica, a slot freed): one check per server
+            loops.scheduleWithFixedDelay(
+                    this::recheckQueue, Dispatcher.RECHECK_MILLIS, Dispatcher.RECHECK_MILLIS, TimeUnit.MILLISECONDS);
             // logs, artifacts, caches and finished jobs past their retention (docs/operations.md)
             retention.schedule(retentionLoop);
             // on: schedule, for the configured repositories only (every replica looks; the store picks one to fire)
@@ -298,6 +301,14 @@ public final class RunwayServer implements AutoCloseable {
             scheduler.sweep();
         } catch (RuntimeException e) {
             log.error("run sweep failed; will retry", e);
+        }
+    }
+
+    private void recheckQueue() {
+        try {
+            dispatcher.recheck();
+        } catch (RuntimeException e) {
+            log.warn("queue recheck failed; will retry: {}", e.toString());
         }
     }
 

@@ -4,18 +4,36 @@ import dev.runway.server.store.JobStore;
 import dev.runway.server.store.Labels;
 import dev.runway.server.store.RunnerRecord;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Hands queued jobs to long-polling runners. A poll first tries to claim; if nothing matches it waits until an
- * enqueue wakes it (no poll interval in the latency path) or, as a safety net for jobs queued through another
- * replica, until {@link #RECHECK_MILLIS} pass, and tries again. The claim itself is atomic in the store.
+ * Hands queued jobs to long-polling runners. A poll first tries to claim; if nothing matches it waits, costing
+ * nothing, until an enqueue whose labels it has wakes it (no poll interval in the latency path), and tries again.
+ * Waiting polls are indexed by their runner's label set, oldest first, so an enqueue looks at the label sets (few)
+ * rather than the polls (up to tens of thousands), and a poll joins and leaves the index in constant time.
+ *
+ * <p>Work this process is not told of — a job queued through another replica, a slot freed while a poll waited —
+ * is found by {@link #recheck}, one grouped read of the queue per interval for the whole server (not a claim per
+ * poll per second), which wakes as many matching polls as there are queued jobs. The claim itself is atomic in the
+ * store.
  */
 public final class Dispatcher {
-    static final long RECHECK_MILLIS = 1000;
+    /** How often the control plane's loop calls {@link #recheck}. */
+    public static final long RECHECK_MILLIS = 1000;
+
+    /** What the dispatcher needs of the job store: the claim, and the queued jobs by label set. */
+    public interface Queue {
+        JobStore.Claim claim(RunnerRecord runner, java.util.function.LongSupplier now, long leaseMillis);
+
+        List<JobStore.QueueGroup> queuedGroups();
+    }
 
     private static final class Waiter {
         final String runnerId;
@@ -27,24 +45,37 @@ public final class Dispatcher {
             this.runnerId = runnerId;
             this.labels = labels;
         }
-
-        Set<String> labels() {
-            return labels;
-        }
-
-        CompletableFuture<Void> wake() {
-            return wake;
-        }
     }
 
-    private final JobStore jobs;
+    private final Queue jobs;
     private final InstantSource clock;
     private final long leaseMillis;
-    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    /** Waiting polls by label set, oldest first; and by runner (for {@link #release}). Guarded by {@code this}. */
+    private final Map<Set<String>, LinkedHashSet<Waiter>> byLabels = new HashMap<>();
+
+    private final Map<String, Set<Waiter>> byRunner = new HashMap<>();
+    private int waiting;
     private volatile boolean closed;
     private final AtomicReference<CompletableFuture<Void>> changed = new AtomicReference<>(new CompletableFuture<>());
 
     public Dispatcher(JobStore jobs, InstantSource clock, long leaseMillis) {
+        this(
+                new Queue() {
+                    @Override
+                    public JobStore.Claim claim(RunnerRecord r, java.util.function.LongSupplier now, long leaseMillis) {
+                        return jobs.claim(r.id(), r.name(), r.labels(), r.slots(), now, leaseMillis);
+                    }
+
+                    @Override
+                    public List<JobStore.QueueGroup> queuedGroups() {
+                        return jobs.queuedGroups();
+                    }
+                },
+                clock,
+                leaseMillis);
+    }
+
+    public Dispatcher(Queue jobs, InstantSource clock, long leaseMillis) {
         this.jobs = jobs;
         this.clock = clock;
         this.leaseMillis = leaseMillis;
@@ -59,32 +90,71 @@ public final class Dispatcher {
     /** Claims a job for {@code runner}, waiting up to {@code waitMillis}; null if none came. */
     public Claimed next(RunnerRecord runner, long waitMillis) {
         long deadline = System.nanoTime() + waitMillis * 1_000_000;
+        Set<String> labels = Labels.normalise(runner.labels());
         while (!closed) {
-            Waiter w = new Waiter(runner.id(), runner.labels());
-            waiters.add(w); // before the claim, so an enqueue in between still wakes us
+            Waiter w = new Waiter(runner.id(), labels);
+            add(w); // before the claim, so an enqueue in between still wakes us
             try {
                 long claimStarted = System.nanoTime();
-                JobStore.Claim claim = jobs.claim(
-                        runner.id(), runner.name(), runner.labels(), runner.slots(), clock::millis, leaseMillis);
+                JobStore.Claim claim = jobs.claim(runner, clock::millis, leaseMillis);
                 if (claim != null) return new Claimed(claim, claimStarted); // the store's transition signals the change
                 if (w.released) return null;
                 long remaining = (deadline - System.nanoTime()) / 1_000_000;
                 if (remaining <= 0) return null;
-                Wakeups.await(w.wake(), Math.min(remaining, RECHECK_MILLIS));
+                Wakeups.await(w.wake, remaining);
                 if (w.released) return null;
             } finally {
-                waiters.remove(w);
+                remove(w);
             }
         }
         return null;
     }
 
+    private synchronized void add(Waiter w) {
+        byLabels.computeIfAbsent(w.labels, k -> new LinkedHashSet<>()).add(w);
+        byRunner.computeIfAbsent(w.runnerId, k -> new LinkedHashSet<>()).add(w);
+        waiting++;
+    }
+
+    private synchronized void remove(Waiter w) {
+        LinkedHashSet<Waiter> group = byLabels.get(w.labels);
+        if (group != null && group.remove(w)) {
+            waiting--;
+            if (group.isEmpty()) byLabels.remove(w.labels);
+        }
+        Set<Waiter> mine = byRunner.get(w.runnerId);
+        if (mine != null && mine.remove(w) && mine.isEmpty()) byRunner.remove(w.runnerId);
+    }
+
     /** A job with these labels was queued (or requeued): wake one waiting runner that can take it. */
     public void jobQueued(Set<String> jobLabels) {
         signalChange();
-        for (Waiter w : waiters) {
-            if (Labels.satisfies(w.labels(), jobLabels) && w.wake().complete(null)) return;
+        wake(jobLabels, 1);
+    }
+
+    /** Wakes up to {@code n} waiting polls, oldest first within a label set, whose runner can take {@code jobLabels}. */
+    private synchronized int wake(Set<String> jobLabels, int n) {
+        int woken = 0;
+        for (var group : byLabels.entrySet()) {
+            if (!Labels.satisfies(group.getKey(), jobLabels)) continue;
+            for (Waiter w : group.getValue()) {
+                if (woken >= n) return woken;
+                if (w.wake.complete(null)) woken++;
+            }
         }
+        return woken;
+    }
+
+    /**
+     * The one periodic check of the whole server: for each label set with queued jobs, wakes as many matching polls
+     * as there are such jobs, so they claim. Costs one grouped read, and nothing while no poll waits. Returns how many
+     * polls it woke.
+     */
+    public int recheck() {
+        if (closed || waiting() == 0) return 0;
+        int woken = 0;
+        for (JobStore.QueueGroup g : jobs.queuedGroups()) woken += wake(g.labels(), g.queued());
+        return woken;
     }
 
     /**
@@ -92,11 +162,13 @@ public final class Dispatcher {
      * connection, which could drop a job claimed in that instant. A poll already claiming still gets its job.
      */
     public void release(String runnerId) {
-        for (Waiter w : waiters) {
-            if (w.runnerId.equals(runnerId)) {
-                w.released = true;
-                w.wake().complete(null);
-            }
+        List<Waiter> mine;
+        synchronized (this) {
+            mine = new ArrayList<>(byRunner.getOrDefault(runnerId, Set.of()));
+        }
+        for (Waiter w : mine) {
+            w.released = true;
+            w.wake.complete(null);
         }
     }
 
@@ -112,14 +184,18 @@ public final class Dispatcher {
         changed.getAndSet(new CompletableFuture<>()).complete(null);
     }
 
-    public int waiting() {
-        return waiters.size();
+    public synchronized int waiting() {
+        return waiting;
     }
 
     /** Releases every held poll (they answer "nothing"). */
     public void close() {
         closed = true;
         signalChange();
-        waiters.forEach(w -> w.wake().complete(null));
+        List<Waiter> all = new ArrayList<>();
+        synchronized (this) {
+            byLabels.values().forEach(all::addAll);
+        }
+        all.forEach(w -> w.wake.complete(null));
     }
 }

@@ -239,6 +239,14 @@ public final class JobStore {
      */
     public record QueueSnapshot(List<QueueGroup> groups, String version) {}
 
+    /** Queued jobs by label set (labels, how many, the oldest's queue time): one grouped read. */
+    public List<QueueGroup> queuedGroups() {
+        return db.read(c -> Sql.query(
+                c,
+                "SELECT labels, COUNT(*), MIN(queued_at) FROM jobs WHERE state = 'queued' GROUP BY labels",
+                rs -> new QueueGroup(Labels.decode(rs.getString(1)), rs.getInt(2), rs.getLong(3))));
+    }
+
     public QueueSnapshot queueSnapshot() {
         return db.read(c -> {
             List<QueueGroup> groups = Sql.query(
