@@ -51,6 +51,8 @@ public final class Bench {
 
     static boolean quickScaler;
 
+    static List<Integer> pollerCounts = List.of(1_000, 5_000, 10_000);
+
     public static void main(String[] args) throws Exception {
         List<String> stores = List.of("sqlite", "postgresql");
         List<String> only = new ArrayList<>();
@@ -65,10 +67,15 @@ public final class Bench {
                     e2eJobs = 100;
                     quickScaler = true;
                 }
+                case "--pollers" ->
+                    pollerCounts = java.util.Arrays.stream(args[++i].split(","))
+                            .map(Integer::valueOf)
+                            .toList();
                 default ->
                     throw new IllegalArgumentException("unknown argument " + args[i]
                             + " (use --store sqlite,postgresql --only"
-                            + " dispatch,pickup,throughput,e2e,executors,masking,scaler --quick)");
+                            + " dispatch,pickup,throughput,e2e,executors,masking,metrics,scaler,pollers --quick"
+                            + " --pollers 1000,5000,10000)");
             }
         }
         System.out.printf(
@@ -82,6 +89,8 @@ public final class Bench {
             if (only.isEmpty() || only.contains("executors")) executorStartOverhead();
             if (only.isEmpty() || only.contains("masking")) maskingThroughput();
             if (only.isEmpty() || only.contains("metrics")) metricsCost(stores);
+            if (only.isEmpty() || only.contains("pollers"))
+                PollersBench.run(pollerCounts, quickScaler ? 10 : 30);
             if (only.isEmpty() || only.contains("scaler"))
                 ScalerBench.run(quickScaler ? 3 : 10, quickScaler ? 30 : 100);
         } finally {
@@ -147,20 +156,28 @@ public final class Bench {
     }
 
     static JobView submit(Env env, JobSpec spec) {
-        return Http.send(env.url(), "POST", ApiPaths.JOBS, env.admin(), spec, null)
-                .as(JobView.class);
+        return submit(env.url(), env.admin(), spec);
+    }
+
+    static JobView submit(String url, String admin, JobSpec spec) {
+        return Http.send(url, "POST", ApiPaths.JOBS, admin, spec, null).as(JobView.class);
     }
 
     static void finish(Env env, Assignment a) {
+        finish(env.url(), a);
+    }
+
+    /** Answers an assignment as a simulated runner: one log chunk, then success. */
+    static void finish(String url, Assignment a) {
         Http.send(
-                env.url(),
+                url,
                 "POST",
                 ApiPaths.withId(ApiPaths.RUNNER_JOB_LOGS, a.jobId()) + "?offset=0",
                 a.jobToken(),
                 null,
                 "hello from a simulated runner\n".getBytes(StandardCharsets.UTF_8));
         Http.send(
-                env.url(),
+                url,
                 "POST",
                 ApiPaths.withId(ApiPaths.RUNNER_JOB_COMPLETE, a.jobId()),
                 a.jobToken(),
