@@ -489,7 +489,7 @@ class KubernetesProviderTest {
                         e -> assertThat(e.problems())
                                 .containsExactly(
                                         "pool cpu: agent.image: a kubernetes pool runs its runners from an image; name it"
-                                                + " (e.g. runway:latest)",
+                                                + " (e.g. runway:local)",
                                         "pool cpu: kubernetes.kubeconfig: cannot read /nonexistent/kubeconfig (a kubeconfig"
                                                 + " file)"));
         Path garbage = Files.writeString(dir.resolve("garbage"), "clusters: [unclosed\n");
