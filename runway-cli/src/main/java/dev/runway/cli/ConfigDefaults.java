@@ -1,27 +1,25 @@
 package dev.runway.cli;
 
+import dev.runway.scaler.config.YamlTree;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import picocli.CommandLine;
 
 /**
  * Where option values come from when the command line does not give them, in this order: the environment variable
  * {@code RUNWAY_<OPTION_NAME>} (e.g. {@code --lease-timeout} → {@code RUNWAY_LEASE_TIMEOUT}), then the YAML config
  * file ({@code --config FILE} or {@code RUNWAY_CONFIG}; keys are the option names without dashes, e.g.
- * {@code lease-timeout: 30s}), then the option's built-in default. Flags always win.
+ * {@code lease-timeout: 30s}), then the option's built-in default. Flags always win. The file is YAML 1.2
+ * ({@link YamlTree#compose}); values are taken as written, before YAML gives them a type.
  */
 final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     /** A config-file value and where it was written (for error messages). */
@@ -81,8 +79,8 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
 
     private static Map<String, Entry> load(Path path) {
         String file = path.toString();
-        try (Reader r = Files.newBufferedReader(path)) {
-            Node root = new Yaml(new LoaderOptions()).compose(r);
+        try {
+            Node root = YamlTree.compose(Files.readString(path));
             Map<String, Entry> out = new LinkedHashMap<>();
             if (root == null) return out;
             if (!(root instanceof MappingNode map)) {
@@ -109,16 +107,17 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
                 out.put(ks.getValue(), new Entry(value, where));
             }
             return out;
-        } catch (MarkedYAMLException e) {
-            throw new ConfigError(file + ":" + (e.getProblemMark().getLine() + 1) + ":"
-                    + (e.getProblemMark().getColumn() + 1) + ": invalid YAML: " + e.getProblem());
+        } catch (YamlTree.YamlException e) {
+            throw new ConfigError(file + ":" + e.getMessage());
         } catch (IOException e) {
             throw new ConfigError("cannot read config file " + file + ": " + e.getMessage());
         }
     }
 
     private static String line(Node n) {
-        return (n.getStartMark().getLine() + 1) + ":" + (n.getStartMark().getColumn() + 1);
+        return n.getStartMark()
+                .map(m -> (m.getLine() + 1) + ":" + (m.getColumn() + 1))
+                .orElse("1:1");
     }
 
     Path configPath() {

@@ -1,6 +1,5 @@
 package dev.runway.cli;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -8,19 +7,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.runway.protocol.JobSpec;
 import dev.runway.protocol.StepSpec;
+import dev.runway.scaler.config.YamlTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Job files for `runway submit`: YAML (or JSON, which is YAML) with the job spec's fields, in kebab-case
- * ({@code timeout-seconds}) or camelCase. Errors are reported as {@code FILE:line:column: problem}.
+ * ({@code timeout-seconds}) or camelCase. Errors are reported as {@code FILE:line:column: problem}. The YAML is read
+ * into a tree with positions ({@link YamlTree}, YAML 1.2) and bound to the file's shape from there.
  */
 final class JobFiles {
     /** The file's shape; kebab-case keys, mapped to the wire spec. */
@@ -44,7 +45,7 @@ final class JobFiles {
     private static final ObjectMapper CAMEL = mapper(PropertyNamingStrategies.LOWER_CAMEL_CASE);
 
     private static ObjectMapper mapper(com.fasterxml.jackson.databind.PropertyNamingStrategy naming) {
-        return JsonMapper.builder(new YAMLFactory())
+        return JsonMapper.builder()
                 .propertyNamingStrategy(naming)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .build();
@@ -62,11 +63,17 @@ final class JobFiles {
         // camelCase keys (the JSON API's spelling) are accepted too
         boolean camel =
                 text.contains("timeoutSeconds") || text.contains("workingDirectory") || text.contains("maxAttempts");
+        YamlTree yaml;
+        try {
+            yaml = YamlTree.parse(text);
+        } catch (YamlTree.YamlException e) {
+            throw new CliException(file + ":" + e.getMessage());
+        }
         FileJob f;
         try {
-            f = (camel ? CAMEL : KEBAB).readValue(text, FileJob.class);
+            f = (camel ? CAMEL : KEBAB).treeToValue(yaml.tree(), FileJob.class);
         } catch (UnrecognizedPropertyException e) {
-            throw new CliException(keyLocation(file, text, e.getPropertyName(), e.getLocation()) + "unknown key '"
+            throw new CliException(file + ":" + yaml.position(path(e), true) + ": unknown key '"
                     + e.getPropertyName() + "' (known: "
                     + String.join(
                             ", ",
@@ -75,14 +82,12 @@ final class JobFiles {
                                     .sorted()
                                     .toList()) + ")");
         } catch (JsonMappingException e) {
-            if (yamlError(e) != null) throw new CliException(file + ":" + yamlError(e));
-            throw new CliException(where(file, e.getLocation())
+            throw new CliException(file + ":" + yaml.position(path(e), false) + ": "
                     + e.getOriginalMessage()
                             .replaceAll("`java\\.lang\\.(\\w+)`", "$1")
                             .replaceAll("`[\\w.$]+\\$(\\w+)`", "$1"));
         } catch (JsonProcessingException e) {
-            if (yamlError(e) != null) throw new CliException(file + ":" + yamlError(e));
-            throw new CliException(where(file, e.getLocation()) + "invalid YAML: " + e.getOriginalMessage());
+            throw new CliException(file + ": " + e.getOriginalMessage());
         }
         if (f == null) throw new CliException(file + ": empty job file; expected name and steps");
         if (f.name() == null || f.name().isBlank()) throw new CliException(file + ": 'name' is required");
@@ -105,33 +110,12 @@ final class JobFiles {
                 f.maxAttempts());
     }
 
-    /** The YAML parser reports the position after a key; point at the key itself (searching back from there). */
-    private static String keyLocation(Path file, String text, String key, JsonLocation loc) {
-        String[] lines = text.split("\n", -1);
-        int from = loc == null ? lines.length : Math.min(lines.length, loc.getLineNr());
-        java.util.regex.Pattern p =
-                java.util.regex.Pattern.compile("^(\\s*(?:-\\s+)?)" + java.util.regex.Pattern.quote(key) + "\\s*:");
-        for (int i = from - 1; i >= 0; i--) {
-            java.util.regex.Matcher m = p.matcher(lines[i]);
-            if (m.find()) return file + ":" + (i + 1) + ":" + (m.group(1).length() + 1) + ": ";
-        }
-        return where(file, loc);
-    }
-
-    /** "line:column: invalid YAML: problem" when the YAML parser itself failed, else null. */
-    private static String yamlError(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null) {
-                return (m.getProblemMark().getLine() + 1) + ":"
-                        + (m.getProblemMark().getColumn() + 1) + ": invalid YAML: " + m.getProblem()
-                        + (m.getContext() == null ? "" : " (" + m.getContext() + ")");
-            }
-        }
-        return null;
-    }
-
-    private static String where(Path file, JsonLocation loc) {
-        return loc == null ? file + ": " : file + ":" + loc.getLineNr() + ":" + loc.getColumnNr() + ": ";
+    /** The keys and indices from the top of the file to the value Jackson could not bind. */
+    private static List<String> path(JsonMappingException e) {
+        List<String> out = new ArrayList<>();
+        for (JsonMappingException.Reference r : e.getPath())
+            out.add(r.getFieldName() != null ? r.getFieldName() : Integer.toString(r.getIndex()));
+        return out;
     }
 
     private JobFiles() {}

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
+import dev.runway.scaler.provider.kubernetes.KubernetesSchema;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +20,9 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 /**
  * deploy/helm/runway rendered by Helm's own engine (helm-java) with the values an operator would set, and read back
  * as Kubernetes objects: SQLite on a volume with one replica, PostgreSQL with several replicas sharing a master key,
- * refusals of what cannot work, agents and the scaler with a Role limited to pods and secrets.
+ * refusals of what cannot work, agents and the scaler with a Role limited to pods and secrets. Every rendered object
+ * is a kind the Kubernetes API has and has only fields its schema has (runway-scaler's KubernetesSchema, the check
+ * DeployManifestsTest makes of deploy/kubernetes).
  */
 class HelmChartTest {
     static Path chart() {
@@ -32,6 +36,14 @@ class HelmChartTest {
     static List<Map<String, Object>> render(UnaryOperator<TemplateCommand> values) {
         String out = values.apply(new Helm(chart()).template().withName("ci").withNamespace("runway"))
                 .call();
+        for (String doc : KubernetesSchema.documents(out)) {
+            HasMetadata r = KubernetesSchema.read(doc, "the rendered chart");
+            assertThat(KubernetesSchema.unknownFields(r))
+                    .as(
+                            "fields of %s %s the API schema does not have",
+                            r.getKind(), r.getMetadata().getName())
+                    .isEmpty();
+        }
         List<Map<String, Object>> docs = new ArrayList<>();
         for (Object d : new Load(LoadSettings.builder().build()).loadAllFromString(out)) {
             if (d != null) docs.add((Map<String, Object>) d);
@@ -94,7 +106,9 @@ class HelmChartTest {
         assertThat(at(server, "spec", "template", "spec", "securityContext", "runAsUser"))
                 .isEqualTo(1000);
         Map<String, Object> c = container(server);
-        assertThat(c.get("image")).isEqualTo("runway:latest");
+        assertThat(c.get("image"))
+                .as("the image deploy/image/build-local makes")
+                .isEqualTo("runway:local");
         assertThat(c.get("command")).isEqualTo(List.of("runway", "server", "--host", "0.0.0.0", "--data-dir", "/data"));
         assertThat(at(c, "securityContext", "allowPrivilegeEscalation")).isEqualTo(false);
         assertThat(at(server, "spec", "template", "spec", "volumes", 0, "persistentVolumeClaim", "claimName"))
@@ -164,7 +178,7 @@ class HelmChartTest {
                 (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(pools);
         assertThat(file.get("scaler-id")).isEqualTo("ci-runway-scaler");
         assertThat(file.get("agent-url")).isEqualTo("http://ci-runway.runway.svc:8080");
-        assertThat(at(file, "pools", "linux", "agent", "image")).isEqualTo("runway:latest");
+        assertThat(at(file, "pools", "linux", "agent", "image")).isEqualTo("runway:local");
         assertThat(at(file, "pools", "linux", "kubernetes", "namespace")).isEqualTo("runway-runners");
         Map<String, Object> scaler = find(docs, "Deployment", "ci-runway-scaler");
         assertThat(at(scaler, "spec", "template", "spec", "serviceAccountName")).isEqualTo("ci-runway-scaler");

@@ -2,7 +2,6 @@ package dev.runway.scaler.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,19 +14,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Reads the scaler's YAML file. Every problem is reported at once, each at {@code file:line:column} of the value
  * (or key) it is about, saying what was expected; unknown keys are errors (a typo must not silently mean "default").
- * Values are read from Jackson's tree, positions from SnakeYAML's node tree of the same text.
+ * Values are read from the file's Jackson tree, positions from its YAML nodes ({@link YamlTree}).
  */
 public final class ScalerConfigFile {
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -54,12 +45,12 @@ public final class ScalerConfigFile {
     static final List<String> PROVIDERS = List.of("process", "container", "kubernetes");
 
     private final String file;
-    private final Node root;
+    private final YamlTree yaml;
     private final List<String> problems = new ArrayList<>();
 
-    private ScalerConfigFile(String file, Node root) {
+    private ScalerConfigFile(String file, YamlTree yaml) {
         this.file = file;
-        this.root = root;
+        this.yaml = yaml;
     }
 
     public static ScalerConfig read(Path path) throws ConfigException {
@@ -74,28 +65,14 @@ public final class ScalerConfigFile {
 
     /** Parses {@code text}; relative paths in it are resolved against {@code baseDir}. */
     public static ScalerConfig parse(String file, String text, Path baseDir) throws ConfigException {
-        Node root;
-        JsonNode tree;
+        YamlTree yaml;
         try {
-            LoaderOptions options = new LoaderOptions();
-            options.setAllowDuplicateKeys(false);
-            root = new Yaml(options).compose(new java.io.StringReader(text));
-            tree = YAMLMapper.builder()
-                    .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                    .build()
-                    .readTree(text);
-        } catch (MarkedYAMLException e) {
-            var m = e.getProblemMark();
-            throw new ConfigException(List.of(file + ":" + (m == null ? 1 : m.getLine() + 1) + ":"
-                    + (m == null ? 1 : m.getColumn() + 1) + ": " + e.getProblem()));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            var l = e.getLocation();
-            throw new ConfigException(List.of(file + ":" + (l == null ? 1 : l.getLineNr()) + ":"
-                    + (l == null ? 1 : l.getColumnNr()) + ": " + e.getOriginalMessage()));
-        } catch (IOException | RuntimeException e) {
-            throw new ConfigException(List.of(file + ":1:1: not YAML: " + e.getMessage()));
+            yaml = YamlTree.parse(text);
+        } catch (YamlTree.YamlException e) {
+            throw new ConfigException(List.of(file + ":" + e.getMessage()));
         }
-        ScalerConfigFile f = new ScalerConfigFile(file, root);
+        ScalerConfigFile f = new ScalerConfigFile(file, yaml);
+        JsonNode tree = yaml.tree();
         if (tree == null || !tree.isObject()) {
             throw new ConfigException(List.of(file + ":1:1: expected a mapping with 'pools:' (see docs/scaler.md)"));
         }
@@ -339,29 +316,6 @@ public final class ScalerConfigFile {
 
     /** {@code file:line:column} of the node at {@code path} (of its key when {@code key}), or of the nearest parent. */
     private String position(List<String> path, boolean key) {
-        Node n = root;
-        Node keyNode = null;
-        for (String step : path) {
-            Node next = null;
-            if (n instanceof MappingNode m) {
-                for (NodeTuple t : m.getValue()) {
-                    if (t.getKeyNode() instanceof ScalarNode s && s.getValue().equals(step)) {
-                        keyNode = t.getKeyNode();
-                        next = t.getValueNode();
-                    }
-                }
-            } else if (n instanceof SequenceNode s
-                    && step.matches("\\d+")
-                    && Integer.parseInt(step) < s.getValue().size()) {
-                keyNode = null;
-                next = s.getValue().get(Integer.parseInt(step));
-            }
-            if (next == null) break;
-            n = next;
-        }
-        Node at = key && keyNode != null ? keyNode : n;
-        if (at == null) return file + ":1:1";
-        return file + ":" + (at.getStartMark().getLine() + 1) + ":"
-                + (at.getStartMark().getColumn() + 1);
+        return file + ":" + yaml.position(path, key);
     }
 }

@@ -104,7 +104,7 @@ public final class KubernetesProvider implements Provider {
         if (pool.agent().image() == null
                 && (pool.canary() == null || pool.canary().agent().image() == null))
             problems.add("pool " + pool.name() + ": agent.image: a kubernetes pool runs its runners from an image;"
-                    + " name it (e.g. runway:latest)");
+                    + " name it (e.g. runway:local)");
         Config config = null;
         try {
             config = config(pool.name(), settings, System.getenv(), Config.getKubeconfigFilenames());

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.runway.scaler.config.ConfigException;
 import dev.runway.scaler.config.ScalerConfig;
 import dev.runway.scaler.config.ScalerConfigFile;
+import dev.runway.scaler.config.YamlTree;
 import dev.runway.scaler.provider.Provider;
 import dev.runway.scaler.provider.Providers;
 import java.nio.file.Path;
@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 class ContainerSettingsTest {
     private static ContainerSettings read(String yaml, Map<String, String> env) throws ConfigException {
         try {
-            JsonNode node = new YAMLMapper().readTree(yaml);
+            JsonNode node = YamlTree.parse(yaml).tree();
             return ContainerSettings.read("gpu", node, env);
-        } catch (java.io.IOException e) {
+        } catch (YamlTree.YamlException e) {
             throw new AssertionError(e);
         }
     }
@@ -140,7 +140,8 @@ class ContainerSettingsTest {
         assertThat(problems("memory: {a: 1}"))
                 .containsExactly("pool gpu: container.memory: expected a size of at least 6m, such as 512m or 4g,"
                         + " or a number of bytes (got 'a mapping')");
-        assertThatThrownBy(() -> ContainerSettings.read("gpu", new YAMLMapper().readTree("[1]"), Map.of()))
+        assertThatThrownBy(() ->
+                        ContainerSettings.read("gpu", YamlTree.parse("[1]").tree(), Map.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("pool gpu: container: expected a mapping of settings");
     }

@@ -8,7 +8,6 @@ import dev.runway.scaler.config.ScalerConfigFile;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -42,7 +41,7 @@ class DeployManifestsTest {
     static final Set<String> NAMESPACED_RESOURCES = Set.of("pods", "secrets");
     static final Set<String> ALLOWED_VERBS = Set.of("get", "list", "watch", "create", "delete");
 
-    static final KubernetesSerialization MODEL = new KubernetesSerialization();
+    static final KubernetesSerialization MODEL = KubernetesSchema.MODEL;
 
     static Path dir;
     static List<HasMetadata> all;
@@ -57,15 +56,8 @@ class DeployManifestsTest {
             for (Path f : files.filter(p -> p.toString().matches(".*\\.ya?ml$"))
                     .sorted()
                     .toList()) {
-                for (String doc : Files.readString(f).split("(?m)^---\\s*$")) {
-                    if (doc.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))) continue;
-                    Object o = MODEL.unmarshal(doc);
-                    assertThat(o)
-                            .as("a document of %s is a kind fabric8 knows: %s", f.getFileName(), doc)
-                            .isInstanceOf(HasMetadata.class)
-                            .isNotInstanceOf(GenericKubernetesResource.class);
-                    all.add((HasMetadata) o);
-                }
+                for (String doc : KubernetesSchema.documents(Files.readString(f)))
+                    all.add(KubernetesSchema.read(doc, f.getFileName().toString()));
             }
         }
         assertThat(all).as("manifests found in " + dir).hasSizeGreaterThanOrEqualTo(10);
@@ -84,42 +76,8 @@ class DeployManifestsTest {
         return found.getFirst();
     }
 
-    /** Paths (like {@code spec.template.spec.containers[0].imagePullPolicyy}) of fields the API schema does not have. */
     static List<String> unknownFields(Object o) {
-        List<String> out = new ArrayList<>();
-        walk(o, "", out, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
-        return out;
-    }
-
-    private static void walk(Object o, String path, List<String> out, Set<Object> seen) {
-        if (o == null || !seen.add(o)) return;
-        if (o instanceof List<?> l) {
-            for (int i = 0; i < l.size(); i++) walk(l.get(i), path + "[" + i + "]", out, seen);
-            return;
-        }
-        if (o instanceof java.util.Map<?, ?> m) {
-            m.forEach((k, v) -> walk(v, path + "[" + k + "]", out, seen));
-            return;
-        }
-        if (!o.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")) return;
-        for (java.lang.reflect.Method g : o.getClass().getMethods()) {
-            if (g.getParameterCount() != 0 || g.getDeclaringClass() == Object.class) continue;
-            String n = g.getName();
-            if (!n.startsWith("get") || n.equals("getClass")) continue;
-            Object v;
-            try {
-                v = g.invoke(o);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(n + " of " + o.getClass(), e);
-            }
-            if (n.equals("getAdditionalProperties")) {
-                if (v instanceof java.util.Map<?, ?> extra)
-                    for (Object k : extra.keySet()) out.add((path.isEmpty() ? "" : path + ".") + k);
-                continue;
-            }
-            String field = Character.toLowerCase(n.charAt(3)) + n.substring(4);
-            walk(v, (path.isEmpty() ? "" : path + ".") + field, out, seen);
-        }
+        return KubernetesSchema.unknownFields(o);
     }
 
     @Test

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.runway.scaler.config.ConfigException;
 import dev.runway.scaler.config.ScalerConfig;
 import dev.runway.scaler.config.ScalerConfigFile;
+import dev.runway.scaler.config.YamlTree;
 import dev.runway.scaler.provider.Instance;
 import dev.runway.scaler.provider.Labels;
 import dev.runway.scaler.provider.Launch;
@@ -52,8 +52,8 @@ class KubernetesProviderTest {
     @TempDir
     Path dir;
 
-    static JsonNode yaml(String text) throws IOException {
-        return new YAMLMapper().readTree(text);
+    static JsonNode yaml(String text) throws YamlTree.YamlException {
+        return YamlTree.parse(text).tree();
     }
 
     KubernetesSettings gpuSettings() throws Exception {
@@ -489,7 +489,7 @@ class KubernetesProviderTest {
                         e -> assertThat(e.problems())
                                 .containsExactly(
                                         "pool cpu: agent.image: a kubernetes pool runs its runners from an image; name it"
-                                                + " (e.g. runway:latest)",
+                                                + " (e.g. runway:local)",
                                         "pool cpu: kubernetes.kubeconfig: cannot read /nonexistent/kubeconfig (a kubeconfig"
                                                 + " file)"));
         Path garbage = Files.writeString(dir.resolve("garbage"), "clusters: [unclosed\n");
