@@ -89,8 +89,7 @@ public final class Bench {
             if (only.isEmpty() || only.contains("executors")) executorStartOverhead();
             if (only.isEmpty() || only.contains("masking")) maskingThroughput();
             if (only.isEmpty() || only.contains("metrics")) metricsCost(stores);
-            if (only.isEmpty() || only.contains("pollers"))
-                PollersBench.run(pollerCounts, quickScaler ? 10 : 30);
+            if (only.isEmpty() || only.contains("pollers")) PollersBench.run(pollerCounts, quickScaler ? 10 : 30);
             if (only.isEmpty() || only.contains("scaler"))
                 ScalerBench.run(quickScaler ? 3 : 10, quickScaler ? 30 : 100);
         } finally {

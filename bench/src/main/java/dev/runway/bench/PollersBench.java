@@ -37,7 +37,11 @@ final class PollersBench {
 
     record Row(int pollers, int waiting, double heapMb, double rssMb, double idleCpu, Stats probe, double stopSecs) {
         boolean ok() {
-            return waiting >= pollers && heapMb <= HEAP_LIMIT_MB && probe != null && probe.p50() <= 10 && stopSecs <= 10;
+            return waiting >= pollers
+                    && heapMb <= HEAP_LIMIT_MB
+                    && probe != null
+                    && probe.p50() <= 10
+                    && stopSecs <= 10;
         }
     }
 
@@ -46,11 +50,17 @@ final class PollersBench {
         System.out.printf(
                 "## Idle long-polling runners: one control plane process (SQLite, -Xmx%dm), N runners each holding a"
                         + " poll over loopback HTTP%s%n",
-                HEAP_LIMIT_MB,
-                cp.equals(System.getProperty("java.class.path")) ? "" : " (server: " + cp + ")");
+                HEAP_LIMIT_MB, cp.equals(System.getProperty("java.class.path")) ? "" : " (server: " + cp + ")");
         System.out.printf(
                 "%8s %8s %8s %8s %10s %12s %12s %8s   %s%n",
-                "pollers", "waiting", "heap MB", "RSS MB", "idle cpu %", "probe p50 ms", "probe p99 ms", "stop s",
+                "pollers",
+                "waiting",
+                "heap MB",
+                "RSS MB",
+                "idle cpu %",
+                "probe p50 ms",
+                "probe p99 ms",
+                "stop s",
                 "target: all waiting, heap <= 512 MB, probe p50 <= 10 ms, stop on SIGTERM <= 10 s");
         for (int n : counts) {
             Row r = measure(cp, n, probes);
@@ -98,12 +108,18 @@ final class PollersBench {
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .build();
         AtomicBoolean over = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger pollErrors = new java.util.concurrent.atomic.AtomicInteger();
         ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
         try {
             Bench.awaitUntil(() -> Files.exists(dir.resolve("server.url")), Duration.ofSeconds(60));
             String admin = Files.readString(dir.resolve("admin-token")).strip();
             String token = Http.send(
-                            url, "POST", ApiPaths.REGISTRATION_TOKENS, admin, new RegistrationTokenRequest("1h", n), null)
+                            url,
+                            "POST",
+                            ApiPaths.REGISTRATION_TOKENS,
+                            admin,
+                            new RegistrationTokenRequest("1h", n),
+                            null)
                     .as(RegistrationTokenView.class)
                     .token();
             // register with a few at a time (registration is a write), then hold one poll each
@@ -144,7 +160,14 @@ final class PollersBench {
                                             .build(),
                                     HttpResponse.BodyHandlers.ofByteArray());
                         } catch (Exception e) {
-                            return; // the server went away
+                            if (over.get()) return; // the server went away
+                            pollErrors.incrementAndGet(); // refused or reset (a full accept queue): as agents do, again
+                            try {
+                                Thread.sleep(200);
+                            } catch (InterruptedException stop) {
+                                return;
+                            }
+                            continue;
                         }
                         long at = System.nanoTime();
                         if (a.statusCode() != 200) continue;
@@ -154,8 +177,7 @@ final class PollersBench {
                     }
                     return;
                 });
-            Bench.awaitUntil(() -> waiting(url, admin) >= n, Duration.ofMinutes(3));
-            int waiting = waiting(url, admin);
+            int waiting = awaitWaiting(url, admin, n, Duration.ofMinutes(3));
             // idle: what the held polls cost while nothing happens
             long cpu0 = cpuTicks(server.pid());
             long t0 = System.nanoTime();
@@ -170,7 +192,7 @@ final class PollersBench {
                 Bench.submit(url, admin, Bench.job("idle", "true"));
                 Long at = delivered.poll(30, TimeUnit.SECONDS);
                 lat[i] = at == null ? TimeUnit.SECONDS.toNanos(30) : at - s;
-                Bench.awaitUntil(() -> waiting(url, admin) >= n, Duration.ofSeconds(30));
+                awaitWaiting(url, admin, n, Duration.ofSeconds(30));
             }
             // stop under load
             long s0 = System.nanoTime();
@@ -178,6 +200,9 @@ final class PollersBench {
             server.destroy();
             boolean stopped = server.waitFor(30, TimeUnit.SECONDS);
             double stop = stopped ? (System.nanoTime() - s0) / 1e9 : 999;
+            if (pollErrors.get() > 0)
+                System.err.printf(
+                        "  (%d polls of %d runners failed to connect and were retried)%n", pollErrors.get(), n);
             return new Row(n, waiting, heap, rss, idleCpu, Stats.of(lat), stop);
         } finally {
             over.set(true);
@@ -186,6 +211,23 @@ final class PollersBench {
             threads.shutdownNow();
             client.shutdownNow();
         }
+    }
+
+    /** Polls the server's gauge every 20 ms (not faster: each read is a request) until {@code n} polls wait. */
+    static int awaitWaiting(String url, String admin, int n, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        long report = System.nanoTime();
+        int w;
+        while ((w = waiting(url, admin)) < n) {
+            if (System.nanoTime() > deadline)
+                throw new IllegalStateException("only " + w + " of " + n + " polls waiting after " + max);
+            if (System.nanoTime() - report > 10_000_000_000L) {
+                System.err.printf("  (%d of %d polls waiting)%n", w, n);
+                report = System.nanoTime();
+            }
+            Thread.sleep(20);
+        }
+        return w;
     }
 
     static int waiting(String url, String admin) {
@@ -197,10 +239,12 @@ final class PollersBench {
     }
 
     static double metric(String url, String admin, String name) {
-        String text = new String(Http.send(url, "GET", ApiPaths.METRICS, admin, null, null).body());
+        String text = new String(
+                Http.send(url, "GET", ApiPaths.METRICS, admin, null, null).body());
         double sum = 0;
         boolean found = false;
-        Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(text);
+        Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)$")
+                .matcher(text);
         while (m.find()) {
             sum += Double.parseDouble(m.group(2));
             found = true;
@@ -210,7 +254,9 @@ final class PollersBench {
     }
 
     static long cpuTicks(long pid) throws java.io.IOException {
-        String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).replaceAll("^.*\\) ", "").split(" ");
+        String[] f = Files.readString(Path.of("/proc/" + pid + "/stat"))
+                .replaceAll("^.*\\) ", "")
+                .split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, in clock ticks (100/s)
     }
 

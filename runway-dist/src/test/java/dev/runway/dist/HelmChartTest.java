@@ -153,7 +153,7 @@ class HelmChartTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void agentsAndTheScalerReachTheControlPlaneAndTheScalerOnlyItsPods() {
+    void agentsAndTheScalerReachTheControlPlaneAndTheScalerOnlyItsPods() throws Exception {
         List<Map<String, Object>> docs = render(t -> t.set("agent.enabled", true)
                 .set("agent.replicas", 2)
                 .set("agent.registrationTokenSecret.name", "reg")
@@ -182,13 +182,30 @@ class HelmChartTest {
         assertThat(at(file, "pools", "linux", "kubernetes", "namespace")).isEqualTo("runway-runners");
         Map<String, Object> scaler = find(docs, "Deployment", "ci-runway-scaler");
         assertThat(at(scaler, "spec", "template", "spec", "serviceAccountName")).isEqualTo("ci-runway-scaler");
-        assertThat(container(scaler).get("command"))
+        List<String> command = (List<String>) container(scaler).get("command");
+        assertThat(command)
                 .isEqualTo(List.of(
                         "runway",
                         "scaler",
-                        "--config",
+                        "--pools",
                         "/etc/runway/pools.yml",
                         "--url",
                         "http://ci-runway.runway.svc:8080"));
+        // and the real runway takes that command line with that file (it once said --config, which the scaler reads
+        // as option defaults: the pod would never have started)
+        java.nio.file.Path poolsFile = java.nio.file.Files.createTempFile("pools-", ".yml");
+        java.nio.file.Files.writeString(poolsFile, pools);
+        List<String> run = new java.util.ArrayList<>(List.of(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java")
+                        .toString(),
+                "-jar",
+                DebPackageTest.repo().resolve("runway-cli/target/runway.jar").toString()));
+        for (String a : command.subList(1, command.size()))
+            run.add(a.equals("/etc/runway/pools.yml") ? poolsFile.toString() : a);
+        run.add("--check");
+        Process p = new ProcessBuilder(run).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+        java.nio.file.Files.delete(poolsFile);
     }
 }

@@ -204,8 +204,7 @@ class DeployManifestsTest {
         Container c = spec.getContainers().getFirst();
         assertThat(c.getImage()).isEqualTo("runway:local");
         assertThat(c.getCommand())
-                .containsExactly(
-                        "runway", "scaler", "--config", "/etc/runway/pools.yml", "--url", "http://runway:8080");
+                .containsExactly("runway", "scaler", "--pools", "/etc/runway/pools.yml", "--url", "http://runway:8080");
         EnvVar token = c.getEnv().stream()
                 .filter(e -> e.getName().equals("RUNWAY_TOKEN"))
                 .findFirst()
