@@ -74,7 +74,7 @@ public final class Bench {
                 default ->
                     throw new IllegalArgumentException("unknown argument " + args[i]
                             + " (use --store sqlite,postgresql --only"
-                            + " dispatch,pickup,throughput,e2e,executors,masking,metrics,scaler,pollers --quick"
+                            + " dispatch,pickup,throughput,e2e,executors,masking,metrics,agent,scaler,pollers --quick"
                             + " --pollers 1000,5000,10000)");
             }
         }
@@ -90,6 +90,7 @@ public final class Bench {
             if (only.isEmpty() || only.contains("masking")) maskingThroughput();
             if (only.isEmpty() || only.contains("metrics")) metricsCost(stores);
             if (only.isEmpty() || only.contains("pollers")) PollersBench.run(pollerCounts, quickScaler ? 10 : 30);
+            if (only.isEmpty() || only.contains("agent")) AgentStartBench.run(quickScaler ? 5 : 10);
             if (only.isEmpty() || only.contains("scaler"))
                 ScalerBench.run(quickScaler ? 3 : 10, quickScaler ? 30 : 100);
         } finally {

@@ -37,9 +37,13 @@ final class LogOptions {
         }
     }
 
-    /** Replaces {@code ctx}'s configuration with the one for {@code format} (logback.xml or logback-json.xml). */
+    /** Replaces {@code ctx}'s configuration with the one for {@code format} ({@link TextLogs} or logback-json.xml). */
     static void configure(LoggerContext ctx, String format) {
-        URL config = LogOptions.class.getResource(format.equals("json") ? "/logback-json.xml" : "/logback.xml");
+        if (format.equals("text")) {
+            TextLogs.apply(ctx);
+            return;
+        }
+        URL config = LogOptions.class.getResource("/logback-json.xml");
         if (config == null) throw new IllegalStateException("logging configuration for " + format + " is missing");
         JoranConfigurator c = new JoranConfigurator();
         c.setContext(ctx);

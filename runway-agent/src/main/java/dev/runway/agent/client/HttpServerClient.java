@@ -43,10 +43,25 @@ public final class HttpServerClient implements ServerClient {
 
     public HttpServerClient(URI serverUrl) {
         this.base = serverUrl.toString().replaceAll("/+$", "");
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+        HttpClient.Builder b =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1);
+        if ("http".equalsIgnoreCase(serverUrl.getScheme())) b.sslContext(plainHttpOnly());
+        this.http = b.build();
+    }
+
+    /**
+     * The TLS context of a client for a plain-HTTP URL. The JDK's client builds the default context (reading the
+     * trust store: some 60 ms of an agent's start to ready) even when it never speaks TLS; this one has no trust
+     * material, so it trusts no certificate: should the client ever be sent to an https URL, the handshake fails.
+     */
+    static javax.net.ssl.SSLContext plainHttpOnly() {
+        try {
+            javax.net.ssl.SSLContext c = javax.net.ssl.SSLContext.getInstance("TLS");
+            c.init(new javax.net.ssl.KeyManager[0], new javax.net.ssl.TrustManager[0], null);
+            return c;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("no TLS implementation in this Java runtime", e);
+        }
     }
 
     @Override
