@@ -81,14 +81,39 @@ final class ScalerCommand implements Callable<Integer> {
      * This runway launcher's {@code agent} command: the same Java, class path and heap/JIT flags (for the process
      * provider), with a class-data-sharing archive of the agent's classes where the class path allows one.
      */
+    /**
+     * What an agent JVM gets unless the scaler's own flags say otherwise, as bin/runway gives {@code runway agent}:
+     * the serial collector and a small initial heap (an idle agent needs some 20 MB of heap; one runs per job).
+     */
+    static List<String> leanAgent(List<String> flags) {
+        List<String> add = new ArrayList<>();
+        if (flags.stream().noneMatch(f -> f.matches("-XX:\\+Use\\w+GC"))) add.add("-XX:+UseSerialGC");
+        if (flags.stream().noneMatch(f -> f.startsWith("-Xms"))) add.add("-Xms8m");
+        return add;
+    }
+
+    /**
+     * Whether a flag of the scaler's JVM is bin/runway's start-up archive of the scaler command (an AOT cache or CDS
+     * archive, or its recording): an agent must not read, let alone write, that one; it gets its own below.
+     */
+    static boolean launcherArchive(String flag) {
+        return flag.startsWith("-XX:AOT")
+                || flag.startsWith("-XX:SharedArchiveFile")
+                || flag.equals("-XX:+AutoCreateSharedArchive")
+                || flag.startsWith("-XX:ArchiveClassesAtExit")
+                || flag.equals("-XX:-DisplayVMOutput");
+    }
+
     static List<String> thisLauncher(Path stateDir) {
         String javaBin = ProcessHandle.current().info().command().orElse("java");
         List<String> flags = new ArrayList<>();
         // the scaler's own heap and JIT settings (what its operator chose for runway processes), nothing else
         for (String a :
                 java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-XX:")) flags.add(a);
+            if ((a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-XX:")) && !launcherArchive(a))
+                flags.add(a);
         }
+        flags.addAll(leanAgent(flags));
         String classPath = System.getProperty("java.class.path");
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBin);
