@@ -36,18 +36,20 @@ final class AgentStartBench {
     }
 
     static void run(int starts) throws Exception {
-        Map<String, Path> builds = new LinkedHashMap<>();
+        record Build(Path root, Map<String, String> env) {}
+        Map<String, Build> builds = new LinkedHashMap<>();
         String before = System.getProperty("runway.bench.agentBefore");
-        if (before != null) builds.put("before: " + before, Path.of(before).toAbsolutePath());
-        builds.put(
-                "this build",
-                Path.of(System.getProperty("runway.bench.root", ".")).toAbsolutePath());
+        if (before != null)
+            builds.put("before: " + before, new Build(Path.of(before).toAbsolutePath(), Map.of()));
+        Path root = Path.of(System.getProperty("runway.bench.root", ".")).toAbsolutePath();
+        builds.put("this build, CDS archive (RUNWAY_AOT=0)", new Build(root, Map.of("RUNWAY_AOT", "0")));
+        builds.put("this build", new Build(root, Map.of()));
         System.out.printf(
                 "## Agent start: bin/runway agent as its own process, fresh data dir (registers), median of %d"
                         + " starts once the launcher's archive is made%n",
                 starts);
         System.out.printf(
-                "%-40s %14s %14s %14s %10s   %s%n",
+                "%-42s %14s %14s %14s %10s   %s%n",
                 "build",
                 "ready p50 ms",
                 "ready max ms",
@@ -66,23 +68,26 @@ final class AgentStartBench {
                     .as(RegistrationTokenView.class)
                     .token();
             for (var b : builds.entrySet()) {
-                Row r = measure(b.getKey(), b.getValue(), env.url(), token, starts);
+                Row r = measure(b.getKey(), b.getValue().root(), b.getValue().env(), env.url(), token, starts);
                 rows.add(r);
                 System.out.printf(
-                        "%-40s %14.0f %14.0f %14.2f %10.0f   %s%n",
+                        "%-42s %14.0f %14.0f %14.2f %10.0f   %s%n",
                         r.build(), r.readyMs().p50(), r.readyMs().max(), r.cpuSecs(), r.rssMb(), Bench.verdict(r.ok()));
             }
         }
-        if (rows.size() == 2)
+        Row last = rows.get(rows.size() - 1);
+        for (Row r : rows.subList(0, rows.size() - 1))
             System.out.printf(
-                    "ratio this/before: ready p50 %.2f, CPU %.2f, RSS %.2f%n",
-                    rows.get(1).readyMs().p50() / rows.get(0).readyMs().p50(),
-                    rows.get(1).cpuSecs() / rows.get(0).cpuSecs(),
-                    rows.get(1).rssMb() / rows.get(0).rssMb());
+                    "ratio this build / %s: ready p50 %.2f, CPU %.2f, RSS %.2f%n",
+                    r.build(),
+                    last.readyMs().p50() / r.readyMs().p50(),
+                    last.cpuSecs() / r.cpuSecs(),
+                    last.rssMb() / r.rssMb());
         System.out.println();
     }
 
-    static Row measure(String name, Path root, String url, String token, int starts) throws Exception {
+    static Row measure(String name, Path root, Map<String, String> vars, String url, String token, int starts)
+            throws Exception {
         Path cds = Files.createTempDirectory("runway-bench-cds-");
         long[] ready = new long[starts];
         double[] cpu = new double[starts];
@@ -118,6 +123,7 @@ final class AgentStartBench {
                             data.toString())
                     .redirectErrorStream(true);
             pb.environment().put("RUNWAY_CDS_DIR", cds.toString());
+            pb.environment().putAll(vars);
             pb.environment()
                     .put(
                             "JAVA_HOME",
