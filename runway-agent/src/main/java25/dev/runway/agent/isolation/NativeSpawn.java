@@ -125,7 +125,8 @@ final class NativeSpawn implements StepSpawner {
      * descriptor numbers in the child.
      */
     @Override
-    public Child spawn(List<String> argv, Map<String, String> env, Path cwd, Map<Integer, Path> inputs) throws IOException {
+    public Child spawn(List<String> argv, Map<String, String> env, Path cwd, Map<Integer, Path> inputs)
+            throws IOException {
         if (argv.isEmpty()) throw new IOException("no command");
         for (String a : argv) {
             if (a.indexOf('\0') >= 0) throw new IOException("an argument contains a NUL character");
@@ -154,14 +155,16 @@ final class NativeSpawn implements StepSpawner {
             closeFd(readFd);
             MemorySegment actions = arena.allocate(OPAQUE, 16);
             MemorySegment attr = arena.allocate(OPAQUE, 16);
-            check("posix_spawn_file_actions_init", (int) faInit.invokeExact(actions));
-            check("posix_spawnattr_init", (int) attrInit.invokeExact(attr));
+            boolean started = false;
             try {
+                check("posix_spawn_file_actions_init", (int) faInit.invokeExact(actions));
+                check("posix_spawnattr_init", (int) attrInit.invokeExact(attr));
                 check("adddup2", (int) faAddDup2.invokeExact(actions, writeFd, 1));
                 check("adddup2", (int) faAddDup2.invokeExact(actions, writeFd, 2));
                 // after the dup2s: a write end that got descriptor 0 (an agent started with stdin closed) is copied
                 // before /dev/null takes its place
-                check("addopen", (int) faAddOpen.invokeExact(actions, 0, arena.allocateFrom("/dev/null"), O_RDONLY, 0));
+                MemorySegment devNull = arena.allocateFrom("/dev/null");
+                check("addopen", (int) faAddOpen.invokeExact(actions, 0, devNull, O_RDONLY, 0));
                 check("addclosefrom_np", (int) faAddCloseFrom.invokeExact(actions, 3));
                 for (Map.Entry<Integer, Path> in : inputs.entrySet()) {
                     check("addopen", (int) faAddOpen.invokeExact(
@@ -187,16 +190,19 @@ final class NativeSpawn implements StepSpawner {
                                 .map(e -> e.getKey() + "=" + e.getValue())
                                 .toList());
                 MemorySegment pid = arena.allocate(ValueLayout.JAVA_INT);
-                int rc = (int) spawnp.invokeExact(pid, arena.allocateFrom(argv.getFirst()), actions, attr, args, envp);
+                MemorySegment file = arena.allocateFrom(argv.getFirst());
+                int rc = (int) spawnp.invokeExact(pid, file, actions, attr, args, envp);
                 if (rc != 0) {
-                    output.close();
                     throw new IOException("Cannot run program \"" + argv.getFirst() + "\" (in directory \"" + cwd
                             + "\"): " + error(rc));
                 }
                 spawned.incrementAndGet();
+                started = true;
                 return new Child(pid.get(ValueLayout.JAVA_INT, 0), output);
             } finally {
                 closeFd(writeFd);
+                if (!started) output.close();
+                // both are harmless on zeroed memory: an init that failed left them so
                 int ignored = (int) faDestroy.invokeExact(actions);
                 ignored = (int) attrDestroy.invokeExact(attr);
             }
