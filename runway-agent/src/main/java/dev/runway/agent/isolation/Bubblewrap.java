@@ -60,8 +60,9 @@ final class Bubblewrap implements Sandbox {
     }
 
     /**
-     * Everything before the job's command runs as the agent (root): {@code setsid}, the cgroup's shell, {@code sh},
-     * {@code bwrap} and {@code setpriv}. They are named by absolute path and get {@link HostPrograms#ENVIRONMENT},
+     * Everything before the job's command runs as the agent (root): the cgroup's shell, {@code bwrap} and {@code
+     * setpriv} (and, where the agent cannot spawn natively, {@code setsid} and the {@code sh} that opens bwrap's
+     * descriptors). They are named by absolute path and get {@link HostPrograms#ENVIRONMENT},
      * never the job's: a job's {@code PATH}, {@code BASH_ENV} or {@code LD_PRELOAD} would otherwise choose code that
      * runs as root outside the sandbox. The job's environment reaches the step through bwrap's {@code --clearenv}
      * and {@code --setenv}, read from a file descriptor (never the command line, which every host user can read in
@@ -82,15 +83,12 @@ final class Bubblewrap implements Sandbox {
             if (user != null && loaderVariable(k)) loader.put(k, v);
             else setenv.addAll(List.of("--setenv", k, v));
         });
-        // bwrap reads the seccomp program from fd 9 and these arguments from fd 8; the argument file is removed as
-        // soon as it is open
-        cmd.addAll(List.of(
-                HostPrograms.SH,
-                "-c",
-                "exec 9<\"$1\" 8<\"$2\" && rm -f \"$2\" && shift 2 && exec \"$@\"",
-                "sh",
-                filter == null ? "/dev/null" : seccompFile(filter).toString(),
-                argumentFile(setenv).toString()));
+        // bwrap reads the seccomp program from fd 9 and these arguments from fd 8, which the agent opens for it as it
+        // starts it; the argument file is removed as soon as it is open
+        Path arguments = argumentFile(setenv);
+        Map<Integer, Path> inputs = new java.util.LinkedHashMap<>();
+        inputs.put(9, filter == null ? Path.of("/dev/null") : seccompFile(filter));
+        inputs.put(8, arguments);
         cmd.addAll(List.of(
                 HostPrograms.BWRAP,
                 "--args",
@@ -121,7 +119,7 @@ final class Bubblewrap implements Sandbox {
             loader.forEach((k, v) -> cmd.add(k + "=" + v));
         }
         cmd.addAll(inner);
-        return new Launch(cmd, HostPrograms.ENVIRONMENT);
+        return new Launch(cmd, HostPrograms.ENVIRONMENT, inputs, arguments);
     }
 
     /**

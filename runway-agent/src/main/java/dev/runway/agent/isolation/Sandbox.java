@@ -25,8 +25,20 @@ public interface Sandbox {
         return new Launch(wrap(inner, workspace, filesDir, script, cwd), env);
     }
 
-    /** A command and the environment to start it with. */
-    record Launch(List<String> command, java.util.Map<String, String> environment) {}
+    /**
+     * A command and the environment to start it with; {@code inputs} are files the process gets open read-only at
+     * the given descriptor numbers, {@code removeOnceOpen} (one of them, or null) a file to remove as soon as it is
+     * open.
+     */
+    record Launch(
+            List<String> command,
+            java.util.Map<String, String> environment,
+            java.util.Map<Integer, Path> inputs,
+            Path removeOnceOpen) {
+        public Launch(List<String> command, java.util.Map<String, String> environment) {
+            this(command, environment, java.util.Map.of(), null);
+        }
+    }
 
     /** The HOME a step gets; null keeps the agent's. */
     default Path home(Path filesDir) {
