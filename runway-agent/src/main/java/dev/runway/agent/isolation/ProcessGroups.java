@@ -16,7 +16,7 @@ public final class ProcessGroups {
 
     /** SIGTERM to the group, then SIGKILL to it and to any known descendant that is still alive after the grace. */
     public static void kill(long pgid, List<ProcessHandle> knownDescendants) {
-        kill(pgid, knownDescendants, StepSpawner.AVAILABLE);
+        kill(pgid, knownDescendants, StepSpawner.available());
     }
 
     /** As {@link #kill(long, List)}, with {@code kill(2)} through {@code spawner}, or the program when null. */
@@ -43,7 +43,7 @@ public final class ProcessGroups {
 
     /** Sends SIG{@code sig} ({@code TERM}, {@code KILL}, or {@code 0}) to group {@code pgid}; true if it existed. */
     public static boolean signal(long pgid, String sig) {
-        return signal(pgid, sig, StepSpawner.AVAILABLE);
+        return signal(pgid, sig, StepSpawner.available());
     }
 
     static boolean signal(long pgid, String sig, StepSpawner spawner) {

@@ -31,7 +31,8 @@ public final class ProcessHosts implements StepHost.Factory {
     private final JobLimits limits;
     private final String cgroupPrefix;
     private final boolean cgroups;
-    private final StepSpawner spawner;
+    /** Resolved at the first step, not at the agent's start: native spawning costs an idle agent ~14 MB of RSS. */
+    private final java.util.function.Supplier<StepSpawner> spawners;
 
     /**
      * @param cgroupPrefix names this agent's job cgroups ({@code runway/<prefix><job>}), so a restarted agent reaps
@@ -39,7 +40,7 @@ public final class ProcessHosts implements StepHost.Factory {
      * @param cgroups whether to put jobs in cgroups at all
      */
     public ProcessHosts(StepTracker tracker, Sandbox sandbox, JobLimits limits, String cgroupPrefix, boolean cgroups) {
-        this(tracker, sandbox, limits, cgroupPrefix, cgroups, StepSpawner.AVAILABLE);
+        this(tracker, sandbox, limits, cgroupPrefix, cgroups, StepSpawner::available);
     }
 
     private ProcessHosts(
@@ -48,8 +49,8 @@ public final class ProcessHosts implements StepHost.Factory {
             JobLimits limits,
             String cgroupPrefix,
             boolean cgroups,
-            StepSpawner spawner) {
-        this.spawner = spawner;
+            java.util.function.Supplier<StepSpawner> spawners) {
+        this.spawners = spawners;
         this.tracker = tracker;
         this.sandbox = sandbox;
         this.limits = limits;
@@ -67,12 +68,12 @@ public final class ProcessHosts implements StepHost.Factory {
      * {@code setsid}, with the {@code kill} program (tests of that path, and the benchmark that compares the two).
      */
     public ProcessHosts withProcessBuilder() {
-        return new ProcessHosts(tracker, sandbox, limits, cgroupPrefix, cgroups, null);
+        return new ProcessHosts(tracker, sandbox, limits, cgroupPrefix, cgroups, () -> null);
     }
 
     /** Whether steps start with one native spawn each (false: through ProcessBuilder and {@code setsid}). */
     public boolean spawnsNatively() {
-        return spawner != null;
+        return spawners.get() != null;
     }
 
     @Override
@@ -119,7 +120,8 @@ public final class ProcessHosts implements StepHost.Factory {
                 throws IOException {
             Sandbox.Launch launch = sandbox.launch(command, workspace, filesDir, script, cwd, env);
             if (group != null) oomKillsSeen = group.oomKills();
-            return spawner != null ? spawned(launch, cwd, out) : started(launch, cwd, out);
+            StepSpawner spawner = spawners.get();
+            return spawner != null ? spawned(spawner, launch, cwd, out) : started(launch, cwd, out);
         }
 
         /**
@@ -127,7 +129,8 @@ public final class ProcessHosts implements StepHost.Factory {
          * the cgroup's shell, which writes its own pid into {@code cgroup.procs} and execs the step (the same process
          * throughout, so nothing the step starts runs outside the cgroup).
          */
-        private Running spawned(Sandbox.Launch launch, Path cwd, Executor.Output out) throws IOException {
+        private Running spawned(StepSpawner spawner, Sandbox.Launch launch, Path cwd, Executor.Output out)
+                throws IOException {
             List<String> cmd = group == null ? launch.command() : group.enter(launch.command());
             StepSpawner.Child child;
             try {

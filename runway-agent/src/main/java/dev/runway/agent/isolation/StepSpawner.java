@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * Starts a step's process with one native spawn, in a new session, and signals process groups without a helper
  * process. The implementation ({@code NativeSpawn}, glibc's {@code posix_spawn} through the Foreign Function &
  * Memory API) is compiled for Java 25 ({@code src/main/java25}) while the agent runs on 21+: it is loaded by name,
- * and on a JVM without it, or a host it does not fit, {@link #AVAILABLE} is null and steps start through
- * ProcessBuilder and {@code setsid} as before. The choice is made once, when this class loads, and logged once.
+ * and on a JVM without it, or a host it does not fit, {@link #available()} is null and steps start through
+ * ProcessBuilder and {@code setsid} as before. The choice is made once, at the first step, and logged once.
  */
 interface StepSpawner {
     /** A started process: its pid (also its session and process group id) and its output (stdout and stderr). */
@@ -38,8 +38,13 @@ interface StepSpawner {
     /** How many processes it has spawned (tests count a step's launches with it). */
     long spawns();
 
-    /** The native spawner, or null where the agent cannot have it ({@link Load#why} says why). */
-    StepSpawner AVAILABLE = Load.load();
+    /**
+     * The native spawner, or null where the agent cannot have it ({@link Load#why} says why); loaded at the first
+     * call (the first step, or a kill), not when the agent starts.
+     */
+    static StepSpawner available() {
+        return Load.Once.SPAWNER;
+    }
 
     /** Loads the implementation once. */
     final class Load {
@@ -63,6 +68,11 @@ interface StepSpawner {
                 log.info("steps start through ProcessBuilder and setsid: native spawning is unavailable ({})", why);
                 return null;
             }
+        }
+
+        /** Initialised by the JVM on first use, once. */
+        private static final class Once {
+            static final StepSpawner SPAWNER = load();
         }
 
         private Load() {}

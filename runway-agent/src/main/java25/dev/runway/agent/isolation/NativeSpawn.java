@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code posix_spawn_file_actions_addchdir_np}, 2.29+). glibc spawns with {@code CLONE_VFORK}: the call returns once
  * the child has exec'd, so its file actions are done and an exec failure comes back as an error. Process groups are
  * signalled with {@code kill(2)}, no {@code kill} program. Where any of it is missing (not Linux on x86-64 or
- * AArch64, an older or another libc, native access denied) the constructor throws and {@link StepSpawner#AVAILABLE}
+ * AArch64, an older or another libc, native access denied) the constructor throws and {@link StepSpawner#available()}
  * is null.
  */
 final class NativeSpawn implements StepSpawner {

@@ -15,7 +15,7 @@ import java.util.Map;
 public final class SpawnProbe {
     public static void main(String[] args) throws Exception {
         if (args[0].equals("report")) {
-            System.out.println("native=" + (StepSpawner.AVAILABLE != null) + " why=" + StepSpawner.Load.why);
+            System.out.println("native=" + (StepSpawner.available() != null) + " why=" + StepSpawner.Load.why);
             return;
         }
         Path work = Files.createTempDirectory("runway-probe-");

@@ -106,7 +106,7 @@ class StepProcessTest {
         StepHost host = open(h);
         needs(!host.usage().equals(dev.runway.protocol.ResourceUsage.UNKNOWN), "a cgroup for the job");
         Collected out = new Collected();
-        long before = nativeSpawn ? StepSpawner.AVAILABLE.spawns() : 0;
+        long before = nativeSpawn ? StepSpawner.available().spawns() : 0;
         int code = run(
                 host,
                 "read -r st < /proc/$$/stat; set -- ${st##*) }; echo \"$$ $2 $3 $4\"; grep -E '^0::|:memory:' /proc/$$/cgroup | sort | tail -1",
@@ -127,7 +127,7 @@ class StepProcessTest {
                                 ? "[0-9]+:memory:/runway/spawn-test-job-[0-9-]+"
                                 : "0::/runway/spawn-test-job-[0-9-]+");
         if (nativeSpawn) {
-            assertThat(StepSpawner.AVAILABLE.spawns() - before)
+            assertThat(StepSpawner.available().spawns() - before)
                     .as("processes the agent started for the step, its end and the kill of its group")
                     .isEqualTo(1);
         }
