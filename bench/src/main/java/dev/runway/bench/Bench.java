@@ -74,7 +74,7 @@ public final class Bench {
                 default ->
                     throw new IllegalArgumentException("unknown argument " + args[i]
                             + " (use --store sqlite,postgresql --only"
-                            + " dispatch,pickup,throughput,e2e,executors,masking,metrics,agent,scaler,pollers --quick"
+                            + " dispatch,pickup,throughput,claim,e2e,executors,masking,metrics,agent,scaler,pollers --quick"
                             + " --pollers 1000,5000,10000)");
             }
         }
@@ -85,6 +85,9 @@ public final class Bench {
             if (only.isEmpty() || only.contains("dispatch")) dispatchLatency(stores);
             if (only.isEmpty() || only.contains("pickup")) pickupLatency(stores);
             if (only.isEmpty() || only.contains("throughput")) controlPlaneThroughput(stores);
+            if (only.isEmpty() || only.contains("claim"))
+                ClaimCostBench.run(
+                        stores, quickScaler ? List.of(10, 1_000, 10_000) : List.of(10, 100, 1_000, 10_000), 50);
             if (only.isEmpty() || only.contains("e2e")) endToEndThroughput(stores);
             if (only.isEmpty() || only.contains("executors")) executorStartOverhead();
             if (only.isEmpty() || only.contains("masking")) maskingThroughput();
