@@ -124,7 +124,8 @@ public final class JobExecutor implements Executor {
             }
             if (pre.ok()) pre = job.run(JobHooks.PRE_COMMAND, Map.of());
             if (!pre.ok()) {
-                o = new Outcome(JobState.FAILED, pre.failure(), List.of());
+                JobControl.Stop stop = control.stopped(); // a cancel that stopped the hook: the job was cancelled
+                o = new Outcome(stop == null ? JobState.FAILED : stop.result(), pre.failure(), List.of());
             } else {
                 o = runSteps(spec, workspace, jobEnv, out, control, api, secrets);
                 o = failedBy(o, job.run(JobHooks.POST_COMMAND, Map.of("RUNWAY_JOB_STATUS", status(o))), out);
