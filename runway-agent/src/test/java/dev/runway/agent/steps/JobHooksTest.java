@@ -169,11 +169,14 @@ class JobHooksTest {
         hook("environment", "echo FROM_HOOK=hello-hook; echo 'fetching things' >&2; echo OTHER=a=b");
         Executor.Outcome o = run(
                 StepSpec.of("one", "echo \"one [$FROM_HOOK] [$OTHER]\""),
-                StepSpec.of("two", "echo \"two [$FROM_HOOK]\""));
+                StepSpec.of("two", "echo \"two [$FROM_HOOK]\""),
+                new StepSpec(
+                        "three", "echo \"three [$FROM_HOOK]\"", Map.of("FROM_HOOK", "from-step"), null, null, null));
         assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
         assertThat(log())
                 .contains("one [hello-hook] [a=b]")
                 .contains("two [hello-hook]")
+                .contains("three [from-step]")
                 .contains("fetching things")
                 .contains("[runway] hook environment set FROM_HOOK, OTHER")
                 .doesNotContain("FROM_HOOK=hello-hook");
