@@ -276,6 +276,38 @@ class JobHooksTest {
     }
 
     @Test
+    void hookOutputIsMaskedLikeStepOutput() throws Exception {
+        hook(
+                "pre-command",
+                "echo 'the vault said " + SECRET + "'; echo '::add-mask::hook-own-value'; echo 'x hook-own-value'");
+        Executor.Outcome o = run(StepSpec.of("s", "echo 'step hook-own-value'"));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log())
+                .contains("the vault said ***")
+                .contains("x ***")
+                .contains("step ***")
+                .doesNotContain(SECRET)
+                .doesNotContain("hook-own-value");
+    }
+
+    @Test
+    void aJobCancelledDuringItsStepsStillRunsPostCommandAndPreExit() throws Exception {
+        hook("post-command", "true");
+        hook("pre-exit", "true");
+        JobControl control = new JobControl();
+        var job = java.util.concurrent.CompletableFuture.supplyAsync(() -> run(
+                JobHooks.DEFAULT_TIMEOUT,
+                control,
+                new JobSpec("build", List.of(), Map.of(), List.of(recordingStep("long", "sleep 300")), null, 1)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(evidence.resolve("order")));
+        control.cancel("cancelled by a user");
+        Executor.Outcome o = job.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(o.result()).isEqualTo(JobState.CANCELLED);
+        assertThat(Files.readAllLines(evidence.resolve("order"))).containsExactly("steps", "post-command", "pre-exit");
+        assertThat(envOf("post-command")).containsEntry("RUNWAY_JOB_STATUS", "failure");
+    }
+
+    @Test
     void aHooksDirectoryThatIsMissingNotADirectoryOrHoldsAHookThatCannotRunIsRefused() throws Exception {
         Map<String, String> env = Map.of("PATH", "/usr/bin:/bin");
         assertThatThrownBy(() -> JobHooks.load(work.resolve("nope"), JobHooks.DEFAULT_TIMEOUT, env))
