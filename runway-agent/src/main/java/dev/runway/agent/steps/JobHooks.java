@@ -194,20 +194,26 @@ public final class JobHooks {
             }
             Map<String, String> exported = new LinkedHashMap<>();
             List<String> invalid = new ArrayList<>();
+            // what a process the hook left running writes after the hook's end is no longer the job's
+            AtomicBoolean open = new AtomicBoolean(true);
+            Consumer<String> log = line -> {
+                if (open.get()) out.line(line);
+            };
             Thread stdout = Thread.ofVirtual()
                     .start(() -> lines(p.getInputStream(), line -> {
                         int eq = environment ? line.indexOf('=') : -1;
                         if (eq < 0) {
-                            out.line(line);
+                            log.accept(line);
                             return;
                         }
                         String key = line.substring(0, eq);
                         synchronized (exported) {
+                            if (!open.get()) return;
                             if (valid(key)) exported.put(key, line.substring(eq + 1));
                             else invalid.add(key);
                         }
                     }));
-            Thread stderr = environment ? Thread.ofVirtual().start(() -> lines(p.getErrorStream(), out::line)) : null;
+            Thread stderr = environment ? Thread.ofVirtual().start(() -> lines(p.getErrorStream(), log)) : null;
             boolean stoppable = environment || name.equals(PRE_COMMAND);
             AtomicBoolean stopped = new AtomicBoolean();
             if (stoppable)
@@ -230,6 +236,9 @@ public final class JobHooks {
                 kill(p);
                 return failed("hook " + name + ": agent interrupted");
             } finally {
+                synchronized (exported) {
+                    open.set(false);
+                }
                 if (stoppable) control.onStop(() -> {});
             }
             long ms = (System.nanoTime() - started) / 1_000_000;

@@ -308,6 +308,19 @@ class JobHooksTest {
     }
 
     @Test
+    void whatAProcessAHookLeftRunningWritesLaterIsNotInTheLog() throws Exception {
+        hook("pre-command", "(sleep 7; echo late line from the leftover) & echo early line");
+        Executor.Outcome o = run(StepSpec.of("s", "true"));
+        assertThat(o.result()).as(log()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log()).contains("early line").contains("\u2714 hook: pre-command (");
+        String before = log();
+        await().during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> log().equals(before)); // the leftover writes its line within these 3 s
+        assertThat(log()).doesNotContain("late line");
+    }
+
+    @Test
     void aHooksDirectoryThatIsMissingNotADirectoryOrHoldsAHookThatCannotRunIsRefused() throws Exception {
         Map<String, String> env = Map.of("PATH", "/usr/bin:/bin");
         assertThatThrownBy(() -> JobHooks.load(work.resolve("nope"), JobHooks.DEFAULT_TIMEOUT, env))
