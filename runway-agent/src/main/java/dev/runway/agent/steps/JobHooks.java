@@ -194,7 +194,8 @@ public final class JobHooks {
             }
             Map<String, String> exported = new LinkedHashMap<>();
             List<String> invalid = new ArrayList<>();
-            // what a process the hook left running writes after the hook's end is no longer the job's
+            // what a process the hook left running writes after the hook's end is no longer the job's (the JDK
+            // already drains and closes a process's pipes when it exits; this holds should that ever change)
             AtomicBoolean open = new AtomicBoolean(true);
             Consumer<String> log = line -> {
                 if (open.get()) out.line(line);
@@ -229,7 +230,7 @@ public final class JobHooks {
                 exited = p.waitFor(limit.toNanos(), TimeUnit.NANOSECONDS);
                 if (!exited) kill(p);
                 p.waitFor(5, TimeUnit.SECONDS);
-                stdout.join(Duration.ofSeconds(5)); // a process it left running may hold its output open
+                stdout.join(Duration.ofSeconds(5)); // the last of its output
                 if (stderr != null) stderr.join(Duration.ofSeconds(5));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
