@@ -39,6 +39,8 @@ import java.util.Map;
  *     are cached in {@code <workDir>/runway/.actions}), the Node.js of JavaScript actions, built-ins to take from there
  * @param sandbox with the sandbox executor: the unprivileged uid of steps, whether they reach the container engine
  *     (root on the host), more host directories they may read
+ * @param hooks the agent's job hooks ({@code --hooks-dir}): programs it runs around every job, on its host, outside
+ *     the job's isolation; {@link dev.runway.agent.steps.JobHooks#NONE} when null
  */
 public record AgentConfig(
         URI serverUrl,
@@ -60,7 +62,8 @@ public record AgentConfig(
         long minFreeDiskBytes,
         Path toolCache,
         dev.runway.agent.actions.ActionSettings actions,
-        dev.runway.agent.isolation.SandboxOptions sandbox) {
+        dev.runway.agent.isolation.SandboxOptions sandbox,
+        dev.runway.agent.steps.JobHooks hooks) {
 
     public static final String DEFAULT_IMAGE = "debian:stable-slim";
     public static final long DEFAULT_MIN_FREE_DISK = 1L << 30;
@@ -179,7 +182,80 @@ public record AgentConfig(
                 minFreeDiskBytes,
                 toolCache,
                 actions,
+                null,
                 null);
+    }
+
+    /** Without job hooks. */
+    public AgentConfig(
+            URI serverUrl,
+            String registrationToken,
+            String name,
+            List<String> labels,
+            Path workDir,
+            Path credentialFile,
+            int slots,
+            boolean ephemeral,
+            Duration shutdownGrace,
+            Duration pollWait,
+            Map<String, String> secrets,
+            String executor,
+            boolean network,
+            dev.runway.agent.isolation.JobLimits limits,
+            String engine,
+            String image,
+            long minFreeDiskBytes,
+            Path toolCache,
+            dev.runway.agent.actions.ActionSettings actions,
+            dev.runway.agent.isolation.SandboxOptions sandbox) {
+        this(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                secrets,
+                executor,
+                network,
+                limits,
+                engine,
+                image,
+                minFreeDiskBytes,
+                toolCache,
+                actions,
+                sandbox,
+                null);
+    }
+
+    /** The same runner with other job hooks ({@code --hooks-dir}, loaded with {@link dev.runway.agent.steps.JobHooks#load}). */
+    public AgentConfig withHooks(dev.runway.agent.steps.JobHooks hooks) {
+        return new AgentConfig(
+                serverUrl,
+                registrationToken,
+                name,
+                labels,
+                workDir,
+                credentialFile,
+                slots,
+                ephemeral,
+                shutdownGrace,
+                pollWait,
+                secrets,
+                executor,
+                network,
+                limits,
+                engine,
+                image,
+                minFreeDiskBytes,
+                toolCache,
+                actions,
+                sandbox,
+                hooks);
     }
 
     /** The same runner with other sandbox settings. */
@@ -204,7 +280,8 @@ public record AgentConfig(
                 minFreeDiskBytes,
                 toolCache,
                 actions,
-                sandbox);
+                sandbox,
+                hooks);
     }
 
     /** The same runner with another tool cache directory. */
@@ -229,7 +306,8 @@ public record AgentConfig(
                 minFreeDiskBytes,
                 dir,
                 actions,
-                sandbox);
+                sandbox,
+                hooks);
     }
 
     /** The same runner with other action sources. */
@@ -260,7 +338,8 @@ public record AgentConfig(
                 minFreeDiskBytes,
                 toolCache,
                 actions,
-                sandbox);
+                sandbox,
+                hooks);
     }
 
     /** Where {@code uses: owner/repo@ref} actions are looked up; git-fetched ones are cached under the work dir. */
@@ -344,7 +423,8 @@ public record AgentConfig(
                 minFreeDiskBytes,
                 toolCache,
                 actions,
-                sandbox);
+                sandbox,
+                hooks);
     }
 
     /** Names what this agent creates outside its work dir (cgroups, containers), so it reaps its own only. */
@@ -372,6 +452,7 @@ public record AgentConfig(
         image = image == null || image.isBlank() ? DEFAULT_IMAGE : image;
         actions = actions == null ? dev.runway.agent.actions.ActionSettings.NONE : actions.absolute();
         sandbox = sandbox == null ? dev.runway.agent.isolation.SandboxOptions.DEFAULT : sandbox;
+        hooks = hooks == null ? dev.runway.agent.steps.JobHooks.NONE : hooks;
         // steps run in other directories: every path the agent hands to them must be absolute
         workDir = workDir == null ? null : workDir.toAbsolutePath().normalize();
         credentialFile =

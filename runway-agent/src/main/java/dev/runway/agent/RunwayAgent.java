@@ -320,7 +320,7 @@ public final class RunwayAgent {
                         true);
             case HOST -> new ProcessHosts(new StepTracker(area), Sandbox.HOST, config.limits(), key + "-", true);
         };
-        return new JobExecutor(hosts, config.actionSources(), containers);
+        return new JobExecutor(hosts, config.actionSources(), containers).withHooks(config.hooks());
     }
 
     /** What one pass of a slot's loop came to ({@link #pollOnce}). */

@@ -111,6 +111,43 @@ class JobRunTest {
     }
 
     @Test
+    void aFailingPreCommandHookFailsTheAttemptWithTheHooksOutputAndTheAttemptsMetadata() throws Exception {
+        Path hooks = Files.createDirectories(dir.resolve("hooks"));
+        Path evidence = dir.resolve("pre-command.env");
+        Path hook = Files.writeString(
+                hooks.resolve("pre-command"),
+                "#!/bin/sh\nenv > '" + evidence + "'\necho 'registry login refused'\nexit 3\n");
+        assertThat(hook.toFile().setExecutable(true)).isTrue();
+        Executor real = new dev.runway.agent.steps.JobExecutor(
+                        new dev.runway.agent.isolation.StepTracker(dir.resolve("tracker")))
+                .withHooks(dev.runway.agent.steps.JobHooks.load(hooks));
+        JobSpec spec = new JobSpec(
+                "build",
+                List.of(),
+                Map.of(),
+                List.of(dev.runway.protocol.StepSpec.of("never", "echo the step ran")),
+                null,
+                1);
+        job(assignment(spec), real).run();
+
+        assertThat(calls.completions).singleElement().satisfies(c -> {
+            assertThat(c.result()).isEqualTo(JobState.FAILED);
+            assertThat(c.reason()).isEqualTo("hook pre-command failed with exit code 3");
+        });
+        assertThat(calls.log()) // after the warning that the runner's secret "r" is too short to mask
+                .endsWith("\u25b6 hook: pre-command\nregistry login refused\n"
+                        + "\u2718 hook pre-command failed with exit code 3\n"
+                        + "[runway] job failed: hook pre-command failed with exit code 3\n");
+        assertThat(Files.readString(evidence))
+                .contains("RUNWAY_JOB_ID=j1\n")
+                .contains("RUNWAY_ATTEMPT=2\n")
+                .contains("RUNWAY_RUNNER_NAME=r1\n")
+                .contains("RUNWAY_WORKSPACE=" + dir.resolve("work/j1-2") + "\n")
+                .doesNotContain("from the control plane")
+                .doesNotContain("FROM_SPEC");
+    }
+
+    @Test
     void aWorkflowJobGetsGitHubsVariablesFromItsContext() {
         JobSpec workflow = new JobSpec(
                 "build",

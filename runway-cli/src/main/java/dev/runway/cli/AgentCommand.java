@@ -98,6 +98,13 @@ final class AgentCommand implements Callable<Integer> {
     ActionOptions actions = new ActionOptions();
 
     @Option(
+            names = "--hooks-dir",
+            description = "Run the executable files environment, pre-command, post-command and pre-exit of this"
+                    + " directory around every job, on this host as the agent's user, outside the job's isolation"
+                    + " (docs/agent.md, Job hooks).")
+    Path hooksDir;
+
+    @Option(
             names = "--metrics-port",
             description = "Serve this agent's Prometheus metrics on http://<metrics-host>:PORT/metrics (off by"
                     + " default; docs/metrics.md lists them).")
@@ -194,6 +201,15 @@ final class AgentCommand implements Callable<Integer> {
                         isolation.minFree())
                 .withSandbox(isolation.sandbox())
                 .withToolCache(toolCache != null ? toolCache : dataDir.resolve("tool-cache"))
-                .withActions(actions.settings(dataDir.resolve("actions")));
+                .withActions(actions.settings(dataDir.resolve("actions")))
+                .withHooks(hooks());
+    }
+
+    private dev.runway.agent.steps.JobHooks hooks() {
+        try {
+            return dev.runway.agent.steps.JobHooks.load(hooksDir);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--hooks-dir: " + e.getMessage());
+        }
     }
 }

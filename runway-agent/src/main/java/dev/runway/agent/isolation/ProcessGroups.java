@@ -14,6 +14,11 @@ import java.util.List;
 public final class ProcessGroups {
     public static final Duration TERM_GRACE = Duration.ofSeconds(2);
 
+    /** The {@code setsid} program by absolute path: what makes a process the leader of its own group. */
+    public static String setsid() {
+        return HostPrograms.SETSID;
+    }
+
     /** SIGTERM to the group, then SIGKILL to it and to any known descendant that is still alive after the grace. */
     public static void kill(long pgid, List<ProcessHandle> knownDescendants) {
         kill(pgid, knownDescendants, StepSpawner.available());

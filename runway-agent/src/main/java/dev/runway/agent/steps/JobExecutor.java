@@ -36,6 +36,7 @@ public final class JobExecutor implements Executor {
     private final StepHost.Factory hosts;
     private final ActionSources sources;
     private final ActionContainers containers;
+    private final JobHooks hooks;
 
     public JobExecutor(StepTracker tracker) {
         this(new ProcessHosts(tracker, Sandbox.HOST));
@@ -62,9 +63,19 @@ public final class JobExecutor implements Executor {
 
     /** Docker actions ({@code runs.using: docker}) run in {@code containers}. */
     public JobExecutor(StepHost.Factory hosts, ActionSources sources, ActionContainers containers) {
+        this(hosts, sources, containers, JobHooks.NONE);
+    }
+
+    private JobExecutor(StepHost.Factory hosts, ActionSources sources, ActionContainers containers, JobHooks hooks) {
         this.hosts = hosts;
         this.sources = sources == null ? ActionSources.NONE : sources;
         this.containers = containers == null ? ActionContainers.NONE : containers;
+        this.hooks = hooks == null ? JobHooks.NONE : hooks;
+    }
+
+    /** This executor with the agent's job hooks around every job ({@code runway agent --hooks-dir}). */
+    public JobExecutor withHooks(JobHooks hooks) {
+        return new JobExecutor(this.hosts, this.sources, this.containers, hooks);
     }
 
     @Override
@@ -84,6 +95,76 @@ public final class JobExecutor implements Executor {
         WorkflowCommands out = new WorkflowCommands(log);
         out.workspace(workspace);
         secrets.values().forEach(out::mask);
+        if (hooks.none()) return runSteps(spec, workspace, env, out, control, api, secrets);
+        return withHooks(spec, workspace, env, out, control, api, secrets);
+    }
+
+    /**
+     * The job between the agent's hooks ({@link JobHooks}): {@code environment} (what it prints as {@code KEY=VALUE}
+     * goes into the job's environment) and {@code pre-command} before the steps, which do not run if either fails;
+     * {@code post-command} after them (with {@code RUNWAY_JOB_STATUS}), {@code pre-exit} last, whatever happened. A
+     * failing hook fails a job that would have succeeded.
+     */
+    private Outcome withHooks(
+            JobSpec spec,
+            Path workspace,
+            Map<String, String> env,
+            WorkflowCommands out,
+            JobControl control,
+            JobApi api,
+            Map<String, String> secrets) {
+        JobHooks.Job job = hooks.forJob(spec, workspace, env, out, control);
+        Outcome o = null;
+        try {
+            JobHooks.Ran pre = job.run(JobHooks.ENVIRONMENT, Map.of());
+            Map<String, String> jobEnv = env;
+            if (pre.ok() && !pre.exported().isEmpty()) {
+                jobEnv = new HashMap<>(env);
+                jobEnv.putAll(pre.exported());
+            }
+            if (pre.ok()) pre = job.run(JobHooks.PRE_COMMAND, Map.of());
+            if (!pre.ok()) {
+                JobControl.Stop stop = control.stopped(); // a cancel that stopped the hook: the job was cancelled
+                o = new Outcome(stop == null ? JobState.FAILED : stop.result(), pre.failure(), List.of());
+            } else {
+                o = runSteps(spec, workspace, jobEnv, out, control, api, secrets);
+                o = failedBy(o, job.run(JobHooks.POST_COMMAND, Map.of("RUNWAY_JOB_STATUS", status(o))), out);
+            }
+        } finally {
+            JobHooks.Ran exit =
+                    job.run(JobHooks.PRE_EXIT, o == null ? Map.of() : Map.of("RUNWAY_JOB_STATUS", status(o)));
+            if (o != null) o = failedBy(o, exit, out);
+            out.step(null);
+        }
+        return o;
+    }
+
+    /** {@code success} or {@code failure}: how the job stands, for a hook's {@code RUNWAY_JOB_STATUS}. */
+    private static String status(Outcome o) {
+        return o.result() == JobState.SUCCEEDED ? "success" : "failure";
+    }
+
+    /** {@code o} failed by a hook that failed (a job that failed already keeps its reason), with all annotations. */
+    private static Outcome failedBy(Outcome o, JobHooks.Ran hook, WorkflowCommands out) {
+        boolean fails = !hook.ok() && o.result() == JobState.SUCCEEDED;
+        return new Outcome(
+                fails ? JobState.FAILED : o.result(),
+                fails ? hook.failure() : o.reason(),
+                o.steps(),
+                o.outputs(),
+                out.annotations(),
+                o.usage(),
+                out.masked());
+    }
+
+    private Outcome runSteps(
+            JobSpec spec,
+            Path workspace,
+            Map<String, String> env,
+            WorkflowCommands out,
+            JobControl control,
+            JobApi api,
+            Map<String, String> secrets) {
         Map<String, String> runnerEnv = env; // before the env: the runner evaluates (SecretEnv) is added
         long jobDeadline = spec.timeoutSeconds() == null
                 ? Long.MAX_VALUE
