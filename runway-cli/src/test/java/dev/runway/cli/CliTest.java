@@ -554,6 +554,19 @@ class CliTest {
     }
 
     @Test
+    void anAgentRefusesAHooksDirItCannotUse() throws Exception {
+        Run missing =
+                run(Map.of(), "agent", "--hooks-dir", dir.resolve("nope").toString(), "--data-dir", dir.toString());
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).contains("--hooks-dir: ").contains("nope");
+        java.nio.file.Path hooks = java.nio.file.Files.createDirectories(dir.resolve("hooks"));
+        java.nio.file.Files.writeString(hooks.resolve("pre-command"), "#!/bin/sh\nexit 0\n"); // not executable
+        Run notExecutable = run(Map.of("RUNWAY_HOOKS_DIR", hooks.toString()), "agent", "--data-dir", dir.toString());
+        assertThat(notExecutable.code()).isEqualTo(1);
+        assertThat(notExecutable.err()).contains("--hooks-dir: ").contains("pre-command");
+    }
+
+    @Test
     void anAgentNeedsAnHttpUrl() {
         Run r = run(Map.of(), "agent", "--url", "ftp://x", "--data-dir", dir.toString());
         assertThat(r.code()).isEqualTo(1);
