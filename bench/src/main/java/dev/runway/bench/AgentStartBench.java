@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * process through the real launcher (so its JVM options and class-data archives count), with a fresh data dir, so
  * each start registers. Start to ready is from the launch to the agent's "ready" log line (registered, about to
  * hold its first poll); CPU is what the process used until then; idle RSS is read 3 s after ready. One unmeasured
- * start first (it makes the launcher's archive, as the first start on a machine does), then the median of the
+ * start or two first (they make the launcher's archive, as the first starts on a machine do), then the median of the
  * measured ones. {@code -Drunway.bench.agentBefore=DIR} adds the same rows for another source tree (the build
  * before a change, with its runway-cli/target/runway.jar built), for a ratio in the same run.
  */
@@ -46,7 +46,7 @@ final class AgentStartBench {
         builds.put("this build", new Build(root, Map.of()));
         System.out.printf(
                 "## Agent start: bin/runway agent as its own process, fresh data dir (registers), median of %d"
-                        + " starts once the launcher's archive is made%n",
+                        + " starts once the launcher's archive is made, the builds' starts interleaved%n",
                 starts);
         System.out.printf(
                 "%-42s %14s %14s %14s %10s   %s%n",
@@ -67,8 +67,27 @@ final class AgentStartBench {
                             null)
                     .as(RegistrationTokenView.class)
                     .token();
-            for (var b : builds.entrySet()) {
-                Row r = measure(b.getKey(), b.getValue().root(), b.getValue().env(), env.url(), token, starts);
+            // each build's archive first, then one start of each build in turn, so every row sees the same load
+            List<Build> order = new ArrayList<>(builds.values());
+            List<Path> archives = new ArrayList<>();
+            for (Build b : order) archives.add(prepare(b.root(), b.env(), env.url(), token));
+            long[][] ready = new long[order.size()][starts];
+            double[][] cpu = new double[order.size()][starts];
+            double[][] rss = new double[order.size()][starts];
+            for (int i = 0; i < starts; i++) {
+                for (int k = 0; k < order.size(); k++) {
+                    Sample x =
+                            startOnce(order.get(k).root(), order.get(k).env(), archives.get(k), env.url(), token, true);
+                    ready[k][i] = x.readyNanos();
+                    cpu[k][i] = x.cpuSecs();
+                    rss[k][i] = x.rssMb();
+                }
+            }
+            List<String> names = new ArrayList<>(builds.keySet());
+            for (int k = 0; k < order.size(); k++) {
+                java.util.Arrays.sort(cpu[k]);
+                java.util.Arrays.sort(rss[k]);
+                Row r = new Row(names.get(k), Stats.of(ready[k]), cpu[k][starts / 2], rss[k][starts / 2]);
                 rows.add(r);
                 System.out.printf(
                         "%-42s %14.0f %14.0f %14.2f %10.0f   %s%n",
@@ -86,87 +105,79 @@ final class AgentStartBench {
         System.out.println();
     }
 
-    static Row measure(String name, Path root, Map<String, String> vars, String url, String token, int starts)
-            throws Exception {
+    record Sample(long readyNanos, double cpuSecs, double rssMb) {}
+
+    /**
+     * Starts the build until its launcher's archive exists (an AOT cache is made by the start after the first, in
+     * the background; an old launcher's CDS archive is there after the first); returns the archive directory.
+     */
+    static Path prepare(Path root, Map<String, String> vars, String url, String token) throws Exception {
         Path cds = Files.createTempDirectory("runway-bench-cds-");
-        long[] ready = new long[starts];
-        double[] cpu = new double[starts];
-        double[] rss = new double[starts];
-        int warmups = 0;
-        for (int i = -1; i < starts; i++) {
-            if (i == 0 && !archived(cds) && warmups++ < 2) {
-                // an AOT cache is made by the start after the first, in the background: start again, then wait for
-                // it (an old launcher's CDS archive is there after the first)
-                if (warmups == 2) {
-                    try {
-                        Bench.awaitUntil(() -> archived(cds), Duration.ofSeconds(60));
-                    } catch (IllegalStateException e) {
-                        System.err.println("  (no launcher archive for " + root + ": measured without)");
-                    }
-                } else {
-                    i = -1;
-                }
-            }
-            Path data = Files.createTempDirectory("runway-bench-agent-");
-            ProcessBuilder pb = new ProcessBuilder(
-                            root.resolve("bin/runway").toString(),
-                            "agent",
-                            "--url",
-                            url,
-                            "--token",
-                            token,
-                            "--name",
-                            "start-" + data.getFileName(),
-                            "--labels",
-                            "agent-start-bench",
-                            "--data-dir",
-                            data.toString())
-                    .redirectErrorStream(true);
-            pb.environment().put("RUNWAY_CDS_DIR", cds.toString());
-            pb.environment().putAll(vars);
-            pb.environment()
-                    .put(
-                            "JAVA_HOME",
-                            ProcessHandle.current()
-                                    .info()
-                                    .command()
-                                    .map(c -> Path.of(c).getParent().getParent().toString())
-                                    .orElseThrow());
-            long t0 = System.nanoTime();
-            Process p = pb.start();
-            CompletableFuture<Long> readyAt = new CompletableFuture<>();
-            StringBuilder log = new StringBuilder();
-            Thread.ofVirtual().start(() -> {
-                try (BufferedReader r =
-                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    String l;
-                    while ((l = r.readLine()) != null) {
-                        if (l.contains(" ready: labels")) readyAt.complete(System.nanoTime());
-                        if (log.length() < 20_000) log.append(l).append('\n');
-                    }
-                } catch (Exception e) {
-                    // the process went away
-                }
-                readyAt.complete(-1L);
-            });
-            try {
-                long at = readyAt.get(60, TimeUnit.SECONDS);
-                if (at < 0) throw new IllegalStateException("the agent (" + root + ") exited before ready:\n" + log);
-                long ticks = PollersBench.cpuTicks(p.pid());
-                if (i >= 0) {
-                    ready[i] = at - t0;
-                    cpu[i] = ticks / 100.0;
-                    Thread.sleep(3_000); // a measurement window, not synchronisation
-                    rss[i] = PollersBench.rssKb(p.pid()) / 1e3;
-                }
-            } finally {
-                p.destroy(); // SIGTERM: the agent leaves, and (first start) the JVM writes the launcher's archive
-                if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
-            }
+        for (int i = 0; i < 2 && !archived(cds); i++) startOnce(root, vars, cds, url, token, false);
+        try {
+            Bench.awaitUntil(() -> archived(cds), Duration.ofSeconds(60));
+        } catch (IllegalStateException e) {
+            System.err.println("  (no launcher archive for " + root + ": measured without)");
         }
-        java.util.Arrays.sort(cpu);
-        java.util.Arrays.sort(rss);
-        return new Row(name, Stats.of(ready), cpu[starts / 2], rss[starts / 2]);
+        return cds;
+    }
+
+    /** One start of {@code bin/runway agent} with a fresh data dir, until ready; measured when {@code measure}. */
+    static Sample startOnce(Path root, Map<String, String> vars, Path cds, String url, String token, boolean measure)
+            throws Exception {
+        Path data = Files.createTempDirectory("runway-bench-agent-");
+        ProcessBuilder pb = new ProcessBuilder(
+                        root.resolve("bin/runway").toString(),
+                        "agent",
+                        "--url",
+                        url,
+                        "--token",
+                        token,
+                        "--name",
+                        "start-" + data.getFileName(),
+                        "--labels",
+                        "agent-start-bench",
+                        "--data-dir",
+                        data.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("RUNWAY_CDS_DIR", cds.toString());
+        pb.environment().putAll(vars);
+        pb.environment()
+                .put(
+                        "JAVA_HOME",
+                        ProcessHandle.current()
+                                .info()
+                                .command()
+                                .map(c -> Path.of(c).getParent().getParent().toString())
+                                .orElseThrow());
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        CompletableFuture<Long> readyAt = new CompletableFuture<>();
+        StringBuilder log = new StringBuilder();
+        Thread.ofVirtual().start(() -> {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String l;
+                while ((l = r.readLine()) != null) {
+                    if (l.contains(" ready: labels")) readyAt.complete(System.nanoTime());
+                    if (log.length() < 20_000) log.append(l).append('\n');
+                }
+            } catch (Exception e) {
+                // the process went away
+            }
+            readyAt.complete(-1L);
+        });
+        try {
+            long at = readyAt.get(60, TimeUnit.SECONDS);
+            if (at < 0) throw new IllegalStateException("the agent (" + root + ") exited before ready:\n" + log);
+            double cpu = PollersBench.cpuTicks(p.pid()) / 100.0;
+            if (!measure) return null;
+            Thread.sleep(3_000); // a measurement window, not synchronisation
+            return new Sample(at - t0, cpu, PollersBench.rssKb(p.pid()) / 1e3);
+        } finally {
+            p.destroy(); // SIGTERM: the agent leaves, and (first start) the JVM writes the launcher's record
+            if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+        }
     }
 
     /** Whether the launcher's archive of the agent command is there (an AOT cache, or a CDS archive before 25). */
