@@ -74,6 +74,13 @@ public final class Database implements AutoCloseable {
             dialect = Dialect.POSTGRESQL;
             hc.setJdbcUrl(url);
             hc.setMaximumPoolSize(16);
+            // pgjdbc keeps server-side prepared statements per connection, by SQL text: a statement run this many
+            // times on a connection is parsed and planned once from then on. Said here rather than left to the
+            // defaults (5 and 256) because the store's hot paths depend on it, and it has more distinct statements
+            // than 256 once the variable-length IN lists (batched renewals, label matches) are counted.
+            hc.addDataSourceProperty("prepareThreshold", "3");
+            hc.addDataSourceProperty("preparedStatementCacheQueries", "1024");
+            hc.addDataSourceProperty("preparedStatementCacheSizeMiB", "8");
             if (config.databaseUser() != null) hc.setUsername(config.databaseUser());
             if (config.databasePassword() != null) hc.setPassword(config.databasePassword());
         } else {
