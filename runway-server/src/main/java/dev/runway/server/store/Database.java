@@ -33,10 +33,31 @@ public final class Database implements AutoCloseable {
     /** The directory of an SQLite store's file (null for PostgreSQL or an in-memory store). */
     private final Path directory;
 
+    /** This process's name for itself in the notifications it sends other replicas ({@link JobNotifications}). */
+    private final String replicaId = dev.runway.server.tokens.Tokens.id("rp");
+
     private Database(HikariDataSource pool, Dialect dialect, Path directory) {
         this.pool = pool;
         this.dialect = dialect;
         this.directory = directory;
+    }
+
+    public String replicaId() {
+        return replicaId;
+    }
+
+    /**
+     * A connection of its own, outside the pool, to the same database (the LISTEN connection of {@link
+     * JobNotifications.Listener}, held for the server's life, which must not take one of the pool's).
+     */
+    Connection dedicatedConnection() throws SQLException {
+        java.util.Properties props = new java.util.Properties();
+        props.putAll(pool.getDataSourceProperties());
+        if (pool.getUsername() != null) props.setProperty("user", pool.getUsername());
+        if (pool.getPassword() != null) props.setProperty("password", pool.getPassword());
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("ApplicationName", "runway-listen");
+        return java.sql.DriverManager.getConnection(pool.getJdbcUrl(), props);
     }
 
     public static Database open(ServerConfig config) {

@@ -48,7 +48,11 @@ public final class Transitions {
         Pending pending = new Pending();
         T result = db.tx(c -> {
             pending.list.clear();
-            return work.run(c, pending);
+            T r = work.run(c, pending);
+            // other replicas hear of it when it commits, and only then (PostgreSQL's NOTIFY is transactional)
+            if (db.dialect() == Database.Dialect.POSTGRESQL && !pending.list.isEmpty())
+                JobNotifications.send(c, db.replicaId(), pending.list);
+            return r;
         });
         publish(pending.list);
         return result;

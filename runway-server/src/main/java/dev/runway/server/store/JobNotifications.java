@@ -1,0 +1,216 @@
+package dev.runway.server.store;
+
+import dev.runway.protocol.JobState;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * PostgreSQL only: what one replica tells the others of the queue, through {@code NOTIFY} on channel {@value
+ * #CHANNEL}, so a job queued through one replica reaches a poll held by another at once, not at its next periodic
+ * recheck. The notifications are sent in the transaction that made the change ({@link Transitions#tx}), so
+ * PostgreSQL delivers them when, and only if, it commits. Each replica listens on a dedicated connection outside the
+ * pool ({@link Listener}) and skips what it sent itself (its own listeners heard of it already).
+ *
+ * <p>Payloads, after the sending replica's id and a space: {@code q <n> <labels>} — {@code n} jobs with the encoded
+ * label set {@code labels} were queued (NOTIFY folds equal payloads of one transaction into one, so they are counted
+ * here); {@code f <runnerId>} — an attempt of that runner ended (a slot is free; a concurrency group may be too).
+ */
+public final class JobNotifications {
+    private static final Logger log = LoggerFactory.getLogger(JobNotifications.class);
+
+    public static final String CHANNEL = "runway_jobs";
+
+    /** PostgreSQL refuses payloads of 8000 bytes or more; a longer label set is sent as "look at the queue". */
+    static final int MAX_PAYLOAD = 7000;
+
+    /** What a notification says, as the receiving replica acts on it. */
+    public sealed interface Event {
+        /** {@code count} jobs with {@code labels} were queued; {@code labels} null: look at the whole queue. */
+        record Queued(Set<String> labels, int count) implements Event {}
+
+        /** An attempt of {@code runnerId} ended. */
+        record Ended(String runnerId) implements Event {}
+    }
+
+    /** The payloads for the committed-to-be {@code transitions} of one transaction, in a stable order. */
+    static List<String> payloads(String replica, List<Transition> transitions) {
+        Map<String, Integer> queued = new LinkedHashMap<>();
+        Set<String> ended = new LinkedHashSet<>();
+        for (Transition t : transitions) {
+            if (t.to() == JobState.QUEUED)
+                queued.merge(Labels.encode(Labels.normalise(t.job().labels())), 1, Integer::sum);
+            if (t.from() == JobState.RUNNING && t.runnerId() != null) ended.add(t.runnerId());
+        }
+        List<String> out = new ArrayList<>(queued.size() + ended.size());
+        queued.forEach((labels, n) -> {
+            String p = replica + " q " + n + " " + labels;
+            out.add(p.length() > MAX_PAYLOAD ? replica + " q " + n : p);
+        });
+        for (String r : ended) out.add(replica + " f " + r);
+        return out;
+    }
+
+    /** Sends the notifications of {@code transitions} in {@code c}'s transaction (delivered if it commits). */
+    static void send(Connection c, String replica, List<Transition> transitions) throws SQLException {
+        for (String p : payloads(replica, transitions)) Sql.query(c, "SELECT pg_notify(?, ?)", rs -> 1, CHANNEL, p);
+    }
+
+    /** The event of a payload another replica sent; null for one of {@code replica}'s own or one not understood. */
+    static Event parse(String replica, String payload) {
+        String[] p = payload.split(" ", 4);
+        if (p.length < 3 || p[0].equals(replica)) return null;
+        try {
+            return switch (p[1]) {
+                case "q" -> new Event.Queued(p.length == 4 ? Labels.decode(p[3]) : null, Integer.parseInt(p[2]));
+                case "f" -> new Event.Ended(p[2]);
+                default -> null;
+            };
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The replica's LISTEN connection and its thread: events of the other replicas go to {@code onEvent}; when the
+     * connection drops it is opened again, with backoff (100 ms doubling to 5 s), and {@code onReconnect} runs once
+     * it listens again (what was sent meanwhile is lost: the caller looks at the queue). An idle connection is
+     * checked every {@link #PING_MILLIS}, so a dead one is noticed without traffic.
+     */
+    public static final class Listener implements AutoCloseable {
+        static final long PING_MILLIS = 5_000;
+        static final long MAX_BACKOFF_MILLIS = 5_000;
+
+        private final Database db;
+        private final Consumer<Event> onEvent;
+        private final Runnable onReconnect;
+        private final Thread thread;
+        private volatile boolean closed;
+        private volatile boolean listening;
+        private volatile Connection connection;
+        private volatile int backendPid;
+
+        private Listener(Database db, Consumer<Event> onEvent, Runnable onReconnect) {
+            this.db = db;
+            this.onEvent = onEvent;
+            this.onReconnect = onReconnect;
+            this.thread = Thread.ofPlatform().name("runway-pg-listen").daemon().unstarted(this::run);
+        }
+
+        /** Starts listening (null for a store that is not PostgreSQL). */
+        public static Listener start(Database db, Consumer<Event> onEvent, Runnable onReconnect) {
+            if (db.dialect() != Database.Dialect.POSTGRESQL) return null;
+            Listener l = new Listener(db, onEvent, onReconnect);
+            l.thread.start();
+            return l;
+        }
+
+        /** Whether the connection listens now: while it does, other replicas' changes arrive as they commit. */
+        public boolean listening() {
+            return listening;
+        }
+
+        /** The server process of the LISTEN connection (0 while there is none), for tests that cut it. */
+        public int backendPid() {
+            return listening ? backendPid : 0;
+        }
+
+        private void run() {
+            long backoff = 100;
+            boolean first = true;
+            while (!closed) {
+                try (Connection c = db.dedicatedConnection()) {
+                    connection = c;
+                    try (Statement st = c.createStatement()) {
+                        st.execute("LISTEN " + CHANNEL);
+                        try (var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                            rs.next();
+                            backendPid = rs.getInt(1);
+                        }
+                    }
+                    listening = true;
+                    backoff = 100;
+                    if (!first) {
+                        log.info("listening for other replicas' jobs again");
+                        onReconnect.run();
+                    }
+                    first = false;
+                    PGConnection pg = c.unwrap(PGConnection.class);
+                    long lastHeard = System.nanoTime();
+                    while (!closed) {
+                        PGNotification[] got = pg.getNotifications((int) PING_MILLIS);
+                        if (got != null && got.length > 0) {
+                            lastHeard = System.nanoTime();
+                            for (PGNotification n : got) deliver(n.getParameter());
+                        } else if (System.nanoTime() - lastHeard >= PING_MILLIS * 1_000_000) {
+                            try (Statement st = c.createStatement()) {
+                                st.execute("SELECT 1"); // a dead connection fails here, not never
+                            }
+                            lastHeard = System.nanoTime();
+                        }
+                    }
+                } catch (SQLException | RuntimeException e) {
+                    if (closed) break;
+                    if (listening || first)
+                        log.warn(
+                                "not listening for other replicas' jobs ({}); reconnecting, meanwhile the queue is"
+                                        + " rechecked every second",
+                                e.getMessage());
+                    first = false;
+                } finally {
+                    listening = false;
+                    connection = null;
+                }
+                if (closed) break;
+                try {
+                    Thread.sleep(backoff); // backoff before reconnecting, not synchronisation
+                } catch (InterruptedException e) {
+                    break;
+                }
+                backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+            }
+        }
+
+        private void deliver(String payload) {
+            Event e = parse(db.replicaId(), payload);
+            if (e == null) return;
+            try {
+                onEvent.accept(e);
+            } catch (RuntimeException x) {
+                log.error("acting on another replica's notification '{}' failed", payload, x);
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            thread.interrupt();
+            Connection c = connection;
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // closing anyway
+                }
+            }
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private JobNotifications() {}
+}
