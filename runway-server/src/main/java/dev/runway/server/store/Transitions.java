@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * The one path every job state change takes: store methods that change a job record a {@link Transition} in the
  * transaction's {@link Pending}, and once the transaction has committed every listener hears of it, in the order
  * they were added. A method that changes a job in the caller's transaction takes a {@code Pending}, which only
- * {@link #tx} hands out: no change can be committed without its listeners hearing of it.
+ * {@link #tx} hands out: no change can be committed without its listeners hearing of it. On PostgreSQL the same
+ * transaction also tells the other replicas ({@link JobNotifications}).
  */
 public final class Transitions {
     private static final Logger log = LoggerFactory.getLogger(Transitions.class);
