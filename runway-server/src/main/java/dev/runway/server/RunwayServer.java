@@ -205,13 +205,12 @@ public final class RunwayServer implements AutoCloseable {
             reaper.startServing();
             long period = Math.max(100, Math.min(1000, leaseMs / 3));
             loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
-            // PostgreSQL: jobs queued and attempts ended through other replicas arrive as they commit
+            // PostgreSQL: jobs queued (and concurrency groups freed) through other replicas arrive as they commit
             listener = JobNotifications.Listener.start(
                     db,
                     e -> {
                         switch (e) {
                             case JobNotifications.Event.Queued q -> dispatcher.jobsQueued(q.labels(), q.count());
-                            case JobNotifications.Event.Ended f -> dispatcher.attemptEnded(f.runnerId());
                         }
                     },
                     this::recheckQueueNow);

@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Waiting polls are indexed by their runner's label set, oldest first, so an enqueue looks at the label sets (few)
  * rather than the polls (up to tens of thousands), and a poll joins and leaves the index in constant time.
  *
- * <p>On PostgreSQL other replicas' changes arrive as they commit ({@code JobNotifications}: jobs queued, attempts
- * ended). Work this process is not told of — on SQLite a slot freed for a full runner's poll; on PostgreSQL
- * whatever was sent while the LISTEN connection was down — is found by {@link #recheck}, one grouped read of the
+ * <p>On PostgreSQL other replicas' changes arrive as they commit ({@code JobNotifications}: jobs queued, concurrency
+ * groups freed). Work this process is not told of — a slot freed for a full runner's poll; on PostgreSQL whatever
+ * was sent while the LISTEN connection was down — is found by {@link #recheck}, one grouped read of the
  * queue for the whole server (not a claim per poll per second), which wakes as many matching polls as there are
  * queued jobs: every second ({@link #tick}) unless the server listens, then when asked and every {@link
  * #SAFETY_RECHECK_MILLIS}. The claim itself is atomic in the store.

@@ -6,7 +6,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,7 +24,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Payloads, after the sending replica's id and a space: {@code q <n> <labels>} — {@code n} jobs with the encoded
  * label set {@code labels} were queued (NOTIFY folds equal payloads of one transaction into one, so they are counted
- * here); {@code f <runnerId>} — an attempt of that runner ended (a slot is free; a concurrency group may be too).
+ * here); {@code q 0} — a job of a concurrency group stopped running, so a queued job of that group may start: look at
+ * the queue. An attempt that ends is not sent otherwise: a notifying commit takes a lock every other notifying commit
+ * waits for (sending one on each completion as well cost PostgreSQL's control-plane throughput visibly), and an
+ * agent polls only from a free slot, so no poll held elsewhere waits for that slot.
  */
 public final class JobNotifications {
     private static final Logger log = LoggerFactory.getLogger(JobNotifications.class);
@@ -39,32 +41,31 @@ public final class JobNotifications {
     public sealed interface Event {
         /** {@code count} jobs with {@code labels} were queued; {@code labels} null: look at the whole queue. */
         record Queued(Set<String> labels, int count) implements Event {}
-
-        /** An attempt of {@code runnerId} ended. */
-        record Ended(String runnerId) implements Event {}
     }
 
-    /** The payloads for the committed-to-be {@code transitions} of one transaction, in a stable order. */
-    static List<String> payloads(String replica, List<Transition> transitions) {
+    /**
+     * The payloads for the committed-to-be {@code transitions} of one transaction, in a stable order; {@code
+     * groupFreed}: a job of a concurrency group stopped running in it.
+     */
+    static List<String> payloads(String replica, List<Transition> transitions, boolean groupFreed) {
         Map<String, Integer> queued = new LinkedHashMap<>();
-        Set<String> ended = new LinkedHashSet<>();
-        for (Transition t : transitions) {
+        for (Transition t : transitions)
             if (t.to() == JobState.QUEUED)
                 queued.merge(Labels.encode(Labels.normalise(t.job().labels())), 1, Integer::sum);
-            if (t.from() == JobState.RUNNING && t.runnerId() != null) ended.add(t.runnerId());
-        }
-        List<String> out = new ArrayList<>(queued.size() + ended.size());
+        List<String> out = new ArrayList<>(queued.size() + 1);
         queued.forEach((labels, n) -> {
             String p = replica + " q " + n + " " + labels;
             out.add(p.length() > MAX_PAYLOAD ? replica + " q " + n : p);
         });
-        for (String r : ended) out.add(replica + " f " + r);
+        if (groupFreed) out.add(replica + " q 0");
         return out;
     }
 
-    /** Sends the notifications of {@code transitions} in {@code c}'s transaction (delivered if it commits). */
-    static void send(Connection c, String replica, List<Transition> transitions) throws SQLException {
-        for (String p : payloads(replica, transitions)) Sql.query(c, "SELECT pg_notify(?, ?)", rs -> 1, CHANNEL, p);
+    /** Sends the notifications of one transaction in it, {@code c} (delivered if it commits). */
+    static void send(Connection c, String replica, List<Transition> transitions, boolean groupFreed)
+            throws SQLException {
+        for (String p : payloads(replica, transitions, groupFreed))
+            Sql.query(c, "SELECT pg_notify(?, ?)", rs -> 1, CHANNEL, p);
     }
 
     /** The event of a payload another replica sent; null for one of {@code replica}'s own or one not understood. */
@@ -74,7 +75,6 @@ public final class JobNotifications {
         try {
             return switch (p[1]) {
                 case "q" -> new Event.Queued(p.length == 4 ? Labels.decode(p[3]) : null, Integer.parseInt(p[2]));
-                case "f" -> new Event.Ended(p[2]);
                 default -> null;
             };
         } catch (RuntimeException e) {

@@ -500,8 +500,10 @@ public final class JobStore {
      */
     public Completed completeWith(String jobId, int attempt, Completion done, long now) {
         return transitions.tx(db, (c, p) -> {
-            JobRecord job = moveJobReturning(
+            record Moved(JobRecord job, boolean inGroup) {}
+            Moved moved = moveJobReturning(
                     c,
+                    rs -> new Moved(job(rs), rs.getString("concurrency_group") != null),
                     "? AND EXISTS (SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.attempt = ? AND a.state = ?)",
                     List.of(jobId, attempt, AttemptState.RUNNING.wireName()),
                     attempt,
@@ -518,6 +520,7 @@ public final class JobStore {
                     done.usage().peakMemoryBytes(),
                     done.usage().oomKilled() ? 1 : 0,
                     done.secretsMasked());
+            JobRecord job = moved == null ? null : moved.job();
             if (job == null) {
                 AttemptRecord a = Sql.one(
                         c,
@@ -531,6 +534,7 @@ public final class JobStore {
                 return new Completed(why, a == null ? null : get(c, jobId));
             }
             moveAttempt(c, jobId, attempt, AttemptState.RUNNING, AttemptState.FINISHED, now);
+            if (moved.inGroup()) p.groupFreed(); // a queued job of its group may start now
             // the job's runner is its current attempt's: the claim set both
             p.add(Transition.of(job, attempt, JobState.RUNNING, Transition.Cause.COMPLETED, now, job.runnerId()));
             return new Completed(CompleteOutcome.COMPLETED, job);
@@ -711,6 +715,8 @@ public final class JobStore {
         }
         Transition t = Transition.of(get(c, jobId), attempt, JobState.RUNNING, cause, now, runnerId);
         p.add(t);
+        if (Sql.one(c, "SELECT concurrency_group FROM jobs WHERE id = ?", rs -> rs.getString(1), jobId) != null)
+            p.groupFreed(); // a queued job of its group may start now (the lease loop's path: rare)
         return t;
     }
 
@@ -740,8 +746,23 @@ public final class JobStore {
             String sets,
             Object... args)
             throws SQLException {
+        return moveJobReturning(c, JobStore::job, idSql, idArgs, attempt, from, to, sets, args);
+    }
+
+    /** As above, the row read by {@code row}. */
+    private static <T> T moveJobReturning(
+            Connection c,
+            Sql.Row<T> row,
+            String idSql,
+            List<Object> idArgs,
+            Integer attempt,
+            JobState from,
+            JobState to,
+            String sets,
+            Object... args)
+            throws SQLException {
         JobMove m = JobMove.of(idSql, idArgs, attempt, from, to, sets, args, true);
-        return Sql.one(c, m.sql(), JobStore::job, m.args());
+        return Sql.one(c, m.sql(), row, m.args());
     }
 
     /** The one UPDATE every job state change is made of, checked against {@link StateMachine}. */

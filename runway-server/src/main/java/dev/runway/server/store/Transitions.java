@@ -35,6 +35,13 @@ public final class Transitions {
             list.add(t);
         }
 
+        private boolean groupFreed;
+
+        /** A job of a concurrency group stopped running: other replicas should look at the queue. */
+        void groupFreed() {
+            groupFreed = true;
+        }
+
         public boolean isEmpty() {
             return list.isEmpty();
         }
@@ -49,10 +56,11 @@ public final class Transitions {
         Pending pending = new Pending();
         T result = db.tx(c -> {
             pending.list.clear();
+            pending.groupFreed = false;
             T r = work.run(c, pending);
             // other replicas hear of it when it commits, and only then (PostgreSQL's NOTIFY is transactional)
             if (db.dialect() == Database.Dialect.POSTGRESQL && !pending.list.isEmpty())
-                JobNotifications.send(c, db.replicaId(), pending.list);
+                JobNotifications.send(c, db.replicaId(), pending.list, pending.groupFreed);
             return r;
         });
         publish(pending.list);

@@ -43,7 +43,7 @@ class JobNotificationsTest {
     }
 
     @Test
-    void jobsQueuedInOneTransactionAreCountedPerLabelSetAndEndedAttemptsNameTheirRunner() {
+    void jobsQueuedInOneTransactionAreCountedPerLabelSetAndAFreedConcurrencyGroupAsksForALookAtTheQueue() {
         List<String> p = JobNotifications.payloads(
                 "rpA",
                 List.of(
@@ -52,11 +52,17 @@ class JobNotificationsTest {
                         t(null, JobState.QUEUED, null, List.of("gpu")),
                         t(JobState.RUNNING, JobState.SUCCEEDED, "r1", List.of("gpu")),
                         t(JobState.RUNNING, JobState.QUEUED, "r2", List.of("gpu")),
-                        t(JobState.QUEUED, JobState.RUNNING, "r3", List.of("gpu"))));
-        assertThat(p).containsExactly("rpA q 2 linux,x64", "rpA q 2 gpu", "rpA f r1", "rpA f r2");
+                        t(JobState.QUEUED, JobState.RUNNING, "r3", List.of("gpu"))),
+                true);
+        assertThat(p).containsExactly("rpA q 2 linux,x64", "rpA q 2 gpu", "rpA q 0");
         assertThat(JobNotifications.parse("rpB", p.get(0)))
                 .isEqualTo(new JobNotifications.Event.Queued(Set.of("linux", "x64"), 2));
-        assertThat(JobNotifications.parse("rpB", p.get(2))).isEqualTo(new JobNotifications.Event.Ended("r1"));
+        assertThat(JobNotifications.parse("rpB", p.get(2))).isEqualTo(new JobNotifications.Event.Queued(null, 0));
+        assertThat(JobNotifications.payloads(
+                        "rpA", List.of(t(JobState.RUNNING, JobState.SUCCEEDED, "r1", List.of("gpu"))), false))
+                .as("an attempt that ended outside a concurrency group tells no one")
+                .isEmpty();
+        assertThat(JobNotifications.parse("rpB", "rpA f r1")).isNull();
         assertThat(JobNotifications.parse("rpA", p.get(0)))
                 .as("its own: already heard")
                 .isNull();
@@ -67,7 +73,8 @@ class JobNotificationsTest {
     @Test
     void aLabelSetTooLongForAPayloadIsSentAsLookAtTheQueue() {
         String label = "l".repeat(JobNotifications.MAX_PAYLOAD);
-        List<String> p = JobNotifications.payloads("rpA", List.of(t(null, JobState.QUEUED, null, List.of(label))));
+        List<String> p =
+                JobNotifications.payloads("rpA", List.of(t(null, JobState.QUEUED, null, List.of(label))), false);
         assertThat(p).containsExactly("rpA q 1");
         assertThat(JobNotifications.parse("rpB", p.get(0))).isEqualTo(new JobNotifications.Event.Queued(null, 1));
     }
