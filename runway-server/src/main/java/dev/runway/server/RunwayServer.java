@@ -322,7 +322,7 @@ public final class RunwayServer implements AutoCloseable {
     private void recheckQueue() {
         try {
             JobNotifications.Listener l = listener;
-            dispatcher.tick(l != null && l.listening());
+            dispatcher.tick(l != null && l.told());
         } catch (RuntimeException e) {
             log.warn("queue recheck failed; will retry: {}", e.toString());
         }
@@ -345,6 +345,15 @@ public final class RunwayServer implements AutoCloseable {
     public int listenerBackendPid() {
         JobNotifications.Listener l = listener;
         return l == null ? 0 : l.backendPid();
+    }
+
+    /**
+     * Whether this replica hears of the others' changes as they commit (PostgreSQL, listening long enough that the
+     * others know); for tests.
+     */
+    public boolean toldOfOtherReplicas() {
+        JobNotifications.Listener l = listener;
+        return l != null && l.told();
     }
 
     /** Stops accepting, releases held polls, closes the store. */

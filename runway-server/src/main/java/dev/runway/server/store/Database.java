@@ -47,6 +47,20 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * Whether another replica listens on this database (PostgreSQL): while none does, a transaction sends no
+     * notifications, which cost a commit a lock every other notifying commit waits for. True until known otherwise.
+     */
+    private volatile boolean othersListen = true;
+
+    boolean othersListen() {
+        return othersListen;
+    }
+
+    void othersListen(boolean v) {
+        othersListen = v;
+    }
+
+    /**
      * A connection of its own, outside the pool, to the same database (the LISTEN connection of {@link
      * JobNotifications.Listener}, held for the server's life, which must not take one of the pool's).
      */
@@ -56,7 +70,7 @@ public final class Database implements AutoCloseable {
         if (pool.getUsername() != null) props.setProperty("user", pool.getUsername());
         if (pool.getPassword() != null) props.setProperty("password", pool.getPassword());
         props.setProperty("tcpKeepAlive", "true");
-        props.setProperty("ApplicationName", "runway-listen");
+        props.setProperty("ApplicationName", JobNotifications.APPLICATION_NAME);
         return java.sql.DriverManager.getConnection(pool.getJdbcUrl(), props);
     }
 

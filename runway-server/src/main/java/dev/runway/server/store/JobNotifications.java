@@ -34,6 +34,9 @@ public final class JobNotifications {
 
     public static final String CHANNEL = "runway_jobs";
 
+    /** The application name of every replica's LISTEN connection, by which replicas see each other. */
+    static final String APPLICATION_NAME = "runway-listen";
+
     /** PostgreSQL refuses payloads of 8000 bytes or more; a longer label set is sent as "look at the queue". */
     static final int MAX_PAYLOAD = 7000;
 
@@ -85,11 +88,19 @@ public final class JobNotifications {
     /**
      * The replica's LISTEN connection and its thread: events of the other replicas go to {@code onEvent}; when the
      * connection drops it is opened again, with backoff (100 ms doubling to 5 s), and {@code onReconnect} runs once
-     * it listens again (what was sent meanwhile is lost: the caller looks at the queue). An idle connection is
-     * checked every {@link #PING_MILLIS}, so a dead one is noticed without traffic.
+     * it listens again (what was sent meanwhile is lost: the caller looks at the queue). Every {@link #PING_MILLIS}
+     * it looks whether other replicas listen (pg_stat_activity, by application name): while none does, this replica
+     * sends no notifications; the same query notices a dead connection without traffic.
      */
     public static final class Listener implements AutoCloseable {
-        static final long PING_MILLIS = 5_000;
+        static final long PING_MILLIS = 2_000;
+
+        /**
+         * How long after it began to listen a replica still looks at the queue every second: the others learn that
+         * it listens within a {@link #PING_MILLIS} (until then they may not notify it).
+         */
+        static final long SETTLE_MILLIS = 3 * PING_MILLIS;
+
         static final long MAX_BACKOFF_MILLIS = 5_000;
 
         private final Database db;
@@ -100,6 +111,7 @@ public final class JobNotifications {
         private volatile boolean listening;
         private volatile Connection connection;
         private volatile int backendPid;
+        private volatile long listeningSinceNanos;
 
         private Listener(Database db, Consumer<Event> onEvent, Runnable onReconnect) {
             this.db = db;
@@ -116,9 +128,27 @@ public final class JobNotifications {
             return l;
         }
 
-        /** Whether the connection listens now: while it does, other replicas' changes arrive as they commit. */
+        /** Whether the connection listens now. */
         public boolean listening() {
             return listening;
+        }
+
+        /**
+         * Whether other replicas' changes arrive as they commit: it listens, and has for long enough that the others
+         * know it does ({@link #SETTLE_MILLIS}).
+         */
+        public boolean told() {
+            return listening && System.nanoTime() - listeningSinceNanos >= SETTLE_MILLIS * 1_000_000;
+        }
+
+        /** Whether another replica listens on the database, from the listening connection (its application name). */
+        private void lookForOthers(Connection c) throws SQLException {
+            try (Statement st = c.createStatement();
+                    var rs = st.executeQuery("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            + " AND application_name = '" + APPLICATION_NAME + "' AND pid <> pg_backend_pid()")) {
+                rs.next();
+                db.othersListen(rs.getInt(1) > 0);
+            }
         }
 
         /** The server process of the LISTEN connection (0 while there is none), for tests that cut it. */
@@ -139,6 +169,8 @@ public final class JobNotifications {
                             backendPid = rs.getInt(1);
                         }
                     }
+                    lookForOthers(c);
+                    listeningSinceNanos = System.nanoTime();
                     listening = true;
                     backoff = 100;
                     if (!first) {
@@ -147,17 +179,13 @@ public final class JobNotifications {
                     }
                     first = false;
                     PGConnection pg = c.unwrap(PGConnection.class);
-                    long lastHeard = System.nanoTime();
+                    long looked = System.nanoTime();
                     while (!closed) {
                         PGNotification[] got = pg.getNotifications((int) PING_MILLIS);
-                        if (got != null && got.length > 0) {
-                            lastHeard = System.nanoTime();
-                            for (PGNotification n : got) deliver(n.getParameter());
-                        } else if (System.nanoTime() - lastHeard >= PING_MILLIS * 1_000_000) {
-                            try (Statement st = c.createStatement()) {
-                                st.execute("SELECT 1"); // a dead connection fails here, not never
-                            }
-                            lastHeard = System.nanoTime();
+                        if (got != null) for (PGNotification n : got) deliver(n.getParameter());
+                        if (System.nanoTime() - looked >= PING_MILLIS * 1_000_000) {
+                            lookForOthers(c); // also a dead connection fails here, not never
+                            looked = System.nanoTime();
                         }
                     }
                 } catch (SQLException | RuntimeException e) {
@@ -171,6 +199,7 @@ public final class JobNotifications {
                 } finally {
                     listening = false;
                     connection = null;
+                    db.othersListen(true); // not known while not listening: notify, as is safe
                 }
                 if (closed) break;
                 try {

@@ -58,8 +58,9 @@ public final class Transitions {
             pending.list.clear();
             pending.groupFreed = false;
             T r = work.run(c, pending);
-            // other replicas hear of it when it commits, and only then (PostgreSQL's NOTIFY is transactional)
-            if (db.dialect() == Database.Dialect.POSTGRESQL && !pending.list.isEmpty())
+            // other replicas hear of it when it commits, and only then (PostgreSQL's NOTIFY is transactional); a
+            // replica alone on its database sends nothing
+            if (db.dialect() == Database.Dialect.POSTGRESQL && !pending.list.isEmpty() && db.othersListen())
                 JobNotifications.send(c, db.replicaId(), pending.list, pending.groupFreed);
             return r;
         });

@@ -68,7 +68,8 @@ class PostgresReplicaWakeupTest {
     void aJobQueuedThroughOneReplicaReachesAPollHeldByAnotherAtOnceAndAgainAfterItsListenConnectionDied()
             throws Exception {
         RegisterResponse runner = register();
-        await().atMost(Duration.ofSeconds(10)).until(() -> b.listenerBackendPid() != 0);
+        // B listens, and long enough that A knows (a replica alone on its database notifies no one)
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.toldOfOtherReplicas());
         for (int i = 0; i < 5; i++) deliveredThroughBWithinBound(runner, "j" + i);
 
         int before = b.listenerBackendPid();
@@ -81,8 +82,9 @@ class PostgresReplicaWakeupTest {
                         .isTrue();
             }
         }
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> b.listenerBackendPid() != 0 && b.listenerBackendPid() != before);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() ->
+                        b.listenerBackendPid() != 0 && b.listenerBackendPid() != before && b.toldOfOtherReplicas());
         for (int i = 0; i < 3; i++) deliveredThroughBWithinBound(runner, "after" + i);
     }
 
