@@ -32,6 +32,7 @@ import dev.runway.server.secrets.SecretStore;
 import dev.runway.server.store.ApiTokenStore;
 import dev.runway.server.store.DataDir;
 import dev.runway.server.store.Database;
+import dev.runway.server.store.JobNotifications;
 import dev.runway.server.store.JobStore;
 import dev.runway.server.store.LogStore;
 import dev.runway.server.store.PoolStore;
@@ -67,6 +68,9 @@ public final class RunwayServer implements AutoCloseable {
     private final Javalin http;
     private final String adminToken;
     private final LeaseReaper reaper;
+    /** PostgreSQL: the LISTEN connection on which other replicas' changes arrive; null on SQLite. */
+    private volatile JobNotifications.Listener listener;
+
     private final RunScheduler scheduler;
     private ServerMetrics metrics;
     private ScheduleTrigger schedules;
@@ -201,7 +205,17 @@ public final class RunwayServer implements AutoCloseable {
             reaper.startServing();
             long period = Math.max(100, Math.min(1000, leaseMs / 3));
             loops.scheduleWithFixedDelay(reaper, period, period, TimeUnit.MILLISECONDS);
-            // work this replica was not told of (queued through another replica, a slot freed): one check per server
+            // PostgreSQL: jobs queued (and concurrency groups freed) through other replicas arrive as they commit
+            listener = JobNotifications.Listener.start(
+                    db,
+                    e -> {
+                        switch (e) {
+                            case JobNotifications.Event.Queued q -> dispatcher.jobsQueued(q.labels(), q.count());
+                        }
+                    },
+                    this::recheckQueueNow);
+            // work this replica was not told of (queued through another replica while it did not listen, a slot
+            // freed): one check per server, every second unless the LISTEN connection tells of it (then a slow one)
             loops.scheduleWithFixedDelay(
                     this::recheckQueue, Dispatcher.RECHECK_MILLIS, Dispatcher.RECHECK_MILLIS, TimeUnit.MILLISECONDS);
             // logs, artifacts, caches and finished jobs past their retention (docs/operations.md)
@@ -218,6 +232,7 @@ public final class RunwayServer implements AutoCloseable {
                 schedules.start();
             }
         } catch (RuntimeException e) {
+            if (listener != null) listener.close();
             if (blobs != null) blobs.close();
             db.close();
             throw e;
@@ -306,16 +321,46 @@ public final class RunwayServer implements AutoCloseable {
 
     private void recheckQueue() {
         try {
-            dispatcher.recheck();
+            JobNotifications.Listener l = listener;
+            dispatcher.tick(l != null && l.told());
         } catch (RuntimeException e) {
             log.warn("queue recheck failed; will retry: {}", e.toString());
         }
+    }
+
+    /** After the LISTEN connection came back: what other replicas sent meanwhile is lost, so look at the queue. */
+    private void recheckQueueNow() {
+        try {
+            dispatcher.recheck();
+        } catch (RuntimeException e) {
+            dispatcher.wantRecheck();
+            log.warn("queue recheck failed; will retry: {}", e.toString());
+        }
+    }
+
+    /**
+     * The PostgreSQL server process of this replica's LISTEN connection, 0 while it has none (always on SQLite); for
+     * tests that cut it.
+     */
+    public int listenerBackendPid() {
+        JobNotifications.Listener l = listener;
+        return l == null ? 0 : l.backendPid();
+    }
+
+    /**
+     * Whether this replica hears of the others' changes as they commit (PostgreSQL, listening long enough that the
+     * others know); for tests.
+     */
+    public boolean toldOfOtherReplicas() {
+        JobNotifications.Listener l = listener;
+        return l != null && l.told();
     }
 
     /** Stops accepting, releases held polls, closes the store. */
     @Override
     public void close() {
         if (schedules != null) schedules.close();
+        if (listener != null) listener.close();
         dispatcher.close();
         loops.shutdownNow();
         retentionLoop.shutdownNow();

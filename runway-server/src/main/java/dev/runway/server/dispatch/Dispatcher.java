@@ -19,14 +19,22 @@ import java.util.concurrent.atomic.AtomicReference;
  * Waiting polls are indexed by their runner's label set, oldest first, so an enqueue looks at the label sets (few)
  * rather than the polls (up to tens of thousands), and a poll joins and leaves the index in constant time.
  *
- * <p>Work this process is not told of — a job queued through another replica, a slot freed while a poll waited —
- * is found by {@link #recheck}, one grouped read of the queue per interval for the whole server (not a claim per
- * poll per second), which wakes as many matching polls as there are queued jobs. The claim itself is atomic in the
- * store.
+ * <p>On PostgreSQL other replicas' changes arrive as they commit ({@code JobNotifications}: jobs queued, concurrency
+ * groups freed). Work this process is not told of — a slot freed for a full runner's poll; on PostgreSQL whatever
+ * was sent while the LISTEN connection was down — is found by {@link #recheck}, one grouped read of the
+ * queue for the whole server (not a claim per poll per second), which wakes as many matching polls as there are
+ * queued jobs: every second ({@link #tick}) unless the server listens, then when asked and every {@link
+ * #SAFETY_RECHECK_MILLIS}. The claim itself is atomic in the store.
  */
 public final class Dispatcher {
-    /** How often the control plane's loop calls {@link #recheck}. */
+    /** How often the control plane's loop calls {@link #tick}. */
     public static final long RECHECK_MILLIS = 1000;
+
+    /**
+     * How often a replica that hears of the others' changes as they commit (PostgreSQL's LISTEN/NOTIFY) still looks
+     * at the queue: a safety net for a notification lost between a dropped LISTEN connection and its replacement.
+     */
+    public static final long SAFETY_RECHECK_MILLIS = 15_000;
 
     /** What the dispatcher needs of the job store: the claim, and the queued jobs by label set. */
     public interface Queue {
@@ -128,8 +136,53 @@ public final class Dispatcher {
 
     /** A job with these labels was queued (or requeued): wake one waiting runner that can take it. */
     public void jobQueued(Set<String> jobLabels) {
+        jobsQueued(jobLabels, 1);
+    }
+
+    /**
+     * {@code n} jobs with these labels were queued (here or, told by a notification, on another replica): wakes as
+     * many waiting runners that can take them. Null labels (not known): the next {@link #tick} looks at the queue.
+     */
+    public void jobsQueued(Set<String> jobLabels, int n) {
         signalChange();
-        wake(jobLabels, 1);
+        if (jobLabels == null) wantRecheck();
+        else wake(Labels.normalise(jobLabels), n);
+    }
+
+    /**
+     * An attempt of {@code runnerId} ended: its waiting polls try again at once (a slot is free), and the next {@link
+     * #tick} looks at the queue (a job of the attempt's concurrency group may be free to start now).
+     */
+    public void attemptEnded(String runnerId) {
+        List<Waiter> mine;
+        synchronized (this) {
+            mine = new ArrayList<>(byRunner.getOrDefault(runnerId, Set.of()));
+        }
+        for (Waiter w : mine) w.wake.complete(null);
+        signalChange();
+        wantRecheck();
+    }
+
+    private volatile boolean recheckWanted;
+    private long lastRecheckNanos = System.nanoTime();
+
+    /** The next {@link #tick} looks at the queue even when it would not otherwise. */
+    public void wantRecheck() {
+        recheckWanted = true;
+    }
+
+    /**
+     * The control plane's loop, every {@link #RECHECK_MILLIS}: {@link #recheck} — every time while this replica may
+     * miss changes made by others (SQLite has no others, but a poll may wait for a slot; PostgreSQL without a
+     * LISTEN connection); while {@code toldOfOthers}, only when something asked for it or every {@link
+     * #SAFETY_RECHECK_MILLIS}. Returns how many polls it woke.
+     */
+    public int tick(boolean toldOfOthers) {
+        long now = System.nanoTime();
+        if (toldOfOthers && !recheckWanted && now - lastRecheckNanos < SAFETY_RECHECK_MILLIS * 1_000_000) return 0;
+        recheckWanted = false;
+        lastRecheckNanos = now;
+        return recheck();
     }
 
     /** Wakes up to {@code n} waiting polls, oldest first within a label set, whose runner can take {@code jobLabels}. */

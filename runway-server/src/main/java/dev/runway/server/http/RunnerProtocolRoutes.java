@@ -346,8 +346,8 @@ final class RunnerProtocolRoutes {
                                         Math.min(
                                                 MAX_ANNOTATIONS,
                                                 req.annotations().size())));
-        JobStore.CompleteOutcome outcome = s.jobs()
-                .complete(
+        JobStore.Completed completed = s.jobs()
+                .completeWith(
                         jobId,
                         a.attempt(),
                         new JobStore.Completion(
@@ -359,10 +359,11 @@ final class RunnerProtocolRoutes {
                                 req.usage(),
                                 req.secretsMasked()),
                         s.clock().millis());
+        JobStore.CompleteOutcome outcome = completed.outcome();
         if (outcome == JobStore.CompleteOutcome.STALE) throw ApiException.staleAttempt();
         // followers woken, dispatcher told, M1/M2 counted, the run moved on: the store's transitions' listeners
         if (outcome == JobStore.CompleteOutcome.COMPLETED) s.metrics().secretsMasked(req.secretsMasked());
-        JobRecord done = s.jobs().get(jobId);
+        JobRecord done = completed.job(); // as the completion left it: no read after the write
         String runId = done.runId();
         try (LogContext ignored = LogContext.run(runId)) {
             log.info(

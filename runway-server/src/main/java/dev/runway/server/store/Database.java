@@ -33,10 +33,45 @@ public final class Database implements AutoCloseable {
     /** The directory of an SQLite store's file (null for PostgreSQL or an in-memory store). */
     private final Path directory;
 
+    /** This process's name for itself in the notifications it sends other replicas ({@link JobNotifications}). */
+    private final String replicaId = dev.runway.server.tokens.Tokens.id("rp");
+
     private Database(HikariDataSource pool, Dialect dialect, Path directory) {
         this.pool = pool;
         this.dialect = dialect;
         this.directory = directory;
+    }
+
+    public String replicaId() {
+        return replicaId;
+    }
+
+    /**
+     * Whether another replica listens on this database (PostgreSQL): while none does, a transaction sends no
+     * notifications, which cost a commit a lock every other notifying commit waits for. True until known otherwise.
+     */
+    private volatile boolean othersListen = true;
+
+    boolean othersListen() {
+        return othersListen;
+    }
+
+    void othersListen(boolean v) {
+        othersListen = v;
+    }
+
+    /**
+     * A connection of its own, outside the pool, to the same database (the LISTEN connection of {@link
+     * JobNotifications.Listener}, held for the server's life, which must not take one of the pool's).
+     */
+    Connection dedicatedConnection() throws SQLException {
+        java.util.Properties props = new java.util.Properties();
+        props.putAll(pool.getDataSourceProperties());
+        if (pool.getUsername() != null) props.setProperty("user", pool.getUsername());
+        if (pool.getPassword() != null) props.setProperty("password", pool.getPassword());
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("ApplicationName", JobNotifications.APPLICATION_NAME);
+        return java.sql.DriverManager.getConnection(pool.getJdbcUrl(), props);
     }
 
     public static Database open(ServerConfig config) {
@@ -74,6 +109,13 @@ public final class Database implements AutoCloseable {
             dialect = Dialect.POSTGRESQL;
             hc.setJdbcUrl(url);
             hc.setMaximumPoolSize(16);
+            // pgjdbc keeps server-side prepared statements per connection, by SQL text: a statement run this many
+            // times on a connection is parsed and planned once from then on. Said here rather than left to the
+            // defaults (5 and 256) because the store's hot paths depend on it, and it has more distinct statements
+            // than 256 once the variable-length IN lists (batched renewals, label matches) are counted.
+            hc.addDataSourceProperty("prepareThreshold", "3");
+            hc.addDataSourceProperty("preparedStatementCacheQueries", "1024");
+            hc.addDataSourceProperty("preparedStatementCacheSizeMiB", "8");
             if (config.databaseUser() != null) hc.setUsername(config.databaseUser());
             if (config.databasePassword() != null) hc.setPassword(config.databasePassword());
         } else {

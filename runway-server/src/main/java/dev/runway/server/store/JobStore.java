@@ -22,12 +22,6 @@ import java.util.Set;
  * for an attempt is fenced: it applies only while that attempt is the job's current running attempt.
  */
 public final class JobStore {
-    /**
-     * How many queued jobs the runner can take a claim tries in turn (FIFO among them) when others win them first;
-     * all of them match the runner's labels.
-     */
-    static final int CLAIM_CANDIDATES = 200;
-
     private final Database db;
     private final Transitions transitions;
 
@@ -91,13 +85,14 @@ public final class JobStore {
         String id = Tokens.id("j");
         String labels = Labels.encode(j.labels());
         LabelSets.ensure(c, labels);
-        Sql.update(
+        JobRecord created = Sql.one(
                 c,
                 "INSERT INTO jobs (id, name, spec, labels, state, attempt, max_attempts, timeout_ms, created_at, queued_at,"
                         + " finished_at, reason, run_id, job_key, matrix_index, matrix_total, continue_on_error,"
                         + " concurrency_group, run_attempt)"
                         + " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                        + " COALESCE((SELECT run_attempt FROM runs WHERE id = ?), 1))",
+                        + " COALESCE((SELECT run_attempt FROM runs WHERE id = ?), 1)) RETURNING *",
+                JobStore::job,
                 id,
                 j.name(),
                 j.specJson(),
@@ -116,7 +111,6 @@ public final class JobStore {
                 j.continueOnError() ? 1 : 0,
                 j.concurrencyGroup(),
                 j.runId());
-        JobRecord created = get(c, id);
         Transition.Cause cause = j.state() == JobState.QUEUED ? Transition.Cause.ENQUEUED : Transition.Cause.PLANNED;
         p.add(Transition.of(created, 0, null, cause, now, null));
         return created;
@@ -275,10 +269,12 @@ public final class JobStore {
     public record Claim(JobRecord job, String jobToken) {}
 
     /**
-     * Claims the oldest queued job whose labels the runner has, or returns null. One transaction: the candidates are
-     * chosen in SQL (labels matched through {@link LabelSets}, concurrency groups respected), so no number of jobs
-     * that no runner serves delays one this runner can take; then one conditional UPDATE of the job decides: 0 rows
-     * means another runner (or replica) won that job, and the next candidate is tried.
+     * Claims the oldest queued job whose labels the runner has, or returns null. One transaction of three statements:
+     * one UPDATE ... RETURNING picks the job in SQL (labels matched through {@link LabelSets}, concurrency groups and
+     * the runner's slots respected, so no number of jobs that no runner serves delays one this runner can take) and
+     * moves it to running, which decides who wins; on PostgreSQL the pick skips jobs other claimers hold locked
+     * (FOR UPDATE SKIP LOCKED), so concurrent claimers take different jobs instead of queueing behind one. Then the
+     * runner's row is locked and checked, and the attempt inserted.
      */
     public Claim claim(
             String runnerId, String runnerName, Set<String> runnerLabels, int slots, long now, long leaseMs) {
@@ -298,43 +294,46 @@ public final class JobStore {
             int slots,
             java.util.function.LongSupplier clock,
             long leaseMs) {
-        return transitions.tx(db, (c, p) -> {
-            Integer running = Sql.one(
-                    c,
-                    "SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running'",
-                    rs -> rs.getInt(1),
-                    runnerId);
-            if (running != null && running >= slots) return null;
-            long now = clock.getAsLong();
-            LabelSets.Match match = LabelSets.servedBy(runnerLabels);
-            List<Object> args = new ArrayList<>(match.args());
-            args.add(CLAIM_CANDIDATES);
-            record Candidate(String id, long queuedAt) {}
-            List<Candidate> candidates = Sql.query(
-                    c,
-                    "SELECT id, queued_at FROM jobs WHERE state = 'queued'" + match.sql()
-                            + " AND (concurrency_group IS NULL OR NOT EXISTS"
-                            + " (SELECT 1 FROM jobs r WHERE r.concurrency_group = jobs.concurrency_group"
-                            + " AND r.state = 'running')) ORDER BY seq LIMIT ?",
-                    rs -> new Candidate(rs.getString(1), rs.getLong(2)),
-                    args.toArray());
-            for (Candidate candidate : candidates) {
-                String cand = candidate.id();
-                // never before the job was queued: `now` was read before this transaction waited for the write lock,
-                // which a job queued meanwhile (by a run's scheduler) held (a queue wait of -39 ms was shown)
-                long at = Math.max(now, candidate.queuedAt());
-                // PostgreSQL: skip a job another claimer is taking right now instead of queueing behind its row lock
-                if (db.dialect() == Database.Dialect.POSTGRESQL
-                        && Sql.one(
-                                        c,
-                                        "SELECT id FROM jobs WHERE id = ? AND state = 'queued' FOR UPDATE SKIP LOCKED",
-                                        rs -> rs.getString(1),
-                                        cand)
-                                == null) {
-                    continue;
-                }
-                // lock the runner's row and check it may still take work: not retired (RunnerStore.retire takes
-                // the same lock first), its pool not drained; and note its first job (provisioning time)
+        try {
+            return transitions.tx(db, (c, p) -> {
+                long now = clock.getAsLong();
+                LabelSets.Match match = LabelSets.servedBy(runnerLabels);
+                boolean pg = db.dialect() == Database.Dialect.POSTGRESQL;
+                // the oldest queued job the runner can take, and the runner may take one: it has a free slot, is
+                // not retired and its pool is not drained. PostgreSQL: a job another claimer is taking right now is
+                // skipped, not waited for (its row lock); SQLite has one connection, the first candidate is the job
+                String oldest = "(SELECT q.id FROM jobs q WHERE q.state = 'queued'" + match.sql()
+                        + " AND (q.concurrency_group IS NULL OR NOT EXISTS (SELECT 1 FROM jobs r WHERE"
+                        + " r.concurrency_group = q.concurrency_group AND r.state = 'running')) ORDER BY q.seq LIMIT 1"
+                        + (pg ? " FOR UPDATE SKIP LOCKED" : "") + ")"
+                        + " AND (SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running') < ?"
+                        + " AND EXISTS (SELECT 1 FROM runners WHERE id = ? AND deleted = 0 AND (pool IS NULL OR NOT"
+                        + " EXISTS (SELECT 1 FROM pools p WHERE p.name = runners.pool AND p.draining = 1)))";
+                List<Object> whereArgs = new ArrayList<>(match.args());
+                whereArgs.add(runnerId);
+                whereArgs.add(slots);
+                whereArgs.add(runnerId);
+                // the claim itself, returning the job as it now runs: one statement decides who wins. The attempt
+                // starts no earlier than its job was queued: `now` may be older than a job queued while this claim
+                // waited for the write lock (a queue wait of -39 ms was shown)
+                JobRecord job = moveJobReturning(
+                        c,
+                        oldest,
+                        whereArgs,
+                        null,
+                        JobState.QUEUED,
+                        JobState.RUNNING,
+                        "attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = "
+                                + (pg ? "GREATEST" : "MAX")
+                                + "(?, queued_at), finished_at = NULL, reason = NULL, steps = NULL, annotations = NULL,"
+                                + " outputs = NULL, cpu_seconds = NULL, peak_memory_bytes = NULL, oom_killed = 0",
+                        runnerId,
+                        runnerName,
+                        now);
+                if (job == null) return null;
+                // lock the runner's row and check again it may still take work (RunnerStore.retire and delete take
+                // the same lock first, so a retire racing this claim either sees the attempt or wins and undoes
+                // the claim); and note its first job (provisioning time)
                 if (Sql.update(
                                 c,
                                 "UPDATE runners SET first_job_at = COALESCE(first_job_at, ?) WHERE id = ? AND deleted = 0"
@@ -342,21 +341,8 @@ public final class JobStore {
                                         + " runners.pool AND p.draining = 1))",
                                 now,
                                 runnerId)
-                        == 0) return null;
-                int won = moveJob(
-                        c,
-                        cand,
-                        null,
-                        JobState.QUEUED,
-                        JobState.RUNNING,
-                        "attempt = attempt + 1, runner_id = ?, runner_name = ?, started_at = ?, finished_at = NULL, reason ="
-                                + " NULL, steps = NULL, annotations = NULL, outputs = NULL, cpu_seconds = NULL,"
-                                + " peak_memory_bytes = NULL, oom_killed = 0",
-                        runnerId,
-                        runnerName,
-                        at);
-                if (won == 0) continue;
-                JobRecord job = get(c, cand);
+                        == 0) throw new RunnerGone();
+                long at = job.startedAt();
                 String token = Tokens.generate(TokenPrefixes.JOB);
                 Sql.update(
                         c,
@@ -371,9 +357,17 @@ public final class JobStore {
                         at);
                 p.add(Transition.of(job, job.attempt(), JobState.QUEUED, Transition.Cause.CLAIMED, at, runnerId));
                 return new Claim(job, token);
-            }
-            return null;
-        });
+            });
+        } catch (RunnerGone e) {
+            return null; // rolled back: the runner was retired, deleted or drained while it claimed
+        }
+    }
+
+    /** A claim found its runner retired, deleted or drained once it held the runner's row: the claim is undone. */
+    private static final class RunnerGone extends RuntimeException {
+        RunnerGone() {
+            super(null, null, false, false);
+        }
     }
 
     public AttemptRecord attemptByToken(String token) {
@@ -493,16 +487,25 @@ public final class JobStore {
 
     /** Records the attempt's result, if it is still the job's running attempt. */
     public CompleteOutcome complete(String jobId, int attempt, Completion done, long now) {
+        return completeWith(jobId, attempt, done, now).outcome();
+    }
+
+    /** What {@link #completeWith} did, and the job as it is after (null if there is no such attempt). */
+    public record Completed(CompleteOutcome outcome, JobRecord job) {}
+
+    /**
+     * As {@link #complete}, also returning the job as it is after: the caller needs no read after the write. The
+     * usual case is two statements: the job's move, fenced by its attempt still running (RETURNING the row), and the
+     * attempt's; only a stale or repeated report reads the attempt to tell which it is.
+     */
+    public Completed completeWith(String jobId, int attempt, Completion done, long now) {
         return transitions.tx(db, (c, p) -> {
-            AttemptRecord a = Sql.one(
-                    c, "SELECT * FROM attempts WHERE job_id = ? AND attempt = ?", JobStore::attempt, jobId, attempt);
-            if (a == null) return CompleteOutcome.STALE;
-            AttemptState was = a.state();
-            if (was == AttemptState.FINISHED) return CompleteOutcome.ALREADY_COMPLETED;
-            if (was != AttemptState.RUNNING) return CompleteOutcome.STALE;
-            int n = moveJob(
+            record Moved(JobRecord job, boolean inGroup) {}
+            Moved moved = moveJobReturning(
                     c,
-                    jobId,
+                    rs -> new Moved(job(rs), rs.getString("concurrency_group") != null),
+                    "? AND EXISTS (SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.attempt = ? AND a.state = ?)",
+                    List.of(jobId, attempt, AttemptState.RUNNING.wireName()),
                     attempt,
                     JobState.RUNNING,
                     done.result(),
@@ -517,11 +520,24 @@ public final class JobStore {
                     done.usage().peakMemoryBytes(),
                     done.usage().oomKilled() ? 1 : 0,
                     done.secretsMasked());
-            if (n == 0) return CompleteOutcome.STALE;
+            JobRecord job = moved == null ? null : moved.job();
+            if (job == null) {
+                AttemptRecord a = Sql.one(
+                        c,
+                        "SELECT * FROM attempts WHERE job_id = ? AND attempt = ?",
+                        JobStore::attempt,
+                        jobId,
+                        attempt);
+                CompleteOutcome why = a != null && a.state() == AttemptState.FINISHED
+                        ? CompleteOutcome.ALREADY_COMPLETED
+                        : CompleteOutcome.STALE;
+                return new Completed(why, a == null ? null : get(c, jobId));
+            }
             moveAttempt(c, jobId, attempt, AttemptState.RUNNING, AttemptState.FINISHED, now);
-            p.add(Transition.of(
-                    get(c, jobId), attempt, JobState.RUNNING, Transition.Cause.COMPLETED, now, a.runnerId()));
-            return CompleteOutcome.COMPLETED;
+            if (moved.inGroup()) p.groupFreed(); // a queued job of its group may start now
+            // the job's runner is its current attempt's: the claim set both
+            p.add(Transition.of(job, attempt, JobState.RUNNING, Transition.Cause.COMPLETED, now, job.runnerId()));
+            return new Completed(CompleteOutcome.COMPLETED, job);
         });
     }
 
@@ -699,6 +715,8 @@ public final class JobStore {
         }
         Transition t = Transition.of(get(c, jobId), attempt, JobState.RUNNING, cause, now, runnerId);
         p.add(t);
+        if (Sql.one(c, "SELECT concurrency_group FROM jobs WHERE id = ?", rs -> rs.getString(1), jobId) != null)
+            p.groupFreed(); // a queued job of its group may start now (the lease loop's path: rare)
         return t;
     }
 
@@ -710,18 +728,66 @@ public final class JobStore {
     private static int moveJob(
             Connection c, String id, Integer attempt, JobState from, JobState to, String sets, Object... args)
             throws SQLException {
-        StateMachine.require(from, to);
-        List<Object> all = new ArrayList<>();
-        all.add(to.wireName());
-        all.addAll(Arrays.asList(args));
-        all.add(id);
-        all.add(from.wireName());
-        if (attempt != null) all.add(attempt);
-        return Sql.update(
-                c,
-                "UPDATE jobs SET state = ?, " + sets + " WHERE id = ? AND state = ?"
-                        + (attempt == null ? "" : " AND attempt = ?"),
-                all.toArray());
+        JobMove m = JobMove.of("?", List.of(id), attempt, from, to, sets, args, false);
+        return Sql.update(c, m.sql(), m.args());
+    }
+
+    /**
+     * As {@link #moveJob}, for the job {@code idSql} picks (an SQL expression and its arguments, which may add
+     * conditions after it), returning the job as it is after the move; null if no job moved.
+     */
+    private static JobRecord moveJobReturning(
+            Connection c,
+            String idSql,
+            List<Object> idArgs,
+            Integer attempt,
+            JobState from,
+            JobState to,
+            String sets,
+            Object... args)
+            throws SQLException {
+        return moveJobReturning(c, JobStore::job, idSql, idArgs, attempt, from, to, sets, args);
+    }
+
+    /** As above, the row read by {@code row}. */
+    private static <T> T moveJobReturning(
+            Connection c,
+            Sql.Row<T> row,
+            String idSql,
+            List<Object> idArgs,
+            Integer attempt,
+            JobState from,
+            JobState to,
+            String sets,
+            Object... args)
+            throws SQLException {
+        JobMove m = JobMove.of(idSql, idArgs, attempt, from, to, sets, args, true);
+        return Sql.one(c, m.sql(), row, m.args());
+    }
+
+    /** The one UPDATE every job state change is made of, checked against {@link StateMachine}. */
+    private record JobMove(String sql, Object[] args) {
+        static JobMove of(
+                String idSql,
+                List<Object> idArgs,
+                Integer attempt,
+                JobState from,
+                JobState to,
+                String sets,
+                Object[] args,
+                boolean returning) {
+            StateMachine.require(from, to);
+            List<Object> all = new ArrayList<>();
+            all.add(to.wireName());
+            all.addAll(Arrays.asList(args));
+            all.addAll(idArgs);
+            all.add(from.wireName());
+            if (attempt != null) all.add(attempt);
+            return new JobMove(
+                    "UPDATE jobs SET state = ?, " + sets + " WHERE id = " + idSql + " AND state = ?"
+                            + (attempt == null ? "" : " AND attempt = ?") + (returning ? " RETURNING *" : ""),
+                    all.toArray());
+        }
     }
 
     /** Moves an attempt from {@code from} to {@code to} (a move {@link StateMachine} must allow); rows changed. */

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * The one path every job state change takes: store methods that change a job record a {@link Transition} in the
  * transaction's {@link Pending}, and once the transaction has committed every listener hears of it, in the order
  * they were added. A method that changes a job in the caller's transaction takes a {@code Pending}, which only
- * {@link #tx} hands out: no change can be committed without its listeners hearing of it.
+ * {@link #tx} hands out: no change can be committed without its listeners hearing of it. On PostgreSQL the same
+ * transaction also tells the other replicas ({@link JobNotifications}).
  */
 public final class Transitions {
     private static final Logger log = LoggerFactory.getLogger(Transitions.class);
@@ -34,6 +35,13 @@ public final class Transitions {
             list.add(t);
         }
 
+        private boolean groupFreed;
+
+        /** A job of a concurrency group stopped running: other replicas should look at the queue. */
+        void groupFreed() {
+            groupFreed = true;
+        }
+
         public boolean isEmpty() {
             return list.isEmpty();
         }
@@ -48,7 +56,13 @@ public final class Transitions {
         Pending pending = new Pending();
         T result = db.tx(c -> {
             pending.list.clear();
-            return work.run(c, pending);
+            pending.groupFreed = false;
+            T r = work.run(c, pending);
+            // other replicas hear of it when it commits, and only then (PostgreSQL's NOTIFY is transactional); a
+            // replica alone on its database sends nothing
+            if (db.dialect() == Database.Dialect.POSTGRESQL && !pending.list.isEmpty() && db.othersListen())
+                JobNotifications.send(c, db.replicaId(), pending.list, pending.groupFreed);
+            return r;
         });
         publish(pending.list);
         return result;

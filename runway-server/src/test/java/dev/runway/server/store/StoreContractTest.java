@@ -344,6 +344,73 @@ abstract class StoreContractTest {
         assertThat(jobs.list(JobState.QUEUED, 10)).isEmpty();
     }
 
+    /**
+     * Claims hammered from many threads while other threads enqueue and the claimers complete what they took: every
+     * job is claimed exactly once (one attempt, by one runner) and every job ends succeeded, with one attempt each.
+     * The claim is a single UPDATE ... RETURNING now; this is what it must still promise.
+     */
+    @Test
+    void claimsHammeredWhileJobsAreQueuedAndCompletedGiveEachJobToOneRunnerOnce() throws Exception {
+        int jobCount = 800;
+        int slots = 2;
+        List<RunnerRecord> rs = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            String token =
+                    runners.createRegistrationToken(now, now + 3_600_000, 1).token();
+            rs.add(runners.register(token, "h" + i, Labels.normalise(List.of("h")), slots, "test", now)
+                    .runner());
+        }
+        ConcurrentHashMap<String, String> owner = new ConcurrentHashMap<>();
+        AtomicInteger duplicates = new AtomicInteger();
+        AtomicInteger notFirstAttempt = new AtomicInteger();
+        AtomicInteger completed = new AtomicInteger();
+        AtomicInteger queued = new AtomicInteger();
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(rs.size() * slots + 3);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            fs.add(pool.submit(() -> {
+                go.await();
+                while (queued.getAndIncrement() < jobCount)
+                    jobs.insert("h", "{\"name\":\"h\"}", Set.of("h"), 1, 60_000, now);
+                return null;
+            }));
+        }
+        for (RunnerRecord r : rs) {
+            for (int t = 0; t < slots; t++) {
+                fs.add(pool.submit(() -> {
+                    go.await();
+                    while (completed.get() < jobCount) {
+                        JobStore.Claim c = jobs.claim(r.id(), r.name(), r.labels(), slots, now, LEASE);
+                        if (c == null) {
+                            Thread.yield(); // the producers are behind: let them run
+                            continue;
+                        }
+                        if (owner.putIfAbsent(c.job().id(), r.id()) != null) duplicates.incrementAndGet();
+                        if (c.job().attempt() != 1) notFirstAttempt.incrementAndGet();
+                        assertThat(jobs.complete(
+                                        c.job().id(),
+                                        c.job().attempt(),
+                                        JobStore.Completion.of(JobState.SUCCEEDED),
+                                        now))
+                                .isEqualTo(JobStore.CompleteOutcome.COMPLETED);
+                        completed.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+        }
+        go.countDown();
+        for (Future<?> f : fs) f.get(5, java.util.concurrent.TimeUnit.MINUTES);
+        pool.shutdown();
+        assertThat(duplicates.get()).as("jobs claimed twice").isZero();
+        assertThat(notFirstAttempt.get()).as("claims of a second attempt").isZero();
+        assertThat(owner).hasSize(jobCount);
+        assertThat(jobs.list(JobState.SUCCEEDED, jobCount + 1)).hasSize(jobCount);
+        int attempts = db.read(c -> Sql.one(c, "SELECT COUNT(*) FROM attempts", rs2 -> rs2.getInt(1)));
+        assertThat(attempts).as("attempts").isEqualTo(jobCount);
+    }
+
     @Test
     void anExpiredLeaseRequeuesAsANewAttemptThenFailsAsRunnerLost() {
         RunnerRecord r = runner("r");
