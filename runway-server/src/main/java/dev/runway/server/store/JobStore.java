@@ -302,14 +302,30 @@ public final class JobStore {
                 // the oldest queued job the runner can take, and the runner may take one: it has a free slot, is
                 // not retired and its pool is not drained. PostgreSQL: a job another claimer is taking right now is
                 // skipped, not waited for (its row lock); SQLite has one connection, the first candidate is the job
-                String oldest = "(SELECT q.id FROM jobs q WHERE q.state = 'queued'" + match.sql()
-                        + " AND (q.concurrency_group IS NULL OR NOT EXISTS (SELECT 1 FROM jobs r WHERE"
-                        + " r.concurrency_group = q.concurrency_group AND r.state = 'running')) ORDER BY q.seq LIMIT 1"
-                        + (pg ? " FOR UPDATE SKIP LOCKED" : "") + ")"
-                        + " AND (SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running') < ?"
+                String free = " AND (q.concurrency_group IS NULL OR NOT EXISTS (SELECT 1 FROM jobs r WHERE"
+                        + " r.concurrency_group = q.concurrency_group AND r.state = 'running'))";
+                List<Object> whereArgs = new ArrayList<>();
+                String oldest;
+                if (pg && !runnerLabels.contains(Labels.ANY)) {
+                    // PostgreSQL walks queued jobs in seq order and tests each against the label sets when asked
+                    // for the oldest of all that match: a claim read every queued job it could not take (20 ms
+                    // beside 10,000, bench --only claim). So: the sets it may take first, each set's oldest few
+                    // through the (state, labels, seq) index, then the oldest of those not being claimed by another
+                    LabelSets.Match sets = LabelSets.setsServedBy(runnerLabels);
+                    whereArgs.addAll(sets.args());
+                    whereArgs.add(CLAIM_PER_SET);
+                    oldest = "(SELECT q.id FROM jobs q WHERE q.id IN (SELECT x.id FROM (" + sets.sql() + ") ms"
+                            + " CROSS JOIN LATERAL (SELECT q.id FROM jobs q WHERE q.state = 'queued' AND q.labels ="
+                            + " ms.labels" + free + " ORDER BY q.seq LIMIT ?) x) AND q.state = 'queued'"
+                            + " ORDER BY q.seq LIMIT 1 FOR UPDATE SKIP LOCKED)";
+                } else {
+                    whereArgs.addAll(match.args());
+                    oldest = "(SELECT q.id FROM jobs q WHERE q.state = 'queued'" + match.sql() + free
+                            + " ORDER BY q.seq LIMIT 1" + (pg ? " FOR UPDATE SKIP LOCKED" : "") + ")";
+                }
+                oldest += " AND (SELECT COUNT(*) FROM attempts WHERE runner_id = ? AND state = 'running') < ?"
                         + " AND EXISTS (SELECT 1 FROM runners WHERE id = ? AND deleted = 0 AND (pool IS NULL OR NOT"
                         + " EXISTS (SELECT 1 FROM pools p WHERE p.name = runners.pool AND p.draining = 1)))";
-                List<Object> whereArgs = new ArrayList<>(match.args());
                 whereArgs.add(runnerId);
                 whereArgs.add(slots);
                 whereArgs.add(runnerId);
@@ -362,6 +378,12 @@ public final class JobStore {
             return null; // rolled back: the runner was retired, deleted or drained while it claimed
         }
     }
+
+    /**
+     * PostgreSQL: how many of each matching label set's oldest queued jobs a claim considers, so that as many
+     * claimers at once each find one no other is taking (SKIP LOCKED) before any has to wait for the next poll.
+     */
+    static final int CLAIM_PER_SET = 16;
 
     /** A claim found its runner retired, deleted or drained once it held the runner's row: the claim is undone. */
     private static final class RunnerGone extends RuntimeException {

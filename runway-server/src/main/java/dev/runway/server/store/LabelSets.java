@@ -44,12 +44,21 @@ final class LabelSets {
     /** The jobs a runner with {@code runnerLabels} (normalised) may take. */
     static Match servedBy(Set<String> runnerLabels) {
         if (runnerLabels.contains(Labels.ANY)) return new Match("", List.of());
+        Match sets = setsServedBy(runnerLabels);
+        return new Match(" AND labels IN (" + sets.sql() + ")", sets.args());
+    }
+
+    /**
+     * The label sets a runner with {@code runnerLabels} (normalised, not {@link Labels#ANY}) may take, as a query of
+     * one column, {@code labels}.
+     */
+    static Match setsServedBy(Set<String> runnerLabels) {
         String missing = runnerLabels.isEmpty()
                 ? ""
                 : " AND m.label NOT IN (" + String.join(", ", Collections.nCopies(runnerLabels.size(), "?")) + ")";
         return new Match(
-                " AND labels IN (SELECT s.labels FROM label_sets s WHERE NOT EXISTS"
-                        + " (SELECT 1 FROM label_set_members m WHERE m.labels = s.labels" + missing + "))",
+                "SELECT s.labels FROM label_sets s WHERE NOT EXISTS"
+                        + " (SELECT 1 FROM label_set_members m WHERE m.labels = s.labels" + missing + ")",
                 new ArrayList<>(runnerLabels));
     }
 

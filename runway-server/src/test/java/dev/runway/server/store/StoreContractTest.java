@@ -126,6 +126,30 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void claimsStayFifoAcrossManyMatchingLabelSetsWithMoreJobsPerSetThanAClaimLooksAt() {
+        // PostgreSQL reads each matching set's oldest few (JobStore.CLAIM_PER_SET); the order must still be the queue's
+        RunnerRecord r = runner("linux-x64", "linux", "x64");
+        List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 3 * JobStore.CLAIM_PER_SET + 5; i++) {
+            String[] labels = switch (i % 4) {
+                case 0 -> new String[] {"linux"};
+                case 1 -> new String[] {"x64", "linux"};
+                case 2 -> new String[] {"linux", "gpu"}; // not this runner's
+                default -> new String[] {};
+            };
+            JobRecord j = enqueue("j" + i, labels);
+            if (i % 4 != 2) expected.add(j.id());
+        }
+        List<String> claimed = new java.util.ArrayList<>();
+        JobStore.Claim c;
+        while ((c = claim(r)) != null) {
+            claimed.add(c.job().id());
+            jobs.complete(c.job().id(), c.job().attempt(), JobStore.Completion.of(JobState.SUCCEEDED), now++);
+        }
+        assertThat(claimed).containsExactlyElementsOf(expected);
+    }
+
+    @Test
     void tenThousandJobsNoRunnerServesDoNotDelayOneThisRunnerCanTake() {
         RunnerRecord linux = runner("linux-runner", "linux", "x64");
         // a pool that is down: 10,000 jobs in 100 label sets, some sharing labels with the runner
