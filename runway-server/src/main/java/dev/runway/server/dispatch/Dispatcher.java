@@ -241,6 +241,11 @@ public final class Dispatcher {
         return waiting;
     }
 
+    /** Whether {@link #close} was called: the control plane is stopping. */
+    public boolean closed() {
+        return closed;
+    }
+
     /** Releases every held poll (they answer "nothing"). */
     public void close() {
         closed = true;

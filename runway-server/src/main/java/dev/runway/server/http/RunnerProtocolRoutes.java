@@ -135,6 +135,11 @@ final class RunnerProtocolRoutes {
                 Math.max(0, Math.min(wait * 1000L, s.config().longPollMax().toMillis()));
         touch(runner.id());
         Dispatcher.Claimed claimed = s.dispatcher().next(runner, waitMs);
+        if (claimed == null && s.dispatcher().closed()) {
+            // released by the control plane's stop: nothing more to record, the store is closing
+            ctx.status(204);
+            return;
+        }
         touch(runner.id());
         if (claimed == null) {
             ctx.status(204);
