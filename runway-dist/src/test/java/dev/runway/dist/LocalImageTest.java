@@ -131,6 +131,13 @@ class LocalImageTest {
             Run cds = run(
                     List.of("podman", "run", "--rm", "--network=none", "--entrypoint", "ls", image, "/opt/runway/cds"));
             assertThat(cds.out()).contains("server.").contains("other.");
+            // Java 25: AOT caches, made (not only recorded) and nothing half-written packed into the image
+            assertThat(cds.out().lines().filter(f -> f.endsWith(".aot")))
+                    .as(cds.out())
+                    .anyMatch(f -> f.startsWith("server."))
+                    .anyMatch(f -> f.startsWith("agent."))
+                    .anyMatch(f -> f.startsWith("other."));
+            assertThat(cds.out()).doesNotContain(".tmp").doesNotContain(".aotconf");
             // a runtime of the modules Runway uses, not a whole JDK
             Run modules = run(List.of(
                     "podman",
