@@ -85,6 +85,26 @@ class LauncherTest {
     }
 
     @Test
+    void theAgentRunsWithTheSerialCollectorAndASmallInitialHeapOtherCommandsWithC1(@TempDir Path cds) throws Exception {
+        ProcessBuilder pb =
+                new ProcessBuilder(DebPackageTest.repo().resolve("bin/runway").toString(), "agent", "--help");
+        pb.environment().put("RUNWAY_CDS", "0");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("RUNWAY_JAVA_OPTS", "-XX:+PrintCommandLineFlags");
+        Process p = pb.redirectErrorStream(true).start();
+        String agent = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(agent).isZero();
+        assertThat(agent).contains("-XX:+UseSerialGC").contains("-XX:InitialHeapSize=8388608");
+        assertThat(agent).doesNotContain("-XX:TieredStopAtLevel=1");
+
+        pb.command(DebPackageTest.repo().resolve("bin/runway").toString(), "status", "--help");
+        p = pb.start();
+        String status = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(status).isZero();
+        assertThat(status).contains("-XX:TieredStopAtLevel=1").doesNotContain("-XX:InitialHeapSize=8388608");
+    }
+
+    @Test
     void withArchivesOffNothingIsWritten(@TempDir Path cds) throws Exception {
         ProcessBuilder pb =
                 new ProcessBuilder(DebPackageTest.repo().resolve("bin/runway").toString(), "--version");

@@ -84,7 +84,9 @@ class ShutdownUnderHeldPollsTest {
             }
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> server.waitingPolls() == n);
             // held for more than the runner-contact throttle (1 s), so a release would record contact again
-            Thread.sleep(1_200); // the polls' age, not synchronisation
+            // real time on purpose (the thing tested is polls older than the throttle on the server's own clock; a
+            // stepped test clock did not reproduce the race before the fix), not synchronisation
+            Thread.sleep(1_200);
             server.close();
             for (var p : polls) {
                 try {
