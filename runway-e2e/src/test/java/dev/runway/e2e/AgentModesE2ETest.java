@@ -92,12 +92,13 @@ class AgentModesE2ETest {
                         .submit(aJob("par-" + i)
                                 .step(
                                         "s",
-                                        "touch " + barrier + "/" + i + "; for t in $(seq 1 200); do [ $(ls " + barrier
+                                        "touch " + barrier + "/" + i + "; for t in $(seq 1 600); do [ $(ls " + barrier
                                                 + " | wc -l) -ge 3 ] && exit 0; sleep 0.05; done; exit 1")
                                 .build())
                         .id());
             }
-            for (String id : ids) c.awaitState(id, JobState.SUCCEEDED, Duration.ofSeconds(30));
+            // up to ~30 s for all three to be running (a loaded CI machine once took over 10 s to start the third)
+            for (String id : ids) c.awaitState(id, JobState.SUCCEEDED, Duration.ofSeconds(90));
         }
     }
 
